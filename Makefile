@@ -1,0 +1,42 @@
+# valuetracker: `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export VALUETRACKER_ENV ?= development
+
+.PHONY: run test bench lint install clean worker
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Prepare the SQLite database with demo data, then run the web app and one job worker.
+run: $(STAMP)
+	$(BIN)/valuetracker init-db
+	$(BIN)/valuetracker seed-demo --if-empty
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/valuetracker worker & \
+	$(BIN)/valuetracker run --host $(HOST) --port $(PORT)
+
+worker: $(STAMP)
+	$(BIN)/valuetracker worker
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check valuetracker tests bench
+	$(BIN)/ruff format --check valuetracker tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""Schema, migrations, SQLite pragmas and optimistic locking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from valuetracker.db import StaleEditError, check_version, get_session
+from valuetracker.models import Account, metadata
+
+
+def test_migrations_match_models(app: Any) -> None:
+    """The Alembic head builds exactly the tables the models declare."""
+    engine = app.extensions["valuetracker.engine"]
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(context, metadata)
+    assert diff == []
+
+
+def test_sqlite_pragmas(app: Any) -> None:
+    engine = app.extensions["valuetracker.engine"]
+    if engine.dialect.name != "sqlite":
+        assert engine.dialect.name == "postgresql"  # nothing to check there
+        return
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_check_version_refuses_stale_edit(app: Any, cast: Any) -> None:
+    with app.app_context():
+        s1 = get_session()
+        account = s1.get(Account, cast.account1.id)
+        check_version(s1, account, 1)
+        account.industry = "Manufacturing"
+        s1.commit()
+        assert account.version == 2
+        with pytest.raises(StaleEditError):
+            check_version(s1, account, 1)

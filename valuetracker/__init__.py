@@ -1,0 +1,109 @@
+"""valuetracker: value delivery, stakeholder coverage and win/loss analysis.
+
+`create_app` reads like a table of contents: settings, extensions, blueprints,
+error handlers, template helpers, commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from .config import ROOT
+
+# One blueprint per area; each module under views/ defines `bp`.
+BLUEPRINTS = (
+    "auth",
+    "admin",
+    "accounts",
+    "stakeholders",
+    "imports",
+    "value",
+    "portfolio",
+    "public",
+    "winloss",
+    "summaries",
+    "exports",
+    "jobs",
+)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Defaults, then the environment, then instance/config.py, then the test mapping."""
+    app.config.from_mapping(config_module.defaults(Path(app.instance_path)))
+    app.config.from_mapping(config_module.from_environment())
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    from .security import configure_secret_key
+
+    configure_secret_key(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import db
+    from .extensions import csrf, limiter, login_manager
+    from .security import set_security_headers
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
+    )
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    app.after_request(set_security_headers)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from .models import User
+
+        user = db.get_session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f".views.{name}", __name__)
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .views.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+

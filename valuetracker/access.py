@@ -1,0 +1,103 @@
+"""The one place that decides who may see and change which rows.
+
+Every view that touches an account (or anything belonging to one) starts here.
+Rows outside a user's scope answer 404, so their existence is not revealed;
+role-level refusals (a leader trying to edit) answer 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from sqlmodel import Session, select
+
+from .models import Account, AccountMember, Stakeholder, User
+
+# Roles that may change accounts, stakeholders and value records.
+ACCOUNT_EDITORS = ("account_manager", "admin")
+# Roles that run the win/loss program.
+WINLOSS_EDITORS = ("analyst", "admin")
+
+
+def account_scope(user: User, account_id_col: Any = None) -> Any:
+    """A SQL condition limiting `account_id_col` (default Account.id) to the user's accounts."""
+    col = Account.id if account_id_col is None else account_id_col
+    if user.sees_all_accounts:
+        return sa.true()
+    member_ids = select(AccountMember.account_id).where(AccountMember.user_id == user.id)
+    owned_ids = select(Account.id).where(Account.owner_id == user.id)
+    return sa.or_(col.in_(owned_ids), col.in_(member_ids))
+
+
+def can_edit_account(user: User, account: Account, *, is_member: bool | None = None) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role != "account_manager":
+        return False
+    return bool(is_member) or account.owner_id == user.id
+
+
+def _is_member(session: Session, user: User, account: Account) -> bool:
+    if account.owner_id == user.id:
+        return True
+    return (
+        session.exec(
+            select(AccountMember).where(
+                AccountMember.account_id == account.id, AccountMember.user_id == user.id
+            )
+        ).first()
+        is not None
+    )
+
+
+def get_account_for_user(
+    session: Session, user: User, key: int | str, *, write: bool = False
+) -> Account:
+    """The account by id or slug, if the user may see it (404) and, with write, edit it (403)."""
+    column = Account.id if isinstance(key, int) else Account.slug
+    account = session.exec(select(Account).where(column == key)).first()
+    if account is None:
+        abort(404)
+    member = user.sees_all_accounts or _is_member(session, user, account)
+    if not member and user.role == "account_manager":
+        abort(404)
+    if write and not can_edit_account(user, account, is_member=member):
+        abort(403)
+    return account
+
+
+def get_stakeholder_for_user(
+    session: Session, user: User, stakeholder_id: int, *, write: bool = False
+) -> Stakeholder:
+    """A stakeholder, scoped through its account like every other lookup."""
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None:
+        abort(404)
+    get_account_for_user(session, user, stakeholder.account_id, write=write)
+    return stakeholder
+
+
+def require_role(user: User, *roles: str) -> None:
+    """403 unless the user has one of the roles."""
+    if user.role not in roles:
+        abort(403)
+
+
+def role_required(*roles: str) -> Any:
+    """View decorator: logged in, and one of `roles` (403 otherwise)."""
+    from functools import wraps
+
+    from flask_login import current_user, login_required
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require_role(current_user, *roles)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,139 @@
+"""Database engine, the per-request session, migrations and the `init-db` command.
+
+The engine is created unbound and attached in `init_app`, like Flask's tutorial app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from . import models
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class StaleEditError(Exception):
+    """Someone else saved the record since this form was loaded."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned per dialect: SQLite gets WAL, foreign keys and a busy timeout."""
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        engine = sa.create_engine(url, **kwargs)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    kwargs["pool_pre_ping"] = True
+    return sa.create_engine(url, **kwargs)
+
+
+def engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["valuetracker.engine"]
+
+
+def get_session() -> Session:
+    """The request's (or CLI command's) session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(eng: Engine) -> Iterator[Session]:
+    """A session outside a request (jobs, benchmarks); the caller commits."""
+    session = Session(eng, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def check_version(session: Session, obj: Any, expected_version: int | None) -> None:
+    """Optimistic locking: claim the next version of `obj` or raise StaleEditError.
+
+    A conditional UPDATE makes the check atomic, so of two concurrent saves of the
+    same version exactly one wins. Call before changing the object's other fields.
+    """
+    model = type(obj)
+    if expected_version is None or int(expected_version) != obj.version:
+        raise StaleEditError
+    result = session.execute(
+        sa.update(model)
+        .where(model.id == obj.id, model.version == int(expected_version))
+        .values(version=int(expected_version) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleEditError
+    obj.version = int(expected_version) + 1
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the schema to the newest migration (creates it on an empty database)."""
+    from alembic import command
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    app.extensions["valuetracker.engine"] = make_engine(url)
+    app.teardown_appcontext(close_session)
+
+    @app.cli.command("init-db")
+    def init_db_command() -> None:
+        """Create or upgrade the database schema to the newest migration."""
+        upgrade_database(app.config["DATABASE_URL"])
+        click.echo("Database is up to date.")
+
+
+__all__ = [
+    "StaleEditError",
+    "make_engine",
+    "engine",
+    "get_session",
+    "session_scope",
+    "check_version",
+    "upgrade_database",
+    "init_app",
+    "models",
+]

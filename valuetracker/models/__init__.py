@@ -1,0 +1,14 @@
+"""All tables of the domain model (PRODUCT.md), one module per area."""
+
+from sqlmodel import SQLModel
+
+from .accounts import *  # noqa: F403
+from .base import slugify, utcnow
+from .core import *  # noqa: F403
+from .summaries import *  # noqa: F403
+from .value import *  # noqa: F403
+from .winloss import *  # noqa: F403
+
+metadata = SQLModel.metadata
+
+__all__ = ["SQLModel", "metadata", "slugify", "utcnow"]

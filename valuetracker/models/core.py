@@ -1,0 +1,110 @@
+"""Users, audit trail, background jobs and installation settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from .base import timestamp_field, utcnow
+
+ROLES = ("account_manager", "analyst", "leader", "admin")
+ROLE_LABELS = {
+    "account_manager": "Account manager",
+    "analyst": "Analyst",
+    "leader": "Leader",
+    "admin": "Admin",
+}
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, sa_column_kwargs={"unique": True}, index=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="account_manager", max_length=32)
+    active: bool = Field(default=True)
+    last_login_at: datetime | None = timestamp_field()
+    created_at: datetime = timestamp_field(nullable=False, default_now=True)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        """Analysts, leaders and admins read every account; managers only their own."""
+        return self.role in ("analyst", "leader", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp_field(nullable=False, default_now=True, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=40)  # create, update, delete, login, login_failed, ...
+    entity: str = Field(max_length=60)
+    entity_id: str | None = Field(default=None, max_length=64)
+    summary: str = Field(default="", max_length=500)
+    details: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    ip: str | None = Field(default=None, max_length=64)
+
+
+class Job(SQLModel, table=True):
+    """Background work with progress, shared by the web app and the CLI."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=60)
+    status: str = Field(default="queued", max_length=20)  # queued, running, done, failed
+    done: int = 0
+    failed: int = 0
+    total: int = 0
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    params: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    result: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = timestamp_field(nullable=False, default_now=True)
+    started_at: datetime | None = timestamp_field()
+    finished_at: datetime | None = timestamp_field()
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status in ("done", "failed") else 0
+        return int(100 * (self.done + self.failed) / self.total)
+
+
+class Setting(SQLModel, table=True):
+    """Installation-wide settings editable by admins (branding, fiscal year...)."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    value: Any = Field(default=None, sa_type=sa.JSON)
+    updated_at: datetime = timestamp_field(nullable=False, default_now=True)
+
+
+__all__ = ["ROLES", "ROLE_LABELS", "User", "AuditEvent", "Job", "Setting", "utcnow"]

@@ -1,0 +1,1 @@
+"""One blueprint per area. Views are thin: access helper, form, change, commit once."""

@@ -1,0 +1,120 @@
+"""Admins manage users."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlmodel import select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .. import audit
+from ..access import role_required
+from ..db import get_session
+from ..forms import choices
+from ..models import ROLE_LABELS, User
+from ..security import hash_password
+from ..users import MIN_PASSWORD_LENGTH, UserError, create_user, find_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_CHOICES = choices(ROLE_LABELS)
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+
+    def validate_email(self, field: EmailField) -> None:
+        if find_user(get_session(), field.data) is not None:
+            raise ValidationError("A user with this email already exists.")
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = BooleanField("Active (may log in)")
+    password = PasswordField(
+        "New password (leave empty to keep)",
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+
+
+def _get_user(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@role_required("admin")
+def list_users() -> str:
+    users = get_session().exec(select(User).order_by(User.name)).all()
+    return render_template("admin/users.html", users=users)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def create_user_view() -> object:
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user = create_user(session, email=form.email.data, name=form.name.data,
+                               role=form.role.data, password=form.password.data)
+        except UserError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            session.commit()
+            flash(f"User {user.email} created.", "success")
+            return redirect(url_for("admin.list_users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int) -> object:
+    user = _get_user(user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            form.role.errors.append("You cannot remove your own admin rights or deactivate "
+                                    "yourself; ask another admin.")
+        else:
+            session = get_session()
+            data = {"name": form.name.data.strip(), "role": form.role.data,
+                    "active": form.active.data}
+            diff = audit.changes(user, data)
+            for key, value in data.items():
+                setattr(user, key, value)
+            if form.password.data:
+                user.password_hash = hash_password(form.password.data)
+                diff["password"] = ["***", "***"]
+            audit.record(session, "update", "user", user.id, f"user {user.email} updated",
+                         details=diff)
+            session.commit()
+            flash(f"User {user.email} saved.", "success")
+            return redirect(url_for("admin.list_users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/audit")
+@role_required("admin")
+def audit_log() -> str:
+    from ..models import AuditEvent
+
+    session = get_session()
+    rows = session.exec(
+        select(AuditEvent, User.email)
+        .join(User, User.id == AuditEvent.user_id, isouter=True)
+        .order_by(AuditEvent.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("admin/audit.html", rows=rows)

@@ -1,0 +1,46 @@
+"""Error pages in the app's style; never a stack trace to a user."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..db import get_session
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "Your role does not allow this."),
+    404: ("Not found", "There is nothing here, or it is not yours to see."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("Too large", "The upload is larger than allowed."),
+    429: ("Slow down", "Too many attempts. Wait a minute and try again."),
+    500: ("Something went wrong", "The error has been logged. Nothing you typed was lost."),
+}
+
+
+def render_error(code: int, message: str | None = None) -> tuple[str, int]:
+    title, default = MESSAGES.get(code, ("Error", "Something went wrong."))
+    return render_template("errors/error.html", code=code, title=title,
+                           message=message or default), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(400, "The form expired or was sent from elsewhere. "
+                                 "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        return render_error(code, MESSAGES.get(code, (None, error.description))[1])
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        try:
+            get_session().rollback()
+        except Exception:  # noqa: BLE001 - the page must render even if the DB is gone
+            pass
+        return render_error(500)

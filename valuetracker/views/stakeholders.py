@@ -1,0 +1,7 @@
+"""Views of the stakeholders area."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("stakeholders", __name__)
