@@ -36,7 +36,6 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check valuetracker tests bench
-	$(BIN)/ruff format --check valuetracker tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -29,7 +29,9 @@ def test_login_success_records_audit_and_last_login(client: Any, cast: Any, sess
     assert cast.am1.last_login_at is not None
 
 
-def test_login_failure_rerenders_with_error_and_audits(client: Any, cast: Any, session: Any) -> None:
+def test_login_failure_rerenders_with_error_and_audits(
+    client: Any, cast: Any, session: Any
+) -> None:
     response = client.post("/login", data={"email": "am1@example.com", "password": "wrong"})
     assert response.status_code == 200
     assert b"Email or password is not correct." in response.data

@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "summaries",
     "exports",
     "jobs",
+    "survey",
 )
 
 

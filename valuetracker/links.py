@@ -74,7 +74,9 @@ def create_link(
     return link, token
 
 
-def resolve_link(session: Session, token: str, purpose: str, *, now: datetime | None = None) -> AccessLink:
+def resolve_link(
+    session: Session, token: str, purpose: str, *, now: datetime | None = None
+) -> AccessLink:
     """The link a token names, if it is genuine, for this purpose, unexpired and unused."""
     try:
         data = _serializer().loads(token)

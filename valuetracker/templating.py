@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import Flask, current_app
+
 from .forms import EmptyForm
 from .models import label
 
@@ -82,6 +83,10 @@ def register(app: Flask) -> None:
         datefmt=datefmt,
         label=label,
     )
-    app.jinja_env.globals.update(EmptyForm=EmptyForm, nav_items=nav_items)
+    app.jinja_env.globals.update(
+        EmptyForm=EmptyForm,
+        nav_items=nav_items,
+        has_endpoint=lambda endpoint: endpoint in current_app.view_functions,
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

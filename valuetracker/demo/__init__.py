@@ -1,0 +1,17 @@
+"""Demo data for `valuetracker seed-demo`: each area seeds its own part, in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from . import core, summaries, value, winloss
+
+
+def seed_demo(session: Session) -> dict[str, Any]:
+    """Fill an empty database with a realistic demo installation; returns what was made."""
+    made: dict[str, Any] = {}
+    for area in (core, value, winloss, summaries):
+        area.seed(session, made)
+    return made

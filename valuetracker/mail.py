@@ -1,0 +1,68 @@
+"""Outgoing mail: SMTP when VALUETRACKER_MAIL_SERVER is set, else `.eml` files in the outbox.
+
+Messages are built with the standard library's `email` package; callers pass text
+and optional attachments, never hand-built MIME.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str = "application"
+    subtype: str = "pdf"
+
+
+@dataclass
+class Message:
+    to: str
+    subject: str
+    body: str
+    attachments: list[Attachment] = field(default_factory=list)
+    reply_to: str | None = None
+
+
+def build(message: Message) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_SENDER"]
+    msg["To"] = message.to
+    msg["Subject"] = message.subject
+    if message.reply_to:
+        msg["Reply-To"] = message.reply_to
+    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg.set_content(message.body)
+    for item in message.attachments:
+        msg.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype,
+                           filename=item.filename)
+    return msg
+
+
+def send(message: Message) -> str:
+    """Send (or write to the outbox) and return the Message-ID."""
+    msg = build(message)
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25),
+                          timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(msg)
+    else:
+        outbox = Path(config["OUTBOX_DIR"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
+        (outbox / f"{name}.eml").write_bytes(bytes(msg))
+    return str(msg["Message-ID"])
