@@ -1,0 +1,439 @@
+"""The listing sheets of the quarterly review: one row per record of the quarter.
+
+Each sheet is a typed column list plus a generator that streams rows straight from one
+SQL query (`ExportContext.stream`, batches of YIELD_PER rows). Related names (beneficiaries,
+competitors) are aggregated in SQL, so there is no query per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
+from sqlmodel import select
+
+from ..models import (
+    CLOSED_OUTCOMES,
+    Account,
+    Competitor,
+    Deal,
+    DealCompetitor,
+    DecisionFactor,
+    Distribution,
+    FactorRating,
+    InterviewQuote,
+    LoyaltyPulse,
+    Stakeholder,
+    User,
+    ValueCommitment,
+    ValueEntry,
+    ValueEntryBeneficiary,
+    ValueSummary,
+    WinLossInterview,
+    label,
+)
+from ..quarters import quarter_of
+from .spec import Column, ExportContext, Sheet, yes_no
+
+ANONYMOUS = "Anonymized"
+# Interviews whose interviewee must never be named outside the interview itself.
+HIDDEN_ANONYMITY = ("anonymized", "blind")
+OPEN_COMMITMENT_STATUSES = ("planned", "in_progress")
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
+
+
+# --- Value delivered -------------------------------------------------------------------
+
+def value_columns(ctx: ExportContext) -> list[Column]:
+    return [
+        Column("Account", "text", 28),
+        Column("Segment", "text", 16),
+        Column("Delivered on", "date", 12),
+        Column("Title", "text", 36),
+        Column("Value driver", "text", 20),
+        Column("Amount", "number", 14),
+        Column("Unit", "text", 10),
+        Column(ctx.money_header("Value"), "money", 16),
+        Column("Evidence", "text", 12),
+        Column("Source", "text", 18),
+        Column("Beneficiaries", "text", 30),
+        Column("Delivers commitment", "text", 30),
+        Column("Description", "text", 50),
+    ]
+
+
+def value_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    q = ctx.quarter
+    in_quarter = sa.and_(ValueEntry.delivered_on.between(q.start, q.end),
+                         ctx.scope(ValueEntry.account_id))
+    beneficiaries = (
+        select(ValueEntryBeneficiary.entry_id.label("entry_id"),
+               func.aggregate_strings(Stakeholder.name, "; ").label("names"))
+        .join(Stakeholder, Stakeholder.id == ValueEntryBeneficiary.stakeholder_id)
+        .join(ValueEntry, ValueEntry.id == ValueEntryBeneficiary.entry_id)
+        .where(in_quarter)
+        .group_by(ValueEntryBeneficiary.entry_id)
+        .subquery()
+    )
+    statement = (
+        select(Account.name, Account.segment, ValueEntry.delivered_on, ValueEntry.title,
+               ValueEntry.driver, ValueEntry.amount, ValueEntry.unit,
+               ValueEntry.evidence_status, ValueEntry.source, beneficiaries.c.names,
+               ValueCommitment.title, ValueEntry.description)
+        .join(Account, Account.id == ValueEntry.account_id)
+        .outerjoin(ValueCommitment, ValueCommitment.id == ValueEntry.commitment_id)
+        .outerjoin(beneficiaries, beneficiaries.c.entry_id == ValueEntry.id)
+        .where(in_quarter)
+        .order_by(Account.name, ValueEntry.delivered_on, ValueEntry.id)
+    )
+    for (account, segment, delivered_on, title, driver, amount, unit, evidence, source,
+         names, commitment, description) in ctx.stream(statement):
+        yield (account, segment, delivered_on, title, label(driver), amount, unit,
+               amount if unit == "currency" else None, label(evidence), source, names,
+               commitment, description)
+
+
+# --- Commitments -----------------------------------------------------------------------
+
+def commitment_columns(ctx: ExportContext) -> list[Column]:
+    return [
+        Column("Account", "text", 28),
+        Column("Title", "text", 36),
+        Column("Value driver", "text", 20),
+        Column("Expected amount", "number", 14),
+        Column("Unit", "text", 10),
+        Column(ctx.money_header("Expected value"), "money", 16),
+        Column("Due on", "date", 12),
+        Column("Due quarter", "text", 11),
+        Column("Status", "text", 12),
+        Column("Delivered on", "date", 12),
+        Column("On time", "text", 9),
+        Column("Overdue", "text", 9),
+        Column("Delivered by", "text", 30),
+    ]
+
+
+def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    q = ctx.quarter
+    window = sa.and_(ValueCommitment.due_on.between(q.start, q.next().end),
+                     ctx.scope(ValueCommitment.account_id))
+    delivered_by = (
+        select(ValueEntry.commitment_id.label("commitment_id"),
+               func.aggregate_strings(ValueEntry.title, "; ").label("titles"))
+        .join(ValueCommitment, ValueCommitment.id == ValueEntry.commitment_id)
+        .where(window)
+        .group_by(ValueEntry.commitment_id)
+        .subquery()
+    )
+    statement = (
+        select(Account.name, ValueCommitment.title, ValueCommitment.driver,
+               ValueCommitment.expected_amount, ValueCommitment.unit, ValueCommitment.due_on,
+               ValueCommitment.status, ValueCommitment.delivered_on, delivered_by.c.titles)
+        .join(Account, Account.id == ValueCommitment.account_id)
+        .outerjoin(delivered_by, delivered_by.c.commitment_id == ValueCommitment.id)
+        .where(window)
+        .order_by(ValueCommitment.due_on, Account.name, ValueCommitment.id)
+    )
+    start_month = q.start_month
+    for (account, title, driver, expected, unit, due_on, status, delivered_on,
+         titles) in ctx.stream(statement):
+        if status == "delivered":
+            on_time = yes_no(delivered_on is not None and delivered_on <= due_on)
+        elif status == "missed":
+            on_time = "No"
+        else:
+            on_time = None
+        overdue = yes_no(status in OPEN_COMMITMENT_STATUSES and due_on < ctx.today)
+        yield (account, title, label(driver), expected, unit,
+               expected if unit == "currency" else None, due_on,
+               quarter_of(due_on, start_month).label, label(status), delivered_on,
+               on_time, overdue, titles)
+
+
+# --- Stakeholder coverage --------------------------------------------------------------
+
+def coverage_columns(ctx: ExportContext) -> list[Column]:
+    return [
+        Column("Account", "text", 28),
+        Column("Stakeholder", "text", 26),
+        Column("Title", "text", 24),
+        Column("Buying role", "text", 18),
+        Column("Email", "text", 28),
+        Column("Status", "text", 14),
+        Column("Counts toward coverage", "text", 12),
+        Column("Summary generated", "datetime", 18),
+        Column("Summary sent", "text", 10),
+        Column("Sent at", "datetime", 18),
+        Column("Channels", "text", 12),
+        Column("Sending status", "text", 14),
+    ]
+
+
+def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    def flag(status: str) -> Any:
+        return func.max(sa.case((Distribution.status == status, 1), else_=0))
+
+    sendings = (
+        select(ValueSummary.stakeholder_id.label("stakeholder_id"),
+               func.max(ValueSummary.generated_at).label("generated_at"),
+               func.max(sa.case((Distribution.status == "sent", Distribution.sent_at)))
+               .label("sent_at"),
+               func.aggregate_strings(
+                   sa.case((Distribution.status == "sent", Distribution.channel)), ", "
+               ).label("channels"),
+               flag("sent").label("sent"), flag("failed").label("failed"),
+               flag("skipped").label("skipped"), flag("pending").label("pending"))
+        .outerjoin(Distribution, Distribution.summary_id == ValueSummary.id)
+        .where(ValueSummary.quarter == ctx.quarter.label,
+               ValueSummary.variant == "stakeholder",
+               ValueSummary.stakeholder_id.is_not(None),
+               ctx.scope(ValueSummary.account_id))
+        .group_by(ValueSummary.stakeholder_id)
+        .subquery()
+    )
+    statement = (
+        select(Account.name, Stakeholder.name, Stakeholder.title, Stakeholder.buying_role,
+               Stakeholder.email, Stakeholder.opted_out_at, Stakeholder.left_company_at,
+               sendings.c.generated_at, sendings.c.sent_at, sendings.c.channels,
+               sendings.c.sent, sendings.c.failed, sendings.c.skipped, sendings.c.pending)
+        .join(Account, Account.id == Stakeholder.account_id)
+        .outerjoin(sendings, sendings.c.stakeholder_id == Stakeholder.id)
+        .where(Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None),
+               ctx.scope(Stakeholder.account_id))
+        .order_by(Account.name, Stakeholder.name, Stakeholder.id)
+    )
+    for (account, name, title, role, email, opted_out_at, left_at, generated_at, sent_at,
+         channels, sent, failed, skipped, pending) in ctx.stream(statement):
+        if left_at is not None:
+            status = "Left company"
+        elif opted_out_at is not None:
+            status = "Opted out"
+        else:
+            status = "Active"
+        if sent:
+            sending = "Sent"
+        elif generated_at is None:
+            sending = "Not generated"
+        elif failed:
+            sending = "Failed"
+        elif skipped:
+            sending = "Skipped"
+        elif pending:
+            sending = "Pending"
+        else:
+            sending = "Not sent"
+        yield (account, name, title, label(role), email, status, yes_no(status == "Active"),
+               generated_at, yes_no(bool(sent)), sent_at, channels or None, sending)
+
+
+# --- Deals -----------------------------------------------------------------------------
+
+def deal_columns(ctx: ExportContext) -> list[Column]:
+    return [
+        Column("Account", "text", 28),
+        Column("Segment", "text", 16),
+        Column("Deal", "text", 32),
+        Column("External id", "text", 14),
+        Column("Product", "text", 16),
+        Column("Owner", "text", 20),
+        Column("Opened on", "date", 12),
+        Column("Closed on", "date", 12),
+        Column("Outcome", "text", 12),
+        Column(ctx.money_header("Amount"), "money", 16),
+        Column("Primary competitor", "text", 20),
+        Column("Competitors", "text", 30),
+        Column("Primary reason", "text", 30),
+    ]
+
+
+def closed_in_quarter(ctx: ExportContext) -> Any:
+    q = ctx.quarter
+    return sa.and_(Deal.outcome.in_(CLOSED_OUTCOMES), Deal.closed_on.between(q.start, q.end),
+                   ctx.scope(Deal.account_id))
+
+
+def deal_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    primary = aliased(Competitor)
+    competitors = (
+        select(DealCompetitor.deal_id.label("deal_id"),
+               func.aggregate_strings(Competitor.name, "; ").label("names"))
+        .join(Competitor, Competitor.id == DealCompetitor.competitor_id)
+        .join(Deal, Deal.id == DealCompetitor.deal_id)
+        .where(closed_in_quarter(ctx))
+        .group_by(DealCompetitor.deal_id)
+        .subquery()
+    )
+    statement = (
+        select(Account.name, Account.segment, Deal.name, Deal.external_id, Deal.product,
+               User.name, Deal.opened_on, Deal.closed_on, Deal.outcome, Deal.amount,
+               primary.name, competitors.c.names, DecisionFactor.category,
+               DecisionFactor.name)
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .outerjoin(User, User.id == Deal.owner_id)
+        .outerjoin(primary, primary.id == Deal.primary_competitor_id)
+        .outerjoin(competitors, competitors.c.deal_id == Deal.id)
+        .outerjoin(DecisionFactor, DecisionFactor.id == Deal.rep_reason_id)
+        .where(closed_in_quarter(ctx))
+        .order_by(Deal.closed_on, Account.name, Deal.id)
+    )
+    for (account, segment, name, external_id, product, owner, opened_on, closed_on, outcome,
+         amount, primary_name, names, category, factor) in ctx.stream(statement):
+        reason = f"{category}: {factor}" if factor else None
+        yield (account, segment, name, external_id, product, owner, opened_on, closed_on,
+               label(outcome), amount, primary_name, names, reason)
+
+
+# --- Reasons (interview factor ratings and quotes) -------------------------------------
+
+def reason_columns(ctx: ExportContext) -> list[Column]:
+    return [
+        Column("Kind", "text", 8),
+        Column("Interview completed", "date", 12),
+        Column("Account", "text", 28),
+        Column("Deal", "text", 30),
+        Column("Outcome", "text", 12),
+        Column("Interviewee", "text", 22),
+        Column("Interviewee title", "text", 22),
+        Column("Category", "text", 16),
+        Column("Factor", "text", 22),
+        Column("Rating", "int", 8),
+        Column("Importance", "int", 10),
+        Column("Effect", "text", 12),
+        Column("Quote", "text", 60),
+        Column("Tags", "text", 20),
+    ]
+
+
+def _interviewee_columns() -> tuple[Any, Any]:
+    """Name and title of the interviewee, blanked IN SQL for anonymized/blind interviews.
+
+    Doing it in the query means the name never even reaches the export code.
+    """
+    hidden = WinLossInterview.anonymity.in_(HIDDEN_ANONYMITY)
+    name = sa.case((hidden, sa.literal(ANONYMOUS)),
+                   else_=func.coalesce(Stakeholder.name, WinLossInterview.contact_name))
+    title = sa.case((hidden, sa.null()),
+                    else_=func.coalesce(Stakeholder.title, WinLossInterview.contact_title))
+    return name, title
+
+
+def _quarter_interviews(ctx: ExportContext) -> Any:
+    """Completed interviews of deals closed in the quarter (as win/loss analytics count them)."""
+    return sa.and_(WinLossInterview.status == "completed", closed_in_quarter(ctx))
+
+
+def reason_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    name, title = _interviewee_columns()
+    common = (WinLossInterview.completed_at, Account.name, Deal.name, Deal.outcome, name, title,
+              DecisionFactor.category, DecisionFactor.name)
+    ratings = (
+        select(*common, FactorRating.rating, FactorRating.importance, FactorRating.effect)
+        .join(WinLossInterview, WinLossInterview.id == FactorRating.interview_id)
+        .join(DecisionFactor, DecisionFactor.id == FactorRating.factor_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .outerjoin(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id)
+        .where(_quarter_interviews(ctx))
+        .order_by(Deal.closed_on, WinLossInterview.id, DecisionFactor.category,
+                  DecisionFactor.name)
+    )
+    for completed_at, account, deal, outcome, who, what, category, factor, rating, \
+            importance, effect in ctx.stream(ratings):
+        yield ("Rating", _day(completed_at), account, deal, label(outcome), who, what,
+               category, factor, rating, importance, label(effect), None, None)
+    quotes = (
+        select(*common, InterviewQuote.text, InterviewQuote.tags)
+        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
+        .outerjoin(DecisionFactor, DecisionFactor.id == InterviewQuote.factor_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .outerjoin(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id)
+        .where(_quarter_interviews(ctx))
+        .order_by(Deal.closed_on, WinLossInterview.id, InterviewQuote.id)
+    )
+    for completed_at, account, deal, outcome, who, what, category, factor, text, \
+            tags in ctx.stream(quotes):
+        yield ("Quote", _day(completed_at), account, deal, label(outcome), who, what,
+               category, factor, None, None, None, text, tags)
+
+
+# --- Loyalty pulses --------------------------------------------------------------------
+
+def loyalty_columns(ctx: ExportContext) -> list[Column]:
+    return [
+        Column("Account", "text", 28),
+        Column("Stakeholder", "text", 24),
+        Column("Title", "text", 22),
+        Column("Key stakeholder", "text", 10),
+        Column("Taken on", "date", 12),
+        Column("Satisfaction (1-5)", "int", 12),
+        Column("Repurchase intent", "text", 16),
+        Column("Recommend (0-10)", "int", 12),
+        Column("NPS group", "text", 12),
+        Column("Satisfied but not loyal", "text", 12),
+        Column("Positive emotional moment", "text", 12),
+        Column("What made them feel looked after", "text", 40),
+        Column("Top value drivers", "text", 40),
+        Column("Comment", "text", 50),
+        Column("Recorded", "text", 10),
+    ]
+
+
+def nps_group(recommend: int) -> str:
+    """PRODUCT.md: promoters 9-10, detractors 0-6, the rest passives."""
+    if recommend >= 9:
+        return "Promoter"
+    if recommend <= 6:
+        return "Detractor"
+    return "Passive"
+
+
+def satisfied_not_loyal(satisfaction: int, intent: str) -> bool:
+    """PRODUCT.md: satisfaction >= 4 and repurchase intent not `definitely`."""
+    return satisfaction >= 4 and intent != "definitely"
+
+
+def loyalty_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    q = ctx.quarter
+    statement = (
+        select(Account.name, Stakeholder.name, Stakeholder.title, Stakeholder.is_key,
+               LoyaltyPulse.taken_on, LoyaltyPulse.satisfaction, LoyaltyPulse.repurchase_intent,
+               LoyaltyPulse.recommend, LoyaltyPulse.positive_emotion, LoyaltyPulse.emotion_text,
+               LoyaltyPulse.driver_ranking, LoyaltyPulse.comment, LoyaltyPulse.method)
+        .join(Stakeholder, Stakeholder.id == LoyaltyPulse.stakeholder_id)
+        .join(Account, Account.id == LoyaltyPulse.account_id)
+        .where(LoyaltyPulse.taken_on.between(q.start, q.end), ctx.scope(LoyaltyPulse.account_id))
+        .order_by(Account.name, LoyaltyPulse.taken_on, LoyaltyPulse.id)
+    )
+    for (account, name, title, is_key, taken_on, satisfaction, intent, recommend, emotion,
+         emotion_text, ranking, comment, method) in ctx.stream(statement):
+        drivers = ", ".join(label(d) for d in ranking) if ranking else None
+        yield (account, name, title, yes_no(is_key), taken_on, satisfaction, label(intent),
+               recommend, nps_group(recommend),
+               yes_no(satisfied_not_loyal(satisfaction, intent)), yes_no(emotion),
+               emotion_text, drivers, comment, label(method))
+
+
+def listing_sheets(ctx: ExportContext) -> dict[str, Sheet]:
+    """The listing sheets by name (the figure sheets come from figures.py)."""
+    q = ctx.quarter.label
+    return {
+        "Value delivered": Sheet("Value delivered", value_columns(ctx), value_rows,
+                                 f"No value was delivered in {q}."),
+        "Commitments": Sheet("Commitments", commitment_columns(ctx), commitment_rows,
+                             f"No commitments are due in {q} or {ctx.quarter.next().label}."),
+        "Stakeholder coverage": Sheet("Stakeholder coverage", coverage_columns(ctx),
+                                      coverage_rows, "No key stakeholders."),
+        "Deals": Sheet("Deals", deal_columns(ctx), deal_rows, f"No deals closed in {q}."),
+        "Reasons": Sheet("Reasons", reason_columns(ctx), reason_rows,
+                         f"No completed interviews of deals closed in {q}."),
+        "Loyalty": Sheet("Loyalty", loyalty_columns(ctx), loyalty_rows,
+                         f"No loyalty pulses were taken in {q}."),
+    }

@@ -1,0 +1,88 @@
+"""What an export is made of: sheets of typed columns and a context saying what to include.
+
+A sheet knows nothing of the file format. The xlsx and csv writers both take the same
+`Sheet` objects, so the two formats always hold the same tables and figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ..quarters import Quarter
+
+# Rows are fetched from the database in batches of this size (server-side cursor on
+# PostgreSQL), so an export of a million rows never holds them all in memory.
+YIELD_PER = 2000
+
+# Column kinds and what they hold: text (str), int, number (Decimal), money (Decimal in
+# the reporting currency), percent (a fraction 0..1), date, datetime.
+KINDS = ("text", "int", "number", "money", "percent", "date", "datetime")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"
+    width: int = 14
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+@dataclass
+class ExportContext:
+    """What one export includes: the quarter, whose accounts, in which currency."""
+
+    session: Session
+    quarter: Quarter
+    currency: str = "USD"
+    today: date = field(default_factory=date.today)
+    # A function col -> SQL condition limiting an account-id column to the export's
+    # accounts (the user's scope, narrowed to the chosen accounts).
+    account_filter: Callable[[Any], Any] = lambda col: sa.true()
+
+    def scope(self, account_id_col: Any) -> Any:
+        return self.account_filter(account_id_col)
+
+    def stream(self, statement: Any) -> Iterator[sa.Row[Any]]:
+        """Rows of a SELECT, fetched in batches rather than all at once."""
+        result = self.session.execute(statement.execution_options(yield_per=YIELD_PER))
+        try:
+            yield from result
+        finally:
+            result.close()
+
+    def money_header(self, text: str) -> str:
+        return f"{text} ({self.currency})"
+
+
+@dataclass
+class Sheet:
+    """One table of the export: a name, typed columns, and a generator of rows."""
+
+    name: str
+    columns: Sequence[Column]
+    rows: Callable[[ExportContext], Iterable[Sequence[Any]]]
+    empty_note: str = "Nothing in this quarter."
+    # A short explanation written under the table in the web page and docs.
+    description: str = ""
+
+    @property
+    def filename(self) -> str:
+        """The CSV file name inside the zip: "Value delivered" -> value-delivered.csv."""
+        from ..models import slugify
+
+        return f"{slugify(self.name)}.csv"
+
+
+def yes_no(value: Any) -> str | None:
+    if value is None:
+        return None
+    return "Yes" if value else "No"
