@@ -101,3 +101,23 @@ def role_required(*roles: str) -> Any:
         return wrapped
 
     return decorator
+
+
+# --- exports area ----------------------------------------------------------------
+# Quarterly exports are for leaders and admins (every account) and account managers
+# (their own accounts); analysts get 403. An export file holds the accounts of the user
+# who asked for it, so only that user (or an admin) may download it: anyone else gets 404.
+EXPORT_ROLES = ("account_manager", "leader", "admin")
+
+
+def get_export_job_for_user(session: Session, user: User, job_id: int) -> Any:
+    """An export job the user started (admins: any export job); 404 otherwise."""
+    from .models import Job
+
+    require_role(user, *EXPORT_ROLES)
+    job = session.get(Job, job_id)
+    if job is None or job.kind != "quarterly_export":
+        abort(404)
+    if job.created_by_id != user.id and user.role != "admin":
+        abort(404)
+    return job
