@@ -192,6 +192,7 @@ def seed_quarter(session: Session, cast: Any) -> Seeded:
     make_summary(session, s1, quarter="2026-Q2")
     make_summary(session, s2, status="failed")
     make_summary(session, optout, status="skipped")
+    make_summary(session, gone)  # sent before he left: not counted, he is not eligible
 
     # Deals closed in Q3 with competitors; one closed in Q2 and an open one.
     microsoft = Competitor(name="Microsoft")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from valuetracker.exports import SHEET_NAMES, build_quarter_export
+from valuetracker.exports.spec import YIELD_PER
 from valuetracker.quarters import parse_quarter
 
 from .factories_exports import (
@@ -254,3 +255,40 @@ def test_account_filter_narrows_the_export(session, seeded, tmp_path):
     header, rows = table(wb["Value delivered"])
     assert set(column(header, rows, "Account")) == {"Globex"}
     assert len(rows) == 2 + len(HOSTILE)
+
+
+def _bulk_entries(session: Session, account_id: int, count: int) -> None:
+    rows = [{"account_id": account_id, "title": f"Bulk entry {n} with a longish title",
+             "driver": "productivity", "amount": Decimal("12.34"), "unit": "currency",
+             "delivered_on": date(2026, 7 + n % 3, 1 + n % 28),
+             "evidence_status": "claimed", "description": "x" * 80}
+            for n in range(count)]
+    from valuetracker.models import ValueEntry
+
+    session.execute(sa.insert(ValueEntry), rows)
+    session.commit()
+
+
+def _peak_memory(session: Session, path: Path) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        build_quarter_export(session, quarter=parse_quarter(QUARTER), path=path, today=TODAY)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_stays_flat_as_rows_grow(session, cast, tmp_path):
+    """Three times the rows must not need more memory: rows stream in fixed-size batches."""
+    assert YIELD_PER <= 1_000
+    _bulk_entries(session, cast.account1.id, 2_000)  # two YIELD_PER batches
+    _peak_memory(session, tmp_path / "warm.xlsx")  # the first run fills SQLAlchemy's caches
+    small = _peak_memory(session, tmp_path / "small.xlsx")
+    _bulk_entries(session, cast.account1.id, 4_000)
+    large = _peak_memory(session, tmp_path / "large.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "large.xlsx", read_only=True)
+    assert wb["Value delivered"].max_row == 6_001
+    wb.close()
+    assert large < small * 1.25, (small, large)

@@ -18,7 +18,7 @@ from ..quarters import Quarter
 
 # Rows are fetched from the database in batches of this size (server-side cursor on
 # PostgreSQL), so an export of a million rows never holds them all in memory.
-YIELD_PER = 2000
+YIELD_PER = 1000
 
 # Column kinds and what they hold: text (str), int, number (Decimal), money (Decimal in
 # the reporting currency), percent (a fraction 0..1), date, datetime.
