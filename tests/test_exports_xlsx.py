@@ -292,3 +292,19 @@ def test_memory_stays_flat_as_rows_grow(session, cast, tmp_path):
     assert wb["Value delivered"].max_row == 6_001
     wb.close()
     assert large < small * 1.25, (small, large)
+
+
+def test_coverage_sheet_states(session, seeded, tmp_path):
+    wb = openpyxl.load_workbook(export(session, tmp_path))
+    header, rows = table(wb["Stakeholder coverage"])
+    states = {r[1]: dict(zip(header, r, strict=True)) for r in rows}
+    expected = {
+        "Carol Buyer": ("Yes", "Received", "sent"),
+        "Dan Champion": ("Yes", "Missing", "generated, not sent"),
+        "Erin Optout": ("No", "Skipped", "opted out"),
+        "Frank Gone": ("No", "Skipped", "left the company"),
+    }
+    assert {name: (row["Counts toward coverage"], row["State"], row["Reason"])
+            for name, row in states.items()} == expected
+    assert states["Carol Buyer"]["Channels"] == "email"
+    assert states["Carol Buyer"]["Sent at"].isoformat() == "2026-10-03T10:30:00"

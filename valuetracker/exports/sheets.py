@@ -95,7 +95,7 @@ def value_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     )
     for (account, segment, delivered_on, title, driver, amount, unit, evidence, source,
          names, commitment, description) in ctx.stream(statement):
-        yield (account, segment, delivered_on, title, label(driver), amount, unit,
+        yield (account, segment, delivered_on, title, label(driver), amount, label(unit),
                amount if unit == "currency" else None, label(evidence), source, names,
                commitment, description)
 
@@ -151,7 +151,7 @@ def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
         else:
             on_time = None
         overdue = yes_no(status in OPEN_COMMITMENT_STATUSES and due_on < ctx.today)
-        yield (account, title, label(driver), expected, unit,
+        yield (account, title, label(driver), expected, label(unit),
                expected if unit == "currency" else None, due_on,
                quarter_of(due_on, start_month).label, label(status), delivered_on,
                on_time, overdue, titles)
@@ -166,30 +166,41 @@ def coverage_columns(ctx: ExportContext) -> list[Column]:
         Column("Title", "text", 24),
         Column("Buying role", "text", 18),
         Column("Email", "text", 28),
-        Column("Status", "text", 14),
         Column("Counts toward coverage", "text", 12),
+        Column("State", "text", 10),
+        Column("Reason", "text", 22),
         Column("Summary generated", "datetime", 18),
-        Column("Summary sent", "text", 10),
         Column("Sent at", "datetime", 18),
         Column("Channels", "text", 12),
-        Column("Sending status", "text", 14),
     ]
 
 
-def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
-    def flag(status: str) -> Any:
-        return func.max(sa.case((Distribution.status == status, 1), else_=0))
+def coverage_state(*, left: bool, opted_out: bool, sent: bool, has_email: bool,
+                   generated: bool) -> tuple[str, str]:
+    """(state, reason) of a key stakeholder for the quarter, as the coverage page has it."""
+    if left:
+        return "Skipped", "left the company"
+    if opted_out:
+        return "Skipped", "opted out"
+    if sent:
+        return "Received", "sent"
+    if not has_email:
+        return "Missing", "no email address"
+    if generated:
+        return "Missing", "generated, not sent"
+    return "Missing", "not generated"
 
+
+def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     sendings = (
         select(ValueSummary.stakeholder_id.label("stakeholder_id"),
                func.max(ValueSummary.generated_at).label("generated_at"),
                func.max(sa.case((Distribution.status == "sent", Distribution.sent_at)))
                .label("sent_at"),
+               func.max(sa.case((Distribution.status == "sent", 1), else_=0)).label("sent"),
                func.aggregate_strings(
                    sa.case((Distribution.status == "sent", Distribution.channel)), ", "
-               ).label("channels"),
-               flag("sent").label("sent"), flag("failed").label("failed"),
-               flag("skipped").label("skipped"), flag("pending").label("pending"))
+               ).label("channels"))
         .outerjoin(Distribution, Distribution.summary_id == ValueSummary.id)
         .where(ValueSummary.quarter == ctx.quarter.label,
                ValueSummary.variant == "stakeholder",
@@ -201,8 +212,8 @@ def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     statement = (
         select(Account.name, Stakeholder.name, Stakeholder.title, Stakeholder.buying_role,
                Stakeholder.email, Stakeholder.opted_out_at, Stakeholder.left_company_at,
-               sendings.c.generated_at, sendings.c.sent_at, sendings.c.channels,
-               sendings.c.sent, sendings.c.failed, sendings.c.skipped, sendings.c.pending)
+               sendings.c.generated_at, sendings.c.sent_at, sendings.c.sent,
+               sendings.c.channels)
         .join(Account, Account.id == Stakeholder.account_id)
         .outerjoin(sendings, sendings.c.stakeholder_id == Stakeholder.id)
         .where(Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None),
@@ -210,27 +221,13 @@ def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
         .order_by(Account.name, Stakeholder.name, Stakeholder.id)
     )
     for (account, name, title, role, email, opted_out_at, left_at, generated_at, sent_at,
-         channels, sent, failed, skipped, pending) in ctx.stream(statement):
-        if left_at is not None:
-            status = "Left company"
-        elif opted_out_at is not None:
-            status = "Opted out"
-        else:
-            status = "Active"
-        if sent:
-            sending = "Sent"
-        elif generated_at is None:
-            sending = "Not generated"
-        elif failed:
-            sending = "Failed"
-        elif skipped:
-            sending = "Skipped"
-        elif pending:
-            sending = "Pending"
-        else:
-            sending = "Not sent"
-        yield (account, name, title, label(role), email, status, yes_no(status == "Active"),
-               generated_at, yes_no(bool(sent)), sent_at, channels or None, sending)
+         sent, channels) in ctx.stream(statement):
+        eligible = left_at is None and opted_out_at is None
+        state, reason = coverage_state(left=left_at is not None,
+                                       opted_out=opted_out_at is not None, sent=bool(sent),
+                                       has_email=bool(email), generated=generated_at is not None)
+        yield (account, name, title, label(role), email, yes_no(eligible), state, reason,
+               generated_at, sent_at, channels or None)
 
 
 # --- Deals -----------------------------------------------------------------------------
