@@ -67,3 +67,21 @@ def test_empty_database_still_writes_a_workbook(runner, app, tmp_path):
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(target)["Summary"]
     assert ws["A2"].value == "No accounts."
+
+
+@pytest.fixture
+def april_fiscal_year(app_config: dict[str, Any]) -> None:
+    app_config["FISCAL_YEAR_START_MONTH"] = 4
+
+
+def test_fiscal_quarters_follow_the_setting(april_fiscal_year, runner, seeded, tmp_path):
+    # With an April fiscal year, 2026-Q2 is July-September 2026 (the seeded quarter).
+    target = tmp_path / "fiscal.xlsx"
+    result = runner.invoke(args=["export", "quarter", "2026-Q2", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Value delivered: 12 rows" in result.output
+    ws = openpyxl.load_workbook(target)["Summary"]
+    header = [c.value for c in ws[1]]
+    acme = [c.value for c in ws[2]]
+    # the fiscal year to date starts in April, so May's 5000 counts
+    assert acme[header.index("Value delivered YTD (USD)")] == pytest.approx(18700.50)
