@@ -154,15 +154,17 @@ def test_summary_figures_per_account(session, seeded, tmp_path):
     assert (acme["Commitments due 2026-Q3"], acme["Delivered on time"]) == (3, 1)
     assert acme["On-time rate"] == pytest.approx(1 / 3)
     # latest pulses by quarter end: Carol 9 (promoter), Gina 8 (passive) -> NPS 50
-    assert acme["NPS"] == pytest.approx(50)
+    assert acme["NPS at quarter end"] == pytest.approx(50)
     assert acme["Satisfied but not loyal"] == 1  # Carol: 5 and "probably"
     # coverage: Carol is the only eligible key stakeholder (Erin opted out, Frank left)
     assert (acme["Key stakeholders sent summary"], acme["Key stakeholders (active)"]) == (1, 1)
     assert acme["Coverage"] == pytest.approx(1.0)
     globex = by_account["Globex"]
-    assert globex["NPS"] == pytest.approx(-100)
+    assert globex["NPS at quarter end"] == pytest.approx(-100)
     assert globex["Coverage"] == pytest.approx(0.0)
-    assert "Disputed value" in (acme["At-risk reasons"] or "")
+    risk = next(h for h in header if h.startswith("At-risk reasons"))
+    assert risk == "At-risk reasons (as of 2026-11-23)"
+    assert "Disputed value" in acme[risk] and "Overdue commitments" in acme[risk]
     initech = by_account["Initech"]
     assert initech["Value delivered 2026-Q3 (USD)"] == 0
     assert initech["Margin tier"] == "Let go"

@@ -36,14 +36,14 @@ def summary_columns(ctx: ExportContext) -> list[Column]:
         Column(f"Commitments due {q}", "int", 12),
         Column("Delivered on time", "int", 12),
         Column("On-time rate", "percent", 10),
-        Column("NPS", "number", 8),
+        Column("NPS at quarter end", "number", 10),
         Column("Pulses (latest per stakeholder)", "int", 12),
         Column("Satisfied but not loyal", "int", 12),
         Column("Key stakeholders sent summary", "int", 12),
         Column("Key stakeholders (active)", "int", 12),
         Column("Coverage", "percent", 10),
         Column("Margin tier", "text", 10),
-        Column("At-risk reasons", "text", 60),
+        Column(f"At-risk reasons (as of {ctx.today.isoformat()})", "text", 60),
     ]
 
 

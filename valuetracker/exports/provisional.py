@@ -74,7 +74,7 @@ class LoyaltyFigures:
         """PRODUCT.md: % promoters (9-10) - % detractors (0-6) over latest pulses."""
         if not self.respondents:
             return None
-        return round(100 * (self.promoters - self.detractors) / self.respondents, 1)
+        return 100 * (self.promoters - self.detractors) / self.respondents
 
 
 @dataclass
@@ -170,6 +170,7 @@ def commitments_by_account(ctx: ExportContext) -> dict[int, CommitmentFigures]:
         select(ValueCommitment.account_id, func.count(),
                func.sum(sa.case((on_time, 1), else_=0)))
         .where(ValueCommitment.due_on.between(q.start, q.end),
+               ValueCommitment.due_on <= ctx.today,  # not yet due is not due
                ValueCommitment.status != "dropped",
                ctx.scope(ValueCommitment.account_id))
         .group_by(ValueCommitment.account_id)
@@ -260,8 +261,8 @@ def margin_tiers(ctx: ExportContext) -> dict[int, str]:
 
 
 def risk_reasons_by_account(ctx: ExportContext) -> dict[int, list[str]]:
-    """Why an account is at risk, as of the quarter's end (or today, if earlier)."""
-    as_of = min(ctx.today, ctx.quarter.end)
+    """Why an account is at risk today (as the portfolio page shows it)."""
+    as_of = ctx.today
     horizon = as_of - timedelta(days=90)
     reasons: dict[int, list[str]] = {}
 
