@@ -6,12 +6,12 @@ export (or an admin) may fetch it, and it holds exactly that user's accounts.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -56,15 +56,14 @@ def _update_job(engine: Engine, job_id: int, **values: Any) -> None:
 def run_export_job(engine: Engine, job_id: int, *, reports_dir: str | Path,
                    currency: str = "USD", start_month: int = 1,
                    today: date | None = None) -> None:
-    """Build the export of job `job_id`, recording progress, the file and any failure."""
+    """Build the export of job `job_id`, recording progress, the file and any failure.
+
+    A failure is recorded on the job (status "failed", the error's message) and re-raised.
+    """
     with session_scope(engine) as session:
         job = session.get(Job, job_id)
         if job is None or job.status == "done":
             return  # already built (a retried task must not redo the work)
-        user = session.get(User, job.created_by_id) if job.created_by_id else None
-        params = job.params or {}
-        quarter = parse_quarter(params["quarter"], start_month)
-        path = export_path(reports_dir, job)
         _update_job(engine, job_id, status="running", started_at=utcnow(), done=0,
                     error=None)
 
@@ -72,18 +71,40 @@ def run_export_job(engine: Engine, job_id: int, *, reports_dir: str | Path,
             _update_job(engine, job_id, done=done, total=total)
 
         try:
+            user = session.get(User, job.created_by_id) if job.created_by_id else None
             if user is None:
                 raise RuntimeError("the user who asked for this export no longer exists")
+            params = job.params or {}
             result = build_quarter_export(
-                session, quarter=quarter, path=path, fmt=params.get("format", "xlsx"),
+                session, quarter=parse_quarter(params["quarter"], start_month),
+                path=export_path(reports_dir, job), fmt=params.get("format", "xlsx"),
                 user=user, account_ids=params.get("account_ids") or None, currency=currency,
                 today=today, progress=progress,
             )
         except Exception as exc:  # recorded on the job for the user to see, then re-raised
             session.rollback()
             _update_job(engine, job_id, status="failed", finished_at=utcnow(),
-                        error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+                        error=f"{type(exc).__name__}: {exc}"[:1000])
             raise
         _update_job(engine, job_id, status="done", finished_at=utcnow(), done=len(SHEET_NAMES),
                     result={"path": str(result.path), "filename": result.path.name,
                             "rows": result.rows})
+
+
+def register_tasks(huey: Any, app: Flask) -> None:
+    """Register the export task on the app's Huey instance (`huey.export_build(job_id)`).
+
+    Called where the job queue registers its tasks, so web processes and `valuetracker
+    worker` both know it. A failed export is not retried: the job shows the failure and
+    the user builds it again.
+    """
+
+    @huey.task(name="exports.build", retries=0)
+    def export_build(job_id: int) -> None:
+        with app.app_context():
+            run_export_job(app.extensions["valuetracker.engine"], job_id,
+                           reports_dir=app.config["REPORTS_DIR"],
+                           currency=app.config.get("CURRENCY", "USD"),
+                           start_month=int(app.config.get("FISCAL_YEAR_START_MONTH", 1)))
+
+    huey.export_build = export_build
