@@ -244,12 +244,23 @@ def test_empty_quarter_gives_headers_and_a_note(session, cast, tmp_path):
 def test_manager_export_holds_only_own_accounts(session, seeded, cast, tmp_path):
     wb = openpyxl.load_workbook(export(session, tmp_path, user=cast.am1))
     for name in ("Summary", "Value delivered", "Commitments", "Stakeholder coverage",
-                 "Deals", "Reasons", "Loyalty"):
+                 "Deals", "Loyalty"):
         header, rows = table(wb[name])
         accounts = set(column(header, rows, "Account"))
         assert accounts == {"Acme Corp"}, name
     header, rows = table(wb["Win-loss"])
     assert {r[1] for r in rows if r[0] == "Segment"} == {"Enterprise"}
+    # interviews are the win/loss program's: managers cannot read them in the app either
+    header, rows = table(wb["Reasons"])
+    assert rows == [("Interviews are shared with the win/loss program, leaders and admins.",)
+                    + (None,) * (len(header) - 1)]
+
+
+def test_leader_export_scoped_to_one_account_keeps_reasons(session, seeded, cast, tmp_path):
+    wb = openpyxl.load_workbook(export(session, tmp_path, user=cast.leader,
+                                       account_ids=[seeded.acme.id]))
+    header, rows = table(wb["Reasons"])
+    assert set(column(header, rows, "Account")) == {"Acme Corp"} and len(rows) == 6
 
 
 def test_account_filter_narrows_the_export(session, seeded, tmp_path):

@@ -32,6 +32,8 @@ SHEET_NAMES = ("Summary", "Value delivered", "Commitments", "Stakeholder coverag
                "Win-loss", "Reasons", "Loyalty")
 FORMATS = ("xlsx", "csv")
 EXTENSIONS = {"xlsx": "xlsx", "csv": "zip"}
+# Roles that read win/loss interviews in the app (access.get_interview_for_user).
+INTERVIEW_READERS = ("analyst", "leader", "admin")
 
 
 class ExportError(ValueError):
@@ -118,7 +120,8 @@ def build_quarter_export(
         raise ExportError(f"Unknown format {fmt!r}; choose xlsx or csv.")
     ctx = ExportContext(session=session, quarter=quarter, currency=currency,
                         today=today or date.today(),
-                        account_filter=account_filter(user, account_ids))
+                        account_filter=account_filter(user, account_ids),
+                        include_interviews=user is None or user.role in INTERVIEW_READERS)
     sheets = quarter_sheets(ctx)
     target = Path(path)
     writer = write_workbook if fmt == "xlsx" else write_zip

@@ -327,6 +327,8 @@ def _quarter_interviews(ctx: ExportContext) -> Any:
 
 
 def reason_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
+    if not ctx.include_interviews:
+        return
     name, title = _interviewee_columns()
     common = (WinLossInterview.completed_at, Account.name, Deal.name, Deal.outcome, name, title,
               DecisionFactor.category, DecisionFactor.name)
@@ -430,7 +432,9 @@ def listing_sheets(ctx: ExportContext) -> dict[str, Sheet]:
                                       coverage_rows, "No key stakeholders."),
         "Deals": Sheet("Deals", deal_columns(ctx), deal_rows, f"No deals closed in {q}."),
         "Reasons": Sheet("Reasons", reason_columns(ctx), reason_rows,
-                         f"No completed interviews of deals closed in {q}."),
+                         f"No completed interviews of deals closed in {q}."
+                         if ctx.include_interviews else
+                         "Interviews are shared with the win/loss program, leaders and admins."),
         "Loyalty": Sheet("Loyalty", loyalty_columns(ctx), loyalty_rows,
                          f"No loyalty pulses were taken in {q}."),
     }

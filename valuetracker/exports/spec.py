@@ -47,6 +47,9 @@ class ExportContext:
     # A function col -> SQL condition limiting an account-id column to the export's
     # accounts (the user's scope, narrowed to the chosen accounts).
     account_filter: Callable[[Any], Any] = lambda col: sa.true()
+    # Interview content (factor ratings, quotes) belongs to the win/loss program: account
+    # managers cannot read interviews in the app, so their export leaves it out.
+    include_interviews: bool = True
 
     def scope(self, account_id_col: Any) -> Any:
         return self.account_filter(account_id_col)
