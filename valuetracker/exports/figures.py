@@ -36,7 +36,7 @@ def summary_columns(ctx: ExportContext) -> list[Column]:
         Column(f"Commitments due {q}", "int", 12),
         Column("Delivered on time", "int", 12),
         Column("On-time rate", "percent", 10),
-        Column("NPS at quarter end", "number", 10),
+        Column("NPS at quarter end", "score", 10),
         Column("Pulses (latest per stakeholder)", "int", 12),
         Column("Satisfied but not loyal", "int", 12),
         Column("Key stakeholders sent summary", "int", 12),

@@ -20,9 +20,10 @@ from ..quarters import Quarter
 # PostgreSQL), so an export of a million rows never holds them all in memory.
 YIELD_PER = 1000
 
-# Column kinds and what they hold: text (str), int, number (Decimal), money (Decimal in
-# the reporting currency), percent (a fraction 0..1), date, datetime.
-KINDS = ("text", "int", "number", "money", "percent", "date", "datetime")
+# Column kinds and what they hold: text (str), int, number (Decimal), score (a number shown
+# with one decimal, e.g. NPS), money (Decimal in the reporting currency), percent (a
+# fraction 0..1), date, datetime.
+KINDS = ("text", "int", "number", "score", "money", "percent", "date", "datetime")
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], ctx: ExportContext, *,
                                        "text_wrap": True, "valign": "top"}),
         "text": None,
         "int": workbook.add_format({"num_format": "0"}),
-        "number": workbook.add_format({"num_format": "#,##0.##"}),
+        "number": workbook.add_format({"num_format": "#,##0.00"}),
+        "score": workbook.add_format({"num_format": "0.0"}),
         "money": workbook.add_format({"num_format": money_format(ctx.currency)}),
         "percent": workbook.add_format({"num_format": "0.0%"}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
@@ -82,6 +83,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], ctx: ExportContext, *,
 def _write_sheet(ws: Worksheet, sheet: Sheet, ctx: ExportContext,
                  formats: dict[str, Any]) -> int:
     columns = sheet.columns
+    ws.set_row(0, 32)  # room for two-line headers (they wrap)
     for col, column in enumerate(columns):
         ws.set_column(col, col, column.width, formats[column.kind])
         ws.write_string(0, col, column.header, formats["header"])
