@@ -25,7 +25,6 @@ from ..models import (
     INTERVIEW_CHANNELS,
     INTERVIEW_STATUSES,
     OUTCOMES,
-    QUESTION_KINDS,
     DecisionFactor,
     GuideQuestion,
     Stakeholder,
@@ -47,12 +46,12 @@ def optional_int(value: str | None) -> int | None:
 
 class DealForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    account_id = SelectField("Account")
+    account_id = SelectField("Account", default="")
     outcome = SelectField("Outcome", choices=choices(OUTCOMES))
     amount = DecimalField("Amount", places=2, validators=[Optional(),
                                                           NumberRange(min=0, max=10**12)])
     product = StringField("Product", validators=[Optional(), Length(max=120)])
-    owner_id = SelectField("Owner")
+    owner_id = SelectField("Owner", default="")
     opened_on = DateField("Opened on", validators=[Optional()])
     closed_on = DateField("Closed on", validators=[Optional()])
     competitors = StringField("Competitors", validators=[Optional(), Length(max=500)],
@@ -101,7 +100,7 @@ class QuestionForm(FlaskForm):
         {"text": "Text", "rating": "Rating 1–5", "choice": "Choice"}))
     choices_text = StringField("Choices", validators=[Optional(), Length(max=1000)],
                                description="For a choice question: options separated by ';'.")
-    factor_id = SelectField("Decision factor", validators=[Optional()])
+    factor_id = SelectField("Decision factor", default="", validators=[Optional()])
 
     def validate_choices_text(self, field: StringField) -> None:
         if self.kind.data == "choice" and len(
@@ -111,7 +110,8 @@ class QuestionForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    outcome = SelectField("Outcome", choices=choices(CLOSED_OUTCOMES, blank="Any closed"))
+    outcome = SelectField("Outcome", choices=choices(CLOSED_OUTCOMES, blank="Any closed"),
+                          default="")
     min_amount = DecimalField("Minimum amount", places=2,
                               validators=[Optional(), NumberRange(min=0, max=10**12)])
     competitor = StringField("Competitor", validators=[Optional(), Length(max=120)],
@@ -127,11 +127,11 @@ class QuoteFilterForm(FlaskForm):
 def _question_field(question: GuideQuestion, *, required: bool = False) -> Any:
     validators = [DataRequired()] if required else [Optional()]
     if question.kind == "rating":
-        return SelectField(question.text, choices=choices(RATINGS, blank="—"),
+        return SelectField(question.text, choices=choices(RATINGS, blank="—"), default="",
                            validators=[Optional()])
     if question.kind == "choice":
         return SelectField(question.text, choices=choices(choice_list(question), blank="—"),
-                           validators=[Optional()])
+                           default="", validators=[Optional()])
     return TextAreaField(question.text, validators=[*validators, Length(max=5000)])
 
 
@@ -147,26 +147,27 @@ def interview_form_class(
     class InterviewForm(FlaskForm):
         stakeholder_id = SelectField("Interviewee", choices=choices(
             {str(s.id): f"{s.name}" + (f", {s.title}" if s.title else "")
-             for s in stakeholders}, blank="Outside contact (below)"))
+             for s in stakeholders}, blank="Outside contact (below)"), default="")
         contact_name = StringField("Outside contact name", validators=[Optional(),
                                                                        Length(max=200)])
         contact_title = StringField("Outside contact title", validators=[Optional(),
                                                                          Length(max=200)])
         anonymity = SelectField("Anonymity", choices=choices(ANONYMITY))
         status = SelectField("Status", choices=choices(INTERVIEW_STATUSES))
-        channel = SelectField("Channel", choices=choices(INTERVIEW_CHANNELS, blank="—"))
+        channel = SelectField("Channel", choices=choices(INTERVIEW_CHANNELS, blank="—"), default="")
         scheduled_for = DateField("Scheduled for", validators=[Optional()])
         completed_on = DateField("Completed on", validators=[Optional()])
-        primary_reason_id = SelectField("Primary reason", choices=factor_choices(factors))
+        primary_reason_id = SelectField("Primary reason", choices=factor_choices(factors),
+                                        default="")
         notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
 
     for question in questions:
         setattr(InterviewForm, f"q_{question.id}", _question_field(question))
     for factor in factors:
         setattr(InterviewForm, f"r_{factor.id}", SelectField(
-            f"{factor.name} rating", choices=choices(RATINGS, blank="—")))
+            f"{factor.name} rating", choices=choices(RATINGS, blank="—"), default=""))
         setattr(InterviewForm, f"i_{factor.id}", SelectField(
-            f"{factor.name} importance", choices=choices(RATINGS, blank="—")))
+            f"{factor.name} importance", choices=choices(RATINGS, blank="—"), default=""))
         setattr(InterviewForm, f"e_{factor.id}", SelectField(
             f"{factor.name} effect", choices=choices(FACTOR_EFFECTS), default="neutral"))
     for n in range(1, quote_slots + 1):
@@ -175,7 +176,7 @@ def interview_form_class(
         setattr(InterviewForm, f"quote_tags_{n}", StringField(
             f"Quote {n} tags", validators=[Optional(), Length(max=500)]))
         setattr(InterviewForm, f"quote_factor_{n}", SelectField(
-            f"Quote {n} factor", choices=factor_choices(factors)))
+            f"Quote {n} factor", choices=factor_choices(factors), default=""))
     return InterviewForm
 
 
@@ -208,7 +209,7 @@ def survey_form_class(questions: list[GuideQuestion], factors: list[DecisionFact
 
     class SurveyForm(FlaskForm):
         primary_reason_id = SelectField("What was the main reason for your decision?",
-                                        choices=factor_choices(factors, blank="—"))
+                                        choices=factor_choices(factors, blank="—"), default="")
         comment = TextAreaField("Anything else you would like to tell us?",
                                 validators=[Optional(), Length(max=5000)])
         named = BooleanField("You may quote me by name (otherwise we keep your answers "
