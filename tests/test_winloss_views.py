@@ -278,3 +278,26 @@ def test_deal_dates_validated(login_as: Any, cast: Any) -> None:
         "name": "Backwards", "account_id": str(cast.account1.id), "outcome": "won",
         "opened_on": "2026-05-01", "closed_on": "2026-04-01", "owner_id": str(cast.am1.id)})
     assert "before the open date" in response.get_data(as_text=True)
+
+
+def test_every_program_route_refuses_account_managers(login_as: Any, cast: Any, session: Any,
+                                                      world: Any) -> None:
+    rule = ProgramRule(name="All")
+    session.add(rule)
+    session.commit()
+    q, d1, i2 = world["question"], world["deal1"], world["interview2"]
+    own = login_as(cast.am1)  # deal1 is on am1's account: the role is what refuses
+    for path in (f"/taxonomy/{world['price'].id}/edit", f"/guides/{world['guide'].id}",
+                 f"/guides/questions/{q.id}/edit"):
+        assert own.get(path).status_code == 403, path
+    for path in (f"/taxonomy/{world['price'].id}/edit", f"/guides/{world['guide'].id}",
+                 f"/guides/questions/{q.id}/edit", f"/guides/questions/{q.id}/move/up",
+                 f"/guides/questions/{q.id}/delete", f"/rules/{rule.id}/toggle",
+                 f"/deals/{d1.id}/survey-link", f"/deals/{d1.id}/interviews"):
+        assert own.post(path, data={}).status_code == 403, path
+    other = login_as(cast.am1)  # interview2 is on account2: not even visible
+    assert other.get(f"/interviews/{i2.id}/record").status_code == 404
+    assert other.post(f"/interviews/{i2.id}/record", data={}).status_code == 404
+    session.refresh(rule)
+    assert rule.active is True
+    assert len(session.exec(select(GuideQuestion)).all()) == 2
