@@ -196,3 +196,12 @@ def test_analytics_query_count_does_not_grow(app: Any, session: Any, login_as: A
         make_quote(session, interview, f"Quote {n}", data["price"])
     session.commit()
     assert _count_queries(app, client, url) == before
+
+
+def test_analytics_by_quarter_filter(login_as: Any, cast: Any, data: Any) -> None:
+    client = login_as(cast.analyst)
+    page = client.get("/analytics?quarter=2026-Q3&by=segment").get_data(as_text=True)
+    assert "Mid-market" in page and "Enterprise" not in page.split("Win rate by segment")[2]
+    response = client.get("/analytics?quarter=next+year")
+    assert response.status_code == 200 and "write it like 2026-Q3" in \
+        response.get_data(as_text=True)

@@ -199,8 +199,9 @@ def seed(session: Session, made: dict[str, Any]) -> None:
         candidates = people.get(deal.account_id or -1, [])
         stakeholder = rng.choice(candidates) if candidates and rng.random() < 0.8 else None
         contact = rng.choice(OUTSIDE_CONTACTS) if stakeholder is None else (None, None)
-        requested_at = datetime.combine(deal.closed_on, datetime.min.time(), UTC) \
-            + timedelta(days=2)
+        now = datetime.now(UTC)
+        requested_at = min(now, datetime.combine(deal.closed_on, datetime.min.time(), UTC)
+                           + timedelta(days=2))
         interview = WinLossInterview(
             deal_id=deal.id, stakeholder_id=stakeholder.id if stakeholder else None,
             contact_name=contact[0], contact_title=contact[1],
@@ -211,13 +212,13 @@ def seed(session: Session, made: dict[str, Any]) -> None:
             requested_at=requested_at,
         )
         if status == "completed":
-            interview.completed_at = requested_at + timedelta(days=rng.randrange(5, 40))
+            interview.completed_at = min(now, requested_at + timedelta(days=rng.randrange(5, 40)))
             reasons = ("Product fit", "Ease of use", "Support", "Relationship") \
                 if deal.outcome == "won" else ("Price", "Product fit", "Implementation",
                                                "Timing")
             interview.primary_reason_id = factors[rng.choice(reasons)].id
         elif status == "scheduled":
-            interview.scheduled_for = datetime.now(UTC) + timedelta(days=rng.randrange(2, 14))
+            interview.scheduled_for = now + timedelta(days=rng.randrange(2, 14))
         session.add(interview)
         session.flush()
         if status != "completed":

@@ -46,6 +46,7 @@ from ..models import (
     WinLossInterview,
     utcnow,
 )
+from ..quarters import QuarterError, app_start_month, parse_quarter
 from ..winloss import analytics as wl
 from ..winloss.deals import (
     apply_program_rules,
@@ -495,10 +496,18 @@ def _prefill_interview(form: Any, interview: WinLossInterview,
 def analytics() -> str:
     session = get_session()
     since, until = _date_arg("since"), _date_arg("until")
+    quarter = (request.args.get("quarter") or "").strip()
+    if quarter:
+        try:
+            chosen = parse_quarter(quarter, app_start_month())
+        except QuarterError as exc:
+            flash(str(exc), "warning")
+            quarter = ""
+        else:
+            since, until, quarter = chosen.start, chosen.end, chosen.label
     by = request.args.get("by", "segment")
     if by not in wl.GROUPINGS:
         by = "segment"
-    from ..quarters import app_start_month
 
     groups = wl.win_rates(session, by=by, since=since, until=until,
                           start_month=app_start_month())
@@ -517,7 +526,7 @@ def analytics() -> str:
     return render_template(
         "winloss/analytics.html", groups=groups, overall=overall, impact=impact, h2h=h2h,
         reasons=reasons, disagreement=disagreement, scorecard=scorecard, by=by,
-        groupings=wl.GROUPINGS, since=since, until=until, win_chart=win_chart,
+        groupings=wl.GROUPINGS, since=since, until=until, quarter=quarter, win_chart=win_chart,
         impact_chart=impact_chart)
 
 
