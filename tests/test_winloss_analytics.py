@@ -205,3 +205,13 @@ def test_analytics_by_quarter_filter(login_as: Any, cast: Any, data: Any) -> Non
     response = client.get("/analytics?quarter=next+year")
     assert response.status_code == 200 and "write it like 2026-Q3" in \
         response.get_data(as_text=True)
+
+
+def test_combined_rows_equal_the_overall_figure(session: Any, data: Any) -> None:
+    from valuetracker.winloss.analytics import combine
+
+    for by in ("segment", "quarter", "owner", "product"):
+        total = combine(win_rates(session, by=by))
+        overall = overall_win_rate(session)
+        assert (total.won, total.lost, total.no_decision, total.amount_won) == \
+            (overall.won, overall.lost, overall.no_decision, overall.amount_won), by

@@ -209,11 +209,28 @@ def overall_win_rate(session: Session, *, since: date | None = None,
                       Decimal(al or 0))
 
 
+def combine(rows: list[WinRateRow], group: str = "All deals") -> WinRateRow:
+    """One row summing rows whose groups do not overlap (not by competitor: a deal
+    meeting two competitors is in two groups)."""
+    total = WinRateRow(group, 0, 0, 0)
+    for row in rows:
+        total.won += row.won
+        total.lost += row.lost
+        total.no_decision += row.no_decision
+        total.amount_won += row.amount_won
+        total.amount_lost += row.amount_lost
+    return total
+
+
 def competitor_head_to_head(session: Session, *, since: date | None = None,
                             until: date | None = None) -> list[WinRateRow]:
     """Per competitor: win rate, counts and amount won and lost against it (most met first)."""
-    rows = [r for r in win_rates(session, by="competitor", since=since, until=until)
-            if r.group != NONE_LABEL]
+    return head_to_head_rows(win_rates(session, by="competitor", since=since, until=until))
+
+
+def head_to_head_rows(by_competitor: list[WinRateRow]) -> list[WinRateRow]:
+    """Head-to-head order from rows already grouped by competitor (saves a query)."""
+    rows = [r for r in by_competitor if r.group != NONE_LABEL]
     return sorted(rows, key=lambda r: (-r.closed, r.group.casefold()))
 
 

@@ -40,9 +40,14 @@ def analytics() -> str:
 
     groups = wl.win_rates(session, by=by, since=since, until=until,
                           start_month=app_start_month())
-    overall = wl.overall_win_rate(session, since=since, until=until)
+    # Each grouping scans the period's deals once; reuse the scan where the figures allow.
+    if by == "competitor":
+        overall = wl.overall_win_rate(session, since=since, until=until)
+        h2h = wl.head_to_head_rows(groups)[:15]
+    else:
+        overall = wl.combine(groups)
+        h2h = wl.competitor_head_to_head(session, since=since, until=until)[:15]
     impact = wl.factor_impact(session, since=since, until=until)
-    h2h = wl.competitor_head_to_head(session, since=since, until=until)[:15]
     reasons = wl.top_reasons(session, since=since, until=until)
     disagreement = wl.reason_disagreements(session, since=since, until=until)
     scorecard = wl.program_scorecard(session, since=since, until=until)
