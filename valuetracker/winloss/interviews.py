@@ -47,7 +47,7 @@ def interviewee_display(interview: WinLossInterview, stakeholder: Stakeholder | 
     else:
         name, title = interview.contact_name, interview.contact_title
     if not name:
-        return "—"
+        return "Interviewee not chosen yet"
     return f"{name}, {title}" if title else name
 
 
