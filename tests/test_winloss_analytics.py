@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -215,3 +215,39 @@ def test_combined_rows_equal_the_overall_figure(session: Any, data: Any) -> None
         overall = overall_win_rate(session)
         assert (total.won, total.lost, total.no_decision, total.amount_won) == \
             (overall.won, overall.lost, overall.no_decision, overall.amount_won), by
+
+
+def test_win_rates_match_an_independent_count_over_thousands_of_deals(
+        session: Any, cast: Any) -> None:
+    import random
+    from collections import Counter
+
+    from valuetracker.models import Deal
+    from valuetracker.winloss.stats import wilson_interval
+
+    rng = random.Random(7)
+    segments = {"Enterprise": make_account(session, "Big", segment="Enterprise"),
+                "SMB": make_account(session, "Small", segment="SMB"),
+                None: make_account(session, "Unsegmented", segment=None)}
+    expected: Counter[tuple[str, str]] = Counter()
+    rows = []
+    for n in range(3000):
+        segment = rng.choice(list(segments))
+        outcome = rng.choice(("won", "lost", "no_decision", "open"))
+        closed = date(2025, 1, 1) + timedelta(days=rng.randrange(730))
+        in_period = date(2025, 7, 1) <= closed <= date(2026, 6, 30)
+        if outcome != "open" and in_period:
+            expected[(segment or "(none)", outcome)] += 1
+        rows.append({"account_id": segments[segment].id, "name": f"D{n}", "outcome": outcome,
+                     "closed_on": None if outcome == "open" else closed})
+    session.execute(sa.insert(Deal), rows)
+    session.commit()
+    got = {r.group: r for r in win_rates_by_segment(session, since=date(2025, 7, 1),
+                                                    until=date(2026, 6, 30))}
+    assert set(got) == {"(none)", "Enterprise", "SMB"}
+    for group, row in got.items():
+        won, lost, nd = (expected[(group, o)] for o in ("won", "lost", "no_decision"))
+        assert (row.won, row.lost, row.no_decision) == (won, lost, nd)
+        assert row.win_rate == pytest.approx(won / (won + lost + nd))
+        assert (row.ci_low, row.ci_high) == pytest.approx(wilson_interval(won, won + lost + nd))
+        assert not row.small_sample
