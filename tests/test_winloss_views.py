@@ -301,3 +301,20 @@ def test_every_program_route_refuses_account_managers(login_as: Any, cast: Any, 
     session.refresh(rule)
     assert rule.active is True
     assert len(session.exec(select(GuideQuestion)).all()) == 2
+
+
+def test_resaving_keeps_ratings_of_retired_factors(login_as: Any, cast: Any, session: Any,
+                                                   world: Any) -> None:
+    from .factories_winloss import rate
+
+    interview = world["interview2"]
+    retired = make_factor(session, "Old factor", active=False)
+    rate(session, interview, retired, 3, "win_driver")
+    rate(session, interview, world["price"], 2)
+    session.commit()
+    response = login_as(cast.analyst).post(f"/interviews/{interview.id}/record", data={
+        "anonymity": "named", "status": "completed"})
+    assert response.status_code == 302
+    left = session.exec(select(FactorRating).where(
+        FactorRating.interview_id == interview.id)).all()
+    assert [r.factor_id for r in left] == [retired.id]  # price cleared on the form, kept here

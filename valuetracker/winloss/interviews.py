@@ -105,8 +105,12 @@ def normalize_tags(text: str | None) -> str | None:
 def store_recording(session: Session, interview: WinLossInterview, recording: Recording) -> None:
     """Replace the interview's answers, factor ratings and quotes. Caller commits."""
     questions = {q.id: q for q in guide_questions(session, interview.guide_id)}
-    for model in (InterviewAnswer, FactorRating, InterviewQuote):
+    for model in (InterviewAnswer, InterviewQuote):
         session.execute(sa.delete(model).where(model.interview_id == interview.id))
+    # Only the factors on the form are replaced: ratings of since-retired factors stay.
+    session.execute(sa.delete(FactorRating).where(
+        FactorRating.interview_id == interview.id,
+        FactorRating.factor_id.in_(list(recording.ratings))))
     for question_id, value in recording.answers.items():
         question = questions.get(question_id)
         if question is None or value in (None, ""):
