@@ -314,7 +314,7 @@ def test_resaving_keeps_ratings_of_retired_factors(login_as: Any, cast: Any, ses
     session.commit()
     response = login_as(cast.analyst).post(f"/interviews/{interview.id}/record", data={
         "anonymity": "named", "status": "completed"})
-    assert response.status_code == 302
+    assert response.status_code == 302, response.get_data(as_text=True)
     left = session.exec(select(FactorRating).where(
         FactorRating.interview_id == interview.id)).all()
     assert [r.factor_id for r in left] == [retired.id]  # price cleared on the form, kept here

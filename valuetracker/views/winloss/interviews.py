@@ -107,7 +107,8 @@ def record_interview(interview_id: int) -> Any:
         InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all()
     slots = max(QUOTE_SLOTS, len(existing_quotes) + 1)
     form_class = interview_form_class(questions, factors, stakeholders, slots)
-    form = form_class(obj=interview)
+    # Pre-filled from the interview on GET only; a POST is judged on what was sent.
+    form = form_class(obj=interview if request.method == "GET" else None)
     if request.method == "GET":
         _prefill_interview(form, interview, existing_quotes)
     if form.validate_on_submit():
