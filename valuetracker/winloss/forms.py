@@ -128,7 +128,7 @@ def _question_field(question: GuideQuestion, *, required: bool = False) -> Any:
     validators = [DataRequired()] if required else [Optional()]
     if question.kind == "rating":
         return SelectField(question.text, choices=choices(RATINGS, blank="—"), default="",
-                           validators=[Optional()])
+                           validators=[Optional()], description="1 = poor, 5 = excellent")
     if question.kind == "choice":
         return SelectField(question.text, choices=choices(choice_list(question), blank="—"),
                            default="", validators=[Optional()])
@@ -208,8 +208,10 @@ def survey_form_class(questions: list[GuideQuestion], factors: list[DecisionFact
     """The buyer survey: the guide's questions, the main reason, consent to be named."""
 
     class SurveyForm(FlaskForm):
+        # Buyers see plain factor names, not our internal categories.
         primary_reason_id = SelectField("What was the main reason for your decision?",
-                                        choices=factor_choices(factors, blank="—"), default="")
+                                        choices=choices({str(f.id): f.name for f in factors},
+                                                        blank="—"), default="")
         comment = TextAreaField("Anything else you would like to tell us?",
                                 validators=[Optional(), Length(max=5000)])
         named = BooleanField("You may quote me by name (otherwise we keep your answers "
