@@ -318,3 +318,34 @@ def test_resaving_keeps_ratings_of_retired_factors(login_as: Any, cast: Any, ses
     left = session.exec(select(FactorRating).where(
         FactorRating.interview_id == interview.id)).all()
     assert [r.factor_id for r in left] == [retired.id]  # price cleared on the form, kept here
+
+
+def test_edit_guide_factor_question_and_toggle_rule(login_as: Any, cast: Any, session: Any,
+                                                    world: Any) -> None:
+    from valuetracker.models import InterviewGuide
+
+    client = login_as(cast.admin)
+    guide, price, question = world["guide"], world["price"], world["question"]
+    response = client.post(f"/guides/{guide.id}", data={
+        "guide-name": "Loss interviews", "guide-outcome": "lost", "guide-active": "y"})
+    assert response.status_code == 302
+    session.refresh(guide)
+    assert (guide.name, guide.outcome) == ("Loss interviews", "lost")
+    response = client.post(f"/taxonomy/{price.id}/edit", data={
+        "category": "Commercial", "name": "Pricing", "position": "3"})
+    assert response.status_code == 302
+    session.refresh(price)
+    assert (price.name, price.active) == ("Pricing", False)  # unchecked box retires it
+    response = client.post(f"/guides/questions/{question.id}/edit", data={
+        "text": "Why us?", "kind": "text", "factor_id": ""})
+    assert response.status_code == 302
+    session.refresh(question)
+    assert question.text == "Why us?"
+    client.post("/rules", data={"name": "All losses", "outcome": "lost"})
+    rule = session.exec(select(ProgramRule)).one()
+    client.post(f"/rules/{rule.id}/toggle")
+    session.refresh(rule)
+    assert rule.active is False
+    assert client.get("/guides/999").status_code == 404
+    assert client.post("/taxonomy/999/edit", data={}).status_code == 404
+    assert session.get(InterviewGuide, guide.id) is not None
