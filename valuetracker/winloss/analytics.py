@@ -396,7 +396,8 @@ class Scorecard:
 def _days_between(session: Session, start_date: Any, end_timestamp: Any) -> Any:
     """Whole days from a date column to a timestamp column, per dialect."""
     if session.get_bind().dialect.name == "postgresql":
-        return sa.cast(end_timestamp, sa.Date) - start_date  # date - date = integer days
+        # The UTC calendar day, whatever the server's time zone; date - date = whole days.
+        return sa.cast(sa.func.timezone("UTC", end_timestamp), sa.Date) - start_date
     return sa.cast(sa.func.julianday(sa.func.date(end_timestamp))
                    - sa.func.julianday(start_date), sa.Integer)
 
