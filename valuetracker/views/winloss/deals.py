@@ -120,10 +120,11 @@ def _save_deal(form: DealForm, deal: Deal | None) -> Deal | None:
                      details=diff)
     set_competitors(session, deal, split_names(form.competitors.data),
                     (form.primary_competitor.data or "").strip() or None)
-    request_ = apply_program_rules(session, deal)
-    if request_ is not None:
-        audit.record(session, "create", "interview", request_.id,
-                     f"interview requested for deal {deal.name} by rule {request_.rule_id}")
+    requested = apply_program_rules(session, deal)
+    if requested is not None:
+        audit.record(session, "create", "interview", requested.id,
+                     f"interview requested for deal {deal.name} by rule {requested.rule_id}")
+        flash("A buyer interview was requested for this deal (program rule).", "info")
     return deal
 
 
