@@ -349,3 +349,11 @@ def test_edit_guide_factor_question_and_toggle_rule(login_as: Any, cast: Any, se
     assert client.get("/guides/999").status_code == 404
     assert client.post("/taxonomy/999/edit", data={}).status_code == 404
     assert session.get(InterviewGuide, guide.id) is not None
+
+
+def test_deals_filtered_by_account_stay_scoped(login_as: Any, cast: Any, world: Any) -> None:
+    page = login_as(cast.analyst).get(f"/deals?account={cast.account2.id}").get_data(
+        as_text=True)
+    assert "Globex renewal" in page and "Acme expansion" not in page
+    page = login_as(cast.am1).get(f"/deals?account={cast.account2.id}").get_data(as_text=True)
+    assert "Globex renewal" not in page and "No deals match." in page

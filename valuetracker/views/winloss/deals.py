@@ -136,12 +136,13 @@ def deals() -> str:
     if outcome not in (None, *OUTCOMES):
         outcome = None
     competitor_id = request.args.get("competitor", type=int)
+    account_id = request.args.get("account", type=int)  # scoped by list_deals like the rest
     q = request.args.get("q", "").strip()[:100]
     page = list_deals(session, current_user, outcome=outcome, q=q, competitor_id=competitor_id,
-                      page=_page_arg())
+                      account_id=account_id, page=_page_arg())
     competitors = session.exec(select(Competitor).order_by(Competitor.name)).all()
-    args = {k: v for k, v in {"outcome": outcome, "q": q, "competitor": competitor_id}.items()
-            if v}
+    args = {k: v for k, v in {"outcome": outcome, "q": q, "competitor": competitor_id,
+                              "account": account_id}.items() if v}
     return render_template("winloss/deals.html", page=page, outcome=outcome, q=q,
                            competitor_id=competitor_id, competitors=competitors, args=args,
                            outcomes=OUTCOMES, can_create=current_user.role in DEAL_EDITORS)
