@@ -103,6 +103,51 @@ def role_required(*roles: str) -> Any:
     return decorator
 
 
+# --- win/loss area ---------------------------------------------------------------
+# Deals belong to accounts (open deals may have none). Account managers see and edit
+# deals of their own accounts, plus account-less deals they own; analysts and admins
+# run the program for all accounts; leaders read everything. Interviews are the
+# program's: analysts/admins edit, leaders read, account managers get 403 (404 when
+# the deal is not even theirs to see), since interviewees may be promised anonymity.
+
+
+def get_deal_for_user(session: Session, user: User, deal_id: int, *, write: bool = False) -> Any:
+    """A deal the user may see (404 otherwise) and, with write, change (403)."""
+    from .models import Deal
+
+    deal = session.get(Deal, deal_id)
+    if deal is None:
+        abort(404)
+    if deal.account_id is not None:
+        visible = session.exec(
+            select(Account.id).where(Account.id == deal.account_id,
+                                     account_scope(user, Account.id))
+        ).first() is not None
+    else:
+        visible = user.sees_all_accounts or deal.owner_id == user.id
+    if not visible:
+        abort(404)
+    if write and user.role not in (*WINLOSS_EDITORS, "account_manager"):
+        abort(403)
+    return deal
+
+
+def get_interview_for_user(
+    session: Session, user: User, interview_id: int, *, write: bool = False
+) -> Any:
+    """An interview, scoped through its deal; only the program (and leaders, to read)."""
+    from .models import WinLossInterview
+
+    interview = session.get(WinLossInterview, interview_id)
+    if interview is None:
+        abort(404)
+    get_deal_for_user(session, user, interview.deal_id)
+    allowed = WINLOSS_EDITORS if write else (*WINLOSS_EDITORS, "leader")
+    if user.role not in allowed:
+        abort(403)
+    return interview
+
+
 # --- exports area ----------------------------------------------------------------
 # Quarterly exports are for leaders and admins (every account) and account managers
 # (their own accounts); analysts get 403. An export file holds the accounts of the user

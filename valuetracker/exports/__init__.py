@@ -121,7 +121,10 @@ def build_quarter_export(
     ctx = ExportContext(session=session, quarter=quarter, currency=currency,
                         today=today or date.today(),
                         account_filter=account_filter(user, account_ids),
-                        include_interviews=user is None or user.role in INTERVIEW_READERS)
+                        include_interviews=user is None or user.role in INTERVIEW_READERS,
+                        user_filter=account_filter(user, None),
+                        all_accounts=(user is None or user.sees_all_accounts)
+                        and not account_ids)
     sheets = quarter_sheets(ctx)
     target = Path(path)
     writer = write_workbook if fmt == "xlsx" else write_zip

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import select
 
-from ..models import DRIVERS, Account, User, label
+from .. import winloss
+from ..models import DRIVERS, Account, Competitor, Deal, DealCompetitor, User, label
+from ..winloss.analytics import NONE_LABEL, WinRateRow, closed_in_period
 from . import provisional as figures
 from .spec import Column, ExportContext, Sheet
 
@@ -99,9 +103,52 @@ def winloss_columns(ctx: ExportContext) -> list[Column]:
     ]
 
 
+def scoped_win_rates(ctx: ExportContext, *, by: str) -> list[WinRateRow]:
+    """`winloss.win_rates` for deals of the export's accounts only.
+
+    The same query as the win/loss module's (deals closed in the period, grouped by the
+    account's segment or by each competitor met; empty and missing groups are "(none)"),
+    with the export's account scope added — the win/loss function has no scope, as only
+    roles that see every account use its page.
+    """
+    won, lost, nd = (func.coalesce(func.sum(sa.case((Deal.outcome == o, 1), else_=0)), 0)
+                     for o in ("won", "lost", "no_decision"))
+    if by == "segment":
+        key = Account.segment
+        statement = select(key, won, lost, nd).select_from(Deal).join(
+            Account, Account.id == Deal.account_id, isouter=True)
+    elif by == "competitor":
+        key = Competitor.name
+        statement = (select(key, won, lost, nd).select_from(Deal)
+                     .join(DealCompetitor, DealCompetitor.deal_id == Deal.id, isouter=True)
+                     .join(Competitor, Competitor.id == DealCompetitor.competitor_id,
+                           isouter=True))
+    else:
+        raise ValueError(f"cannot group by {by!r}")
+    q = ctx.quarter
+    statement = statement.where(*closed_in_period(q.start, q.end),
+                                ctx.scope(Deal.account_id)).group_by(key)
+    merged: dict[str, WinRateRow] = {}
+    for name, w, lo, n in ctx.session.execute(statement):
+        group = name if name not in (None, "") else NONE_LABEL
+        row = merged.setdefault(group, WinRateRow(group, 0, 0, 0))
+        row.won, row.lost, row.no_decision = (row.won + int(w), row.lost + int(lo),
+                                              row.no_decision + int(n))
+    return sorted(merged.values(), key=lambda r: r.group.casefold())
+
+
+def win_rates(ctx: ExportContext, *, by: str) -> list[WinRateRow]:
+    """Win rates of deals closed in the quarter: the app's own figures for an export of
+    every account, the same query scoped to the export's accounts otherwise."""
+    if ctx.all_accounts:
+        q = ctx.quarter
+        return winloss.win_rates(ctx.session, by=by, since=q.start, until=q.end)
+    return scoped_win_rates(ctx, by=by)
+
+
 def winloss_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     for by in ("segment", "competitor"):
-        for group in figures.win_rates(ctx, by=by):
+        for group in win_rates(ctx, by=by):
             yield (label(by), group.group, group.won, group.lost, group.no_decision,
                    group.closed, group.win_rate, group.ci_low, group.ci_high,
                    "Yes" if group.small_sample else "No")

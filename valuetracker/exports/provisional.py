@@ -1,4 +1,4 @@
-"""PROVISIONAL figure queries for the Summary and Win-loss sheets.
+"""PROVISIONAL figure queries for the Summary sheet.
 
 These follow PRODUCT.md's definitions, but the app's own figures live in `value.py` and
 `winloss.py`, built in parallel. Once those are merged, every function here is replaced by
@@ -10,7 +10,6 @@ Each function is one GROUP BY query (or a handful) returning {account_id: figure
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -21,11 +20,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from ..models import (
-    CLOSED_OUTCOMES,
     Account,
-    Competitor,
-    Deal,
-    DealCompetitor,
     Distribution,
     LoyaltyPulse,
     Stakeholder,
@@ -85,45 +80,6 @@ class CoverageFigures:
     @property
     def coverage(self) -> float | None:
         return self.covered / self.eligible if self.eligible else None
-
-
-@dataclass
-class WinRate:
-    group: str
-    won: int
-    lost: int
-    no_decision: int
-
-    @property
-    def closed(self) -> int:
-        return self.won + self.lost + self.no_decision
-
-    @property
-    def win_rate(self) -> float | None:
-        return self.won / self.closed if self.closed else None
-
-    @property
-    def ci_low(self) -> float | None:
-        return wilson(self.won, self.closed)[0]
-
-    @property
-    def ci_high(self) -> float | None:
-        return wilson(self.won, self.closed)[1]
-
-    @property
-    def small_sample(self) -> bool:
-        return self.closed < 10
-
-
-def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, ...]:
-    """The Wilson score 95% interval of successes / n."""
-    if n == 0:
-        return (None, None)
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _currency_entries(ctx: ExportContext, start: Any, end: Any) -> Any:
@@ -326,35 +282,3 @@ def risk_reasons_by_account(ctx: ExportContext) -> dict[int, list[str]]:
     for (account_id,) in ctx.session.execute(renewals):
         add(account_id, "Renewal within 90 days")
     return reasons
-
-
-def win_rates(ctx: ExportContext, *, by: str) -> list[WinRate]:
-    """Won / lost / no-decision counts of deals closed in the quarter, per group."""
-    q = ctx.quarter
-    closed = sa.and_(Deal.outcome.in_(CLOSED_OUTCOMES), Deal.closed_on.between(q.start, q.end),
-                     ctx.scope(Deal.account_id))
-    counts = (func.sum(sa.case((Deal.outcome == "won", 1), else_=0)),
-              func.sum(sa.case((Deal.outcome == "lost", 1), else_=0)),
-              func.sum(sa.case((Deal.outcome == "no_decision", 1), else_=0)))
-    if by == "segment":
-        group = Account.segment
-        statement = (select(group, *counts).outerjoin(Account, Account.id == Deal.account_id)
-                     .where(closed).group_by(group))
-    elif by == "competitor":
-        group = Competitor.name
-        statement = (
-            select(group, *counts)
-            .outerjoin(DealCompetitor, DealCompetitor.deal_id == Deal.id)
-            .outerjoin(Competitor, Competitor.id == DealCompetitor.competitor_id)
-            .where(closed).group_by(group)
-        )
-    else:
-        raise ValueError(f"unknown grouping {by!r}")
-    merged: dict[str, WinRate] = {}
-    for g, won, lost, nd in ctx.session.execute(statement):
-        name = g if g not in (None, "") else NONE_LABEL  # "" and NULL are both "(none)"
-        row = merged.setdefault(name, WinRate(name, 0, 0, 0))
-        row.won += int(won or 0)
-        row.lost += int(lost or 0)
-        row.no_decision += int(nd or 0)
-    return sorted(merged.values(), key=lambda r: r.group.casefold())

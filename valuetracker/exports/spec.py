@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ..quarters import Quarter
 
@@ -51,9 +51,24 @@ class ExportContext:
     # Interview content (factor ratings, quotes) belongs to the win/loss program: account
     # managers cannot read interviews in the app, so their export leaves it out.
     include_interviews: bool = True
+    # The user's whole scope (not narrowed): what the app ranks margin tiers among.
+    user_filter: Callable[[Any], Any] = lambda col: sa.true()
+    # True when the export covers every account (so app-wide figures apply unchanged).
+    all_accounts: bool = True
 
     def scope(self, account_id_col: Any) -> Any:
         return self.account_filter(account_id_col)
+
+    def account_ids(self) -> Any:
+        """A SELECT of the export's account ids (the value module's `account_ids=`)."""
+        from ..models import Account
+
+        return select(Account.id).where(self.scope(Account.id))
+
+    def user_account_ids(self) -> Any:
+        from ..models import Account
+
+        return select(Account.id).where(self.user_filter(Account.id))
 
     def stream(self, statement: Any) -> Iterator[sa.Row[Any]]:
         """Rows of a SELECT, fetched in batches rather than all at once."""
