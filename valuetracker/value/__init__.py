@@ -34,6 +34,7 @@ from .entries import (
     recent_confirmations,
     update_entry,
 )
+from .forms import int_or_none
 from .metrics import (
     ConfirmedShare,
     LoyaltyFigures,
@@ -86,10 +87,11 @@ __all__ = [
     "at_risk_accounts", "beneficiary_ids", "beneficiary_names", "confirmed_share",
     "create_commitment", "create_entry", "delete_entry", "driver_chart", "entries_to_confirm",
     "entry_choices", "is_overdue", "is_satisfied_not_loyal", "latest_confirmation_by_entry",
-    "latest_pulses", "link_entries", "recent_confirmations", "list_commitments", "list_entries", "loyalty",
+    "latest_pulses", "link_entries", "recent_confirmations", "list_commitments",
+    "list_entries", "loyalty",
     "margin_tiers", "nps", "on_time_rate", "priority_drift", "pulse_history", "record_pulse",
     "segments", "send_link", "submit_confirmation", "submit_pulse", "tiers_grouped",
     "unreachable_reason", "update_commitment", "update_entry", "validate_ranking",
     "value_by_driver", "value_by_quarter", "value_delivered", "value_migration",
-    "value_periods",
+    "value_periods", "int_or_none",
 ]
