@@ -78,7 +78,7 @@ def test_value_log_filters_and_paginates(app: Any, session: Any, cast: Any,
                                          login_as: Any) -> None:
     app.config["PAGE_SIZE"] = 5
     for i in range(12):
-        entry = make_entry(session, cast.account1, 100 + i, title=f"Entry {i:02d}",
+        make_entry(session, cast.account1, 100 + i, title=f"Entry {i:02d}",
                    delivered_on=date(2026, 10, 1) + timedelta(days=i))
     make_entry(session, cast.account1, 5, title="Old one", driver="strategic",
                 delivered_on=date(2025, 2, 1), evidence_status="disputed")
@@ -242,9 +242,11 @@ def _count_queries(app: Any, client: Any, url: str) -> int:
 def _fill(session: Any, cast: Any, n: int) -> None:
     people = [cast.stakeholder1]
     for i in range(n):
-        entry = make_entry(session, cast.account1, 100 + i, driver=("productivity", "strategic")[i % 2],
-                   delivered_on=date.today() - timedelta(days=20 * i),
-                   evidence_status=("claimed", "confirmed")[i % 2], beneficiaries=tuple(people))
+        entry = make_entry(session, cast.account1, 100 + i,
+                           driver=("productivity", "strategic")[i % 2],
+                           delivered_on=date.today() - timedelta(days=20 * i),
+                           evidence_status=("claimed", "confirmed")[i % 2],
+                           beneficiaries=tuple(people))
         make_commitment(session, cast.account1, due_on=date.today() - timedelta(days=9 * i))
         make_pulse(session, cast.stakeholder1, taken_on=date.today() - timedelta(days=30 * i),
                    ranking=ranking("strategic"))

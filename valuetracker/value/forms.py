@@ -40,6 +40,7 @@ from ..models import (
 
 MAX_AMOUNT = 10**13  # Numeric(16, 2)
 AMOUNT_MESSAGE = "Enter an amount of 0 or more (at most 10,000,000,000,000)."
+AMOUNT_RANGE = NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)
 
 
 def int_or_none(value: Any) -> int | None:
@@ -56,7 +57,7 @@ class EntryForm(FlaskForm):
     driver = SelectField("Value driver", choices=choices(DRIVERS))
     amount = DecimalField("Amount", places=2, validators=[
         InputRequired(message="Enter the amount, e.g. 12500 or 12.5."),
-        NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)])
+        AMOUNT_RANGE])
     unit = SelectField("Unit", choices=choices(UNITS))
     delivered_on = DateField("Delivered on", validators=[InputRequired(
         message="Enter the date it was delivered (YYYY-MM-DD).")])
@@ -86,7 +87,7 @@ class CommitmentForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     driver = SelectField("Value driver", choices=choices(DRIVERS))
     expected_amount = DecimalField("Expected amount", places=2,
-                                   validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)])
+                                   validators=[Optional(), AMOUNT_RANGE])
     unit = SelectField("Unit", choices=choices(UNITS))
     due_on = DateField("Due on", validators=[InputRequired(message="Enter the due date.")])
     status = SelectField("Status", choices=choices(COMMITMENT_STATUSES))
@@ -126,7 +127,7 @@ class RecordConfirmationForm(FlaskForm):
         "confirmed": "Confirmed", "adjusted": "Confirmed with a corrected amount",
         "disputed": "Disputed"}))
     adjusted_amount = DecimalField("Corrected amount", places=2,
-                                   validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)])
+                                   validators=[Optional(), AMOUNT_RANGE])
     comment = TextAreaField("In their words", validators=[Optional(), Length(max=5000)])
 
     def validate_adjusted_amount(self, field: DecimalField) -> None:
@@ -153,7 +154,7 @@ class PulseForm(FlaskForm):
                             "(0 = not at all, 10 = extremely)", coerce=int_or_none,
                             choices=choices({str(i): str(i) for i in range(0, 11)},
                                             blank="Choose…"),
-                            validators=[Optional()])
+                            validators=[InputRequired(message="Choose 0 to 10.")])
     positive_emotion = BooleanField("Something we did made me feel genuinely looked after")
     emotion_text = TextAreaField("What was it?", validators=[Optional(), Length(max=2000)])
     rank_1 = SelectField(rank_label(1))
@@ -214,7 +215,7 @@ class AnswerForm(Form):
         "confirmed": "Yes, that is right", "adjusted": "Yes, but the amount was different",
         "disputed": "No, I do not agree", "": "Skip"}), default="", validate_choice=True)
     adjusted_amount = DecimalField("The right amount", places=2,
-                                   validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)])
+                                   validators=[Optional(), AMOUNT_RANGE])
     comment = TextAreaField("In your own words", validators=[Optional(), Length(max=5000)])
 
     def validate_adjusted_amount(self, field: DecimalField) -> None:
@@ -227,10 +228,16 @@ class ConfirmValueForm(FlaskForm):
     other_value = TextAreaField("Did we deliver value we did not list? Tell us in your words.",
                                 validators=[Optional(), Length(max=5000)])
 
-    def validate_other_value(self, field: TextAreaField) -> None:
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
         answered = any(item.form.response.data for item in self.answers)
-        if not answered and not (field.data or "").strip():
-            raise ValidationError("Answer at least one item, or tell us about other value.")
+        if not answered and not (self.other_value.data or "").strip():
+            self.other_value.errors = [
+                *self.other_value.errors,
+                "Answer at least one item, or tell us about other value.",
+            ]
+            return False
+        return valid
 
 
 __all__ = ["EntryForm", "CommitmentForm", "SendLinkForm", "RecordConfirmationForm", "PulseForm",
