@@ -26,7 +26,8 @@ def _outbox(app: Any) -> list[Any]:
     folder = Path(app.config["OUTBOX_DIR"])
     if not folder.exists():
         return []
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
+    return [message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted(folder.glob("*.eml"))]
 
 
 @pytest.fixture
