@@ -143,6 +143,21 @@ def test_empty_answer_rerenders(app: Any, cast: Any, arranged: dict, login_as: A
     assert "Answer at least one item" in response.get_data(as_text=True)
 
 
+def test_adjusted_answer_without_amount_rerenders(app: Any, session: Any, cast: Any,
+                                                 arranged: dict, login_as: Any,
+                                                 client: Any) -> None:
+    path = _send(app, login_as(cast.am1), cast, cast.stakeholder1.id)
+    text = client.get(path).get_data(as_text=True)
+    first = re.search(r'name="answers-0-entry_id" type="hidden" value="(\d+)"', text).group(1)
+    response = client.post(path, data={"answers-0-entry_id": first,
+                                       "answers-0-response": "adjusted"})
+    assert response.status_code == 200
+    assert "Enter the amount you would put on it" in response.get_data(as_text=True)
+    bad = client.post(path, data={"answers-0-entry_id": first, "answers-0-response": "maybe"})
+    assert bad.status_code == 200 and "Not a valid choice" in bad.get_data(as_text=True)
+    assert session.exec(select(AccessLink)).one().used_at is None
+
+
 def test_recent_scope_lists_all_recent_entries(app: Any, cast: Any, arranged: dict,
                                                login_as: Any, client: Any) -> None:
     path = _send(app, login_as(cast.am1), cast, cast.stakeholder1.id, scope="recent")

@@ -134,6 +134,9 @@ def test_team_records_confirmation_and_pulse(session: Any, cast: Any, login_as: 
     session.commit()
     client = login_as(cast.am1)
     slug = cast.account1.slug
+    missing = client.post(f"/accounts/{slug}/value/entries/{entry.id}/confirmation", data={
+        "stakeholder_id": str(cast.stakeholder1.id), "response": "adjusted"})
+    assert "Enter the amount they gave" in missing.get_data(as_text=True)
     response = client.post(f"/accounts/{slug}/value/entries/{entry.id}/confirmation", data={
         "stakeholder_id": str(cast.stakeholder1.id), "response": "adjusted",
         "adjusted_amount": "800", "comment": "More like 800, but real."})

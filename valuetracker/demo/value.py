@@ -245,7 +245,7 @@ def _pulses(session: Session, rng: random.Random, account: Account,
         mood = rng.choice(("promoter", "promoter", "passive", "sbnl", "detractor"))
         if index == 0 and pi == 0:
             mood = "sbnl"  # the biggest account has a satisfied-but-not-loyal key person
-        for qi in range(1, len(quarters), 2):
+        for qi in [q for q in range(1, len(quarters)) if q % 2 == 1 or q >= len(quarters) - 4]:
             quarter = quarters[qi]
             taken = min(quarter.start + timedelta(days=rng.randint(10, 80)),
                         today - timedelta(days=1))

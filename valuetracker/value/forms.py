@@ -107,6 +107,15 @@ class CommitmentForm(FlaskForm):
         }
 
 
+def _require_adjusted_amount(form: Any, valid: bool, message: str) -> bool:
+    """An "adjusted" answer needs the amount (checked after the field validators)."""
+    if form.response.data == "adjusted" and form.adjusted_amount.data is None:
+        if not form.adjusted_amount.errors:
+            form.adjusted_amount.errors = [*form.adjusted_amount.errors, message]
+        return False
+    return valid
+
+
 class SendLinkForm(FlaskForm):
     stakeholder_id = SelectField("Stakeholder", coerce=int_or_none, choices=[],
                                  validators=[DataRequired(message="Choose a stakeholder.")])
@@ -130,9 +139,10 @@ class RecordConfirmationForm(FlaskForm):
                                    validators=[Optional(), AMOUNT_RANGE])
     comment = TextAreaField("In their words", validators=[Optional(), Length(max=5000)])
 
-    def validate_adjusted_amount(self, field: DecimalField) -> None:
-        if self.response.data == "adjusted" and field.data is None:
-            raise ValidationError("Enter the amount they gave.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Not validate_adjusted_amount: Optional() would stop the chain before it runs.
+        return _require_adjusted_amount(self, super().validate(extra_validators),
+                                        "Enter the amount they gave.")
 
 
 def rank_label(position: int) -> str:
@@ -218,9 +228,9 @@ class AnswerForm(Form):
                                    validators=[Optional(), AMOUNT_RANGE])
     comment = TextAreaField("In your own words", validators=[Optional(), Length(max=5000)])
 
-    def validate_adjusted_amount(self, field: DecimalField) -> None:
-        if self.response.data == "adjusted" and field.data is None:
-            raise ValidationError("Enter the amount you would put on it.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        return _require_adjusted_amount(self, super().validate(extra_validators),
+                                        "Enter the amount you would put on it.")
 
 
 class ConfirmValueForm(FlaskForm):
