@@ -209,3 +209,30 @@ def test_at_risk_reasons(session: Any, cast: Any) -> None:
     assert set(risky[0].reasons) == set(value.RISK_LABELS)
     scoped = value.at_risk_accounts(session, account_ids=[b.id], today=TODAY)
     assert scoped == []
+
+
+def test_value_summary_matches_the_separate_figures(session: Any, cast: Any) -> None:
+    a = cast.account1
+    specs = [("1000", "cost_reduction", date(2026, 10, 5), "confirmed"),
+             ("500.50", "revenue_growth", date(2026, 11, 1), "claimed"),
+             ("2000", "cost_reduction", date(2026, 2, 1), "confirmed"),
+             ("300", "strategic", date(2025, 12, 30), "confirmed"),
+             ("700", "productivity", date(2023, 6, 1), "disputed")]  # older than 8 quarters
+    for amount, driver, day, status in specs:
+        make_entry(session, a, amount, driver=driver, delivered_on=day, evidence_status=status)
+    make_entry(session, a, "40", unit="hours", delivered_on=date(2026, 10, 2))
+    session.commit()
+    ids = [a.id]
+    summary = value.value_summary(session, quarter=Q4, account_ids=ids)
+    assert summary.periods == value.value_periods(session, quarter=Q4, account_ids=ids)
+    assert summary.by_quarter == value.value_by_quarter(session, quarters=Q4.last(8),
+                                                        account_ids=ids)
+    assert summary.confirmed == value.confirmed_share(session, account_ids=ids)
+    assert summary.confirmed_year_to_date == value.confirmed_share(
+        session, account_ids=ids, start=Q4.year_start, end=Q4.end)
+    assert summary.confirmed_year_to_date.share == Decimal("3000") / Decimal("3500.50")
+    assert summary.periods.total_total == Decimal("4500.50")
+    # A fiscal year starting in April: year to date is 2026-Q1..Q3 (Apr-Dec 2026).
+    april = Quarter(2026, 3, 4)  # Oct-Dec 2026
+    fiscal = value.value_summary(session, quarter=april, account_ids=ids)
+    assert fiscal.periods == value.value_periods(session, quarter=april, account_ids=ids)

@@ -8,6 +8,8 @@ account ids, a SELECT of ids, or None for every account:
 - value_periods(session, quarter=, account_ids=) -> ValuePeriods (quarter / year to date /
   total, by driver)
 - value_by_quarter(session, quarters=, account_ids=) -> {quarter: {driver: Decimal}}
+- value_summary(session, quarter=, account_ids=) -> ValueSummary: all of the above plus
+  confirmed share (total, year to date) in one query
 - confirmed_share(session, account_ids=, start=, end=) -> ConfirmedShare(.share)
 - on_time_rate(session, account_ids=, start=, end=, today=) -> OnTimeRate(.rate)
 - loyalty(session, account_ids=) -> LoyaltyFigures(.nps, .satisfied_not_loyal); nps(...)
@@ -40,6 +42,7 @@ from .metrics import (
     LoyaltyFigures,
     OnTimeRate,
     ValuePeriods,
+    ValueSummary,
     confirmed_share,
     is_satisfied_not_loyal,
     latest_pulses,
@@ -50,6 +53,7 @@ from .metrics import (
     value_by_quarter,
     value_delivered,
     value_periods,
+    value_summary,
 )
 from .outreach import (
     Answer,
@@ -93,5 +97,5 @@ __all__ = [
     "segments", "send_link", "submit_confirmation", "submit_pulse", "tiers_grouped",
     "unreachable_reason", "update_commitment", "update_entry", "validate_ranking",
     "value_by_driver", "value_by_quarter", "value_delivered", "value_migration",
-    "value_periods", "int_or_none",
+    "value_periods", "int_or_none", "value_summary", "ValueSummary",
 ]

@@ -14,14 +14,12 @@ from ..quarters import Quarter, app_start_month, current_quarter
 from .commitments import list_commitments
 from .entries import last_delivered_on, recent_confirmations
 from .metrics import (
-    confirmed_share,
     is_satisfied_not_loyal,
     latest_pulses,
     loyalty,
     on_time_rate,
     overdue_condition,
-    value_by_quarter,
-    value_periods,
+    value_summary,
 )
 
 
@@ -46,16 +44,16 @@ def account_overview(session: Session, account: Account, *,
     today = today or date.today()
     quarter = _quarter(today)
     ids = [account.id]
-    periods = value_periods(session, quarter=quarter, account_ids=ids)
-    share = confirmed_share(session, account_ids=ids)
+    summary = value_summary(session, quarter=quarter, account_ids=ids)
     overdue = session.exec(
         select(ValueCommitment.id).where(ValueCommitment.account_id == account.id,
                                          overdue_condition(today))
     ).all()
     return {
         "quarter": quarter,
-        "periods": periods,
-        "confirmed_share": share,
+        "summary": summary,
+        "periods": summary.periods,
+        "confirmed_share": summary.confirmed,
         "on_time": on_time_rate(session, account_ids=ids, today=today),
         "overdue_count": len(overdue),
         "loyalty": loyalty(session, account_ids=ids),
@@ -68,15 +66,12 @@ def account_value_page(session: Session, account: Account, *,
     """Everything on /accounts/<slug>/value; a fixed number of queries whatever the size."""
     today = today or date.today()
     context = account_overview(session, account, today=today)
-    quarter: Quarter = context["quarter"]
-    ids = [account.id]
-    by_quarter = value_by_quarter(session, quarters=quarter.last(8), account_ids=ids)
+    by_quarter = context["summary"].by_quarter
     pulses = latest_pulses(session, account_id=account.id)
     context.update(
         by_quarter=by_quarter,
         chart=driver_chart(by_quarter, title=f"Value delivered by driver, {account.name}"),
-        confirmed_share_ytd=confirmed_share(session, account_ids=ids, start=quarter.year_start,
-                                            end=quarter.end),
+        confirmed_share_ytd=context["summary"].confirmed_year_to_date,
         commitments=list_commitments(session, account_id=account.id),
         latest_pulses=[(row, is_satisfied_not_loyal(row.satisfaction, row.repurchase_intent))
                        for row in pulses],
