@@ -293,3 +293,20 @@ def test_public_pages_are_rate_limited(app_config: dict, session: Any, cast: Any
     codes = [client.get("/l/confirm/nonsense").status_code for _ in range(5)]
     assert codes[:3] == [404, 404, 404] and codes[-1] == 429
     limited.extensions["valuetracker.engine"].dispose()
+
+
+def test_team_withdraws_a_link(app: Any, session: Any, cast: Any, arranged: dict,
+                               login_as: Any, client: Any) -> None:
+    am = login_as(cast.am1)
+    path = _send(app, am, cast, cast.stakeholder1.id)
+    page = am.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
+    assert "Links waiting for an answer" in page
+    link = session.exec(select(AccessLink)).one()
+    url = f"/accounts/{cast.account1.slug}/value/links/{link.id}/revoke"
+    assert login_as(cast.am2).post(url).status_code == 404
+    assert login_as(cast.leader).post(url).status_code == 403
+    assert am.post(url).status_code == 302
+    response = client.get(path)
+    assert response.status_code == 410 and "withdrawn" in response.get_data(as_text=True)
+    page = am.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
+    assert "Links waiting for an answer" not in page

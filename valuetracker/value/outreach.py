@@ -140,6 +140,21 @@ def send_link(
     return SentLink(link, url, message_id)
 
 
+def open_links(session: Session, *, account_id: int, limit: int = 50) -> list[Any]:
+    """Links of an account not yet answered, expired or withdrawn, with the person's name."""
+    from ..models import utcnow
+
+    return list(session.exec(
+        select(AccessLink, Stakeholder.name)
+        .join(Stakeholder, Stakeholder.id == AccessLink.stakeholder_id)
+        .where(AccessLink.account_id == account_id,
+               AccessLink.purpose.in_(("confirm_value", "pulse")),
+               AccessLink.used_at.is_(None), AccessLink.revoked_at.is_(None),
+               AccessLink.expires_at > utcnow())
+        .order_by(AccessLink.created_at.desc()).limit(limit)
+    ).all())
+
+
 def link_entries(session: Session, link: AccessLink) -> list[ValueEntry]:
     """The entries a confirmation link asks about (only its own account's)."""
     ids = [int(i) for i in (link.payload or {}).get("entry_ids", [])]

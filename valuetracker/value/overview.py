@@ -21,6 +21,7 @@ from .metrics import (
     overdue_condition,
     value_summary,
 )
+from .outreach import open_links
 
 
 def _quarter(today: date | None) -> Quarter:
@@ -76,6 +77,7 @@ def account_value_page(session: Session, account: Account, *,
         latest_pulses=[(row, is_satisfied_not_loyal(row.satisfaction, row.repurchase_intent))
                        for row in pulses],
         confirmations=recent_confirmations(session, account_id=account.id),
+        open_links=open_links(session, account_id=account.id),
         today=today,
     )
     return context

@@ -286,6 +286,28 @@ def send_link(slug: str) -> Any:
                            unreachable=unreachable)
 
 
+@bp.route("/links/<int:link_id>/revoke", methods=["POST"])
+@login_required
+def revoke_link(slug: str, link_id: int) -> Any:
+    """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
+    from .. import links
+    from ..models import AccessLink
+
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    link = session.get(AccessLink, link_id)
+    if link is None or link.account_id != account.id or link.purpose not in (
+            "confirm_value", "pulse"):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    links.revoke_link(session, link)
+    audit.record(session, "revoke", "access_link", link.id, f"link withdrawn on {account.name}")
+    session.commit()
+    flash("Link withdrawn.", "success")
+    return redirect(url_for("value.overview", slug=account.slug) + "#links")
+
+
 @bp.route("/pulses/new", methods=["GET", "POST"])
 @login_required
 def record_pulse(slug: str) -> Any:
