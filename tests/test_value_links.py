@@ -310,3 +310,50 @@ def test_team_withdraws_a_link(app: Any, session: Any, cast: Any, arranged: dict
     assert response.status_code == 410 and "withdrawn" in response.get_data(as_text=True)
     page = am.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
     assert "Links waiting for an answer" not in page
+
+
+def test_mail_server_down_records_nothing(app: Any, session: Any, cast: Any, arranged: dict,
+                                          login_as: Any) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on: a real refused connection
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    response = login_as(cast.am1).post(f"/accounts/{cast.account1.slug}/value/links/new", data={
+        "stakeholder_id": str(cast.stakeholder1.id), "purpose": "pulse", "scope": "concerning"})
+    assert response.status_code == 200
+    assert "could not be sent" in response.get_data(as_text=True)
+    assert session.exec(select(AccessLink)).all() == []
+
+
+def test_link_email_over_smtp(app: Any, session: Any, cast: Any, arranged: dict,
+                              login_as: Any) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    received: list[bytes] = []
+
+    class Handler(Sink):
+        async def handle_DATA(self, server: Any, smtp_session: Any, envelope: Any) -> str:
+            received.append(envelope.content)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        response = login_as(cast.am1).post(
+            f"/accounts/{cast.account1.slug}/value/links/new",
+            data={"stakeholder_id": str(cast.stakeholder1.id), "purpose": "confirm_value",
+                  "scope": "concerning"})
+        assert "Link sent" in response.get_data(as_text=True)
+    finally:
+        controller.stop()
+    assert len(received) == 1 and b"/l/confirm/" in received[0]
+    assert _outbox(app) == []

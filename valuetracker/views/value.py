@@ -7,6 +7,7 @@ one commit, flash, redirect.
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -273,7 +274,15 @@ def send_link(slug: str) -> Any:
                                     purpose=form.purpose.data, entry_ids=entry_ids,
                                     user_id=current_user.id, sender_name=current_user.name)
         except domain.OutreachError as exc:
+            session.rollback()
             form.stakeholder_id.errors.append(str(exc))
+        except (smtplib.SMTPException, OSError) as exc:
+            # The mail server refused or is down: nothing is recorded, the user can retry.
+            session.rollback()
+            current_app.logger.warning("link email to stakeholder %s failed: %s",
+                                       stakeholder.id, exc)
+            form.form_errors.append("The email could not be sent (the mail server did not "
+                                    "accept it). Nothing was recorded; try again later.")
         else:
             audit.record(session, "create", "access_link", sent.link.id,
                          f"{label(form.purpose.data).lower()} link sent to {stakeholder.name}",
