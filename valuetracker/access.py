@@ -146,3 +146,32 @@ def get_interview_for_user(
     if user.role not in allowed:
         abort(403)
     return interview
+
+
+# --- value area: entries and commitments are reached through their account's slug.
+
+
+def get_entry_for_user(
+    session: Session, user: User, slug: str, entry_id: int, *, write: bool = False
+) -> tuple[Account, Any]:
+    """(account, value entry) if the entry belongs to that account and the user may see it."""
+    from .models import ValueEntry
+
+    account = get_account_for_user(session, user, slug, write=write)
+    entry = session.get(ValueEntry, entry_id)
+    if entry is None or entry.account_id != account.id:
+        abort(404)
+    return account, entry
+
+
+def get_commitment_for_user(
+    session: Session, user: User, slug: str, commitment_id: int, *, write: bool = False
+) -> tuple[Account, Any]:
+    """(account, commitment) if the commitment belongs to that account and the user may see it."""
+    from .models import ValueCommitment
+
+    account = get_account_for_user(session, user, slug, write=write)
+    commitment = session.get(ValueCommitment, commitment_id)
+    if commitment is None or commitment.account_id != account.id:
+        abort(404)
+    return account, commitment
