@@ -152,7 +152,8 @@ def run_import(
     report.rejected_rows = [(number, cells, "; ".join(reasons[number]))
                             for number, cells in table.rows if number in reasons]
     for item in plan.items:
-        setattr(report, item.action, getattr(report, item.action) + 1)
+        counter = {"create": "created", "update": "updated"}.get(item.action, item.action)
+        setattr(report, counter, getattr(report, counter) + 1)
     if errors and not skip_invalid:
         return report
     if not dry_run:
@@ -223,6 +224,8 @@ def parse_rows(
         parsed: dict[str, Any] = {}
         row_errors: list[RowError] = []
         for f in present:
+            if f.kind in ("date", "flagdate") and f.name not in parsers:
+                continue  # the column's format is in question: ImportStop below
             header = table.headers[columns.index[f.name]]
             text = cells[columns.index[f.name]]
             try:
