@@ -84,6 +84,8 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
             seen.setdefault(key(external), row.number)
         existing = by_external.get(key(external)) if external else None
         data: dict[str, Any] = {k: values[k] for k in _COPIED if k in values}
+        if external:
+            data["external_id"] = external
         closed = values["outcome"] in CLOSED_OUTCOMES
 
         account_name = None
