@@ -96,7 +96,8 @@ def crm_deals_export(accounts: Sequence[tuple[str, str]], owners: Sequence[str],
         opened = start + timedelta(days=rng.randrange(0, 500))
         closed = opened + timedelta(days=rng.randrange(10, 120))
         amount = Decimal(rng.randrange(1000, 200000)) + Decimal(amount_bump)
-        amount_text = rng.choice([f"${amount:,.2f}", f"{amount:,.2f}", f"{amount}", f"$ {amount:,}"])
+        amount_text = rng.choice([f"${amount:,.2f}", f"{amount:,.2f}", f"{amount}",
+                                  f"$ {amount:,}"])
         competitors = rng.sample(list(COMPETITOR_SPELLINGS), rng.randrange(0, 3))
         spelled = [rng.choice(COMPETITOR_SPELLINGS[c]) for c in competitors]
         primary = spelled[0] if spelled and rng.random() < 0.7 else ""

@@ -12,8 +12,18 @@ from sqlmodel import Session
 from ..competitors import _key as competitor_key
 from ..competitors import competitor_index, resolve_competitors
 from ..models import CLOSED_OUTCOMES, OUTCOMES, Deal, DealCompetitor
-from .common import AccountIndex, Context, Item, Plan, Row, UserIndex, chunks, differs, key
-from .common import load_where_in
+from .common import (
+    AccountIndex,
+    Context,
+    Item,
+    Plan,
+    Row,
+    UserIndex,
+    chunks,
+    differs,
+    key,
+    load_where_in,
+)
 from .reading import Field, RowError, norm_word
 
 ENTITY = "deal"

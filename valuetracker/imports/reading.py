@@ -328,7 +328,8 @@ def parse_amount(text: str) -> Decimal:
         dec = "," if s.rfind(",") > s.rfind(".") else "."
         thou = "." if dec == "," else ","
         whole, _, frac = s.rpartition(dec)
-        if not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(thou)}\d{{3}})*", whole) or not frac.isdigit():
+        grouped = re.fullmatch(rf"\d{{1,3}}(?:{re.escape(thou)}\d{{3}})*", whole)
+        if not grouped or not frac.isdigit():
             raise ValueError(f'"{text}" is not an amount')
         number = whole.replace(thou, "") + "." + frac
     elif "," in s:

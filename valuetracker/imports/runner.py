@@ -244,9 +244,10 @@ def parse_rows(
             f'"{w}" (row{"s" if len(n) > 1 else ""} {", ".join(map(str, n[:5]))}'
             f'{"…" if len(n) > 5 else ""})' for w, n in sorted(words.items()))
         example = next(iter(sorted(words)))
+        target = f.choices[1] if len(f.choices) > 1 else f.choices[0]
         stops.append(
             f"Unknown {fname} words: {listed}. Map each one to {', '.join(f.choices)}, "
-            f'e.g. --value-map "{fname}:{example}={f.choices[1] if len(f.choices) > 1 else f.choices[0]}".'
+            f'e.g. --value-map "{fname}:{example}={target}".'
         )
     if stops:
         raise ImportStop(stops, needs_date_format=needs_format)

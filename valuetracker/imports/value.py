@@ -9,8 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..models import DRIVERS, EVIDENCE_STATUSES, UNITS, Stakeholder, ValueEntry
-from ..models import ValueEntryBeneficiary
+from ..models import (
+    DRIVERS,
+    EVIDENCE_STATUSES,
+    UNITS,
+    Stakeholder,
+    ValueEntry,
+    ValueEntryBeneficiary,
+)
 from .common import AccountIndex, Context, Item, Plan, Row, chunks, differs, key, load_where_in
 from .reading import Field, RowError
 
