@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from ..models import ACCOUNT_STATUSES, TIERS, Account, slugify
-from .common import Context, Item, Plan, Row, UserIndex, differs, key
+from .common import Context, Item, Plan, Row, UserIndex, differs, insert_rows, key
 from .reading import Field, RowError
 
 ENTITY = "account"
@@ -98,7 +98,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create the new accounts (unique slugs) and update changed ones (version bumped)."""
     slugs = set(session.exec(select(Account.slug)).all())
-    new: list[Account] = []
+    new: list[dict] = []
     for item in result.items:
         if item.action == "create":
             base = slugify(item.data["name"])
@@ -106,11 +106,11 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
             while slug in slugs:
                 slug, n = f"{base}-{n}", n + 1
             slugs.add(slug)
-            new.append(Account(slug=slug, **item.data))
+            new.append({**item.data, "slug": slug})
         elif item.action == "update":
             for name, value in item.data.items():
                 setattr(item.obj, name, value)
             item.obj.version += 1
             item.obj.updated_at = ctx.now
-    session.add_all(new)
     session.flush()
+    insert_rows(session, Account, new)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import Account, User
@@ -143,3 +144,22 @@ def editable_account_ids(session: Session, user: User) -> set[int] | None:
 def differs(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
     """The fields of `data` whose value differs from `obj`'s."""
     return {k: v for k, v in data.items() if getattr(obj, k) != v}
+
+
+def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """INSERT many rows in batches (no ORM object per row) and return their new ids, in order.
+
+    Rows are grouped by their set of keys so column defaults still apply to the keys a
+    row leaves out.
+    """
+    ids: list[int | None] = [None] * len(rows)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(tuple(sorted(row)), []).append(i)
+    for positions in groups.values():
+        statement = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
+        for batch in chunks(positions):
+            result = session.execute(statement, [rows[i] for i in batch])
+            for i, new_id in zip(batch, result.scalars().all(), strict=True):
+                ids[i] = new_id
+    return ids  # type: ignore[return-value]

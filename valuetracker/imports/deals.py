@@ -21,6 +21,7 @@ from .common import (
     UserIndex,
     chunks,
     differs,
+    insert_rows,
     key,
     load_where_in,
 )
@@ -159,31 +160,43 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update deals, then replace the competitor lists that changed."""
-    new: list[Deal] = []
     for item in result.items:
-        if item.action == "create":
-            item.obj = Deal(**item.data)
-            new.append(item.obj)
-        elif item.action == "update":
+        if item.action == "update":
             for name, value in item.data.items():
                 setattr(item.obj, name, value)
             item.obj.updated_at = ctx.now
-    session.add_all(new)
     session.flush()
+    created = [item for item in result.items if item.action == "create"]
+    for item, new_id in zip(created, insert_rows(session, Deal, [item.data for item in created]),
+                            strict=True):
+        item.extra["id"] = new_id
+    for item in result.items:
+        if item.obj is not None:
+            item.extra["id"] = item.obj.id
 
     index = competitor_index(session)
     replace = [item for item in result.items if "competitors" in item.extra
                and (item.action == "create" or item.extra.get("competitors_changed"))]
-    for batch in chunks([item.obj.id for item in replace if item.action == "update"]):
+    for batch in chunks([item.extra["id"] for item in replace if item.action == "update"]):
         session.execute(sa.delete(DealCompetitor).where(DealCompetitor.deal_id.in_(batch)))
     links: list[dict[str, int]] = []
+    primaries: dict[int | None, list[int]] = {}
     for item in replace:
         found = resolve_competitors(session, item.extra["competitors"], index=index)
-        item.obj.primary_competitor_id = found[0].id if found and item.extra["primary"] else None
-        links.extend({"deal_id": item.obj.id, "competitor_id": c.id} for c in found)
+        primary = found[0].id if found and item.extra["primary"] else None
+        primaries.setdefault(primary, []).append(item.extra["id"])
+        links.extend({"deal_id": item.extra["id"], "competitor_id": c.id} for c in found)
     if links:
         session.execute(sa.insert(DealCompetitor), links)
-    session.flush()
+    # One UPDATE per distinct primary competitor, not one per deal.
+    for primary, ids in primaries.items():
+        for batch in chunks(ids):
+            session.execute(sa.update(Deal).where(Deal.id.in_(batch))
+                            .values(primary_competitor_id=primary)
+                            .execution_options(synchronize_session=False))
+    for item in replace:
+        if item.obj is not None:
+            session.refresh(item.obj, ["primary_competitor_id"])
 
 
 __all__ = ["ENTITY", "FIELDS", "OUTCOME_WORDS", "plan", "apply"]

@@ -7,10 +7,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from ..models import BUYING_ROLES, SENTIMENTS, Stakeholder
-from .common import AccountIndex, Context, Item, Plan, Row, differs, key, load_where_in
+from .common import (
+    AccountIndex,
+    Context,
+    Item,
+    Plan,
+    Row,
+    chunks,
+    differs,
+    insert_rows,
+    key,
+    load_where_in,
+)
 from .reading import Field, RowError
 
 ENTITY = "stakeholder"
@@ -190,26 +202,40 @@ def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update stakeholders, then set reports-to once every row has an id."""
-    new: list[Stakeholder] = []
     for item in result.items:
         if item.action == "create":
-            item.obj = Stakeholder(**item.data)
-            new.append(item.obj)
-        elif item.action == "update":
+            continue
+        if item.action == "update":
             for name, value in item.data.items():
                 setattr(item.obj, name, value)
             item.obj.version += 1
             item.obj.updated_at = ctx.now
-    session.add_all(new)
     session.flush()
+    created = [item for item in result.items if item.action == "create"]
+    for item, new_id in zip(created, insert_rows(session, Stakeholder,
+                                                 [item.data for item in created]), strict=True):
+        item.extra["id"] = new_id
+    for item in result.items:
+        if item.obj is not None:
+            item.extra["id"] = item.obj.id
+    # reports_to once every row has an id: one UPDATE per distinct manager.
+    managers: dict[int | None, list[int]] = {}
     for item in result.items:
         target = item.extra.get("reports_to", "keep")
         if target == "keep" or item.action == "unchanged":
             continue
         if target is None:
-            item.obj.reports_to_id = None
+            manager_id = None
         elif target[0] == "s":
-            item.obj.reports_to_id = target[1]
+            manager_id = target[1]
         else:
-            item.obj.reports_to_id = result.items[target[1]].obj.id
-    session.flush()
+            manager_id = result.items[target[1]].extra["id"]
+        managers.setdefault(manager_id, []).append(item.extra["id"])
+    for manager_id, ids in managers.items():
+        for batch in chunks(ids):
+            session.execute(sa.update(Stakeholder).where(Stakeholder.id.in_(batch))
+                            .values(reports_to_id=manager_id)
+                            .execution_options(synchronize_session=False))
+    for item in result.items:
+        if item.obj is not None and item.action == "update":
+            session.refresh(item.obj, ["reports_to_id"])

@@ -17,7 +17,18 @@ from ..models import (
     ValueEntry,
     ValueEntryBeneficiary,
 )
-from .common import AccountIndex, Context, Item, Plan, Row, chunks, differs, key, load_where_in
+from .common import (
+    AccountIndex,
+    Context,
+    Item,
+    Plan,
+    Row,
+    chunks,
+    differs,
+    insert_rows,
+    key,
+    load_where_in,
+)
 from .reading import Field, RowError
 
 ENTITY = "value_entry"
@@ -108,23 +119,25 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update entries, then replace the beneficiary lists that changed."""
-    new: list[ValueEntry] = []
     for item in result.items:
-        if item.action == "create":
-            item.obj = ValueEntry(**item.data)
-            new.append(item.obj)
-        elif item.action == "update":
+        if item.action == "update":
             for name, value in item.data.items():
                 setattr(item.obj, name, value)
             item.obj.updated_at = ctx.now
-    session.add_all(new)
     session.flush()
+    created = [item for item in result.items if item.action == "create"]
+    for item, new_id in zip(created, insert_rows(session, ValueEntry,
+                                                 [item.data for item in created]), strict=True):
+        item.extra["id"] = new_id
+    for item in result.items:
+        if item.obj is not None:
+            item.extra["id"] = item.obj.id
     replace = [item for item in result.items if item.extra["beneficiaries"] is not None
                and (item.action == "create" or item.extra.get("beneficiaries_changed"))]
-    for batch in chunks([item.obj.id for item in replace if item.action == "update"]):
+    for batch in chunks([item.extra["id"] for item in replace if item.action == "update"]):
         session.execute(sa.delete(ValueEntryBeneficiary)
                         .where(ValueEntryBeneficiary.entry_id.in_(batch)))
-    links = [{"entry_id": item.obj.id, "stakeholder_id": sid}
+    links = [{"entry_id": item.extra["id"], "stakeholder_id": sid}
              for item in replace for sid in item.extra["beneficiaries"]]
     if links:
         session.execute(sa.insert(ValueEntryBeneficiary), links)
