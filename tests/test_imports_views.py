@@ -151,3 +151,16 @@ def test_analyst_imports_deals(login_as: Any, cast: Any, session: Any) -> None:
     response, preview = run_wizard(client, "deals", content)
     assert "No errors" in preview and response.status_code == 302
     assert session.exec(select(Deal.outcome)).one() == "won"
+
+
+def test_mapping_page_suggests_fields_for_common_crm_headers(login_as: Any, cast: Any) -> None:
+    client = login_as(cast.analyst)
+    content = csv_bytes(["Opportunity ID", "Stage", "Close Date", "ID", "Lead Source"],
+                        [["O-1", "Won", "2026-01-05", "x", "Web"]])
+    token = token_of(upload(client, "deals", content))
+    page = client.get(f"/import/{token}/map").get_data(as_text=True)
+    assert '<option selected value="external_id">' in page
+    assert '<option selected value="outcome">' in page
+    assert '<option selected value="closed_on">' in page
+    # "ID" would also suggest external_id: the first column keeps it.
+    assert page.count('<option selected value="external_id">') == 1

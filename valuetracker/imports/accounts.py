@@ -21,6 +21,11 @@ FIELDS = (
     Field("cost_to_serve", "money"),
     Field("renewal_date", "date"),
 )
+# Common CRM headers the web wizard pre-selects (the CLI needs --map for them).
+SUGGESTED = {"account_name": "name", "company": "name", "company_name": "name",
+             "account_id": "external_id", "id": "external_id", "owner": "owner_email",
+             "account_owner": "owner_email", "revenue": "annual_revenue",
+             "renewal": "renewal_date"}
 _COPIED = ("name", "segment", "industry", "tier", "status", "annual_revenue", "cost_to_serve",
            "renewal_date")
 

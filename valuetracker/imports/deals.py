@@ -61,6 +61,11 @@ FIELDS = (
     Field("competitors", "list"),
     Field("primary_competitor"),
 )
+SUGGESTED = {"opportunity_id": "external_id", "deal_id": "external_id", "id": "external_id",
+             "account_name": "account", "opportunity_name": "name", "deal_name": "name",
+             "stage": "outcome", "deal_stage": "outcome", "status": "outcome",
+             "created_date": "opened_on", "close_date": "closed_on",
+             "opportunity_owner": "owner", "deal_owner": "owner"}
 _COPIED = ("amount", "product", "opened_on", "closed_on", "outcome")
 
 assert all(norm_word(w) == w for w in OUTCOME_WORDS)

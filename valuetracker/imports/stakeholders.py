@@ -42,6 +42,10 @@ FIELDS = (
     Field("left_company", "flagdate"),
     Field("external_id", max_length=100),
 )
+SUGGESTED = {"account_name": "account", "company": "account", "full_name": "name",
+             "contact_name": "name", "job_title": "title", "email_address": "email",
+             "role": "buying_role", "manager": "reports_to", "contact_id": "external_id",
+             "id": "external_id"}
 _COPIED = ("name", "title", "email", "phone", "buying_role", "influence", "sentiment",
            "is_key", "preferences")
 _FLAGS = {"opted_out": "opted_out_at", "left_company": "left_company_at"}

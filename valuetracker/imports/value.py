@@ -44,6 +44,8 @@ FIELDS = (
     Field("source", max_length=200),
     Field("beneficiaries", "list"),
 )
+SUGGESTED = {"account_name": "account", "value_driver": "driver", "date": "delivered_on",
+             "delivered": "delivered_on"}
 _COPIED = ("title", "driver", "amount", "unit", "delivered_on", "evidence_status",
            "description", "source")
 

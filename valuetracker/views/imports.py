@@ -88,11 +88,22 @@ def _delete_upload(token: str) -> None:
         (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
+def _remove_stale_uploads(max_age: float = 24 * 3600) -> None:
+    """Uploads abandoned in the wizard are removed after a day."""
+    import time
+
+    cutoff = time.time() - max_age
+    for path in _upload_dir().iterdir():
+        if path.suffix in (".csv", ".json") and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @role_required(*IMPORTERS)
 def index() -> Any:
     """Choose what to import and upload the file."""
     kinds = _kinds_for(current_user)
+    _remove_stale_uploads()
     form = UploadForm()
     form.kind.choices = choices({k: KIND_LABELS[k] for k in kinds})
     if form.is_submitted() and form.kind.data in KINDS and form.kind.data not in kinds:
@@ -117,6 +128,7 @@ def index() -> Any:
 def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskForm:
     fields = KINDS[kind].FIELDS
     names = {f.name for f in fields}
+    suggested = getattr(KINDS[kind], "SUGGESTED", {})
     options = choices({IGNORE: "— ignore —",
                        **{f.name: f.name + (" *" if f.required else "") for f in fields}})
 
@@ -135,9 +147,17 @@ def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskF
     for i, header in enumerate(headers):
         setattr(MappingForm, f"col_{i}", SelectField(header or f"Column {i + 1}",
                                                      choices=options))
-        default = saved.get(header) or (norm_name(header) if norm_name(header) in names
-                                        else IGNORE)
-        defaults[f"col_{i}"] = default
+        norm = norm_name(header)
+        guess = norm if norm in names else suggested.get(norm, IGNORE)
+        defaults[f"col_{i}"] = saved.get(header) or guess
+    # A field guessed for two columns keeps only the first (exact names win).
+    taken: set[str] = set()
+    for i, _header in sorted(enumerate(headers),
+                             key=lambda pair: norm_name(pair[1]) not in names):
+        choice = defaults[f"col_{i}"]
+        if choice != IGNORE and choice in taken and not saved:
+            defaults[f"col_{i}"] = IGNORE
+        taken.add(choice)
     return MappingForm(data=defaults)
 
 
