@@ -164,3 +164,21 @@ def test_mapping_page_suggests_fields_for_common_crm_headers(login_as: Any, cast
     assert '<option selected value="closed_on">' in page
     # "ID" would also suggest external_id: the first column keeps it.
     assert page.count('<option selected value="external_id">') == 1
+
+
+def test_unknown_outcome_words_are_mapped_in_the_wizard(login_as: Any, cast: Any,
+                                                        session: Any) -> None:
+    client = login_as(cast.analyst)
+    content = csv_bytes(["external_id", "account", "outcome", "closed_on"],
+                        [["D-1", "Globex", "Signed", "2026-06-30"]])
+    token = token_of(upload(client, "deals", content))
+    page = client.get(f"/import/{token}/preview").get_data(as_text=True)
+    assert "Unknown outcome words: &#34;Signed&#34; (row 2)" in page
+    form = {"col_0": "external_id", "col_1": "account", "col_2": "outcome", "col_3": "closed_on",
+            "date_format": "", "value_map": "outcome:Nope"}
+    page = client.post(f"/import/{token}/map", data=form).get_data(as_text=True)
+    assert "should look like" in page
+    client.post(f"/import/{token}/map", data={**form, "value_map": "outcome:signed=won"})
+    assert "No errors" in client.get(f"/import/{token}/preview").get_data(as_text=True)
+    assert client.post(f"/import/{token}/run", data={}).status_code == 302
+    assert session.exec(select(Deal.outcome)).one() == "won"
