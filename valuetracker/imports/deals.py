@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from ..competitors import _key as competitor_key
@@ -190,6 +191,9 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
         found = resolve_competitors(session, item.extra["competitors"], index=index)
         primary = found[0].id if found and item.extra["primary"] else None
         primaries.setdefault(primary, []).append(item.extra["id"])
+        if item.obj is not None:
+            # Keep the loaded object in step without another query per row.
+            set_committed_value(item.obj, "primary_competitor_id", primary)
         links.extend({"deal_id": item.extra["id"], "competitor_id": c.id} for c in found)
     if links:
         session.execute(sa.insert(DealCompetitor), links)
@@ -199,9 +203,7 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
             session.execute(sa.update(Deal).where(Deal.id.in_(batch))
                             .values(primary_competitor_id=primary)
                             .execution_options(synchronize_session=False))
-    for item in replace:
-        if item.obj is not None:
-            session.refresh(item.obj, ["primary_competitor_id"])
+
 
 
 __all__ = ["ENTITY", "FIELDS", "OUTCOME_WORDS", "plan", "apply"]

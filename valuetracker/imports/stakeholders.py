@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from ..models import BUYING_ROLES, SENTIMENTS, Stakeholder
@@ -235,11 +236,11 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
         else:
             manager_id = result.items[target[1]].extra["id"]
         managers.setdefault(manager_id, []).append(item.extra["id"])
+        if item.obj is not None:
+            # Keep the loaded object in step without another query per row.
+            set_committed_value(item.obj, "reports_to_id", manager_id)
     for manager_id, ids in managers.items():
         for batch in chunks(ids):
             session.execute(sa.update(Stakeholder).where(Stakeholder.id.in_(batch))
                             .values(reports_to_id=manager_id)
                             .execution_options(synchronize_session=False))
-    for item in result.items:
-        if item.obj is not None and item.action == "update":
-            session.refresh(item.obj, ["reports_to_id"])
