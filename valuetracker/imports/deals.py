@@ -186,23 +186,21 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
     for batch in chunks([item.extra["id"] for item in replace if item.action == "update"]):
         session.execute(sa.delete(DealCompetitor).where(DealCompetitor.deal_id.in_(batch)))
     links: list[dict[str, int]] = []
-    primaries: dict[int | None, list[int]] = {}
+    primaries: list[dict[str, Any]] = []
     for item in replace:
         found = resolve_competitors(session, item.extra["competitors"], index=index)
         primary = found[0].id if found and item.extra["primary"] else None
-        primaries.setdefault(primary, []).append(item.extra["id"])
+        primaries.append({"id": item.extra["id"], "primary_competitor_id": primary})
         if item.obj is not None:
             # Keep the loaded object in step without another query per row.
             set_committed_value(item.obj, "primary_competitor_id", primary)
         links.extend({"deal_id": item.extra["id"], "competitor_id": c.id} for c in found)
     if links:
         session.execute(sa.insert(DealCompetitor), links)
-    # One UPDATE per distinct primary competitor, not one per deal.
-    for primary, ids in primaries.items():
-        for batch in chunks(ids):
-            session.execute(sa.update(Deal).where(Deal.id.in_(batch))
-                            .values(primary_competitor_id=primary)
-                            .execution_options(synchronize_session=False))
+    # One executemany UPDATE by primary key, not a statement per deal.
+    if primaries:
+        session.execute(sa.update(Deal).execution_options(synchronize_session=False),
+                        primaries)
 
 
 

@@ -18,7 +18,6 @@ from .common import (
     Item,
     Plan,
     Row,
-    chunks,
     differs,
     insert_rows,
     key,
@@ -142,8 +141,10 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         else:
             item.data = differs(item.obj, item.data)
             target = item.extra.get("reports_to", "keep")
-            if target != "keep" and (target is None or target[0] == "i"
-                                      or target[1] != item.obj.reports_to_id):
+            if target != "keep" and (
+                    (target is None and item.obj.reports_to_id is not None)
+                    or (target is not None and (target[0] == "i"
+                                                or target[1] != item.obj.reports_to_id))):
                 item.extra["reports_to_changed"] = True
             changed = bool(item.data) or item.extra.get("reports_to_changed", False)
             item.action = "update" if changed else "unchanged"
@@ -223,8 +224,8 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
     for item in result.items:
         if item.obj is not None:
             item.extra["id"] = item.obj.id
-    # reports_to once every row has an id: one UPDATE per distinct manager.
-    managers: dict[int | None, list[int]] = {}
+    # reports_to once every row has an id: one executemany UPDATE by primary key.
+    changes: list[dict[str, Any]] = []
     for item in result.items:
         target = item.extra.get("reports_to", "keep")
         if target == "keep" or item.action == "unchanged":
@@ -235,12 +236,10 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
             manager_id = target[1]
         else:
             manager_id = result.items[target[1]].extra["id"]
-        managers.setdefault(manager_id, []).append(item.extra["id"])
+        changes.append({"id": item.extra["id"], "reports_to_id": manager_id})
         if item.obj is not None:
             # Keep the loaded object in step without another query per row.
             set_committed_value(item.obj, "reports_to_id", manager_id)
-    for manager_id, ids in managers.items():
-        for batch in chunks(ids):
-            session.execute(sa.update(Stakeholder).where(Stakeholder.id.in_(batch))
-                            .values(reports_to_id=manager_id)
-                            .execution_options(synchronize_session=False))
+    if changes:
+        session.execute(sa.update(Stakeholder).execution_options(synchronize_session=False),
+                        changes)
