@@ -55,7 +55,7 @@ def plan_batch(session: Session, account_ids: list[int], variant: str
         .order_by(Stakeholder.account_id, Stakeholder.id)
     ).all()
     items, skipped = [], []
-    for sid, aid, name, opted_out, left, eligible in rows:
+    for sid, aid, name, _opted_out, left, eligible in rows:
         if eligible:
             items.append(BatchItem(aid, sid))
         else:
