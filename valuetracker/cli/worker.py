@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
         # No pooled connection may cross the fork into the worker processes.
         app.extensions["valuetracker.engine"].dispose()
         consumer = get_huey(app).create_consumer(workers=count, worker_type="process",
-                                                 periodic=False, check_worker_health=True)
+                                                 periodic=False, check_worker_health=True,
+                                                 max_delay=1.0)
         click.echo(f"Worker started with {count} process(es).")
         consumer.run()
