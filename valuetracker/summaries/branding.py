@@ -20,7 +20,7 @@ KEY = "branding"
 DEFAULT_COLOR = "#1d4ed8"
 DEFAULT_COMPANY = "valuetracker"
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-MAX_LOGO_BYTES = 512 * 1024
+MAX_LOGO_BYTES = 256 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 
 
@@ -41,7 +41,9 @@ class Branding:
 
 
 def branding_dir() -> Path:
-    return Path(current_app.instance_path) / "branding"
+    """Where the logo lives: BRANDING_DIR if configured, else `instance/branding/`."""
+    configured = current_app.config.get("BRANDING_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "branding"
 
 
 def get_branding(session: Session) -> Branding:

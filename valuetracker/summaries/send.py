@@ -46,7 +46,8 @@ def message_template(session: Session) -> str:
 def save_message_template(session: Session, text: str) -> None:
     """Store the edited template (the caller commits); empty restores the default."""
     row = session.get(Setting, TEMPLATE_KEY) or Setting(key=TEMPLATE_KEY)
-    row.value = text.strip() or None
+    text = text.strip()
+    row.value = None if text == default_message_template().strip() else (text or None)
     row.updated_at = utcnow()
     session.add(row)
 
