@@ -43,23 +43,25 @@ def _wait_for(session: Session, job_id: int, predicate: Any, timeout: float = 12
     raise AssertionError(f"job {job_id} did not get there: {job_message(job)}")
 
 
-def _start_worker(app: Flask, workers: int) -> subprocess.Popen[bytes]:
+def start_worker(config: dict[str, Any], workers: int) -> subprocess.Popen[bytes]:
+    """A real `valuetracker worker` on the SQLite queue of these test settings."""
     env = dict(os.environ,
                VALUETRACKER_ENV="testing",
-               VALUETRACKER_SECRET_KEY=app.config["SECRET_KEY"],
-               VALUETRACKER_DATABASE_URL=app.config["DATABASE_URL"],
-               VALUETRACKER_REPORTS_DIR=app.config["REPORTS_DIR"],
-               VALUETRACKER_HUEY_SQLITE_PATH=app.config["HUEY_SQLITE_PATH"],
-               VALUETRACKER_MAIL_SERVER=app.config["MAIL_SERVER"],
-               VALUETRACKER_MAIL_PORT=str(app.config["MAIL_PORT"]))
+               VALUETRACKER_SECRET_KEY=config["SECRET_KEY"],
+               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
+               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
+               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
     env.pop("VALUETRACKER_REDIS_URL", None)
+    if config.get("MAIL_SERVER"):
+        env.update(VALUETRACKER_MAIL_SERVER=config["MAIL_SERVER"],
+                   VALUETRACKER_MAIL_PORT=str(config["MAIL_PORT"]))
     # Its own process group, so the test can kill the consumer and its workers at once.
     return subprocess.Popen([str(VENV_BIN / "valuetracker"), "worker", "--workers",
                              str(workers)], env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _kill(proc: subprocess.Popen[bytes], sig: int) -> None:
+def stop_worker(proc: subprocess.Popen[bytes], sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)
     except ProcessLookupError:
@@ -86,19 +88,19 @@ def test_killed_worker_resumes_without_duplicates(queued_app: dict[str, Any], sm
     enqueue_job(app, job)
     assert len(get_huey(app).pending()) == 8
 
-    worker = _start_worker(app, workers=2)
+    worker = start_worker(dict(app.config), workers=2)
     try:
         _wait_for(session, job.id, lambda j: j.done >= 2)
     finally:
-        _kill(worker, signal.SIGKILL)
+        stop_worker(worker, signal.SIGKILL)
     midway = _wait_for(session, job.id, lambda j: True)
     assert midway.status == "running" and midway.done < 8
 
-    worker = _start_worker(app, workers=2)
+    worker = start_worker(dict(app.config), workers=2)
     try:
         finished = _wait_for(session, job.id, lambda j: j.status in ("done", "failed"))
     finally:
-        _kill(worker, signal.SIGTERM)
+        stop_worker(worker, signal.SIGTERM)
     assert (finished.status, finished.done, finished.failed, finished.total) == (
         "done", 8, 0, 8)
     summaries = session.exec(select(ValueSummary)).all()
