@@ -130,16 +130,25 @@ def _render(html: str, branding_dir: str | None, fetcher: Any = None) -> bytes:
     return document.write_pdf(attachments=[], pdf_variant=None)
 
 
+class _Deadline(BaseException):
+    """Raised by the alarm; a BaseException so no `except Exception` inside can swallow it."""
+
+
 def _with_alarm(seconds: float, func: Callable[[], T]) -> T:
     def on_alarm(_signum: int, _frame: Any) -> None:
-        raise RenderTimeout(f"rendering took longer than {seconds:g} s")
+        raise _Deadline
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Re-fires every 0.1 s until cleared, in case one delivery lands somewhere harmless.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
-        return func()
+        try:
+            return func()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Deadline:
+        raise RenderTimeout(f"rendering took longer than {seconds:g} s") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
