@@ -1,21 +1,28 @@
-"""The figure sheets show exactly the app's figures: the Win-loss sheet equals
-`winloss.win_rates` (what `winloss report` prints)."""
+"""The Summary and Win-loss sheets show exactly the app's figures.
+
+Every per-account figure of the workbook is compared with what the value, summaries and
+win/loss modules compute for that account alone, and the Win-loss sheet with
+`winloss.win_rates` (what `winloss report` prints).
+"""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from valuetracker import winloss
+from valuetracker import value, winloss
 from valuetracker.exports import build_quarter_export
 from valuetracker.exports.figures import scoped_win_rates
 from valuetracker.exports.spec import ExportContext
-from valuetracker.models import label
+from valuetracker.models import DRIVERS, Account, label
 from valuetracker.quarters import parse_quarter
+from valuetracker.summaries.coverage import coverage_by_account
 
 from .factories_exports import QUARTER, TODAY, seed_quarter
 
@@ -25,6 +32,63 @@ Q = parse_quarter(QUARTER)
 @pytest.fixture
 def seeded(session: Session, cast: Any) -> Any:
     return seed_quarter(session, cast)
+
+
+def summary_rows(session: Session, tmp_path: Path, **kw: Any) -> dict[str, dict[str, Any]]:
+    path = tmp_path / "review.xlsx"
+    build_quarter_export(session, quarter=Q, path=path, today=TODAY, **kw)
+    rows = list(openpyxl.load_workbook(path)["Summary"].iter_rows(values_only=True))
+    header = rows[0]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+
+
+def approx(value: Decimal | None) -> Any:
+    return None if value is None else pytest.approx(float(value))
+
+
+def test_summary_equals_the_value_modules_figures_per_account(session, seeded, tmp_path):
+    rows = summary_rows(session, tmp_path)
+    accounts = session.exec(select(Account)).all()
+    tiers = {t.id: t.tier for t in value.margin_tiers(session)}
+    risks = {r.id: r for r in value.at_risk_accounts(session, today=TODAY)}
+    coverage = {c.account_id: c for c in coverage_by_account(session, Q, Account.id.is_not(None))}
+    for account in accounts:
+        row, ids = rows[account.name], [account.id]
+        periods = value.value_periods(session, quarter=Q, account_ids=ids)
+        for driver in DRIVERS:
+            assert row[f"{QUARTER} {label(driver)} (USD)"] == approx(periods.quarter[driver])
+        assert row[f"Value delivered {QUARTER} (USD)"] == approx(periods.quarter_total)
+        assert row["Value delivered YTD (USD)"] == approx(periods.year_to_date_total)
+        share = value.confirmed_share(session, account_ids=ids, start=Q.start, end=Q.end)
+        assert row[f"Confirmed share {QUARTER}"] == approx(share.share)
+        on_time = value.on_time_rate(session, account_ids=ids, start=Q.start, end=Q.end,
+                                     today=TODAY)
+        assert (row[f"Commitments due {QUARTER}"], row["Delivered on time"]) == (
+            on_time.due, on_time.on_time)
+        assert row["On-time rate"] == approx(on_time.rate)
+        loyalty = value.loyalty(session, account_ids=ids, as_of=Q.end)
+        assert row["NPS at quarter end"] == approx(loyalty.nps)
+        assert row["Pulses (latest per stakeholder)"] == loyalty.respondents
+        assert row["Satisfied but not loyal"] == loyalty.satisfied_not_loyal
+        cov = coverage.get(account.id)
+        assert row["Key stakeholders sent summary"] == (cov.sent if cov else 0)
+        assert row["Key stakeholders (active)"] == (cov.eligible if cov else 0)
+        assert row["Coverage"] == approx(cov.rate if cov else None)
+        assert row["Margin tier"] == (label(tiers[account.id]) if account.id in tiers else None)
+        risk_text = row["At-risk reasons (as of 2026-11-23)"] or ""
+        expected = risks[account.id].reasons if account.id in risks else {}
+        for key, detail in expected.items():
+            assert f"{value.RISK_LABELS[key]} ({detail})" in risk_text
+        assert risk_text.count("; ") == max(len(expected) - 1, 0)
+
+
+def test_manager_summary_ranks_tiers_among_own_accounts(session, seeded, cast, tmp_path):
+    rows = summary_rows(session, tmp_path, user=cast.am2)
+    scope = select(Account.id).where(Account.owner_id == cast.am2.id)
+    tiers = {t.name: t.tier for t in value.margin_tiers(session, account_ids=scope)}
+    assert set(rows) == {"Globex", "Initech"}
+    for name, row in rows.items():
+        assert row["Margin tier"] == label(tiers[name])
 
 
 def test_winloss_sheet_equals_winloss_report(session, seeded, tmp_path):

@@ -138,3 +138,18 @@ def test_bad_input_rerenders_the_form(login_as, cast, session):
 def test_get_never_builds(login_as, cast, session):
     login_as(cast.leader).get("/exports/?quarter=2026-Q3&format=xlsx")
     assert session.exec(select(Job)).first() is None
+
+
+def test_build_runs_on_the_job_queue_when_it_knows_the_task(app, login_as, cast, seeded,
+                                                            session):
+    from valuetracker.exports.runs import register_tasks
+    from valuetracker.jobs import get_huey
+
+    huey = get_huey(app)
+    if not hasattr(huey, "export_build"):
+        register_tasks(huey, app)  # what the job queue's task registration does
+    client = login_as(cast.leader)
+    job_id = job_id_from(build(client))
+    job = session.get(Job, job_id)
+    assert job.status == "done"  # HUEY_IMMEDIATE: the queued task ran at once
+    assert download(client, job_id).status_code == 200

@@ -148,6 +148,56 @@ def get_interview_for_user(
     return interview
 
 
+# --- value area: entries and commitments are reached through their account's slug.
+
+
+def get_entry_for_user(
+    session: Session, user: User, slug: str, entry_id: int, *, write: bool = False
+) -> tuple[Account, Any]:
+    """(account, value entry) if the entry belongs to that account and the user may see it."""
+    from .models import ValueEntry
+
+    account = get_account_for_user(session, user, slug, write=write)
+    entry = session.get(ValueEntry, entry_id)
+    if entry is None or entry.account_id != account.id:
+        abort(404)
+    return account, entry
+
+
+def get_commitment_for_user(
+    session: Session, user: User, slug: str, commitment_id: int, *, write: bool = False
+) -> tuple[Account, Any]:
+    """(account, commitment) if the commitment belongs to that account and the user may see it."""
+    from .models import ValueCommitment
+
+    account = get_account_for_user(session, user, slug, write=write)
+    commitment = session.get(ValueCommitment, commitment_id)
+    if commitment is None or commitment.account_id != account.id:
+        abort(404)
+    return account, commitment
+
+
+# --- summaries area: anyone who sees an account reads its summaries;: anyone who sees an account reads its summaries;
+# generating and sending needs an account editor, or a leader ("sends summaries").
+def get_account_for_summaries(
+    session: Session, user: User, key: int | str, *, write: bool = False
+) -> Account:
+    """The account for a summaries view: 404 outside the user's scope, 403 without rights."""
+    if write and user.role == "leader":
+        return get_account_for_user(session, user, key)
+    return get_account_for_user(session, user, key, write=write)
+
+
+def get_job_for_user(session: Session, user: User, job_id: int) -> Any:
+    """A background job: its creator sees it, and leaders and admins see every job (404)."""
+    from .models import Job
+
+    job = session.get(Job, job_id)
+    if job is None or (job.created_by_id != user.id and user.role not in ("leader", "admin")):
+        abort(404)
+    return job
+
+
 # --- exports area ----------------------------------------------------------------
 # Quarterly exports are for leaders and admins (every account) and account managers
 # (their own accounts); analysts get 403. An export file holds the accounts of the user

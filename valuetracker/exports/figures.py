@@ -1,9 +1,9 @@
 """The figure sheets: Summary (one row per account) and Win-loss (win rates).
 
-The figures must be exactly the app's (PRODUCT.md definitions). The queries that compute
-them are kept apart in `provisional.py` until the value-delivery and win/loss modules
-(`valuetracker/value.py`, `valuetracker/winloss.py`) provide them; this module only lays
-the figures out in columns, one GROUP BY query per figure and never a query per account.
+The figures are the app's own (PRODUCT.md definitions): coverage, margin tiers, at-risk
+reasons and win rates come from the value, summaries and win/loss modules' functions;
+value, commitments and loyalty per account come from per_account.py, one GROUP BY each,
+built from the value module's SQL. Never a query per account.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import select
 
+from .. import value as value_figures
 from .. import winloss
 from ..models import DRIVERS, Account, Competitor, Deal, DealCompetitor, User, label
+from ..summaries.coverage import coverage_by_account
 from ..winloss.analytics import NONE_LABEL, WinRateRow, closed_in_period
-from . import provisional as figures
+from . import per_account
 from .spec import Column, ExportContext, Sheet
 
 # --- Summary ---------------------------------------------------------------------------
@@ -51,17 +53,28 @@ def summary_columns(ctx: ExportContext) -> list[Column]:
     ]
 
 
+def _risk_text(reasons: dict[str, str]) -> str | None:
+    labels = value_figures.RISK_LABELS
+    return "; ".join(f"{labels.get(key, key)} ({detail})" for key, detail in reasons.items()) \
+        or None
+
+
 def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
-    # Each figure is one GROUP BY query returning {account_id: figure}; these dicts hold
-    # one small entry per account, never one per value entry, so memory follows the
-    # number of accounts, not the data volume.
-    value = figures.value_by_account(ctx)
-    ytd = figures.value_ytd_by_account(ctx)
-    commitments = figures.commitments_by_account(ctx)
-    loyalty = figures.loyalty_by_account(ctx)
-    coverage = figures.coverage_by_account(ctx)
-    tiers = figures.margin_tiers(ctx)
-    risks = figures.risk_reasons_by_account(ctx)
+    session = ctx.session
+    # Each figure is fetched once for all accounts as {account_id: figure}: one small
+    # entry per account, never one per value entry, so memory follows the number of
+    # accounts, not the data volume.
+    value = per_account.value_by_account(ctx)
+    commitments = per_account.commitments_by_account(ctx)
+    loyalty = per_account.loyalty_by_account(ctx)
+    coverage = {c.account_id: c for c in
+                coverage_by_account(session, ctx.quarter, ctx.scope(Account.id))}
+    # Tiers rank accounts among all the user can see, as the portfolio page does.
+    tiers = {t.id: t.tier for t in
+             value_figures.margin_tiers(session, account_ids=ctx.user_account_ids())}
+    risks = {r.id: r.reasons for r in
+             value_figures.at_risk_accounts(session, account_ids=ctx.account_ids(),
+                                            today=ctx.today)}
     statement = (
         select(Account.id, Account.name, Account.segment, Account.tier, Account.status,
                User.name)
@@ -70,19 +83,19 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
         .order_by(Account.name)
     )
     for account_id, name, segment, tier, status, owner in ctx.stream(statement):
-        v = value.get(account_id, figures.ValueFigures())
-        c = commitments.get(account_id, figures.CommitmentFigures())
-        lo = loyalty.get(account_id, figures.LoyaltyFigures())
-        cov = coverage.get(account_id, figures.CoverageFigures())
+        v = value.get(account_id, per_account.ValueFigures())
+        c = commitments.get(account_id, per_account.CommitmentFigures())
+        lo = loyalty.get(account_id, per_account.LoyaltyFigures())
+        cov = coverage.get(account_id)
         yield (
             name, segment, label(tier), label(status), owner,
             *[v.by_driver.get(d, 0) for d in DRIVERS],
-            v.total, ytd.get(account_id, 0), v.confirmed_share,
+            v.total, v.year_to_date, v.confirmed_share,
             c.due, c.on_time, c.on_time_rate,
             lo.nps, lo.respondents, lo.satisfied_not_loyal,
-            cov.covered, cov.eligible, cov.coverage,
+            cov.sent if cov else 0, cov.eligible if cov else 0, cov.rate if cov else None,
             label(tiers.get(account_id)) or None,
-            "; ".join(risks.get(account_id, [])) or None,
+            _risk_text(risks.get(account_id, {})),
         )
 
 

@@ -27,6 +27,7 @@ from ..db import engine, get_session
 from ..exports import FORMATS, SHEET_NAMES
 from ..exports.runs import JOB_KIND, create_export_job, run_export_job
 from ..forms import choices
+from ..jobs import get_huey
 from ..models import Account, Job
 from ..quarters import app_start_month, current_quarter
 
@@ -89,11 +90,13 @@ def index() -> Any:
 
 
 def _start(job: Job) -> None:
-    """Build the export now, in this request (the job row still records progress/result).
-
-    Exports stream from SQL into a constant-memory writer, so even large ones take
-    seconds; when the background job queue is available the work moves there.
-    """
+    """Run the export as a background job when the job queue knows the export task;
+    otherwise build it now, in this request (it streams, so memory stays flat)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    task = getattr(get_huey(app), "export_build", None)
+    if task is not None:
+        task(job.id)
+        return
     config = current_app.config
     try:
         run_export_job(engine(), job.id, reports_dir=config["REPORTS_DIR"],
