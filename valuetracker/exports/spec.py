@@ -60,10 +60,11 @@ class ExportContext:
         return self.account_filter(account_id_col)
 
     def account_ids(self) -> Any:
-        """A SELECT of the export's account ids (the value module's `account_ids=`)."""
+        """The export's accounts as the value module's `account_ids=`: None for every
+        account, else a SELECT of their ids."""
         from ..models import Account
 
-        return select(Account.id).where(self.scope(Account.id))
+        return None if self.all_accounts else select(Account.id).where(self.scope(Account.id))
 
     def user_account_ids(self) -> Any:
         from ..models import Account

@@ -41,7 +41,8 @@ class ExportForm(FlaskForm):
     quarter = SelectField("Quarter")
     format = SelectField("Format", choices=choices({f: FORMAT_LABELS[f] for f in FORMATS}))
     accounts = SelectMultipleField(
-        "Accounts", description="Leave empty to include every account you can see.")
+        "Accounts", description="Leave empty to include every account you can see; hold Ctrl "
+                                "(⌘ on a Mac) to choose several.")
 
 
 def _quarter_choices() -> list[Any]:
