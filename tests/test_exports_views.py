@@ -153,3 +153,20 @@ def test_build_runs_on_the_job_queue_when_it_knows_the_task(app, login_as, cast,
     job = session.get(Job, job_id)
     assert job.status == "done"  # HUEY_IMMEDIATE: the queued task ran at once
     assert download(client, job_id).status_code == 200
+
+
+@pytest.fixture
+def unwritable_reports(app_config: dict[str, Any], tmp_path: Any) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the reports folder should be")
+    app_config["REPORTS_DIR"] = str(blocker)
+
+
+def test_a_failed_export_is_shown_not_a_500(unwritable_reports, login_as, cast, session):
+    client = login_as(cast.leader)
+    job_id = job_id_from(build(client))
+    page = client.get(f"/exports/{job_id}").get_data(as_text=True)
+    assert "The export failed" in page
+    job = session.get(Job, job_id)
+    assert job.status == "failed" and job.error
+    assert download(client, job_id).status_code == 404
