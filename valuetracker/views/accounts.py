@@ -58,7 +58,7 @@ class AccountForm(FlaskForm):
     cost_to_serve = _money("Annual cost to serve")
     renewal_date = DateField("Renewal date", validators=[Optional()])
     external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
-    owner_id = SelectField("Owner")
+    owner_id = SelectField("Owner", default="")
     member_ids = SelectMultipleField("Team members",
                                      description="Team members may edit the account too.")
     version = HiddenField()
