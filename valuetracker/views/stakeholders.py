@@ -61,6 +61,8 @@ class StakeholderForm(FlaskForm):
     stakeholder_id: int | None = None
 
     def validate_reports_to_id(self, field: SelectField) -> None:
+        if field.errors:  # not one of the choices: already refused
+            return
         try:
             stakeholders.check_reports_to(
                 get_session(), account_id=self.account_id, stakeholder_id=self.stakeholder_id,
