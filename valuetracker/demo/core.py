@@ -114,6 +114,7 @@ def seed(session: Session, made: dict[str, Any]) -> None:
     session.flush()
 
     accounts: list[Account] = []
+    teams: list[tuple[Account, str | None]] = []
     for (name, segment, industry, tier, status, revenue, cost, owner, member, renewal_days,
          external_id) in DEMO_ACCOUNTS:
         account = Account(
@@ -127,10 +128,11 @@ def seed(session: Session, made: dict[str, Any]) -> None:
         )
         session.add(account)
         accounts.append(account)
+        teams.append((account, member))
     session.flush()
-    for account, row in zip(accounts, DEMO_ACCOUNTS, strict=True):
-        if row[8]:
-            session.add(AccountMember(account_id=account.id, user_id=users[row[8]].id))
+    for account, member in teams:
+        if member:
+            session.add(AccountMember(account_id=account.id, user_id=users[member].id))
 
     people: list[Stakeholder] = []
     by_account: dict[int, list[Stakeholder]] = {}
