@@ -68,6 +68,7 @@ def test_demo_data_is_realistic(runner: Any, session: Any) -> None:
 def test_seed_is_deterministic(runner: Any, session: Any, app: Any) -> None:
     runner.invoke(args=["seed-demo"])
     first = _snapshot(session)
+    session.rollback()  # end the read transaction: PostgreSQL's TRUNCATE waits for it
     _empty_all_tables(app.extensions["valuetracker.engine"])
     runner.invoke(args=["seed-demo"])
     session.expire_all()
