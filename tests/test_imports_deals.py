@@ -139,3 +139,17 @@ def test_realistic_crm_export_imports_and_reimports(runner: Any, session: Any, c
     assert "0 created, 3000 updated" in result.output, result.output
     assert count(session, Deal) == 3000
     assert _segment_outcomes(session) == expected
+
+    # The win/loss figures of the imported deals equal a computation done here from the
+    # generated rows: won / (won + lost + no_decision) per segment.
+    from valuetracker.winloss import win_rates_by_segment
+
+    with runner.app.app_context():
+        rows = {r.group: r for r in win_rates_by_segment(session)}
+    for segment in ("Enterprise", "Mid-market", "SMB"):
+        won = expected[(segment, "won")]
+        closed = won + expected[(segment, "lost")] + expected[(segment, "no_decision")]
+        assert rows[segment].won == won
+        assert rows[segment].closed == closed
+        assert abs(rows[segment].win_rate - won / closed) < 1e-9
+        assert rows[segment].small_sample is (closed < 10)

@@ -13,8 +13,13 @@ def _fill(rule: Any) -> str:
     """A URL for `rule` with placeholder values (ids that exist or not; CSRF comes first)."""
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else "x"
+        converter = rule._converters[arg]
+        if converter.__class__.__name__ == "IntegerConverter":
+            values[arg] = 1
+        elif converter.__class__.__name__ == "AnyConverter":
+            values[arg] = sorted(converter.items)[0]
+        else:
+            values[arg] = "x"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -177,7 +177,7 @@ def get_commitment_for_user(
     return account, commitment
 
 
-# --- summaries area: anyone who sees an account reads its summaries;: anyone who sees an account reads its summaries;
+# --- summaries area: anyone who sees an account reads its summaries;
 # generating and sending needs an account editor, or a leader ("sends summaries").
 def get_account_for_summaries(
     session: Session, user: User, key: int | str, *, write: bool = False
