@@ -140,18 +140,30 @@ def test_get_never_builds(login_as, cast, session):
     assert session.exec(select(Job)).first() is None
 
 
-def test_build_runs_on_the_job_queue_when_it_knows_the_task(app, login_as, cast, seeded,
-                                                            session):
-    from valuetracker.exports.runs import register_tasks
+@pytest.fixture
+def queued_jobs(app_config: dict[str, Any]) -> None:
+    app_config["HUEY_IMMEDIATE"] = False  # tasks wait in the (SQLite) queue for a worker
+
+
+def test_build_runs_as_a_background_job(queued_jobs, app, login_as, cast, seeded, session):
     from valuetracker.jobs import get_huey
 
-    huey = get_huey(app)
-    if not hasattr(huey, "export_build"):
-        register_tasks(huey, app)  # what the job queue's task registration does
     client = login_as(cast.leader)
     job_id = job_id_from(build(client))
     job = session.get(Job, job_id)
-    assert job.status == "done"  # HUEY_IMMEDIATE: the queued task ran at once
+    assert job.status == "queued"  # the request only enqueued it
+    page = client.get(f"/exports/{job_id}").get_data(as_text=True)
+    assert f'data-job-url="/exports/{job_id}.json"' in page
+    assert client.get(f"/exports/{job_id}.json").get_json()["status"] == "queued"
+    assert download(client, job_id).status_code == 404  # nothing to download yet
+    # what `valuetracker worker` does: take the task from the queue and run it
+    huey = get_huey(app)
+    huey.execute(huey.dequeue())
+    session.refresh(job)
+    assert job.status == "done"
+    progress = client.get(f"/exports/{job_id}.json").get_json()
+    assert progress == {"status": "done", "done": 8, "total": 8, "failed": 0,
+                        "message": "Ready to download."}
     assert download(client, job_id).status_code == 200
 
 

@@ -70,6 +70,11 @@ def _register_tasks(huey: Huey, app: Flask) -> None:
 
     huey.summary_item = summary_item  # type: ignore[attr-defined]
 
+    # Quarterly exports (exports area): one task per export, `huey.export_build(job_id)`.
+    from .exports.runs import register_tasks as register_export_tasks
+
+    register_export_tasks(huey, app)
+
 
 # -- creating and enqueueing ------------------------------------------------------------
 
