@@ -109,3 +109,21 @@ def test_production_without_secret_fails_loudly(app_config: dict[str, Any]) -> N
 
 def test_passwords_hashed_with_argon2id(cast: Any) -> None:
     assert cast.am1.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/x", "/\t/evil.example/x",
+                                    "/\n/evil.example", "https://evil.example/"])
+def test_open_redirect_tricks_are_refused(client: Any, cast: Any, target: str) -> None:
+    """Browsers turn "/\\host" and "/<tab>/host" into "//host"; they must not pass."""
+    from urllib.parse import quote
+
+    response = client.post("/login?next=" + quote(target, safe=""),
+                           data={"email": "am1@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_local_next_is_followed(client: Any, cast: Any) -> None:
+    response = client.post("/login?next=" + "/portfolio%3Fsegment%3DSMB",
+                           data={"email": "am1@example.com", "password": PASSWORD})
+    assert response.headers["Location"] == "/portfolio?segment=SMB"
