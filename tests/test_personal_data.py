@@ -75,10 +75,27 @@ def test_export_contains_everything_about_the_person(login_as: Any, cast: Any,
     assert [p["recommend"] for p in data["loyalty_pulses"]] == [8, 10]
     assert data["value_confirmations"][0]["entry_title"] == "Freight costs down"
     assert data["value_entries_benefited"][0]["amount"] == "125000.00"
-    interview = data["winloss_interviews"][0]
+    # Interviews are the program's: an account manager's export leaves them out.
+    assert data["winloss_interviews"] == [] and "winloss_interviews_note" in data
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    response = login_as(cast.admin).post(f"/stakeholders/{cast.stakeholder1.id}/export")
+    interview = json.loads(response.get_data(as_text=True))["winloss_interviews"][0]
     assert interview["deal"] == "Renewal 2026"
     assert interview["quotes"][0]["text"] == "Onboarding was painless"
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
+
+
+def test_export_by_account_manager_does_not_reveal_anonymous_interviews(
+        login_as: Any, cast: Any, session: Any) -> None:
+    """An anonymized interview must not reach the account team through the export."""
+    made = _history(session, cast)
+    interview = session.get(WinLossInterview, made["interview"].id)
+    interview.anonymity = "anonymized"
+    session.add(interview)
+    session.commit()
+    body = login_as(cast.am1).post(
+        f"/stakeholders/{cast.stakeholder1.id}/export").get_data(as_text=True)
+    assert "Onboarding was painless" not in body and "Renewal 2026" not in body
+    assert "anonymized" not in body
 
 
 def test_erase_anonymises_but_keeps_records(login_as: Any, cast: Any, session: Any) -> None:

@@ -50,8 +50,19 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
-def export_stakeholder(session: Session, person: Stakeholder) -> dict[str, Any]:
-    """Everything held about one person, as JSON-ready data (a handful of queries)."""
+INTERVIEWS_WITHHELD = (
+    "Win/loss interviews are the interview program's and may be anonymous; an admin "
+    "exports them.")
+
+
+def export_stakeholder(session: Session, person: Stakeholder, *,
+                       include_interviews: bool = True) -> dict[str, Any]:
+    """Everything held about one person, as JSON-ready data (a handful of queries).
+
+    Without `include_interviews` (the exporting user does not run the win/loss program)
+    the interviews are left out, whatever they are: an account manager must not learn
+    from an export that their contact gave an anonymous interview, or what was said.
+    """
     account = session.get(Account, person.account_id)
     manager = session.get(Stakeholder, person.reports_to_id) if person.reports_to_id else None
     pulses = session.exec(
@@ -75,11 +86,12 @@ def export_stakeholder(session: Session, person: Stakeholder) -> dict[str, Any]:
         .join(Deal, Deal.id == WinLossInterview.deal_id)
         .where(WinLossInterview.stakeholder_id == person.id)
         .order_by(WinLossInterview.requested_at, WinLossInterview.id)
-    ).all()
+    ).all() if include_interviews else []
     interview_ids = [interview.id for interview, _ in interviews]
     answers = _by_interview(session, InterviewAnswer, interview_ids)
     quotes = _by_interview(session, InterviewQuote, interview_ids)
-    return {
+    withheld = {} if include_interviews else {"winloss_interviews_note": INTERVIEWS_WITHHELD}
+    return withheld | {
         "format": EXPORT_FORMAT,
         "exported_at": utcnow().isoformat(),
         "account": {"id": account.id, "name": account.name} if account else None,
