@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from valuetracker.models import (
+    DRIVERS,
     AccessLink,
     AuditEvent,
     Deal,
@@ -143,3 +144,39 @@ def test_only_editors_of_the_account_may_export_or_erase(login_as: Any, cast: An
     session.refresh(cast.stakeholder1)
     assert cast.stakeholder1.erased_at is None
     assert login_as(cast.admin).post(f"/stakeholders/{sid}/export").status_code == 200
+
+
+def test_erase_removes_the_person_from_the_audit_trail(login_as: Any, cast: Any,
+                                                        session: Any) -> None:
+    """Created, renamed, emailed, pulsed: after erasure no audit event names the person."""
+    client = login_as(cast.am1)
+    response = client.post("/accounts/acme-corp/stakeholders/new", data={
+        "name": "Erin Evaluator", "email": "erin@acme.example", "buying_role": "other",
+        "influence": "3", "sentiment": "neutral", "reports_to_id": "",
+        "preferred_channel": ""})
+    assert response.status_code == 302
+    person = session.exec(select(Stakeholder).where(Stakeholder.name == "Erin Evaluator")).one()
+    response = client.post(f"/stakeholders/{person.id}/edit", data={
+        "name": "Erin Q. Evaluator", "email": "erin.q@acme.example", "phone": "+1 555 0199",
+        "buying_role": "other", "influence": "3", "sentiment": "neutral",
+        "reports_to_id": "", "preferred_channel": "", "version": "1"})
+    assert response.status_code == 302
+    response = client.post("/accounts/acme-corp/value/pulses/new", data={
+        "stakeholder_id": str(person.id), "taken_on": "2026-10-01", "satisfaction": "4",
+        "repurchase_intent": "probably", "recommend": "8",
+        **{f"rank_{i + 1}": d for i, d in enumerate(DRIVERS)}})
+    assert response.status_code == 302
+    trail = " ".join(f"{e.summary} {e.details}" for e in session.exec(select(AuditEvent)).all())
+    # the arrangement works: the trail names the person in three ways
+    assert "pulse recorded for Erin Q. Evaluator" in trail
+    assert "erin@acme.example" in trail and "Erin Evaluator added" in trail
+    assert client.post(f"/stakeholders/{person.id}/erase",
+                       data={"confirm": "y"}).status_code == 302
+    session.expire_all()
+    events = session.exec(select(AuditEvent)).all()
+    trail = " ".join(f"{e.summary} {e.details}" for e in events)
+    for personal in ("Erin", "erin@", "erin.q@", "555 0199"):
+        assert personal not in trail, personal
+    # what happened, when and by whom is still there
+    assert {e.action for e in events} >= {"create", "update", "erase"}
+    assert f"Erased stakeholder #{person.id}" in trail

@@ -143,6 +143,7 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     if person.erased_at is not None:
         return
     now = utcnow()
+    _scrub_audit_trail(session, person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
         setattr(person, column, None)
@@ -167,6 +168,44 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     )
     audit.record(session, "erase", "stakeholder", person.id,
                  f"personal data of stakeholder #{person.id} erased")
+
+
+# Audit events that may name a stakeholder in their summary (see the areas' audit calls).
+_NAMING_ENTITIES = ("stakeholder", "loyalty_pulse", "access_link", "value_confirmation")
+_PERSONAL_KEYS = ("name", "title", "email", "phone", "preferences", "notes", "external_id")
+
+
+def _scrub_audit_trail(session: Session, person: Stakeholder) -> None:
+    """Remove the person from the audit trail: every name they had from event summaries
+    (e.g. "pulse recorded for Carol Buyer") and the old values of personal fields from
+    the diffs of their record's edits. That an event happened, when and by whom, stays.
+    """
+    from .models import AuditEvent
+
+    erased = erased_name(person)
+    own_events = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "stakeholder", AuditEvent.entity_id == str(person.id))).all()
+    names = {person.name}
+    for event in own_events:  # names the record had before a rename
+        names.update(v for v in (event.details or {}).get("name", []) if isinstance(v, str))
+    names = {n for n in names if n and n.strip()}
+    for event in own_events:
+        details = dict(event.details or {})
+        if any(key in details for key in _PERSONAL_KEYS):
+            event.details = {key: (["…", "…"] if key in _PERSONAL_KEYS else value)
+                             for key, value in details.items()}
+        for name in names:
+            event.summary = event.summary.replace(name, erased)
+        session.add(event)
+    session.flush()
+    for name in sorted(names, key=len, reverse=True):  # "Erin Q. Evaluator" before "Erin"
+        session.exec(
+            sa.update(AuditEvent)
+            .where(AuditEvent.entity.in_(_NAMING_ENTITIES),
+                   AuditEvent.summary.contains(name, autoescape=True))
+            .values(summary=sa.func.replace(AuditEvent.summary, name, erased))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def record_export(session: Session, person: Stakeholder) -> None:
