@@ -180,3 +180,36 @@ def test_erase_removes_the_person_from_the_audit_trail(login_as: Any, cast: Any,
     # what happened, when and by whom is still there
     assert {e.action for e in events} >= {"create", "update", "erase"}
     assert f"Erased stakeholder #{person.id}" in trail
+
+
+def test_erase_deletes_the_persons_summaries_and_recipient_address(
+        app: Any, login_as: Any, cast: Any, session: Any) -> None:
+    """A summary PDF names its reader; its sending keeps their email: both go."""
+    from pathlib import Path
+
+    from valuetracker.models import Distribution, ValueSummary
+
+    person = cast.stakeholder1
+    person.email = "carol@acme.example"
+    folder = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / "acme-corp"
+    folder.mkdir(parents=True)
+    pdf = folder / f"carol-buyer-{person.id}.pdf"
+    pdf.write_bytes(b"%PDF-1.4 Prepared for Carol Buyer")
+    summary = ValueSummary(account_id=cast.account1.id, stakeholder_id=person.id,
+                           quarter="2026-Q3", sha256="0" * 64,
+                           file_path=f"2026-Q3/acme-corp/carol-buyer-{person.id}.pdf")
+    session.add_all([person, summary])
+    session.flush()
+    session.add(Distribution(summary_id=summary.id, recipient="carol@acme.example",
+                             status="sent"))
+    session.commit()
+    client = login_as(cast.am1)
+    assert client.post(f"/stakeholders/{person.id}/erase",
+                       data={"confirm": "y"}).status_code == 302
+    session.expire_all()
+    assert not pdf.exists()
+    kept = session.get(ValueSummary, summary.id)
+    assert kept is not None and "carol" not in kept.file_path
+    sending = session.exec(select(Distribution)).one()
+    assert sending.status == "sent" and sending.recipient is None  # still never resent
+    assert client.get(f"/accounts/acme-corp/summaries/{summary.id}.pdf").status_code == 404

@@ -144,6 +144,7 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
         return
     now = utcnow()
     _scrub_audit_trail(session, person)
+    _erase_summaries(session, person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
         setattr(person, column, None)
@@ -168,6 +169,37 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     )
     audit.record(session, "erase", "stakeholder", person.id,
                  f"personal data of stakeholder #{person.id} erased")
+
+
+def _erase_summaries(session: Session, person: Stakeholder) -> None:
+    """The PDF summaries addressed to the person carry their name (in the file and its
+    path) and their sendings the email address: delete the files, blank the fields.
+    The rows stay, so a summary already sent is still never sent again.
+    """
+    from pathlib import Path
+
+    from flask import current_app, has_app_context
+    from werkzeug.utils import safe_join
+
+    from .models import Distribution, ValueSummary
+
+    summaries = session.exec(select(ValueSummary).where(
+        ValueSummary.stakeholder_id == person.id)).all()
+    reports_dir = current_app.config.get("REPORTS_DIR") if has_app_context() else None
+    for summary in summaries:
+        path = safe_join(reports_dir, summary.file_path) if reports_dir and \
+            summary.file_path else None
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
+        summary.file_path = ""
+        session.add(summary)
+    if summaries:
+        session.exec(
+            sa.update(Distribution)
+            .where(Distribution.summary_id.in_([s.id for s in summaries]))
+            .values(recipient=None, error=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # Audit events that may name a stakeholder in their summary (see the areas' audit calls).
