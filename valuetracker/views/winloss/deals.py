@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_required
 from sqlmodel import select
 
@@ -183,7 +184,7 @@ def deal(deal_id: int) -> str:
     return render_template(
         "winloss/deal.html", deal=deal, account=account, owner=owner, rep_reason=rep_reason,
         competitors=deal_competitors(session, deal), interviews=interviews,
-        link_form=link_form, survey_url=request.args.get("survey_url"),
+        link_form=link_form, survey_url=_pop_survey_url(deal.id),
         can_edit=current_user.role in DEAL_EDITORS,
         runs_program=current_user.role in WINLOSS_EDITORS)
 
@@ -282,7 +283,23 @@ def create_survey_link(deal_id: int) -> Any:
     session.commit()
     url = current_app.config["BASE_URL"].rstrip("/") + url_for("survey.answer", token=token)
     flash("Survey link created; send it to the buyer (it works once).", "success")
-    return redirect(url_for("winloss.deal", deal_id=deal.id, survey_url=url))
+    # Shown once on the deal page, never in a URL: a token in a query string lands in
+    # access logs and history, and a query parameter would let anyone display a
+    # "survey link" of their choosing on our page.
+    flask_session[SURVEY_URL_KEY] = [deal.id, url]
+    return redirect(url_for("winloss.deal", deal_id=deal.id))
+
+
+SURVEY_URL_KEY = "winloss_survey_url"
+
+
+def _pop_survey_url(deal_id: int) -> str | None:
+    """The survey link just created for this deal, once."""
+    saved = flask_session.get(SURVEY_URL_KEY)
+    if saved and saved[0] == deal_id:
+        flask_session.pop(SURVEY_URL_KEY)
+        return str(saved[1])
+    return None
 
 
 @bp.route("/deals/<int:deal_id>/interviews", methods=["POST"])
