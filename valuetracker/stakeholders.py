@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from . import audit
 from .db import check_version
+from .forms import clean_form_data
 from .models import Account, Stakeholder, utcnow
 
 # A contact counts as engaged when contacted within this many days.
@@ -270,14 +271,7 @@ def check_reports_to(session: Session, *, account_id: int, stakeholder_id: int |
 
 def clean_stakeholder_data(data: dict[str, Any]) -> dict[str, Any]:
     """Trim text, empty optional text to None, emails lower-case; editable fields only."""
-    clean: dict[str, Any] = {}
-    for key in EDITABLE_FIELDS:
-        if key not in data:
-            continue
-        value = data[key]
-        if isinstance(value, str):
-            value = value.strip() or None
-        clean[key] = value
+    clean = clean_form_data(data, EDITABLE_FIELDS)
     if clean.get("email"):
         clean["email"] = clean["email"].lower()
     if "influence" in clean and clean["influence"] is not None:

@@ -22,9 +22,9 @@ from .common import (
     UserIndex,
     chunks,
     differs,
-    insert_rows,
     key,
     load_where_in,
+    write_items,
 )
 from .reading import Field, RowError, norm_word
 
@@ -166,16 +166,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update deals, then replace the competitor lists that changed."""
-    for item in result.items:
-        if item.action == "update":
-            for name, value in item.data.items():
-                setattr(item.obj, name, value)
-            item.obj.updated_at = ctx.now
-    session.flush()
-    created = [item for item in result.items if item.action == "create"]
-    for item, new_id in zip(created, insert_rows(session, Deal, [item.data for item in created]),
-                            strict=True):
-        item.extra["id"] = new_id
+    write_items(session, result, ctx, Deal)
     for item in result.items:
         if item.obj is not None:
             item.extra["id"] = item.obj.id
