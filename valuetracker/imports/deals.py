@@ -195,4 +195,15 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
 
 
 
-__all__ = ["ENTITY", "FIELDS", "OUTCOME_WORDS", "plan", "apply"]
+def closed_deal_ids(result: Plan) -> list[int]:
+    """The deals this (applied) import created closed, or closed: program rules apply to them.
+
+    Deals that were already closed are left alone, so re-importing a file or changing
+    an old deal's amount never requests an interview the program did not ask for then.
+    """
+    return [item.extra["id"] for item in result.items
+            if (item.action == "create" and item.data.get("outcome") in CLOSED_OUTCOMES)
+            or (item.action == "update" and item.data.get("outcome") in CLOSED_OUTCOMES)]
+
+
+__all__ = ["ENTITY", "FIELDS", "OUTCOME_WORDS", "plan", "apply", "closed_deal_ids"]
