@@ -210,3 +210,23 @@ def test_imported_closed_deals_get_interview_requests_once(runner: Any, session:
     assert run(runner, "deals", path).exit_code == 0
     assert run(runner, "deals", path).exit_code == 0
     assert [e for e, _r, _g in _interviews(session)] == ["D-1", "D-2", "D-5"]
+
+
+def test_updating_deals_by_import_bumps_their_version(runner: Any, session: Any, cast: Any,
+                                                      tmp_path: Path) -> None:
+    row = ["D-1", "Acme Corp", "Big one", "10000", "", "2026-06-30", "won", "", ""]
+    path = write_csv(tmp_path / "d.csv", HEADER, [row])
+    assert run(runner, "deals", path).exit_code == 0
+    assert run(runner, "deals", path).exit_code == 0  # unchanged: same version
+
+    def version() -> int:
+        session.expire_all()
+        return session.exec(select(Deal.version).where(Deal.external_id == "D-1")).one()
+
+    assert version() == 1
+    path = write_csv(tmp_path / "d.csv", HEADER, [[*row[:3], "12000", *row[4:]]])
+    assert run(runner, "deals", path).exit_code == 0
+    assert version() == 2  # a deal form opened before the import now reports a conflict
+    path = write_csv(tmp_path / "d.csv", HEADER, [[*row[:7], "Oracle", "Oracle"]])
+    assert run(runner, "deals", path).exit_code == 0
+    assert version() == 3  # competitors changed (and the amount back)
