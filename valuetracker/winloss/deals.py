@@ -12,8 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .. import audit
 from ..access import account_scope
 from ..competitors import resolve_competitors
+from ..db import check_version
 from ..models import (
     CLOSED_OUTCOMES,
     Account,
@@ -253,6 +255,24 @@ def apply_program_rules_to_deals(session: Session, deal_ids: Iterable[int]) -> l
                 .where(WinLossInterview.deal_id.in_([row["deal_id"] for row in rows]))
                 .order_by(WinLossInterview.id)).all())
     return new_ids
+
+
+def update_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected_version: Any,
+                summary: str | None = None) -> dict[str, list[Any]]:
+    """Save edited fields under optimistic locking and audit the change; the caller commits.
+
+    Raises `db.StaleEditError` (nothing changed) when the deal was saved since the form
+    was opened. Returns the audited diff.
+    """
+    check_version(session, deal, expected_version)
+    diff = audit.changes(deal, data)
+    for key, value in data.items():
+        setattr(deal, key, value)
+    deal.updated_at = utcnow()
+    session.add(deal)
+    audit.record(session, "update", "deal", deal.id, summary or f"deal {deal.name} updated",
+                 details=diff)
+    return diff
 
 
 def close_problems(outcome: str, account_id: int | None, closed_on: date | None) -> list[str]:

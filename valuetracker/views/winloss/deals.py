@@ -18,7 +18,7 @@ from ...access import (
     role_required,
 )
 from ...accounts import last_editor
-from ...db import StaleEditError, check_version, get_session
+from ...db import StaleEditError, get_session
 from ...forms import choices
 from ...links import create_link
 from ...models import (
@@ -31,7 +31,6 @@ from ...models import (
     Stakeholder,
     User,
     WinLossInterview,
-    utcnow,
 )
 from ...winloss.deals import (
     apply_program_rules,
@@ -41,6 +40,7 @@ from ...winloss.deals import (
     list_deals,
     set_competitors,
     split_names,
+    update_deal,
 )
 from ...winloss.forms import (
     DealForm,
@@ -121,14 +121,7 @@ def _save_deal(form: DealForm, deal: Deal | None) -> Deal | None:
         audit.record(session, "create", "deal", deal.id, f"deal {deal.name} created",
                      details={k: None if v is None else str(v) for k, v in data.items()})
     else:
-        check_version(session, deal, form.version.data)
-        diff = audit.changes(deal, data)
-        for key, value in data.items():
-            setattr(deal, key, value)
-        deal.updated_at = utcnow()
-        session.add(deal)
-        audit.record(session, "update", "deal", deal.id, f"deal {deal.name} updated",
-                     details=diff)
+        update_deal(session, deal, data=data, expected_version=form.version.data)
     set_competitors(session, deal, split_names(form.competitors.data),
                     (form.primary_competitor.data or "").strip() or None)
     requested = apply_program_rules(session, deal)
@@ -276,19 +269,13 @@ def debrief(deal_id: int) -> Any:
             form.form_errors.extend(problems)
         else:
             try:
-                check_version(session, deal, form.version.data)
+                update_deal(session, deal, data=data, expected_version=form.version.data,
+                            summary=f"debrief of deal {deal.name}")
             except StaleEditError:
                 session.rollback()
                 session.refresh(deal)
                 conflict = _conflict(form, deal, data)
             else:
-                diff = audit.changes(deal, data)
-                for key, value in data.items():
-                    setattr(deal, key, value)
-                deal.updated_at = utcnow()
-                session.add(deal)
-                audit.record(session, "update", "deal", deal.id, f"debrief of deal {deal.name}",
-                             details=diff)
                 requested = apply_program_rules(session, deal)
                 if requested is not None:
                     audit.record(session, "create", "interview", requested.id,
