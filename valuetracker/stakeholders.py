@@ -50,11 +50,15 @@ def active_condition() -> Any:
     return sa.and_(Stakeholder.left_company_at.is_(None), Stakeholder.erased_at.is_(None))
 
 
+def contactable_condition() -> Any:
+    """SQL: someone we may contact: active and not opted out (links, summaries, surveys)."""
+    return sa.and_(active_condition(), Stakeholder.opted_out_at.is_(None))
+
+
 def engaged_condition(today: date) -> Any:
     """SQL: an engaged contact = active, not opted out, last contacted in the last 90 days."""
     return sa.and_(
-        active_condition(),
-        Stakeholder.opted_out_at.is_(None),
+        contactable_condition(),
         Stakeholder.last_contacted_on.is_not(None),
         Stakeholder.last_contacted_on >= engaged_since(today),
     )

@@ -202,7 +202,7 @@ def _other_unit_figures(session: Session, account_id: int, quarter: Quarter
 
 def _driver_figures(session: Session, account_id: int, quarter: Quarter,
                     summary: ValueSummary) -> list[DriverFigures]:
-    """Every driver's figures, currency first within a driver, in the drivers' order."""
+    """Every driver's figures in the drivers' order, then by unit (as before)."""
     figures = _currency_figures(summary) + _other_unit_figures(session, account_id, quarter)
     order = {d: i for i, d in enumerate(DRIVERS)}
     figures.sort(key=lambda f: (order.get(f.driver, 99), f.unit))

@@ -32,6 +32,7 @@ from ...models import (
     User,
     WinLossInterview,
 )
+from ...stakeholders import contactable_condition
 from ...winloss.deals import (
     apply_program_rules,
     close_problems,
@@ -292,9 +293,7 @@ def _survey_link_form(deal: Deal) -> SurveyLinkForm:
     form = SurveyLinkForm()
     people = get_session().exec(
         select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
-                                  Stakeholder.erased_at.is_(None),
-                                  Stakeholder.opted_out_at.is_(None),
-                                  Stakeholder.left_company_at.is_(None))
+                                  contactable_condition())
         .order_by(Stakeholder.name)).all()
     form.stakeholder_id.choices = choices({str(s.id): s.name for s in people}, blank="Choose…")
     return form
