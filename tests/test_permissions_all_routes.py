@@ -90,6 +90,10 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "winloss.delete_question": (ROLE, {"question_id": "question_id"}),
     "winloss.edit_factor": (ROLE, {"factor_id": "factor_id"}),
     "winloss.toggle_rule": (ROLE, {"rule_id": "rule_id"}),
+    # exports: the quarterly export am1 asked for (an export is its requester's alone)
+    "exports.show": (SCOPED, {"job_id": "export_job_id"}),
+    "exports.status": (SCOPED, {"job_id": "export_job_id"}),
+    "exports.download": (SCOPED, {"job_id": "export_job_id"}),
     # admin
     "admin.edit_user": (ROLE, {"user_id": "user_id"}),
     # signed links for stakeholders, who never log in
@@ -100,7 +104,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
 LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
-                "auth.login", "auth.logout"}
+                "exports.index", "auth.login", "auth.logout"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "value")
 # Query strings that make a GET do its real work (otherwise it may stop early).
@@ -124,6 +128,7 @@ class World:
     rule_id: int
     summary_id: int
     job_id: int
+    export_job_id: int
     user_id: int
     upload_token: str
     confirm_token: str
@@ -155,7 +160,9 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         params={"g": guide.id}).first()[0]
     rule = ProgramRule(name="Big losses", outcome="lost")
     job = Job(kind="summaries", status="done", created_by_id=cast.am1.id)
-    session.add_all([rule, job])
+    export_job = Job(kind="quarterly_export", status="done", created_by_id=cast.am1.id,
+                     params={"quarter": "2026-Q3", "format": "xlsx", "account_ids": []})
+    session.add_all([rule, job, export_job])
     session.flush()
     reports = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / account.slug
     reports.mkdir(parents=True)
@@ -188,8 +195,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         commitment_id=commitment.id, link_id=link.id, deal_id=deal.id,
         interview_id=interview.id, guide_id=guide.id, question_id=question_id,
         factor_id=factor.id, rule_id=rule.id, summary_id=summary.id, job_id=job.id,
-        user_id=cast.am1.id, upload_token=token, confirm_token=confirm_token,
-        pulse_token=pulse_token, survey_token=survey_token)
+        export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
+        confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token)
 
 
 def _rules(app: Flask) -> list[Any]:
