@@ -369,3 +369,14 @@ def test_huge_numbers_in_list_filters_are_ignored_not_500(login_as: Any, cast: A
     client = login_as(cast.analyst)
     for path in ("/deals", "/quotes", "/interviews"):
         assert client.get(f"{path}?{query}").status_code == 200, path
+
+
+def test_factor_position_with_hundreds_of_digits_is_a_field_error(login_as: Any, cast: Any,
+                                                                  session: Any) -> None:
+    """QA: a 400-digit position overflowed inside WTForms' NumberRange (500)."""
+    client = login_as(cast.analyst)
+    response = client.post("/taxonomy", data={"category": "Product", "name": "Features",
+                                              "position": "9" * 400})
+    assert response.status_code == 200
+    assert "Number must be between 0 and 100000." in response.get_data(as_text=True)
+    assert session.exec(select(DecisionFactor)).first() is None
