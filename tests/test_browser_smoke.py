@@ -17,13 +17,13 @@ from .conftest import browser_login
 # What each demo role sees in the navigation (templating.NAV, filtered by role).
 NAV_BY_ROLE = {
     "admin@demo.example": ["Accounts", "Portfolio", "Deals", "Interviews", "Win/loss",
-                           "Coverage", "Import", "Admin"],
+                           "Coverage", "Exports", "Import", "Admin"],
     "leader@demo.example": ["Accounts", "Portfolio", "Deals", "Interviews", "Win/loss",
-                            "Coverage"],
+                            "Coverage", "Exports"],
     "analyst@demo.example": ["Accounts", "Portfolio", "Deals", "Interviews", "Win/loss",
                              "Coverage", "Import"],
-    "maria@demo.example": ["Accounts", "Portfolio", "Deals", "Coverage", "Import"],
-    "tom@demo.example": ["Accounts", "Portfolio", "Deals", "Coverage", "Import"],
+    "maria@demo.example": ["Accounts", "Portfolio", "Deals", "Coverage", "Exports", "Import"],
+    "tom@demo.example": ["Accounts", "Portfolio", "Deals", "Coverage", "Exports", "Import"],
 }
 
 
