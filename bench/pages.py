@@ -1,0 +1,180 @@
+"""Server time and SQL queries per request, in process, with Flask's test client.
+
+Each page is requested 3 times to warm up, then 30 times; we keep p50/p95 of the
+wall time around `client.get` and the number of statements the app's engine sent
+(SQLAlchemy `before_cursor_execute`). URLs come from `url_for` on the endpoint the
+navigation uses; a page whose endpoint does not exist yet is reported, not crashed on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, url_for
+from werkzeug.routing import IntegerConverter
+
+from .probe import Probe
+from .report import percentile
+
+WARMUP = 3
+
+
+@dataclass
+class PageSpec:
+    """A page to measure: candidate endpoints (first found wins) and query arguments."""
+
+    name: str
+    endpoints: tuple[str, ...]
+    query: Callable[[Probe], dict[str, Any]] = lambda probe: {}
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("accounts list, page 1", ("accounts.index",)),
+    PageSpec("accounts list, deep page + filter", ("accounts.index",),
+             lambda p: {"segment": p.deep_segment, "page": p.deep_page}),
+    PageSpec("account page", ("accounts.detail", "accounts.show", "accounts.view",
+                              "accounts.account")),
+    PageSpec("account value page", ("value.account", "value.account_value", "value.overview",
+                                    "value.index", "value.account_page", "value.show")),
+    PageSpec("portfolio page", ("portfolio.index",)),
+    PageSpec("win/loss analytics", ("winloss.analytics",)),
+    PageSpec("interview queue", ("winloss.queue",)),
+    PageSpec("coverage page", ("summaries.coverage",), lambda p: {"quarter": p.quarter}),
+)
+
+
+@dataclass
+class PageResult:
+    name: str
+    url: str | None
+    times_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.url is not None and self.error is None and set(self.statuses) == {200}
+
+
+class QueryCounter:
+    """Counts statements sent through an engine while `active`."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+        self.keep = False
+        sa.event.listen(engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
+        self.count += 1
+        if self.keep:
+            self.statements.append(statement)
+
+    def reset(self, keep: bool = False) -> None:
+        self.count = 0
+        self.statements = []
+        self.keep = keep
+
+
+class _LastError(logging.Handler):
+    """Keeps the last error the app logged (its 500 handler logs the exception)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text = f"{type(exc).__name__}: {exc}"
+        self.last = text[:300]
+
+
+def resolve_url(app: Flask, spec: PageSpec, probe: Probe) -> str | None:
+    """The URL of the first candidate endpoint that exists, its path arguments filled
+    from the probe (ids for int converters, slugs or quarters otherwise)."""
+    for endpoint in spec.endpoints:
+        if endpoint not in app.view_functions:
+            continue
+        rules = [r for r in app.url_map.iter_rules(endpoint) if "GET" in (r.methods or ())]
+        if not rules:
+            continue
+        rule = min(rules, key=lambda r: len(r.arguments))
+        values: dict[str, Any] = {}
+        for arg in rule.arguments:
+            converter = rule._converters.get(arg)  # noqa: SLF001 - werkzeug has no public API
+            if "quarter" in arg:
+                values[arg] = probe.quarter
+            elif isinstance(converter, IntegerConverter):
+                values[arg] = probe.account_id
+            else:
+                values[arg] = probe.account_slug
+        with app.test_request_context():
+            return url_for(endpoint, **values, **spec.query(probe))
+    return None
+
+
+def measure_pages(app: Flask, probe: Probe, *, requests: int,
+                  pages: tuple[PageSpec, ...] = PAGES,
+                  log: Callable[[str], None] = print) -> list[PageResult]:
+    engine: sa.Engine = app.extensions["valuetracker.engine"]
+    counter = QueryCounter(engine)
+    errors = _LastError()
+    app.logger.addHandler(errors)
+    app.logger.propagate = False  # the handler keeps the message; no traceback spam
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(probe.admin_id)
+        sess["_fresh"] = True
+    results = []
+    for spec in pages:
+        url = resolve_url(app, spec, probe)
+        result = PageResult(spec.name, url)
+        results.append(result)
+        if url is None:
+            result.error = "n/a (endpoint missing)"
+            log(f"    {spec.name}: n/a (endpoint missing)")
+            continue
+        for i in range(WARMUP + requests):
+            errors.last = None
+            counter.reset()
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            _ = response.get_data()
+            response.close()
+            if i < WARMUP:
+                if response.status_code != 200:
+                    result.statuses.append(response.status_code)
+                    result.error = f"HTTP {response.status_code}" + (
+                        f" ({errors.last})" if errors.last else "")
+                    break
+                continue
+            result.times_ms.append(elapsed)
+            result.queries.append(counter.count)
+            result.statuses.append(response.status_code)
+        shown = (f"p95 {percentile(result.times_ms, 95):.1f} ms, {max(result.queries)} queries"
+                 if result.times_ms else result.error)
+        log(f"    {spec.name}: {shown}  [{url}]")
+    app.logger.removeHandler(errors)
+    return results
+
+
+def explain_queries(app: Flask, probe: Probe, url: str) -> list[str]:
+    """The statements one request to `url` sends (for diagnosing a missed target)."""
+    engine: sa.Engine = app.extensions["valuetracker.engine"]
+    counter = QueryCounter(engine)
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(probe.admin_id)
+        sess["_fresh"] = True
+    counter.reset(keep=True)
+    client.get(url)
+    return counter.statements
