@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from valuetracker.db import make_engine, upgrade_database
 from valuetracker.models import metadata
 
-from .rows import SEED, Generator
+from .rows import ADMIN_EMAIL, SEED, Generator
 
 # Bump when the generated data changes shape; part of the reuse hash.
 GENERATOR_VERSION = 1
@@ -140,12 +140,29 @@ def _reset_database(url: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
+        _create_postgres_database(url)
         engine = make_engine(url)
         with engine.begin() as conn:
             metadata.drop_all(conn)
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
     upgrade_database(url)
+
+
+def _create_postgres_database(url: str) -> None:
+    """CREATE DATABASE when the URL names one that does not exist yet."""
+    target = sa.engine.make_url(url)
+    if target.get_backend_name() != "postgresql" or not target.database:
+        return
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": target.database}).first()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
 
 
 def _after_load(engine: sa.Engine) -> None:
@@ -232,3 +249,7 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
 def _safe_url(url: str) -> str:
     """The URL without a password, for printing."""
     return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+__all__ = ["ADMIN_EMAIL", "BENCH_PASSWORD", "SCALES", "Scale", "GenerationResult", "generate",
+           "params_hash", "sqlite_url", "tiny_scale", "Generator"]

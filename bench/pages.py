@@ -56,6 +56,8 @@ class PageResult:
     queries: list[int] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     error: str | None = None
+    # The slowest statements of one extra request: (milliseconds, SQL), for diagnosis.
+    slowest: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,18 +65,24 @@ class PageResult:
 
 
 class QueryCounter:
-    """Counts statements sent through an engine while `active`."""
+    """Counts statements sent through an engine; with `keep`, also their SQL and time."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.count = 0
-        self.statements: list[str] = []
+        self.statements: list[tuple[float, str]] = []
         self.keep = False
-        sa.event.listen(engine, "before_cursor_execute", self._on_execute)
+        self._started = 0.0
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
 
-    def _on_execute(self, conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
+    def _before(self, conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
         self.count += 1
+        self._started = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_a: Any) -> None:
         if self.keep:
-            self.statements.append(statement)
+            ms = (time.perf_counter() - self._started) * 1000
+            self.statements.append((ms, f"{statement} -- {parameters!r}"[:2000]))
 
     def reset(self, keep: bool = False) -> None:
         self.count = 0
@@ -160,6 +168,11 @@ def measure_pages(app: Flask, probe: Probe, *, requests: int,
             result.times_ms.append(elapsed)
             result.queries.append(counter.count)
             result.statuses.append(response.status_code)
+        if result.times_ms:
+            counter.reset(keep=True)
+            client.get(url).close()
+            result.slowest = sorted(counter.statements, reverse=True)[:3]
+            counter.reset()
         shown = (f"p95 {percentile(result.times_ms, 95):.1f} ms, {max(result.queries)} queries"
                  if result.times_ms else result.error)
         log(f"    {spec.name}: {shown}  [{url}]")
@@ -167,7 +180,7 @@ def measure_pages(app: Flask, probe: Probe, *, requests: int,
     return results
 
 
-def explain_queries(app: Flask, probe: Probe, url: str) -> list[str]:
+def explain_queries(app: Flask, probe: Probe, url: str) -> list[tuple[float, str]]:
     """The statements one request to `url` sends (for diagnosing a missed target)."""
     engine: sa.Engine = app.extensions["valuetracker.engine"]
     counter = QueryCounter(engine)

@@ -186,9 +186,13 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
             p50, p95 = percentile(r.times_ms, 50), percentile(r.times_ms, 95)
             report.add("pages", name, scale, "p50", p50, "ms")
             is_large = scale == large
+            slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest
+                             if ms >= 5)
             report.add("pages", name, scale, "p95", p95, "ms",
                        target=f"<= {PAGE_P95_MS:.0f} ms" if is_large else "",
-                       ok=(p95 <= PAGE_P95_MS) if is_large else None)
+                       ok=(p95 <= PAGE_P95_MS) if is_large else None,
+                       note=f"slowest SQL: {slow}" if is_large and p95 > PAGE_P95_MS / 2
+                       and slow else "")
             q = max(r.queries)
             report.add("pages", name, scale, "queries", q, "",
                        target=f"<= {PAGE_MAX_QUERIES}", ok=q <= PAGE_MAX_QUERIES,
@@ -202,7 +206,8 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
                            target=f"<= {PAGE_GROWTH:.0f}x", ok=ratio <= PAGE_GROWTH)
                 qs, ql = max(s.queries), max(l_.queries)
                 report.add("pages", name, both, "same queries", ql - qs, "",
-                           target="0 more on L", ok=qs == ql, note=f"{qs} vs {ql}")
+                           target=f"0 more on {large}", ok=qs == ql,
+                           note="" if qs == ql else f"{qs} on {small}, {ql} on {large}")
             else:
                 report.missing("pages", name, both, "p95 growth", f"<= {PAGE_GROWTH:.0f}x",
                                "n/a (page not measurable)")
