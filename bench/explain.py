@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("page", choices=[spec.name for spec in PAGES])
     p.add_argument("--database-url", default=None)
     p.add_argument("--plans", type=int, default=0, help="show plans of the N slowest")
+    p.add_argument("--profile", type=int, default=0,
+                   help="also profile one request (cProfile) and show the N costliest calls")
     args = p.parse_args(argv)
     url = (args.database_url or sqlite_url(SCALES[args.scale])).replace(
         "{scale}", args.scale.lower())
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     ranked = sorted(statements, reverse=True)
     for ms, sql in ranked:
         print(f"\n{ms:8.2f} ms  {sql[:1200]}")
+    if args.profile:
+        _profile(app, probe, path, args.profile)
     for ms, sql in ranked[:args.plans]:
         statement, _sep, params = sql.rpartition(" -- ")
         print(f"\n=== plan ({ms:.1f} ms)\n{statement[:300]}")
@@ -57,6 +62,24 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print("  ", " | ".join(str(c) for c in row))
     return 0
+
+
+def _profile(app: Any, probe: Any, path: str, top: int) -> None:
+    """cProfile of one request: where the time goes when it is not SQL."""
+    import cProfile
+    import pstats
+
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(probe.admin_id)
+        sess["_fresh"] = True
+    client.get(path).close()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(path).close()
+    profiler.disable()
+    print(f"\n=== profile of GET {path}")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
 
 
 if __name__ == "__main__":

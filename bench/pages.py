@@ -53,6 +53,9 @@ class PageResult:
     name: str
     url: str | None
     times_ms: list[float] = field(default_factory=list)
+    # CPU time of this process per request (app + SQLite): steady even when the
+    # machine is busy, so it shows growth that wall time hides in noise.
+    cpu_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     error: str | None = None
@@ -129,54 +132,85 @@ def resolve_url(app: Flask, spec: PageSpec, probe: Probe) -> str | None:
     return None
 
 
-def measure_pages(app: Flask, probe: Probe, *, requests: int,
+class _Target:
+    """One data set's app, signed-in client, query counter and error catcher."""
+
+    def __init__(self, scale: str, app: Flask, probe: Probe) -> None:
+        self.scale, self.app, self.probe = scale, app, probe
+        self.counter = QueryCounter(app.extensions["valuetracker.engine"])
+        self.errors = _LastError()
+        app.logger.addHandler(self.errors)
+        app.logger.propagate = False  # the handler keeps the message; no traceback spam
+        self.client = app.test_client()
+        with self.client.session_transaction() as sess:
+            sess["_user_id"] = str(probe.admin_id)
+            sess["_fresh"] = True
+
+    def get(self, url: str) -> tuple[int, float, int, float]:
+        """(status, milliseconds, statements, CPU milliseconds) of one GET."""
+        self.errors.last = None
+        self.counter.reset()
+        cpu = time.process_time()
+        started = time.perf_counter()
+        response = self.client.get(url)
+        _ = response.get_data()
+        elapsed = (time.perf_counter() - started) * 1000
+        cpu_ms = (time.process_time() - cpu) * 1000
+        response.close()
+        return response.status_code, elapsed, self.counter.count, cpu_ms
+
+    def close(self) -> None:
+        self.app.logger.removeHandler(self.errors)
+
+
+def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                   pages: tuple[PageSpec, ...] = PAGES,
-                  log: Callable[[str], None] = print) -> list[PageResult]:
-    engine: sa.Engine = app.extensions["valuetracker.engine"]
-    counter = QueryCounter(engine)
-    errors = _LastError()
-    app.logger.addHandler(errors)
-    app.logger.propagate = False  # the handler keeps the message; no traceback spam
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(probe.admin_id)
-        sess["_fresh"] = True
-    results = []
-    for spec in pages:
-        url = resolve_url(app, spec, probe)
-        result = PageResult(spec.name, url)
-        results.append(result)
-        if url is None:
-            result.error = "n/a (endpoint missing)"
-            log(f"    {spec.name}: n/a (endpoint missing)")
-            continue
-        for i in range(WARMUP + requests):
-            errors.last = None
-            counter.reset()
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = (time.perf_counter() - started) * 1000
-            _ = response.get_data()
-            response.close()
-            if i < WARMUP:
-                if response.status_code != 200:
-                    result.statuses.append(response.status_code)
-                    result.error = f"HTTP {response.status_code}" + (
-                        f" ({errors.last})" if errors.last else "")
-                    break
-                continue
-            result.times_ms.append(elapsed)
-            result.queries.append(counter.count)
-            result.statuses.append(response.status_code)
-        if result.times_ms:
-            counter.reset(keep=True)
-            client.get(url).close()
-            result.slowest = sorted(counter.statements, reverse=True)[:3]
-            counter.reset()
-        shown = (f"p95 {percentile(result.times_ms, 95):.1f} ms, {max(result.queries)} queries"
-                 if result.times_ms else result.error)
-        log(f"    {spec.name}: {shown}  [{url}]")
-    app.logger.removeHandler(errors)
+                  log: Callable[[str], None] = print) -> dict[str, list[PageResult]]:
+    """Every page on every data set. Requests alternate between the data sets, so a
+    burst of load on this shared machine hits S and L alike and the L/S ratio holds."""
+    runs = [_Target(scale, app, probe) for scale, app, probe in targets]
+    results: dict[str, list[PageResult]] = {t.scale: [] for t in runs}
+    try:
+        for spec in pages:
+            live: list[tuple[_Target, PageResult]] = []
+            for t in runs:
+                url = resolve_url(t.app, spec, t.probe)
+                result = PageResult(spec.name, url)
+                results[t.scale].append(result)
+                if url is None:
+                    result.error = "n/a (endpoint missing)"
+                    continue
+                for _ in range(WARMUP):
+                    status, _ms, _q, _cpu = t.get(url)
+                    if status != 200:
+                        result.statuses.append(status)
+                        result.error = f"HTTP {status}" + (
+                            f" ({t.errors.last})" if t.errors.last else "")
+                        break
+                else:
+                    live.append((t, result))
+            for _ in range(requests):
+                for t, result in live:
+                    status, ms, queries, cpu_ms = t.get(result.url or "")
+                    result.times_ms.append(ms)
+                    result.cpu_ms.append(cpu_ms)
+                    result.queries.append(queries)
+                    result.statuses.append(status)
+            for t, result in live:
+                t.counter.reset(keep=True)
+                t.client.get(result.url or "").close()
+                result.slowest = sorted(t.counter.statements, reverse=True)[:3]
+                t.counter.reset()
+            for t in runs:
+                r = results[t.scale][-1]
+                shown = (f"p50 {percentile(r.times_ms, 50):.1f} ms, "
+                         f"p95 {percentile(r.times_ms, 95):.1f} ms, "
+                         f"CPU p50 {percentile(r.cpu_ms, 50):.1f} ms, {max(r.queries)} queries"
+                         if r.times_ms else r.error)
+                log(f"    {spec.name} [{t.scale}]: {shown}  {r.url or ''}")
+    finally:
+        for t in runs:
+            t.close()
     return results
 
 

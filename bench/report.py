@@ -54,6 +54,7 @@ class Figure:
 class Report:
     figures: list[Figure] = field(default_factory=list)
     generation: list[dict[str, Any]] = field(default_factory=list)
+    preamble: list[str] = field(default_factory=list)  # overview tables printed first
     started: float = field(default_factory=time.time)
 
     def add(self, section: str, item: str, scale: str, metric: str, value: float | None,
@@ -108,6 +109,7 @@ class Report:
             "seconds": round(time.time() - self.started, 1),
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "generation": self.generation,
+            "overview": self.preamble,
             "figures": [asdict(f) for f in self.figures],
             "summary": {"pass": sum(f.status == PASS for f in self.figures),
                         "fail": len(self.failed)},

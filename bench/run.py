@@ -75,6 +75,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [s for s in args.scales if s not in SCALES]
     if unknown:
         p.error(f"unknown scale(s) {unknown}; choose from {list(SCALES)}")
+    if args.database_url and len(args.scales) > 1 and "{scale}" not in args.database_url:
+        p.error("--database-url needs {scale} in it when measuring several scales "
+                "(each data set lives in its own database)")
     args.only = {s.strip() for s in args.only.split(",") if s.strip()}
     if args.only - set(SECTIONS):
         p.error(f"unknown section(s) {sorted(args.only - set(SECTIONS))}")
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     today = date.today()
     page_results: dict[str, list[pages_mod.PageResult]] = {}
     exports: dict[str, export_mod.ExportResult] = {}
+    datasets: list[DataSet] = []
+    apps: dict[str, Flask] = {}
     try:
         for scale in args.scales:
             log(f"== data set {scale}")
@@ -122,40 +127,46 @@ def main(argv: list[str] | None = None) -> int:
                        scale, "time" + (" (recorded, reused)" if gen.reused else ""),
                        gen.seconds, "s", target=f"<= {GENERATE_L_SECONDS:.0f} s" if is_l else "",
                        ok=(gen.seconds <= GENERATE_L_SECONDS) if is_l else None)
-            probe = find_probe(_engine_for(url), anchor=today)
-            data = DataSet(scale, url, gen, probe)
-            workdir = workroot / scale
-            app = make_app(url, workdir)
-            try:
-                if "pages" in args.only:
-                    log(f"-- pages on {scale} (account {probe.account_slug}, "
-                        f"{probe.account_entries} value entries)")
-                    page_results[scale] = pages_mod.measure_pages(
-                        app, probe, requests=args.requests, log=log)
-                if "pdf" in args.only and scale == large:
-                    log(f"-- summary PDF on {scale}")
-                    _pdf(report, app, data, args)
-                if "export" in args.only:
-                    log(f"-- export on {scale}")
-                    exports[scale] = export_mod.run_export(url, probe.quarter, workdir / "export")
-                    e = exports[scale]
-                    log(f"    {e.seconds and round(e.seconds, 2)} s, "
-                        f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
-            finally:
-                app.extensions["valuetracker.engine"].dispose()
-            if "batch" in args.only and scale == large:
-                log(f"-- batch of {args.batch_size} summaries on {scale}")
-                _batch(report, data, args, workdir)
-            if "load" in args.only and scale == large:
-                log(f"-- load: gunicorn -w 2, {args.load_clients} clients, "
-                    f"{args.load_seconds:.0f} s on {scale}")
-                _load(report, data, args, workdir)
+            engine = _engine_for(url)
+            probe = find_probe(engine, anchor=today)
+            engine.dispose()
+            datasets.append(DataSet(scale, url, gen, probe))
+            apps[scale] = make_app(url, workroot / scale)
+        if "pages" in args.only:
+            log("-- pages (requests alternate between " + ", ".join(
+                f"{d.scale}: account {d.probe.account_slug} with {d.probe.account_entries} "
+                f"value entries" for d in datasets) + ")")
+            page_results = pages_mod.measure_pages(
+                [(d.scale, apps[d.scale], d.probe) for d in datasets],
+                requests=args.requests, log=log)
+        big = datasets[-1]
+        if "pdf" in args.only:
+            log(f"-- summary PDF on {big.scale}")
+            _pdf(report, apps[big.scale], big, args)
+        for app in apps.values():
+            app.extensions["valuetracker.engine"].dispose()
+        if "export" in args.only:
+            for d in datasets:
+                log(f"-- export on {d.scale}")
+                exports[d.scale] = e = export_mod.run_export(d.url, d.probe.quarter,
+                                                             workroot / d.scale / "export")
+                log(f"    {e.seconds and round(e.seconds, 2)} s, "
+                    f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
+        if "batch" in args.only:
+            log(f"-- batch of {args.batch_size} summaries on {big.scale}")
+            _batch(report, big, args, workroot / big.scale)
+        if "load" in args.only:
+            log(f"-- load: gunicorn -w 2, {args.load_clients} clients, "
+                f"{args.load_seconds:.0f} s on {big.scale}")
+            _load(report, big, args, workroot / big.scale)
         _pages_figures(report, page_results, small, large)
         _export_figures(report, exports, small, large)
     finally:
         shutil.rmtree(workroot, ignore_errors=True)
     report.figures.sort(key=lambda f: SECTION_ORDER.get(f.section, 99))
     print()
+    for block in report.preamble:
+        print(block + "\n")
     print(report.table())
     report.write_json(args.results)
     print(f"\nwritten {args.results}")
@@ -171,10 +182,30 @@ def _engine_for(url: str) -> Any:
     return make_engine(url)
 
 
+def _pages_overview(results: dict[str, list[pages_mod.PageResult]]) -> str:
+    """One line per page, every data set side by side (wall p50/p95, CPU p50, queries)."""
+    scales = list(results)
+    head = f"{'page':36}" + "".join(f"| {s + ' p50/p95/CPU ms, queries':38}" for s in scales)
+    lines = [head, "-" * len(head)]
+    for i, first in enumerate(next(iter(results.values()))):
+        cells = []
+        for s in scales:
+            r = results[s][i]
+            if r.times_ms:
+                p50, p95 = percentile(r.times_ms, 50), percentile(r.times_ms, 95)
+                cpu = percentile(r.cpu_ms, 50)
+                cells.append(f"| {p50:6.1f} /{p95:6.1f} /{cpu:6.1f}, {max(r.queries):3d} q{'':11}")
+            else:
+                cells.append(f"| {(r.error or 'n/a')[:37]:38}")
+        lines.append(f"{first.name:36}" + "".join(cells))
+    return "\n".join(lines)
+
+
 def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]],
                    small: str, large: str) -> None:
     if not results:
         return
+    report.preamble.append(_pages_overview(results))
     names = [r.name for r in next(iter(results.values()))]
     for i, name in enumerate(names):
         per_scale = {scale: res[i] for scale, res in results.items()}
