@@ -98,6 +98,9 @@ def sqlite_url(scale: Scale, data_dir: Path = DATA_DIR) -> str:
 
 
 def _meta_path(url: str, data_dir: Path) -> Path:
+    """The sidecar file recording what a database holds (keyed by its real location)."""
+    if url.startswith("sqlite:///"):
+        url = "sqlite:///" + str(Path(url.removeprefix("sqlite:///")).resolve())
     key = hashlib.sha256(url.encode()).hexdigest()[:12]
     return data_dir / f"meta-{key}.json"
 
