@@ -30,6 +30,8 @@ def app_env(database_url: str, workdir: Path, *, redis_url: str | None = None) -
         "VALUETRACKER_DATABASE_URL": database_url,
         "VALUETRACKER_SECRET_KEY": BENCH_SECRET,
         "VALUETRACKER_REPORTS_DIR": str(workdir / "reports"),
+        # The SQLite job queue (when no Redis URL is given) stays in the work folder.
+        "VALUETRACKER_HUEY_SQLITE_PATH": str(workdir / "jobs.sqlite"),
     })
     if redis_url:
         env["VALUETRACKER_REDIS_URL"] = redis_url
