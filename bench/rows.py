@@ -268,45 +268,52 @@ class Generator:
         self.beneficiaries: list[tuple[int, int]] = []
         self.confirmations: list[tuple[int, int | None, str, date]] = []
         log, exp, lognorm = math.log, math.exp, rng.lognormvariate
-        eid = 0
-        for (aid, seg, _tier, _status, owner), n in zip(self.acc, counts, strict=True):
+        # Entries are logged as value is delivered, so ids follow time and an account's
+        # entries are spread through the table (as in a real installation), not clustered.
+        plan = sorted(
+            (int(rnd() * span), aid)
+            for (aid, *_rest), n in zip(self.acc, counts, strict=True) for _ in range(n)
+        )
+        info = {a[0]: (a[1], a[4]) for a in self.acc}
+        to_link = {aid: list(ids) for aid, ids in self.delivered_commitments.items()}
+        for eid, (offset, aid) in enumerate(plan, start=1):
+            seg, owner = info[aid]
             people = self.sh_by_acc.get(aid) or [None]
             keys = self.key_by_acc.get(aid) or people
-            to_link = list(self.delivered_commitments.get(aid, ()))
-            for _ in range(n):
-                eid += 1
-                offset = int(rnd() * span)
-                delivered = self.start + timedelta(days=offset)
-                age = 1 - offset / span  # 1 = two years old
-                driver = pickers[seg, min(3, offset * 4 // span)]()
-                u = unit()
-                if u == "currency":
-                    amount = Decimal(f"{lognorm(log(12_000), 1.1):.2f}")
-                elif u == "hours":
-                    amount = Decimal(int(exp(rnd() * 6)) + 4)
-                elif u == "count":
-                    amount = Decimal(int(exp(rnd() * 5)) + 1)
-                else:
-                    amount = Decimal(rng.randint(1, 40))
-                x = rnd()
-                evidence = ("disputed" if x < 0.06 else
-                            "confirmed" if x < 0.06 + 0.2 + 0.35 * age else "claimed")
-                created = _ts(delivered, rng)
-                titles = ENTRY_TITLES[driver]
-                yield {"id": eid, "account_id": aid, "title": titles[eid % len(titles)],
-                       "description": "Measured against the baseline agreed at kickoff."
-                       if rnd() < 0.3 else None,
-                       "driver": driver, "amount": amount, "unit": u, "delivered_on": delivered,
-                       "evidence_status": evidence,
-                       "source": SOURCES[eid % len(SOURCES)] if rnd() < 0.7 else None,
-                       "commitment_id": to_link.pop() if to_link and rnd() < 0.5 else None,
-                       "created_by_id": owner, "created_at": created, "updated_at": created}
-                if rnd() < 0.3 and people[0] is not None:
-                    self.beneficiaries.append((eid, people[int(rnd() * len(people))]))
-                if (evidence == "confirmed" and rnd() < 0.25
-                        or evidence == "disputed" and rnd() < 0.5):
-                    who = keys[int(rnd() * len(keys))]
-                    self.confirmations.append((eid, who, evidence, delivered))
+            links = to_link.get(aid)
+            delivered = self.start + timedelta(days=offset)
+            age = 1 - offset / span  # 1 = two years old
+            driver = pickers[seg, min(3, offset * 4 // span)]()
+            u = unit()
+            if u == "currency":
+                amount = Decimal(f"{lognorm(log(12_000), 1.1):.2f}")
+            elif u == "hours":
+                amount = Decimal(int(exp(rnd() * 6)) + 4)
+            elif u == "count":
+                amount = Decimal(int(exp(rnd() * 5)) + 1)
+            else:
+                amount = Decimal(rng.randint(1, 40))
+            x = rnd()
+            evidence = ("disputed" if x < 0.06 else
+                        "confirmed" if x < 0.06 + 0.2 + 0.35 * age else "claimed")
+            created = _ts(delivered, rng)
+            titles = ENTRY_TITLES[driver]
+            yield {"id": eid, "account_id": aid, "title": titles[eid % len(titles)],
+                   "description": "Measured against the baseline agreed at kickoff."
+                   if rnd() < 0.3 else None,
+                   "driver": driver, "amount": amount, "unit": u, "delivered_on": delivered,
+                   "evidence_status": evidence,
+                   "source": SOURCES[eid % len(SOURCES)] if rnd() < 0.7 else None,
+                   "commitment_id": links.pop() if links and rnd() < 0.5 else None,
+                   "created_by_id": owner, "created_at": created, "updated_at": created}
+            if rnd() < 0.3 and people[0] is not None:
+                self.beneficiaries.append((eid, people[int(rnd() * len(people))]))
+            if (evidence == "confirmed" and rnd() < 0.25
+                    or evidence == "disputed" and rnd() < 0.5):
+                who = keys[int(rnd() * len(keys))]
+                self.confirmations.append((eid, who, evidence, delivered))
+        # Confirmations arrive after delivery: ids in answer order too.
+        self.confirmations.sort(key=lambda c: (c[3], c[0]))
 
     def beneficiary_rows(self) -> Iterator[dict[str, Any]]:
         for eid, sid in self.beneficiaries:
@@ -329,15 +336,18 @@ class Generator:
         others = [(aid, sid) for aid, ids in self.sh_by_acc.items()
                   for sid in ids[len(self.key_by_acc[aid]):]]
         span = (self.anchor - self.start).days
-        for pid in range(1, self.s.pulses + 1):
+        answered = []
+        for _ in range(self.s.pulses):
             pool = key_people if rng.random() < 0.8 or not others else others
-            aid, sid = pool[int(rng.random() * len(pool))]
+            answered.append((rng.randrange(span), *pool[int(rng.random() * len(pool))]))
+        answered.sort()  # ids follow the answer dates
+        for pid, (offset, aid, sid) in enumerate(answered, start=1):
             sat = min(5, max(1, round(rng.gauss(3.8, 0.9))))
             intent = INTENTS[min(4, max(0, 5 - sat + rng.randint(-1, 1)))]
             recommend = min(10, max(0, round(sat * 2 + rng.gauss(0, 1.5))))
             emotion = rng.random() < 0.3
             ranking = rng.sample(DRIVERS, 3)
-            day = self.start + timedelta(days=rng.randrange(span))
+            day = self.start + timedelta(days=offset)
             yield {"id": pid, "stakeholder_id": sid, "account_id": aid, "taken_on": day,
                    "satisfaction": sat, "repurchase_intent": intent, "recommend": recommend,
                    "positive_emotion": emotion,
@@ -388,38 +398,43 @@ class Generator:
         self.deal_competitors: list[tuple[int, int]] = []
         self.closed: list[tuple[int, int, str, date]] = []  # deal, account, outcome, closed
         n_comp = len(COMPETITORS)
-        did = 0
+        # Deals enter the CRM as they open: ids follow the opening date.
+        planned = []
         for (aid, _seg, _tier, _status, owner), n in zip(self.acc, counts, strict=True):
             for _ in range(n):
-                did += 1
-                product = PRODUCTS[int(rng.random() * len(PRODUCTS))]
-                comp = int(rng.random() * n_comp) + 1 if rng.random() < 0.75 else None
                 if rng.random() < 0.2:
-                    outcome, closed = "open", None
+                    closed = None
                     opened = self.anchor - timedelta(days=rng.randrange(1, 180))
                 else:
                     closed = self.start + timedelta(days=rng.randrange(span))
                     opened = closed - timedelta(days=rng.randrange(20, 200))
-                    p_win = COMPETITORS[comp - 1][2] if comp else 0.6
-                    x = rng.random()
-                    outcome = ("won" if x < p_win * 0.85 else
-                               "no_decision" if x > 0.85 else "lost")
-                    self.closed.append((did, aid, outcome, closed))
-                if comp:
-                    self.deal_competitors.append((did, comp))
-                    for other in rng.sample(range(1, n_comp + 1), rng.randrange(3)):
-                        if other != comp:
-                            self.deal_competitors.append((did, other))
-                created = _ts(opened, rng)
-                yield {"id": did, "account_id": aid, "name": f"{product} for account {aid}",
-                       "external_id": f"CRM-{did:07d}", "amount": _money(rng, 40_000, 0.9),
-                       "product": product, "owner_id": owner, "opened_on": opened,
-                       "closed_on": closed, "outcome": outcome, "primary_competitor_id": comp,
-                       "rep_reason_id": rng.randrange(1, len(FACTORS) + 1)
-                       if closed and rng.random() < 0.7 else None,
-                       "rep_notes": "Lost on price in the final round." if outcome == "lost"
-                       and rng.random() < 0.2 else None,
-                       "created_at": created, "updated_at": created}
+                planned.append((opened, aid, owner, closed))
+        planned.sort(key=lambda p: (p[0], p[1]))
+        for did, (opened, aid, owner, closed) in enumerate(planned, start=1):
+            product = PRODUCTS[int(rng.random() * len(PRODUCTS))]
+            comp = int(rng.random() * n_comp) + 1 if rng.random() < 0.75 else None
+            if closed is None:
+                outcome = "open"
+            else:
+                p_win = COMPETITORS[comp - 1][2] if comp else 0.6
+                x = rng.random()
+                outcome = "won" if x < p_win * 0.85 else "no_decision" if x > 0.85 else "lost"
+                self.closed.append((did, aid, outcome, closed))
+            if comp:
+                self.deal_competitors.append((did, comp))
+                for other in rng.sample(range(1, n_comp + 1), rng.randrange(3)):
+                    if other != comp:
+                        self.deal_competitors.append((did, other))
+            created = _ts(opened, rng)
+            yield {"id": did, "account_id": aid, "name": f"{product} for account {aid}",
+                   "external_id": f"CRM-{did:07d}", "amount": _money(rng, 40_000, 0.9),
+                   "product": product, "owner_id": owner, "opened_on": opened,
+                   "closed_on": closed, "outcome": outcome, "primary_competitor_id": comp,
+                   "rep_reason_id": rng.randrange(1, len(FACTORS) + 1)
+                   if closed and rng.random() < 0.7 else None,
+                   "rep_notes": "Lost on price in the final round." if outcome == "lost"
+                   and rng.random() < 0.2 else None,
+                   "created_at": created, "updated_at": created}
 
     def deal_competitor_rows(self) -> Iterator[dict[str, Any]]:
         for did, cid in dict.fromkeys(self.deal_competitors):
@@ -430,6 +445,7 @@ class Generator:
         status = _picker(rng, INTERVIEW_STATUS)
         anonymity = _picker(rng, (("named", 60), ("anonymized", 30), ("blind", 10)))
         picked = rng.sample(self.closed, min(self.s.interviews, len(self.closed)))
+        picked.sort(key=lambda c: (c[3], c[0]))  # requested after closing: ids follow time
         self.completed: list[tuple[int, str]] = []
         for iid, (did, aid, outcome, closed) in enumerate(picked, start=1):
             st = status()

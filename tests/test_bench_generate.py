@@ -69,6 +69,15 @@ def test_every_account_has_key_stakeholders_and_history(generated: tuple[str, ob
                         "AND closed_on IS NOT NULL") == 0
 
 
+def test_ids_follow_time_like_a_real_installation(generated: tuple[str, object]) -> None:
+    url, _result = generated
+    for table, column in (("value_entry", "delivered_on"), ("deal", "opened_on"),
+                          ("loyalty_pulse", "taken_on")):
+        backwards = _scalar(url, f"SELECT count(*) FROM {table} a JOIN {table} b "
+                                 f"ON b.id = a.id + 1 WHERE b.{column} < a.{column}")
+        assert backwards == 0, table
+
+
 def test_a_second_call_reuses_the_data_set(tmp_path: Path,
                                             generated: tuple[str, object]) -> None:
     url, first = generated
