@@ -28,6 +28,7 @@ from .procs import VENV_BIN, app_env, stop
 from .report import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
+WARMUP_SECONDS = 3
 
 WRK_SCRIPT = r"""
 done = function(summary, latency, requests)
@@ -183,9 +184,11 @@ def run_load(database_url: str, path: str, workdir: Path, *, clients: int = 8,
         cookie = login_cookie(base)
         _check(base, path, cookie)
         url = base + path
-        if shutil.which("wrk"):
-            return _run_wrk(url, cookie, clients, seconds)
-        return _run_threads(url, cookie, clients, seconds)
+        run = _run_wrk if shutil.which("wrk") else _run_threads
+        # Warm up both workers (imports, template compilation, connection pools) with
+        # the same load for a few seconds, then measure: like the in-process warm-up.
+        run(url, cookie, clients, WARMUP_SECONDS)
+        return run(url, cookie, clients, seconds)
     finally:
         stop(proc)
         log.close()
