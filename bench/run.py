@@ -255,7 +255,7 @@ def _pdf(report: Report, app: Flask, data: DataSet, args: argparse.Namespace) ->
         return
     report.add("pdf", "stakeholder summary", scale, "median", res.median_ms, "ms",
                target=f"<= {PDF_MEDIAN_MS:.0f} ms", ok=res.median_ms <= PDF_MEDIAN_MS,
-               note=f"{res.pages_bytes:,} bytes")
+               note=f"{res.pages} pages, {res.pages_bytes:,} bytes")
     report.add("pdf", "stakeholder summary", scale, "WeasyPrint alone (median)", res.weasy_ms,
                "ms")
     report.add("pdf", "stakeholder summary", scale, "data + templating (median)", res.html_ms,
