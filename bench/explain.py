@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     explain_queries(app, probe, path)  # warm
     statements = explain_queries(app, probe, path)
     total = sum(ms for ms, _ in statements)
-    print(f"{path}: {len(statements)} statements, {total:.1f} ms in SQL")
+    print(f"{path}: {len(statements)} statements, {total:.1f} ms in SQL"
+          + (" (SQLite: time to the first row; fetching the rest is not counted)"
+             if engine.dialect.name == "sqlite" else ""))
     ranked = sorted(statements, reverse=True)
     for ms, sql in ranked:
         print(f"\n{ms:8.2f} ms  {sql[:1200]}")
