@@ -101,3 +101,98 @@ def role_required(*roles: str) -> Any:
         return wrapped
 
     return decorator
+
+
+# --- win/loss area ---------------------------------------------------------------
+# Deals belong to accounts (open deals may have none). Account managers see and edit
+# deals of their own accounts, plus account-less deals they own; analysts and admins
+# run the program for all accounts; leaders read everything. Interviews are the
+# program's: analysts/admins edit, leaders read, account managers get 403 (404 when
+# the deal is not even theirs to see), since interviewees may be promised anonymity.
+
+
+def get_deal_for_user(session: Session, user: User, deal_id: int, *, write: bool = False) -> Any:
+    """A deal the user may see (404 otherwise) and, with write, change (403)."""
+    from .models import Deal
+
+    deal = session.get(Deal, deal_id)
+    if deal is None:
+        abort(404)
+    if deal.account_id is not None:
+        visible = session.exec(
+            select(Account.id).where(Account.id == deal.account_id,
+                                     account_scope(user, Account.id))
+        ).first() is not None
+    else:
+        visible = user.sees_all_accounts or deal.owner_id == user.id
+    if not visible:
+        abort(404)
+    if write and user.role not in (*WINLOSS_EDITORS, "account_manager"):
+        abort(403)
+    return deal
+
+
+def get_interview_for_user(
+    session: Session, user: User, interview_id: int, *, write: bool = False
+) -> Any:
+    """An interview, scoped through its deal; only the program (and leaders, to read)."""
+    from .models import WinLossInterview
+
+    interview = session.get(WinLossInterview, interview_id)
+    if interview is None:
+        abort(404)
+    get_deal_for_user(session, user, interview.deal_id)
+    allowed = WINLOSS_EDITORS if write else (*WINLOSS_EDITORS, "leader")
+    if user.role not in allowed:
+        abort(403)
+    return interview
+
+
+# --- value area: entries and commitments are reached through their account's slug.
+
+
+def get_entry_for_user(
+    session: Session, user: User, slug: str, entry_id: int, *, write: bool = False
+) -> tuple[Account, Any]:
+    """(account, value entry) if the entry belongs to that account and the user may see it."""
+    from .models import ValueEntry
+
+    account = get_account_for_user(session, user, slug, write=write)
+    entry = session.get(ValueEntry, entry_id)
+    if entry is None or entry.account_id != account.id:
+        abort(404)
+    return account, entry
+
+
+def get_commitment_for_user(
+    session: Session, user: User, slug: str, commitment_id: int, *, write: bool = False
+) -> tuple[Account, Any]:
+    """(account, commitment) if the commitment belongs to that account and the user may see it."""
+    from .models import ValueCommitment
+
+    account = get_account_for_user(session, user, slug, write=write)
+    commitment = session.get(ValueCommitment, commitment_id)
+    if commitment is None or commitment.account_id != account.id:
+        abort(404)
+    return account, commitment
+
+
+# --- summaries area: anyone who sees an account reads its summaries;
+# generating and sending needs an account editor, or a leader ("sends summaries").
+def get_account_for_summaries(
+    session: Session, user: User, key: int | str, *, write: bool = False
+) -> Account:
+    """The account for a summaries view: 404 outside the user's scope, 403 without rights."""
+    if write and user.role == "leader":
+        return get_account_for_user(session, user, key)
+    return get_account_for_user(session, user, key, write=write)
+
+
+def get_job_for_user(session: Session, user: User, job_id: int) -> Any:
+    """A background job: its creator sees it, and leaders and admins see every job (404)."""
+    from .models import Job
+
+    job = session.get(Job, job_id)
+    if job is None or (job.created_by_id != user.id and user.role not in ("leader", "admin")):
+        abort(404)
+    return job

@@ -28,6 +28,7 @@ _ENV_SETTINGS: dict[str, type] = {
     "CURRENCY": str,
     "ENV": str,
     "BASE_URL": str,
+    "HUEY_SQLITE_PATH": str,  # the job queue's SQLite file (summaries helper)
 }
 
 

@@ -1,9 +1,37 @@
-"""Commands of the worker area."""
+"""`valuetracker worker`: the Huey consumer that runs background jobs.
+
+PDF rendering is CPU-bound, so workers are processes (threads would share one GIL).
+The app is created first (config, database); the consumer then forks its workers
+from this process, each running tasks bound to this app.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+
+import click
 from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """No commands yet."""
+    @app.cli.command("worker")
+    @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                  help="Worker processes (default: the number of CPUs).")
+    def worker_command(workers: int | None) -> None:
+        """Run the job queue's worker processes until interrupted."""
+        from ..jobs import get_huey, recover_jobs
+
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+        count = workers or os.cpu_count() or 1
+        recovered = recover_jobs(app)
+        if recovered:
+            click.echo(f"Re-enqueued {recovered} item(s) of interrupted jobs.")
+        # No pooled connection may cross the fork into the worker processes.
+        app.extensions["valuetracker.engine"].dispose()
+        consumer = get_huey(app).create_consumer(workers=count, worker_type="process",
+                                                 periodic=False, check_worker_health=True,
+                                                 max_delay=1.0)
+        click.echo(f"Worker started with {count} process(es).")
+        consumer.run()

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from ..models import Account
+from ..models import Account, Stakeholder, ValueSummary
+from ..quarters import Quarter, current_quarter
 
 
-def account_overview(session: Session, account: Account) -> dict[str, Any]:
-    """Context for the summaries panel on the account page."""
-    return {}
+def account_overview(session: Session, account: Account, *,
+                     quarter: Quarter | None = None) -> dict[str, Any]:
+    """Context for the summaries panel on the account page: last quarter's coverage and PDFs."""
+    from flask import current_app
+
+    from .coverage import account_coverage
+
+    if quarter is None:
+        start_month = int(current_app.config.get("FISCAL_YEAR_START_MONTH", 1))
+        quarter = current_quarter(start_month).previous()
+    figure = account_coverage(session, account, quarter)
+    rows = session.exec(
+        select(ValueSummary.id, ValueSummary.variant, Stakeholder.name)
+        .join(Stakeholder, Stakeholder.id == ValueSummary.stakeholder_id, isouter=True)
+        .where(ValueSummary.account_id == account.id, ValueSummary.quarter == quarter.label)
+        .order_by(ValueSummary.variant, Stakeholder.name)
+    ).all()
+    return {
+        "quarter": quarter.label,
+        "slug": account.slug,
+        "rate": figure.rate,
+        "sent": figure.sent,
+        "eligible": figure.eligible,
+        "summaries": [{"id": i, "label": name if variant == "stakeholder"
+                       else "Internal account review"} for i, variant, name in rows],
+    }

@@ -1,14 +1,265 @@
-"""Views of the accounts area (placeholder until the accounts pages land)."""
+"""Accounts: the list, the account page, create, edit (optimistic locking), archive."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    Form,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from .. import accounts, stakeholders, summaries, value, winloss
+from ..access import ACCOUNT_EDITORS, can_edit_account, get_account_for_user, role_required
+from ..db import StaleEditError, get_session
+from ..forms import choices
+from ..models import ACCOUNT_STATUSES, TIERS, Account, label
 
 bp = Blueprint("accounts", __name__)
+
+MAX_MONEY = Decimal("10000000000000")  # fits Numeric(16, 2)
+STATUS_FILTER_CHOICES = {"": "Open (not archived)", **{s: label(s) for s in ACCOUNT_STATUSES},
+                         accounts.STATUS_ALL: "All, including archived"}
+SORT_KEYS = tuple(accounts.SORTS) + tuple("-" + key for key in accounts.SORTS)
+
+
+def finite_number(form: Any, field: Any) -> None:
+    """DecimalField accepts "NaN" and "Infinity"; money must be a real number."""
+    if field.data is not None and not Decimal(field.data).is_finite():
+        raise ValidationError("Enter a number.")
+
+
+def _money(label_text: str) -> DecimalField:
+    return DecimalField(label_text, places=2, validators=[
+        Optional(), finite_number, NumberRange(min=0, max=MAX_MONEY)])
+
+
+class AccountForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    segment = StringField("Segment", validators=[Optional(), Length(max=80)],
+                          render_kw={"list": "segment-options"},
+                          description="For example Enterprise, Mid-market, SMB, Public sector.")
+    industry = StringField("Industry", validators=[Optional(), Length(max=80)])
+    tier = SelectField("Tier", choices=choices(TIERS), default="standard")
+    status = SelectField("Status", choices=choices(ACCOUNT_STATUSES), default="active")
+    annual_revenue = _money("Annual revenue")
+    cost_to_serve = _money("Annual cost to serve")
+    renewal_date = DateField("Renewal date", validators=[Optional()])
+    external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+    owner_id = SelectField("Owner", default="")
+    member_ids = SelectMultipleField("Team members",
+                                     description="Team members may edit the account too.")
+    version = HiddenField()
+
+    account_id: int | None = None
+
+    def validate_name(self, field: StringField) -> None:
+        if accounts.name_taken(get_session(), field.data, exclude_id=self.account_id):
+            raise ValidationError("Another account already has this name.")
+
+    def validate_external_id(self, field: StringField) -> None:
+        if field.data and field.data.strip() and accounts.external_id_taken(
+                get_session(), field.data, exclude_id=self.account_id):
+            raise ValidationError("Another account already has this external id.")
+
+    def account_data(self) -> dict[str, Any]:
+        return {name: getattr(self, name).data for name in accounts.EDITABLE_FIELDS}
+
+    def team(self) -> tuple[int | None, list[int]]:
+        owner = int(self.owner_id.data) if self.owner_id.data else None
+        return owner, [int(m) for m in self.member_ids.data or []]
+
+
+class AccountFilterForm(Form):
+    """The list's GET filters; unknown values are ignored rather than refused."""
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    segment = SelectField("Segment")
+    tier = SelectField("Tier", choices=choices(TIERS, blank="All tiers"))
+    status = SelectField("Status", choices=choices(STATUS_FILTER_CHOICES))
+    owner = SelectField("Owner")
+    sort = HiddenField()
+
+
+def _parse_filters(form: AccountFilterForm) -> accounts.AccountFilters:
+    form.validate()
+    for name in form.errors:
+        getattr(form, name).data = ""
+    sort = form.sort.data if form.sort.data in SORT_KEYS else accounts.DEFAULT_SORT
+    return accounts.AccountFilters(
+        q=form.q.data or "", segment=form.segment.data or "", tier=form.tier.data or "",
+        status=form.status.data or "", sort=sort,
+        owner_id=int(form.owner.data) if form.owner.data else None,
+    )
 
 
 @bp.route("/")
 @login_required
 def index() -> str:
-    return render_template("base.html")
+    session = get_session()
+    form = AccountFilterForm(request.args)
+    segments = accounts.segment_options(session, current_user)
+    form.segment.choices = choices({s: s for s in segments}, blank="All segments")
+    form.owner.choices = choices({str(u.id): u.name for u in accounts.team_candidates(session)},
+                                 blank="Any owner")
+    filters = _parse_filters(form)
+    page = accounts.list_accounts(session, current_user, filters,
+                                  page=request.args.get("page", 1, type=int),
+                                  size=current_app.config["PAGE_SIZE"])
+    args = {key: value for key, value in {
+        "q": filters.q, "segment": filters.segment, "tier": filters.tier,
+        "status": filters.status, "owner": form.owner.data or "",
+    }.items() if value}
+    return render_template(
+        "accounts/index.html", form=form, page=page, filters=filters,
+        args=args, sort_args=dict(args, sort=filters.sort),
+        may_create=current_user.role in ACCOUNT_EDITORS,
+    )
+
+
+@bp.route("/accounts/<slug>")
+@login_required
+def show(slug: str) -> str:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug)
+    owner, members = accounts.team(session, account)
+    today = date.today()
+    rows = stakeholders.account_stakeholders(session, account, today)
+    can_edit = can_edit_account(current_user, account,
+                                is_member=any(m.id == current_user.id for m in members))
+    return render_template(
+        "accounts/show.html",
+        account=account, owner=owner, members=members, facts=accounts.facts(account),
+        rows=rows, tree=stakeholders.org_tree(rows),
+        warnings=stakeholders.coverage_warnings(rows),
+        can_edit=can_edit, can_manage_team=can_edit and accounts.can_manage_team(
+            current_user, account),
+        value_overview=value.account_overview(session, account),
+        winloss_overview=winloss.account_overview(session, account),
+        summaries_overview=summaries.account_overview(session, account),
+    )
+
+
+def _team_choices(form: AccountForm) -> None:
+    candidates = accounts.team_candidates(get_session())
+    people = {str(u.id): f"{u.name} ({u.role_label})" for u in candidates}
+    form.owner_id.choices = choices(people, blank="No owner")
+    form.member_ids.choices = choices(people)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@role_required(*ACCOUNT_EDITORS)
+def create() -> Any:
+    session = get_session()
+    form = AccountForm()
+    if current_user.role == "admin":
+        _team_choices(form)
+    else:
+        # An account manager creates accounts they own; the owner manages the team later.
+        del form.owner_id
+        del form.member_ids
+    if form.validate_on_submit():
+        if current_user.role == "admin":
+            owner_id, members = form.team()
+        else:
+            owner_id, members = current_user.id, []
+        account = accounts.create_account(session, data=form.account_data(),
+                                          owner_id=owner_id, member_ids=members)
+        if _commit_or_field_error(form):
+            flash(f"Account {account.name} created.", "success")
+            return redirect(url_for("accounts.show", slug=account.slug))
+    return render_template("accounts/form.html", form=form, account=None,
+                           segments=accounts.segment_options(session, current_user))
+
+
+@bp.route("/accounts/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str) -> Any:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    manage_team = accounts.can_manage_team(current_user, account)
+    form = AccountForm(obj=account)
+    form.account_id = account.id
+    if manage_team:
+        _team_choices(form)
+        if request.method == "GET":
+            form.member_ids.data = [str(m) for m in accounts.member_ids(session, account)]
+    else:
+        del form.owner_id
+        del form.member_ids
+    conflict = None
+    if form.validate_on_submit():
+        owner_id, members = form.team() if manage_team else (None, [])
+        if manage_team and current_user.role == "account_manager" and \
+                owner_id != current_user.id and current_user.id not in members:
+            # Handing the account over keeps the old owner on the team (not locked out).
+            members.append(current_user.id)
+        try:
+            accounts.update_account(session, account, data=form.account_data(),
+                                    expected_version=form.version.data, owner_id=owner_id,
+                                    member_ids=members, change_team=manage_team)
+        except StaleEditError:
+            session.rollback()
+            session.refresh(account)
+            conflict = _conflict(form, account)
+        else:
+            if _commit_or_field_error(form):
+                flash(f"Account {account.name} saved.", "success")
+                return redirect(url_for("accounts.show", slug=account.slug))
+    return render_template("accounts/form.html", form=form, account=account, conflict=conflict,
+                           segments=accounts.segment_options(session, current_user)), \
+        409 if conflict else 200
+
+
+def _conflict(form: AccountForm, account: Account) -> dict[str, Any]:
+    """Who changed the account meanwhile and how their saved values differ from the form.
+
+    The form keeps the user's input; its version moves to the saved one, so saving again
+    is a deliberate choice to overwrite.
+    """
+    mine = accounts.clean_account_data(form.account_data())
+    differences = [
+        (getattr(form, name).label.text, getattr(account, name), value)
+        for name, value in mine.items() if getattr(account, name) != value
+    ]
+    form.version.data = str(account.version)
+    return {"who": accounts.last_editor(get_session(), "account", account.id),
+            "differences": differences}
+
+
+def _commit_or_field_error(form: AccountForm) -> bool:
+    """Commit; a unique name or external id taken in a race becomes a field error."""
+    session = get_session()
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        form.name.errors = [*form.name.errors,
+                            "Another account already has this name or external id."]
+        return False
+    return True
+
+
+@bp.route("/accounts/<slug>/archive", methods=["POST"])
+@login_required
+def archive(slug: str) -> Any:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    # CSRF is checked for every POST by CSRFProtect before the view runs.
+    accounts.archive_account(session, account)
+    session.commit()
+    flash(f"Account {account.name} archived. Choose the status filter “Archived” to "
+          "find it again.", "success")
+    return redirect(url_for("accounts.show", slug=account.slug))

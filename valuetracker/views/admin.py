@@ -5,9 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlmodel import select
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from .. import audit
 from ..access import role_required
@@ -118,3 +126,63 @@ def audit_log() -> str:
         .limit(200)
     ).all()
     return render_template("admin/audit.html", rows=rows)
+
+
+# Branding (summaries helper): company name, logo and colour of the PDF summaries,
+# and the message sent with them. Stored in Setting; see summaries/branding.py.
+class BrandingForm(FlaskForm):
+    company_name = StringField("Company name", validators=[DataRequired(), Length(max=200)])
+    primary_color = StringField(
+        "Primary colour", validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$",
+                                                             message="Use a hex colour like "
+                                                                     "#1d4ed8.")])
+    logo = FileField("Logo (PNG or JPEG, at most 256 KB)")
+    remove_logo = BooleanField("Remove the current logo")
+    email_template = TextAreaField(
+        "Message sent with each summary",
+        validators=[Length(max=5000)],
+        description="Placeholders: $name, $first_name, $account, $quarter, $sender. "
+                    "Leave empty for the default text.",
+        render_kw={"rows": 10})
+
+
+@bp.route("/branding", methods=["GET", "POST"])
+@role_required("admin")
+def branding() -> object:
+    from ..summaries.branding import (
+        MAX_LOGO_BYTES,
+        Branding,
+        BrandingError,
+        get_branding,
+        save_branding,
+        store_logo,
+    )
+    from ..summaries.send import message_template, save_message_template
+
+    session = get_session()
+    current = get_branding(session)
+    form = BrandingForm(data={"company_name": current.company_name,
+                              "primary_color": current.primary_color,
+                              "email_template": message_template(session)})
+    if form.validate_on_submit():
+        logo_filename = None if form.remove_logo.data else current.logo_filename
+        upload = form.logo.data
+        try:
+            if upload and getattr(upload, "filename", ""):
+                logo_filename = store_logo(upload.read(MAX_LOGO_BYTES + 1))
+        except BrandingError as exc:
+            form.logo.errors = [str(exc)]
+        else:
+            new = Branding(form.company_name.data.strip(), form.primary_color.data.lower(),
+                           logo_filename)
+            diff = audit.changes(current, {"company_name": new.company_name,
+                                           "primary_color": new.primary_color,
+                                           "logo_filename": new.logo_filename})
+            save_branding(session, new)
+            save_message_template(session, form.email_template.data or "")
+            audit.record(session, "update", "setting", "branding", "branding updated",
+                         details=diff)
+            session.commit()
+            flash("Branding saved.", "success")
+            return redirect(url_for("admin.branding"))
+    return render_template("admin/branding.html", form=form, branding=current)

@@ -1,7 +1,265 @@
-"""Views of the imports area."""
+"""The import wizard: upload a CSV → map its columns → preview with errors → import.
+
+Same code path as `valuetracker import` (`imports.run_import`). The upload is kept on
+the server under `instance/uploads/<random token>.csv` (never a client path, never the
+session) with a small JSON file of its settings, and deleted after the import.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import re
+import secrets
+from pathlib import Path
+from typing import Any
 
-bp = Blueprint("imports", __name__)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..access import require_role, role_required
+from ..db import get_session
+from ..forms import choices
+from ..imports import KIND_ROLES, KINDS, ImportStop, parse_value_maps, run_import
+from ..imports.reading import IGNORE, norm_name, read_table, resolve_columns
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+IMPORTERS = ("account_manager", "analyst", "admin")
+KIND_LABELS = {"accounts": "Accounts", "stakeholders": "Stakeholders", "deals": "Deals",
+               "value": "Value entries"}
+PREVIEW_ROWS = 10
+MAX_ERRORS_SHOWN = 500
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+class UploadForm(FlaskForm):
+    kind = SelectField("What the file contains")
+    file = FileField("CSV file (UTF-8, with or without BOM)", validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    skip_invalid = BooleanField("Skip invalid rows and import the valid ones")
+
+
+def _kinds_for(user: Any) -> list[str]:
+    return [kind for kind in KINDS if user.role in KIND_ROLES[kind]]
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config.get("UPLOAD_DIR")
+                or Path(current_app.instance_path) / "uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _load_upload(token: str) -> tuple[dict[str, Any], bytes]:
+    """The upload's settings and bytes, if it is the current user's (404 otherwise)."""
+    if not _TOKEN.match(token):
+        abort(404)
+    meta_path = _upload_dir() / f"{token}.json"
+    data_path = _upload_dir() / f"{token}.csv"
+    if not meta_path.exists() or not data_path.exists():
+        abort(404)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("user_id") != current_user.id:
+        abort(404)
+    require_role(current_user, *KIND_ROLES[meta["kind"]])
+    return meta, data_path.read_bytes()
+
+
+def _save_meta(token: str, meta: dict[str, Any]) -> None:
+    (_upload_dir() / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _delete_upload(token: str) -> None:
+    for suffix in (".csv", ".json"):
+        (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _remove_stale_uploads(max_age: float = 24 * 3600) -> None:
+    """Uploads abandoned in the wizard are removed after a day."""
+    import time
+
+    cutoff = time.time() - max_age
+    for path in _upload_dir().iterdir():
+        if path.suffix in (".csv", ".json") and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(*IMPORTERS)
+def index() -> Any:
+    """Choose what to import and upload the file."""
+    kinds = _kinds_for(current_user)
+    _remove_stale_uploads()
+    form = UploadForm()
+    form.kind.choices = choices({k: KIND_LABELS[k] for k in kinds})
+    if form.is_submitted() and form.kind.data in KINDS and form.kind.data not in kinds:
+        abort(403)
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            read_table(data)
+        except ImportStop as exc:
+            form.file.errors = list(exc.problems)
+        else:
+            token = secrets.token_urlsafe(24)
+            (_upload_dir() / f"{token}.csv").write_bytes(data)
+            _save_meta(token, {"kind": form.kind.data, "user_id": current_user.id,
+                               "filename": Path(form.file.data.filename or "upload.csv").name,
+                               "mapping": None, "date_format": "", "value_map": ""})
+            return redirect(url_for("imports.map_columns", token=token))
+    return render_template("imports/index.html", form=form, kinds=kinds, labels=KIND_LABELS,
+                           fields={k: KINDS[k].FIELDS for k in kinds})
+
+
+def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskForm:
+    fields = KINDS[kind].FIELDS
+    names = {f.name for f in fields}
+    suggested = getattr(KINDS[kind], "SUGGESTED", {})
+    options = choices({IGNORE: "— ignore —",
+                       **{f.name: f.name + (" *" if f.required else "") for f in fields}})
+
+    class MappingForm(FlaskForm):
+        date_format = StringField(
+            "Date format (only when asked)", validators=[Optional(), Length(max=40)],
+            description='For dates that could be month-first or day-first: "%m/%d/%Y" '
+                        '(US) or "%d/%m/%Y" (EU).')
+        value_map = TextAreaField(
+            "Word mapping (optional)", validators=[Optional(), Length(max=4000)],
+            description='One per line, e.g. "outcome:Signed=won".')
+
+    saved = meta.get("mapping") or {}
+    defaults: dict[str, Any] = {"date_format": meta.get("date_format") or "",
+                                "value_map": meta.get("value_map") or ""}
+    for i, header in enumerate(headers):
+        setattr(MappingForm, f"col_{i}", SelectField(header or f"Column {i + 1}",
+                                                     choices=options))
+        norm = norm_name(header)
+        guess = norm if norm in names else suggested.get(norm, IGNORE)
+        defaults[f"col_{i}"] = saved.get(header) or guess
+    # A field guessed for two columns keeps only the first (exact names win).
+    taken: set[str] = set()
+    for i, _header in sorted(enumerate(headers),
+                             key=lambda pair: norm_name(pair[1]) not in names):
+        choice = defaults[f"col_{i}"]
+        if choice != IGNORE and choice in taken and not saved:
+            defaults[f"col_{i}"] = IGNORE
+        taken.add(choice)
+    return MappingForm(data=defaults)
+
+
+@bp.route("/<token>/map", methods=["GET", "POST"])
+@role_required(*IMPORTERS)
+def map_columns(token: str) -> Any:
+    """Say which field each file column feeds (pre-filled by name)."""
+    meta, data = _load_upload(token)
+    table = read_table(data)
+    form = _mapping_form(table.headers, meta["kind"], meta)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        mapping = {h: form[f"col_{i}"].data for i, h in enumerate(table.headers)}
+        try:
+            resolve_columns(table.headers, KINDS[meta["kind"]].FIELDS, mapping)
+            parse_value_maps(_lines(form.value_map.data))
+        except ImportStop as exc:
+            problems = exc.problems
+        else:
+            meta.update(mapping=mapping, date_format=form.date_format.data.strip(),
+                        value_map=form.value_map.data or "")
+            _save_meta(token, meta)
+            return redirect(url_for("imports.preview", token=token))
+    return _render_map(token, meta, table, form, problems)
+
+
+def _render_map(token: str, meta: dict[str, Any], table: Any, form: FlaskForm,
+                problems: list[str], needs_date_format: bool = False) -> str:
+    samples = [next((cells[i] for _, cells in table.rows if cells[i]), "")
+               for i in range(len(table.headers))]
+    return render_template("imports/map.html", token=token, meta=meta, form=form,
+                           columns=list(zip(table.headers, samples, strict=True)),
+                           problems=problems, needs_date_format=needs_date_format,
+                           label=KIND_LABELS[meta["kind"]])
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _run(meta: dict[str, Any], data: bytes, *, dry_run: bool, skip_invalid: bool = False) -> Any:
+    return run_import(
+        get_session(), meta["kind"], data,
+        mapping=meta.get("mapping"),
+        date_format=meta.get("date_format") or None,
+        value_maps=parse_value_maps(_lines(meta.get("value_map"))),
+        dry_run=dry_run, skip_invalid=skip_invalid,
+        actor=current_user._get_current_object(),  # type: ignore[attr-defined]
+        source=meta.get("filename", ""),
+    )
+
+
+def _render_preview(token: str, meta: dict[str, Any], data: bytes, report: Any,
+                    form: FlaskForm) -> str:
+    table = read_table(data)
+    return render_template("imports/preview.html", token=token, meta=meta, report=report,
+                           form=form, headers=table.headers, rows=table.rows[:PREVIEW_ROWS],
+                           errors=report.errors[:MAX_ERRORS_SHOWN],
+                           label=KIND_LABELS[meta["kind"]])
+
+
+def _stopped(token: str, meta: dict[str, Any], data: bytes, exc: ImportStop) -> str:
+    get_session().rollback()
+    table = read_table(data)
+    form = _mapping_form(table.headers, meta["kind"], meta)
+    return _render_map(token, meta, table, form, exc.problems, exc.needs_date_format)
+
+
+@bp.route("/<token>/preview")
+@role_required(*IMPORTERS)
+def preview(token: str) -> Any:
+    """What the import would do: first rows, every error, counts. Writes nothing."""
+    meta, data = _load_upload(token)
+    try:
+        report = _run(meta, data, dry_run=True)
+    except ImportStop as exc:
+        return _stopped(token, meta, data, exc)
+    get_session().rollback()
+    return _render_preview(token, meta, data, report, ConfirmForm())
+
+
+@bp.route("/<token>/run", methods=["POST"])
+@role_required(*IMPORTERS)
+def run(token: str) -> Any:
+    """Import for real: one transaction, all or nothing unless skipping invalid rows."""
+    meta, data = _load_upload(token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        report = _run(meta, data, dry_run=False, skip_invalid=form.skip_invalid.data)
+    except ImportStop as exc:
+        return _stopped(token, meta, data, exc)
+    if not report.written:
+        session.rollback()
+        flash("Nothing was imported: fix the errors below, or skip the invalid rows.", "danger")
+        return _render_preview(token, meta, data, report, form)
+    session.commit()
+    _delete_upload(token)
+    message = f"Imported {KIND_LABELS[meta['kind']].lower()}: {report.summary()}."
+    if report.rejected:
+        message += " Rejected rows were skipped; fix them in the file and import it again."
+    flash(message, "success")
+    return redirect(url_for("imports.index"))

@@ -1,7 +1,131 @@
-"""Views of the public area."""
+"""Pages for stakeholders, who never log in: they arrive through signed links.
+
+Each page shows only what its link is about (this stakeholder, this account, the
+link's entries), is rate limited and CSRF protected, and uses the link up on submit.
+A used, expired, revoked or tampered link gets a friendly page, never a 500.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
-bp = Blueprint("public", __name__)
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from sqlmodel import Session
+
+from .. import audit
+from .. import value as domain
+from ..db import get_session
+from ..extensions import limiter
+from ..links import LinkError, resolve_link
+from ..models import AccessLink, Account, Stakeholder
+from ..value.forms import ConfirmValueForm, PulseForm
+
+bp = Blueprint("public", __name__, url_prefix="/l")
+
+LINK_ERRORS = {
+    "invalid": (404, "This link does not work",
+                "The link is incomplete or was changed. Copy the whole link from the email, "
+                "or ask your account team for a new one."),
+    "expired": (410, "This link has expired",
+                "For your security, links work for a limited time. Ask your account team "
+                "for a new one."),
+    "used": (410, "Thank you — you have already answered",
+             "This link has been used, so it cannot be used again. If you want to add "
+             "something, ask your account team for a new link."),
+    "revoked": (410, "This link was withdrawn",
+                "Your account team withdrew this link. They can send you a new one."),
+}
+
+
+def _public_limit() -> str:
+    return str(current_app.config["PUBLIC_RATE_LIMIT"])
+
+
+def _link_error(reason: str) -> tuple[str, int]:
+    code, title, message = LINK_ERRORS.get(reason, LINK_ERRORS["invalid"])
+    return render_template("public/link_error.html", title=title, message=message), code
+
+
+def _resolve(session: Session, token: str, purpose: str) -> tuple[AccessLink, Stakeholder,
+                                                                   Account]:
+    link = resolve_link(session, token, purpose)
+    stakeholder = session.get(Stakeholder, link.stakeholder_id)
+    account = session.get(Account, link.account_id)
+    if stakeholder is None or account is None or stakeholder.account_id != account.id:
+        raise LinkError("invalid")
+    if domain.unreachable_reason(stakeholder):
+        # Opted out or left since the link was sent: the link no longer works.
+        raise LinkError("revoked")
+    return link, stakeholder, account
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_limit)
+def confirm(token: str) -> Any:
+    session = get_session()
+    try:
+        link, stakeholder, account = _resolve(session, token, "confirm_value")
+    except LinkError as exc:
+        return _link_error(exc.reason)
+    entries = domain.link_entries(session, link)
+    by_id = {entry.id: entry for entry in entries}
+    form = ConfirmValueForm()
+    if not form.is_submitted():
+        for entry in entries:
+            form.answers.append_entry({"entry_id": str(entry.id)})
+    else:
+        # An answer about an entry this link does not list is refused outright.
+        for item in form.answers:
+            entry_id = domain.int_or_none(item.form.entry_id.data)
+            if entry_id not in by_id:
+                abort(400)
+    if form.validate_on_submit():
+        answers = [
+            domain.Answer(int(item.form.entry_id.data), item.form.response.data,
+                          item.form.comment.data, item.form.adjusted_amount.data)
+            for item in form.answers if item.form.response.data
+        ]
+        try:
+            result = domain.submit_confirmation(session, link, answers,
+                                                other_value=form.other_value.data)
+        except LinkError as exc:
+            session.rollback()
+            return _link_error(exc.reason)
+        audit.record(session, "create", "value_confirmation", link.id,
+                     f"{stakeholder.name} answered a confirmation link", details=result)
+        session.commit()
+        return redirect(url_for("public.thanks"))
+    rows = [(item, by_id.get(domain.int_or_none(item.form.entry_id.data)))
+            for item in form.answers]
+    return render_template("public/confirm.html", form=form, rows=rows,
+                           stakeholder=stakeholder, account=account, link=link)
+
+
+@bp.route("/pulse/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_limit)
+def pulse(token: str) -> Any:
+    session = get_session()
+    try:
+        link, stakeholder, account = _resolve(session, token, "pulse")
+    except LinkError as exc:
+        return _link_error(exc.reason)
+    form = PulseForm()
+    if form.validate_on_submit():
+        try:
+            pulse_row = domain.submit_pulse(session, link, form.data_dict())
+        except LinkError as exc:
+            session.rollback()
+            return _link_error(exc.reason)
+        session.flush()
+        audit.record(session, "create", "loyalty_pulse", pulse_row.id,
+                     f"{stakeholder.name} answered a pulse link")
+        session.commit()
+        return redirect(url_for("public.thanks"))
+    return render_template("public/pulse.html", form=form, stakeholder=stakeholder,
+                           account=account, link=link)
+
+
+@bp.route("/thanks")
+@limiter.limit(_public_limit)
+def thanks() -> str:
+    return render_template("public/thanks.html")

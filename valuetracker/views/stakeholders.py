@@ -1,7 +1,232 @@
-"""Views of the stakeholders area."""
+"""Stakeholders of an account: add, view, edit (optimistic locking), flags, export, erase."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
+
+from .. import personal_data, stakeholders
+from ..access import can_edit_account, get_account_for_user, get_stakeholder_for_user
+from ..accounts import last_editor
+from ..db import StaleEditError, get_session
+from ..forms import choices
+from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
 
 bp = Blueprint("stakeholders", __name__)
+
+INFLUENCE_CHOICES = {"1": "1 – little", "2": "2", "3": "3 – moderate", "4": "4",
+                     "5": "5 – decisive"}
+FLAG_LABELS = {"key": "key stakeholder", "opted_out": "opted out", "left": "left the company"}
+
+
+class StakeholderForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    email = EmailField("Email", validators=[Optional(), Email(), Length(max=255)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=60)])
+    buying_role = SelectField("Buying role", choices=choices(BUYING_ROLES), default="other")
+    influence = SelectField("Influence", choices=choices(INFLUENCE_CHOICES), default="3")
+    sentiment = SelectField("Sentiment", choices=choices(SENTIMENTS), default="neutral")
+    reports_to_id = SelectField("Reports to")
+    is_key = BooleanField("Key stakeholder (gets the quarterly value summary)")
+    preferred_channel = SelectField("Preferred channel", choices=choices(CHANNELS, blank="—"))
+    last_contacted_on = DateField("Last contacted", validators=[Optional()])
+    preferences = TextAreaField(
+        "Preferences", validators=[Optional(), Length(max=5000)],
+        description="What they care about and how they like to work "
+                    "(e.g. prefers morning calls, wants figures before meetings).")
+    notes = TextAreaField("Personal notes", validators=[Optional(), Length(max=5000)],
+                          description="Things to remember (e.g. ask about their scuba diving).")
+    opted_out = BooleanField("Opted out of messages from us")
+    left_company = BooleanField("Left the company")
+    external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+    version = HiddenField()
+
+    account_id: int = 0
+    stakeholder_id: int | None = None
+
+    def validate_reports_to_id(self, field: SelectField) -> None:
+        if field.errors:  # not one of the choices: already refused
+            return
+        try:
+            stakeholders.check_reports_to(
+                get_session(), account_id=self.account_id, stakeholder_id=self.stakeholder_id,
+                manager_id=int(field.data) if field.data else None)
+        except stakeholders.ReportsToError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_last_contacted_on(self, field: DateField) -> None:
+        if field.data and field.data > date.today():
+            raise ValidationError("The last contact cannot be in the future.")
+
+    def person_data(self) -> dict[str, Any]:
+        data = {name: getattr(self, name).data for name in stakeholders.EDITABLE_FIELDS}
+        data["reports_to_id"] = int(data["reports_to_id"]) if data["reports_to_id"] else None
+        return data
+
+
+class FlagForm(FlaskForm):
+    on = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+def _stakeholder_form(account: Account, person: Stakeholder | None) -> StakeholderForm:
+    form = StakeholderForm(obj=person)
+    form.account_id = account.id
+    form.stakeholder_id = person.id if person else None
+    managers = stakeholders.manager_choices(get_session(), account,
+                                            exclude_id=person.id if person else None)
+    form.reports_to_id.choices = choices({str(i): name for i, name in managers},
+                                         blank="Nobody here (top of the chart)")
+    if person is not None and not form.is_submitted():
+        form.opted_out.data = person.opted_out_at is not None
+        form.left_company.data = person.left_company_at is not None
+    return form
+
+
+def _editable(person: Stakeholder) -> None:
+    """An erased person's record holds no personal data and takes none again."""
+    if person.erased_at is not None:
+        abort(409, "This person's data was erased; the record cannot be changed.")
+
+
+@bp.route("/accounts/<slug>/stakeholders/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> Any:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    form = _stakeholder_form(account, None)
+    if form.validate_on_submit():
+        person = stakeholders.create_stakeholder(
+            session, account, data=form.person_data(), opted_out=form.opted_out.data,
+            left=form.left_company.data)
+        session.commit()
+        flash(f"{person.name} added to {account.name}.", "success")
+        return redirect(url_for("accounts.show", slug=account.slug))
+    return render_template("stakeholders/form.html", form=form, account=account, person=None)
+
+
+@bp.route("/stakeholders/<int:stakeholder_id>")
+@login_required
+def show(stakeholder_id: int) -> str:
+    session = get_session()
+    person = get_stakeholder_for_user(session, current_user, stakeholder_id)
+    account = session.get(Account, person.account_id)
+    manager = session.get(Stakeholder, person.reports_to_id) if person.reports_to_id else None
+    is_member = current_user.role == "account_manager"  # they only got here as members
+    return render_template(
+        "stakeholders/show.html", person=person, account=account, manager=manager,
+        reports=stakeholders.direct_reports(session, person),
+        can_edit=can_edit_account(current_user, account, is_member=is_member),
+    )
+
+
+@bp.route("/stakeholders/<int:stakeholder_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(stakeholder_id: int) -> Any:
+    session = get_session()
+    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
+    _editable(person)
+    account = session.get(Account, person.account_id)
+    form = _stakeholder_form(account, person)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            stakeholders.update_stakeholder(
+                session, person, data=form.person_data(), expected_version=form.version.data,
+                opted_out=form.opted_out.data, left=form.left_company.data)
+        except StaleEditError:
+            session.rollback()
+            session.refresh(person)
+            conflict = _conflict(form, person)
+        else:
+            session.commit()
+            flash(f"{person.name} saved.", "success")
+            return redirect(url_for("stakeholders.show", stakeholder_id=person.id))
+    return render_template("stakeholders/form.html", form=form, account=account, person=person,
+                           conflict=conflict), 409 if conflict else 200
+
+
+def _conflict(form: StakeholderForm, person: Stakeholder) -> dict[str, Any]:
+    """Who saved meanwhile and which saved values differ from the (kept) input."""
+    mine = stakeholders.clean_stakeholder_data(form.person_data())
+    differences = [
+        (getattr(form, name).label.text, getattr(person, name), value)
+        for name, value in mine.items()
+        if name not in ("notes", "preferences") and getattr(person, name) != value
+    ]
+    if any(getattr(person, n) != mine.get(n) for n in ("notes", "preferences")):
+        differences.append(("Preferences or notes", "changed", "yours kept below"))
+    form.version.data = str(person.version)
+    return {"who": last_editor(get_session(), "stakeholder", person.id),
+            "differences": differences}
+
+
+@bp.route("/stakeholders/<int:stakeholder_id>/flags/<any(key, opted_out, left):flag>",
+          methods=["POST"])
+@login_required
+def set_flag(stakeholder_id: int, flag: str) -> Any:
+    session = get_session()
+    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
+    _editable(person)
+    form = FlagForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on = form.on.data == "1"
+    if stakeholders.set_flag(session, person, flag, on):
+        session.commit()
+        flash(f"{person.name} {'marked' if on else 'no longer marked'} as "
+              f"{FLAG_LABELS[flag]}.", "success")
+    return redirect(url_for("stakeholders.show", stakeholder_id=person.id))
+
+
+@bp.route("/stakeholders/<int:stakeholder_id>/export", methods=["POST"])
+@login_required
+def export(stakeholder_id: int) -> Response:
+    """Download everything held about the person as JSON (POST: it is audited)."""
+    session = get_session()
+    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
+    data = personal_data.export_stakeholder(session, person)
+    personal_data.record_export(session, person)
+    session.commit()
+    filename = f"stakeholder-{person.id}-{slugify(person.name)}.json"
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField("I understand this cannot be undone", validators=[
+        DataRequired("Tick the box to confirm the erasure.")])
+
+
+@bp.route("/stakeholders/<int:stakeholder_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(stakeholder_id: int) -> Any:
+    session = get_session()
+    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
+    _editable(person)
+    account = session.get(Account, person.account_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        personal_data.erase_stakeholder(session, person)
+        session.commit()
+        flash(f"Personal data erased; the record is now “{person.name}”.", "success")
+        return redirect(url_for("accounts.show", slug=account.slug))
+    return render_template("stakeholders/erase.html", form=form, person=person, account=account)

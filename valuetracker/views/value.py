@@ -1,7 +1,350 @@
-"""Views of the value area."""
+"""The value pages of an account: value log, commitments, links, confirmations, pulses.
+
+Every view starts with the access helper (other managers' accounts answer 404,
+reading roles answer 403 on anything that changes data), then form, change, audit,
+one commit, flash, redirect.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import smtplib
+from typing import Any
 
-bp = Blueprint("value", __name__)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from .. import audit
+from .. import value as domain
+from ..access import get_account_for_user, get_commitment_for_user, get_entry_for_user
+from ..db import get_session
+from ..forms import EmptyForm, choices
+from ..models import DRIVERS, EVIDENCE_STATUSES, Account, Stakeholder, label
+from ..quarters import QuarterError, app_start_month, parse_quarter
+from ..value.forms import (
+    CommitmentForm,
+    EntryForm,
+    RecordConfirmationForm,
+    RecordPulseForm,
+    SendLinkForm,
+)
+
+bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
+
+
+def _stakeholder_choices(account: Account, *, reachable_only: bool = False) -> list[Any]:
+    people = domain.account_stakeholders(get_session(), account_id=account.id)
+    if reachable_only:
+        people = [p for p in people if domain.unreachable_reason(p) is None]
+    return [(p.id, p.name + (f" · {p.title}" if p.title else "")) for p in people]
+
+
+def _int_choices(pairs: list[tuple[int, str]], blank: str | None = None) -> list[Any]:
+    return choices({str(k): v for k, v in pairs}, blank=blank)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@bp.route("")
+@login_required
+def overview(slug: str) -> str:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug)
+    context = domain.account_value_page(session, account)
+    people = domain.account_stakeholders(session, account_id=account.id)
+    return render_template(
+        "value/overview.html", account=account, v=context, can_edit=_can_edit(account),
+        unreachable=[(p, domain.unreachable_reason(p)) for p in people
+                     if domain.unreachable_reason(p)],
+    )
+
+
+@bp.route("/log")
+@login_required
+def log(slug: str) -> str:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug)
+    args = {k: request.args.get(k, "").strip() for k in ("quarter", "driver", "status")}
+    quarter, error = None, None
+    if args["quarter"]:
+        try:
+            quarter = parse_quarter(args["quarter"], app_start_month())
+        except QuarterError as exc:
+            error = str(exc)
+    driver = args["driver"] if args["driver"] in DRIVERS else None
+    status = args["status"] if args["status"] in EVIDENCE_STATUSES else None
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = domain.list_entries(session, account_id=account.id, quarter=quarter, driver=driver,
+                               status=status, page=page_number,
+                               per_page=int(current_app.config.get("PAGE_SIZE", 25)))
+    ids = [e.id for e in page.items]
+    return render_template(
+        "value/log.html", account=account, page=page, args=args, error=error,
+        beneficiaries=domain.beneficiary_names(session, ids),
+        answers=domain.latest_confirmation_by_entry(session, ids),
+        drivers=DRIVERS, statuses=EVIDENCE_STATUSES, can_edit=_can_edit(account),
+        pager_args={"slug": account.slug, **{k: v for k, v in args.items() if v}},
+    )
+
+
+def _can_edit(account: Account) -> bool:
+    """Show edit controls? (A manager who can see an account is on its team.)"""
+    return current_user.role in ("admin", "account_manager")
+
+
+# --------------------------------------------------------------------------- entries
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@login_required
+def new_entry(slug: str) -> Any:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    form = EntryForm()
+    form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
+    if form.validate_on_submit():
+        entry = domain.create_entry(session, account, form.data_dict(),
+                                    beneficiaries=form.beneficiaries.data or [],
+                                    user_id=current_user.id)
+        audit.record(session, "create", "value_entry", entry.id,
+                     f"value entry '{entry.title}' on {account.name}")
+        session.commit()
+        flash("Value entry added.", "success")
+        return redirect(url_for("value.log", slug=account.slug))
+    return render_template("value/entry_form.html", account=account, form=form, entry=None)
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_entry(slug: str, entry_id: int) -> Any:
+    session = get_session()
+    account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
+    form = EntryForm(obj=entry)
+    form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
+    if request.method == "GET":
+        form.beneficiaries.data = domain.beneficiary_ids(session, entry.id)
+    if form.validate_on_submit():
+        data = form.data_dict()
+        diff = audit.changes(entry, data)
+        domain.update_entry(session, entry, data, beneficiaries=form.beneficiaries.data or [])
+        audit.record(session, "update", "value_entry", entry.id,
+                     f"value entry '{entry.title}' updated", details=diff)
+        session.commit()
+        flash("Value entry saved.", "success")
+        return redirect(url_for("value.log", slug=account.slug))
+    return render_template("value/entry_form.html", account=account, form=form, entry=entry)
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
+@login_required
+def delete_entry(slug: str, entry_id: int) -> Any:
+    session = get_session()
+    account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    title = entry.title
+    domain.delete_entry(session, entry)
+    audit.record(session, "delete", "value_entry", entry_id,
+                 f"value entry '{title}' deleted from {account.name}")
+    session.commit()
+    flash(f"Deleted “{title}”.", "success")
+    return redirect(url_for("value.log", slug=account.slug))
+
+
+@bp.route("/entries/<int:entry_id>/confirmation", methods=["GET", "POST"])
+@login_required
+def record_confirmation(slug: str, entry_id: int) -> Any:
+    """The team records a stakeholder's answer given on a call."""
+    session = get_session()
+    account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
+    form = RecordConfirmationForm()
+    form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
+    if form.validate_on_submit():
+        confirmation = domain.apply_answer(
+            session, entry, stakeholder_id=form.stakeholder_id.data,
+            response=form.response.data, comment=form.comment.data,
+            adjusted_amount=form.adjusted_amount.data, method="recorded",
+            recorded_by_id=current_user.id)
+        session.flush()
+        audit.record(session, "create", "value_confirmation", confirmation.id,
+                     f"{form.response.data} answer recorded for '{entry.title}'")
+        session.commit()
+        flash("Answer recorded.", "success")
+        return redirect(url_for("value.overview", slug=account.slug))
+    return render_template("value/confirmation_form.html", account=account, entry=entry,
+                           form=form)
+
+
+# --------------------------------------------------------------------------- commitments
+
+
+def _commitment_form(account: Account, obj: Any = None) -> CommitmentForm:
+    form = CommitmentForm(obj=obj)
+    entries = domain.entry_choices(get_session(), account_id=account.id)
+    form.delivered_by.choices = choices(
+        {"0": "—", **{str(i): f"{d.isoformat()} · {t}" for i, d, t in entries}})
+    return form
+
+
+@bp.route("/commitments/new", methods=["GET", "POST"])
+@login_required
+def new_commitment(slug: str) -> Any:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    form = _commitment_form(account)
+    if form.validate_on_submit():
+        commitment = domain.create_commitment(session, account.id, form.data_dict(),
+                                              user_id=current_user.id)
+        delivered_by = _delivering_entry(account, form.delivered_by.data)
+        if delivered_by is not None or commitment.status == "delivered":
+            domain.update_commitment(session, commitment, {}, delivered_by=delivered_by)
+        audit.record(session, "create", "value_commitment", commitment.id,
+                     f"commitment '{commitment.title}' on {account.name}")
+        session.commit()
+        flash("Commitment added.", "success")
+        return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
+    return render_template("value/commitment_form.html", account=account, form=form,
+                           commitment=None)
+
+
+def _delivering_entry(account: Account, entry_id: int | None) -> Any:
+    if not entry_id:
+        return None
+    _account, entry = get_entry_for_user(get_session(), current_user, account.slug, entry_id,
+                                         write=True)
+    return entry
+
+
+@bp.route("/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_commitment(slug: str, commitment_id: int) -> Any:
+    session = get_session()
+    account, commitment = get_commitment_for_user(session, current_user, slug, commitment_id,
+                                                  write=True)
+    form = _commitment_form(account, commitment)
+    if request.method == "GET":
+        from ..models import ValueEntry
+
+        linked = session.exec(select(ValueEntry.id).where(
+            ValueEntry.commitment_id == commitment.id)).first()
+        form.delivered_by.data = linked or 0
+    if form.validate_on_submit():
+        data = form.data_dict()
+        diff = audit.changes(commitment, data)
+        delivered_by = (_delivering_entry(account, form.delivered_by.data)
+                        if data["status"] == "delivered" else None)
+        domain.update_commitment(session, commitment, data, delivered_by=delivered_by)
+        audit.record(session, "update", "value_commitment", commitment.id,
+                     f"commitment '{commitment.title}' updated", details=diff)
+        session.commit()
+        flash("Commitment saved.", "success")
+        return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
+    return render_template("value/commitment_form.html", account=account, form=form,
+                           commitment=commitment)
+
+
+# --------------------------------------------------------------------------- links and pulses
+
+
+@bp.route("/links/new", methods=["GET", "POST"])
+@login_required
+def send_link(slug: str) -> Any:
+    """Send a stakeholder a confirmation or pulse link; show it to copy."""
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    form = SendLinkForm()
+    reachable = _stakeholder_choices(account, reachable_only=True)
+    form.stakeholder_id.choices = _int_choices(reachable, blank="Choose…")
+    if request.method == "GET" and request.args.get("purpose") in ("confirm_value", "pulse"):
+        form.purpose.data = request.args["purpose"]
+    people = domain.account_stakeholders(session, account_id=account.id)
+    unreachable = [(p, domain.unreachable_reason(p)) for p in people
+                   if domain.unreachable_reason(p)]
+    if form.validate_on_submit():
+        stakeholder = session.get(Stakeholder, form.stakeholder_id.data)
+        if stakeholder is None or stakeholder.account_id != account.id:
+            abort(404)
+        entry_ids = None
+        if form.purpose.data == "confirm_value":
+            entry_ids = domain.entries_to_confirm(session, stakeholder=stakeholder,
+                                                  scope=form.scope.data)
+        try:
+            sent = domain.send_link(session, account=account, stakeholder=stakeholder,
+                                    purpose=form.purpose.data, entry_ids=entry_ids,
+                                    user_id=current_user.id, sender_name=current_user.name)
+        except domain.OutreachError as exc:
+            session.rollback()
+            form.stakeholder_id.errors.append(str(exc))
+        except (smtplib.SMTPException, OSError) as exc:
+            # The mail server refused or is down: nothing is recorded, the user can retry.
+            session.rollback()
+            current_app.logger.warning("link email to stakeholder %s failed: %s",
+                                       stakeholder.id, exc)
+            form.form_errors.append("The email could not be sent (the mail server did not "
+                                    "accept it). Nothing was recorded; try again later.")
+        else:
+            audit.record(session, "create", "access_link", sent.link.id,
+                         f"{label(form.purpose.data).lower()} link sent to {stakeholder.name}",
+                         details={"entries": len(entry_ids or [])})
+            session.commit()
+            flash(f"Link emailed to {stakeholder.name}.", "success")
+            return render_template("value/link_sent.html", account=account, sent=sent,
+                                   stakeholder=stakeholder, count=len(entry_ids or []))
+    return render_template("value/link_form.html", account=account, form=form,
+                           unreachable=unreachable)
+
+
+@bp.route("/links/<int:link_id>/revoke", methods=["POST"])
+@login_required
+def revoke_link(slug: str, link_id: int) -> Any:
+    """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
+    from .. import links
+    from ..models import AccessLink
+
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    link = session.get(AccessLink, link_id)
+    if link is None or link.account_id != account.id or link.purpose not in (
+            "confirm_value", "pulse"):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    links.revoke_link(session, link)
+    audit.record(session, "revoke", "access_link", link.id, f"link withdrawn on {account.name}")
+    session.commit()
+    flash("Link withdrawn.", "success")
+    return redirect(url_for("value.overview", slug=account.slug) + "#links")
+
+
+@bp.route("/pulses/new", methods=["GET", "POST"])
+@login_required
+def record_pulse(slug: str) -> Any:
+    """The team records a pulse taken on a call."""
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    form = RecordPulseForm()
+    form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
+    if form.validate_on_submit():
+        stakeholder = session.get(Stakeholder, form.stakeholder_id.data)
+        if stakeholder is None or stakeholder.account_id != account.id:
+            abort(404)
+        pulse = domain.record_pulse(session, stakeholder, form.data_dict(),
+                                    taken_on=form.taken_on.data, method="recorded",
+                                    recorded_by_id=current_user.id)
+        session.flush()
+        audit.record(session, "create", "loyalty_pulse", pulse.id,
+                     f"pulse recorded for {stakeholder.name}")
+        session.commit()
+        flash("Pulse recorded.", "success")
+        return redirect(url_for("value.overview", slug=account.slug) + "#loyalty")
+    return render_template("value/pulse_form.html", account=account, form=form)
+
+
+@bp.route("/pulses")
+@login_required
+def pulses(slug: str) -> str:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug)
+    return render_template("value/pulses.html", account=account,
+                           rows=domain.pulse_history(session, account_id=account.id))

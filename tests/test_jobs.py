@@ -1,0 +1,159 @@
+"""The job queue: a real worker killed mid-batch and restarted, the Redis queue, recovery."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from valuetracker.jobs import (
+    create_summaries_job,
+    enqueue_job,
+    get_huey,
+    job_message,
+    recover_jobs,
+)
+from valuetracker.models import Distribution, Job, ValueSummary
+
+from .factories import make_stakeholder
+from .test_summaries_send import Inbox, smtp  # noqa: F401  (fixture)
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def _wait_for(session: Session, job_id: int, predicate: Any, timeout: float = 120) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        session.expire_all()
+        job = session.get(Job, job_id)
+        assert job is not None
+        if predicate(job):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not get there: {job_message(job)}")
+
+
+def start_worker(config: dict[str, Any], workers: int) -> subprocess.Popen[bytes]:
+    """A real `valuetracker worker` on the SQLite queue of these test settings."""
+    env = dict(os.environ,
+               VALUETRACKER_ENV="testing",
+               VALUETRACKER_SECRET_KEY=config["SECRET_KEY"],
+               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
+               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
+               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
+    env.pop("VALUETRACKER_REDIS_URL", None)
+    if config.get("MAIL_SERVER"):
+        env.update(VALUETRACKER_MAIL_SERVER=config["MAIL_SERVER"],
+                   VALUETRACKER_MAIL_PORT=str(config["MAIL_PORT"]))
+    # Its own process group, so the test can kill the consumer and its workers at once.
+    return subprocess.Popen([str(VENV_BIN / "valuetracker"), "worker", "--workers",
+                             str(workers)], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_worker(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    proc.wait(30)
+
+
+@pytest.fixture
+def queued_app(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config["HUEY_IMMEDIATE"] = False
+    app_config["JOB_RETRY_DELAY"] = 0
+    return app_config
+
+
+def test_killed_worker_resumes_without_duplicates(queued_app: dict[str, Any], smtp: Inbox,  # noqa: F811
+                                                  app: Flask, session: Session,
+                                                  cast: object) -> None:
+    account = cast.account1  # type: ignore[attr-defined]
+    for n in range(7):
+        make_stakeholder(session, account, f"Key Person {n}", is_key=True)
+    session.commit()
+    job = create_summaries_job(session, quarter="2026-Q3", account_ids=[account.id], send=True)
+    session.commit()
+    enqueue_job(app, job)
+    assert len(get_huey(app).pending()) == 8
+
+    worker = start_worker(dict(app.config), workers=2)
+    try:
+        _wait_for(session, job.id, lambda j: j.done >= 2)
+    finally:
+        stop_worker(worker, signal.SIGKILL)
+    midway = _wait_for(session, job.id, lambda j: True)
+    assert midway.status == "running" and midway.done < 8
+
+    worker = start_worker(dict(app.config), workers=2)
+    try:
+        finished = _wait_for(session, job.id, lambda j: j.status in ("done", "failed"))
+    finally:
+        stop_worker(worker, signal.SIGTERM)
+    assert (finished.status, finished.done, finished.failed, finished.total) == (
+        "done", 8, 0, 8)
+    summaries = session.exec(select(ValueSummary)).all()
+    assert len(summaries) == 8
+    folder = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / "acme-corp"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        Path(s.file_path).name for s in summaries)
+    recipients = [r for rcpts, _m in smtp.messages for r in rcpts]
+    assert len(recipients) == len(set(recipients))  # nobody twice
+    statuses = [d.status for d in session.exec(select(Distribution)).all()]
+    # A worker killed between claiming and sending leaves that one pending (never resent).
+    assert len(statuses) == 8 and set(statuses) <= {"sent", "pending"}
+    assert statuses.count("sent") == len(recipients) >= 7
+
+
+def test_recover_requeues_only_lost_items(queued_app: dict[str, Any], app: Flask,
+                                          session: Session, cast: object) -> None:
+    account = cast.account1  # type: ignore[attr-defined]
+    make_stakeholder(session, account, "Second Key", is_key=True)
+    session.commit()
+    job = create_summaries_job(session, quarter="2026-Q3", account_ids=[account.id])
+    session.commit()
+    huey = get_huey(app)
+    enqueue_job(app, job)
+    assert recover_jobs(app) == 0  # both still waiting in the queue
+    huey.dequeue()  # a worker took one and died
+    assert recover_jobs(app) == 1
+    assert len(huey.pending()) == 2
+    huey.flush()
+
+
+@pytest.fixture
+def redis_app(app_config: dict[str, Any], redis_url: str) -> Iterator[dict[str, Any]]:
+    app_config.update(REDIS_URL=redis_url, HUEY_IMMEDIATE=False,
+                      HUEY_NAME=f"vt-test-{uuid.uuid4().hex[:8]}")
+    yield app_config
+
+
+def test_redis_queue_runs_a_batch(redis_app: dict[str, Any], app: Flask, session: Session,
+                                  cast: object) -> None:
+    huey = get_huey(app)
+    assert type(huey).__name__ == "RedisHuey"
+    try:
+        job = create_summaries_job(session, quarter="2026-Q3",
+                                   account_ids=[cast.account1.id, cast.account2.id])  # type: ignore
+        session.commit()
+        enqueue_job(app, job)
+        assert huey.pending_count() == 2
+        # Consume from Redis the way a worker does.
+        while (task := huey.dequeue()) is not None:
+            huey.execute(task)
+        finished = _wait_for(session, job.id, lambda j: j.status == "done", timeout=5)
+        assert finished.done == 2
+        assert len(session.exec(select(ValueSummary)).all()) == 2
+    finally:
+        huey.flush()  # only this queue's own keys

@@ -1,0 +1,30 @@
+"""`Page` and `paginate`: the numbers the `pager` macro shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from valuetracker.models import Account
+from valuetracker.pagination import Page, paginate
+
+from .factories import make_account
+
+
+def test_page_numbers() -> None:
+    page = Page(items=list(range(5)), number=3, total=25, size=10)
+    assert (page.pages, page.first_index, page.last_index) == (3, 21, 25)
+    empty = Page(items=[], number=1, total=0, size=10)
+    assert (empty.pages, empty.first_index, empty.last_index) == (1, 0, 0)
+
+
+def test_paginate_counts_and_clamps(session: Any, app: Any) -> None:
+    for n in range(7):
+        make_account(session, f"P{n}")
+    session.commit()
+    query = select(Account.name).order_by(Account.name)
+    page = paginate(session, query, number=2, size=3)
+    assert (page.items, page.total, page.pages) == (["P3", "P4", "P5"], 7, 3)
+    assert paginate(session, query, number=0, size=3).number == 1
+    assert paginate(session, query, number=9, size=3).items == ["P6"]

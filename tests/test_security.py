@@ -1,0 +1,52 @@
+"""Cross-cutting security rules checked over every route the app registers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from valuetracker import create_app
+
+from .conftest import login
+
+
+def _fill(rule: Any) -> str:
+    """A URL for `rule` with placeholder values (ids that exist or not; CSRF comes first)."""
+    values = {}
+    for arg in rule.arguments:
+        converter = rule._converters[arg]
+        if converter.__class__.__name__ == "IntegerConverter":
+            values[arg] = 1
+        elif converter.__class__.__name__ == "AnyConverter":
+            values[arg] = sorted(converter.items)[0]
+        else:
+            values[arg] = "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_post_route_requires_csrf(app_config: dict[str, Any], cast: Any) -> None:
+    app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
+    client = login(app.test_client(), cast.admin)
+    post_rules = [r for r in app.url_map.iter_rules() if "POST" in (r.methods or set())]
+    assert post_rules, "the app has POST routes"
+    for rule in post_rules:
+        url = _fill(rule)
+        response = client.post(url, data={"anything": "1"})
+        assert response.status_code == 400, f"{rule.rule} answered {response.status_code}"
+    app.extensions["valuetracker.engine"].dispose()
+
+
+def test_no_route_accepts_other_unsafe_methods(app: Any) -> None:
+    for rule in app.url_map.iter_rules():
+        assert not {"PUT", "PATCH", "DELETE"} & set(rule.methods or ()), rule.rule
+
+
+def test_anonymous_users_are_sent_to_login(app: Any, client: Any) -> None:
+    """Every page except login, static files and signed public links needs a login."""
+    public_prefixes = ("/login", "/static/", "/l/", "/s/")
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.rule.startswith(public_prefixes):
+            continue
+        response = client.get(_fill(rule))
+        assert response.status_code in (302, 401), f"{rule.rule} answered {response.status_code}"
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]

@@ -1,0 +1,59 @@
+"""In a real browser: generate an account's summaries, watch the progress bar, see coverage.
+
+A real `valuetracker worker` process renders the PDFs from the SQLite queue.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import pytest
+
+from .conftest import browser_login
+from .test_jobs import start_worker, stop_worker
+
+
+@pytest.fixture
+def queued_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config.update(HUEY_IMMEDIATE=False, JOB_RETRY_DELAY=0)
+    return app_config
+
+
+def test_generate_watch_progress_see_coverage(queued_config: dict[str, Any], live_server: str,
+                                              cast: Any, page: Any) -> None:
+    from sqlmodel import Session
+
+    from valuetracker.db import make_engine
+
+    from .factories import make_stakeholder
+
+    engine = make_engine(queued_config["DATABASE_URL"])
+    with Session(engine) as session:
+        make_stakeholder(session, session.merge(cast.account1), "Gina Key", is_key=True)
+        session.commit()
+    engine.dispose()
+
+    worker = start_worker(queued_config, workers=2)
+    try:
+        browser_login(page, live_server, "am1@example.com")
+        page.goto(f"{live_server}/accounts/acme-corp/summaries?quarter=2026-Q3")
+        assert page.locator("[data-coverage-account]").inner_text() == "0%"
+        page.get_by_label("Send each summary when generated").check()
+        page.get_by_role("button", name="Generate", exact=True).click()
+        page.wait_for_url("**/jobs/*")
+        box = page.locator("[data-job-url]")
+        box.and_(page.locator('[data-job-status="done"]')).wait_for(timeout=90000)
+        bar = page.locator("progress")
+        assert bar.evaluate("p => p.value") == bar.evaluate("p => p.max") == 2
+        assert page.locator("[data-job-text]").inner_text() == "Finished: 2 of 2 done"
+
+        page.get_by_role("link", name="Coverage").first.click()
+        page.wait_for_url("**/summaries/coverage*")
+        page.goto(f"{live_server}/summaries/coverage?quarter=2026-Q3")
+        assert page.locator("[data-coverage-total]").inner_text() == "100%"
+        received = page.locator('[data-coverage-rows] tr[data-state="received"]')
+        assert received.count() == 2
+        assert "Gina Key" in received.all_inner_texts()[1]
+    finally:
+        stop_worker(worker, signal.SIGTERM)

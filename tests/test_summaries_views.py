@@ -1,0 +1,146 @@
+"""Summaries pages: permissions of every route, generate/send through the web, download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask, render_template
+from sqlmodel import Session, select
+
+from valuetracker.models import Distribution, Job, ValueSummary
+from valuetracker.quarters import parse_quarter
+from valuetracker.summaries import account_overview
+
+from .factories_summaries import seed_account_value
+
+Q = "2026-Q3"
+
+
+def _generate(client: object, slug: str, **data: str) -> object:
+    return client.post(f"/accounts/{slug}/summaries/generate",  # type: ignore[attr-defined]
+                       data={"quarter": Q, "variant": "stakeholder", **data})
+
+
+def test_read_routes_permissions(app: Flask, session: Session, cast: object,
+                                 login_as: object) -> None:
+    c = cast  # type: ignore[assignment]
+    urls = [f"/accounts/acme-corp/summaries?quarter={Q}",
+            f"/accounts/acme-corp/summaries/preview?quarter={Q}&stakeholder={c.stakeholder1.id}",
+            f"/accounts/acme-corp/summaries/preview?quarter={Q}&stakeholder=internal"]
+    expected = [(c.am1, 200), (c.am2, 404), (c.analyst, 200), (c.leader, 200), (c.admin, 200)]
+    for user, status in expected:
+        client = login_as(user)  # type: ignore[operator]
+        for url in urls:
+            assert client.get(url).status_code == status, (user.email, url)
+    assert app.test_client().get(urls[0]).status_code == 302  # anonymous -> login
+    # A stakeholder of another account cannot be previewed through this account.
+    client = login_as(c.admin)  # type: ignore[operator]
+    assert client.get(f"/accounts/acme-corp/summaries/preview?quarter={Q}"
+                      f"&stakeholder={c.stakeholder2.id}").status_code == 404
+    response = client.get(urls[1])
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert "inline" in response.headers["Content-Disposition"]
+
+
+def test_generate_and_send_permissions(app: Flask, session: Session, cast: object,
+                                       login_as: object) -> None:
+    c = cast  # type: ignore[assignment]
+    expected = [(c.am2, 404), (c.analyst, 403), (c.am1, 302), (c.leader, 302), (c.admin, 302)]
+    for user, status in expected:
+        client = login_as(user)  # type: ignore[operator]
+        assert _generate(client, "acme-corp").status_code == status, user.email
+        assert client.post("/accounts/acme-corp/summaries/send",
+                           data={"quarter": Q}).status_code == status, user.email
+    assert app.test_client().post("/accounts/acme-corp/summaries/generate").status_code == 302
+    for user, status in [(c.am1, 403), (c.analyst, 403), (c.leader, 302), (c.admin, 302)]:
+        client = login_as(user)  # type: ignore[operator]
+        response = client.post("/summaries/generate", data={"quarter": Q,
+                                                           "variant": "stakeholder"})
+        assert response.status_code == status, user.email
+
+
+def test_generate_redirects_to_progress_then_send_once(app: Flask, session: Session,
+                                                       cast: object, login_as: object) -> None:
+    c = cast  # type: ignore[assignment]
+    seed_account_value(session, c.account1, c.stakeholder1)
+    session.commit()
+    client = login_as(c.am1)  # type: ignore[operator]
+    response = _generate(client, "acme-corp")
+    job = session.exec(select(Job)).one()
+    assert response.headers["Location"].endswith(f"/jobs/{job.id}")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "<progress" in page and f'data-job-url="/jobs/{job.id}.json"' in page
+    assert client.get(f"/jobs/{job.id}.json").get_json() == {
+        "id": job.id, "status": "done", "done": 1, "failed": 0, "total": 1, "percent": 100,
+        "message": "Finished: 1 of 1 done"}
+    summary = session.exec(select(ValueSummary)).one()
+    download = client.get(f"/accounts/acme-corp/summaries/{summary.id}.pdf")
+    assert download.status_code == 200
+    assert download.data == (Path(app.config["REPORTS_DIR"]) / summary.file_path).read_bytes()
+    # Two clicks on Send: one sending.
+    for _ in range(2):
+        assert client.post("/accounts/acme-corp/summaries/send",
+                           data={"quarter": Q}).status_code == 302
+    assert len(session.exec(select(Distribution)).all()) == 1
+    assert len(list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))) == 1
+    page = client.get(f"/accounts/acme-corp/summaries?quarter={Q}").get_data(as_text=True)
+    assert "100%" in page and "Received" in page
+    overview = account_overview(session, c.account1, quarter=parse_quarter(Q))
+    assert (overview["sent"], overview["eligible"], overview["rate"]) == (1, 1, 1)
+    assert overview["summaries"] == [{"id": summary.id, "label": "Carol Buyer"}]
+    with app.test_request_context():
+        panel = render_template("summaries/_account_panel.html", summaries_overview=overview)
+    assert f"/accounts/acme-corp/summaries/{summary.id}.pdf" in panel
+
+
+def test_download_permissions(app: Flask, session: Session, cast: object,
+                              login_as: object) -> None:
+    c = cast  # type: ignore[assignment]
+    _generate(login_as(c.am1), "acme-corp")  # type: ignore[operator]
+    summary = session.exec(select(ValueSummary)).one()
+    url = f"/accounts/acme-corp/summaries/{summary.id}.pdf"
+    for user, status in [(c.am1, 200), (c.am2, 404), (c.analyst, 200), (c.leader, 200),
+                         (c.admin, 200)]:
+        assert login_as(user).get(url).status_code == status  # type: ignore[operator]
+    # The summary id through another account's URL: 404, even for an admin.
+    other = f"/accounts/globex/summaries/{summary.id}.pdf"
+    assert login_as(c.admin).get(other).status_code == 404  # type: ignore[operator]
+
+
+def test_jobs_visible_to_creator_leader_admin(app: Flask, session: Session, cast: object,
+                                              login_as: object) -> None:
+    c = cast  # type: ignore[assignment]
+    _generate(login_as(c.am1), "acme-corp")  # type: ignore[operator]
+    job = session.exec(select(Job)).one()
+    for user, status in [(c.am1, 200), (c.am2, 404), (c.analyst, 404), (c.leader, 200),
+                         (c.admin, 200)]:
+        client = login_as(user)  # type: ignore[operator]
+        assert client.get(f"/jobs/{job.id}").status_code == status
+        assert client.get(f"/jobs/{job.id}.json").status_code == status
+    assert app.test_client().get(f"/jobs/{job.id}.json").status_code in (302, 401)
+    assert login_as(c.admin).get("/jobs/999.json").status_code == 404  # type: ignore
+
+
+@pytest.mark.parametrize("quarter", ["2026-Q9", "<script>", ""])
+def test_bad_quarter_never_500(app: Flask, cast: object, login_as: object,
+                               quarter: str) -> None:
+    client = login_as(cast.admin)  # type: ignore[attr-defined,operator]
+    assert client.get(f"/summaries/coverage?quarter={quarter}").status_code == 200
+    assert client.get(f"/accounts/acme-corp/summaries?quarter={quarter}").status_code == 200
+    response = client.post("/accounts/acme-corp/summaries/generate",
+                           data={"quarter": quarter, "variant": "stakeholder"})
+    assert response.status_code == 302 and "/jobs/" not in response.headers["Location"]
+    response = client.post("/accounts/acme-corp/summaries/generate",
+                           data={"quarter": Q, "variant": "internal", "send": "y"})
+    assert "/jobs/" not in response.headers["Location"]
+
+
+def test_coverage_page_scoped_to_user(app: Flask, session: Session, cast: object,
+                                      login_as: object) -> None:
+    c = cast  # type: ignore[assignment]
+    page = login_as(c.am1).get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
+    assert "Acme Corp" in page and "Globex" not in page and "Carol Buyer" in page
+    assert "Generate all" not in page
+    page = login_as(c.leader).get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
+    assert "Acme Corp" in page and "Globex" in page and "Generate all" in page

@@ -1,0 +1,296 @@
+"""Accounts: the list (search, filters, sorting, pages), creating, editing, archiving, team.
+
+Plain functions taking the session; they add audit events but never commit (the view or
+command commits once). Every list is scoped with `access.account_scope`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from . import audit
+from .access import account_scope
+from .db import check_version
+from .models import Account, AccountMember, AuditEvent, User, slugify, utcnow
+from .pagination import Page, paginate
+
+# Fields of the account form copied onto the row (team fields are handled apart).
+EDITABLE_FIELDS = (
+    "name", "segment", "industry", "tier", "status", "annual_revenue", "cost_to_serve",
+    "renewal_date", "external_id",
+)
+# Roles that can be on an account team (they are the ones who can edit accounts).
+TEAM_ROLES = ("account_manager", "admin")
+# Status filter values beyond the real statuses: "" hides archived accounts, "all" shows all.
+STATUS_ALL = "all"
+
+# Sort keys of the list -> the column to order by. Ties are broken by name, then id.
+_TIER_RANK = sa.case({"strategic": 1, "key": 2, "standard": 3}, value=Account.tier, else_=4)
+SORTS: dict[str, Any] = {
+    "name": sa.func.lower(Account.name),
+    "tier": _TIER_RANK,
+    "revenue": Account.annual_revenue,
+    "renewal": Account.renewal_date,
+}
+DEFAULT_SORT = "name"
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    """What the account list is narrowed and ordered by (all optional)."""
+
+    q: str = ""
+    segment: str = ""
+    tier: str = ""
+    status: str = ""
+    owner_id: int | None = None
+    sort: str = DEFAULT_SORT
+
+
+def account_list_query(user: User, filters: AccountFilters) -> Any:
+    """SELECT (Account, owner name) for the list: scoped, filtered and sorted.
+
+    The owner's name comes from an outer join so the page needs no query per row.
+    """
+    query = (
+        select(Account, User.name.label("owner_name"))
+        .join(User, User.id == Account.owner_id, isouter=True)
+        .where(account_scope(user, Account.id))
+    )
+    q = filters.q.strip()
+    if q:
+        query = query.where(sa.or_(
+            Account.name.icontains(q, autoescape=True),
+            Account.industry.icontains(q, autoescape=True),
+            Account.external_id.icontains(q, autoescape=True),
+        ))
+    if filters.segment:
+        query = query.where(Account.segment == filters.segment)
+    if filters.tier:
+        query = query.where(Account.tier == filters.tier)
+    if filters.status == STATUS_ALL:
+        pass
+    elif filters.status:
+        query = query.where(Account.status == filters.status)
+    else:
+        # Archived accounts are out of the way unless the status filter asks for them.
+        query = query.where(Account.status != "archived")
+    if filters.owner_id is not None:
+        query = query.where(Account.owner_id == filters.owner_id)
+    return query.order_by(*_order_by(filters.sort))
+
+
+def _order_by(sort: str) -> list[Any]:
+    key = sort.removeprefix("-")
+    column = SORTS.get(key, SORTS[DEFAULT_SORT])
+    ordered = column.desc() if sort.startswith("-") else column.asc()
+    if key in ("revenue", "renewal"):
+        # Accounts without revenue or renewal date go last in both directions.
+        ordered = ordered.nulls_last()
+    return [ordered, sa.func.lower(Account.name), Account.id]
+
+
+def list_accounts(
+    session: Session, user: User, filters: AccountFilters, *, page: int = 1, size: int = 25
+) -> Page:
+    """One page of the user's accounts: one COUNT and one page query."""
+    return paginate(session, account_list_query(user, filters), number=page, size=size)
+
+
+def segment_options(session: Session, user: User) -> list[str]:
+    """Segments in use among the user's accounts (for the filter and the form)."""
+    rows = session.exec(
+        select(Account.segment).distinct()
+        .where(Account.segment.is_not(None), account_scope(user, Account.id))
+        .order_by(Account.segment)
+    ).all()
+    return [row for row in rows if row]
+
+
+def team_candidates(session: Session) -> list[User]:
+    """Active users who can own or be on an account team."""
+    return list(session.exec(
+        select(User).where(User.role.in_(TEAM_ROLES), User.active.is_(True)).order_by(User.name)
+    ).all())
+
+
+def name_taken(session: Session, name: str, *, exclude_id: int | None = None) -> bool:
+    """Is another account called `name` (ignoring case and surrounding spaces)?"""
+    query = select(Account.id).where(sa.func.lower(Account.name) == name.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Account.id != exclude_id)
+    return session.exec(query).first() is not None
+
+
+def external_id_taken(session: Session, external_id: str, *, exclude_id: int | None = None
+                      ) -> bool:
+    query = select(Account.id).where(Account.external_id == external_id.strip())
+    if exclude_id is not None:
+        query = query.where(Account.id != exclude_id)
+    return session.exec(query).first() is not None
+
+
+def unique_slug(session: Session, name: str) -> str:
+    """A slug from the name, with -2, -3… appended if it is taken (one query)."""
+    base = slugify(name)[:180]
+    taken = set(session.exec(
+        select(Account.slug).where(
+            sa.or_(Account.slug == base, Account.slug.startswith(base + "-", autoescape=True))
+        )
+    ).all())
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def clean_account_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Trim text, turn empty optional text into None; keeps only editable fields."""
+    clean: dict[str, Any] = {}
+    for key in EDITABLE_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, str):
+            value = value.strip() or None
+        clean[key] = value
+    return clean
+
+
+def create_account(
+    session: Session, *, data: dict[str, Any], owner_id: int | None,
+    member_ids: list[int] | None = None,
+) -> Account:
+    """Add an account (unique slug from its name), its team, and an audit event."""
+    values = clean_account_data(data)
+    account = Account(slug=unique_slug(session, values["name"]), owner_id=owner_id, **values)
+    session.add(account)
+    session.flush()
+    for user_id in _members_without_owner(member_ids or [], owner_id):
+        session.add(AccountMember(account_id=account.id, user_id=user_id))
+    audit.record(session, "create", "account", account.id, f"account {account.name} created",
+                 details={"owner_id": owner_id, "members": sorted(member_ids or [])})
+    return account
+
+
+def update_account(
+    session: Session, account: Account, *, data: dict[str, Any], expected_version: Any,
+    owner_id: int | None = None, member_ids: list[int] | None = None, change_team: bool = False,
+) -> dict[str, list[Any]]:
+    """Save edited facts (and, with change_team, owner and members) under optimistic locking.
+
+    Raises `db.StaleEditError` (nothing changed) when someone saved since the form was
+    loaded. Returns the audited diff.
+    """
+    check_version(session, account, expected_version)
+    values = clean_account_data(data)
+    diff = audit.changes(account, values)
+    for key, value in values.items():
+        setattr(account, key, value)
+    if change_team:
+        diff.update(_set_team(session, account, owner_id, member_ids or []))
+    account.updated_at = utcnow()
+    session.add(account)
+    audit.record(session, "update", "account", account.id, f"account {account.name} updated",
+                 details=diff)
+    return diff
+
+
+def _members_without_owner(member_ids: list[int], owner_id: int | None) -> list[int]:
+    return sorted({int(m) for m in member_ids if int(m) != owner_id})
+
+
+def member_ids(session: Session, account: Account) -> list[int]:
+    return sorted(session.exec(
+        select(AccountMember.user_id).where(AccountMember.account_id == account.id)
+    ).all())
+
+
+def _set_team(session: Session, account: Account, owner_id: int | None,
+              wanted: list[int]) -> dict[str, list[Any]]:
+    diff: dict[str, list[Any]] = {}
+    if owner_id != account.owner_id:
+        diff["owner_id"] = [account.owner_id, owner_id]
+        account.owner_id = owner_id
+    current = member_ids(session, account)
+    target = _members_without_owner(wanted, owner_id)
+    if current != target:
+        diff["members"] = [current, target]
+        session.exec(sa.delete(AccountMember).where(
+            AccountMember.account_id == account.id,
+            AccountMember.user_id.not_in(target),
+        ))
+        for user_id in set(target) - set(current):
+            session.add(AccountMember(account_id=account.id, user_id=user_id))
+    return diff
+
+
+def archive_account(session: Session, account: Account) -> None:
+    """Set the status to archived (hidden from the list by default); audited.
+
+    Bumps the version so an edit form opened before the archive cannot silently undo it.
+    """
+    if account.status == "archived":
+        return
+    check_version(session, account, account.version)
+    old = account.status
+    account.status = "archived"
+    account.updated_at = utcnow()
+    session.add(account)
+    audit.record(session, "archive", "account", account.id, f"account {account.name} archived",
+                 details={"status": [old, "archived"]})
+
+
+def team(session: Session, account: Account) -> tuple[User | None, list[User]]:
+    """The owner and the other team members, in one query."""
+    users = session.exec(
+        select(User).where(sa.or_(
+            User.id == account.owner_id,
+            User.id.in_(select(AccountMember.user_id)
+                        .where(AccountMember.account_id == account.id)),
+        )).order_by(User.name)
+    ).all()
+    owner = next((u for u in users if u.id == account.owner_id), None)
+    return owner, [u for u in users if u.id != account.owner_id]
+
+
+def can_manage_team(user: User, account: Account) -> bool:
+    """Only the owner and admins change who owns an account and who is on its team."""
+    return user.role == "admin" or (
+        user.role == "account_manager" and account.owner_id == user.id
+    )
+
+
+def last_editor(session: Session, entity: str, entity_id: int) -> str:
+    """Who last changed a row (from the audit trail), for the edit-conflict message."""
+    row = session.exec(
+        select(User.name)
+        .join(AuditEvent, AuditEvent.user_id == User.id)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id),
+               AuditEvent.action.in_(("update", "archive", "create", "erase", "flag")))
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    return row or "Someone"
+
+
+def facts(account: Account) -> dict[str, Any]:
+    """Figures shown on the account page (margin as revenue minus cost to serve)."""
+    margin = account.margin
+    margin_rate: Decimal | None = None
+    if margin is not None and account.annual_revenue:
+        margin_rate = margin / account.annual_revenue
+    return {
+        "margin": margin,
+        "margin_rate": margin_rate,
+        "days_to_renewal": (
+            (account.renewal_date - date.today()).days if account.renewal_date else None
+        ),
+    }

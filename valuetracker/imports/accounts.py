@@ -1,0 +1,121 @@
+"""Importing accounts: matched by external id, else by name."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from ..models import ACCOUNT_STATUSES, TIERS, Account, slugify
+from .common import Context, Item, Plan, Row, UserIndex, differs, insert_rows, key
+from .reading import Field, RowError
+
+ENTITY = "account"
+FIELDS = (
+    Field("name", required=True, max_length=200),
+    Field("external_id", max_length=100),
+    Field("segment", max_length=80),
+    Field("industry", max_length=80),
+    Field("tier", "choice", choices=TIERS, default="standard"),
+    Field("status", "choice", choices=ACCOUNT_STATUSES, default="active"),
+    Field("owner_email", "email", max_length=255),
+    Field("annual_revenue", "money"),
+    Field("cost_to_serve", "money"),
+    Field("renewal_date", "date"),
+)
+# Common CRM headers the web wizard pre-selects (the CLI needs --map for them).
+SUGGESTED = {"account_name": "name", "company": "name", "company_name": "name",
+             "account_id": "external_id", "id": "external_id", "owner": "owner_email",
+             "account_owner": "owner_email", "revenue": "annual_revenue",
+             "renewal": "renewal_date"}
+_COPIED = ("name", "segment", "industry", "tier", "status", "annual_revenue", "cost_to_serve",
+           "renewal_date")
+
+
+def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
+    """Match each row to an account and check names, ids, owners and permissions."""
+    result = Plan()
+    accounts = session.exec(select(Account)).all()
+    by_external = {key(a.external_id): a for a in accounts if a.external_id}
+    by_name = {key(a.name): a for a in accounts}
+    users = UserIndex(session)
+    seen_external: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    actor = ctx.actor
+    is_manager = actor is not None and actor.role == "account_manager"
+
+    for row in rows:
+        values = row.values
+        errors: list[RowError] = []
+
+        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
+            errors.append(RowError(row.number, ctx.col(column), reason))
+
+        name = values["name"]
+        external = values.get("external_id") or None
+        if external:
+            if key(external) in seen_external:
+                error("external_id", f"duplicate external id (also on row "
+                                     f"{seen_external[key(external)]})")
+            seen_external.setdefault(key(external), row.number)
+        if key(name) in seen_name:
+            error("name", f"duplicate account name (also on row {seen_name[key(name)]})")
+        seen_name.setdefault(key(name), row.number)
+
+        existing = by_external.get(key(external)) if external else None
+        if existing is not None:
+            other = by_name.get(key(name))
+            if other is not None and other is not existing:
+                error("name", f'another account is already named "{other.name}"')
+        else:
+            existing = by_name.get(key(name))
+            if (existing is not None and external and existing.external_id
+                    and key(existing.external_id) != key(external)):
+                error("external_id", f'account "{existing.name}" already has external id '
+                                     f'"{existing.external_id}"')
+
+        data = {k: values[k] for k in _COPIED if k in values}
+        if external:
+            data["external_id"] = external
+        if row.has("owner_email"):
+            email = values["owner_email"]
+            owner_id = users.by_email.get(key(email)) if email else None
+            if email and owner_id is None:
+                error("owner_email", f'no user with email "{email}"')
+            elif is_manager and email and owner_id != actor.id:  # type: ignore[union-attr]
+                error("owner_email", "account managers can only import accounts they own")
+            elif not is_manager:
+                data["owner_id"] = owner_id
+        if existing is not None and not ctx.may_edit(existing.id):
+            error("name", "account not yours")
+        if existing is None and is_manager:
+            data["owner_id"] = actor.id  # type: ignore[union-attr]
+
+        if errors:
+            result.errors.extend(errors)
+            continue
+        if existing is None:
+            result.items.append(Item(row, None, data, "create"))
+        else:
+            changed = differs(existing, data)
+            result.items.append(Item(row, existing, changed, "update" if changed else "unchanged"))
+    return result
+
+
+def apply(session: Session, result: Plan, ctx: Context) -> None:
+    """Create the new accounts (unique slugs) and update changed ones (version bumped)."""
+    slugs = set(session.exec(select(Account.slug)).all())
+    new: list[dict] = []
+    for item in result.items:
+        if item.action == "create":
+            base = slugify(item.data["name"])
+            slug, n = base, 2
+            while slug in slugs:
+                slug, n = f"{base}-{n}", n + 1
+            slugs.add(slug)
+            new.append({**item.data, "slug": slug})
+        elif item.action == "update":
+            for name, value in item.data.items():
+                setattr(item.obj, name, value)
+            item.obj.version += 1
+            item.obj.updated_at = ctx.now
+    session.flush()
+    insert_rows(session, Account, new)

@@ -1,0 +1,245 @@
+"""Importing stakeholders: matched by external id, else (account, email), else
+(account, name); `reports_to` may name a person already known or a row of the same file.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from ..models import BUYING_ROLES, SENTIMENTS, Stakeholder
+from .common import (
+    AccountIndex,
+    Context,
+    Item,
+    Plan,
+    Row,
+    differs,
+    insert_rows,
+    key,
+    load_where_in,
+)
+from .reading import Field, RowError
+
+ENTITY = "stakeholder"
+FIELDS = (
+    Field("account", required=True),
+    Field("name", required=True, max_length=200),
+    Field("title", max_length=200),
+    Field("email", "email", max_length=255),
+    Field("phone", max_length=60),
+    Field("buying_role", "choice", choices=BUYING_ROLES, default="other"),
+    Field("influence", "int", default=3, minimum=1, maximum=5),
+    Field("sentiment", "choice", choices=SENTIMENTS, default="neutral"),
+    Field("is_key", "bool", default=False),
+    Field("reports_to"),
+    Field("preferences"),
+    Field("opted_out", "flagdate"),
+    Field("left_company", "flagdate"),
+    Field("external_id", max_length=100),
+)
+SUGGESTED = {"account_name": "account", "company": "account", "full_name": "name",
+             "contact_name": "name", "job_title": "title", "email_address": "email",
+             "role": "buying_role", "manager": "reports_to", "contact_id": "external_id",
+             "id": "external_id"}
+_COPIED = ("name", "title", "email", "phone", "buying_role", "influence", "sentiment",
+           "is_key", "preferences")
+_FLAGS = {"opted_out": "opted_out_at", "left_company": "left_company_at"}
+
+# A person a `reports_to` can point at: ("s", stakeholder id) or ("i", index of a new item).
+Token = tuple[str, int]
+
+
+def _flag(value: Any, current: datetime | None, now: datetime) -> datetime | None:
+    """yes keeps an earlier timestamp (or now), no clears it, a date sets it."""
+    if value is True:
+        return current or now
+    if isinstance(value, date):
+        return datetime.combine(value, time(), UTC)
+    return None
+
+
+def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
+    result = Plan()
+    accounts = AccountIndex(session)
+    refs = {row.number: accounts.find(row.values["account"]) for row in rows}
+    account_ids = {ref[0] for ref in refs.values() if ref}
+    known = load_where_in(session, Stakeholder, Stakeholder.account_id, list(account_ids))
+    externals = [row.values["external_id"] for row in rows if row.values.get("external_id")]
+    by_external = {key(s.external_id): s for s in known if s.external_id}
+    for s in load_where_in(session, Stakeholder, Stakeholder.external_id, externals):
+        by_external.setdefault(key(s.external_id), s)
+    by_email = {(s.account_id, key(s.email)): s for s in known if s.email}
+    by_name: dict[tuple[int, str], list[Stakeholder]] = {}
+    for s in known:
+        by_name.setdefault((s.account_id, key(s.name)), []).append(s)
+
+    seen: dict[tuple[Any, ...], int] = {}
+    candidates: list[Item] = []
+    for row in rows:
+        values = row.values
+        errors: list[RowError] = []
+
+        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
+            errors.append(RowError(row.number, ctx.col(column), reason))
+
+        ref = refs[row.number]
+        external = values.get("external_id") or None
+        email = values.get("email") or None
+        if ref is None:
+            error("account", f'no account named or with external id "{values["account"]}"')
+            result.errors.extend(errors)
+            continue
+        account_id = ref[0]
+        if not ctx.may_edit(account_id):
+            error("account", "account not yours")
+        keys = []
+        if external:
+            keys.append((("external", key(external)), "external_id"))
+        if email:
+            keys.append((("email", account_id, key(email)), "email"))
+        if not external and not email:
+            keys.append((("name", account_id, key(values["name"])), "name"))
+        for k, column in keys:
+            if k in seen:
+                error(column, f"duplicate {column.replace('_', ' ')} (also on row {seen[k]})")
+            seen.setdefault(k, row.number)
+
+        existing = by_external.get(key(external)) if external else None
+        if existing is None and email:
+            existing = by_email.get((account_id, key(email)))
+        if existing is None and not external and not email:
+            same = by_name.get((account_id, key(values["name"])), [])
+            if len(same) > 1:
+                error("name", "several stakeholders of this account have this name; "
+                              "add an email or external id")
+            existing = same[0] if len(same) == 1 else None
+        if existing is not None and not ctx.may_edit(existing.account_id):
+            error("account", "account not yours")
+
+        data: dict[str, Any] = {k: values[k] for k in _COPIED if k in values}
+        data["account_id"] = account_id
+        if external:
+            data["external_id"] = external
+        for column, attr in _FLAGS.items():
+            if row.has(column):
+                current = getattr(existing, attr) if existing is not None else None
+                data[attr] = _flag(values[column], current, ctx.now)
+        if errors:
+            result.errors.extend(errors)
+            continue
+        candidates.append(Item(row, existing, data))
+
+    _resolve_reports_to(candidates, known, result, ctx)
+    for item in result.items:
+        if item.obj is None:
+            item.action = "create"
+        else:
+            item.data = differs(item.obj, item.data)
+            target = item.extra.get("reports_to", "keep")
+            if target != "keep" and (
+                    (target is None and item.obj.reports_to_id is not None)
+                    or (target is not None and (target[0] == "i"
+                                                or target[1] != item.obj.reports_to_id))):
+                item.extra["reports_to_changed"] = True
+            changed = bool(item.data) or item.extra.get("reports_to_changed", False)
+            item.action = "update" if changed else "unchanged"
+    return result
+
+
+def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result: Plan,
+                        ctx: Context) -> None:
+    """Point each row's reports_to at a known stakeholder or a row of the file.
+
+    Rows rejected here may be the target of other rows, so repeat until stable.
+    """
+    valid = list(candidates)
+    while True:
+        tokens: dict[int, Token] = {}
+        by_email: dict[tuple[int, str], set[Token]] = {}
+        by_name: dict[tuple[int, str], set[Token]] = {}
+        for s in known:
+            token: Token = ("s", s.id)  # type: ignore[assignment]
+            if s.email:
+                by_email.setdefault((s.account_id, key(s.email)), set()).add(token)
+            by_name.setdefault((s.account_id, key(s.name)), set()).add(token)
+        for i, item in enumerate(valid):
+            token = ("s", item.obj.id) if item.obj is not None else ("i", i)
+            tokens[i] = token
+            account_id = item.data["account_id"]
+            if item.data.get("email"):
+                by_email.setdefault((account_id, key(item.data["email"])), set()).add(token)
+            if item.data.get("name"):
+                by_name.setdefault((account_id, key(item.data["name"])), set()).add(token)
+
+        rejected: set[int] = set()
+        for i, item in enumerate(valid):
+            if not item.row.has("reports_to"):
+                item.extra["reports_to"] = "keep"
+                continue
+            ref = item.row.values["reports_to"]
+            if not ref:
+                item.extra["reports_to"] = None
+                continue
+            account_id = item.data["account_id"]
+            found = by_email.get((account_id, key(ref))) or by_name.get((account_id, key(ref)))
+            reason = None
+            if not found:
+                reason = f'no stakeholder "{ref}" in this account (by email or name)'
+            elif len(found) > 1:
+                reason = f'several stakeholders match "{ref}"; use their email'
+            elif next(iter(found)) == tokens[i]:
+                reason = "a stakeholder cannot report to themselves"
+            if reason:
+                result.errors.append(RowError(item.row.number, ctx.col("reports_to"), reason))
+                rejected.add(i)
+            else:
+                item.extra["reports_to"] = next(iter(found))
+        if not rejected:
+            break
+        valid = [item for i, item in enumerate(valid) if i not in rejected]
+        # Items pointing at a now-rejected row are re-checked in the next round.
+    result.items = valid
+
+
+def apply(session: Session, result: Plan, ctx: Context) -> None:
+    """Create and update stakeholders, then set reports-to once every row has an id."""
+    for item in result.items:
+        if item.action == "create":
+            continue
+        if item.action == "update":
+            for name, value in item.data.items():
+                setattr(item.obj, name, value)
+            item.obj.version += 1
+            item.obj.updated_at = ctx.now
+    session.flush()
+    created = [item for item in result.items if item.action == "create"]
+    for item, new_id in zip(created, insert_rows(session, Stakeholder,
+                                                 [item.data for item in created]), strict=True):
+        item.extra["id"] = new_id
+    for item in result.items:
+        if item.obj is not None:
+            item.extra["id"] = item.obj.id
+    # reports_to once every row has an id: one executemany UPDATE by primary key.
+    changes: list[dict[str, Any]] = []
+    for item in result.items:
+        target = item.extra.get("reports_to", "keep")
+        if target == "keep" or item.action == "unchanged":
+            continue
+        if target is None:
+            manager_id = None
+        elif target[0] == "s":
+            manager_id = target[1]
+        else:
+            manager_id = result.items[target[1]].extra["id"]
+        changes.append({"id": item.extra["id"], "reports_to_id": manager_id})
+        if item.obj is not None:
+            # Keep the loaded object in step without another query per row.
+            set_committed_value(item.obj, "reports_to_id", manager_id)
+    if changes:
+        session.execute(sa.update(Stakeholder).execution_options(synchronize_session=False),
+                        changes)

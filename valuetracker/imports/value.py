@@ -1,0 +1,146 @@
+"""Importing value entries: matched by (account, title, delivered on); beneficiaries are
+emails of the account's stakeholders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ..models import (
+    DRIVERS,
+    EVIDENCE_STATUSES,
+    UNITS,
+    Stakeholder,
+    ValueEntry,
+    ValueEntryBeneficiary,
+)
+from .common import (
+    AccountIndex,
+    Context,
+    Item,
+    Plan,
+    Row,
+    chunks,
+    differs,
+    insert_rows,
+    key,
+    load_where_in,
+)
+from .reading import Field, RowError
+
+ENTITY = "value_entry"
+FIELDS = (
+    Field("account", required=True),
+    Field("title", required=True, max_length=200),
+    Field("driver", "choice", required=True, choices=DRIVERS),
+    Field("amount", "money", required=True),
+    Field("unit", "choice", choices=UNITS, default="currency"),
+    Field("delivered_on", "date", required=True),
+    Field("evidence_status", "choice", choices=EVIDENCE_STATUSES, default="claimed"),
+    Field("description"),
+    Field("source", max_length=200),
+    Field("beneficiaries", "list"),
+)
+SUGGESTED = {"account_name": "account", "value_driver": "driver", "date": "delivered_on",
+             "delivered": "delivered_on"}
+_COPIED = ("title", "driver", "amount", "unit", "delivered_on", "evidence_status",
+           "description", "source")
+
+
+def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
+    result = Plan()
+    accounts = AccountIndex(session)
+    refs = {row.number: accounts.find(row.values["account"]) for row in rows}
+    account_ids = sorted({ref[0] for ref in refs.values() if ref})
+    dates = [row.values["delivered_on"] for row in rows]
+    existing_by_key: dict[tuple[int, str, Any], ValueEntry] = {}
+    if dates and account_ids:
+        window = (ValueEntry.delivered_on >= min(dates), ValueEntry.delivered_on <= max(dates))
+        for entry in load_where_in(session, ValueEntry, ValueEntry.account_id, account_ids,
+                                   *window):
+            existing_by_key.setdefault((entry.account_id, key(entry.title), entry.delivered_on),
+                                       entry)
+    people = {(s.account_id, key(s.email)): s.id
+              for s in load_where_in(session, Stakeholder, Stakeholder.account_id, account_ids)
+              if s.email}
+    current: dict[int, set[int]] = {}
+    for link in load_where_in(session, ValueEntryBeneficiary, ValueEntryBeneficiary.entry_id,
+                              [e.id for e in existing_by_key.values()]):
+        current.setdefault(link.entry_id, set()).add(link.stakeholder_id)
+    seen: dict[tuple[int, str, Any], int] = {}
+
+    for row in rows:
+        values = row.values
+        errors: list[RowError] = []
+
+        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
+            errors.append(RowError(row.number, ctx.col(column), reason))
+
+        ref = refs[row.number]
+        if ref is None:
+            error("account", f'no account named or with external id "{values["account"]}"')
+            result.errors.extend(errors)
+            continue
+        account_id = ref[0]
+        if not ctx.may_edit(account_id):
+            error("account", "account not yours")
+        k = (account_id, key(values["title"]), values["delivered_on"])
+        if k in seen:
+            error("title", f"duplicate entry: same account, title and date as row {seen[k]}")
+        seen.setdefault(k, row.number)
+        beneficiaries: list[int] | None = None
+        if row.has("beneficiaries"):
+            beneficiaries = []
+            for email in values["beneficiaries"]:
+                stakeholder_id = people.get((account_id, key(email)))
+                if stakeholder_id is None:
+                    error("beneficiaries", f'no stakeholder with email "{email}" in this account')
+                elif stakeholder_id not in beneficiaries:
+                    beneficiaries.append(stakeholder_id)
+        if errors:
+            result.errors.extend(errors)
+            continue
+        data: dict[str, Any] = {f: values[f] for f in _COPIED if f in values}
+        data["account_id"] = account_id
+        existing = existing_by_key.get(k)
+        item = Item(row, existing, data, extra={"beneficiaries": beneficiaries})
+        if existing is not None:
+            item.data = differs(existing, data)
+            changed = beneficiaries is not None and set(beneficiaries) != current.get(
+                existing.id, set())
+            item.extra["beneficiaries_changed"] = changed
+            item.action = "update" if item.data or changed else "unchanged"
+        elif ctx.actor is not None:
+            data["created_by_id"] = ctx.actor.id
+        result.items.append(item)
+    return result
+
+
+def apply(session: Session, result: Plan, ctx: Context) -> None:
+    """Create and update entries, then replace the beneficiary lists that changed."""
+    for item in result.items:
+        if item.action == "update":
+            for name, value in item.data.items():
+                setattr(item.obj, name, value)
+            item.obj.updated_at = ctx.now
+    session.flush()
+    created = [item for item in result.items if item.action == "create"]
+    for item, new_id in zip(created, insert_rows(session, ValueEntry,
+                                                 [item.data for item in created]), strict=True):
+        item.extra["id"] = new_id
+    for item in result.items:
+        if item.obj is not None:
+            item.extra["id"] = item.obj.id
+    replace = [item for item in result.items if item.extra["beneficiaries"] is not None
+               and (item.action == "create" or item.extra.get("beneficiaries_changed"))]
+    for batch in chunks([item.extra["id"] for item in replace if item.action == "update"]):
+        session.execute(sa.delete(ValueEntryBeneficiary)
+                        .where(ValueEntryBeneficiary.entry_id.in_(batch)))
+    links = [{"entry_id": item.extra["id"], "stakeholder_id": sid}
+             for item in replace for sid in item.extra["beneficiaries"]]
+    if links:
+        session.execute(sa.insert(ValueEntryBeneficiary), links)
+    session.flush()

@@ -1,0 +1,93 @@
+"""Branding of the PDF summaries (company name, logo, primary colour), kept in `Setting`.
+
+The colour is validated as `#rrggbb` when saved AND again when read, so nothing but a
+hex colour can ever reach the print CSS. The logo is a PNG or JPEG checked by its
+magic bytes and size, stored under `instance/branding/` with a name we choose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlmodel import Session
+
+from ..models import Setting, utcnow
+
+KEY = "branding"
+DEFAULT_COLOR = "#1d4ed8"
+DEFAULT_COMPANY = "valuetracker"
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_LOGO_BYTES = 256 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+class BrandingError(ValueError):
+    """An uploaded logo we will not store."""
+
+
+@dataclass
+class Branding:
+    company_name: str = DEFAULT_COMPANY
+    primary_color: str = DEFAULT_COLOR
+    logo_filename: str | None = None
+
+    @property
+    def logo_url(self) -> str | None:
+        """The logo as the renderer's internal asset URL (see render.py)."""
+        return f"vt-asset:branding/{self.logo_filename}" if self.logo_filename else None
+
+
+def branding_dir() -> Path:
+    """Where the logo lives: BRANDING_DIR if configured, else `instance/branding/`."""
+    configured = current_app.config.get("BRANDING_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "branding"
+
+
+def get_branding(session: Session) -> Branding:
+    """The stored branding, with safe defaults for anything missing or malformed."""
+    row = session.get(Setting, KEY)
+    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    color = value.get("primary_color")
+    logo = value.get("logo_filename")
+    return Branding(
+        company_name=str(value.get("company_name") or DEFAULT_COMPANY)[:200],
+        primary_color=color if isinstance(color, str) and HEX_COLOR.match(color)
+        else DEFAULT_COLOR,
+        logo_filename=logo if isinstance(logo, str) and re.fullmatch(r"logo\.(png|jpg)", logo)
+        else None,
+    )
+
+
+def save_branding(session: Session, branding: Branding) -> None:
+    """Store branding (validated colour); the caller commits."""
+    if not HEX_COLOR.match(branding.primary_color):
+        raise BrandingError("The colour must be a hex colour like #1d4ed8.")
+    value = {"company_name": branding.company_name.strip()[:200] or DEFAULT_COMPANY,
+             "primary_color": branding.primary_color.lower(),
+             "logo_filename": branding.logo_filename}
+    row = session.get(Setting, KEY)
+    if row is None:
+        session.add(Setting(key=KEY, value=value))
+    else:
+        row.value = value
+        row.updated_at = utcnow()
+        session.add(row)
+
+
+def store_logo(content: bytes) -> str:
+    """Validate and write an uploaded logo; returns its file name under instance/branding/."""
+    if len(content) > MAX_LOGO_BYTES:
+        raise BrandingError(f"The logo must be at most {MAX_LOGO_BYTES // 1024} KB.")
+    kind = next((ext for magic, ext in LOGO_TYPES.items() if content.startswith(magic)), None)
+    if kind is None:
+        raise BrandingError("The logo must be a PNG or JPEG image.")
+    folder = branding_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"logo.{kind}"
+    temp = folder / f".{name}.tmp"
+    temp.write_bytes(content)
+    temp.replace(folder / name)
+    return name

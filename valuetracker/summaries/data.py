@@ -1,0 +1,314 @@
+"""Everything one PDF summary shows, gathered in a bounded number of queries.
+
+`summary_data` is the single entry point; it returns a plain dataclass so the
+templates (and later value.py's own helpers) never touch the session. The figures
+follow PRODUCT.md: value delivered = sum of currency entries; confirmed share =
+confirmed amount / total amount. Every figure is a SQL aggregate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import (
+    DRIVERS,
+    Account,
+    Deal,
+    LoyaltyPulse,
+    Stakeholder,
+    User,
+    ValueCommitment,
+    ValueConfirmation,
+    ValueEntry,
+)
+from ..quarters import Quarter, quarter_case
+
+ZERO = Decimal(0)
+# Roles that buy with money: they see currency value and return first.
+MONEY_ROLES = ("economic_buyer", "decision_maker")
+# Drivers whose currency value speaks to a money-minded buyer.
+MONEY_DRIVERS = ("cost_reduction", "revenue_growth")
+OPEN_COMMITMENT = ("planned", "in_progress")
+MAX_ENTRIES = 40
+MAX_QUOTES = 8
+MAX_COMMITMENTS = 25
+
+
+@dataclass
+class DriverFigures:
+    """One value driver's value for one unit, this quarter, year to date and all time."""
+
+    driver: str
+    unit: str
+    quarter: Decimal = ZERO
+    quarter_confirmed: Decimal = ZERO
+    year: Decimal = ZERO
+    all_time: Decimal = ZERO
+    all_time_confirmed: Decimal = ZERO
+
+
+@dataclass
+class EntryRow:
+    title: str
+    description: str | None
+    driver: str
+    amount: Decimal
+    unit: str
+    delivered_on: date
+    confirmed: bool
+
+
+@dataclass
+class QuoteRow:
+    entry_title: str
+    comment: str
+    name: str | None
+    title: str | None
+    responded_at: datetime
+
+
+@dataclass
+class CommitmentRow:
+    title: str
+    driver: str
+    expected_amount: Decimal | None
+    unit: str
+    due_on: date
+    status: str
+
+
+@dataclass
+class StakeholderRow:
+    id: int
+    name: str
+    title: str | None
+    buying_role: str
+    is_key: bool
+    status: str  # active, opted_out, left
+
+
+@dataclass
+class DealRow:
+    name: str
+    amount: Decimal | None
+    outcome: str
+    closed_on: date | None
+
+
+@dataclass
+class SummaryData:
+    """All a summary shows; plain values only (safe to pass to another process)."""
+
+    account_name: str
+    account_slug: str
+    quarter: str
+    quarter_start: date
+    quarter_end: date
+    next_quarter: str
+    owner_name: str
+    # Personal part (None for the internal review variant).
+    stakeholder_name: str | None
+    stakeholder_title: str | None
+    buying_role: str | None
+    lead: str  # "money" or "time": what this reader cares about first
+    ranked_drivers: list[str]
+    # Figures.
+    value_quarter: Decimal = ZERO
+    value_quarter_confirmed: Decimal = ZERO
+    value_year: Decimal = ZERO
+    value_all_time: Decimal = ZERO
+    value_all_time_confirmed: Decimal = ZERO
+    money_drivers_quarter: Decimal = ZERO  # cost reduction + revenue growth, currency
+    hours_quarter: Decimal = ZERO
+    hours_year: Decimal = ZERO
+    hours_all_time: Decimal = ZERO
+    drivers: list[DriverFigures] = field(default_factory=list)
+    quarter_series: list[tuple[str, Decimal]] = field(default_factory=list)
+    entries: list[EntryRow] = field(default_factory=list)
+    quotes: list[QuoteRow] = field(default_factory=list)
+    commitments: list[CommitmentRow] = field(default_factory=list)
+    # Internal review variant only.
+    stakeholders: list[StakeholderRow] = field(default_factory=list)
+    deals: list[DealRow] = field(default_factory=list)
+
+    @property
+    def confirmed_share(self) -> Decimal | None:
+        """Confirmed amount / total amount of this quarter's currency value."""
+        if not self.value_quarter:
+            return None
+        return self.value_quarter_confirmed / self.value_quarter
+
+    @property
+    def confirmed_share_all_time(self) -> Decimal | None:
+        if not self.value_all_time:
+            return None
+        return self.value_all_time_confirmed / self.value_all_time
+
+    @property
+    def drivers_in_reader_order(self) -> list[DriverFigures]:
+        """Driver figures, the reader's own top-ranked drivers first."""
+        rank = {d: i for i, d in enumerate(self.ranked_drivers)}
+        return sorted(self.drivers, key=lambda f: (rank.get(f.driver, len(rank)),
+                                                   -f.quarter, f.driver, f.unit))
+
+
+def _sum_when(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Decimal]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, ValueEntry.amount), else_=0)), 0)
+
+
+def _driver_figures(session: Session, account_id: int, quarter: Quarter) -> list[DriverFigures]:
+    """One GROUP BY over the account's entries up to the quarter's end."""
+    in_quarter = ValueEntry.delivered_on.between(quarter.start, quarter.end)
+    rows = session.exec(
+        select(
+            ValueEntry.driver,
+            ValueEntry.unit,
+            _sum_when(in_quarter),
+            _sum_when(sa.and_(in_quarter, ValueEntry.evidence_status == "confirmed")),
+            _sum_when(ValueEntry.delivered_on >= quarter.year_start),
+            sa.func.coalesce(sa.func.sum(ValueEntry.amount), 0),
+            _sum_when(ValueEntry.evidence_status == "confirmed"),
+        )
+        .where(ValueEntry.account_id == account_id, ValueEntry.delivered_on <= quarter.end)
+        .group_by(ValueEntry.driver, ValueEntry.unit)
+    ).all()
+    figures = []
+    for driver, unit, q, qc, year, total, total_confirmed in rows:
+        figures.append(DriverFigures(driver, unit, Decimal(q), Decimal(qc), Decimal(year),
+                                     Decimal(total), Decimal(total_confirmed)))
+    order = {d: i for i, d in enumerate(DRIVERS)}
+    figures.sort(key=lambda f: (order.get(f.driver, 99), f.unit))
+    return figures
+
+
+def summary_data(
+    session: Session,
+    account: Account,
+    stakeholder: Stakeholder | None,
+    quarter: Quarter,
+) -> SummaryData:
+    """The data of one summary: personal when `stakeholder` is given, else the internal review.
+
+    About eight queries whatever the size of the account (lists are capped).
+    """
+    owner_name = session.exec(
+        select(User.name).where(User.id == account.owner_id)
+    ).first() if account.owner_id else None
+
+    ranked: list[str] = []
+    if stakeholder is not None:
+        ranking = session.exec(
+            select(LoyaltyPulse.driver_ranking)
+            .where(LoyaltyPulse.stakeholder_id == stakeholder.id)
+            .order_by(LoyaltyPulse.taken_on.desc(), LoyaltyPulse.id.desc())
+            .limit(1)
+        ).first()
+        ranked = [d for d in (ranking or []) if d in DRIVERS]
+
+    role = stakeholder.buying_role if stakeholder is not None else None
+    data = SummaryData(
+        account_name=account.name,
+        account_slug=account.slug,
+        quarter=quarter.label,
+        quarter_start=quarter.start,
+        quarter_end=quarter.end,
+        next_quarter=quarter.next().label,
+        owner_name=owner_name or "your account team",
+        stakeholder_name=stakeholder.name if stakeholder is not None else None,
+        stakeholder_title=stakeholder.title if stakeholder is not None else None,
+        buying_role=role,
+        lead="money" if (role in MONEY_ROLES or stakeholder is None) else "time",
+        ranked_drivers=ranked,
+    )
+
+    data.drivers = _driver_figures(session, account.id, quarter)
+    for fig in data.drivers:
+        if fig.unit == "currency":
+            data.value_quarter += fig.quarter
+            data.value_quarter_confirmed += fig.quarter_confirmed
+            data.value_year += fig.year
+            data.value_all_time += fig.all_time
+            data.value_all_time_confirmed += fig.all_time_confirmed
+            if fig.driver in MONEY_DRIVERS:
+                data.money_drivers_quarter += fig.quarter
+        elif fig.unit == "hours":
+            data.hours_quarter += fig.quarter
+            data.hours_year += fig.year
+            data.hours_all_time += fig.all_time
+
+    # Currency value per quarter, the last four quarters (the same chart as the web page).
+    recent = quarter.last(4)
+    bucket = quarter_case(ValueEntry.delivered_on, recent)
+    per_quarter = dict(session.exec(
+        select(bucket, sa.func.sum(ValueEntry.amount))
+        .where(ValueEntry.account_id == account.id, ValueEntry.unit == "currency",
+               ValueEntry.delivered_on.between(recent[0].start, quarter.end))
+        .group_by(bucket)
+    ).all())
+    data.quarter_series = [(q.label, Decimal(per_quarter.get(q.label) or 0)) for q in recent]
+
+    entries = session.exec(
+        select(ValueEntry.title, ValueEntry.description, ValueEntry.driver, ValueEntry.amount,
+               ValueEntry.unit, ValueEntry.delivered_on, ValueEntry.evidence_status)
+        .where(ValueEntry.account_id == account.id,
+               ValueEntry.delivered_on.between(quarter.start, quarter.end))
+        .order_by(ValueEntry.delivered_on, ValueEntry.id)
+        .limit(MAX_ENTRIES)
+    ).all()
+    data.entries = [EntryRow(t, d, dr, a, u, on, ev == "confirmed")
+                    for t, d, dr, a, u, on, ev in entries]
+
+    # The customer's own words: confirmations with a comment, on entries delivered
+    # in this fiscal year up to the quarter's end, newest first.
+    quotes = session.exec(
+        select(ValueEntry.title, ValueConfirmation.comment, Stakeholder.name, Stakeholder.title,
+               ValueConfirmation.responded_at)
+        .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
+        .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
+        .where(ValueEntry.account_id == account.id,
+               ValueEntry.delivered_on.between(quarter.year_start, quarter.end),
+               ValueConfirmation.response.in_(("confirmed", "adjusted")),
+               ValueConfirmation.comment.is_not(None), ValueConfirmation.comment != "",
+               Stakeholder.erased_at.is_(None))
+        .order_by(ValueConfirmation.responded_at.desc(), ValueConfirmation.id.desc())
+        .limit(MAX_QUOTES)
+    ).all()
+    data.quotes = [QuoteRow(*row) for row in quotes]
+
+    commitments = session.exec(
+        select(ValueCommitment.title, ValueCommitment.driver, ValueCommitment.expected_amount,
+               ValueCommitment.unit, ValueCommitment.due_on, ValueCommitment.status)
+        .where(ValueCommitment.account_id == account.id,
+               ValueCommitment.status.in_(OPEN_COMMITMENT),
+               ValueCommitment.due_on <= quarter.next().end)
+        .order_by(ValueCommitment.due_on, ValueCommitment.id)
+        .limit(MAX_COMMITMENTS)
+    ).all()
+    data.commitments = [CommitmentRow(*row) for row in commitments]
+
+    if stakeholder is None:
+        people = session.exec(
+            select(Stakeholder.id, Stakeholder.name, Stakeholder.title, Stakeholder.buying_role,
+                   Stakeholder.is_key, Stakeholder.opted_out_at, Stakeholder.left_company_at)
+            .where(Stakeholder.account_id == account.id, Stakeholder.erased_at.is_(None))
+            .order_by(Stakeholder.is_key.desc(), Stakeholder.name)
+        ).all()
+        data.stakeholders = [
+            StakeholderRow(i, n, t, r, k, "left" if left else "opted_out" if opt else "active")
+            for i, n, t, r, k, opt, left in people
+        ]
+        deals = session.exec(
+            select(Deal.name, Deal.amount, Deal.outcome, Deal.closed_on)
+            .where(Deal.account_id == account.id,
+                   sa.or_(Deal.outcome == "open",
+                          Deal.closed_on.between(quarter.year_start, quarter.end)))
+            .order_by(Deal.closed_on.desc().nulls_first(), Deal.name)
+            .limit(50)
+        ).all()
+        data.deals = [DealRow(*row) for row in deals]
+    return data

@@ -1,0 +1,188 @@
+"""Build one summary PDF, store it, and plan a batch (who gets one, who is skipped).
+
+Nothing here knows about HTTP or the job queue; `jobs.py` runs `generate_one` per item.
+Files are written to a temporary file and renamed into place, so a reader (or a
+crash) never sees half a PDF. The ValueSummary row is upserted on its unique key
+(account, stakeholder, quarter, variant), so re-running an item never duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlmodel import Session, select
+
+from .. import charts
+from ..models import Account, Distribution, Stakeholder, ValueSummary, slugify, utcnow
+from ..quarters import Quarter
+from .branding import branding_dir, get_branding
+from .coverage import account_coverage, eligible_condition
+from .data import SummaryData, summary_data
+from .render import html_to_pdf
+
+
+@dataclass
+class BatchItem:
+    account_id: int
+    stakeholder_id: int | None  # None = the internal account review
+
+
+@dataclass
+class Skipped:
+    account_id: int
+    stakeholder_id: int
+    name: str
+    reason: str
+
+
+def plan_batch(session: Session, account_ids: list[int], variant: str
+               ) -> tuple[list[BatchItem], list[Skipped]]:
+    """Items to render for these accounts, and key stakeholders skipped (with why)."""
+    if variant == "internal":
+        return [BatchItem(a, None) for a in account_ids], []
+    rows = session.exec(
+        select(Stakeholder.id, Stakeholder.account_id, Stakeholder.name,
+               Stakeholder.opted_out_at, Stakeholder.left_company_at, eligible_condition())
+        .where(Stakeholder.account_id.in_(account_ids), Stakeholder.is_key.is_(True),
+               Stakeholder.erased_at.is_(None))
+        .order_by(Stakeholder.account_id, Stakeholder.id)
+    ).all()
+    items, skipped = [], []
+    for sid, aid, name, _opted_out, left, eligible in rows:
+        if eligible:
+            items.append(BatchItem(aid, sid))
+        else:
+            reason = "left the company" if left is not None else "opted out"
+            skipped.append(Skipped(aid, sid, name, reason))
+    return items, skipped
+
+
+def summary_charts(data: SummaryData) -> dict[str, Any]:
+    """The SVG charts of a summary (the same chart functions as the web pages)."""
+    currency = [(f.driver, f.quarter) for f in data.drivers_in_reader_order
+                if f.unit == "currency" and f.quarter]
+    return {
+        "by_driver": charts.bar_chart(
+            [(d.replace("_", " ").capitalize(), v) for d, v in currency],
+            title=f"Value delivered by driver, {data.quarter}", width=600),
+        "by_quarter": charts.bar_chart(data.quarter_series,
+                                       title="Value delivered per quarter", width=600),
+    }
+
+
+def summary_html(session: Session, account: Account, stakeholder: Stakeholder | None,
+                 quarter: Quarter) -> tuple[str, SummaryData]:
+    """The PDF layout's HTML (every user string autoescaped by Jinja)."""
+    data = summary_data(session, account, stakeholder, quarter)
+    coverage = account_coverage(session, account, quarter) if stakeholder is None else None
+    template = "reports/internal.html" if stakeholder is None else "reports/summary.html"
+    html = render_template(template, data=data, branding=get_branding(session),
+                           charts=summary_charts(data), coverage=coverage)
+    return html, data
+
+
+def build_pdf(session: Session, account: Account, stakeholder: Stakeholder | None,
+              quarter: Quarter, *, fetcher: Any = None) -> bytes:
+    """Render one summary to PDF bytes within the configured time limit."""
+    html, _data = summary_html(session, account, stakeholder, quarter)
+    return html_to_pdf(html, timeout=float(current_app.config["PDF_RENDER_TIMEOUT"]),
+                       branding_dir=branding_dir(), fetcher=fetcher)
+
+
+def relative_path(account: Account, stakeholder: Stakeholder | None, quarter: Quarter) -> str:
+    """`<quarter>/<account-slug>/<stakeholder-slug>.pdf` under REPORTS_DIR.
+
+    The stakeholder's id is part of the slug: two people may share a name.
+    """
+    name = (f"{slugify(stakeholder.name)}-{stakeholder.id}" if stakeholder is not None
+            else "account-review")
+    return f"{quarter.label}/{account.slug}/{name}.pdf"
+
+
+def reports_dir() -> Path:
+    return Path(current_app.config["REPORTS_DIR"])
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Leftovers of a writer killed mid-write (SIGKILL skips the cleanup below).
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def find_summary(session: Session, account_id: int, stakeholder_id: int | None,
+                 quarter: Quarter, variant: str) -> ValueSummary | None:
+    stakeholder_match = (ValueSummary.stakeholder_id.is_(None) if stakeholder_id is None
+                         else ValueSummary.stakeholder_id == stakeholder_id)
+    return session.exec(
+        select(ValueSummary).where(ValueSummary.account_id == account_id, stakeholder_match,
+                                   ValueSummary.quarter == quarter.label,
+                                   ValueSummary.variant == variant)
+    ).first()
+
+
+def was_sent(session: Session, summary_id: int) -> bool:
+    return session.exec(
+        select(Distribution.id).where(Distribution.summary_id == summary_id,
+                                      Distribution.status.in_(("sent", "pending")))
+    ).first() is not None
+
+
+def generate_one(session: Session, *, account_id: int, stakeholder_id: int | None,
+                 quarter: Quarter, variant: str, user_id: int | None = None,
+                 regenerate: bool = True) -> ValueSummary:
+    """Render and store one summary; upsert its row (the caller commits).
+
+    A summary that has already been sent is kept as it is: the stored file stays the
+    one the stakeholder received. Without `regenerate`, an existing file is reused.
+    """
+    account = session.get(Account, account_id)
+    stakeholder = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
+    if account is None or (stakeholder_id and stakeholder is None):
+        raise LookupError("account or stakeholder no longer exists")
+    existing = find_summary(session, account_id, stakeholder_id, quarter, variant)
+    if existing is not None:
+        on_disk = (reports_dir() / existing.file_path).is_file()
+        if on_disk and (not regenerate or was_sent(session, existing.id)):
+            return existing
+    content = build_pdf(session, account, stakeholder, quarter)
+    rel = relative_path(account, stakeholder, quarter)
+    write_atomically(reports_dir() / rel, content)
+    digest = hashlib.sha256(content).hexdigest()
+    summary = existing or ValueSummary(account_id=account_id, stakeholder_id=stakeholder_id,
+                                       quarter=quarter.label, variant=variant,
+                                       file_path=rel, sha256=digest)
+    summary.file_path, summary.sha256 = rel, digest
+    summary.generated_at, summary.generated_by_id = utcnow(), user_id
+    session.add(summary)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        # Another worker inserted the same summary at the same moment: theirs stands
+        # (same content path), ours becomes an update of it.
+        session.rollback()
+        summary = find_summary(session, account_id, stakeholder_id, quarter, variant)
+        assert summary is not None
+        summary.file_path, summary.sha256 = rel, digest
+        summary.generated_at, summary.generated_by_id = utcnow(), user_id
+        session.add(summary)
+        session.flush()
+    return summary

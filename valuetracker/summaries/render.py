@@ -1,0 +1,195 @@
+"""HTML -> PDF with WeasyPrint: a locked-down URL fetcher, a time limit, metadata.
+
+Security: the PDF layouts reference bundled assets through the internal `vt-asset:`
+scheme (`vt-asset:static/fonts/…`, `vt-asset:branding/logo.png`). `AssetFetcher`
+serves exactly those files (resolved, and checked to stay inside `valuetracker/static/`
+or `instance/branding/`) and `data:` URIs; every other URL (file:, http(s):, ftp:,
+relative paths, anything else) raises, so nothing a user types can make the renderer
+read a file or touch the network. No base URL is given, so relative URLs are never
+resolved. User text is autoescaped by Jinja, so it can never become a `<link
+rel=attachment>`, `<img>` or CSS; and we pass `attachments=[]`.
+
+Time limit: rendering runs under `PDF_RENDER_TIMEOUT` seconds.
+- In a process's main thread (job workers, the CLI, tests) a SIGALRM interval timer
+  interrupts WeasyPrint (pure Python, so the signal is handled promptly).
+- Elsewhere (a web request thread, where signals cannot be used) the HTML is rendered
+  in a small pool of spawned worker processes and the result awaited with a timeout;
+  on timeout the pool is terminated (killing the render) and recreated on next use.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import multiprocessing.pool
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.request import DataHandler, Request
+
+from ..config import PACKAGE_DIR
+
+log = logging.getLogger(__name__)
+
+SCHEME = "vt-asset:"
+STATIC_DIR = PACKAGE_DIR / "static"
+MIME_TYPES = {
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+T = TypeVar("T")
+
+
+class RenderTimeout(Exception):
+    """Rendering took longer than the configured limit."""
+
+
+class RefusedURL(ValueError):
+    """The PDF tried to load something other than a bundled asset or a data: URI."""
+
+
+def asset_path(url: str, *, static_dir: Path, branding_dir: Path | None) -> Path:
+    """The file behind a `vt-asset:` URL, or RefusedURL. Never leaves the two folders."""
+    if not url.startswith(SCHEME):
+        raise RefusedURL(f"not a bundled asset: {url[:200]}")
+    rest = url[len(SCHEME):].split("?", 1)[0].split("#", 1)[0].lstrip("/")
+    folder, _, name = rest.partition("/")
+    roots = {"static": static_dir, "branding": branding_dir}
+    root = roots.get(folder)
+    if root is None or not name:
+        raise RefusedURL(f"unknown asset folder: {url[:200]}")
+    root = root.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise RefusedURL(f"no such asset: {url[:200]}")
+    if path.suffix.lower() not in MIME_TYPES:
+        raise RefusedURL(f"asset type not served: {url[:200]}")
+    return path
+
+
+def _make_fetcher_class() -> type:
+    # Imported lazily: WeasyPrint is heavy and not every process renders.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):
+        """Serves bundled assets and data: URIs; refuses everything else (and remembers it)."""
+
+        def __init__(self, *, static_dir: Path = STATIC_DIR,
+                     branding_dir: Path | None = None) -> None:
+            super().__init__(allow_redirects=False)
+            self.static_dir = static_dir
+            self.branding_dir = branding_dir
+            self.served: list[str] = []
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            try:
+                if url.startswith("data:"):
+                    response = DataHandler().data_open(Request(url))
+                    body = response.read()
+                    content_type = response.headers.get("Content-Type", "text/plain")
+                    self.served.append("data:")
+                    return URLFetcherResponse(url, body, {"Content-Type": content_type})
+                path = asset_path(url, static_dir=self.static_dir,
+                                  branding_dir=self.branding_dir)
+            except Exception:
+                self.refused.append(url)
+                raise
+            self.served.append(url)
+            return URLFetcherResponse(
+                url, path.read_bytes(), {"Content-Type": MIME_TYPES[path.suffix.lower()]}
+            )
+
+    return AssetFetcher
+
+
+_fetcher_class: type | None = None
+
+
+def asset_fetcher(*, branding_dir: Path | None = None, static_dir: Path = STATIC_DIR) -> Any:
+    """A new WeasyPrint URL fetcher limited to bundled assets and data: URIs."""
+    global _fetcher_class
+    if _fetcher_class is None:
+        _fetcher_class = _make_fetcher_class()
+    return _fetcher_class(static_dir=static_dir, branding_dir=branding_dir)
+
+
+def _render(html: str, branding_dir: str | None, fetcher: Any = None) -> bytes:
+    from weasyprint import HTML
+
+    fetcher = fetcher or asset_fetcher(branding_dir=Path(branding_dir) if branding_dir else None)
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    return document.write_pdf(attachments=[], pdf_variant=None)
+
+
+class _Deadline(BaseException):
+    """Raised by the alarm; a BaseException so no `except Exception` inside can swallow it."""
+
+
+def _with_alarm(seconds: float, func: Callable[[], T]) -> T:
+    def on_alarm(_signum: int, _frame: Any) -> None:
+        raise _Deadline
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    # Re-fires every 0.1 s until cleared, in case one delivery lands somewhere harmless.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        try:
+            return func()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Deadline:
+        raise RenderTimeout(f"rendering took longer than {seconds:g} s") from None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+_pool: multiprocessing.pool.Pool | None = None
+_pool_lock = threading.Lock()
+
+
+def _get_pool() -> multiprocessing.pool.Pool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # spawn: never fork a multi-threaded web process; workers stay warm.
+            _pool = multiprocessing.get_context("spawn").Pool(processes=2, maxtasksperchild=100)
+        return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the render pool (at exit, after a timeout, and in tests)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
+atexit.register(shutdown_pool)
+
+
+def html_to_pdf(html: str, *, timeout: float, branding_dir: Path | None = None,
+                fetcher: Any = None) -> bytes:
+    """Render `html` to PDF bytes within `timeout` seconds (RenderTimeout otherwise).
+
+    `fetcher` (main thread only) lets tests inspect what the renderer asked for.
+    """
+    branding = str(branding_dir) if branding_dir else None
+    if threading.current_thread() is threading.main_thread():
+        return _with_alarm(timeout, lambda: _render(html, branding, fetcher))
+    result = _get_pool().apply_async(_render, (html, branding))
+    try:
+        return result.get(timeout)
+    except multiprocessing.TimeoutError:
+        shutdown_pool()
+        raise RenderTimeout(f"rendering took longer than {timeout:g} s") from None

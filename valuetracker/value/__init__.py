@@ -1,0 +1,102 @@
+"""Value delivery: the value log, confirmations, commitments, pulses and their figures.
+
+Public API for other areas (PDF summaries, exports). `account_ids` is a list of
+account ids, a SELECT of ids, or None for every account:
+
+- value_by_driver(session, account_ids=, start=, end=) -> {driver: Decimal}
+- value_delivered(session, account_ids=, start=, end=) -> Decimal
+- value_periods(session, quarter=, account_ids=) -> ValuePeriods (quarter / year to date /
+  total, by driver)
+- value_by_quarter(session, quarters=, account_ids=) -> {quarter: {driver: Decimal}}
+- value_summary(session, quarter=, account_ids=) -> ValueSummary: all of the above plus
+  confirmed share (total, year to date) in one query
+- confirmed_share(session, account_ids=, start=, end=) -> ConfirmedShare(.share)
+- on_time_rate(session, account_ids=, start=, end=, today=) -> OnTimeRate(.rate)
+- loyalty(session, account_ids=) -> LoyaltyFigures(.nps, .satisfied_not_loyal); nps(...)
+- latest_pulses(session, account_id=), is_satisfied_not_loyal(satisfaction, intent)
+- margin_tiers(session, account_ids=) -> [TieredAccount(.tier in keep/grow/fix/let_go)]
+- value_migration(session, quarters=, account_ids=, segment=), priority_drift(...)
+- at_risk_accounts(session, account_ids=, today=) -> [AtRisk(.reasons)]
+- account_overview(session, account) -> dict for the account page panel
+"""
+
+from __future__ import annotations
+
+from .commitments import create_commitment, is_overdue, list_commitments, update_commitment
+from .entries import (
+    Page,
+    apply_answer,
+    beneficiary_ids,
+    beneficiary_names,
+    create_entry,
+    delete_entry,
+    entry_choices,
+    latest_confirmation_by_entry,
+    list_entries,
+    recent_confirmations,
+    update_entry,
+)
+from .forms import int_or_none
+from .metrics import (
+    ConfirmedShare,
+    LoyaltyFigures,
+    OnTimeRate,
+    ValuePeriods,
+    ValueSummary,
+    confirmed_share,
+    is_satisfied_not_loyal,
+    latest_pulses,
+    loyalty,
+    nps,
+    on_time_rate,
+    value_by_driver,
+    value_by_quarter,
+    value_delivered,
+    value_periods,
+    value_summary,
+)
+from .outreach import (
+    Answer,
+    OutreachError,
+    account_stakeholders,
+    entries_to_confirm,
+    link_entries,
+    open_links,
+    pulse_history,
+    record_pulse,
+    send_link,
+    submit_confirmation,
+    submit_pulse,
+    unreachable_reason,
+    validate_ranking,
+)
+from .overview import account_overview, account_value_page, driver_chart
+from .portfolio import (
+    RISK_LABELS,
+    TIER_ORDER,
+    TIER_RULE,
+    AtRisk,
+    TieredAccount,
+    at_risk_accounts,
+    margin_tiers,
+    priority_drift,
+    segments,
+    tiers_grouped,
+    value_migration,
+)
+
+__all__ = [
+    "Answer", "AtRisk", "ConfirmedShare", "LoyaltyFigures", "OnTimeRate", "OutreachError",
+    "Page", "RISK_LABELS", "TIER_ORDER", "TIER_RULE", "TieredAccount", "ValuePeriods",
+    "account_overview", "account_stakeholders", "account_value_page", "apply_answer",
+    "at_risk_accounts", "beneficiary_ids", "beneficiary_names", "confirmed_share",
+    "create_commitment", "create_entry", "delete_entry", "driver_chart", "entries_to_confirm",
+    "entry_choices", "is_overdue", "is_satisfied_not_loyal", "latest_confirmation_by_entry",
+    "latest_pulses", "link_entries", "recent_confirmations", "list_commitments",
+    "list_entries", "loyalty",
+    "margin_tiers", "nps", "on_time_rate", "priority_drift", "pulse_history", "record_pulse",
+    "segments", "send_link", "open_links", "submit_confirmation", "submit_pulse", "tiers_grouped",
+    "unreachable_reason", "update_commitment", "update_entry", "validate_ranking",
+    "value_by_driver", "value_by_quarter", "value_delivered", "value_migration",
+    "value_periods", "int_or_none", "value_summary", "ValueSummary",
+]

@@ -1,0 +1,220 @@
+"""The value log: value entries, their beneficiaries and confirmations."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import (
+    Account,
+    Stakeholder,
+    ValueConfirmation,
+    ValueEntry,
+    ValueEntryBeneficiary,
+    utcnow,
+)
+from ..quarters import Quarter
+
+ENTRY_FIELDS = ("title", "description", "driver", "amount", "unit", "delivered_on",
+                "evidence_status", "source")
+
+
+@dataclass
+class Page:
+    """One page of a list: `items`, `number` (1-based), `pages`, `total`."""
+
+    items: list[Any]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def entry_filters(
+    *, account_id: int, quarter: Quarter | None = None, driver: str | None = None,
+    status: str | None = None,
+) -> list[Any]:
+    conditions: list[Any] = [ValueEntry.account_id == account_id]
+    if quarter is not None:
+        conditions.append(ValueEntry.delivered_on.between(quarter.start, quarter.end))
+    if driver:
+        conditions.append(ValueEntry.driver == driver)
+    if status:
+        conditions.append(ValueEntry.evidence_status == status)
+    return conditions
+
+
+def list_entries(
+    session: Session,
+    *,
+    account_id: int,
+    quarter: Quarter | None = None,
+    driver: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """One page of an account's value log, newest first (two queries, plus one for names)."""
+    conditions = entry_filters(account_id=account_id, quarter=quarter, driver=driver,
+                               status=status)
+    total = session.exec(select(sa.func.count()).select_from(ValueEntry).where(*conditions)).one()
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    items = list(session.exec(
+        select(ValueEntry).where(*conditions)
+        .order_by(ValueEntry.delivered_on.desc(), ValueEntry.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all())
+    return Page(items, page, per_page, total)
+
+
+def beneficiary_names(session: Session, entry_ids: list[int]) -> dict[int, list[str]]:
+    """{entry id: [stakeholder names]} for a page of entries, in one query."""
+    if not entry_ids:
+        return {}
+    rows = session.exec(
+        select(ValueEntryBeneficiary.entry_id, Stakeholder.name)
+        .join(Stakeholder, Stakeholder.id == ValueEntryBeneficiary.stakeholder_id)
+        .where(ValueEntryBeneficiary.entry_id.in_(entry_ids))
+        .order_by(Stakeholder.name)
+    ).all()
+    result: dict[int, list[str]] = {}
+    for entry_id, name in rows:
+        result.setdefault(entry_id, []).append(name)
+    return result
+
+
+def beneficiary_ids(session: Session, entry_id: int) -> list[int]:
+    return list(session.exec(
+        select(ValueEntryBeneficiary.stakeholder_id)
+        .where(ValueEntryBeneficiary.entry_id == entry_id)
+    ).all())
+
+
+def set_beneficiaries(session: Session, entry: ValueEntry, stakeholder_ids: list[int]) -> None:
+    """Replace an entry's beneficiaries (ids must belong to the entry's account)."""
+    valid = set(session.exec(
+        select(Stakeholder.id).where(
+            Stakeholder.account_id == entry.account_id, Stakeholder.id.in_(stakeholder_ids)
+        )
+    ).all()) if stakeholder_ids else set()
+    session.execute(sa.delete(ValueEntryBeneficiary).where(
+        ValueEntryBeneficiary.entry_id == entry.id))
+    for sid in sorted(valid):
+        session.add(ValueEntryBeneficiary(entry_id=entry.id, stakeholder_id=sid))
+
+
+def create_entry(
+    session: Session, account: Account, data: dict[str, Any], *,
+    beneficiaries: list[int] | None = None, user_id: int | None = None,
+) -> ValueEntry:
+    """Add a value entry to the account (the caller audits and commits)."""
+    entry = ValueEntry(account_id=account.id, created_by_id=user_id,
+                       **{k: data[k] for k in ENTRY_FIELDS if k in data})
+    session.add(entry)
+    session.flush()
+    if beneficiaries:
+        set_beneficiaries(session, entry, beneficiaries)
+    return entry
+
+
+def update_entry(session: Session, entry: ValueEntry, data: dict[str, Any], *,
+                 beneficiaries: list[int] | None = None) -> None:
+    for key in ENTRY_FIELDS:
+        if key in data:
+            setattr(entry, key, data[key])
+    entry.updated_at = utcnow()
+    session.add(entry)
+    if beneficiaries is not None:
+        set_beneficiaries(session, entry, beneficiaries)
+
+
+def delete_entry(session: Session, entry: ValueEntry) -> None:
+    """Delete an entry with its beneficiaries and confirmations; unlink its commitment."""
+    session.execute(sa.delete(ValueEntryBeneficiary).where(
+        ValueEntryBeneficiary.entry_id == entry.id))
+    session.execute(sa.delete(ValueConfirmation).where(ValueConfirmation.entry_id == entry.id))
+    session.delete(entry)
+
+
+def recent_confirmations(session: Session, *, account_id: int, limit: int = 20) -> list[Any]:
+    """Who confirmed what, when, with their quote: newest first, one query."""
+    return list(session.exec(
+        select(ValueConfirmation, ValueEntry.title, ValueEntry.amount, ValueEntry.unit,
+               Stakeholder.name)
+        .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
+        .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
+        .where(ValueEntry.account_id == account_id)
+        .order_by(ValueConfirmation.responded_at.desc(), ValueConfirmation.id.desc())
+        .limit(limit)
+    ).all())
+
+
+def latest_confirmation_by_entry(session: Session, entry_ids: list[int]) -> dict[int, Any]:
+    """{entry id: (response, comment, stakeholder name, responded_at)} of the newest answer."""
+    if not entry_ids:
+        return {}
+    rows = session.exec(
+        select(ValueConfirmation.entry_id, ValueConfirmation.response,
+               ValueConfirmation.comment, Stakeholder.name, ValueConfirmation.responded_at)
+        .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
+        .where(ValueConfirmation.entry_id.in_(entry_ids))
+        .order_by(ValueConfirmation.responded_at, ValueConfirmation.id)
+    ).all()
+    return {row[0]: row[1:] for row in rows}
+
+
+def apply_answer(
+    session: Session, entry: ValueEntry, *, stakeholder_id: int | None, response: str,
+    comment: str | None, adjusted_amount: Decimal | None = None, method: str = "link",
+    link_id: int | None = None, recorded_by_id: int | None = None,
+) -> ValueConfirmation:
+    """Record a stakeholder's answer and move the entry's evidence status.
+
+    confirmed -> confirmed; adjusted -> confirmed, the entry's amount becomes the
+    customer's amount (kept on the confirmation; the old one is in the audit trail);
+    disputed -> disputed.
+    """
+    if response not in ("confirmed", "disputed", "adjusted"):
+        raise ValueError(f"unknown response {response!r}")
+    if response == "adjusted" and adjusted_amount is None:
+        raise ValueError("an adjusted answer needs the amount")
+    confirmation = ValueConfirmation(
+        entry_id=entry.id, stakeholder_id=stakeholder_id, response=response,
+        adjusted_amount=adjusted_amount if response == "adjusted" else None,
+        comment=(comment or "").strip() or None, method=method, link_id=link_id,
+        recorded_by_id=recorded_by_id,
+    )
+    session.add(confirmation)
+    if response == "disputed":
+        entry.evidence_status = "disputed"
+    else:
+        entry.evidence_status = "confirmed"
+        if response == "adjusted":
+            entry.amount = adjusted_amount  # type: ignore[assignment]
+    entry.updated_at = utcnow()
+    session.add(entry)
+    return confirmation
+
+
+def entry_choices(session: Session, *, account_id: int, limit: int = 200) -> list[Any]:
+    """(id, delivered_on, title) of an account's most recent entries, for select fields."""
+    return list(session.exec(
+        select(ValueEntry.id, ValueEntry.delivered_on, ValueEntry.title)
+        .where(ValueEntry.account_id == account_id)
+        .order_by(ValueEntry.delivered_on.desc(), ValueEntry.id.desc()).limit(limit)
+    ).all())
+
+
+def last_delivered_on(session: Session, *, account_id: int) -> date | None:
+    return session.exec(select(sa.func.max(ValueEntry.delivered_on))
+                        .where(ValueEntry.account_id == account_id)).one()

@@ -1,0 +1,254 @@
+"""Forms of the value area (team pages and the stakeholder-facing link pages)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..forms import choices
+from ..models import (
+    COMMITMENT_STATUSES,
+    DRIVERS,
+    EVIDENCE_STATUSES,
+    REPURCHASE_INTENTS,
+    UNITS,
+)
+
+MAX_AMOUNT = 10**13  # Numeric(16, 2)
+AMOUNT_MESSAGE = "Enter an amount of 0 or more (at most 10,000,000,000,000)."
+AMOUNT_RANGE = NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)
+
+
+def int_or_none(value: Any) -> int | None:
+    """Coerce for int selects that have a blank choice ("" -> None, not a crash)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class EntryForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    driver = SelectField("Value driver", choices=choices(DRIVERS))
+    amount = DecimalField("Amount", places=2, validators=[
+        InputRequired(message="Enter the amount, e.g. 12500 or 12.5."),
+        AMOUNT_RANGE])
+    unit = SelectField("Unit", choices=choices(UNITS))
+    delivered_on = DateField("Delivered on", validators=[InputRequired(
+        message="Enter the date it was delivered (YYYY-MM-DD).")])
+    evidence_status = SelectField("Evidence", choices=choices(EVIDENCE_STATUSES))
+    source = StringField("Source", validators=[Optional(), Length(max=200)],
+                         description="Where the figure comes from (report, call, customer).")
+    beneficiaries = SelectMultipleField("Beneficiaries", coerce=int_or_none, choices=[],
+                                        validate_choice=True)
+
+    def validate_delivered_on(self, field: DateField) -> None:
+        if field.data and field.data.year < 1990:
+            raise ValidationError("That date is too far in the past.")
+
+    def data_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data.strip(),
+            "description": (self.description.data or "").strip() or None,
+            "driver": self.driver.data, "amount": self.amount.data, "unit": self.unit.data,
+            "delivered_on": self.delivered_on.data,
+            "evidence_status": self.evidence_status.data,
+            "source": (self.source.data or "").strip() or None,
+        }
+
+
+class CommitmentForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    driver = SelectField("Value driver", choices=choices(DRIVERS))
+    expected_amount = DecimalField("Expected amount", places=2,
+                                   validators=[Optional(), AMOUNT_RANGE])
+    unit = SelectField("Unit", choices=choices(UNITS))
+    due_on = DateField("Due on", validators=[InputRequired(message="Enter the due date.")])
+    status = SelectField("Status", choices=choices(COMMITMENT_STATUSES))
+    delivered_by = SelectField("Delivered by (value entry)", coerce=int_or_none, choices=[],
+                               description="Marking it delivered needs the entry that did it.")
+
+    def validate_delivered_by(self, field: SelectField) -> None:
+        if self.status.data == "delivered" and not field.data:
+            raise ValidationError("Choose the value entry that delivered this commitment.")
+
+    def data_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data.strip(),
+            "description": (self.description.data or "").strip() or None,
+            "driver": self.driver.data, "expected_amount": self.expected_amount.data,
+            "unit": self.unit.data, "due_on": self.due_on.data, "status": self.status.data,
+        }
+
+
+def _require_adjusted_amount(form: Any, valid: bool, message: str) -> bool:
+    """An "adjusted" answer needs the amount (checked after the field validators)."""
+    if form.response.data == "adjusted" and form.adjusted_amount.data is None:
+        if not form.adjusted_amount.errors:
+            form.adjusted_amount.errors = [*form.adjusted_amount.errors, message]
+        return False
+    return valid
+
+
+class SendLinkForm(FlaskForm):
+    stakeholder_id = SelectField("Stakeholder", coerce=int_or_none, choices=[],
+                                 validators=[DataRequired(message="Choose a stakeholder.")])
+    purpose = RadioField("Ask for", choices=choices({
+        "confirm_value": "Confirmation of value delivered",
+        "pulse": "Loyalty pulse",
+    }), default="confirm_value")
+    scope = RadioField("Entries", choices=choices({
+        "concerning": "Unconfirmed entries they benefited from",
+        "recent": "Every entry of the last 90 days",
+    }), default="concerning")
+
+
+class RecordConfirmationForm(FlaskForm):
+    stakeholder_id = SelectField("Who answered", coerce=int_or_none, choices=[],
+                                 validators=[DataRequired(message="Choose who answered.")])
+    response = SelectField("Answer", choices=choices({
+        "confirmed": "Confirmed", "adjusted": "Confirmed with a corrected amount",
+        "disputed": "Disputed"}))
+    adjusted_amount = DecimalField("Corrected amount", places=2,
+                                   validators=[Optional(), AMOUNT_RANGE])
+    comment = TextAreaField("In their words", validators=[Optional(), Length(max=5000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Not validate_adjusted_amount: Optional() would stop the chain before it runs.
+        return _require_adjusted_amount(self, super().validate(extra_validators),
+                                        "Enter the amount they gave.")
+
+
+def rank_label(position: int) -> str:
+    return {1: "Most important", len(DRIVERS): "Least important"}.get(
+        position, f"{position}.")
+
+
+class PulseForm(FlaskForm):
+    """A loyalty pulse; six select fields rank the drivers (no script needed)."""
+
+    satisfaction = RadioField("How satisfied are you with us overall? (1 = very dissatisfied, "
+                              "5 = very satisfied)", coerce=int_or_none,
+                              choices=choices({str(i): str(i) for i in range(1, 6)}),
+                              validators=[DataRequired(message="Choose 1 to 5.")])
+    repurchase_intent = SelectField("Would you buy from us again?",
+                                    choices=choices(REPURCHASE_INTENTS, blank="Choose…"),
+                                    validators=[DataRequired(message="Choose an answer.")])
+    recommend = SelectField("How likely are you to recommend us to a colleague? "
+                            "(0 = not at all, 10 = extremely)", coerce=int_or_none,
+                            choices=choices({str(i): str(i) for i in range(0, 11)},
+                                            blank="Choose…"),
+                            validators=[InputRequired(message="Choose 0 to 10.")])
+    positive_emotion = BooleanField("Something we did made me feel genuinely looked after")
+    emotion_text = TextAreaField("What was it?", validators=[Optional(), Length(max=2000)])
+    rank_1 = SelectField(rank_label(1))
+    rank_2 = SelectField(rank_label(2))
+    rank_3 = SelectField(rank_label(3))
+    rank_4 = SelectField(rank_label(4))
+    rank_5 = SelectField(rank_label(5))
+    rank_6 = SelectField(rank_label(6))
+    comment = TextAreaField("Anything else?", validators=[Optional(), Length(max=5000)])
+
+    RANK_FIELDS = ("rank_1", "rank_2", "rank_3", "rank_4", "rank_5", "rank_6")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.RANK_FIELDS:
+            self[name].choices = choices(DRIVERS, blank="Choose…")
+
+    def validate_recommend(self, field: SelectField) -> None:
+        if field.raw_data in (None, [], [""]) or field.data is None:
+            raise ValidationError("Choose 0 to 10.")
+        if not 0 <= int(field.data) <= 10:
+            raise ValidationError("Choose 0 to 10.")
+
+    def validate_rank_6(self, field: SelectField) -> None:
+        picked = [self[name].data for name in self.RANK_FIELDS]
+        if any(not value for value in picked):
+            raise ValidationError("Rank all six value drivers.")
+        if len(set(picked)) != len(picked):
+            raise ValidationError("Each value driver can take only one place.")
+
+    def ranking(self) -> list[str]:
+        return [self[name].data for name in self.RANK_FIELDS]
+
+    def data_dict(self) -> dict[str, Any]:
+        return {
+            "satisfaction": int(self.satisfaction.data),
+            "repurchase_intent": self.repurchase_intent.data,
+            "recommend": int(self.recommend.data),
+            "positive_emotion": bool(self.positive_emotion.data),
+            "emotion_text": (self.emotion_text.data or "").strip() or None,
+            "driver_ranking": self.ranking(),
+            "comment": (self.comment.data or "").strip() or None,
+        }
+
+
+class RecordPulseForm(PulseForm):
+    stakeholder_id = SelectField("Stakeholder", coerce=int_or_none, choices=[],
+                                 validators=[DataRequired(message="Choose a stakeholder.")])
+    taken_on = DateField("Taken on", default=date.today,
+                         validators=[InputRequired(message="Enter the date of the call.")])
+
+
+class AnswerForm(Form):
+    """One entry's answer on the confirmation page (a sub-form, no CSRF of its own)."""
+
+    entry_id = HiddenField()
+    response = RadioField("Your answer", choices=choices({
+        "confirmed": "Yes, that is right", "adjusted": "Yes, but the amount was different",
+        "disputed": "No, I do not agree", "": "Skip"}), default="", validate_choice=True)
+    adjusted_amount = DecimalField("The right amount", places=2,
+                                   validators=[Optional(), AMOUNT_RANGE])
+    comment = TextAreaField("In your own words", validators=[Optional(), Length(max=5000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        return _require_adjusted_amount(self, super().validate(extra_validators),
+                                        "Enter the amount you would put on it.")
+
+
+class ConfirmValueForm(FlaskForm):
+    answers = FieldList(FormField(AnswerForm))
+    other_value = TextAreaField("Did we deliver value we did not list? Tell us in your words.",
+                                validators=[Optional(), Length(max=5000)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        answered = any(item.form.response.data for item in self.answers)
+        if not answered and not (self.other_value.data or "").strip():
+            self.other_value.errors = [
+                *self.other_value.errors,
+                "Answer at least one item, or tell us about other value.",
+            ]
+            return False
+        return valid
+
+
+__all__ = ["EntryForm", "CommitmentForm", "SendLinkForm", "RecordConfirmationForm", "PulseForm",
+           "RecordPulseForm", "AnswerForm", "ConfirmValueForm", "int_or_none"]

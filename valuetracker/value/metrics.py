@@ -1,0 +1,359 @@
+"""Figures of value delivery, all computed as SQL aggregates (PRODUCT.md definitions).
+
+Every function takes the session and keyword arguments; `account_ids` limits the
+figure to some accounts (a list of ids, a SELECT of ids, or None for all accounts).
+Amounts are Decimal; nothing is rounded here (templates round for display).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import DRIVERS, LoyaltyPulse, Stakeholder, ValueCommitment, ValueEntry
+from ..quarters import Quarter, quarter_case
+from ._scope import AccountIds, dec, ratio, scoped, today_or
+
+# --------------------------------------------------------------------------- value delivered
+
+
+def value_by_driver(
+    session: Session,
+    *,
+    account_ids: AccountIds = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Decimal]:
+    """Value delivered (sum of currency entries delivered in [start, end]) per driver.
+
+    Every driver is present (0 when nothing was delivered); `start`/`end` None = open.
+    """
+    stmt = select(ValueEntry.driver, sa.func.sum(ValueEntry.amount)).where(
+        ValueEntry.unit == "currency"
+    )
+    if start is not None:
+        stmt = stmt.where(ValueEntry.delivered_on >= start)
+    if end is not None:
+        stmt = stmt.where(ValueEntry.delivered_on <= end)
+    stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(ValueEntry.driver)
+    result = {driver: Decimal(0) for driver in DRIVERS}
+    for driver, total in session.exec(stmt).all():
+        result[driver] = result.get(driver, Decimal(0)) + dec(total)
+    return result
+
+
+def value_delivered(
+    session: Session,
+    *,
+    account_ids: AccountIds = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Decimal:
+    """Value delivered in [start, end]: the sum of currency entries delivered in it."""
+    return sum(value_by_driver(session, account_ids=account_ids, start=start, end=end).values(),
+               Decimal(0))
+
+
+@dataclass
+class ValuePeriods:
+    """Value delivered this quarter, this fiscal year to date and in total, by driver."""
+
+    quarter: dict[str, Decimal]
+    year_to_date: dict[str, Decimal]
+    total: dict[str, Decimal]
+
+    @property
+    def quarter_total(self) -> Decimal:
+        return sum(self.quarter.values(), Decimal(0))
+
+    @property
+    def year_to_date_total(self) -> Decimal:
+        return sum(self.year_to_date.values(), Decimal(0))
+
+    @property
+    def total_total(self) -> Decimal:
+        return sum(self.total.values(), Decimal(0))
+
+
+def value_periods(
+    session: Session, *, quarter: Quarter, account_ids: AccountIds = None
+) -> ValuePeriods:
+    """Value by driver in `quarter`, from its fiscal year start to its end, and in total.
+
+    One query: conditional sums per driver.
+    """
+    in_quarter = ValueEntry.delivered_on.between(quarter.start, quarter.end)
+    in_year = ValueEntry.delivered_on.between(quarter.year_start, quarter.end)
+    zero = sa.literal(0)
+    stmt = select(
+        ValueEntry.driver,
+        sa.func.sum(sa.case((in_quarter, ValueEntry.amount), else_=zero)),
+        sa.func.sum(sa.case((in_year, ValueEntry.amount), else_=zero)),
+        sa.func.sum(ValueEntry.amount),
+    ).where(ValueEntry.unit == "currency")
+    stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(ValueEntry.driver)
+    periods = ValuePeriods(*({d: Decimal(0) for d in DRIVERS} for _ in range(3)))
+    for driver, q_sum, y_sum, t_sum in session.exec(stmt).all():
+        periods.quarter[driver] = dec(q_sum)
+        periods.year_to_date[driver] = dec(y_sum)
+        periods.total[driver] = dec(t_sum)
+    return periods
+
+
+def value_by_quarter(
+    session: Session, *, quarters: list[Quarter], account_ids: AccountIds = None
+) -> dict[str, dict[str, Decimal]]:
+    """{quarter label: {driver: value delivered}} for each of `quarters` (all present)."""
+    quarter_col = quarter_case(ValueEntry.delivered_on, quarters).label("quarter")
+    stmt = (
+        select(quarter_col, ValueEntry.driver, sa.func.sum(ValueEntry.amount))
+        .where(
+            ValueEntry.unit == "currency",
+            ValueEntry.delivered_on.between(quarters[0].start, quarters[-1].end),
+        )
+    )
+    stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(
+        quarter_col, ValueEntry.driver
+    )
+    result = {q.label: {d: Decimal(0) for d in DRIVERS} for q in quarters}
+    for label, driver, total in session.exec(stmt).all():
+        if label in result:
+            result[label][driver] = dec(total)
+    return result
+
+
+@dataclass
+class ConfirmedShare:
+    confirmed: Decimal
+    total: Decimal
+
+    @property
+    def share(self) -> Decimal | None:
+        """confirmed / total, None when no currency value was delivered."""
+        return ratio(self.confirmed, self.total)
+
+
+def confirmed_share(
+    session: Session,
+    *,
+    account_ids: AccountIds = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> ConfirmedShare:
+    """Confirmed share = confirmed amount / total amount of currency entries in [start, end].
+
+    A customer's corrected amount replaces the entry's amount when they confirm it,
+    so the confirmed amount is the customer's own figure.
+    """
+    stmt = select(
+        sa.func.sum(sa.case((ValueEntry.evidence_status == "confirmed", ValueEntry.amount),
+                            else_=sa.literal(0))),
+        sa.func.sum(ValueEntry.amount),
+    ).where(ValueEntry.unit == "currency")
+    if start is not None:
+        stmt = stmt.where(ValueEntry.delivered_on >= start)
+    if end is not None:
+        stmt = stmt.where(ValueEntry.delivered_on <= end)
+    stmt = scoped(stmt, ValueEntry.account_id, account_ids)
+    confirmed, total = session.exec(stmt).one()
+    return ConfirmedShare(dec(confirmed), dec(total))
+
+
+# --------------------------------------------------------------------------- commitments
+
+
+@dataclass
+class OnTimeRate:
+    on_time: int
+    due: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.on_time, self.due)
+
+
+def on_time_rate(
+    session: Session,
+    *,
+    account_ids: AccountIds = None,
+    start: date | None = None,
+    end: date | None = None,
+    today: date | None = None,
+) -> OnTimeRate:
+    """On-time rate = commitments delivered on or before their due date / commitments due.
+
+    "Due" means: due date within [start, end] AND on or before today (a commitment
+    due next month is not yet due), and not `dropped` (withdrawn by agreement with
+    the customer). A delivered commitment counts as on time when delivered_on <= due_on.
+    """
+    today = today_or(today)
+    on_time = sa.and_(
+        ValueCommitment.status == "delivered",
+        ValueCommitment.delivered_on.is_not(None),
+        ValueCommitment.delivered_on <= ValueCommitment.due_on,
+    )
+    stmt = select(
+        sa.func.count(),
+        sa.func.sum(sa.case((on_time, 1), else_=0)),
+    ).where(ValueCommitment.due_on <= today, ValueCommitment.status != "dropped")
+    if start is not None:
+        stmt = stmt.where(ValueCommitment.due_on >= start)
+    if end is not None:
+        stmt = stmt.where(ValueCommitment.due_on <= end)
+    stmt = scoped(stmt, ValueCommitment.account_id, account_ids)
+    due, done = session.exec(stmt).one()
+    return OnTimeRate(int(done or 0), int(due or 0))
+
+
+def overdue_condition(today: date) -> Any:
+    """SQL: a commitment still open after its due date."""
+    return sa.and_(
+        ValueCommitment.status.in_(("planned", "in_progress")),
+        ValueCommitment.due_on < today,
+    )
+
+
+# --------------------------------------------------------------------------- loyalty
+
+
+def latest_pulses_subquery(*, account_ids: AccountIds = None, as_of: date | None = None) -> Any:
+    """A subquery of each stakeholder's latest pulse (by taken_on, then id).
+
+    Columns are LoyaltyPulse's; use `.c.stakeholder_id`, `.c.recommend`...
+    """
+    rank = sa.func.row_number().over(
+        partition_by=LoyaltyPulse.stakeholder_id,
+        order_by=(LoyaltyPulse.taken_on.desc(), LoyaltyPulse.id.desc()),
+    ).label("pulse_rank")
+    inner = select(LoyaltyPulse, rank)
+    if as_of is not None:
+        inner = inner.where(LoyaltyPulse.taken_on <= as_of)
+    inner = scoped(inner, LoyaltyPulse.account_id, account_ids).subquery("ranked_pulses")
+    return select(inner).where(inner.c.pulse_rank == 1).subquery("latest_pulse")
+
+
+def satisfied_not_loyal_condition(satisfaction: Any, intent: Any) -> Any:
+    """SQL: satisfaction >= 4 and repurchase intent not `definitely`."""
+    return sa.and_(satisfaction >= 4, intent != "definitely")
+
+
+def is_satisfied_not_loyal(satisfaction: int, repurchase_intent: str) -> bool:
+    """Satisfied but not loyal = satisfaction >= 4 and repurchase intent not `definitely`."""
+    return satisfaction >= 4 and repurchase_intent != "definitely"
+
+
+@dataclass
+class LoyaltyFigures:
+    """NPS and "satisfied but not loyal" over each stakeholder's latest pulse."""
+
+    respondents: int
+    promoters: int
+    detractors: int
+    satisfied_not_loyal: int
+
+    @property
+    def passives(self) -> int:
+        return self.respondents - self.promoters - self.detractors
+
+    @property
+    def nps(self) -> Decimal | None:
+        """% promoters (9-10) - % detractors (0-6), as a number from -100 to 100."""
+        if not self.respondents:
+            return None
+        return Decimal(100) * (self.promoters - self.detractors) / self.respondents
+
+
+def loyalty(
+    session: Session, *, account_ids: AccountIds = None, as_of: date | None = None
+) -> LoyaltyFigures:
+    """NPS counts and satisfied-but-not-loyal count over each stakeholder's latest pulse."""
+    latest = latest_pulses_subquery(account_ids=account_ids, as_of=as_of)
+    stmt = select(
+        sa.func.count(),
+        sa.func.sum(sa.case((latest.c.recommend >= 9, 1), else_=0)),
+        sa.func.sum(sa.case((latest.c.recommend <= 6, 1), else_=0)),
+        sa.func.sum(sa.case(
+            (satisfied_not_loyal_condition(latest.c.satisfaction, latest.c.repurchase_intent), 1),
+            else_=0,
+        )),
+    ).select_from(latest)
+    n, promoters, detractors, sbnl = session.exec(stmt).one()
+    return LoyaltyFigures(int(n or 0), int(promoters or 0), int(detractors or 0), int(sbnl or 0))
+
+
+def nps(session: Session, *, account_ids: AccountIds = None) -> Decimal | None:
+    """NPS over each stakeholder's latest pulse (None without pulses)."""
+    return loyalty(session, account_ids=account_ids).nps
+
+
+def latest_pulses(session: Session, *, account_id: int) -> list[Any]:
+    """Each stakeholder's latest pulse on one account, with the stakeholder's name and key flag."""
+    latest = latest_pulses_subquery(account_ids=[account_id])
+    stmt = (
+        select(latest, Stakeholder.name, Stakeholder.is_key)
+        .join(Stakeholder, Stakeholder.id == latest.c.stakeholder_id)
+        .order_by(Stakeholder.is_key.desc(), Stakeholder.name)
+    )
+    return list(session.exec(stmt).all())
+
+
+# --------------------------------------------------------------------------- one-scan summary
+
+
+@dataclass
+class ValueSummary:
+    """Value by driver per period and the confirmed shares, from ONE grouped query.
+
+    What the account value page needs; the single scan keeps it fast on accounts
+    with tens of thousands of entries.
+    """
+
+    periods: ValuePeriods
+    by_quarter: dict[str, dict[str, Decimal]]
+    confirmed: ConfirmedShare
+    confirmed_year_to_date: ConfirmedShare
+
+
+def value_summary(
+    session: Session, *, quarter: Quarter, account_ids: AccountIds = None, quarters: int = 8
+) -> ValueSummary:
+    """Everything `value_periods`, `value_by_quarter` (last `quarters` quarters) and
+    `confirmed_share` (total and year to date) give, in one GROUP BY quarter, driver,
+    evidence status. The fiscal year to date lies within the last 4 quarters, so it is
+    summed from the quarter buckets; entries older than the window fall in one bucket.
+    """
+    shown = quarter.last(max(quarters, 4))
+    bucket = quarter_case(ValueEntry.delivered_on, shown).label("quarter")
+    stmt = select(bucket, ValueEntry.driver, ValueEntry.evidence_status,
+                  sa.func.sum(ValueEntry.amount)).where(ValueEntry.unit == "currency")
+    stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(
+        bucket, ValueEntry.driver, ValueEntry.evidence_status)
+    year_labels = {q.label for q in shown if quarter.year_start <= q.start <= quarter.start}
+    periods = ValuePeriods(*({d: Decimal(0) for d in DRIVERS} for _ in range(3)))
+    by_quarter = {q.label: {d: Decimal(0) for d in DRIVERS} for q in shown[-quarters:]}
+    confirmed = [Decimal(0), Decimal(0)]  # confirmed, total
+    confirmed_ytd = [Decimal(0), Decimal(0)]
+    for label, driver, status, total in session.exec(stmt).all():
+        amount = dec(total)
+        periods.total[driver] = periods.total.get(driver, Decimal(0)) + amount
+        confirmed[1] += amount
+        if status == "confirmed":
+            confirmed[0] += amount
+        if label is None:
+            continue
+        if label in by_quarter:
+            by_quarter[label][driver] = by_quarter[label].get(driver, Decimal(0)) + amount
+        if label == quarter.label:
+            periods.quarter[driver] = periods.quarter.get(driver, Decimal(0)) + amount
+        if label in year_labels:
+            periods.year_to_date[driver] = periods.year_to_date.get(driver, Decimal(0)) + amount
+            confirmed_ytd[1] += amount
+            if status == "confirmed":
+                confirmed_ytd[0] += amount
+    return ValueSummary(periods, by_quarter, ConfirmedShare(*confirmed),
+                        ConfirmedShare(*confirmed_ytd))

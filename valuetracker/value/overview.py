@@ -1,0 +1,83 @@
+"""What the account pages show: the panel on the account page and the account value page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import Session, select
+
+from .. import charts
+from ..models import DRIVERS, Account, ValueCommitment, label
+from ..quarters import Quarter, app_start_month, current_quarter
+from .commitments import list_commitments
+from .entries import last_delivered_on, recent_confirmations
+from .metrics import (
+    is_satisfied_not_loyal,
+    latest_pulses,
+    loyalty,
+    on_time_rate,
+    overdue_condition,
+    value_summary,
+)
+from .outreach import open_links
+
+
+def _quarter(today: date | None) -> Quarter:
+    try:
+        start = app_start_month()
+    except RuntimeError:  # outside an app (scripts): calendar quarters
+        start = 1
+    return current_quarter(start, today)
+
+
+def driver_chart(by_quarter: dict[str, dict[str, Any]], *, title: str) -> Markup:
+    """Stacked bars: value delivered per quarter, one segment per driver."""
+    categories = list(by_quarter)
+    series = [(label(d), [by_quarter[q][d] for q in categories]) for d in DRIVERS]
+    return charts.stacked_bar_chart(categories, series, title=title)
+
+
+def account_overview(session: Session, account: Account, *,
+                     today: date | None = None) -> dict[str, Any]:
+    """Context for the value panel on the account page (a handful of aggregate queries)."""
+    today = today or date.today()
+    quarter = _quarter(today)
+    ids = [account.id]
+    summary = value_summary(session, quarter=quarter, account_ids=ids)
+    overdue = session.exec(
+        select(ValueCommitment.id).where(ValueCommitment.account_id == account.id,
+                                         overdue_condition(today))
+    ).all()
+    return {
+        "quarter": quarter,
+        "summary": summary,
+        "periods": summary.periods,
+        "confirmed_share": summary.confirmed,
+        "on_time": on_time_rate(session, account_ids=ids, today=today),
+        "overdue_count": len(overdue),
+        "loyalty": loyalty(session, account_ids=ids),
+        "last_delivered_on": last_delivered_on(session, account_id=account.id),
+    }
+
+
+def account_value_page(session: Session, account: Account, *,
+                       today: date | None = None) -> dict[str, Any]:
+    """Everything on /accounts/<slug>/value; a fixed number of queries whatever the size."""
+    today = today or date.today()
+    context = account_overview(session, account, today=today)
+    by_quarter = context["summary"].by_quarter
+    pulses = latest_pulses(session, account_id=account.id)
+    context.update(
+        by_quarter=by_quarter,
+        chart=driver_chart(by_quarter, title=f"Value delivered by driver, {account.name}"),
+        confirmed_share_ytd=context["summary"].confirmed_year_to_date,
+        commitments=list_commitments(session, account_id=account.id),
+        latest_pulses=[(row, is_satisfied_not_loyal(row.satisfaction, row.repurchase_intent))
+                       for row in pulses],
+        confirmations=recent_confirmations(session, account_id=account.id),
+        open_links=open_links(session, account_id=account.id),
+        today=today,
+    )
+    return context

@@ -1,0 +1,319 @@
+"""Portfolio figures: margin tiers, value migration, priority drift and accounts at risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import DRIVERS, Account, LoyaltyPulse, Stakeholder, ValueCommitment, ValueEntry
+from ..quarters import Quarter, quarter_case
+from ._scope import AccountIds, dec, scoped, today_or
+from .metrics import latest_pulses_subquery, overdue_condition, satisfied_not_loyal_condition
+
+TIER_ORDER = ("keep", "grow", "fix", "let_go")
+TIER_RULE = (
+    "Active accounts with an annual revenue are ranked by revenue (1 = highest; equal "
+    "revenues share a rank). The top half is rank ≤ ⌈n/2⌉. Margin = revenue − cost to "
+    "serve. Keep: top half, margin > 0. Grow: bottom half, margin > 0. Fix: top half, "
+    "margin ≤ 0. Let go: bottom half, margin ≤ 0."
+)
+
+
+@dataclass
+class TieredAccount:
+    id: int
+    name: str
+    slug: str
+    segment: str | None
+    revenue: Decimal
+    cost_to_serve: Decimal
+    margin: Decimal
+    revenue_rank: int
+    tier: str
+
+
+def margin_tiers(session: Session, *, account_ids: AccountIds = None) -> list[TieredAccount]:
+    """Active accounts with revenue, most valuable first, each with its tier.
+
+    The rule (also shown on the page, TIER_RULE): rank by annual revenue with SQL
+    RANK() (1 = highest, ties share a rank) over the n ranked accounts; top half =
+    rank <= ceil(n/2), i.e. 2 * rank <= n + 1. Margin = revenue - cost to serve
+    (no cost recorded = 0). keep = top & margin > 0; grow = bottom & margin > 0;
+    fix = top & margin <= 0; let_go = bottom & margin <= 0.
+    """
+    margin = (Account.annual_revenue - sa.func.coalesce(Account.cost_to_serve, 0))
+    rank = sa.func.rank().over(order_by=Account.annual_revenue.desc())
+    n = sa.func.count().over()
+    inner = select(
+        Account.id, Account.name, Account.slug, Account.segment,
+        Account.annual_revenue.label("revenue"),
+        sa.func.coalesce(Account.cost_to_serve, 0).label("cost"),
+        margin.label("margin"), rank.label("revenue_rank"), n.label("ranked"),
+    ).where(Account.status == "active", Account.annual_revenue.is_not(None))
+    inner = scoped(inner, Account.id, account_ids).subquery("ranked_accounts")
+    top = 2 * inner.c.revenue_rank <= inner.c.ranked + 1
+    positive = inner.c.margin > 0
+    tier = sa.case(
+        (sa.and_(top, positive), "keep"),
+        (positive, "grow"),
+        (top, "fix"),
+        else_="let_go",
+    )
+    rows = session.exec(
+        select(inner.c.id, inner.c.name, inner.c.slug, inner.c.segment, inner.c.revenue,
+               inner.c.cost, inner.c.margin, inner.c.revenue_rank, tier)
+        .order_by(inner.c.revenue_rank, inner.c.name)
+    ).all()
+    return [TieredAccount(r[0], r[1], r[2], r[3], dec(r[4]), dec(r[5]), dec(r[6]), int(r[7]),
+                          r[8]) for r in rows]
+
+
+def tiers_grouped(accounts: list[TieredAccount]) -> dict[str, list[TieredAccount]]:
+    grouped: dict[str, list[TieredAccount]] = {tier: [] for tier in TIER_ORDER}
+    for account in accounts:
+        grouped[account.tier].append(account)
+    return grouped
+
+
+# --------------------------------------------------------------------------- value migration
+
+
+@dataclass
+class DriverShare:
+    amount: Decimal
+    share: Decimal | None  # of the segment's value that quarter, 0..1
+    change: Decimal | None  # share minus the previous quarter's share (fraction points)
+
+
+@dataclass
+class SegmentMigration:
+    segment: str
+    # {quarter label: {driver: DriverShare}}
+    quarters: dict[str, dict[str, DriverShare]] = field(default_factory=dict)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+NO_SEGMENT = "(no segment)"
+
+
+def value_migration(
+    session: Session, *, quarters: list[Quarter], account_ids: AccountIds = None,
+    segment: str | None = None,
+) -> list[SegmentMigration]:
+    """Each driver's share of currency value per segment per quarter, and its change.
+
+    One GROUP BY (segment, quarter, driver) over `quarters` plus the quarter before
+    them (so the first shown quarter has a change). Shares are computed from those
+    few aggregate rows. A quarter with no value has no shares (None) and the change
+    after it is None too.
+    """
+    span = [quarters[0].previous(), *quarters]
+    quarter_col = quarter_case(ValueEntry.delivered_on, span).label("quarter")
+    segment_col = sa.func.coalesce(Account.segment, NO_SEGMENT).label("segment")
+    stmt = (
+        select(segment_col, quarter_col, ValueEntry.driver, sa.func.sum(ValueEntry.amount))
+        .join(Account, Account.id == ValueEntry.account_id)
+        .where(ValueEntry.unit == "currency",
+               _range_column(session, ValueEntry.delivered_on).between(span[0].start,
+                                                                       span[-1].end))
+    )
+    if segment:
+        stmt = stmt.where(segment_col == segment)
+    stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(
+        segment_col, quarter_col, ValueEntry.driver)
+    sums: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for seg, label, driver, total in session.exec(stmt).all():
+        sums.setdefault(seg, {}).setdefault(label, {})[driver] = dec(total)
+    result = []
+    for seg in sorted(sums):
+        migration = SegmentMigration(seg)
+        previous: dict[str, Decimal | None] = {d: None for d in DRIVERS}
+        for q in span:
+            by_driver = sums[seg].get(q.label, {})
+            total = sum(by_driver.values(), Decimal(0))
+            shares: dict[str, DriverShare] = {}
+            for driver in DRIVERS:
+                amount = by_driver.get(driver, Decimal(0))
+                share = amount / total if total else None
+                prev = previous[driver]
+                change = share - prev if share is not None and prev is not None else None
+                shares[driver] = DriverShare(amount, share, change)
+                previous[driver] = share
+            if q != span[0]:
+                migration.quarters[q.label] = shares
+                migration.totals[q.label] = total
+        result.append(migration)
+    return result
+
+
+def _range_column(session: Session, column: Any) -> Any:
+    """The column for a date range over much of the table.
+
+    SQLite would walk the date index and fetch each row (about twice as slow as a
+    plain scan when the range covers many quarters of the whole portfolio); wrapping
+    the column in COALESCE makes it scan. Other databases choose well by themselves.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return sa.func.coalesce(column, column)
+    return column
+
+
+# --------------------------------------------------------------------------- priority drift
+
+
+@dataclass
+class DriverPriority:
+    responses: int  # pulses that ranked drivers this quarter
+    average_rank: Decimal | None  # 1 = most important
+    first_place_share: Decimal | None  # of responses ranking this driver first
+
+
+def priority_drift(
+    session: Session, *, quarters: list[Quarter], account_ids: AccountIds = None,
+    segment: str | None = None,
+) -> dict[str, dict[str, DriverPriority]]:
+    """{quarter: {driver: average rank, share of first place}} from pulses' driver rankings.
+
+    Every pulse with a ranking taken in the quarter counts (so a stakeholder's drift
+    shows as their answers change). The JSON ranking is unpacked in SQL: one SELECT
+    per rank position, UNION ALL, then GROUP BY quarter and driver.
+    """
+    quarter_col = quarter_case(LoyaltyPulse.taken_on, quarters)
+    parts = []
+    for position in range(len(DRIVERS)):
+        part = (
+            select(
+                quarter_col.label("quarter"),
+                sa.literal(position + 1).label("position"),
+                LoyaltyPulse.driver_ranking[position].as_string().label("driver"),
+            )
+            .join(Account, Account.id == LoyaltyPulse.account_id)
+            .where(LoyaltyPulse.driver_ranking.is_not(None),
+                   LoyaltyPulse.taken_on.between(quarters[0].start, quarters[-1].end))
+        )
+        if segment:
+            part = part.where(sa.func.coalesce(Account.segment, NO_SEGMENT) == segment)
+        parts.append(scoped(part, LoyaltyPulse.account_id, account_ids))
+    unpacked = sa.union_all(*parts).subquery("ranked_drivers")
+    stmt = (
+        select(unpacked.c.quarter, unpacked.c.driver, sa.func.count(),
+               sa.func.avg(unpacked.c.position),
+               sa.func.sum(sa.case((unpacked.c.position == 1, 1), else_=0)))
+        .where(unpacked.c.driver.is_not(None))
+        .group_by(unpacked.c.quarter, unpacked.c.driver)
+    )
+    result = {q.label: {d: DriverPriority(0, None, None) for d in DRIVERS} for q in quarters}
+    for label, driver, count, avg_rank, firsts in session.exec(stmt).all():
+        if label in result and driver in result[label]:
+            result[label][driver] = DriverPriority(
+                int(count), dec(avg_rank), Decimal(int(firsts or 0)) / int(count))
+    return result
+
+
+# --------------------------------------------------------------------------- at risk
+
+RISK_LABELS = {
+    "no_recent_value": "No value logged in 90 days",
+    "disputed_value": "Disputed value",
+    "overdue_commitments": "Overdue commitments",
+    "unhappy_key_stakeholders": "Detractor or satisfied-but-not-loyal key stakeholders",
+    "single_threaded": "Single-threaded (fewer than 2 engaged contacts)",
+    "renewal_soon": "Renewal within 90 days",
+}
+WINDOW_DAYS = 90
+
+
+@dataclass
+class AtRisk:
+    id: int
+    name: str
+    slug: str
+    renewal_date: date | None
+    reasons: dict[str, str]  # reason key -> detail text
+
+
+def at_risk_accounts(
+    session: Session, *, account_ids: AccountIds = None, today: date | None = None,
+) -> list[AtRisk]:
+    """Active accounts with at least one risk reason, most reasons first.
+
+    Reasons (each one grouped query, so six queries however many accounts):
+    no value entry delivered in the last 90 days; any disputed entry; open
+    commitments past due; key active stakeholders whose latest pulse is a detractor
+    (recommend <= 6) or satisfied but not loyal; single-threaded = fewer than 2
+    engaged contacts (active, not opted out, last contacted in the last 90 days);
+    renewal date within the next 90 days.
+    """
+    today = today_or(today)
+    since = today - timedelta(days=WINDOW_DAYS)
+    accounts = session.exec(scoped(
+        select(Account.id, Account.name, Account.slug, Account.renewal_date)
+        .where(Account.status == "active"), Account.id, account_ids)).all()
+    if not accounts:
+        return []
+
+    def grouped(column: Any, value: Any, *conditions: Any) -> dict[int, Any]:
+        """{account id: aggregate} over one table, grouped by its account column."""
+        stmt = select(column, value).where(*conditions).group_by(column)
+        return {row[0]: row[1] for row in session.exec(scoped(stmt, column, account_ids)).all()}
+
+    last_value = grouped(ValueEntry.account_id, sa.func.max(ValueEntry.delivered_on))
+    disputed = grouped(ValueEntry.account_id, sa.func.count(),
+                       ValueEntry.evidence_status == "disputed")
+    overdue = grouped(ValueCommitment.account_id, sa.func.count(), overdue_condition(today))
+    latest = latest_pulses_subquery(account_ids=account_ids)
+    unhappy_rows = session.exec(
+        select(latest.c.account_id, sa.func.count())
+        .join(Stakeholder, Stakeholder.id == latest.c.stakeholder_id)
+        .where(Stakeholder.is_key.is_(True), Stakeholder.left_company_at.is_(None),
+               Stakeholder.erased_at.is_(None),
+               sa.or_(latest.c.recommend <= 6,
+                      satisfied_not_loyal_condition(latest.c.satisfaction,
+                                                    latest.c.repurchase_intent)))
+        .group_by(latest.c.account_id)
+    ).all()
+    unhappy = {row[0]: row[1] for row in unhappy_rows}
+    engaged = grouped(Stakeholder.account_id, sa.func.count(), engaged_condition(today))
+
+    result = []
+    for account_id, name, slug, renewal in accounts:
+        reasons: dict[str, str] = {}
+        last = last_value.get(account_id)
+        if last is None or last < since:
+            reasons["no_recent_value"] = (f"last value delivered {last.isoformat()}" if last
+                                          else "no value logged yet")
+        if disputed.get(account_id):
+            reasons["disputed_value"] = f"{disputed[account_id]} disputed entries"
+        if overdue.get(account_id):
+            reasons["overdue_commitments"] = f"{overdue[account_id]} overdue"
+        if unhappy.get(account_id):
+            reasons["unhappy_key_stakeholders"] = f"{unhappy[account_id]} key stakeholders"
+        if engaged.get(account_id, 0) < 2:
+            reasons["single_threaded"] = f"{engaged.get(account_id, 0)} engaged contacts"
+        if renewal is not None and today <= renewal <= today + timedelta(days=WINDOW_DAYS):
+            reasons["renewal_soon"] = f"renews {renewal.isoformat()}"
+        if reasons:
+            result.append(AtRisk(account_id, name, slug, renewal, reasons))
+    result.sort(key=lambda a: (-len(a.reasons), a.name))
+    return result
+
+
+def engaged_condition(today: date) -> Any:
+    """SQL: an engaged contact = active, not opted out, last contacted in the last 90 days."""
+    return sa.and_(
+        Stakeholder.left_company_at.is_(None),
+        Stakeholder.erased_at.is_(None),
+        Stakeholder.opted_out_at.is_(None),
+        Stakeholder.last_contacted_on >= today - timedelta(days=WINDOW_DAYS),
+    )
+
+
+def segments(session: Session, *, account_ids: AccountIds = None) -> list[str]:
+    rows = session.exec(scoped(select(sa.func.coalesce(Account.segment, NO_SEGMENT))
+                               .distinct(), Account.id, account_ids)).all()
+    return sorted(rows)

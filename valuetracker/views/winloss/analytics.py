@@ -1,0 +1,88 @@
+"""The analytics page and the quote library."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from sqlmodel import select
+
+from ... import charts
+from ...access import (
+    role_required,
+)
+from ...db import get_session
+from ...models import (
+    CLOSED_OUTCOMES,
+    Competitor,
+)
+from ...quarters import QuarterError, app_start_month, parse_quarter
+from ...winloss import analytics as wl
+from ...winloss.taxonomy import list_factors
+from ._common import PROGRAM_READERS, _date_arg, _page_arg, bp
+
+
+@bp.route("/analytics")
+@role_required(*PROGRAM_READERS)
+def analytics() -> str:
+    session = get_session()
+    since, until = _date_arg("since"), _date_arg("until")
+    quarter = (request.args.get("quarter") or "").strip()
+    if quarter:
+        try:
+            chosen = parse_quarter(quarter, app_start_month())
+        except QuarterError as exc:
+            flash(str(exc), "warning")
+            quarter = ""
+        else:
+            since, until, quarter = chosen.start, chosen.end, chosen.label
+    by = request.args.get("by", "segment")
+    if by not in wl.GROUPINGS:
+        by = "segment"
+
+    groups = wl.win_rates(session, by=by, since=since, until=until,
+                          start_month=app_start_month())
+    # Each grouping scans the period's deals once; reuse the scan where the figures allow.
+    if by == "competitor":
+        overall = wl.overall_win_rate(session, since=since, until=until)
+        h2h = wl.head_to_head_rows(groups)[:15]
+    else:
+        overall = wl.combine(groups)
+        h2h = wl.competitor_head_to_head(session, since=since, until=until)[:15]
+    impact = wl.factor_impact(session, since=since, until=until)
+    reasons = wl.top_reasons(session, since=since, until=until)
+    disagreement = wl.reason_disagreements(session, since=since, until=until)
+    scorecard = wl.program_scorecard(session, since=since, until=until)
+    win_chart = charts.interval_chart(
+        [(f"{r.group} (n={r.closed})", r.win_rate or 0.0, r.ci_low, r.ci_high)
+         for r in groups[:25]], title=f"Win rate by {by} with 95% interval")
+    impact_items = [(r.name, round(r.impact, 2)) for r in impact if r.impact is not None]
+    impact_chart = charts.bar_chart(impact_items, title="Factor impact (won − lost mean rating)",
+                                    signed=True)
+    return render_template(
+        "winloss/analytics.html", groups=groups, overall=overall, impact=impact, h2h=h2h,
+        reasons=reasons, disagreement=disagreement, scorecard=scorecard, by=by,
+        groupings=wl.GROUPINGS, since=since, until=until, quarter=quarter, win_chart=win_chart,
+        impact_chart=impact_chart)
+
+
+@bp.route("/quotes")
+@role_required(*PROGRAM_READERS)
+def quotes() -> str:
+    session = get_session()
+    factor_id = request.args.get("factor", type=int)
+    competitor_id = request.args.get("competitor", type=int)
+    outcome = request.args.get("outcome") or None
+    if outcome not in (None, *CLOSED_OUTCOMES):
+        outcome = None
+    tag = request.args.get("tag", "").strip()[:60]
+    q = request.args.get("q", "").strip()[:100]
+    page = wl.list_quotes(session, factor_id=factor_id, competitor_id=competitor_id,
+                          outcome=outcome, tag=tag, q=q, page=_page_arg())
+    args = {k: v for k, v in {"factor": factor_id, "competitor": competitor_id,
+                              "outcome": outcome, "tag": tag, "q": q}.items() if v}
+    return render_template(
+        "winloss/quotes.html", page=page, args=args, factors=list_factors(session),
+        competitors=session.exec(select(Competitor).order_by(Competitor.name)).all(),
+        outcomes=CLOSED_OUTCOMES, factor_id=factor_id, competitor_id=competitor_id,
+        outcome=outcome, tag=tag, q=q)
+
+

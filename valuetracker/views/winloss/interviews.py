@@ -1,0 +1,179 @@
+"""The interview queue, the interview page and recording an interview."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from ... import audit
+from ...access import (
+    WINLOSS_EDITORS,
+    get_interview_for_user,
+    role_required,
+)
+from ...db import get_session
+from ...models import (
+    INTERVIEW_STATUSES,
+    Deal,
+    DecisionFactor,
+    FactorRating,
+    GuideQuestion,
+    InterviewAnswer,
+    InterviewQuote,
+    Stakeholder,
+    WinLossInterview,
+)
+from ...winloss.deals import (
+    guide_for_outcome,
+)
+from ...winloss.forms import (
+    QUOTE_SLOTS,
+    interview_form_class,
+    optional_int,
+    recording_from_form,
+)
+from ...winloss.interviews import (
+    guide_questions,
+    list_interviews,
+    mark_completed,
+    store_recording,
+)
+from ...winloss.taxonomy import list_factors
+from ._common import PROGRAM_READERS, _page_arg, bp
+
+
+@bp.route("/interviews")
+@role_required(*PROGRAM_READERS)
+def queue() -> str:
+    status = request.args.get("status") or None
+    if status not in (None, *INTERVIEW_STATUSES):
+        status = None
+    page = list_interviews(get_session(), status=status, page=_page_arg())
+    return render_template("winloss/queue.html", page=page, status=status,
+                           statuses=INTERVIEW_STATUSES, args={"status": status} if status else {})
+
+
+@bp.route("/interviews/<int:interview_id>")
+@login_required
+def interview(interview_id: int) -> str:
+    session = get_session()
+    interview = get_interview_for_user(session, current_user, interview_id)
+    deal = session.get(Deal, interview.deal_id)
+    stakeholder = session.get(Stakeholder, interview.stakeholder_id) \
+        if interview.stakeholder_id else None
+    answers = session.exec(
+        select(InterviewAnswer, GuideQuestion)
+        .join(GuideQuestion, GuideQuestion.id == InterviewAnswer.question_id, isouter=True)
+        .where(InterviewAnswer.interview_id == interview.id)
+        .order_by(GuideQuestion.position, InterviewAnswer.id)).all()
+    ratings = session.exec(
+        select(FactorRating, DecisionFactor)
+        .join(DecisionFactor, DecisionFactor.id == FactorRating.factor_id)
+        .where(FactorRating.interview_id == interview.id)
+        .order_by(DecisionFactor.category, DecisionFactor.position)).all()
+    quotes = session.exec(
+        select(InterviewQuote, DecisionFactor.name)
+        .join(DecisionFactor, DecisionFactor.id == InterviewQuote.factor_id, isouter=True)
+        .where(InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all()
+    reason = session.get(DecisionFactor, interview.primary_reason_id) \
+        if interview.primary_reason_id else None
+    return render_template(
+        "winloss/interview.html", interview=interview, deal=deal, stakeholder=stakeholder,
+        answers=answers, ratings=ratings, quotes=quotes, reason=reason,
+        can_edit=current_user.role in WINLOSS_EDITORS)
+
+
+@bp.route("/interviews/<int:interview_id>/record", methods=["GET", "POST"])
+@login_required
+def record_interview(interview_id: int) -> Any:
+    """Schedule or record an interview: guide answers, factor ratings, quotes, reason."""
+    session = get_session()
+    interview = get_interview_for_user(session, current_user, interview_id, write=True)
+    deal = session.get(Deal, interview.deal_id)
+    if interview.guide_id is None:
+        guide = guide_for_outcome(session, deal.outcome)
+        interview.guide_id = guide.id if guide else None
+    questions = guide_questions(session, interview.guide_id)
+    factors = list_factors(session, active_only=True)
+    stakeholders = list(session.exec(
+        select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
+                                  Stakeholder.erased_at.is_(None))
+        .order_by(Stakeholder.name)).all()) if deal.account_id else []
+    existing_quotes = session.exec(select(InterviewQuote).where(
+        InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all()
+    slots = max(QUOTE_SLOTS, len(existing_quotes) + 1)
+    form_class = interview_form_class(questions, factors, stakeholders, slots)
+    # Pre-filled from the interview on GET only; a POST is judged on what was sent.
+    form = form_class(obj=interview if request.method == "GET" else None)
+    if request.method == "GET":
+        _prefill_interview(form, interview, existing_quotes)
+    if form.validate_on_submit():
+        data = {
+            "stakeholder_id": optional_int(form.stakeholder_id.data),
+            "contact_name": (form.contact_name.data or "").strip() or None,
+            "contact_title": (form.contact_title.data or "").strip() or None,
+            "anonymity": form.anonymity.data, "status": form.status.data,
+            "channel": form.channel.data or None,
+            "scheduled_for": _as_datetime(form.scheduled_for.data),
+            "completed_at": _as_datetime(form.completed_on.data) or interview.completed_at,
+            "primary_reason_id": optional_int(form.primary_reason_id.data),
+            "notes": (form.notes.data or "").strip() or None,
+        }
+        if interview.interviewer_id is None:
+            data["interviewer_id"] = current_user.id
+        diff = audit.changes(interview, data)
+        for key, value in data.items():
+            setattr(interview, key, value)
+        if interview.status != "completed":
+            interview.completed_at = _as_datetime(form.completed_on.data)
+        mark_completed(interview)
+        session.add(interview)
+        store_recording(session, interview,
+                        recording_from_form(form, questions, factors, slots))
+        # The diff names the fields changed, never the interviewee's name (anonymity).
+        audit.record(session, "update", "interview", interview.id,
+                     f"interview of deal {deal.name} recorded ({interview.status})",
+                     details={k: "changed" for k in diff})
+        session.commit()
+        flash("Interview saved.", "success")
+        return redirect(url_for("winloss.interview", interview_id=interview.id))
+    return render_template(
+        "winloss/interview_form.html", form=form, interview=interview, deal=deal,
+        questions=questions, factors=factors, slots=slots)
+
+
+def _as_datetime(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC) if day else None
+
+
+def _prefill_interview(form: Any, interview: WinLossInterview,
+                       quotes: list[InterviewQuote]) -> None:
+    session = get_session()
+    form.stakeholder_id.data = str(interview.stakeholder_id or "")
+    form.primary_reason_id.data = str(interview.primary_reason_id or "")
+    form.channel.data = interview.channel or ""
+    form.scheduled_for.data = interview.scheduled_for.date() if interview.scheduled_for else None
+    form.completed_on.data = interview.completed_at.date() if interview.completed_at else None
+    for answer in session.exec(select(InterviewAnswer).where(
+            InterviewAnswer.interview_id == interview.id)).all():
+        name = f"q_{answer.question_id}"
+        if name in form:
+            value = answer.text if answer.text is not None else (
+                str(answer.rating) if answer.rating is not None else answer.choice)
+            form[name].data = value
+    for rating in session.exec(select(FactorRating).where(
+            FactorRating.interview_id == interview.id)).all():
+        if f"r_{rating.factor_id}" in form:
+            form[f"r_{rating.factor_id}"].data = str(rating.rating or "")
+            form[f"i_{rating.factor_id}"].data = str(rating.importance or "")
+            form[f"e_{rating.factor_id}"].data = rating.effect
+    for n, quote in enumerate(quotes, start=1):
+        form[f"quote_text_{n}"].data = quote.text
+        form[f"quote_tags_{n}"].data = (quote.tags or "").replace(";", "; ")
+        form[f"quote_factor_{n}"].data = str(quote.factor_id or "")
+
+

@@ -1,0 +1,96 @@
+"""Win/loss program: deals, interviews, the reason taxonomy and analytics.
+
+Public entry points other areas use are re-exported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import Account, Competitor, Deal, Stakeholder, WinLossInterview
+from .analytics import (
+    GROUPINGS,
+    FactorImpactRow,
+    WinRateRow,
+    competitor_head_to_head,
+    factor_impact,
+    factor_ratings_for_quarter,
+    list_quotes,
+    overall_win_rate,
+    program_scorecard,
+    quotes_for_quarter,
+    reason_disagreements,
+    top_reasons,
+    win_rates,
+    win_rates_by_competitor,
+    win_rates_by_segment,
+)
+from .deals import apply_program_rules, deal_scope, list_deals, set_competitors
+from .interviews import interviewee_display
+from .stats import wilson_interval
+from .taxonomy import ensure_default_taxonomy
+
+PANEL_LIMIT = 5
+
+
+def account_overview(session: Session, account: Account) -> dict[str, Any]:
+    """Context for the deals panel on the account page (templates/winloss/_account_panel.html).
+
+    A few bounded queries: counts by outcome, the latest deals and interviews.
+    """
+    counts = dict(session.exec(
+        select(Deal.outcome, sa.func.count()).where(Deal.account_id == account.id)
+        .group_by(Deal.outcome)).all())
+    deals = session.exec(
+        select(Deal, Competitor.name)
+        .join(Competitor, Competitor.id == Deal.primary_competitor_id, isouter=True)
+        .where(Deal.account_id == account.id)
+        .order_by(sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
+                  Deal.id.desc()).limit(PANEL_LIMIT)).all()
+    interviews = session.exec(
+        select(WinLossInterview, Deal.name, Stakeholder)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
+        .where(Deal.account_id == account.id)
+        .order_by(WinLossInterview.requested_at.desc()).limit(PANEL_LIMIT)).all()
+    won, lost, nd = (int(counts.get(k, 0)) for k in ("won", "lost", "no_decision"))
+    row = WinRateRow(account.name, won, lost, nd)
+    return {
+        "account": account,
+        "counts": {k: int(v) for k, v in counts.items()},
+        "total": sum(int(v) for v in counts.values()),
+        "win_rate": row,
+        "deals": [{"deal": d, "competitor": c} for d, c in deals],
+        "interviews": [{"interview": i, "deal": name, "interviewee": interviewee_display(i, s)}
+                       for i, name, s in interviews],
+    }
+
+
+__all__ = [
+    "GROUPINGS",
+    "FactorImpactRow",
+    "WinRateRow",
+    "account_overview",
+    "apply_program_rules",
+    "competitor_head_to_head",
+    "deal_scope",
+    "ensure_default_taxonomy",
+    "factor_impact",
+    "factor_ratings_for_quarter",
+    "interviewee_display",
+    "list_deals",
+    "list_quotes",
+    "overall_win_rate",
+    "program_scorecard",
+    "quotes_for_quarter",
+    "reason_disagreements",
+    "set_competitors",
+    "top_reasons",
+    "wilson_interval",
+    "win_rates",
+    "win_rates_by_competitor",
+    "win_rates_by_segment",
+]

@@ -1,0 +1,222 @@
+"""Forms of the win/loss area, including the interview form built from a guide."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import choices
+from ..models import (
+    ANONYMITY,
+    CLOSED_OUTCOMES,
+    FACTOR_EFFECTS,
+    INTERVIEW_CHANNELS,
+    INTERVIEW_STATUSES,
+    OUTCOMES,
+    DecisionFactor,
+    GuideQuestion,
+    Stakeholder,
+)
+from .interviews import Recording, choice_list
+from .taxonomy import factor_label
+
+RATINGS = {str(i): str(i) for i in range(1, 6)}
+QUOTE_SLOTS = 3
+
+
+def factor_choices(factors: list[DecisionFactor], blank: str = "—") -> Any:
+    return choices({str(f.id): factor_label(f) for f in factors}, blank=blank)
+
+
+def optional_int(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+class DealForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    account_id = SelectField("Account", default="")
+    outcome = SelectField("Outcome", choices=choices(OUTCOMES))
+    amount = DecimalField("Amount", places=2, validators=[Optional(),
+                                                          NumberRange(min=0, max=10**12)])
+    product = StringField("Product", validators=[Optional(), Length(max=120)])
+    owner_id = SelectField("Owner", default="")
+    opened_on = DateField("Opened on", validators=[Optional()])
+    closed_on = DateField("Closed on", validators=[Optional()])
+    competitors = StringField("Competitors", validators=[Optional(), Length(max=500)],
+                              description="Names or aliases, separated by ';'.")
+    primary_competitor = StringField("Primary competitor", validators=[Optional(),
+                                                                       Length(max=120)])
+    external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+
+    def validate_closed_on(self, field: DateField) -> None:
+        if field.data and self.opened_on.data and field.data < self.opened_on.data:
+            raise ValidationError("The close date is before the open date.")
+        if field.data and field.data > date.today().replace(year=date.today().year + 1):
+            raise ValidationError("The close date is too far in the future.")
+
+
+class DebriefForm(FlaskForm):
+    outcome = SelectField("Outcome", choices=choices(CLOSED_OUTCOMES))
+    closed_on = DateField("Closed on", validators=[DataRequired()])
+    rep_reason_id = SelectField("Primary reason", validators=[DataRequired(
+        message="Choose the main reason.")])
+    rep_notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+
+class SurveyLinkForm(FlaskForm):
+    stakeholder_id = SelectField("Buyer", validators=[DataRequired()])
+
+
+class FactorForm(FlaskForm):
+    category = StringField("Category", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Factor", validators=[DataRequired(), Length(max=120)])
+    position = IntegerField("Position", default=100, validators=[Optional(),
+                                                                 NumberRange(0, 100000)])
+    active = BooleanField("Active", default=True)
+
+
+class GuideForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    outcome = SelectField("For outcome", choices=choices(
+        {"any": "Any outcome", "won": "Won", "lost": "Lost", "no_decision": "No decision"}))
+    active = BooleanField("Active", default=True)
+
+
+class QuestionForm(FlaskForm):
+    text = StringField("Question", validators=[DataRequired(), Length(max=500)])
+    kind = SelectField("Kind", choices=choices(
+        {"text": "Text", "rating": "Rating 1–5", "choice": "Choice"}))
+    choices_text = StringField("Choices", validators=[Optional(), Length(max=1000)],
+                               description="For a choice question: options separated by ';'.")
+    factor_id = SelectField("Decision factor", default="", validators=[Optional()])
+
+    def validate_choices_text(self, field: StringField) -> None:
+        if self.kind.data == "choice" and len(
+                [c for c in (field.data or "").split(";") if c.strip()]) < 2:
+            raise ValidationError("A choice question needs at least two options.")
+
+
+class RuleForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    outcome = SelectField("Outcome", choices=choices(CLOSED_OUTCOMES, blank="Any closed"),
+                          default="")
+    min_amount = DecimalField("Minimum amount", places=2,
+                              validators=[Optional(), NumberRange(min=0, max=10**12)])
+    competitor = StringField("Competitor", validators=[Optional(), Length(max=120)],
+                             description="Name or alias of a known competitor.")
+    segment = StringField("Segment", validators=[Optional(), Length(max=80)])
+
+
+class QuoteFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+def _question_field(question: GuideQuestion, *, required: bool = False) -> Any:
+    validators = [DataRequired()] if required else [Optional()]
+    if question.kind == "rating":
+        return SelectField(question.text, choices=choices(RATINGS, blank="—"), default="",
+                           validators=[Optional()], description="1 = poor, 5 = excellent")
+    if question.kind == "choice":
+        return SelectField(question.text, choices=choices(choice_list(question), blank="—"),
+                           default="", validators=[Optional()])
+    return TextAreaField(question.text, validators=[*validators, Length(max=5000)])
+
+
+def interview_form_class(
+    questions: list[GuideQuestion],
+    factors: list[DecisionFactor],
+    stakeholders: list[Stakeholder],
+    quote_slots: int = QUOTE_SLOTS,
+) -> type[FlaskForm]:
+    """A form class for recording one interview: fixed fields, then one field per guide
+    question, three per decision factor and a few quote slots."""
+
+    class InterviewForm(FlaskForm):
+        stakeholder_id = SelectField("Interviewee", choices=choices(
+            {str(s.id): f"{s.name}" + (f", {s.title}" if s.title else "")
+             for s in stakeholders}, blank="Outside contact (below)"), default="")
+        contact_name = StringField("Outside contact name", validators=[Optional(),
+                                                                       Length(max=200)])
+        contact_title = StringField("Outside contact title", validators=[Optional(),
+                                                                         Length(max=200)])
+        anonymity = SelectField("Anonymity", choices=choices(ANONYMITY))
+        status = SelectField("Status", choices=choices(INTERVIEW_STATUSES))
+        channel = SelectField("Channel", choices=choices(INTERVIEW_CHANNELS, blank="—"), default="")
+        scheduled_for = DateField("Scheduled for", validators=[Optional()])
+        completed_on = DateField("Completed on", validators=[Optional()])
+        primary_reason_id = SelectField("Primary reason", choices=factor_choices(factors),
+                                        default="")
+        notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+
+    for question in questions:
+        setattr(InterviewForm, f"q_{question.id}", _question_field(question))
+    for factor in factors:
+        setattr(InterviewForm, f"r_{factor.id}", SelectField(
+            f"{factor.name} rating", choices=choices(RATINGS, blank="—"), default=""))
+        setattr(InterviewForm, f"i_{factor.id}", SelectField(
+            f"{factor.name} importance", choices=choices(RATINGS, blank="—"), default=""))
+        setattr(InterviewForm, f"e_{factor.id}", SelectField(
+            f"{factor.name} effect", choices=choices(FACTOR_EFFECTS), default="neutral"))
+    for n in range(1, quote_slots + 1):
+        setattr(InterviewForm, f"quote_text_{n}", TextAreaField(
+            f"Quote {n}", validators=[Optional(), Length(max=5000)]))
+        setattr(InterviewForm, f"quote_tags_{n}", StringField(
+            f"Quote {n} tags", validators=[Optional(), Length(max=500)]))
+        setattr(InterviewForm, f"quote_factor_{n}", SelectField(
+            f"Quote {n} factor", choices=factor_choices(factors), default=""))
+    return InterviewForm
+
+
+def recording_from_form(form: Any, questions: list[GuideQuestion],
+                        factors: list[DecisionFactor], quote_slots: int) -> Recording:
+    """The answers, ratings and quotes a validated interview form carries."""
+    recording = Recording()
+    for question in questions:
+        value = form[f"q_{question.id}"].data
+        if question.kind == "rating":
+            value = optional_int(value)
+        recording.answers[question.id] = value
+    for factor in factors:
+        recording.ratings[factor.id] = (
+            optional_int(form[f"r_{factor.id}"].data),
+            optional_int(form[f"i_{factor.id}"].data),
+            form[f"e_{factor.id}"].data or "neutral",
+        )
+    for n in range(1, quote_slots + 1):
+        text = form[f"quote_text_{n}"].data or ""
+        if text.strip():
+            recording.quotes.append((text, form[f"quote_tags_{n}"].data,
+                                     optional_int(form[f"quote_factor_{n}"].data)))
+    return recording
+
+
+def survey_form_class(questions: list[GuideQuestion], factors: list[DecisionFactor]
+                      ) -> type[FlaskForm]:
+    """The buyer survey: the guide's questions, the main reason, consent to be named."""
+
+    class SurveyForm(FlaskForm):
+        # Buyers see plain factor names, not our internal categories.
+        primary_reason_id = SelectField("What was the main reason for your decision?",
+                                        choices=choices({str(f.id): f.name for f in factors},
+                                                        blank="—"), default="")
+        comment = TextAreaField("Anything else you would like to tell us?",
+                                validators=[Optional(), Length(max=5000)])
+        named = BooleanField("You may quote me by name (otherwise we keep your answers "
+                             "anonymous).")
+
+    for question in questions:
+        setattr(SurveyForm, f"q_{question.id}", _question_field(question))
+    return SurveyForm
