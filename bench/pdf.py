@@ -51,8 +51,9 @@ class PdfResult:
         return max(0.0, 1 - self.weasy_ms / self.median_ms)
 
 
-def _summaries_api() -> tuple[Any, Any, Any] | str:
-    """(summary_html, build_pdf, html_to_pdf) of the summaries package, or why not."""
+def _summaries_api() -> tuple[Any, Any, Any, Any] | str:
+    """(summary_html, build_pdf, html_to_pdf, branding_dir) of the summaries package,
+    or why not."""
     try:
         from valuetracker.summaries import generate as gen
         from valuetracker.summaries import render
@@ -63,14 +64,15 @@ def _summaries_api() -> tuple[Any, Any, Any] | str:
         missing.append("html_to_pdf")
     if missing:
         return f"n/a (summaries API missing: {', '.join(missing)})"
-    return gen.summary_html, gen.build_pdf, render.html_to_pdf
+    branding_dir = getattr(gen, "branding_dir", lambda: None)
+    return gen.summary_html, gen.build_pdf, render.html_to_pdf, branding_dir
 
 
 def measure_pdf(app: Flask, probe: Probe, *, renders: int = 10) -> PdfResult:
     api = _summaries_api()
     if isinstance(api, str):
         return PdfResult(error=api)
-    summary_html, build_pdf, html_to_pdf = api
+    summary_html, build_pdf, html_to_pdf, branding_dir = api
     engine = app.extensions["valuetracker.engine"]
     timeout = float(app.config.get("PDF_RENDER_TIMEOUT", 60))
     with app.app_context(), Session(engine, expire_on_commit=False) as session:
@@ -93,7 +95,7 @@ def measure_pdf(app: Flask, probe: Probe, *, renders: int = 10) -> PdfResult:
                 summary_html(session, account, stakeholder, quarter)
                 html_times.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                html_to_pdf(html, timeout=timeout)
+                html_to_pdf(html, timeout=timeout, branding_dir=branding_dir())
                 weasy.append((time.perf_counter() - started) * 1000)
         except Exception as exc:  # noqa: BLE001 - the app's failure is a finding, not a crash
             return PdfResult(error=f"{type(exc).__name__}: {exc}"[:300])
