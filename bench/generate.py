@@ -152,6 +152,38 @@ def _reset_database(url: str) -> None:
     upgrade_database(url)
 
 
+def sync_indexes(url: str, log: Callable[[str], None] = print) -> list[str]:
+    """Make the database's `ix_*` indexes those the models declare.
+
+    The data sets are built through the migration, which the lead regenerates from the
+    models; until then an index added to (or dropped from) a model would not be in the
+    data set, so its effect could not be measured. Returns what was changed.
+    """
+    engine = make_engine(url)
+    changes: list[str] = []
+    try:
+        inspector = sa.inspect(engine)
+        with engine.begin() as conn:
+            for table in metadata.sorted_tables:
+                present = {ix["name"] for ix in inspector.get_indexes(table.name)}
+                declared = {ix.name: ix for ix in table.indexes}
+                for name, index in declared.items():
+                    if name not in present:
+                        index.create(conn)
+                        changes.append(f"created {name}")
+                for name in sorted(present - set(declared)):
+                    if name and name.startswith("ix_"):
+                        conn.execute(sa.text(f'DROP INDEX "{name}"'))
+                        changes.append(f"dropped {name}")
+        if changes:
+            with engine.begin() as conn:
+                conn.execute(sa.text("ANALYZE"))
+            log("  indexes not yet in the migration: " + ", ".join(changes))
+    finally:
+        engine.dispose()
+    return changes
+
+
 def _create_postgres_database(url: str) -> None:
     """CREATE DATABASE when the URL names one that does not exist yet."""
     target = sa.engine.make_url(url)
@@ -218,6 +250,7 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
             engine.dispose()
         if meta.get("params_hash") == digest and accounts == scale.accounts:
             log(f"  reusing {scale.name} data set ({digest}) at {_safe_url(url)}")
+            sync_indexes(url, log)
             return GenerationResult(scale.name, url, digest, meta["seconds"], True,
                                     meta["counts"], anchor.isoformat())
     log(f"  generating {scale.name} data set at {_safe_url(url)} ...")
@@ -227,6 +260,7 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
         password_hash = hash_password(BENCH_PASSWORD)
     started = time.perf_counter()
     _reset_database(url)
+    sync_indexes(url, log)
     engine = make_engine(url)
     try:
         gen = Generator(scale, anchor, password_hash)
