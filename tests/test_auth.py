@@ -109,3 +109,37 @@ def test_production_without_secret_fails_loudly(app_config: dict[str, Any]) -> N
 
 def test_passwords_hashed_with_argon2id(cast: Any) -> None:
     assert cast.am1.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/x", "/\t/evil.example/x",
+                                    "/\n/evil.example", "https://evil.example/"])
+def test_open_redirect_tricks_are_refused(client: Any, cast: Any, target: str) -> None:
+    """Browsers turn "/\\host" and "/<tab>/host" into "//host"; they must not pass."""
+    from urllib.parse import quote
+
+    response = client.post("/login?next=" + quote(target, safe=""),
+                           data={"email": "am1@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_local_next_is_followed(client: Any, cast: Any) -> None:
+    response = client.post("/login?next=" + "/portfolio%3Fsegment%3DSMB",
+                           data={"email": "am1@example.com", "password": PASSWORD})
+    assert response.headers["Location"] == "/portfolio?segment=SMB"
+
+
+@pytest.mark.parametrize("base_url, secure", [("https://vt.example.com", True),
+                                              ("http://127.0.0.1:5000", False)])
+def test_session_cookies_are_secure_behind_https(app_config: dict[str, Any], cast: Any,
+                                                 base_url: str, secure: bool) -> None:
+    app = create_app(dict(app_config, BASE_URL=base_url))
+    response = app.test_client().post("/login", data={
+        "email": "am1@example.com", "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 2  # the session and the remember-me cookie
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert ("; Secure" in cookie) is secure, cookie
+    app.extensions["valuetracker.engine"].dispose()

@@ -79,7 +79,7 @@ def test_if_empty_skips_a_seeded_database(runner: Any, session: Any) -> None:
     assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
     count = len(session.exec(select(Account)).all())
     result = runner.invoke(args=["seed-demo", "--if-empty"])
-    assert result.exit_code == 0 and "demo data not added" in result.output
+    assert result.exit_code == 0 and "Demo data is already in place." in result.output
     assert len(session.exec(select(Account)).all()) == count
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "not empty" in result.output

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from valuetracker.models import Account, Competitor, Deal, DealCompetitor
+from valuetracker.models import (
+    Account,
+    AuditEvent,
+    Competitor,
+    Deal,
+    DealCompetitor,
+    ProgramRule,
+    WinLossInterview,
+)
 
 from .factories import make_account
 from .factories_imports import (
@@ -18,6 +27,7 @@ from .factories_imports import (
     crm_deals_export,
     write_csv,
 )
+from .factories_winloss import make_guide
 from .test_imports_cli import count, run
 
 HEADER = ["external_id", "account", "name", "amount", "owner", "closed_on", "outcome",
@@ -153,3 +163,70 @@ def test_realistic_crm_export_imports_and_reimports(runner: Any, session: Any, c
         assert rows[segment].closed == closed
         assert abs(rows[segment].win_rate - won / closed) < 1e-9
         assert rows[segment].small_sample is (closed < 10)
+
+
+def _interviews(session: Any) -> list[tuple[str, int | None, int | None]]:
+    session.expire_all()
+    return sorted(session.exec(
+        select(Deal.external_id, WinLossInterview.rule_id, WinLossInterview.guide_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)).all())
+
+
+def test_imported_closed_deals_get_interview_requests_once(runner: Any, session: Any,
+                                                           cast: Any, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", HEADER, [
+        ["D-0", "Acme Corp", "Closed before the rule", "9000", "", "2026-03-01", "lost", "", ""],
+    ])
+    assert run(runner, "deals", path).exit_code == 0
+    rule = ProgramRule(name="Big losses", outcome="lost", min_amount=Decimal("5000"))
+    guide = make_guide(session, outcome="lost")
+    session.add(rule)
+    session.commit()
+    rows = [
+        ["D-0", "Acme Corp", "Closed before the rule", "9500", "", "2026-03-01", "lost", "", ""],
+        ["D-1", "Acme Corp", "Big loss", "10000", "", "2026-06-30", "lost", "", ""],
+        ["D-2", "Globex", "Another loss", "7000", "", "2026-06-30", "closed lost", "", ""],
+        ["D-3", "Globex", "Small loss", "100", "", "2026-06-30", "lost", "", ""],
+        ["D-4", "Globex", "A win", "50000", "", "2026-06-30", "won", "", ""],
+        ["D-5", "Acme Corp", "Still open", "80000", "", "", "open", "", ""],
+    ]
+    path = write_csv(tmp_path / "d.csv", HEADER, rows)
+    assert run(runner, "deals", path, "--dry-run").exit_code == 0
+    assert _interviews(session) == []
+
+    result = run(runner, "deals", path)
+    assert result.exit_code == 0, result.output
+    # D-0 was already closed (only its amount changed): the program did not ask for it.
+    assert _interviews(session) == [("D-1", rule.id, guide.id), ("D-2", rule.id, guide.id)]
+    assert "2 buyer interviews requested" in result.output
+    assert session.exec(select(AuditEvent).where(AuditEvent.entity == "interview")).one()
+
+    # Re-importing the same file requests nothing new.
+    assert run(runner, "deals", path).exit_code == 0
+    assert len(_interviews(session)) == 2
+    # Closing the open deal by import requests its interview, once.
+    rows[-1] = ["D-5", "Acme Corp", "Still open", "80000", "", "2026-07-01", "lost", "", ""]
+    path = write_csv(tmp_path / "d.csv", HEADER, rows)
+    assert run(runner, "deals", path).exit_code == 0
+    assert run(runner, "deals", path).exit_code == 0
+    assert [e for e, _r, _g in _interviews(session)] == ["D-1", "D-2", "D-5"]
+
+
+def test_updating_deals_by_import_bumps_their_version(runner: Any, session: Any, cast: Any,
+                                                      tmp_path: Path) -> None:
+    row = ["D-1", "Acme Corp", "Big one", "10000", "", "2026-06-30", "won", "", ""]
+    path = write_csv(tmp_path / "d.csv", HEADER, [row])
+    assert run(runner, "deals", path).exit_code == 0
+    assert run(runner, "deals", path).exit_code == 0  # unchanged: same version
+
+    def version() -> int:
+        session.expire_all()
+        return session.exec(select(Deal.version).where(Deal.external_id == "D-1")).one()
+
+    assert version() == 1
+    path = write_csv(tmp_path / "d.csv", HEADER, [[*row[:3], "12000", *row[4:]]])
+    assert run(runner, "deals", path).exit_code == 0
+    assert version() == 2  # a deal form opened before the import now reports a conflict
+    path = write_csv(tmp_path / "d.csv", HEADER, [[*row[:7], "Oracle", "Oracle"]])
+    assert run(runner, "deals", path).exit_code == 0
+    assert version() == 3  # competitors changed (and the amount back)

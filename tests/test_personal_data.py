@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from valuetracker.models import (
+    DRIVERS,
     AccessLink,
     AuditEvent,
     Deal,
@@ -75,10 +76,27 @@ def test_export_contains_everything_about_the_person(login_as: Any, cast: Any,
     assert [p["recommend"] for p in data["loyalty_pulses"]] == [8, 10]
     assert data["value_confirmations"][0]["entry_title"] == "Freight costs down"
     assert data["value_entries_benefited"][0]["amount"] == "125000.00"
-    interview = data["winloss_interviews"][0]
+    # Interviews are the program's: an account manager's export leaves them out.
+    assert data["winloss_interviews"] == [] and "winloss_interviews_note" in data
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    response = login_as(cast.admin).post(f"/stakeholders/{cast.stakeholder1.id}/export")
+    interview = json.loads(response.get_data(as_text=True))["winloss_interviews"][0]
     assert interview["deal"] == "Renewal 2026"
     assert interview["quotes"][0]["text"] == "Onboarding was painless"
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "export")).one()
+
+
+def test_export_by_account_manager_does_not_reveal_anonymous_interviews(
+        login_as: Any, cast: Any, session: Any) -> None:
+    """An anonymized interview must not reach the account team through the export."""
+    made = _history(session, cast)
+    interview = session.get(WinLossInterview, made["interview"].id)
+    interview.anonymity = "anonymized"
+    session.add(interview)
+    session.commit()
+    body = login_as(cast.am1).post(
+        f"/stakeholders/{cast.stakeholder1.id}/export").get_data(as_text=True)
+    assert "Onboarding was painless" not in body and "Renewal 2026" not in body
+    assert "anonymized" not in body
 
 
 def test_erase_anonymises_but_keeps_records(login_as: Any, cast: Any, session: Any) -> None:
@@ -126,3 +144,72 @@ def test_only_editors_of_the_account_may_export_or_erase(login_as: Any, cast: An
     session.refresh(cast.stakeholder1)
     assert cast.stakeholder1.erased_at is None
     assert login_as(cast.admin).post(f"/stakeholders/{sid}/export").status_code == 200
+
+
+def test_erase_removes_the_person_from_the_audit_trail(login_as: Any, cast: Any,
+                                                        session: Any) -> None:
+    """Created, renamed, emailed, pulsed: after erasure no audit event names the person."""
+    client = login_as(cast.am1)
+    response = client.post("/accounts/acme-corp/stakeholders/new", data={
+        "name": "Erin Evaluator", "email": "erin@acme.example", "buying_role": "other",
+        "influence": "3", "sentiment": "neutral", "reports_to_id": "",
+        "preferred_channel": ""})
+    assert response.status_code == 302
+    person = session.exec(select(Stakeholder).where(Stakeholder.name == "Erin Evaluator")).one()
+    response = client.post(f"/stakeholders/{person.id}/edit", data={
+        "name": "Erin Q. Evaluator", "email": "erin.q@acme.example", "phone": "+1 555 0199",
+        "buying_role": "other", "influence": "3", "sentiment": "neutral",
+        "reports_to_id": "", "preferred_channel": "", "version": "1"})
+    assert response.status_code == 302
+    response = client.post("/accounts/acme-corp/value/pulses/new", data={
+        "stakeholder_id": str(person.id), "taken_on": "2026-10-01", "satisfaction": "4",
+        "repurchase_intent": "probably", "recommend": "8",
+        **{f"rank_{i + 1}": d for i, d in enumerate(DRIVERS)}})
+    assert response.status_code == 302
+    trail = " ".join(f"{e.summary} {e.details}" for e in session.exec(select(AuditEvent)).all())
+    # the arrangement works: the trail names the person in three ways
+    assert "pulse recorded for Erin Q. Evaluator" in trail
+    assert "erin@acme.example" in trail and "Erin Evaluator added" in trail
+    assert client.post(f"/stakeholders/{person.id}/erase",
+                       data={"confirm": "y"}).status_code == 302
+    session.expire_all()
+    events = session.exec(select(AuditEvent)).all()
+    trail = " ".join(f"{e.summary} {e.details}" for e in events)
+    for personal in ("Erin", "erin@", "erin.q@", "555 0199"):
+        assert personal not in trail, personal
+    # what happened, when and by whom is still there
+    assert {e.action for e in events} >= {"create", "update", "erase"}
+    assert f"Erased stakeholder #{person.id}" in trail
+
+
+def test_erase_deletes_the_persons_summaries_and_recipient_address(
+        app: Any, login_as: Any, cast: Any, session: Any) -> None:
+    """A summary PDF names its reader; its sending keeps their email: both go."""
+    from pathlib import Path
+
+    from valuetracker.models import Distribution, ValueSummary
+
+    person = cast.stakeholder1
+    person.email = "carol@acme.example"
+    folder = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / "acme-corp"
+    folder.mkdir(parents=True)
+    pdf = folder / f"carol-buyer-{person.id}.pdf"
+    pdf.write_bytes(b"%PDF-1.4 Prepared for Carol Buyer")
+    summary = ValueSummary(account_id=cast.account1.id, stakeholder_id=person.id,
+                           quarter="2026-Q3", sha256="0" * 64,
+                           file_path=f"2026-Q3/acme-corp/carol-buyer-{person.id}.pdf")
+    session.add_all([person, summary])
+    session.flush()
+    session.add(Distribution(summary_id=summary.id, recipient="carol@acme.example",
+                             status="sent"))
+    session.commit()
+    client = login_as(cast.am1)
+    assert client.post(f"/stakeholders/{person.id}/erase",
+                       data={"confirm": "y"}).status_code == 302
+    session.expire_all()
+    assert not pdf.exists()
+    kept = session.get(ValueSummary, summary.id)
+    assert kept is not None and "carol" not in kept.file_path
+    sending = session.exec(select(Distribution)).one()
+    assert sending.status == "sent" and sending.recipient is None  # still never resent
+    assert client.get(f"/accounts/acme-corp/summaries/{summary.id}.pdf").status_code == 404

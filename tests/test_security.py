@@ -50,3 +50,23 @@ def test_anonymous_users_are_sent_to_login(app: Any, client: Any) -> None:
         assert response.status_code in (302, 401), f"{rule.rule} answered {response.status_code}"
         if response.status_code == 302:
             assert "/login" in response.headers["Location"]
+
+
+def test_unexpected_errors_show_no_stack_trace(app_config: dict[str, Any],
+                                               caplog: Any) -> None:
+    """A crash answers the app's 500 page: no traceback, no exception text; the log
+    names the route pattern, not the path (a path may carry a signed link's token)."""
+    app = create_app(dict(app_config, TESTING=False))
+
+    def boom(token: str) -> str:
+        raise RuntimeError("secret-internal-detail in /srv/valuetracker/db.py")
+
+    app.add_url_rule("/boom-for-test/<token>", "boom_for_test", boom)
+    response = app.test_client().get("/boom-for-test/SIGNED-TOKEN-VALUE")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body
+    assert "Traceback" not in body and "secret-internal-detail" not in body
+    assert "/boom-for-test/<token>" in caplog.text  # logged, for the operators
+    assert "SIGNED-TOKEN-VALUE" not in caplog.text
+    app.extensions["valuetracker.engine"].dispose()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from sqlmodel import select
+
+from valuetracker.models import Stakeholder
 
 from .factories import make_account
 from .factories_value import make_entry, make_pulse, ranking
@@ -47,3 +51,34 @@ def test_segment_filter(session: Any, cast: Any, login_as: Any) -> None:
     html = client.get("/portfolio?segment=Mid-market").get_data(as_text=True)
     assert "Value by driver, Mid-market" in html and "Value by driver, Enterprise" not in html
     assert client.get("/portfolio?segment=<script>").status_code == 200
+
+
+def test_single_threaded_counts_like_the_relationship_map(session: Any, cast: Any) -> None:
+    """At-risk "single-threaded" uses the stakeholders module's engaged rule."""
+    from valuetracker import stakeholders
+    from valuetracker.value import at_risk_accounts
+
+    from .factories import make_stakeholder
+
+    today = date(2026, 11, 23)
+    account = cast.account1
+    make_stakeholder(session, account, "Recent", last_contacted_on=today - timedelta(days=10))
+    make_stakeholder(session, account, "Edge", last_contacted_on=today - timedelta(days=90))
+    make_stakeholder(session, account, "Stale", last_contacted_on=today - timedelta(days=91))
+    make_stakeholder(session, account, "Opted out", last_contacted_on=today,
+                     opted_out_at=datetime(2026, 1, 1, tzinfo=UTC))
+    make_stakeholder(session, account, "Never contacted")
+    session.commit()
+
+    counts = stakeholders.coverage_counts(session, today, account_ids=[account.id])
+    assert counts[account.id]["engaged"] == 2 == stakeholders.MIN_ENGAGED
+    risky = {a.id: a.reasons for a in at_risk_accounts(session, today=today)}
+    assert "single_threaded" not in risky.get(account.id, {})
+
+    edge = session.exec(select(Stakeholder).where(Stakeholder.name == "Edge")).one()
+    edge.last_contacted_on = today - timedelta(days=91)
+    session.commit()
+    assert stakeholders.coverage_counts(session, today,
+                                        account_ids=[account.id])[account.id]["engaged"] == 1
+    risky = {a.id: a.reasons for a in at_risk_accounts(session, today=today)}
+    assert risky[account.id]["single_threaded"] == "1 engaged contacts"

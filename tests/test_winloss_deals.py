@@ -9,10 +9,15 @@ from typing import Any
 from sqlmodel import select
 
 from valuetracker.models import DealCompetitor, ProgramRule, WinLossInterview
-from valuetracker.winloss import apply_program_rules, list_deals, set_competitors
+from valuetracker.winloss import (
+    apply_program_rules,
+    apply_program_rules_to_deals,
+    list_deals,
+    set_competitors,
+)
 from valuetracker.winloss.deals import close_problems, split_names
 
-from .factories_winloss import make_competitor, make_deal, make_guide
+from .factories_winloss import make_competitor, make_deal, make_guide, make_interview
 
 
 def test_rule_by_competitor_and_segment(session: Any, cast: Any) -> None:
@@ -72,3 +77,43 @@ def test_close_problems_and_scoped_list(session: Any, cast: Any) -> None:
     assert page.total == 3 and page.pages == 2 and len(page.items) == 2
     assert list_deals(session, cast.am1, q="theirs").total == 0
     assert list_deals(session, cast.analyst, q="theirs").total == 1
+
+
+def test_rules_applied_in_bulk_with_bounded_queries(app: Any, session: Any, cast: Any) -> None:
+    import sqlalchemy as sa
+
+    sfdc = make_competitor(session, "Salesforce", "SFDC")
+    make_guide(session, "any")
+    first = ProgramRule(name="Any loss vs SFDC", outcome="lost", competitor_id=sfdc.id)
+    second = ProgramRule(name="Big wins", outcome="won", min_amount=Decimal("50000"))
+    session.add_all([first, second])
+    session.flush()
+    versus = [make_deal(session, cast.account1, "lost", competitors=(sfdc,)) for _ in range(30)]
+    big = [make_deal(session, cast.account2, "won", amount=Decimal("60000")) for _ in range(30)]
+    other = [make_deal(session, cast.account1, "lost") for _ in range(20)]
+    already = make_deal(session, cast.account1, "won", amount=Decimal("90000"))
+    make_interview(session, already, status="requested")
+    session.commit()
+    ids = [d.id for d in versus + big + other] + [already.id, 999999]
+
+    statements: list[str] = []
+    engine = app.extensions["valuetracker.engine"]
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        new_ids = apply_program_rules_to_deals(session, ids)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    session.commit()
+    assert len(statements) <= 6, statements[:8]
+    assert len(new_ids) == 60
+    by_rule = dict(session.exec(
+        select(WinLossInterview.rule_id, sa.func.count()).where(WinLossInterview.id.in_(new_ids))
+        .group_by(WinLossInterview.rule_id)).all())
+    assert by_rule == {first.id: 30, second.id: 30}
+    # Idempotent: nothing new the second time.
+    assert apply_program_rules_to_deals(session, ids) == []
+    assert apply_program_rules_to_deals(session, []) == []

@@ -73,7 +73,7 @@ def test_create_deal_with_competitor_aliases_then_debrief(login_as: Any, cast: A
     price = session.exec(select(DecisionFactor).where(DecisionFactor.name == "Price")).one()
     response = client.post(f"/deals/{deal.id}/debrief", data={
         "outcome": "lost", "closed_on": "2026-10-01", "rep_reason_id": str(price.id),
-        "rep_notes": "Too expensive"})
+        "rep_notes": "Too expensive", "version": "1"})
     assert response.status_code == 302
     session.refresh(deal)
     assert deal.rep_reason_id == price.id and deal.rep_notes == "Too expensive"
@@ -102,19 +102,74 @@ def test_program_rule_requests_one_interview(login_as: Any, cast: Any, session: 
     session.commit()
     factor = session.exec(select(DecisionFactor)).first()
     client = login_as(cast.am1)
-    for _ in range(2):  # debrief twice: still one request
+    for version in (1, 2):  # debrief twice: still one request
         response = client.post(f"/deals/{deal.id}/debrief", data={
-            "outcome": "lost", "closed_on": "2026-10-02", "rep_reason_id": str(factor.id)})
+            "outcome": "lost", "closed_on": "2026-10-02", "rep_reason_id": str(factor.id),
+            "version": str(version)})
         assert response.status_code == 302
     interviews = session.exec(select(WinLossInterview).where(
         WinLossInterview.deal_id == deal.id)).all()
     assert len(interviews) == 1 and interviews[0].status == "requested"
     small = make_deal(session, cast.account1, outcome="open", amount=100, owner_id=cast.am1.id)
     session.commit()
-    client.post(f"/deals/{small.id}/debrief", data={
-        "outcome": "lost", "closed_on": "2026-10-02", "rep_reason_id": str(factor.id)})
+    assert client.post(f"/deals/{small.id}/debrief", data={
+        "outcome": "lost", "closed_on": "2026-10-02", "rep_reason_id": str(factor.id),
+        "version": "1"}).status_code == 302
     assert session.exec(select(WinLossInterview).where(
         WinLossInterview.deal_id == small.id)).all() == []
+
+
+def test_stale_deal_edit_is_refused_with_the_input_kept(login_as: Any, cast: Any,
+                                                        session: Any) -> None:
+    deal = make_deal(session, cast.account1, outcome="open", name="Acme platform",
+                     owner_id=cast.am1.id, amount=20000)
+    session.commit()
+    client = login_as(cast.am1)
+    page = client.get(f"/deals/{deal.id}/edit").get_data(as_text=True)
+    assert 'name="version" type="hidden" value="1"' in page
+    form = {"name": "Acme platform", "account_id": str(cast.account1.id), "outcome": "open",
+            "amount": "20000", "owner_id": str(cast.am1.id), "version": "1"}
+    # The analyst saves first (version 1 -> 2)...
+    response = login_as(cast.analyst).post(f"/deals/{deal.id}/edit",
+                                           data={**form, "amount": "30000"})
+    assert response.status_code == 302
+    # ...so the manager's save of version 1 changes nothing and says why.
+    response = client.post(f"/deals/{deal.id}/edit",
+                           data={**form, "name": "Acme platform XL", "amount": "25000"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "changed this deal since you opened it" in page and "not saved" in page
+    assert 'value="Acme platform XL"' in page and 'value="2"' in page
+    session.refresh(deal)
+    assert deal.name == "Acme platform" and deal.amount == 30000 and deal.version == 2
+    # Saving again with the new version is a deliberate overwrite.
+    response = client.post(f"/deals/{deal.id}/edit",
+                           data={**form, "name": "Acme platform XL", "version": "2"})
+    assert response.status_code == 302
+    session.refresh(deal)
+    assert deal.name == "Acme platform XL" and deal.version == 3
+
+
+def test_stale_debrief_is_refused(login_as: Any, cast: Any, session: Any) -> None:
+    ensure_default_taxonomy(session)
+    deal = make_deal(session, cast.account1, outcome="open", owner_id=cast.am1.id)
+    deal.version = 4
+    session.commit()
+    factor = session.exec(select(DecisionFactor)).first()
+    data = {"outcome": "lost", "closed_on": "2026-10-02", "rep_reason_id": str(factor.id),
+            "rep_notes": "Price"}
+    client = login_as(cast.am1)
+    assert 'value="4"' in client.get(f"/deals/{deal.id}/debrief").get_data(as_text=True)
+    for version in ("3", "", "x"):
+        response = client.post(f"/deals/{deal.id}/debrief", data={**data, "version": version})
+        assert response.status_code == 409, version
+        assert "changed this deal since you opened it" in response.get_data(as_text=True)
+    session.refresh(deal)
+    assert deal.outcome == "open" and deal.rep_notes is None and deal.version == 4
+    response = client.post(f"/deals/{deal.id}/debrief", data={**data, "version": "4"})
+    assert response.status_code == 302
+    session.refresh(deal)
+    assert deal.outcome == "lost" and deal.version == 5
 
 
 def test_record_interview_with_ratings_and_quotes(login_as: Any, cast: Any, session: Any,

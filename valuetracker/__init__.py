@@ -57,9 +57,10 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.from_pyfile("config.py", silent=True)
     if test_config is not None:
         app.config.from_mapping(test_config)
-    from .security import configure_secret_key
+    from .security import configure_cookies, configure_secret_key
 
     configure_secret_key(app)
+    configure_cookies(app)
 
 
 def register_extensions(app: Flask) -> None:

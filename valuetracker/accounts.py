@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from . import audit
 from .access import account_scope
 from .db import check_version
+from .forms import clean_form_data
 from .models import Account, AccountMember, AuditEvent, User, slugify, utcnow
 from .pagination import Page, paginate
 
@@ -136,14 +137,9 @@ def external_id_taken(session: Session, external_id: str, *, exclude_id: int | N
     return session.exec(query).first() is not None
 
 
-def unique_slug(session: Session, name: str) -> str:
-    """A slug from the name, with -2, -3… appended if it is taken (one query)."""
+def free_slug(name: str, taken: set[str] | frozenset[str]) -> str:
+    """A slug from the name, with -2, -3… appended while it is in `taken` (no query)."""
     base = slugify(name)[:180]
-    taken = set(session.exec(
-        select(Account.slug).where(
-            sa.or_(Account.slug == base, Account.slug.startswith(base + "-", autoescape=True))
-        )
-    ).all())
     if base not in taken:
         return base
     n = 2
@@ -152,17 +148,20 @@ def unique_slug(session: Session, name: str) -> str:
     return f"{base}-{n}"
 
 
+def unique_slug(session: Session, name: str) -> str:
+    """A slug from the name, with -2, -3… appended if it is taken (one query)."""
+    base = slugify(name)[:180]
+    taken = set(session.exec(
+        select(Account.slug).where(
+            sa.or_(Account.slug == base, Account.slug.startswith(base + "-", autoescape=True))
+        )
+    ).all())
+    return free_slug(name, taken)
+
+
 def clean_account_data(data: dict[str, Any]) -> dict[str, Any]:
     """Trim text, turn empty optional text into None; keeps only editable fields."""
-    clean: dict[str, Any] = {}
-    for key in EDITABLE_FIELDS:
-        if key not in data:
-            continue
-        value = data[key]
-        if isinstance(value, str):
-            value = value.strip() or None
-        clean[key] = value
-    return clean
+    return clean_form_data(data, EDITABLE_FIELDS)
 
 
 def create_account(

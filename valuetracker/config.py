@@ -60,6 +60,7 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }

@@ -81,17 +81,21 @@ def check_version(session: Session, obj: Any, expected_version: int | None) -> N
     same version exactly one wins. Call before changing the object's other fields.
     """
     model = type(obj)
-    if expected_version is None or int(expected_version) != obj.version:
+    try:  # a missing or tampered hidden field is a stale form, not a server error
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        raise StaleEditError from None
+    if expected != obj.version:
         raise StaleEditError
     result = session.execute(
         sa.update(model)
-        .where(model.id == obj.id, model.version == int(expected_version))
-        .values(version=int(expected_version) + 1)
+        .where(model.id == obj.id, model.version == expected)
+        .values(version=expected + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise StaleEditError
-    obj.version = int(expected_version) + 1
+    obj.version = expected + 1
 
 
 def alembic_config(url: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -26,3 +27,16 @@ def choices(
     if blank is not None:
         result.insert(0, SelectChoice("", blank))
     return result
+
+
+def clean_form_data(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """Only `fields` present in `data`; text trimmed, empty text turned into None."""
+    clean: dict[str, Any] = {}
+    for key in fields:
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, str):
+            value = value.strip() or None
+        clean[key] = value
+    return clean

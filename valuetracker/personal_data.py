@@ -50,8 +50,19 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
-def export_stakeholder(session: Session, person: Stakeholder) -> dict[str, Any]:
-    """Everything held about one person, as JSON-ready data (a handful of queries)."""
+INTERVIEWS_WITHHELD = (
+    "Win/loss interviews are the interview program's and may be anonymous; an admin "
+    "exports them.")
+
+
+def export_stakeholder(session: Session, person: Stakeholder, *,
+                       include_interviews: bool = True) -> dict[str, Any]:
+    """Everything held about one person, as JSON-ready data (a handful of queries).
+
+    Without `include_interviews` (the exporting user does not run the win/loss program)
+    the interviews are left out, whatever they are: an account manager must not learn
+    from an export that their contact gave an anonymous interview, or what was said.
+    """
     account = session.get(Account, person.account_id)
     manager = session.get(Stakeholder, person.reports_to_id) if person.reports_to_id else None
     pulses = session.exec(
@@ -75,11 +86,12 @@ def export_stakeholder(session: Session, person: Stakeholder) -> dict[str, Any]:
         .join(Deal, Deal.id == WinLossInterview.deal_id)
         .where(WinLossInterview.stakeholder_id == person.id)
         .order_by(WinLossInterview.requested_at, WinLossInterview.id)
-    ).all()
+    ).all() if include_interviews else []
     interview_ids = [interview.id for interview, _ in interviews]
     answers = _by_interview(session, InterviewAnswer, interview_ids)
     quotes = _by_interview(session, InterviewQuote, interview_ids)
-    return {
+    withheld = {} if include_interviews else {"winloss_interviews_note": INTERVIEWS_WITHHELD}
+    return withheld | {
         "format": EXPORT_FORMAT,
         "exported_at": utcnow().isoformat(),
         "account": {"id": account.id, "name": account.name} if account else None,
@@ -131,6 +143,8 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     if person.erased_at is not None:
         return
     now = utcnow()
+    _scrub_audit_trail(session, person)
+    _erase_summaries(session, person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
         setattr(person, column, None)
@@ -155,6 +169,75 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     )
     audit.record(session, "erase", "stakeholder", person.id,
                  f"personal data of stakeholder #{person.id} erased")
+
+
+def _erase_summaries(session: Session, person: Stakeholder) -> None:
+    """The PDF summaries addressed to the person carry their name (in the file and its
+    path) and their sendings the email address: delete the files, blank the fields.
+    The rows stay, so a summary already sent is still never sent again.
+    """
+    from pathlib import Path
+
+    from flask import current_app, has_app_context
+    from werkzeug.utils import safe_join
+
+    from .models import Distribution, ValueSummary
+
+    summaries = session.exec(select(ValueSummary).where(
+        ValueSummary.stakeholder_id == person.id)).all()
+    reports_dir = current_app.config.get("REPORTS_DIR") if has_app_context() else None
+    for summary in summaries:
+        path = safe_join(reports_dir, summary.file_path) if reports_dir and \
+            summary.file_path else None
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
+        summary.file_path = ""
+        session.add(summary)
+    if summaries:
+        session.exec(
+            sa.update(Distribution)
+            .where(Distribution.summary_id.in_([s.id for s in summaries]))
+            .values(recipient=None, error=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# Audit events that may name a stakeholder in their summary (see the areas' audit calls).
+_NAMING_ENTITIES = ("stakeholder", "loyalty_pulse", "access_link", "value_confirmation")
+_PERSONAL_KEYS = ("name", "title", "email", "phone", "preferences", "notes", "external_id")
+
+
+def _scrub_audit_trail(session: Session, person: Stakeholder) -> None:
+    """Remove the person from the audit trail: every name they had from event summaries
+    (e.g. "pulse recorded for Carol Buyer") and the old values of personal fields from
+    the diffs of their record's edits. That an event happened, when and by whom, stays.
+    """
+    from .models import AuditEvent
+
+    erased = erased_name(person)
+    own_events = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "stakeholder", AuditEvent.entity_id == str(person.id))).all()
+    names = {person.name}
+    for event in own_events:  # names the record had before a rename
+        names.update(v for v in (event.details or {}).get("name", []) if isinstance(v, str))
+    names = {n for n in names if n and n.strip()}
+    for event in own_events:
+        details = dict(event.details or {})
+        if any(key in details for key in _PERSONAL_KEYS):
+            event.details = {key: (["…", "…"] if key in _PERSONAL_KEYS else value)
+                             for key, value in details.items()}
+        for name in names:
+            event.summary = event.summary.replace(name, erased)
+        session.add(event)
+    session.flush()
+    for name in sorted(names, key=len, reverse=True):  # "Erin Q. Evaluator" before "Erin"
+        session.exec(
+            sa.update(AuditEvent)
+            .where(AuditEvent.entity.in_(_NAMING_ENTITIES),
+                   AuditEvent.summary.contains(name, autoescape=True))
+            .values(summary=sa.func.replace(AuditEvent.summary, name, erased))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def record_export(session: Session, person: Stakeholder) -> None:

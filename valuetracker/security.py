@@ -59,3 +59,14 @@ def configure_secret_key(app: Flask) -> None:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def configure_cookies(app: Flask) -> None:
+    """Session and remember-me cookies only travel over HTTPS when the site is served so.
+
+    BASE_URL says how users reach the app; behind HTTPS a cookie without `Secure` could
+    still be sent (and stolen) over a plain-HTTP request to the same host.
+    """
+    if str(app.config.get("BASE_URL") or "").lower().startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True

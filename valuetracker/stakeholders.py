@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from . import audit
 from .db import check_version
+from .forms import clean_form_data
 from .models import Account, Stakeholder, utcnow
 
 # A contact counts as engaged when contacted within this many days.
@@ -49,11 +50,15 @@ def active_condition() -> Any:
     return sa.and_(Stakeholder.left_company_at.is_(None), Stakeholder.erased_at.is_(None))
 
 
+def contactable_condition() -> Any:
+    """SQL: someone we may contact: active and not opted out (links, summaries, surveys)."""
+    return sa.and_(active_condition(), Stakeholder.opted_out_at.is_(None))
+
+
 def engaged_condition(today: date) -> Any:
     """SQL: an engaged contact = active, not opted out, last contacted in the last 90 days."""
     return sa.and_(
-        active_condition(),
-        Stakeholder.opted_out_at.is_(None),
+        contactable_condition(),
         Stakeholder.last_contacted_on.is_not(None),
         Stakeholder.last_contacted_on >= engaged_since(today),
     )
@@ -270,14 +275,7 @@ def check_reports_to(session: Session, *, account_id: int, stakeholder_id: int |
 
 def clean_stakeholder_data(data: dict[str, Any]) -> dict[str, Any]:
     """Trim text, empty optional text to None, emails lower-case; editable fields only."""
-    clean: dict[str, Any] = {}
-    for key in EDITABLE_FIELDS:
-        if key not in data:
-            continue
-        value = data[key]
-        if isinstance(value, str):
-            value = value.strip() or None
-        clean[key] = value
+    clean = clean_form_data(data, EDITABLE_FIELDS)
     if clean.get("email"):
         clean["email"] = clean["email"].lower()
     if "influence" in clean and clean["influence"] is not None:

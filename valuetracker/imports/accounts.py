@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from ..models import ACCOUNT_STATUSES, TIERS, Account, slugify
-from .common import Context, Item, Plan, Row, UserIndex, differs, insert_rows, key
+from ..accounts import free_slug
+from ..models import ACCOUNT_STATUSES, TIERS, Account
+from .common import Context, Item, Plan, Row, UserIndex, differs, key, write_items
 from .reading import Field, RowError
 
 ENTITY = "account"
@@ -103,19 +104,8 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create the new accounts (unique slugs) and update changed ones (version bumped)."""
     slugs = set(session.exec(select(Account.slug)).all())
-    new: list[dict] = []
     for item in result.items:
         if item.action == "create":
-            base = slugify(item.data["name"])
-            slug, n = base, 2
-            while slug in slugs:
-                slug, n = f"{base}-{n}", n + 1
-            slugs.add(slug)
-            new.append({**item.data, "slug": slug})
-        elif item.action == "update":
-            for name, value in item.data.items():
-                setattr(item.obj, name, value)
-            item.obj.version += 1
-            item.obj.updated_at = ctx.now
-    session.flush()
-    insert_rows(session, Account, new)
+            item.data["slug"] = free_slug(item.data["name"], slugs)
+            slugs.add(item.data["slug"])
+    write_items(session, result, ctx, Account)

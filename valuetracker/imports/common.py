@@ -163,3 +163,25 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
             for i, new_id in zip(batch, result.scalars().all(), strict=True):
                 ids[i] = new_id
     return ids  # type: ignore[return-value]
+
+
+def write_items(session: Session, result: Plan, ctx: Context, model: Any) -> list[Item]:
+    """Apply the planned updates, then INSERT the planned creates in batches.
+
+    An updated row gets `updated_at` = now and, when the model has optimistic locking,
+    its `version` bumped (so a form opened before the import reports a conflict).
+    Returns the created items, each with `extra["id"]` set to its new id.
+    """
+    for item in result.items:
+        if item.action == "update":
+            for name, value in item.data.items():
+                setattr(item.obj, name, value)
+            if hasattr(item.obj, "version"):
+                item.obj.version += 1
+            item.obj.updated_at = ctx.now
+    session.flush()
+    created = [item for item in result.items if item.action == "create"]
+    new_ids = insert_rows(session, model, [item.data for item in created])
+    for item, new_id in zip(created, new_ids, strict=True):
+        item.extra["id"] = new_id
+    return created

@@ -22,9 +22,9 @@ from .common import (
     UserIndex,
     chunks,
     differs,
-    insert_rows,
     key,
     load_where_in,
+    write_items,
 )
 from .reading import Field, RowError, norm_word
 
@@ -166,16 +166,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update deals, then replace the competitor lists that changed."""
-    for item in result.items:
-        if item.action == "update":
-            for name, value in item.data.items():
-                setattr(item.obj, name, value)
-            item.obj.updated_at = ctx.now
-    session.flush()
-    created = [item for item in result.items if item.action == "create"]
-    for item, new_id in zip(created, insert_rows(session, Deal, [item.data for item in created]),
-                            strict=True):
-        item.extra["id"] = new_id
+    write_items(session, result, ctx, Deal)
     for item in result.items:
         if item.obj is not None:
             item.extra["id"] = item.obj.id
@@ -204,4 +195,15 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
 
 
 
-__all__ = ["ENTITY", "FIELDS", "OUTCOME_WORDS", "plan", "apply"]
+def closed_deal_ids(result: Plan) -> list[int]:
+    """The deals this (applied) import created closed, or closed: program rules apply to them.
+
+    Deals that were already closed are left alone, so re-importing a file or changing
+    an old deal's amount never requests an interview the program did not ask for then.
+    """
+    return [item.extra["id"] for item in result.items
+            if (item.action == "create" and item.data.get("outcome") in CLOSED_OUTCOMES)
+            or (item.action == "update" and item.data.get("outcome") in CLOSED_OUTCOMES)]
+
+
+__all__ = ["ENTITY", "FIELDS", "OUTCOME_WORDS", "plan", "apply", "closed_deal_ids"]

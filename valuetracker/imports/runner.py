@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from .. import audit
 from ..models import User, utcnow
+from ..winloss.deals import apply_program_rules_to_deals
 from . import accounts, deals, stakeholders, value
 from .common import Context, Plan, Row, editable_account_ids
 from .reading import (
@@ -71,6 +72,7 @@ class ImportReport:
     written: bool = False
     rejected_rows: list[tuple[int, list[str], str]] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    interviews_requested: int = 0  # deals: requests made by the win/loss program rules
 
     @property
     def ok(self) -> bool:
@@ -82,8 +84,11 @@ class ImportReport:
 
     def summary(self) -> str:
         c = self.counts()
-        return (f"{c['rows']} rows: {c['created']} created, {c['updated']} updated, "
+        text = (f"{c['rows']} rows: {c['created']} created, {c['updated']} updated, "
                 f"{c['unchanged']} unchanged, {c['rejected']} rejected")
+        if self.interviews_requested:
+            text += f"; {self.interviews_requested} buyer interviews requested"
+        return text
 
     def rejected_csv(self) -> str:
         """The rejected rows as CSV, with the file's header plus a `reason` column."""
@@ -158,10 +163,22 @@ def run_import(
         return report
     if not dry_run:
         module.apply(session, plan, ctx)
+        if module is deals:
+            # Imported closed deals get interview requests like deals closed on the web.
+            requested = apply_program_rules_to_deals(session, deals.closed_deal_ids(plan))
+            report.interviews_requested = len(requested)
+            if requested:
+                audit.record(
+                    session, "create", "interview", None,
+                    f"{len(requested)} interviews requested by program rules (import)",
+                    details={"ids": requested[:1000]},
+                    user_id=actor.id if actor is not None else None,
+                )
         audit.record(
             session, "import", module.ENTITY, None,
             f"import {kind}{' from ' + source if source else ''}: {report.summary()}",
-            details={"kind": kind, "source": source, **report.counts()},
+            details={"kind": kind, "source": source, **report.counts(),
+                     "interviews_requested": report.interviews_requested},
             user_id=actor.id if actor is not None else None,
         )
         session.flush()

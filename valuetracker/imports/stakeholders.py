@@ -19,9 +19,9 @@ from .common import (
     Plan,
     Row,
     differs,
-    insert_rows,
     key,
     load_where_in,
+    write_items,
 )
 from .reading import Field, RowError
 
@@ -208,19 +208,7 @@ def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update stakeholders, then set reports-to once every row has an id."""
-    for item in result.items:
-        if item.action == "create":
-            continue
-        if item.action == "update":
-            for name, value in item.data.items():
-                setattr(item.obj, name, value)
-            item.obj.version += 1
-            item.obj.updated_at = ctx.now
-    session.flush()
-    created = [item for item in result.items if item.action == "create"]
-    for item, new_id in zip(created, insert_rows(session, Stakeholder,
-                                                 [item.data for item in created]), strict=True):
-        item.extra["id"] = new_id
+    write_items(session, result, ctx, Stakeholder)
     for item in result.items:
         if item.obj is not None:
             item.extra["id"] = item.obj.id

@@ -25,9 +25,9 @@ from .common import (
     Row,
     chunks,
     differs,
-    insert_rows,
     key,
     load_where_in,
+    write_items,
 )
 from .reading import Field, RowError
 
@@ -121,16 +121,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update entries, then replace the beneficiary lists that changed."""
-    for item in result.items:
-        if item.action == "update":
-            for name, value in item.data.items():
-                setattr(item.obj, name, value)
-            item.obj.updated_at = ctx.now
-    session.flush()
-    created = [item for item in result.items if item.action == "create"]
-    for item, new_id in zip(created, insert_rows(session, ValueEntry,
-                                                 [item.data for item in created]), strict=True):
-        item.extra["id"] = new_id
+    write_items(session, result, ctx, ValueEntry)
     for item in result.items:
         if item.obj is not None:
             item.extra["id"] = item.obj.id

@@ -63,6 +63,8 @@ class Deal(SQLModel, table=True):
     )
     rep_reason_id: int | None = Field(default=None, foreign_key="decision_factor.id")
     rep_notes: str | None = Field(default=None, sa_type=sa.Text)
+    # Optimistic locking: bumped on every edit (web form, debrief, import).
+    version: int = Field(default=1)
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
 

@@ -17,16 +17,12 @@ from sqlmodel import Session, select
 
 from ..models import Account, Distribution, Stakeholder, ValueSummary
 from ..quarters import Quarter
+from ..stakeholders import contactable_condition
 
 
 def eligible_condition() -> Any:
     """Key stakeholders who count for coverage (and get a summary)."""
-    return sa.and_(
-        Stakeholder.is_key.is_(True),
-        Stakeholder.left_company_at.is_(None),
-        Stakeholder.erased_at.is_(None),
-        Stakeholder.opted_out_at.is_(None),
-    )
+    return sa.and_(Stakeholder.is_key.is_(True), contactable_condition())
 
 
 def _sent_exists(quarter: Quarter) -> Any:

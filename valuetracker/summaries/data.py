@@ -3,7 +3,8 @@
 `summary_data` is the single entry point; it returns a plain dataclass so the
 templates (and later value.py's own helpers) never touch the session. The figures
 follow PRODUCT.md: value delivered = sum of currency entries; confirmed share =
-confirmed amount / total amount. Every figure is a SQL aggregate.
+confirmed amount / total amount. Currency figures come from `value.value_summary`,
+the definition the web pages use; every figure is a SQL aggregate.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from ..models import (
     ValueConfirmation,
     ValueEntry,
 )
-from ..quarters import Quarter, quarter_case
+from ..quarters import Quarter
+from ..value.metrics import ValueSummary, value_summary
 
 ZERO = Decimal(0)
 # Roles that buy with money: they see currency value and return first.
@@ -49,7 +51,6 @@ class DriverFigures:
     quarter_confirmed: Decimal = ZERO
     year: Decimal = ZERO
     all_time: Decimal = ZERO
-    all_time_confirmed: Decimal = ZERO
 
 
 @dataclass
@@ -129,6 +130,7 @@ class SummaryData:
     hours_all_time: Decimal = ZERO
     drivers: list[DriverFigures] = field(default_factory=list)
     quarter_series: list[tuple[str, Decimal]] = field(default_factory=list)
+    by_quarter: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     entries: list[EntryRow] = field(default_factory=list)
     quotes: list[QuoteRow] = field(default_factory=list)
     commitments: list[CommitmentRow] = field(default_factory=list)
@@ -161,8 +163,25 @@ def _sum_when(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Decimal]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, ValueEntry.amount), else_=0)), 0)
 
 
-def _driver_figures(session: Session, account_id: int, quarter: Quarter) -> list[DriverFigures]:
-    """One GROUP BY over the account's entries up to the quarter's end."""
+def _currency_figures(summary: ValueSummary) -> list[DriverFigures]:
+    """Currency figures per driver from the value module's summary (the web pages' figures)."""
+    periods = summary.periods
+    return [
+        DriverFigures(driver, "currency", periods.quarter[driver],
+                      summary.quarter_confirmed_by_driver.get(driver, ZERO),
+                      periods.year_to_date[driver], periods.total[driver])
+        for driver in DRIVERS
+        if periods.total[driver] or periods.quarter[driver] or periods.year_to_date[driver]
+    ]
+
+
+def _other_unit_figures(session: Session, account_id: int, quarter: Quarter
+                        ) -> list[DriverFigures]:
+    """Hours, percent and count per driver and unit: one GROUP BY up to the quarter's end.
+
+    The value module only defines currency figures ("value delivered"); the other units
+    are shown in the PDF only, so they are summed here.
+    """
     in_quarter = ValueEntry.delivered_on.between(quarter.start, quarter.end)
     rows = session.exec(
         select(
@@ -172,15 +191,19 @@ def _driver_figures(session: Session, account_id: int, quarter: Quarter) -> list
             _sum_when(sa.and_(in_quarter, ValueEntry.evidence_status == "confirmed")),
             _sum_when(ValueEntry.delivered_on >= quarter.year_start),
             sa.func.coalesce(sa.func.sum(ValueEntry.amount), 0),
-            _sum_when(ValueEntry.evidence_status == "confirmed"),
         )
-        .where(ValueEntry.account_id == account_id, ValueEntry.delivered_on <= quarter.end)
+        .where(ValueEntry.account_id == account_id, ValueEntry.unit != "currency",
+               ValueEntry.delivered_on <= quarter.end)
         .group_by(ValueEntry.driver, ValueEntry.unit)
     ).all()
-    figures = []
-    for driver, unit, q, qc, year, total, total_confirmed in rows:
-        figures.append(DriverFigures(driver, unit, Decimal(q), Decimal(qc), Decimal(year),
-                                     Decimal(total), Decimal(total_confirmed)))
+    return [DriverFigures(driver, unit, Decimal(q), Decimal(qc), Decimal(year), Decimal(total))
+            for driver, unit, q, qc, year, total in rows]
+
+
+def _driver_figures(session: Session, account_id: int, quarter: Quarter,
+                    summary: ValueSummary) -> list[DriverFigures]:
+    """Every driver's figures in the drivers' order, then by unit (as before)."""
+    figures = _currency_figures(summary) + _other_unit_figures(session, account_id, quarter)
     order = {d: i for i, d in enumerate(DRIVERS)}
     figures.sort(key=lambda f: (order.get(f.driver, 99), f.unit))
     return figures
@@ -226,31 +249,27 @@ def summary_data(
         ranked_drivers=ranked,
     )
 
-    data.drivers = _driver_figures(session, account.id, quarter)
+    # Currency value comes from the value module, so the PDF shows exactly the figures
+    # of the account's value page; "all time" stops at the quarter's end.
+    summary = value_summary(session, quarter=quarter, account_ids=[account.id],
+                            quarters=4, through=quarter.end)
+    data.value_quarter = summary.periods.quarter_total
+    data.value_quarter_confirmed = summary.confirmed_quarter.confirmed
+    data.value_year = summary.periods.year_to_date_total
+    data.value_all_time = summary.periods.total_total
+    data.value_all_time_confirmed = summary.confirmed.confirmed
+    data.money_drivers_quarter = sum((summary.periods.quarter[d] for d in MONEY_DRIVERS), ZERO)
+    # Currency value per driver per quarter, the last four quarters (the web page's chart).
+    data.by_quarter = summary.by_quarter
+    data.quarter_series = [(label, sum(values.values(), ZERO))
+                           for label, values in summary.by_quarter.items()]
+
+    data.drivers = _driver_figures(session, account.id, quarter, summary)
     for fig in data.drivers:
-        if fig.unit == "currency":
-            data.value_quarter += fig.quarter
-            data.value_quarter_confirmed += fig.quarter_confirmed
-            data.value_year += fig.year
-            data.value_all_time += fig.all_time
-            data.value_all_time_confirmed += fig.all_time_confirmed
-            if fig.driver in MONEY_DRIVERS:
-                data.money_drivers_quarter += fig.quarter
-        elif fig.unit == "hours":
+        if fig.unit == "hours":
             data.hours_quarter += fig.quarter
             data.hours_year += fig.year
             data.hours_all_time += fig.all_time
-
-    # Currency value per quarter, the last four quarters (the same chart as the web page).
-    recent = quarter.last(4)
-    bucket = quarter_case(ValueEntry.delivered_on, recent)
-    per_quarter = dict(session.exec(
-        select(bucket, sa.func.sum(ValueEntry.amount))
-        .where(ValueEntry.account_id == account.id, ValueEntry.unit == "currency",
-               ValueEntry.delivered_on.between(recent[0].start, quarter.end))
-        .group_by(bucket)
-    ).all())
-    data.quarter_series = [(q.label, Decimal(per_quarter.get(q.label) or 0)) for q in recent]
 
     entries = session.exec(
         select(ValueEntry.title, ValueEntry.description, ValueEntry.driver, ValueEntry.amount,

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from .. import charts
 from ..models import Account, Distribution, Stakeholder, ValueSummary, slugify, utcnow
 from ..quarters import Quarter
+from ..value.overview import driver_chart
 from .branding import branding_dir, get_branding
 from .coverage import account_coverage, eligible_condition
 from .data import SummaryData, summary_data
@@ -72,8 +73,9 @@ def summary_charts(data: SummaryData) -> dict[str, Any]:
         "by_driver": charts.bar_chart(
             [(d.replace("_", " ").capitalize(), v) for d, v in currency],
             title=f"Value delivered by driver, {data.quarter}", width=600),
-        "by_quarter": charts.bar_chart(data.quarter_series,
-                                       title="Value delivered per quarter", width=600),
+        # The account value page's chart: value per quarter, one segment per driver.
+        "by_quarter": driver_chart(data.by_quarter, title="Value delivered per quarter",
+                                   width=600),
     }
 
 

@@ -8,8 +8,9 @@ account ids, a SELECT of ids, or None for every account:
 - value_periods(session, quarter=, account_ids=) -> ValuePeriods (quarter / year to date /
   total, by driver)
 - value_by_quarter(session, quarters=, account_ids=) -> {quarter: {driver: Decimal}}
-- value_summary(session, quarter=, account_ids=) -> ValueSummary: all of the above plus
-  confirmed share (total, year to date) in one query
+- value_summary(session, quarter=, account_ids=, through=) -> ValueSummary: all of the
+  above plus confirmed share (total, year to date, quarter) in one query; the account
+  value page and the PDF summaries both use it
 - confirmed_share(session, account_ids=, start=, end=) -> ConfirmedShare(.share)
 - on_time_rate(session, account_ids=, start=, end=, today=) -> OnTimeRate(.rate)
 - loyalty(session, account_ids=) -> LoyaltyFigures(.nps, .satisfied_not_loyal); nps(...)
@@ -18,6 +19,7 @@ account ids, a SELECT of ids, or None for every account:
 - value_migration(session, quarters=, account_ids=, segment=), priority_drift(...)
 - at_risk_accounts(session, account_ids=, today=) -> [AtRisk(.reasons)]
 - account_overview(session, account) -> dict for the account page panel
+- driver_chart(by_quarter, title=, width=) -> the value-by-driver-per-quarter chart (web, PDF)
 """
 
 from __future__ import annotations

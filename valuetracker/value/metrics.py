@@ -7,7 +7,7 @@ Amounts are Decimal; nothing is rounded here (templates round for display).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -317,20 +317,34 @@ class ValueSummary:
     by_quarter: dict[str, dict[str, Decimal]]
     confirmed: ConfirmedShare
     confirmed_year_to_date: ConfirmedShare
+    # The quarter's confirmed share, and its confirmed amount per driver (PDF summaries).
+    confirmed_quarter: ConfirmedShare = field(
+        default_factory=lambda: ConfirmedShare(Decimal(0), Decimal(0)))
+    quarter_confirmed_by_driver: dict[str, Decimal] = field(default_factory=dict)
 
 
 def value_summary(
-    session: Session, *, quarter: Quarter, account_ids: AccountIds = None, quarters: int = 8
+    session: Session,
+    *,
+    quarter: Quarter,
+    account_ids: AccountIds = None,
+    quarters: int = 8,
+    through: date | None = None,
 ) -> ValueSummary:
     """Everything `value_periods`, `value_by_quarter` (last `quarters` quarters) and
-    `confirmed_share` (total and year to date) give, in one GROUP BY quarter, driver,
-    evidence status. The fiscal year to date lies within the last 4 quarters, so it is
-    summed from the quarter buckets; entries older than the window fall in one bucket.
+    `confirmed_share` (total, year to date and quarter) give, in one GROUP BY quarter,
+    driver, evidence status. The fiscal year to date lies within the last 4 quarters, so
+    it is summed from the quarter buckets; entries older than the window fall in one bucket.
+
+    `through` leaves out entries delivered after that date (a summary of a past quarter
+    passes the quarter's end so "total" means "up to then"); None counts every entry.
     """
     shown = quarter.last(max(quarters, 4))
     bucket = quarter_case(ValueEntry.delivered_on, shown).label("quarter")
     stmt = select(bucket, ValueEntry.driver, ValueEntry.evidence_status,
                   sa.func.sum(ValueEntry.amount)).where(ValueEntry.unit == "currency")
+    if through is not None:
+        stmt = stmt.where(ValueEntry.delivered_on <= through)
     stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(
         bucket, ValueEntry.driver, ValueEntry.evidence_status)
     year_labels = {q.label for q in shown if quarter.year_start <= q.start <= quarter.start}
@@ -338,6 +352,8 @@ def value_summary(
     by_quarter = {q.label: {d: Decimal(0) for d in DRIVERS} for q in shown[-quarters:]}
     confirmed = [Decimal(0), Decimal(0)]  # confirmed, total
     confirmed_ytd = [Decimal(0), Decimal(0)]
+    confirmed_q = [Decimal(0), Decimal(0)]
+    quarter_confirmed = {d: Decimal(0) for d in DRIVERS}
     for label, driver, status, total in session.exec(stmt).all():
         amount = dec(total)
         periods.total[driver] = periods.total.get(driver, Decimal(0)) + amount
@@ -350,10 +366,15 @@ def value_summary(
             by_quarter[label][driver] = by_quarter[label].get(driver, Decimal(0)) + amount
         if label == quarter.label:
             periods.quarter[driver] = periods.quarter.get(driver, Decimal(0)) + amount
+            confirmed_q[1] += amount
+            if status == "confirmed":
+                confirmed_q[0] += amount
+                quarter_confirmed[driver] = quarter_confirmed.get(driver, Decimal(0)) + amount
         if label in year_labels:
             periods.year_to_date[driver] = periods.year_to_date.get(driver, Decimal(0)) + amount
             confirmed_ytd[1] += amount
             if status == "confirmed":
                 confirmed_ytd[0] += amount
     return ValueSummary(periods, by_quarter, ConfirmedShare(*confirmed),
-                        ConfirmedShare(*confirmed_ytd))
+                        ConfirmedShare(*confirmed_ytd), ConfirmedShare(*confirmed_q),
+                        quarter_confirmed)

@@ -21,6 +21,7 @@ from ..models import (
     ValueEntry,
     ValueEntryBeneficiary,
 )
+from ..stakeholders import contactable_condition
 from .entries import apply_answer, create_entry
 
 # "All recent entries" means delivered in this many days.
@@ -36,9 +37,7 @@ class OutreachError(ValueError):
 def reachable_condition() -> Any:
     """SQL: a stakeholder we may send links to (not opted out, left or erased; has email)."""
     return sa.and_(
-        Stakeholder.opted_out_at.is_(None),
-        Stakeholder.left_company_at.is_(None),
-        Stakeholder.erased_at.is_(None),
+        contactable_condition(),
         Stakeholder.email.is_not(None),
         Stakeholder.email != "",
     )

@@ -32,11 +32,12 @@ def _quarter(today: date | None) -> Quarter:
     return current_quarter(start, today)
 
 
-def driver_chart(by_quarter: dict[str, dict[str, Any]], *, title: str) -> Markup:
-    """Stacked bars: value delivered per quarter, one segment per driver."""
+def driver_chart(by_quarter: dict[str, dict[str, Any]], *, title: str,
+                 width: int = 640) -> Markup:
+    """Stacked bars: value delivered per quarter, one segment per driver (web and PDF)."""
     categories = list(by_quarter)
     series = [(label(d), [by_quarter[q][d] for q in categories]) for d in DRIVERS]
-    return charts.stacked_bar_chart(categories, series, title=title)
+    return charts.stacked_bar_chart(categories, series, title=title, width=width)
 
 
 def account_overview(session: Session, account: Account, *,

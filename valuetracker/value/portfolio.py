@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from ..models import DRIVERS, Account, LoyaltyPulse, Stakeholder, ValueCommitment, ValueEntry
 from ..quarters import Quarter, quarter_case
+from ..stakeholders import MIN_ENGAGED, active_condition, engaged_condition
 from ._scope import AccountIds, dec, scoped, today_or
 from .metrics import latest_pulses_subquery, overdue_condition, satisfied_not_loyal_condition
 
@@ -245,8 +246,8 @@ def at_risk_accounts(
     Reasons (each one grouped query, so six queries however many accounts):
     no value entry delivered in the last 90 days; any disputed entry; open
     commitments past due; key active stakeholders whose latest pulse is a detractor
-    (recommend <= 6) or satisfied but not loyal; single-threaded = fewer than 2
-    engaged contacts (active, not opted out, last contacted in the last 90 days);
+    (recommend <= 6) or satisfied but not loyal; single-threaded = fewer than
+    `stakeholders.MIN_ENGAGED` contacts meeting `stakeholders.engaged_condition`;
     renewal date within the next 90 days.
     """
     today = today_or(today)
@@ -270,14 +271,14 @@ def at_risk_accounts(
     unhappy_rows = session.exec(
         select(latest.c.account_id, sa.func.count())
         .join(Stakeholder, Stakeholder.id == latest.c.stakeholder_id)
-        .where(Stakeholder.is_key.is_(True), Stakeholder.left_company_at.is_(None),
-               Stakeholder.erased_at.is_(None),
+        .where(Stakeholder.is_key.is_(True), active_condition(),
                sa.or_(latest.c.recommend <= 6,
                       satisfied_not_loyal_condition(latest.c.satisfaction,
                                                     latest.c.repurchase_intent)))
         .group_by(latest.c.account_id)
     ).all()
     unhappy = {row[0]: row[1] for row in unhappy_rows}
+    # The stakeholders module's rule, so this counts like the relationship map.
     engaged = grouped(Stakeholder.account_id, sa.func.count(), engaged_condition(today))
 
     result = []
@@ -293,7 +294,7 @@ def at_risk_accounts(
             reasons["overdue_commitments"] = f"{overdue[account_id]} overdue"
         if unhappy.get(account_id):
             reasons["unhappy_key_stakeholders"] = f"{unhappy[account_id]} key stakeholders"
-        if engaged.get(account_id, 0) < 2:
+        if engaged.get(account_id, 0) < MIN_ENGAGED:
             reasons["single_threaded"] = f"{engaged.get(account_id, 0)} engaged contacts"
         if renewal is not None and today <= renewal <= today + timedelta(days=WINDOW_DAYS):
             reasons["renewal_soon"] = f"renews {renewal.isoformat()}"
@@ -301,16 +302,6 @@ def at_risk_accounts(
             result.append(AtRisk(account_id, name, slug, renewal, reasons))
     result.sort(key=lambda a: (-len(a.reasons), a.name))
     return result
-
-
-def engaged_condition(today: date) -> Any:
-    """SQL: an engaged contact = active, not opted out, last contacted in the last 90 days."""
-    return sa.and_(
-        Stakeholder.left_company_at.is_(None),
-        Stakeholder.erased_at.is_(None),
-        Stakeholder.opted_out_at.is_(None),
-        Stakeholder.last_contacted_on >= today - timedelta(days=WINDOW_DAYS),
-    )
 
 
 def segments(session: Session, *, account_ids: AccountIds = None) -> list[str]:

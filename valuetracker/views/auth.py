@@ -30,8 +30,14 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") \
-            and not target.startswith("//"):
+    """`next` only if it is a path on this site.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil" and
+    "/<tab>/evil" would leave the site like "//evil": such targets are refused too.
+    """
+    if target and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target and target.isprintable() and " " not in target \
+            and urlsplit(target).netloc == "" and urlsplit(target).scheme == "":
         return target
     return url_for("accounts.index")
 

@@ -38,7 +38,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The route pattern, not the path: a path may carry a signed link's token.
+        where = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        app.logger.exception("Unhandled error on %s %s", request.method, where)
         try:
             get_session().rollback()
         except Exception:  # noqa: BLE001 - the page must render even if the DB is gone

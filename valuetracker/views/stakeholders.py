@@ -21,7 +21,12 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from .. import personal_data, stakeholders
-from ..access import can_edit_account, get_account_for_user, get_stakeholder_for_user
+from ..access import (
+    WINLOSS_EDITORS,
+    can_edit_account,
+    get_account_for_user,
+    get_stakeholder_for_user,
+)
 from ..accounts import last_editor
 from ..db import StaleEditError, get_session
 from ..forms import choices
@@ -200,7 +205,9 @@ def export(stakeholder_id: int) -> Response:
     """Download everything held about the person as JSON (POST: it is audited)."""
     session = get_session()
     person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
-    data = personal_data.export_stakeholder(session, person)
+    # Interviews only for those who run the program (anonymity; see export_stakeholder).
+    data = personal_data.export_stakeholder(
+        session, person, include_interviews=current_user.role in WINLOSS_EDITORS)
     personal_data.record_export(session, person)
     session.commit()
     filename = f"stakeholder-{person.id}-{slugify(person.name)}.json"

@@ -28,7 +28,13 @@ from .analytics import (
     win_rates_by_competitor,
     win_rates_by_segment,
 )
-from .deals import apply_program_rules, deal_scope, list_deals, set_competitors
+from .deals import (
+    apply_program_rules,
+    apply_program_rules_to_deals,
+    deal_scope,
+    list_deals,
+    set_competitors,
+)
 from .interviews import interviewee_display
 from .stats import wilson_interval
 from .taxonomy import ensure_default_taxonomy
@@ -75,6 +81,7 @@ __all__ = [
     "WinRateRow",
     "account_overview",
     "apply_program_rules",
+    "apply_program_rules_to_deals",
     "competitor_head_to_head",
     "deal_scope",
     "ensure_default_taxonomy",

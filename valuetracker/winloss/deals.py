@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,8 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .. import audit
 from ..access import account_scope
 from ..competitors import resolve_competitors
+from ..db import check_version
 from ..models import (
     CLOSED_OUTCOMES,
     Account,
@@ -23,6 +26,7 @@ from ..models import (
     ProgramRule,
     User,
     WinLossInterview,
+    utcnow,
 )
 
 PAGE_SIZE = 50
@@ -148,15 +152,26 @@ def guide_for_outcome(session: Session, outcome: str) -> InterviewGuide | None:
 
 def rule_matches(session: Session, rule: ProgramRule, deal: Deal, segment: str | None,
                  competitor_ids: set[int]) -> bool:
-    if rule.outcome and rule.outcome != deal.outcome:
+    """Whether an active rule asks for an interview on this closed deal."""
+    return _matches(rule, deal.outcome, deal.amount, segment, competitor_ids)
+
+
+def _matches(rule: ProgramRule, outcome: str, amount: Decimal | None, segment: str | None,
+             competitor_ids: set[int]) -> bool:
+    """THE program rule test, on a deal's values (so bulk callers need no Deal objects)."""
+    if rule.outcome and rule.outcome != outcome:
         return False
-    if rule.min_amount is not None and (deal.amount or Decimal(0)) < rule.min_amount:
+    if rule.min_amount is not None and (amount or Decimal(0)) < rule.min_amount:
         return False
     if rule.competitor_id and rule.competitor_id not in competitor_ids:
         return False
     if rule.segment and (segment or "").strip().casefold() != rule.segment.strip().casefold():
         return False
     return True
+
+
+# Deals looked at per round trip in apply_program_rules_to_deals.
+RULES_CHUNK = 500
 
 
 def apply_program_rules(session: Session, deal: Deal) -> WinLossInterview | None:
@@ -167,32 +182,97 @@ def apply_program_rules(session: Session, deal: Deal) -> WinLossInterview | None
     """
     if deal.outcome not in CLOSED_OUTCOMES or deal.id is None:
         return None
-    exists = session.exec(
-        select(WinLossInterview.id).where(WinLossInterview.deal_id == deal.id).limit(1)
-    ).first()
-    if exists is not None:
-        return None
+    new_ids = apply_program_rules_to_deals(session, [deal.id])
+    return session.get(WinLossInterview, new_ids[0]) if new_ids else None
+
+
+def apply_program_rules_to_deals(session: Session, deal_ids: Iterable[int]) -> list[int]:
+    """Request one interview for each of these deals that is closed, has no interview yet
+    and matches an active program rule (the first matching rule, by id). The caller commits.
+
+    Bounded queries whatever the number of deals: one for the rules, one for the guides,
+    then per 500 deals one for the deals (segment joined, deals with an interview left
+    out), one for their competitors (only when a rule names a competitor), one
+    INSERT of all the requests and one SELECT of their ids. Returns the new interviews' ids.
+    """
+    ids = sorted({int(i) for i in deal_ids if i is not None})
+    if not ids:
+        return []
     rules = session.exec(
         select(ProgramRule).where(ProgramRule.active.is_(True)).order_by(ProgramRule.id)
     ).all()
     if not rules:
+        return []
+    guides = session.exec(
+        select(InterviewGuide).where(InterviewGuide.active.is_(True)).order_by(InterviewGuide.id)
+    ).all()
+
+    def guide_id(outcome: str) -> int | None:
+        # Same choice as guide_for_outcome: this outcome's guide, else the "any" guide.
+        for wanted in (outcome, "any"):
+            for guide in guides:
+                if guide.outcome == wanted:
+                    return guide.id
         return None
-    segment = None
-    if deal.account_id:
-        segment = session.exec(select(Account.segment).where(Account.id == deal.account_id)).first()
-    competitor_ids = set(session.exec(
-        select(DealCompetitor.competitor_id).where(DealCompetitor.deal_id == deal.id)).all())
-    if deal.primary_competitor_id:
-        competitor_ids.add(deal.primary_competitor_id)
-    for rule in rules:
-        if rule_matches(session, rule, deal, segment, competitor_ids):
-            guide = guide_for_outcome(session, deal.outcome)
-            interview = WinLossInterview(deal_id=deal.id, status="requested", rule_id=rule.id,
-                                         guide_id=guide.id if guide else None)
-            session.add(interview)
-            session.flush()
-            return interview
-    return None
+
+    needs_competitors = any(rule.competitor_id for rule in rules)
+    has_interview = sa.exists().where(WinLossInterview.deal_id == Deal.id)
+    new_ids: list[int] = []
+    for start in range(0, len(ids), RULES_CHUNK):
+        chunk = ids[start:start + RULES_CHUNK]
+        deals = session.exec(
+            select(Deal.id, Deal.outcome, Deal.amount, Deal.primary_competitor_id, Account.segment)
+            .join(Account, Account.id == Deal.account_id, isouter=True)
+            .where(Deal.id.in_(chunk), Deal.outcome.in_(CLOSED_OUTCOMES), ~has_interview)
+            .order_by(Deal.id)
+        ).all()
+        if not deals:
+            continue
+        competitors: dict[int, set[int]] = {}
+        if needs_competitors:
+            for deal_id, competitor_id in session.exec(
+                select(DealCompetitor.deal_id, DealCompetitor.competitor_id)
+                .where(DealCompetitor.deal_id.in_([d[0] for d in deals]))
+            ).all():
+                competitors.setdefault(deal_id, set()).add(competitor_id)
+        now = utcnow()
+        rows = []
+        for deal_id, outcome, amount, primary_id, segment in deals:
+            competitor_ids = competitors.get(deal_id, set())
+            if primary_id:
+                competitor_ids = competitor_ids | {primary_id}
+            rule = next((r for r in rules
+                         if _matches(r, outcome, amount, segment, competitor_ids)), None)
+            if rule is not None:
+                rows.append({"deal_id": deal_id, "status": "requested", "rule_id": rule.id,
+                             "guide_id": guide_id(outcome), "requested_at": now})
+        if rows:
+            # A plain executemany (RETURNING would be a statement per row on SQLite), then
+            # the new ids by deal: these deals had no interview before this insert.
+            session.execute(sa.insert(WinLossInterview), rows)
+            new_ids.extend(session.exec(
+                select(WinLossInterview.id)
+                .where(WinLossInterview.deal_id.in_([row["deal_id"] for row in rows]))
+                .order_by(WinLossInterview.id)).all())
+    return new_ids
+
+
+def update_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected_version: Any,
+                summary: str | None = None) -> dict[str, list[Any]]:
+    """Save edited fields under optimistic locking and audit the change; the caller commits.
+
+    Raises `db.StaleEditError` (nothing changed) when the deal was saved since the form
+    was opened. Returns the audited diff.
+    """
+    check_version(session, deal, expected_version)
+    diff = audit.changes(deal, data)
+    for key, value in data.items():
+        setattr(deal, key, value)
+    deal.updated_at = utcnow()
+    session.add(deal)
+    audit.record(session, "update", "deal", deal.id, summary or f"deal {deal.name} updated",
+                 details=diff)
+    return diff
 
 
 def close_problems(outcome: str, account_id: int | None, closed_on: date | None) -> list[str]:

@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -59,6 +60,8 @@ class DealForm(FlaskForm):
     primary_competitor = StringField("Primary competitor", validators=[Optional(),
                                                                        Length(max=120)])
     external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+    # Optimistic locking: the deal's version when the form was opened (edits only).
+    version = HiddenField()
 
     def validate_closed_on(self, field: DateField) -> None:
         if field.data and self.opened_on.data and field.data < self.opened_on.data:
@@ -73,6 +76,7 @@ class DebriefForm(FlaskForm):
     rep_reason_id = SelectField("Primary reason", validators=[DataRequired(
         message="Choose the main reason.")])
     rep_notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    version = HiddenField()  # optimistic locking
 
 
 class SurveyLinkForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:23:53.424106
+Create Date: 2026-11-23 12:28:59.667100
 """
 from collections.abc import Sequence
 
@@ -176,6 +176,7 @@ def upgrade() -> None:
     sa.Column('primary_competitor_id', sa.Integer(), nullable=True),
     sa.Column('rep_reason_id', sa.Integer(), nullable=True),
     sa.Column('rep_notes', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),

@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlmodel import select
 
 from ... import audit
@@ -16,7 +18,8 @@ from ...access import (
     get_deal_for_user,
     role_required,
 )
-from ...db import get_session
+from ...accounts import last_editor
+from ...db import StaleEditError, get_session
 from ...forms import choices
 from ...links import create_link
 from ...models import (
@@ -29,8 +32,8 @@ from ...models import (
     Stakeholder,
     User,
     WinLossInterview,
-    utcnow,
 )
+from ...stakeholders import contactable_condition
 from ...winloss.deals import (
     apply_program_rules,
     close_problems,
@@ -39,6 +42,7 @@ from ...winloss.deals import (
     list_deals,
     set_competitors,
     split_names,
+    update_deal,
 )
 from ...winloss.forms import (
     DealForm,
@@ -78,16 +82,32 @@ def _deal_form(deal: Deal | None = None) -> DealForm:
     return form
 
 
+def _deal_data(form: DealForm) -> dict[str, Any]:
+    """The deal's fields from the form."""
+    return {
+        "name": form.name.data.strip(), "account_id": optional_int(form.account_id.data),
+        "outcome": form.outcome.data, "amount": form.amount.data,
+        "product": (form.product.data or "").strip() or None,
+        "owner_id": optional_int(form.owner_id.data), "opened_on": form.opened_on.data,
+        "closed_on": form.closed_on.data if form.outcome.data != "open" or form.closed_on.data
+        else None,
+        "external_id": (form.external_id.data or "").strip() or None,
+    }
+
+
 def _save_deal(form: DealForm, deal: Deal | None) -> Deal | None:
-    """Validate cross-field rules, copy the form into the deal; None when invalid."""
+    """Validate cross-field rules, copy the form into the deal; None when invalid.
+
+    Editing raises `StaleEditError` (nothing changed) when the deal was saved by someone
+    else since the form was opened.
+    """
     session = get_session()
-    account_id = optional_int(form.account_id.data)
-    owner_id = optional_int(form.owner_id.data)
+    data = _deal_data(form)
+    account_id, owner_id, external_id = data["account_id"], data["owner_id"], data["external_id"]
     problems = close_problems(form.outcome.data, account_id, form.closed_on.data)
     if account_id is None and current_user.role == "account_manager" \
             and owner_id != current_user.id:
         problems.append("A deal without an account must be your own.")
-    external_id = (form.external_id.data or "").strip() or None
     if external_id:
         clash = session.exec(select(Deal.id).where(Deal.external_id == external_id)).first()
         if clash is not None and (deal is None or clash != deal.id):
@@ -96,14 +116,6 @@ def _save_deal(form: DealForm, deal: Deal | None) -> Deal | None:
     if problems:
         form.form_errors.extend(problems)
         return None
-    data = {
-        "name": form.name.data.strip(), "account_id": account_id, "outcome": form.outcome.data,
-        "amount": form.amount.data, "product": (form.product.data or "").strip() or None,
-        "owner_id": owner_id, "opened_on": form.opened_on.data,
-        "closed_on": form.closed_on.data if form.outcome.data != "open" or form.closed_on.data
-        else None,
-        "external_id": external_id,
-    }
     if deal is None:
         deal = Deal(**data)
         session.add(deal)
@@ -111,13 +123,7 @@ def _save_deal(form: DealForm, deal: Deal | None) -> Deal | None:
         audit.record(session, "create", "deal", deal.id, f"deal {deal.name} created",
                      details={k: None if v is None else str(v) for k, v in data.items()})
     else:
-        diff = audit.changes(deal, data)
-        for key, value in data.items():
-            setattr(deal, key, value)
-        deal.updated_at = utcnow()
-        session.add(deal)
-        audit.record(session, "update", "deal", deal.id, f"deal {deal.name} updated",
-                     details=diff)
+        update_deal(session, deal, data=data, expected_version=form.version.data)
     set_competitors(session, deal, split_names(form.competitors.data),
                     (form.primary_competitor.data or "").strip() or None)
     requested = apply_program_rules(session, deal)
@@ -126,6 +132,31 @@ def _save_deal(form: DealForm, deal: Deal | None) -> Deal | None:
                      f"interview requested for deal {deal.name} by rule {requested.rule_id}")
         flash("A buyer interview was requested for this deal (program rule).", "info")
     return deal
+
+
+def _shown(form: FlaskForm, name: str, value: Any) -> Any:
+    """A value as the form shows it: a select's label rather than its id."""
+    field = getattr(form, name)
+    if value is not None and getattr(field, "choices", None):
+        for choice in field.choices:
+            if choice.value == str(value):
+                return choice.label
+    return value
+
+
+def _conflict(form: FlaskForm, deal: Deal, data: dict[str, Any]) -> dict[str, Any]:
+    """Who saved the deal meanwhile and how it differs from the user's input.
+
+    Call after rolling back and refreshing the deal. The form keeps the input; its
+    version moves to the saved one, so saving again deliberately overwrites.
+    """
+    differences = [
+        (getattr(form, name).label.text, _shown(form, name, getattr(deal, name)),
+         _shown(form, name, value))
+        for name, value in data.items() if getattr(deal, name) != value
+    ]
+    form.version.data = str(deal.version)
+    return {"who": last_editor(get_session(), "deal", deal.id), "differences": differences}
 
 
 @bp.route("/deals")
@@ -183,7 +214,7 @@ def deal(deal_id: int) -> str:
     return render_template(
         "winloss/deal.html", deal=deal, account=account, owner=owner, rep_reason=rep_reason,
         competitors=deal_competitors(session, deal), interviews=interviews,
-        link_form=link_form, survey_url=request.args.get("survey_url"),
+        link_form=link_form, survey_url=_pop_survey_url(deal.id),
         can_edit=current_user.role in DEAL_EDITORS,
         runs_program=current_user.role in WINLOSS_EDITORS)
 
@@ -195,16 +226,25 @@ def edit_deal(deal_id: int) -> Any:
     deal = get_deal_for_user(session, current_user, deal_id, write=True)
     was_closed = deal.outcome in CLOSED_OUTCOMES
     form = _deal_form(deal)
+    conflict = None
     if form.validate_on_submit():
-        saved = _save_deal(form, deal)
-        if saved is not None:
-            session.commit()
-            flash(f"Deal {deal.name} saved.", "success")
-            if not was_closed and deal.outcome in CLOSED_OUTCOMES and deal.rep_reason_id is None:
-                return redirect(url_for("winloss.debrief", deal_id=deal.id))
-            return redirect(url_for("winloss.deal", deal_id=deal.id))
-        session.rollback()
-    return render_template("winloss/deal_form.html", form=form, deal=deal)
+        try:
+            saved = _save_deal(form, deal)
+        except StaleEditError:
+            session.rollback()
+            session.refresh(deal)
+            conflict = _conflict(form, deal, _deal_data(form))
+        else:
+            if saved is not None:
+                session.commit()
+                flash(f"Deal {deal.name} saved.", "success")
+                if not was_closed and deal.outcome in CLOSED_OUTCOMES \
+                        and deal.rep_reason_id is None:
+                    return redirect(url_for("winloss.debrief", deal_id=deal.id))
+                return redirect(url_for("winloss.deal", deal_id=deal.id))
+            session.rollback()
+    return render_template("winloss/deal_form.html", form=form, deal=deal,
+                           conflict=conflict), 409 if conflict else 200
 
 
 @bp.route("/deals/<int:deal_id>/debrief", methods=["GET", "POST"])
@@ -221,39 +261,40 @@ def debrief(deal_id: int) -> Any:
         form.closed_on.data = deal.closed_on or date.today()
         if deal.outcome not in CLOSED_OUTCOMES:
             form.outcome.data = "won"
+    conflict = None
     if form.validate_on_submit():
         problems = close_problems(form.outcome.data, deal.account_id, form.closed_on.data)
+        data = {"outcome": form.outcome.data, "closed_on": form.closed_on.data,
+                "rep_reason_id": int(form.rep_reason_id.data),
+                "rep_notes": (form.rep_notes.data or "").strip() or None}
         if problems:
             form.form_errors.extend(problems)
         else:
-            data = {"outcome": form.outcome.data, "closed_on": form.closed_on.data,
-                    "rep_reason_id": int(form.rep_reason_id.data),
-                    "rep_notes": (form.rep_notes.data or "").strip() or None}
-            diff = audit.changes(deal, data)
-            for key, value in data.items():
-                setattr(deal, key, value)
-            deal.updated_at = utcnow()
-            session.add(deal)
-            audit.record(session, "update", "deal", deal.id, f"debrief of deal {deal.name}",
-                         details=diff)
-            requested = apply_program_rules(session, deal)
-            if requested is not None:
-                audit.record(session, "create", "interview", requested.id,
-                             f"interview requested for deal {deal.name}")
-            session.commit()
-            flash("Debrief saved." + (" An interview was requested." if requested else ""),
-                  "success")
-            return redirect(url_for("winloss.deal", deal_id=deal.id))
-    return render_template("winloss/debrief.html", form=form, deal=deal)
+            try:
+                update_deal(session, deal, data=data, expected_version=form.version.data,
+                            summary=f"debrief of deal {deal.name}")
+            except StaleEditError:
+                session.rollback()
+                session.refresh(deal)
+                conflict = _conflict(form, deal, data)
+            else:
+                requested = apply_program_rules(session, deal)
+                if requested is not None:
+                    audit.record(session, "create", "interview", requested.id,
+                                 f"interview requested for deal {deal.name}")
+                session.commit()
+                flash("Debrief saved." + (" An interview was requested." if requested else ""),
+                      "success")
+                return redirect(url_for("winloss.deal", deal_id=deal.id))
+    return render_template("winloss/debrief.html", form=form, deal=deal,
+                           conflict=conflict), 409 if conflict else 200
 
 
 def _survey_link_form(deal: Deal) -> SurveyLinkForm:
     form = SurveyLinkForm()
     people = get_session().exec(
         select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
-                                  Stakeholder.erased_at.is_(None),
-                                  Stakeholder.opted_out_at.is_(None),
-                                  Stakeholder.left_company_at.is_(None))
+                                  contactable_condition())
         .order_by(Stakeholder.name)).all()
     form.stakeholder_id.choices = choices({str(s.id): s.name for s in people}, blank="Choose…")
     return form
@@ -282,7 +323,23 @@ def create_survey_link(deal_id: int) -> Any:
     session.commit()
     url = current_app.config["BASE_URL"].rstrip("/") + url_for("survey.answer", token=token)
     flash("Survey link created; send it to the buyer (it works once).", "success")
-    return redirect(url_for("winloss.deal", deal_id=deal.id, survey_url=url))
+    # Shown once on the deal page, never in a URL: a token in a query string lands in
+    # access logs and history, and a query parameter would let anyone display a
+    # "survey link" of their choosing on our page.
+    flask_session[SURVEY_URL_KEY] = [deal.id, url]
+    return redirect(url_for("winloss.deal", deal_id=deal.id))
+
+
+SURVEY_URL_KEY = "winloss_survey_url"
+
+
+def _pop_survey_url(deal_id: int) -> str | None:
+    """The survey link just created for this deal, once."""
+    saved = flask_session.get(SURVEY_URL_KEY)
+    if saved and saved[0] == deal_id:
+        flask_session.pop(SURVEY_URL_KEY)
+        return str(saved[1])
+    return None
 
 
 @bp.route("/deals/<int:deal_id>/interviews", methods=["POST"])

@@ -1,0 +1,82 @@
+"""The PDF summary's figures are the value module's figures (one definition)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Flask
+from sqlmodel import Session
+
+from valuetracker import value
+from valuetracker.quarters import parse_quarter
+from valuetracker.summaries.data import summary_data
+from valuetracker.summaries.generate import summary_charts
+
+from .factories_summaries import make_entry, seed_account_value
+
+
+def test_pdf_figures_equal_the_account_value_page(app: Flask, session: Session,
+                                                  cast: object) -> None:
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    seed_account_value(session, account, buyer)
+    make_entry(session, account, "Older win", driver="productivity", amount=Decimal("300"),
+               delivered_on=date(2026, 2, 10), evidence_status="confirmed")
+    session.commit()
+    quarter = parse_quarter("2026-Q3")
+
+    data = summary_data(session, account, buyer, quarter)
+    with app.test_request_context():
+        page = value.account_value_page(session, account, today=date(2026, 9, 30))
+    summary = value.value_summary(session, quarter=quarter, account_ids=[account.id])
+
+    assert page["quarter"] == quarter
+    for figures in (page["summary"], summary):
+        assert data.value_quarter == figures.periods.quarter_total == 12500
+        assert data.value_year == figures.periods.year_to_date_total == 12800
+        assert data.value_all_time == figures.periods.total_total == 14800
+        assert data.value_all_time_confirmed == figures.confirmed.confirmed == 9800
+        assert data.confirmed_share_all_time == figures.confirmed.share
+        by_driver = {f.driver: f for f in data.drivers if f.unit == "currency"}
+        for driver, amount in figures.periods.quarter.items():
+            if amount:
+                assert by_driver[driver].quarter == amount
+                assert by_driver[driver].year == figures.periods.year_to_date[driver]
+                assert by_driver[driver].all_time == figures.periods.total[driver]
+    # The quarter's confirmed share is the value module's confirmed_share over the quarter.
+    share = value.confirmed_share(session, account_ids=[account.id], start=quarter.start,
+                                  end=quarter.end)
+    assert data.confirmed_share == share.share == Decimal(7500) / Decimal(12500)
+    assert data.value_quarter_confirmed == share.confirmed == 7500
+    assert data.money_drivers_quarter == 12500
+    # Hours are not currency value: they stay out of the value figures.
+    assert data.hours_quarter == 120
+    assert data.quarter_series == [(q.label, sum(page["summary"].by_quarter[q.label].values(),
+                                                 Decimal(0))) for q in quarter.last(4)]
+    assert dict(data.quarter_series)["2026-Q3"] == 12500
+
+
+def test_past_quarter_all_time_stops_at_the_quarter_end(session: Session, cast: object) -> None:
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    seed_account_value(session, account, buyer)
+    make_entry(session, account, "Next quarter's win", amount=Decimal("999"),
+               delivered_on=date(2026, 10, 5))
+    session.commit()
+    quarter = parse_quarter("2026-Q3")
+
+    data = summary_data(session, account, None, quarter)
+    upto = value.value_summary(session, quarter=quarter, account_ids=[account.id],
+                               through=quarter.end)
+    assert data.value_all_time == upto.periods.total_total == 14500
+    assert data.value_quarter == upto.periods.quarter_total == 12500
+
+
+def test_pdf_quarter_chart_is_the_value_page_chart(session: Session, cast: object) -> None:
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    seed_account_value(session, account, buyer)
+    session.commit()
+    data = summary_data(session, account, buyer, parse_quarter("2026-Q3"))
+    chart = summary_charts(data)["by_quarter"]
+    assert chart == value.driver_chart(data.by_quarter, title="Value delivered per quarter",
+                                       width=600)
+    assert "Cost reduction" in chart and "2026-Q3" in chart
