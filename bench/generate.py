@@ -83,9 +83,19 @@ class GenerationResult:
         return asdict(self)
 
 
+def schema_fingerprint() -> str:
+    """A digest of the migrations: a data set built on another schema is rebuilt."""
+    from valuetracker.db import MIGRATIONS_DIR
+
+    digest = hashlib.sha256()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def params_for(scale: Scale, anchor: date) -> dict[str, Any]:
     return {"version": GENERATOR_VERSION, "seed": SEED, "anchor": anchor.isoformat(),
-            **asdict(scale)}
+            "schema": schema_fingerprint(), **asdict(scale)}
 
 
 def params_hash(scale: Scale, anchor: date) -> str:

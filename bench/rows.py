@@ -434,7 +434,7 @@ class Generator:
                    if closed and rng.random() < 0.7 else None,
                    "rep_notes": "Lost on price in the final round." if outcome == "lost"
                    and rng.random() < 0.2 else None,
-                   "created_at": created, "updated_at": created}
+                   "version": 1, "created_at": created, "updated_at": created}
 
     def deal_competitor_rows(self) -> Iterator[dict[str, Any]]:
         for did, cid in dict.fromkeys(self.deal_competitors):
