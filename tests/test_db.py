@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from valuetracker.db import StaleEditError, check_version, get_session
+from valuetracker.db import StaleEditError, check_version, get_session, id_arg
 from valuetracker.models import Account, metadata
 
 
@@ -42,3 +42,25 @@ def test_check_version_refuses_stale_edit(app: Any, cast: Any) -> None:
         assert account.version == 2
         with pytest.raises(StaleEditError):
             check_version(s1, account, 1)
+
+
+HUGE_ID = "99999999999999999999"  # past every database integer type
+
+
+@pytest.mark.parametrize("path", [
+    f"/deals/{HUGE_ID}", f"/stakeholders/{HUGE_ID}", f"/admin/users/{HUGE_ID}/edit",
+    f"/accounts/acme-corp/value/entries/{HUGE_ID}/edit", f"/jobs/{HUGE_ID}",
+    f"/interviews/{2**31}",
+])
+def test_an_id_past_the_database_range_is_404_not_500(login_as: Any, cast: Any,
+                                                      path: str) -> None:
+    """QA: `<int:id>` URLs with a huge number overflowed the driver (500 on every dialect)."""
+    client = login_as(cast.admin)
+    assert client.get(path).status_code == 404
+    assert client.post(path).status_code in (404, 405)
+
+
+def test_id_arg_ignores_non_ids() -> None:
+    assert id_arg("42") == 42
+    for value in (None, "", "x", "-1", "1e3", HUGE_ID, str(2**31)):
+        assert id_arg(value) is None

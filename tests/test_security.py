@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from werkzeug.routing import AnyConverter, IntegerConverter
+
 from valuetracker import create_app
 
 from .conftest import login
@@ -14,9 +16,9 @@ def _fill(rule: Any) -> str:
     values = {}
     for arg in rule.arguments:
         converter = rule._converters[arg]
-        if converter.__class__.__name__ == "IntegerConverter":
+        if isinstance(converter, IntegerConverter):  # also the app's capped IdConverter
             values[arg] = 1
-        elif converter.__class__.__name__ == "AnyConverter":
+        elif isinstance(converter, AnyConverter):
             values[arg] = sorted(converter.items)[0]
         else:
             values[arg] = "x"

@@ -144,3 +144,12 @@ def test_coverage_page_scoped_to_user(app: Flask, session: Session, cast: object
     assert "Generate all" not in page
     page = login_as(c.leader).get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
     assert "Acme Corp" in page and "Globex" in page and "Generate all" in page
+
+
+def test_preview_with_a_huge_stakeholder_id_is_404(app: Flask, cast: object,
+                                                   login_as: object) -> None:
+    """QA: ?stakeholder=<20 digits> overflowed the driver (500)."""
+    client = login_as(cast.admin)  # type: ignore[attr-defined,operator]
+    response = client.get("/accounts/acme-corp/summaries/preview"
+                          "?stakeholder=99999999999999999999")
+    assert response.status_code == 404

@@ -218,6 +218,8 @@ def test_nothing_to_confirm_says_so(app: Any, session: Any, cast: Any, login_as:
         data={"stakeholder_id": str(cast.stakeholder1.id), "purpose": "confirm_value",
               "scope": "concerning"})
     assert "no value to confirm" in response.get_data(as_text=True)
+    # QA: the message says what to do (a new user logs value without beneficiaries first)
+    assert "Add them as a beneficiary" in response.get_data(as_text=True)
     assert _outbox(app) == []
 
 

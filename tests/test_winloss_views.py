@@ -412,3 +412,26 @@ def test_deals_filtered_by_account_stay_scoped(login_as: Any, cast: Any, world: 
     assert "Globex renewal" in page and "Acme expansion" not in page
     page = login_as(cast.am1).get(f"/deals?account={cast.account2.id}").get_data(as_text=True)
     assert "Globex renewal" not in page and "No deals match." in page
+
+
+@pytest.mark.parametrize("query", [
+    "page=99999999999999999999", "competitor=99999999999999999999",
+    "account=99999999999999999999", "factor=99999999999999999999",
+])
+def test_huge_numbers_in_list_filters_are_ignored_not_500(login_as: Any, cast: Any,
+                                                         world: Any, query: str) -> None:
+    """QA: ?competitor=/account=/factor=/page= past the integer range overflowed the driver."""
+    client = login_as(cast.analyst)
+    for path in ("/deals", "/quotes", "/interviews"):
+        assert client.get(f"{path}?{query}").status_code == 200, path
+
+
+def test_factor_position_with_hundreds_of_digits_is_a_field_error(login_as: Any, cast: Any,
+                                                                  session: Any) -> None:
+    """QA: a 400-digit position overflowed inside WTForms' NumberRange (500)."""
+    client = login_as(cast.analyst)
+    response = client.post("/taxonomy", data={"category": "Product", "name": "Features",
+                                              "position": "9" * 400})
+    assert response.status_code == 200
+    assert "Number must be between 0 and 100000." in response.get_data(as_text=True)
+    assert session.exec(select(DecisionFactor)).first() is None

@@ -87,6 +87,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .db import IdConverter
+
+    # Before the blueprints, so every rule's `int` converter is this one.
+    app.url_map.converters["int"] = IdConverter
     for name in BLUEPRINTS:
         module = importlib.import_module(f".views.{name}", __name__)
         app.register_blueprint(module.bp)

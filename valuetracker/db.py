@@ -15,10 +15,29 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from werkzeug.routing import IntegerConverter
 
 from . import models
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The largest id a row can have (PostgreSQL INTEGER); ids from URLs past it are "not found"
+# rather than an overflow inside the database driver.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """The `<int:...>` URL converter, capped at MAX_ID: a bigger number is a 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_arg(value: str | None) -> int | None:
+    """A query-string id (`?competitor=3`) as an int, or None when absent or out of range."""
+    if not value or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
+        return None
+    return int(value)
 
 
 class StaleEditError(Exception):

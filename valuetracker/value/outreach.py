@@ -119,7 +119,10 @@ def send_link(
     payload: dict[str, Any] | None = None
     if purpose == "confirm_value":
         if not entry_ids:
-            raise OutreachError("There is no value to confirm for this person yet.")
+            # Say how to get past it: a new user logs value without beneficiaries first.
+            raise OutreachError(
+                "There is no value to confirm for this person yet. Add them as a beneficiary"
+                " of an entry, or choose “Every entry of the last 90 days”.")
         payload = {"entry_ids": [int(i) for i in entry_ids]}
         endpoint, template = "public.confirm", "emails/confirm_value.txt"
         subject = f"{account.name}: did we deliver what we think we did?"

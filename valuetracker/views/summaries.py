@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from .. import audit
 from ..access import account_scope, get_account_for_summaries, require_role
-from ..db import get_session
+from ..db import get_session, id_arg
 from ..forms import choices
 from ..jobs import active_account_ids, create_summaries_job, enqueue_job
 from ..models import SUMMARY_VARIANTS, Account, Distribution, Stakeholder, ValueSummary
@@ -158,7 +158,8 @@ def preview(slug: str) -> Response:
     who = request.args.get("stakeholder", "")
     stakeholder = None
     if who != "internal":
-        stakeholder = session.get(Stakeholder, int(who)) if who.isdigit() else None
+        stakeholder_id = id_arg(who)
+        stakeholder = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
         if stakeholder is None or stakeholder.account_id != acc.id \
                 or stakeholder.erased_at is not None:
             abort(404)

@@ -16,7 +16,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from ..forms import choices
 from ..models import (
@@ -83,11 +90,18 @@ class SurveyLinkForm(FlaskForm):
     stakeholder_id = SelectField("Buyer", validators=[DataRequired()])
 
 
+def _not_huge(form: FlaskForm, field: Any) -> None:
+    """Stop before NumberRange: WTForms turns the int into a float there, and a 400-digit
+    number overflows (500)."""
+    if field.data is not None and abs(field.data) > 10**9:
+        raise StopValidation("Number must be between 0 and 100000.")
+
+
 class FactorForm(FlaskForm):
     category = StringField("Category", validators=[DataRequired(), Length(max=80)])
     name = StringField("Factor", validators=[DataRequired(), Length(max=120)])
-    position = IntegerField("Position", default=100, validators=[Optional(),
-                                                                 NumberRange(0, 100000)])
+    position = IntegerField("Position", default=100, validators=[
+        Optional(), _not_huge, NumberRange(0, 100000)])
     active = BooleanField("Active", default=True)
 
 

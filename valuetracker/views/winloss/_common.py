@@ -6,6 +6,8 @@ from datetime import date
 
 from flask import Blueprint, flash, request
 
+from ...db import MAX_ID, id_arg
+
 bp = Blueprint("winloss", __name__)
 
 PROGRAM_READERS = ("analyst", "leader", "admin")
@@ -13,7 +15,13 @@ DEAL_EDITORS = ("account_manager", "analyst", "admin")
 
 
 def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    # Capped so a huge ?page= cannot overflow the database's OFFSET.
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_ID)
+
+
+def _id_arg(name: str) -> int | None:
+    """An id filter from the query string; None when absent, not a number or out of range."""
+    return id_arg(request.args.get(name))
 
 
 def _date_arg(name: str) -> date | None:

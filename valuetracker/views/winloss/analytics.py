@@ -17,7 +17,7 @@ from ...models import (
 from ...quarters import QuarterError, app_start_month, parse_quarter
 from ...winloss import analytics as wl
 from ...winloss.taxonomy import list_factors
-from ._common import PROGRAM_READERS, _date_arg, _page_arg, bp
+from ._common import PROGRAM_READERS, _date_arg, _id_arg, _page_arg, bp
 
 
 @bp.route("/analytics")
@@ -68,8 +68,8 @@ def analytics() -> str:
 @role_required(*PROGRAM_READERS)
 def quotes() -> str:
     session = get_session()
-    factor_id = request.args.get("factor", type=int)
-    competitor_id = request.args.get("competitor", type=int)
+    factor_id = _id_arg("factor")
+    competitor_id = _id_arg("competitor")
     outcome = request.args.get("outcome") or None
     if outcome not in (None, *CLOSED_OUTCOMES):
         outcome = None

@@ -56,7 +56,7 @@ from ...winloss.interviews import (
     interviewee_display,
 )
 from ...winloss.taxonomy import list_factors
-from ._common import DEAL_EDITORS, _page_arg, bp
+from ._common import DEAL_EDITORS, _id_arg, _page_arg, bp
 
 
 def _deal_form(deal: Deal | None = None) -> DealForm:
@@ -166,8 +166,8 @@ def deals() -> str:
     outcome = request.args.get("outcome") or None
     if outcome not in (None, *OUTCOMES):
         outcome = None
-    competitor_id = request.args.get("competitor", type=int)
-    account_id = request.args.get("account", type=int)  # scoped by list_deals like the rest
+    competitor_id = _id_arg("competitor")
+    account_id = _id_arg("account")  # scoped by list_deals like the rest
     q = request.args.get("q", "").strip()[:100]
     page = list_deals(session, current_user, outcome=outcome, q=q, competitor_id=competitor_id,
                       account_id=account_id, page=_page_arg())
