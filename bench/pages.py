@@ -1,0 +1,227 @@
+"""Server time and SQL queries per request, in process, with Flask's test client.
+
+Each page is requested 3 times to warm up, then 30 times; we keep p50/p95 of the
+wall time around `client.get` and the number of statements the app's engine sent
+(SQLAlchemy `before_cursor_execute`). URLs come from `url_for` on the endpoint the
+navigation uses; a page whose endpoint does not exist yet is reported, not crashed on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, url_for
+from werkzeug.routing import IntegerConverter
+
+from .probe import Probe
+from .report import percentile
+
+WARMUP = 3
+
+
+@dataclass
+class PageSpec:
+    """A page to measure: candidate endpoints (first found wins) and query arguments."""
+
+    name: str
+    endpoints: tuple[str, ...]
+    query: Callable[[Probe], dict[str, Any]] = lambda probe: {}
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("accounts list, page 1", ("accounts.index",)),
+    PageSpec("accounts list, deep page + filter", ("accounts.index",),
+             lambda p: {"segment": p.deep_segment, "page": p.deep_page}),
+    PageSpec("account page", ("accounts.detail", "accounts.show", "accounts.view",
+                              "accounts.account")),
+    PageSpec("account value page", ("value.account", "value.account_value", "value.overview",
+                                    "value.index", "value.account_page", "value.show")),
+    PageSpec("portfolio page", ("portfolio.index",)),
+    PageSpec("win/loss analytics", ("winloss.analytics",)),
+    PageSpec("interview queue", ("winloss.queue",)),
+    PageSpec("coverage page", ("summaries.coverage",), lambda p: {"quarter": p.quarter}),
+)
+
+
+@dataclass
+class PageResult:
+    name: str
+    url: str | None
+    times_ms: list[float] = field(default_factory=list)
+    # CPU time of this process per request (app + SQLite): steady even when the
+    # machine is busy, so it shows growth that wall time hides in noise.
+    cpu_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    error: str | None = None
+    # The slowest statements of one extra request: (milliseconds, SQL), for diagnosis.
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.url is not None and self.error is None and set(self.statuses) == {200}
+
+
+class QueryCounter:
+    """Counts statements sent through an engine; with `keep`, also their SQL and time."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.count = 0
+        self.statements: list[tuple[float, str]] = []
+        self.keep = False
+        self._started = 0.0
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
+        self.count += 1
+        self._started = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_a: Any) -> None:
+        if self.keep:
+            ms = (time.perf_counter() - self._started) * 1000
+            self.statements.append((ms, f"{statement} -- {parameters!r}"[:2000]))
+
+    def reset(self, keep: bool = False) -> None:
+        self.count = 0
+        self.statements = []
+        self.keep = keep
+
+
+class _LastError(logging.Handler):
+    """Keeps the last error the app logged (its 500 handler logs the exception)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text = f"{type(exc).__name__}: {exc}"
+        self.last = text[:300]
+
+
+def resolve_url(app: Flask, spec: PageSpec, probe: Probe) -> str | None:
+    """The URL of the first candidate endpoint that exists, its path arguments filled
+    from the probe (ids for int converters, slugs or quarters otherwise)."""
+    for endpoint in spec.endpoints:
+        if endpoint not in app.view_functions:
+            continue
+        rules = [r for r in app.url_map.iter_rules(endpoint) if "GET" in (r.methods or ())]
+        if not rules:
+            continue
+        rule = min(rules, key=lambda r: len(r.arguments))
+        values: dict[str, Any] = {}
+        for arg in rule.arguments:
+            converter = rule._converters.get(arg)  # noqa: SLF001 - werkzeug has no public API
+            if "quarter" in arg:
+                values[arg] = probe.quarter
+            elif isinstance(converter, IntegerConverter):
+                values[arg] = probe.account_id
+            else:
+                values[arg] = probe.account_slug
+        with app.test_request_context():
+            return url_for(endpoint, **values, **spec.query(probe))
+    return None
+
+
+class _Target:
+    """One data set's app, signed-in client, query counter and error catcher."""
+
+    def __init__(self, scale: str, app: Flask, probe: Probe) -> None:
+        self.scale, self.app, self.probe = scale, app, probe
+        self.counter = QueryCounter(app.extensions["valuetracker.engine"])
+        self.errors = _LastError()
+        app.logger.addHandler(self.errors)
+        app.logger.propagate = False  # the handler keeps the message; no traceback spam
+        self.client = app.test_client()
+        with self.client.session_transaction() as sess:
+            sess["_user_id"] = str(probe.admin_id)
+            sess["_fresh"] = True
+
+    def get(self, url: str) -> tuple[int, float, int, float]:
+        """(status, milliseconds, statements, CPU milliseconds) of one GET."""
+        self.errors.last = None
+        self.counter.reset()
+        cpu = time.process_time()
+        started = time.perf_counter()
+        response = self.client.get(url)
+        _ = response.get_data()
+        elapsed = (time.perf_counter() - started) * 1000
+        cpu_ms = (time.process_time() - cpu) * 1000
+        response.close()
+        return response.status_code, elapsed, self.counter.count, cpu_ms
+
+    def close(self) -> None:
+        self.app.logger.removeHandler(self.errors)
+
+
+def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
+                  pages: tuple[PageSpec, ...] = PAGES,
+                  log: Callable[[str], None] = print) -> dict[str, list[PageResult]]:
+    """Every page on every data set. Requests alternate between the data sets, so a
+    burst of load on this shared machine hits S and L alike and the L/S ratio holds."""
+    runs = [_Target(scale, app, probe) for scale, app, probe in targets]
+    results: dict[str, list[PageResult]] = {t.scale: [] for t in runs}
+    try:
+        for spec in pages:
+            live: list[tuple[_Target, PageResult]] = []
+            for t in runs:
+                url = resolve_url(t.app, spec, t.probe)
+                result = PageResult(spec.name, url)
+                results[t.scale].append(result)
+                if url is None:
+                    result.error = "n/a (endpoint missing)"
+                    continue
+                for _ in range(WARMUP):
+                    status, _ms, _q, _cpu = t.get(url)
+                    if status != 200:
+                        result.statuses.append(status)
+                        result.error = f"HTTP {status}" + (
+                            f" ({t.errors.last})" if t.errors.last else "")
+                        break
+                else:
+                    live.append((t, result))
+            for _ in range(requests):
+                for t, result in live:
+                    status, ms, queries, cpu_ms = t.get(result.url or "")
+                    result.times_ms.append(ms)
+                    result.cpu_ms.append(cpu_ms)
+                    result.queries.append(queries)
+                    result.statuses.append(status)
+            for t, result in live:
+                t.counter.reset(keep=True)
+                t.client.get(result.url or "").close()
+                result.slowest = sorted(t.counter.statements, reverse=True)[:3]
+                t.counter.reset()
+            for t in runs:
+                r = results[t.scale][-1]
+                shown = (f"p50 {percentile(r.times_ms, 50):.1f} ms, "
+                         f"p95 {percentile(r.times_ms, 95):.1f} ms, "
+                         f"CPU p50 {percentile(r.cpu_ms, 50):.1f} ms, {max(r.queries)} queries"
+                         if r.times_ms else r.error)
+                log(f"    {spec.name} [{t.scale}]: {shown}  {r.url or ''}")
+    finally:
+        for t in runs:
+            t.close()
+    return results
+
+
+def explain_queries(app: Flask, probe: Probe, url: str) -> list[tuple[float, str]]:
+    """The statements one request to `url` sends (for diagnosing a missed target)."""
+    engine: sa.Engine = app.extensions["valuetracker.engine"]
+    counter = QueryCounter(engine)
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(probe.admin_id)
+        sess["_fresh"] = True
+    counter.reset(keep=True)
+    client.get(url)
+    return counter.statements

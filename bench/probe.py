@@ -1,0 +1,84 @@
+"""What the benchmark looks at in a data set: the admin, the busiest account, a key
+stakeholder of it, a deep page of a filtered list, the quarter to report on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from valuetracker.models import Account, LoyaltyPulse, Stakeholder, User, ValueEntry
+from valuetracker.quarters import quarter_of
+
+from .generate import ADMIN_EMAIL
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Probe:
+    admin_id: int
+    account_id: int
+    account_slug: str
+    account_entries: int
+    stakeholder_id: int
+    deep_segment: str
+    deep_page: int
+    quarter: str  # the last complete quarter (summaries sent, exports taken)
+    current_quarter: str
+
+
+def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
+               anchor: date | None = None) -> Probe:
+    """Pick the worst realistic case: the strategic active account with most value
+    entries, its key stakeholder with most pulses, and ~90% deep into the Enterprise
+    segment's pages of the accounts list."""
+    anchor = anchor or date.today()
+    with Session(engine) as session:
+        admin_id = session.exec(select(User.id).where(User.email == ADMIN_EMAIL)).one()
+        busiest = session.exec(
+            select(ValueEntry.account_id, func.count().label("n"))
+            .join(Account, Account.id == ValueEntry.account_id)
+            .where(Account.tier == "strategic", Account.status == "active")
+            .group_by(ValueEntry.account_id)
+            .order_by(sa.desc("n"), ValueEntry.account_id)
+            .limit(1)
+        ).first()
+        if busiest is None:  # tiny data sets may lack a strategic account
+            busiest = session.exec(
+                select(ValueEntry.account_id, func.count().label("n"))
+                .group_by(ValueEntry.account_id).order_by(sa.desc("n")).limit(1)
+            ).one()
+        account = session.get(Account, busiest[0])
+        assert account is not None
+        stakeholder = session.exec(
+            select(Stakeholder.id)
+            .outerjoin(LoyaltyPulse, LoyaltyPulse.stakeholder_id == Stakeholder.id)
+            .where(Stakeholder.account_id == account.id, Stakeholder.is_key.is_(True),
+                   Stakeholder.left_company_at.is_(None), Stakeholder.opted_out_at.is_(None))
+            .group_by(Stakeholder.id)
+            .order_by(func.count(LoyaltyPulse.id).desc(), Stakeholder.id)
+            .limit(1)
+        ).first()
+        if stakeholder is None:
+            stakeholder = session.exec(
+                select(Stakeholder.id).where(Stakeholder.account_id == account.id).limit(1)
+            ).one()
+        segment = "Enterprise"
+        in_segment = session.exec(
+            select(func.count()).select_from(Account).where(Account.segment == segment)
+        ).one()
+    current = quarter_of(anchor)
+    return Probe(
+        admin_id=admin_id,
+        account_id=account.id,
+        account_slug=account.slug,
+        account_entries=busiest[1],
+        stakeholder_id=stakeholder,
+        deep_segment=segment,
+        deep_page=max(1, int(in_segment * 0.9) // page_size),
+        quarter=current.previous().label,
+        current_quarter=current.label,
+    )

@@ -1,0 +1,371 @@
+"""`python -m bench`: build the data sets, measure, print the table, write results.json.
+
+Exit status: 0 when the harness ran (targets may FAIL: that is the report), non-zero
+when the harness itself broke (an exception in this package, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from valuetracker import create_app
+
+from . import export as export_mod
+from . import load as load_mod
+from . import pages as pages_mod
+from . import pdf as pdf_mod
+from .generate import DATA_DIR, SCALES, GenerationResult, generate, sqlite_url
+from .probe import Probe, find_probe
+from .procs import BENCH_SECRET
+from .report import RESULTS_PATH, Report, percentile
+
+SECTIONS = ("pages", "pdf", "batch", "export", "load")
+
+# Targets (issue 7).
+PAGE_P95_MS = 150.0
+PAGE_GROWTH = 2.0
+PAGE_MAX_QUERIES = 25
+PDF_MEDIAN_MS = 400.0
+PDF_OUTSIDE_SHARE = 0.20
+BATCH_SPEEDUP = 1.7
+EXPORT_L_SECONDS = 60.0
+EXPORT_MEMORY_GROWTH = 1.5
+LOAD_P95_MS = 250.0
+GENERATE_L_SECONDS = 180.0
+
+
+@dataclass
+class DataSet:
+    scale: str
+    url: str
+    generation: GenerationResult
+    probe: Probe
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--scales", default="S,L",
+                   help="comma-separated data sets, small first (XS, S, M, L; default S,L)")
+    p.add_argument("--only", default=",".join(SECTIONS),
+                   help=f"sections to run (default all: {','.join(SECTIONS)})")
+    p.add_argument("--database-url", default=None,
+                   help="database URL instead of SQLite files in bench/data; may contain "
+                        "{scale}, e.g. postgresql+psycopg://postgres@127.0.0.1/vt_bench_{scale}")
+    p.add_argument("--regenerate", action="store_true", help="rebuild data sets even if reusable")
+    p.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    p.add_argument("--pdf-renders", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--load-seconds", type=float, default=15)
+    p.add_argument("--load-clients", type=int, default=8)
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7",
+                   help="queue for the batch's worker ('' = the SQLite queue)")
+    p.add_argument("--results", type=Path, default=RESULTS_PATH)
+    args = p.parse_args(argv)
+    args.scales = [s.strip().upper() for s in args.scales.split(",") if s.strip()]
+    unknown = [s for s in args.scales if s not in SCALES]
+    if unknown:
+        p.error(f"unknown scale(s) {unknown}; choose from {list(SCALES)}")
+    if args.database_url and len(args.scales) > 1 and "{scale}" not in args.database_url:
+        p.error("--database-url needs {scale} in it when measuring several scales "
+                "(each data set lives in its own database)")
+    args.only = {s.strip() for s in args.only.split(",") if s.strip()}
+    if args.only - set(SECTIONS):
+        p.error(f"unknown section(s) {sorted(args.only - set(SECTIONS))}")
+    return args
+
+
+def make_app(url: str, workdir: Path) -> Flask:
+    return create_app({
+        "DATABASE_URL": url,
+        "SECRET_KEY": BENCH_SECRET,
+        "ENV": "development",
+        "REPORTS_DIR": str(workdir / "reports"),
+        "OUTBOX_DIR": str(workdir / "outbox"),
+        "HUEY_SQLITE_PATH": str(workdir / "jobs.sqlite"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+    })
+
+
+def _url_for_scale(args: argparse.Namespace, scale: str) -> str:
+    if args.database_url:
+        return args.database_url.replace("{scale}", scale.lower())
+    return sqlite_url(SCALES[scale])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = Report()
+    log: Callable[[str], None] = lambda msg: print(msg, flush=True)  # noqa: E731
+    workroot = Path(tempfile.mkdtemp(prefix="vt-bench-"))
+    small, large = args.scales[0], args.scales[-1]
+    today = date.today()
+    page_results: dict[str, list[pages_mod.PageResult]] = {}
+    exports: dict[str, export_mod.ExportResult] = {}
+    datasets: list[DataSet] = []
+    apps: dict[str, Flask] = {}
+    try:
+        for scale in args.scales:
+            log(f"== data set {scale}")
+            url = _url_for_scale(args, scale)
+            gen = generate(SCALES[scale], url, anchor=today, regenerate=args.regenerate,
+                           data_dir=DATA_DIR, log=log)
+            report.generation.append(gen.to_json())
+            is_l = scale == "L"
+            report.add("generate", f"{scale} data set ({sum(gen.counts.values()):,} rows)",
+                       scale, "time" + (" (recorded, reused)" if gen.reused else ""),
+                       gen.seconds, "s", target=f"<= {GENERATE_L_SECONDS:.0f} s" if is_l else "",
+                       ok=(gen.seconds <= GENERATE_L_SECONDS) if is_l else None)
+            engine = _engine_for(url)
+            probe = find_probe(engine, anchor=today)
+            engine.dispose()
+            datasets.append(DataSet(scale, url, gen, probe))
+            apps[scale] = make_app(url, workroot / scale)
+        if "pages" in args.only:
+            log("-- pages (requests alternate between " + ", ".join(
+                f"{d.scale}: account {d.probe.account_slug} with {d.probe.account_entries} "
+                f"value entries" for d in datasets) + ")")
+            page_results = pages_mod.measure_pages(
+                [(d.scale, apps[d.scale], d.probe) for d in datasets],
+                requests=args.requests, log=log)
+        big = datasets[-1]
+        if "pdf" in args.only:
+            log(f"-- summary PDF on {big.scale}")
+            _pdf(report, apps[big.scale], big, args)
+        for app in apps.values():
+            app.extensions["valuetracker.engine"].dispose()
+        if "export" in args.only:
+            for d in datasets:
+                log(f"-- export on {d.scale}")
+                exports[d.scale] = e = export_mod.run_export(d.url, d.probe.quarter,
+                                                             workroot / d.scale / "export")
+                log(f"    {e.seconds and round(e.seconds, 2)} s, "
+                    f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
+        if "batch" in args.only:
+            log(f"-- batch of {args.batch_size} summaries on {big.scale}")
+            _batch(report, big, args, workroot / big.scale)
+        if "load" in args.only:
+            log(f"-- load: gunicorn -w 2, {args.load_clients} clients, "
+                f"{args.load_seconds:.0f} s on {big.scale}")
+            _load(report, big, args, workroot / big.scale)
+        _pages_figures(report, page_results, small, large)
+        _export_figures(report, exports, small, large)
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
+    report.figures.sort(key=lambda f: SECTION_ORDER.get(f.section, 99))
+    print()
+    for block in report.preamble:
+        print(block + "\n")
+    print(report.table())
+    report.write_json(args.results)
+    print(f"\nwritten {args.results}")
+    return 0
+
+
+SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5}
+
+
+def _engine_for(url: str) -> Any:
+    from valuetracker.db import make_engine
+
+    return make_engine(url)
+
+
+def _pages_overview(results: dict[str, list[pages_mod.PageResult]]) -> str:
+    """One line per page, every data set side by side (wall p50/p95, CPU p50, queries)."""
+    scales = list(results)
+    head = f"{'page':36}" + "".join(f"| {s + ' p50/p95/CPU ms, queries':38}" for s in scales)
+    lines = [head, "-" * len(head)]
+    for i, first in enumerate(next(iter(results.values()))):
+        cells = []
+        for s in scales:
+            r = results[s][i]
+            if r.times_ms:
+                p50, p95 = percentile(r.times_ms, 50), percentile(r.times_ms, 95)
+                cpu = percentile(r.cpu_ms, 50)
+                cells.append(f"| {p50:6.1f} /{p95:6.1f} /{cpu:6.1f}, {max(r.queries):3d} q{'':11}")
+            else:
+                cells.append(f"| {(r.error or 'n/a')[:37]:38}")
+        lines.append(f"{first.name:36}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]],
+                   small: str, large: str) -> None:
+    if not results:
+        return
+    report.preamble.append(_pages_overview(results))
+    names = [r.name for r in next(iter(results.values()))]
+    for i, name in enumerate(names):
+        per_scale = {scale: res[i] for scale, res in results.items()}
+        for scale, r in per_scale.items():
+            if not r.ok:
+                why = r.error or f"HTTP {sorted(set(r.statuses))}"
+                report.missing("pages", name, scale, "p95", f"<= {PAGE_P95_MS:.0f} ms", why)
+                continue
+            p50, p95 = percentile(r.times_ms, 50), percentile(r.times_ms, 95)
+            report.add("pages", name, scale, "p50", p50, "ms")
+            is_large = scale == large
+            slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest
+                             if ms >= 5)
+            report.add("pages", name, scale, "p95", p95, "ms",
+                       target=f"<= {PAGE_P95_MS:.0f} ms" if is_large else "",
+                       ok=(p95 <= PAGE_P95_MS) if is_large else None,
+                       note=f"slowest SQL: {slow}" if is_large and p95 > PAGE_P95_MS / 2
+                       and slow else "")
+            q = max(r.queries)
+            report.add("pages", name, scale, "queries", q, "",
+                       target=f"<= {PAGE_MAX_QUERIES}", ok=q <= PAGE_MAX_QUERIES,
+                       note="" if min(r.queries) == q else f"varies {min(r.queries)}-{q}")
+        s, l_ = per_scale.get(small), per_scale.get(large)
+        if small != large and s is not None and l_ is not None:
+            both = f"{small}/{large}"
+            if s.ok and l_.ok:
+                ratio = percentile(l_.times_ms, 95) / percentile(s.times_ms, 95)
+                report.add("pages", name, both, "p95 growth", ratio, "x",
+                           target=f"<= {PAGE_GROWTH:.0f}x", ok=ratio <= PAGE_GROWTH)
+                qs, ql = max(s.queries), max(l_.queries)
+                report.add("pages", name, both, "same queries", ql - qs, "",
+                           target=f"0 more on {large}", ok=qs == ql,
+                           note="" if qs == ql else f"{qs} on {small}, {ql} on {large}")
+            else:
+                report.missing("pages", name, both, "p95 growth", f"<= {PAGE_GROWTH:.0f}x",
+                               "n/a (page not measurable)")
+
+
+def _pdf(report: Report, app: Flask, data: DataSet, args: argparse.Namespace) -> None:
+    res = pdf_mod.measure_pdf(app, data.probe, renders=args.pdf_renders)
+    scale = data.scale
+    if res.error:
+        report.missing("pdf", "stakeholder summary", scale, "median", f"<= {PDF_MEDIAN_MS:.0f} ms",
+                       res.error)
+        report.missing("pdf", "stakeholder summary", scale, "outside WeasyPrint",
+                       f"<= {PDF_OUTSIDE_SHARE:.0%}", res.error)
+        return
+    report.add("pdf", "stakeholder summary", scale, "median", res.median_ms, "ms",
+               target=f"<= {PDF_MEDIAN_MS:.0f} ms", ok=res.median_ms <= PDF_MEDIAN_MS,
+               note=f"{res.pages} pages, {res.pages_bytes:,} bytes")
+    report.add("pdf", "stakeholder summary", scale, "WeasyPrint alone (median)", res.weasy_ms,
+               "ms")
+    report.add("pdf", "stakeholder summary", scale, "data + templating (median)", res.html_ms,
+               "ms")
+    share = res.outside_share
+    report.add("pdf", "stakeholder summary", scale, "outside WeasyPrint",
+               None if share is None else share * 100, "%",
+               target=f"<= {PDF_OUTSIDE_SHARE:.0%}",
+               ok=None if share is None else share <= PDF_OUTSIDE_SHARE)
+    print(f"    median {res.median_ms:.0f} ms, WeasyPrint {res.weasy_ms:.0f} ms, "
+          f"data+templating {res.html_ms:.0f} ms", flush=True)
+
+
+def _batch(report: Report, data: DataSet, args: argparse.Namespace, workdir: Path) -> None:
+    why = pdf_mod.batch_available()
+    item = f"batch of {args.batch_size}"
+    if why:
+        for w in (1, 2):
+            report.missing("batch", item, data.scale, f"{w} worker(s) PDFs/s", "-", why)
+        report.missing("batch", item, data.scale, "2 vs 1 workers", f">= {BATCH_SPEEDUP}x", why)
+        return
+    slugs = pdf_mod.pick_batch_accounts(_engine_for(data.url), args.batch_size)
+    # The quarter before those the generator already summarised: nothing to skip.
+    quarter = _quarter_back(data.probe.current_quarter, 3)
+    results = {}
+    for workers in (1, 2):
+        r = pdf_mod.run_batch(data.url, quarter, workers, slugs, workdir,
+                              redis_url=args.redis_url or None)
+        results[workers] = r
+        print(f"    {workers} worker(s): {r.summaries} summaries in "
+              f"{r.seconds and round(r.seconds, 1)} s {r.error or ''}", flush=True)
+        if r.throughput is None:
+            report.missing("batch", item, data.scale, f"{workers} worker(s) PDFs/s", "-",
+                           r.error or "no summaries written")
+        else:
+            report.add("batch", item, data.scale, f"{workers} worker(s) PDFs/s", r.throughput,
+                       "/s", note=f"{r.summaries} in {r.seconds:.1f} s"
+                       + (f"; {r.error}" if r.error else ""))
+    t1, t2 = results[1].throughput, results[2].throughput
+    if t1 and t2:
+        report.add("batch", item, data.scale, "2 vs 1 workers", t2 / t1, "x",
+                   target=f">= {BATCH_SPEEDUP}x", ok=t2 / t1 >= BATCH_SPEEDUP)
+    else:
+        report.missing("batch", item, data.scale, "2 vs 1 workers", f">= {BATCH_SPEEDUP}x",
+                       "n/a (a batch failed)")
+
+
+def _quarter_back(label: str, n: int) -> str:
+    from valuetracker.quarters import parse_quarter
+
+    q = parse_quarter(label)
+    for _ in range(n):
+        q = q.previous()
+    return q.label
+
+
+def _export_figures(report: Report, exports: dict[str, export_mod.ExportResult],
+                    small: str, large: str) -> None:
+    for scale, e in exports.items():
+        is_large = scale == large
+        target = f"<= {EXPORT_L_SECONDS:.0f} s" if is_large else ""
+        if e.error or e.seconds is None:
+            report.missing("export", "quarterly xlsx", scale, "time", target or "-",
+                           e.error or "n/a")
+            continue
+        report.add("export", "quarterly xlsx", scale, "time", e.seconds, "s", target=target,
+                   ok=(e.seconds <= EXPORT_L_SECONDS) if is_large else None,
+                   note=f"{(e.size_bytes or 0) / 1e6:.1f} MB workbook")
+        report.add("export", "quarterly xlsx", scale, "peak RSS", e.max_rss_mib, "MiB")
+    s, l_ = exports.get(small), exports.get(large)
+    if small != large and s is not None and l_ is not None:
+        target = f"<= {EXPORT_MEMORY_GROWTH}x"
+        if s.max_rss_mib and l_.max_rss_mib and not s.error and not l_.error:
+            ratio = l_.max_rss_mib / s.max_rss_mib
+            report.add("export", "quarterly xlsx", f"{small}/{large}", "peak RSS growth", ratio,
+                       "x", target=target, ok=ratio <= EXPORT_MEMORY_GROWTH)
+        else:
+            report.missing("export", "quarterly xlsx", f"{small}/{large}", "peak RSS growth",
+                           target, "n/a (an export failed)")
+
+
+def _load(report: Report, data: DataSet, args: argparse.Namespace, workdir: Path) -> None:
+    app = make_app(data.url, workdir)
+    try:
+        spec = next(p for p in pages_mod.PAGES if p.name == "account page")
+        path = pages_mod.resolve_url(app, spec, data.probe)
+    finally:
+        app.extensions["valuetracker.engine"].dispose()
+    item = f"account page, {args.load_clients} clients"
+    if path is None:
+        for metric, target in (("errors", "0"), ("p95", f"<= {LOAD_P95_MS:.0f} ms")):
+            report.missing("load", item, data.scale, metric, target, "n/a (endpoint missing)")
+        return
+    started = time.perf_counter()
+    try:
+        r = load_mod.run_load(data.url, path, workdir / "load", clients=args.load_clients,
+                              seconds=args.load_seconds)
+    except RuntimeError as exc:  # gunicorn did not start, login failed, page not 200
+        for metric, target in (("errors", "0"), ("p95", f"<= {LOAD_P95_MS:.0f} ms")):
+            report.missing("load", item, data.scale, metric, target, str(exc)[:200])
+        return
+    print(f"    {r.tool}: {r.requests} requests, {r.rps:.1f}/s, p95 {r.p95_ms:.0f} ms, "
+          f"{r.errors} errors ({time.perf_counter() - started:.0f} s)", flush=True)
+    if r.error:
+        for metric, target in (("errors", "0"), ("p95", f"<= {LOAD_P95_MS:.0f} ms")):
+            report.missing("load", item, data.scale, metric, target, r.error)
+        return
+    report.add("load", item, data.scale, "requests/s", r.rps, "/s",
+               note=f"{r.tool}, {r.requests} requests")
+    report.add("load", item, data.scale, "p50", r.p50_ms, "ms")
+    report.add("load", item, data.scale, "p95", r.p95_ms, "ms",
+               target=f"<= {LOAD_P95_MS:.0f} ms", ok=r.p95_ms <= LOAD_P95_MS)
+    report.add("load", item, data.scale, "errors", r.errors, "", target="0", ok=r.errors == 0)
