@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:28:59.667100
+Create Date: 2026-11-23 13:39:00.464557
 """
 from collections.abc import Sequence
 
@@ -11,6 +11,7 @@ import sqlmodel
 from alembic import op
 
 import valuetracker.models.base
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -188,8 +189,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deal_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_deal_closed_analytics', ['outcome', 'closed_on', 'account_id', 'rep_reason_id', 'amount', 'owner_id', 'product', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deal_closed_on'), ['closed_on'], unique=False)
-        batch_op.create_index('ix_deal_outcome_closed', ['outcome', 'closed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_deal_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deal_primary_competitor_id'), ['primary_competitor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deal_product'), ['product'], unique=False)
@@ -565,8 +566,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_deal_product'))
         batch_op.drop_index(batch_op.f('ix_deal_primary_competitor_id'))
         batch_op.drop_index(batch_op.f('ix_deal_owner_id'))
-        batch_op.drop_index('ix_deal_outcome_closed')
         batch_op.drop_index(batch_op.f('ix_deal_closed_on'))
+        batch_op.drop_index('ix_deal_closed_analytics')
         batch_op.drop_index(batch_op.f('ix_deal_account_id'))
 
     op.drop_table('deal')
