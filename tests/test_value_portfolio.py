@@ -82,3 +82,42 @@ def test_single_threaded_counts_like_the_relationship_map(session: Any, cast: An
                                         account_ids=[account.id])[account.id]["engaged"] == 1
     risky = {a.id: a.reasons for a in at_risk_accounts(session, today=today)}
     assert risky[account.id]["single_threaded"] == "1 engaged contacts"
+
+
+def test_at_risk_accounts_are_listed_a_page_at_a_time(session: Any, cast: Any,
+                                                      login_as: Any) -> None:
+    # Every active account without value is at risk ("no value logged yet").
+    for n in range(30):
+        make_account(session, f"Risky {n:02d}")
+    session.commit()
+    client = login_as(cast.leader)
+
+    def at_risk_table(path: str) -> str:
+        html = client.get(path).get_data(as_text=True)
+        return html[html.index('id="at-risk"'):].split("</section>", 1)[0]
+
+    first, second = at_risk_table("/portfolio"), at_risk_table("/portfolio?page=2")
+    assert first.count("No value logged in 90 days") == 25 and "Page 1 of 2" in first
+    # 30 new accounts plus the cast's own, all without value: the rest are on page 2.
+    assert second.count("No value logged in 90 days") >= 5 and "Page 2 of 2" in second
+    names = [f"Risky {i:02d}" for i in range(30)]
+    on_1 = {n for n in names if n in first}
+    on_2 = {n for n in names if n in second}
+    assert on_1.isdisjoint(on_2) and len(on_1 | on_2) == 30
+
+
+def test_each_tier_has_its_own_paged_list(session: Any, cast: Any, login_as: Any) -> None:
+    for n in range(12):
+        make_account(session, f"Drain {n:02d}", annual_revenue=Decimal(1000 + n),
+                     cost_to_serve=Decimal(5000))
+        make_account(session, f"Big {n:02d}", annual_revenue=Decimal(10_000_000 + n))
+    session.commit()
+    client = login_as(cast.leader)
+    html = client.get("/portfolio").get_data(as_text=True)
+    assert 'href="/portfolio/tiers/let_go"' in html
+    listing = client.get("/portfolio/tiers/let_go").get_data(as_text=True)
+    assert all(f"Drain {n:02d}" in listing for n in range(12))
+    assert client.get("/portfolio/tiers/everything").status_code == 404
+    # An account manager's tier page holds only their accounts.
+    mine = login_as(cast.am1).get("/portfolio/tiers/keep").get_data(as_text=True)
+    assert "Acme Corp" in mine and "Globex" not in mine and "Drain" not in mine

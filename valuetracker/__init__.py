@@ -64,11 +64,12 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import db
+    from . import cache, db
     from .extensions import csrf, limiter, login_manager
     from .security import set_security_headers
 
     db.init_app(app)
+    cache.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault(

@@ -29,6 +29,7 @@ _ENV_SETTINGS: dict[str, type] = {
     "ENV": str,
     "BASE_URL": str,
     "HUEY_SQLITE_PATH": str,  # the job queue's SQLite file (summaries helper)
+    "FIGURE_CACHE_SIZE": int,
 }
 
 
@@ -56,6 +57,8 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "LOGIN_RATE_LIMIT": "10 per minute",
         "PUBLIC_RATE_LIMIT": "30 per minute",
         "PDF_RENDER_TIMEOUT": 60,
+        # Portfolio-wide figures kept per process until the data changes (0 = off).
+        "FIGURE_CACHE_SIZE": 64,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

@@ -45,3 +45,11 @@ def paginate(session: Session, query: Any, *, number: int, size: int) -> Page:
     number = min(max(1, number), pages)
     rows = session.exec(query.limit(size).offset((number - 1) * size)).all()
     return Page(list(rows), number, total, size)
+
+
+def paginate_list(items: list[Any], *, number: int, size: int) -> Page:
+    """One page of a list already in memory (same rules as `paginate`)."""
+    size = max(1, int(size))
+    pages = max(1, math.ceil(len(items) / size))
+    number = min(max(1, number), pages)
+    return Page(items[(number - 1) * size:number * size], number, len(items), size)

@@ -107,4 +107,17 @@ class Setting(SQLModel, table=True):
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
 
 
-__all__ = ["ROLES", "ROLE_LABELS", "User", "AuditEvent", "Job", "Setting", "utcnow"]
+class DataVersion(SQLModel, table=True):
+    """One row counting committed changes to the data, so cached figures know they are stale.
+
+    Bumped inside the writing transaction by `valuetracker.cache` (an ORM listener), read
+    once per request by the pages that cache costly aggregates.
+    """
+
+    __tablename__ = "data_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+__all__ = ["ROLES", "ROLE_LABELS", "User", "AuditEvent", "Job", "Setting", "DataVersion",
+           "utcnow"]

@@ -49,6 +49,8 @@ class ValueEntry(SQLModel, table=True):
     __tablename__ = "value_entry"
     __table_args__ = (
         sa.Index("ix_value_entry_account_delivered", "account_id", "delivered_on"),
+        # Disputed entries per account (accounts at risk) without reading every entry.
+        sa.Index("ix_value_entry_account_evidence", "account_id", "evidence_status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id")

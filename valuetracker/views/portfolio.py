@@ -1,35 +1,68 @@
 """The portfolio: most valuable customers, margin tiers, value migration, accounts at risk.
 
-Leaders, analysts and admins see every account; account managers see their own.
+Leaders, analysts and admins see every account; account managers see their own. The
+figures aggregate the whole portfolio, so they are kept until the data changes
+(`valuetracker.cache`); the lists are shown a page at a time.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from .. import charts
 from .. import value as domain
 from ..access import account_scope
+from ..cache import cached
 from ..db import get_session
 from ..models import DRIVERS, Account, label
-from ..quarters import app_start_month, current_quarter
+from ..pagination import paginate_list
+from ..quarters import Quarter, app_start_month, current_quarter
+from ..value.portfolio import SegmentMigration
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
+TIER_PREVIEW = 8  # accounts listed per tier card; the tier's own page lists them all
+AT_RISK_PAGE = 25
+TIER_PAGE = 50
 
-@bp.route("")
-@login_required
-def index() -> str:
-    session = get_session()
-    account_ids = select(Account.id).where(account_scope(current_user))
-    segments = domain.segments(session, account_ids=account_ids)
-    segment = request.args.get("segment") or None
-    if segment not in segments:
-        segment = None
-    quarters = current_quarter(app_start_month()).last(4)
-    tiers = domain.margin_tiers(session, account_ids=account_ids)
+
+def _scope() -> tuple[Any, Any]:
+    """(account ids for the domain functions, the cache key of the user's scope)."""
+    if current_user.sees_all_accounts:
+        return None, "all"
+    return select(Account.id).where(account_scope(current_user)), ("user", current_user.id)
+
+
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _overview(session: Session) -> domain.PortfolioOverview:
+    account_ids, scope_key = _scope()
+    today = date.today()
+    return cached(session, "portfolio-overview", (scope_key, today),
+                  lambda: domain.portfolio_overview(session, account_ids=account_ids,
+                                                    today=today))
+
+
+@dataclass
+class Shifts:
+    """Value migration and priority drift with their charts, for one segment (or all)."""
+
+    migration: list[SegmentMigration]
+    migration_charts: list[tuple[str, str, str]]
+    drift: dict[str, dict[str, Any]]
+    drift_chart: str
+
+
+def _shifts(session: Session, account_ids: Any, quarters: list[Quarter],
+            segment: str | None) -> Shifts:
     migration = domain.value_migration(session, quarters=quarters, account_ids=account_ids,
                                        segment=segment)
     drift = domain.priority_drift(session, quarters=quarters, account_ids=account_ids,
@@ -49,13 +82,41 @@ def index() -> str:
     drift_chart = charts.bar_chart(
         [(label(d), float(drift[latest][d].first_place_share or 0) * 100) for d in DRIVERS],
         title=f"Share of first place in stakeholders' rankings, {latest}", value_format="{}%")
+    return Shifts(migration, migration_charts, drift, drift_chart)
+
+
+@bp.route("")
+@login_required
+def index() -> str:
+    session = get_session()
+    overview = _overview(session)
+    segment = request.args.get("segment") or None
+    if segment not in overview.segments:
+        segment = None
+    quarters = current_quarter(app_start_month()).last(4)
+    account_ids, scope_key = _scope()
+    shifts = cached(session, "portfolio-shifts",
+                    (scope_key, segment, tuple(q.label for q in quarters)),
+                    lambda: _shifts(session, account_ids, quarters, segment))
     value_chart = charts.bar_chart(
-        [(t.name, t.revenue) for t in tiers[:10]], title="Most valuable customers (revenue)")
+        [(t.name, t.revenue) for t in overview.tiers[:10]],
+        title="Most valuable customers (revenue)")
+    previews = {tier: overview.tier(tier)[:TIER_PREVIEW] for tier in domain.TIER_ORDER}
     return render_template(
-        "portfolio/index.html", tiers=tiers, grouped=domain.tiers_grouped(tiers),
-        tier_rule=domain.TIER_RULE, migration=migration, migration_charts=migration_charts,
-        drift=drift, drift_chart=drift_chart, value_chart=value_chart, quarters=quarters,
-        at_risk=domain.at_risk_accounts(session, account_ids=account_ids),
-        risk_labels=domain.RISK_LABELS, segments=segments, segment=segment, drivers=DRIVERS,
-        loyalty=domain.loyalty(session, account_ids=account_ids),
+        "portfolio/index.html", overview=overview, previews=previews,
+        tier_rule=domain.TIER_RULE, shifts=shifts, value_chart=value_chart, quarters=quarters,
+        at_risk=paginate_list(overview.at_risk, number=_page_arg(), size=AT_RISK_PAGE),
+        risk_labels=domain.RISK_LABELS, segments=overview.segments, segment=segment,
+        drivers=DRIVERS, args={"segment": segment} if segment else {},
     )
+
+
+@bp.route("/tiers/<tier>")
+@login_required
+def tier(tier: str) -> str:
+    if tier not in domain.TIER_ORDER:
+        abort(404)
+    overview = _overview(get_session())
+    return render_template(
+        "portfolio/tier.html", tier=tier, tier_rule=domain.TIER_RULE,
+        page=paginate_list(overview.tier(tier), number=_page_arg(), size=TIER_PAGE))

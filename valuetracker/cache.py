@@ -1,0 +1,147 @@
+"""Costly figures kept until the data changes.
+
+Portfolio-wide pages aggregate everything (at scale, hundreds of thousands of value
+entries and tens of thousands of deals). Their figures are kept in a small cache per
+process, keyed by the *data version*: a counter in the one-row `data_version` table that
+every transaction writing domain data bumps, from ORM listeners registered for every
+Session (unit-of-work flushes and bulk INSERT/UPDATE/DELETE statements alike). So a
+cached figure is never served once a change has committed, whichever process or node
+made it; a page whose data did not change pays one primary-key lookup instead of the
+aggregates. Writes to bookkeeping tables (audit trail, jobs, links, sessions' own
+version row) do not count as data changes.
+
+Cached values are shared between requests: callers treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from .models import DataVersion
+
+T = TypeVar("T")
+
+# Tables whose writes do not change any figure a page caches.
+IGNORED_TABLES = frozenset({"audit_event", "job", "access_link", "data_version"})
+EXTENSION = "valuetracker.figure_cache"
+_BUMPED = "valuetracker.data_version_bumped"
+
+
+def current_version(session: Session) -> int:
+    """The committed data version this session sees (0 before the first change)."""
+    return session.exec(select(DataVersion.version).where(DataVersion.id == 1)).first() or 0
+
+
+def _bump(session: OrmSession) -> None:
+    """Count this transaction as a data change (once per transaction)."""
+    if session.info.get(_BUMPED):
+        return
+    connection = session.connection()
+    table = DataVersion.__table__
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(id=1, version=1).on_conflict_do_update(
+        index_elements=[table.c.id], set_={"version": table.c.version + 1})
+    connection.execute(statement)
+    session.info[_BUMPED] = True
+
+
+def _table_name(obj: Any) -> str | None:
+    table = getattr(type(obj), "__table__", None)
+    return getattr(table, "name", None)
+
+
+def _after_flush(session: OrmSession, _context: Any) -> None:
+    # new/dirty/deleted still hold the flushed objects here (SQLAlchemy documents it).
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        name = _table_name(obj)
+        if name is not None and name not in IGNORED_TABLES:
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            _bump(session)
+            return
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None) not in IGNORED_TABLES:
+        _bump(state.session)
+
+
+def _end_of_transaction(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_BUMPED, None)
+
+
+_LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    ("after_flush", _after_flush),
+    ("do_orm_execute", _on_execute),
+    ("after_commit", _end_of_transaction),
+    ("after_rollback", _end_of_transaction),
+    ("after_soft_rollback", _end_of_transaction),
+)
+
+
+class FigureCache:
+    """A small least-recently-used map, safe to share between a process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bool, Any]:
+        with self._lock:
+            if key not in self._items:
+                return False, None
+            self._items.move_to_end(key)
+            return True, self._items[key]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`'s result, reused while the data version is unchanged.
+
+    `key` must hold everything the result depends on besides the data (the user's scope,
+    filters, today's date). With `FIGURE_CACHE_SIZE` = 0 nothing is kept.
+    """
+    store: FigureCache | None = current_app.extensions.get(EXTENSION)
+    if store is None or store.size <= 0:
+        return compute()
+    full_key = (name, current_version(session), key)
+    found, value = store.get(full_key)
+    if found:
+        return value  # type: ignore[no-any-return]
+    value = compute()
+    store.put(full_key, value)
+    return value
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its cache and make every Session count data changes."""
+    app.extensions[EXTENSION] = FigureCache(int(app.config.get("FIGURE_CACHE_SIZE", 64)))
+    for event, listener in _LISTENERS:
+        if not sa.event.contains(OrmSession, event, listener):
+            sa.event.listen(OrmSession, event, listener)
