@@ -36,9 +36,11 @@ MONEY_ROLES = ("economic_buyer", "decision_maker")
 # Drivers whose currency value speaks to a money-minded buyer.
 MONEY_DRIVERS = ("cost_reduction", "revenue_growth")
 OPEN_COMMITMENT = ("planned", "in_progress")
-MAX_ENTRIES = 40
+# A summary stays a 2-3 page read: the longest lists show their first rows and say how
+# many more there are (long tables also cost most of the rendering time).
+MAX_ENTRIES = 12
 MAX_QUOTES = 8
-MAX_COMMITMENTS = 25
+MAX_COMMITMENTS = 12
 
 
 @dataclass
@@ -132,8 +134,10 @@ class SummaryData:
     quarter_series: list[tuple[str, Decimal]] = field(default_factory=list)
     by_quarter: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     entries: list[EntryRow] = field(default_factory=list)
+    entries_more: int = 0  # entries of the quarter not listed
     quotes: list[QuoteRow] = field(default_factory=list)
     commitments: list[CommitmentRow] = field(default_factory=list)
+    commitments_more: int = 0
     # Internal review variant only.
     stakeholders: list[StakeholderRow] = field(default_factory=list)
     deals: list[DealRow] = field(default_factory=list)
@@ -153,10 +157,15 @@ class SummaryData:
 
     @property
     def drivers_in_reader_order(self) -> list[DriverFigures]:
-        """Driver figures, the reader's own top-ranked drivers first."""
+        """Driver figures, the reader's own top-ranked drivers first.
+
+        Money rows always; a row in another unit (hours, count, percent) only when it
+        moved this quarter or this year, so the reader's table is not padded with zeros.
+        """
         rank = {d: i for i, d in enumerate(self.ranked_drivers)}
-        return sorted(self.drivers, key=lambda f: (rank.get(f.driver, len(rank)),
-                                                   -f.quarter, f.driver, f.unit))
+        shown = [f for f in self.drivers if f.unit == "currency" or f.quarter or f.year]
+        return sorted(shown, key=lambda f: (rank.get(f.driver, len(rank)),
+                                            -f.quarter, f.driver, f.unit))
 
 
 def _sum_when(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Decimal]:
@@ -271,16 +280,21 @@ def summary_data(
             data.hours_year += fig.year
             data.hours_all_time += fig.all_time
 
+    # Confirmed entries first (the customer's own evidence), then the newest; the
+    # window count says how many the quarter holds in all.
+    confirmed_first = sa.case((ValueEntry.evidence_status == "confirmed", 0), else_=1)
     entries = session.exec(
         select(ValueEntry.title, ValueEntry.description, ValueEntry.driver, ValueEntry.amount,
-               ValueEntry.unit, ValueEntry.delivered_on, ValueEntry.evidence_status)
+               ValueEntry.unit, ValueEntry.delivered_on, ValueEntry.evidence_status,
+               sa.func.count().over())
         .where(ValueEntry.account_id == account.id,
                ValueEntry.delivered_on.between(quarter.start, quarter.end))
-        .order_by(ValueEntry.delivered_on, ValueEntry.id)
+        .order_by(confirmed_first, ValueEntry.delivered_on.desc(), ValueEntry.id.desc())
         .limit(MAX_ENTRIES)
     ).all()
     data.entries = [EntryRow(t, d, dr, a, u, on, ev == "confirmed")
-                    for t, d, dr, a, u, on, ev in entries]
+                    for t, d, dr, a, u, on, ev, _total in entries]
+    data.entries_more = int(entries[0][-1]) - len(entries) if entries else 0
 
     # The customer's own words: confirmations with a comment, on entries delivered
     # in this fiscal year up to the quarter's end, newest first.
@@ -301,14 +315,16 @@ def summary_data(
 
     commitments = session.exec(
         select(ValueCommitment.title, ValueCommitment.driver, ValueCommitment.expected_amount,
-               ValueCommitment.unit, ValueCommitment.due_on, ValueCommitment.status)
+               ValueCommitment.unit, ValueCommitment.due_on, ValueCommitment.status,
+               sa.func.count().over())
         .where(ValueCommitment.account_id == account.id,
                ValueCommitment.status.in_(OPEN_COMMITMENT),
                ValueCommitment.due_on <= quarter.next().end)
         .order_by(ValueCommitment.due_on, ValueCommitment.id)
         .limit(MAX_COMMITMENTS)
     ).all()
-    data.commitments = [CommitmentRow(*row) for row in commitments]
+    data.commitments = [CommitmentRow(*row[:-1]) for row in commitments]
+    data.commitments_more = int(commitments[0][-1]) - len(commitments) if commitments else 0
 
     if stakeholder is None:
         people = session.exec(
