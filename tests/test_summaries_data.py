@@ -80,3 +80,34 @@ def test_pdf_quarter_chart_is_the_value_page_chart(session: Session, cast: objec
     assert chart == value.driver_chart(data.by_quarter, title="Value delivered per quarter",
                                        width=600)
     assert "Cost reduction" in chart and "2026-Q3" in chart
+
+
+def test_long_lists_show_their_first_rows_and_say_how_many_more(
+        app: Flask, session: Session, cast: object) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from valuetracker.summaries.data import MAX_ENTRIES
+    from valuetracker.summaries.generate import build_pdf
+
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    for day in range(1, MAX_ENTRIES + 4):
+        make_entry(session, account, f"Win {day:02d}", delivered_on=date(2026, 8, day))
+    make_entry(session, account, "Confirmed early win", delivered_on=date(2026, 7, 1),
+               evidence_status="confirmed")
+    session.commit()
+    quarter = parse_quarter("2026-Q3")
+
+    data = summary_data(session, account, buyer, quarter)
+    titles = [e.title for e in data.entries]
+    assert len(titles) == MAX_ENTRIES and data.entries_more == 4
+    # The customer's own evidence first, then the newest.
+    assert titles[0] == "Confirmed early win" and titles[1] == f"Win {MAX_ENTRIES + 3:02d}"
+    # The figures still count every entry.
+    assert data.value_quarter == Decimal(1000) * (MAX_ENTRIES + 4)
+    with app.app_context():
+        pdf = build_pdf(session, account, buyer, quarter)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "and 4 more entries this quarter" in text
+    assert "Win 01" not in text and "Win 03" not in text
