@@ -28,6 +28,10 @@ def register(app: Flask) -> None:
         recovered = recover_jobs(app)
         if recovered:
             click.echo(f"Re-enqueued {recovered} item(s) of interrupted jobs.")
+        # Load the PDF renderer once here; the forked workers share it (copy-on-write).
+        from ..summaries.render import warm_up
+
+        warm_up()
         # No pooled connection may cross the fork into the worker processes.
         app.extensions["valuetracker.engine"].dispose()
         consumer = get_huey(app).create_consumer(workers=count, worker_type="process",

@@ -193,3 +193,12 @@ def html_to_pdf(html: str, *, timeout: float, branding_dir: Path | None = None,
     except multiprocessing.TimeoutError:
         shutdown_pool()
         raise RenderTimeout(f"rendering took longer than {timeout:g} s") from None
+
+
+def warm_up() -> None:
+    """Import WeasyPrint and let it load its fonts and text stack once, in this process.
+
+    The job worker calls it before forking its worker processes, so they inherit a
+    renderer that is ready instead of each paying the start-up on its first summary.
+    """
+    _render("<p style=\"font-family: sans-serif\">warm-up</p>", None)
