@@ -31,6 +31,9 @@ class PageSpec:
     name: str
     endpoints: tuple[str, ...]
     query: Callable[[Probe], dict[str, Any]] = lambda probe: {}
+    # Measure the first view after a data change: bump the data version before each
+    # request, so figures the app caches (valuetracker.cache) are recomputed every time.
+    after_change: bool = False
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -45,7 +48,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("win/loss analytics", ("winloss.analytics",)),
     PageSpec("interview queue", ("winloss.queue",)),
     PageSpec("coverage page", ("summaries.coverage",), lambda p: {"quarter": p.quarter}),
+    PageSpec("portfolio page, first view after a change", ("portfolio.index",),
+             after_change=True),
 )
+AFTER_CHANGE_REQUESTS = 10  # each recomputes everything: fewer, and reported without target
 
 
 @dataclass
@@ -159,6 +165,16 @@ class _Target:
         response.close()
         return response.status_code, elapsed, self.counter.count, cpu_ms
 
+    def touch(self) -> None:
+        """Count a data change, as any write would (outside the measured request)."""
+        from sqlmodel import Session
+
+        from valuetracker.cache import _bump
+
+        with Session(self.app.extensions["valuetracker.engine"]) as session:
+            _bump(session)
+            session.commit()
+
     def close(self) -> None:
         self.app.logger.removeHandler(self.errors)
 
@@ -189,8 +205,11 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                         break
                 else:
                     live.append((t, result))
-            for _ in range(requests):
+            for _ in range(min(requests, AFTER_CHANGE_REQUESTS) if spec.after_change
+                           else requests):
                 for t, result in live:
+                    if spec.after_change:
+                        t.touch()
                     status, ms, queries, cpu_ms = t.get(result.url or "")
                     result.times_ms.append(ms)
                     result.cpu_ms.append(cpu_ms)
