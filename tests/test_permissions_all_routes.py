@@ -35,10 +35,14 @@ SCOPED = "scoped"  # rows of an account: outsiders get 404 (existence not reveal
 ROLE = "role"  # the program's or the admins' pages: other roles get 403
 PUBLIC = "public"  # signed-link pages: the token is the only key (tested below)
 STATIC = "static"  # bundled files
+# Lists that hold only the user's own accounts (e.g. a portfolio tier): everyone may open
+# them; what they show is scoped, which the area's own tests check.
+LISTING = "listing"
 
 # endpoint -> (guard, {argument: attribute of World that fills it}).
 ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "static": (STATIC, {"filename": "static_file"}),
+    "portfolio.tier": (LISTING, {"tier": "tier"}),
     # accounts and stakeholders: account1 and its stakeholder
     "accounts.show": (SCOPED, {"slug": "slug"}),
     "accounts.edit": (SCOPED, {"slug": "slug"}),
@@ -137,6 +141,7 @@ class World:
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
+    tier: str = "keep"
 
 
 @pytest.fixture

@@ -108,6 +108,8 @@ def test_rules_applied_in_bulk_with_bounded_queries(app: Any, session: Any, cast
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     session.commit()
+    # The transaction's one data-version bump (valuetracker.cache) is not a query per deal.
+    statements = [s for s in statements if "data_version" not in s]
     assert len(statements) <= 6, statements[:8]
     assert len(new_ids) == 60
     by_rule = dict(session.exec(
