@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from valuetracker.models import Account
@@ -28,3 +29,23 @@ def test_paginate_counts_and_clamps(session: Any, app: Any) -> None:
     assert (page.items, page.total, page.pages) == (["P3", "P4", "P5"], 7, 3)
     assert paginate(session, query, number=0, size=3).number == 1
     assert paginate(session, query, number=9, size=3).items == ["P6"]
+
+
+def test_paginate_with_a_known_total_skips_the_count(session: Any, app: Any) -> None:
+    for n in range(7):
+        make_account(session, f"P{n}")
+    session.commit()
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        statements.append(sql)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = paginate(session, select(Account.name).order_by(Account.name), number=9,
+                        size=3, total=7)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert (page.items, page.number, page.pages) == (["P6"], 3, 3)
+    assert len(statements) == 1 and "count(" not in statements[0].lower()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, render_template
 from sqlmodel import Session, select
 
@@ -12,6 +17,7 @@ from valuetracker.models import Distribution, Job, ValueSummary
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries import account_overview
 
+from .factories import make_account, make_stakeholder
 from .factories_summaries import seed_account_value
 
 Q = "2026-Q3"
@@ -144,6 +150,121 @@ def test_coverage_page_scoped_to_user(app: Flask, session: Session, cast: object
     assert "Generate all" not in page
     page = login_as(c.leader).get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
     assert "Acme Corp" in page and "Globex" in page and "Generate all" in page
+
+
+def _coverage_accounts(client: object, page: str = "1", below: str = "") -> list[str]:
+    """The account names in the "By account" table of one coverage page."""
+    html = client.get(f"/summaries/coverage?quarter={Q}&page={page}&below={below}")  # type: ignore
+    table = html.get_data(as_text=True).split("data-coverage-accounts", 1)[1].split("</table>")[0]
+    return re.findall(r'quarter=2026-Q3">([^<]+)</a>', table)
+
+
+def _coverage_rows(html: str) -> list[tuple[str, str]]:
+    """(state, name) of each row of the key stakeholders table."""
+    table = html.split("data-coverage-rows", 1)[1].split("</table>")[0]
+    return re.findall(r'<tr data-state="(\w+)"><td>([^<]+?)(?: <span|</td>)', table)
+
+
+def _links(html: str, text: str) -> list[dict[str, list[str]]]:
+    """The query arguments of the links named `text`."""
+    return [parse_qs(urlsplit(unescape(href)).query)
+            for href in re.findall(rf'href="([^"]+)">{re.escape(text)}</a>', html)]
+
+
+@pytest.fixture
+def many_accounts(session: Session, cast: object) -> None:
+    """30 accounts before Acme Corp by name, 2 key stakeholders each; every third is
+    am1's and has one opted out."""
+    c = cast  # type: ignore[assignment]
+    for i in range(30):
+        account = make_account(session, f"Account {i:02}", owner=c.am1 if i % 3 == 0 else c.am2)
+        make_stakeholder(session, account, f"Person {i:02}-a", is_key=True)
+        make_stakeholder(session, account, f"Person {i:02}-b", is_key=True,
+                         opted_out_at=datetime(2026, 1, 1, tzinfo=UTC) if i % 3 == 0 else None)
+    session.commit()
+
+
+def test_coverage_pages_keep_the_quarter(app: Flask, cast: object, login_as: object,
+                                         many_accounts: None) -> None:
+    client = login_as(cast.admin)  # type: ignore[attr-defined,operator]
+    # 32 accounts by name, 25 a page: page 2 holds the last 7.
+    assert _coverage_accounts(client) == [f"Account {i:02}" for i in range(25)]
+    assert _coverage_accounts(client, "2") == [
+        *(f"Account {i:02}" for i in range(25, 30)), "Acme Corp", "Globex"]
+    assert _coverage_accounts(client, "99")[-1] == "Globex"  # past the end: the last page
+    # 62 key stakeholders, 50 a page: rows page 2 holds the last 12.
+    html = client.get(f"/summaries/coverage?quarter={Q}&rows_page=2").get_data(as_text=True)
+    assert [name for _state, name in _coverage_rows(html)] == [
+        *(f"Person {i:02}-{x}" for i in range(25, 30) for x in "ab"),
+        "Carol Buyer", "Dan Champion"]
+    previous = _links(html, "Previous")
+    assert len(previous) == 2 and all(args["quarter"] == [Q] for args in previous)
+    assert {"rows_page": ["1"], "quarter": [Q]} in previous
+    # Moving the accounts table keeps the rows table where it is.
+    assert {"page": ["2"], "rows_page": ["2"], "quarter": [Q]} in _links(html, "Next")
+
+
+def test_coverage_state_and_below_filters(app: Flask, cast: object, login_as: object,
+                                          many_accounts: None) -> None:
+    client = login_as(cast.admin)  # type: ignore[attr-defined,operator]
+    html = client.get(f"/summaries/coverage?quarter={Q}&state=skipped").get_data(as_text=True)
+    rows = _coverage_rows(html)
+    assert rows == [("skipped", f"Person {i:02}-b") for i in range(0, 30, 3)]
+    assert 'All (62)' in html and 'Skipped (10)' in html and 'Missing (52)' in html
+    assert {"quarter": [Q], "state": ["missing"]} in _links(html, "Missing (52)")
+    html = client.get(f"/summaries/coverage?quarter={Q}&state=missing").get_data(as_text=True)
+    assert {state for state, _name in _coverage_rows(html)} == {"missing"}
+    html = client.get(f"/summaries/coverage?quarter={Q}&state=nonsense").get_data(as_text=True)
+    assert len(_coverage_rows(html)) == 50
+    # Nothing was sent: every account is below 100%.
+    assert len(_coverage_accounts(client, below="1")) == 25
+    assert _coverage_accounts(client, "2", below="1")[-1] == "Globex"
+
+
+def test_coverage_filters_stay_in_the_managers_accounts(
+        app: Flask, cast: object, login_as: object, many_accounts: None) -> None:
+    c = cast  # type: ignore[assignment]
+    client = login_as(c.am1)  # type: ignore[operator]
+    mine = [f"Account {i:02}" for i in range(0, 30, 3)]
+    assert _coverage_accounts(client, below="1") == [*mine, "Acme Corp"]
+    for state, names in [("", [f"Person {int(a[-2:]):02}-{x}" for a in mine for x in "ab"]
+                          + ["Carol Buyer"]),
+                         ("skipped", [f"Person {int(a[-2:]):02}-b" for a in mine]),
+                         ("missing", [f"Person {int(a[-2:]):02}-a" for a in mine]
+                          + ["Carol Buyer"])]:
+        html = client.get(f"/summaries/coverage?quarter={Q}&state={state}")
+        assert [n for _s, n in _coverage_rows(html.get_data(as_text=True))] == names
+    html = client.get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
+    assert "Portfolio: 0 of 11 key stakeholders" in html and "Globex" not in html
+
+
+def test_coverage_queries_do_not_grow_with_rows(app: Flask, session: Session, cast: object,
+                                                login_as: object) -> None:
+    client = login_as(cast.admin)  # type: ignore[attr-defined,operator]
+    urls = [f"/summaries/coverage?quarter={Q}",
+            f"/summaries/coverage?quarter={Q}&below=1&state=missing&page=2&rows_page=2"]
+
+    def count_queries(url: str) -> int:
+        statements: list[str] = []
+        engine = app.extensions["valuetracker.engine"]
+
+        def before(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+        return len(statements)
+
+    few = [count_queries(url) for url in urls]
+    for i in range(60):
+        account = make_account(session, f"Bulk {i:02}")
+        for j in range(3):
+            make_stakeholder(session, account, f"Person {i:02}-{j}", is_key=True)
+    session.commit()
+    assert [count_queries(url) for url in urls] == few
 
 
 def test_preview_with_a_huge_stakeholder_id_is_404(app: Flask, cast: object,

@@ -33,14 +33,18 @@ class Page:
         return min(self.total, self.number * self.size)
 
 
-def paginate(session: Session, query: Any, *, number: int, size: int) -> Page:
+def paginate(session: Session, query: Any, *, number: int, size: int,
+             total: int | None = None) -> Page:
     """Run `query` for one page: one COUNT over the filtered query, then one page query.
 
     A page number past the end shows the last page (a stale bookmark still shows rows).
+    `total` skips the COUNT when the caller already has it (from an aggregate it needs
+    anyway); it must count exactly the rows `query` returns.
     """
     size = max(1, int(size))
-    count_query = select(sa.func.count()).select_from(query.order_by(None).subquery())
-    total = int(session.exec(count_query).one())
+    if total is None:
+        count_query = select(sa.func.count()).select_from(query.order_by(None).subquery())
+        total = int(session.exec(count_query).one())
     pages = max(1, math.ceil(total / size))
     number = min(max(1, number), pages)
     rows = session.exec(query.limit(size).offset((number - 1) * size)).all()

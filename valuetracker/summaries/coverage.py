@@ -2,12 +2,13 @@
 
 Coverage (PRODUCT.md) = active, not opted-out key stakeholders who were sent the
 quarter's summary / all active, not opted-out key stakeholders. "Active" = not left
-the company and not erased. Figures are one GROUP BY; lists are one query.
+the company and not erased. Figures are one aggregate query; the coverage page's lists
+are paginated (ids of one page first, then the figures or rows of that page only).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,13 +17,38 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import Account, Distribution, Stakeholder, ValueSummary
+from ..pagination import Page, paginate
 from ..quarters import Quarter
 from ..stakeholders import contactable_condition
+
+COVERAGE_STATES = ("received", "skipped", "missing")
 
 
 def eligible_condition() -> Any:
     """Key stakeholders who count for coverage (and get a summary)."""
     return sa.and_(Stakeholder.is_key.is_(True), contactable_condition())
+
+
+def _listed_condition() -> Any:
+    """Key stakeholders shown in the coverage lists (the erased are gone for good)."""
+    return sa.and_(Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None))
+
+
+def _skipped_condition() -> Any:
+    """Listed but not counted: left the company or opted out."""
+    return sa.or_(Stakeholder.left_company_at.is_not(None), Stakeholder.opted_out_at.is_not(None))
+
+
+def _sent_ids(quarter: Quarter) -> Any:
+    """Ids of the stakeholders sent the quarter's summary. Used as `IN (...)` over many
+    stakeholders: SQLite builds the list once, where `_sent_exists` would probe per row."""
+    return (
+        select(ValueSummary.stakeholder_id)
+        .join(Distribution, Distribution.summary_id == ValueSummary.id)
+        .where(ValueSummary.quarter == quarter.label, ValueSummary.variant == "stakeholder",
+               ValueSummary.stakeholder_id.is_not(None),  # NOT IN with a NULL matches nothing
+               Distribution.status == "sent")
+    )
 
 
 def _sent_exists(quarter: Quarter) -> Any:
@@ -75,21 +101,105 @@ def coverage_by_account(session: Session, quarter: Quarter, scope: Any) -> list[
                sa.func.sum(sa.case((eligible, 1), else_=0)),
                sa.func.sum(sa.case((sent, 1), else_=0)))
         .join(Stakeholder, Stakeholder.account_id == Account.id)
-        .where(scope, Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None))
+        .where(scope, _listed_condition())
         .group_by(Account.id, Account.name, Account.slug)
         .order_by(Account.name)
     ).all()
     return [AccountCoverage(i, n, s, int(e or 0), int(c or 0)) for i, n, s, e, c in rows]
 
 
-def portfolio_totals(rows: list[AccountCoverage]) -> AccountCoverage:
-    """The portfolio figure: sums of the per-account counts (not a mean of rates)."""
-    return AccountCoverage(0, "Portfolio", "", sum(r.eligible for r in rows),
-                           sum(r.sent for r in rows))
+@dataclass
+class PortfolioCoverage:
+    """The portfolio figure, with the sizes of the coverage page's lists."""
+
+    eligible: int
+    sent: int
+    listed: int  # key stakeholders in the list: eligible + skipped
+    accounts: int  # accounts with at least one listed key stakeholder
+    accounts_below_full: int  # accounts where someone eligible was not sent the summary
+
+    @property
+    def rate(self) -> Decimal | None:
+        return Decimal(self.sent) / Decimal(self.eligible) if self.eligible else None
+
+    def count_in(self, state: str = "") -> int:
+        """How many listed key stakeholders are in `state` (all of them for "")."""
+        return {"": self.listed, "received": self.sent, "skipped": self.listed - self.eligible,
+                "missing": self.eligible - self.sent}[state]
+
+
+def portfolio_coverage(session: Session, quarter: Quarter, scope: Any) -> PortfolioCoverage:
+    """The portfolio figure over every account in `scope`, one aggregate query: counts of
+    people summed over the portfolio (not a mean of the accounts' rates)."""
+    eligible = eligible_condition()
+    sent = sa.and_(eligible, Stakeholder.id.in_(_sent_ids(quarter)))
+    per_account = (
+        select(sa.func.sum(sa.case((eligible, 1), else_=0)).label("eligible"),
+               sa.func.sum(sa.case((sent, 1), else_=0)).label("sent"),
+               sa.func.count().label("listed"))
+        .select_from(Stakeholder)
+        .join(Account, Account.id == Stakeholder.account_id)
+        .where(scope, _listed_condition())
+        .group_by(Stakeholder.account_id)
+        .subquery()
+    )
+    row = session.exec(
+        select(sa.func.sum(per_account.c.eligible), sa.func.sum(per_account.c.sent),
+               sa.func.sum(per_account.c.listed), sa.func.count(),
+               sa.func.sum(sa.case((per_account.c.sent < per_account.c.eligible, 1), else_=0)))
+    ).one()
+    return PortfolioCoverage(*(int(n or 0) for n in row))
+
+
+def coverage_by_account_page(session: Session, quarter: Quarter, scope: Any,
+                             totals: PortfolioCoverage, *, number: int, size: int,
+                             below_full: bool = False) -> Page:
+    """One page of `coverage_by_account`, by account name: the page's account ids, then
+    the GROUP BY for those accounts only. `below_full` keeps the accounts where someone
+    eligible was not sent the summary. `totals` (the portfolio figure of the same scope
+    and quarter) counts the list, so no COUNT runs."""
+    who = (sa.and_(eligible_condition(), Stakeholder.id.not_in(_sent_ids(quarter)))
+           if below_full else _listed_condition())
+    condition = select(Stakeholder.id).where(Stakeholder.account_id == Account.id, who).exists()
+    ids = select(Account.id).where(scope, condition).order_by(Account.name)
+    page = paginate(session, ids, number=number, size=size,
+                    total=totals.accounts_below_full if below_full else totals.accounts)
+    return replace(page, items=coverage_by_account(session, quarter,
+                                                   sa.and_(scope, Account.id.in_(page.items))))
+
+
+def _state_condition(state: str, quarter: Quarter) -> Any:
+    """SQL for one state of `coverage_rows` (received, skipped or missing)."""
+    skipped = _skipped_condition()
+    sent = Stakeholder.id.in_(_sent_ids(quarter))
+    return {"skipped": skipped,
+            "received": sa.and_(sa.not_(skipped), sent),
+            "missing": sa.and_(sa.not_(skipped), sa.not_(sent))}[state]
+
+
+def coverage_rows_page(session: Session, quarter: Quarter, scope: Any,
+                       totals: PortfolioCoverage, *, number: int, size: int,
+                       state: str = "") -> Page:
+    """One page of `coverage_rows`, optionally in one state: the page's stakeholder ids,
+    then `coverage_rows` for those people only. `totals` (the portfolio figure of the
+    same scope and quarter) counts each state, so no COUNT runs."""
+    ids = (
+        select(Stakeholder.id)
+        .join(Account, Account.id == Stakeholder.account_id)
+        .where(scope, _listed_condition(),
+               _state_condition(state, quarter) if state else sa.true())
+        .order_by(Account.name, Stakeholder.name, Stakeholder.id)
+    )
+    page = paginate(session, ids, number=number, size=size, total=totals.count_in(state))
+    return replace(page, items=coverage_rows(session, quarter,
+                                             sa.and_(scope, Stakeholder.id.in_(page.items))))
 
 
 def coverage_rows(session: Session, quarter: Quarter, scope: Any) -> list[CoverageRow]:
-    """Every (non-erased) key stakeholder in scope with received / skipped (why) / missing."""
+    """Every (non-erased) key stakeholder in scope with received / skipped (why) / missing.
+
+    A summary counts as received when a sending of it succeeded (`sent`, which always
+    stamps `sent_at`), the same rule as the figures and `_state_condition`."""
     sent_at = (
         select(sa.func.max(Distribution.sent_at))
         .join(ValueSummary, ValueSummary.id == Distribution.summary_id)
@@ -109,8 +219,8 @@ def coverage_rows(session: Session, quarter: Quarter, scope: Any) -> list[Covera
                Stakeholder.opted_out_at, Stakeholder.left_company_at,
                Account.name, Account.slug, sent_at, summary_id)
         .join(Account, Account.id == Stakeholder.account_id)
-        .where(scope, Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None))
-        .order_by(Account.name, Stakeholder.name)
+        .where(scope, _listed_condition())
+        .order_by(Account.name, Stakeholder.name, Stakeholder.id)
     ).all()
     result = []
     for sid, name, title, email, opted_out, left, acc_name, acc_slug, sent, summary in rows:

@@ -31,15 +31,20 @@ from ..jobs import active_account_ids, create_summaries_job, enqueue_job
 from ..models import SUMMARY_VARIANTS, Account, Distribution, Stakeholder, ValueSummary
 from ..quarters import Quarter, QuarterError, app_start_month, current_quarter, parse_quarter
 from ..summaries.coverage import (
+    COVERAGE_STATES,
     account_coverage,
-    coverage_by_account,
+    coverage_by_account_page,
     coverage_rows,
-    portfolio_totals,
+    coverage_rows_page,
+    portfolio_coverage,
 )
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
 
 bp = Blueprint("summaries", __name__)
+
+ACCOUNTS_PER_PAGE = 25
+ROWS_PER_PAGE = 50
 
 
 def default_quarter() -> Quarter:
@@ -103,12 +108,27 @@ def coverage() -> str:
     session = get_session()
     quarter = quarter_arg()
     scope = account_scope(current_user)
-    accounts = coverage_by_account(session, quarter, scope)
-    rows = coverage_rows(session, quarter, scope)
+    below = request.args.get("below") == "1"
+    state = request.args.get("state", "")
+    state = state if state in COVERAGE_STATES else ""
+    total = portfolio_coverage(session, quarter, scope)
+    accounts = coverage_by_account_page(session, quarter, scope, total, below_full=below,
+                                        number=request.args.get("page", 1, type=int),
+                                        size=ACCOUNTS_PER_PAGE)
+    rows = coverage_rows_page(session, quarter, scope, total, state=state,
+                              number=request.args.get("rows_page", 1, type=int),
+                              size=ROWS_PER_PAGE)
+    # Links keep the quarter, both filters and the other table's page.
+    args = {key: value for key, value in {
+        "quarter": quarter.label, "below": "1" if below else "", "state": state,
+        "page": accounts.number if accounts.number > 1 else "",
+        "rows_page": rows.number if rows.number > 1 else "",
+    }.items() if value}
     form = GenerateForm(quarter=quarter.label) if current_user.role in ("leader", "admin") \
         else None
-    return render_template("summaries/coverage.html", quarter=quarter, accounts=accounts,
-                           total=portfolio_totals(accounts), rows=rows, form=form)
+    return render_template("summaries/coverage.html", quarter=quarter, total=total,
+                           accounts=accounts, rows=rows, below=below, state=state,
+                           states=COVERAGE_STATES, args=args, form=form)
 
 
 @bp.route("/summaries/generate", methods=["POST"])
