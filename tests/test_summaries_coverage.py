@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from flask import Flask
 from sqlmodel import Session, select
@@ -187,3 +188,24 @@ def test_demo_sets_default_branding_once(app: Flask, session: Session) -> None:
     seed(session, made)  # does not overwrite
     session.commit()
     assert made["branding"] is True
+
+
+def test_the_coverage_page_shows_a_sending_made_after_it_was_cached(
+        app: Flask, session: Session, cast: object, login_as: Any) -> None:
+    """The portfolio figure is cached per data version: a new sending shows at once."""
+    account = make_account(session, "Cached Co")
+    first = make_stakeholder(session, account, "First Key", is_key=True,
+                             email="first@example.com")
+    make_stakeholder(session, account, "Second Key", is_key=True, email="second@example.com")
+    session.commit()
+    client = login_as(cast.admin)  # type: ignore[attr-defined]
+
+    def figure() -> str:
+        html = client.get("/summaries/coverage?quarter=2026-Q3").get_data(as_text=True)
+        return html.split("data-coverage-total>", 1)[1].split("</div>", 1)[0]
+
+    before = figure()
+    assert figure() == before  # unchanged data, same figure (served from the cache)
+    _summary(session, first)
+    session.commit()
+    assert figure() != before

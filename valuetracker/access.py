@@ -31,6 +31,11 @@ def account_scope(user: User, account_id_col: Any = None) -> Any:
     return sa.or_(col.in_(owned_ids), col.in_(member_ids))
 
 
+def scope_key(user: User) -> Any:
+    """What `account_scope(user)` depends on, as a cache key: every account, or this user's."""
+    return "all" if user.sees_all_accounts else ("user", user.id)
+
+
 def can_edit_account(user: User, account: Account, *, is_member: bool | None = None) -> bool:
     if user.role == "admin":
         return True

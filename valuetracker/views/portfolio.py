@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from .. import charts
 from .. import value as domain
-from ..access import account_scope
+from ..access import account_scope, scope_key
 from ..cache import cached
 from ..db import get_session
 from ..models import DRIVERS, Account, label
@@ -34,9 +34,9 @@ TIER_PAGE = 50
 
 def _scope() -> tuple[Any, Any]:
     """(account ids for the domain functions, the cache key of the user's scope)."""
-    if current_user.sees_all_accounts:
-        return None, "all"
-    return select(Account.id).where(account_scope(current_user)), ("user", current_user.id)
+    account_ids = None if current_user.sees_all_accounts else \
+        select(Account.id).where(account_scope(current_user))
+    return account_ids, scope_key(current_user)
 
 
 def _page_arg() -> int:

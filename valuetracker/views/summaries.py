@@ -24,7 +24,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from .. import audit
-from ..access import account_scope, get_account_for_summaries, require_role
+from ..access import account_scope, get_account_for_summaries, require_role, scope_key
+from ..cache import cached
 from ..db import get_session, id_arg
 from ..forms import choices
 from ..jobs import active_account_ids, create_summaries_job, enqueue_job
@@ -111,7 +112,9 @@ def coverage() -> str:
     below = request.args.get("below") == "1"
     state = request.args.get("state", "")
     state = state if state in COVERAGE_STATES else ""
-    total = portfolio_coverage(session, quarter, scope)
+    # The figure counts every key stakeholder in scope: kept until the data changes.
+    total = cached(session, "coverage", (scope_key(current_user), quarter.label),
+                   lambda: portfolio_coverage(session, quarter, scope))
     accounts = coverage_by_account_page(session, quarter, scope, total, below_full=below,
                                         number=request.args.get("page", 1, type=int),
                                         size=ACCOUNTS_PER_PAGE)
