@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import select
 
 from valuetracker.models import Account
-from valuetracker.pagination import Page, paginate
+from valuetracker.pagination import Page, paginate, paginate_keys
 
 from .factories import make_account
 
@@ -28,3 +28,21 @@ def test_paginate_counts_and_clamps(session: Any, app: Any) -> None:
     assert (page.items, page.total, page.pages) == (["P3", "P4", "P5"], 7, 3)
     assert paginate(session, query, number=0, size=3).number == 1
     assert paginate(session, query, number=9, size=3).items == ["P6"]
+
+
+def test_paginate_keys_sorts_keys_then_loads_one_page(session: Any, app: Any) -> None:
+    for n in range(7):
+        make_account(session, f"P{n}")
+    session.commit()
+    keys = select(Account.id).where(Account.name.startswith("P")).order_by(Account.name.desc())
+
+    def rows(page_ids: Any) -> Any:
+        return (select(Account.name).where(Account.id.in_(page_ids))
+                .order_by(Account.name.desc()))
+
+    page = paginate_keys(session, keys, rows, number=2, size=3)
+    assert (page.items, page.number, page.total, page.pages) == (["P3", "P2", "P1"], 2, 7, 3)
+    assert paginate_keys(session, keys, rows, number=0, size=3).items == ["P6", "P5", "P4"]
+    assert paginate_keys(session, keys, rows, number=9, size=3).items == ["P0"]
+    empty = paginate_keys(session, keys.where(Account.id < 0), rows, number=3, size=3)
+    assert (empty.items, empty.number, empty.total) == ([], 1, 0)
