@@ -316,3 +316,53 @@ def test_negative_margin_is_flagged(login_as: Any, cast: Any, session: Any) -> N
     session.commit()
     body = login_as(cast.am1).get("/accounts/costly").get_data(as_text=True)
     assert "-$4,000" in body and "Costs more to serve than it brings" in body
+
+
+def test_owner_filter_offers_the_owners_of_the_users_accounts(session: Any, cast: Any) -> None:
+    former = make_user(session, "account_manager", name="Fay Former", active=False)
+    make_account(session, "Hooli", owner=former, status="archived")
+    make_user(session, "account_manager", name="Nia Noaccounts")
+    session.commit()
+    names = [name for _id, name in accounts.owner_options(session, cast.admin)]
+    # Owners of any account, archived ones and inactive owners included; nobody else.
+    assert names == ["Alice Manager", "Bob Manager", "Fay Former"]
+    assert accounts.owner_options(session, cast.am1) == [(cast.am1.id, "Alice Manager")]
+    make_account(session, "Initech", owner=cast.am2, members=(cast.am1,))
+    session.commit()
+    assert [n for _id, n in accounts.owner_options(session, cast.am1)] == [
+        "Alice Manager", "Bob Manager"]
+
+
+def test_owner_filter_still_filters_and_escapes_names(session: Any, cast: Any,
+                                                      login_as: Any) -> None:
+    odd = make_user(session, "account_manager", name="<b>Odd</b> & Co")
+    make_account(session, "Umbrella", owner=odd)
+    session.commit()
+    client = login_as(cast.admin)
+    body = client.get(f"/?owner={cast.am2.id}").get_data(as_text=True)
+    assert "Globex" in body and "Acme Corp" not in body and "Umbrella" not in body
+    assert f'<option value="{cast.am2.id}" selected>Bob Manager</option>' in body
+    assert f'<option value="{cast.am1.id}">Alice Manager</option>' in body
+    assert "&lt;b&gt;Odd&lt;/b&gt; &amp; Co" in body and "<b>Odd</b>" not in body
+    # The other filters render the same way, with their choice kept.
+    body = client.get("/?tier=key&status=all").get_data(as_text=True)
+    assert '<option value="key" selected>Key</option>' in body
+    assert '<select class="form-select" id="owner" name="owner">' in body
+    # An owner the user may not filter by is ignored, not an error.
+    body = login_as(cast.am1).get(f"/?owner={cast.am2.id}").get_data(as_text=True)
+    assert "Acme Corp" in body and "Globex" not in body
+
+
+def test_list_sorts_and_pages_the_keys_then_loads_the_rows(session: Any, cast: Any) -> None:
+    for n in range(12):
+        make_account(session, f"key {n:02d}" if n % 2 else f"Key {n:02d}", owner=cast.am2,
+                     annual_revenue=Decimal(n % 4))
+    session.commit()
+    pages = [accounts.list_accounts(session, cast.admin, accounts.AccountFilters(
+        q="key", sort="-revenue"), page=n, size=5) for n in (1, 2, 3)]
+    rows = [row for page in pages for row in page.items]
+    assert [p.total for p in pages] == [12, 12, 12]
+    # revenue descending, then name ignoring case, then id; owner names joined per row
+    expected = sorted(rows, key=lambda r: (-r[0].annual_revenue, r[0].name.lower(), r[0].id))
+    assert rows == expected and len({r[0].id for r in rows}) == 12
+    assert {owner for _account, owner in rows} == {"Bob Manager"}

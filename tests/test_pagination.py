@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from valuetracker.models import Account
-from valuetracker.pagination import Page, paginate
+from valuetracker.pagination import Page, paginate, paginate_keys
 
 from .factories import make_account
 
@@ -49,3 +49,21 @@ def test_paginate_with_a_known_total_skips_the_count(session: Any, app: Any) -> 
         sa.event.remove(engine, "before_cursor_execute", record)
     assert (page.items, page.number, page.pages) == (["P6"], 3, 3)
     assert len(statements) == 1 and "count(" not in statements[0].lower()
+
+
+def test_paginate_keys_sorts_keys_then_loads_one_page(session: Any, app: Any) -> None:
+    for n in range(7):
+        make_account(session, f"P{n}")
+    session.commit()
+    keys = select(Account.id).where(Account.name.startswith("P")).order_by(Account.name.desc())
+
+    def rows(page_ids: Any) -> Any:
+        return (select(Account.name).where(Account.id.in_(page_ids))
+                .order_by(Account.name.desc()))
+
+    page = paginate_keys(session, keys, rows, number=2, size=3)
+    assert (page.items, page.number, page.total, page.pages) == (["P3", "P2", "P1"], 2, 7, 3)
+    assert paginate_keys(session, keys, rows, number=0, size=3).items == ["P6", "P5", "P4"]
+    assert paginate_keys(session, keys, rows, number=9, size=3).items == ["P0"]
+    empty = paginate_keys(session, keys.where(Account.id < 0), rows, number=3, size=3)
+    assert (empty.items, empty.number, empty.total) == ([], 1, 0)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from valuetracker.quarters import Quarter
 from valuetracker.winloss import (
+    GROUPINGS,
     competitor_head_to_head,
     factor_impact,
     factor_ratings_for_quarter,
@@ -23,6 +24,7 @@ from valuetracker.winloss import (
     win_rates_by_competitor,
     win_rates_by_segment,
 )
+from valuetracker.winloss.analytics import analytics_page
 
 from .factories import make_account, make_user
 from .factories_winloss import (
@@ -251,3 +253,41 @@ def test_win_rates_match_an_independent_count_over_thousands_of_deals(
         assert row.win_rate == pytest.approx(won / (won + lost + nd))
         assert (row.ci_low, row.ci_high) == pytest.approx(wilson_interval(won, won + lost + nd))
         assert not row.small_sample
+
+
+@pytest.mark.parametrize("by", GROUPINGS)
+@pytest.mark.parametrize("period", [(None, None), (date(2026, 1, 1), date(2026, 12, 31))])
+def test_analytics_page_equals_the_separate_figures(session: Any, data: Any, by: str,
+                                                    period: tuple[Any, Any]) -> None:
+    since, until = period
+    kw = {"since": since, "until": until}
+    page = analytics_page(session, by=by, **kw)
+    assert page.groups == win_rates(session, by=by, **kw)
+    assert page.overall == overall_win_rate(session, **kw)
+    assert page.head_to_head == competitor_head_to_head(session, **kw)
+    assert page.impact == factor_impact(session, **kw)
+    assert page.reasons == top_reasons(session, **kw)
+    assert page.disagreement == reason_disagreements(session, **kw)
+    assert page.scorecard == program_scorecard(session, **kw)
+
+
+def test_disagreement_counts_deals_once_and_pairs_per_interview(session: Any, cast: Any,
+                                                                data: Any) -> None:
+    price, support = data["price"], data["support"]
+    deal = make_deal(session, cast.account1, "lost", Q2, rep_reason_id=price.id)
+    for _ in range(2):
+        make_interview(session, deal, None, primary_reason_id=support.id)
+    session.commit()
+    disagreement = reason_disagreements(session)
+    assert (disagreement.compared, disagreement.disagreeing) == (2, 2)
+    assert disagreement.pairs == [("Price", "Support", 3)]
+    card = program_scorecard(session, since=date(2026, 1, 1), until=date(2026, 12, 31))
+    assert (card.closed_deals, card.requested, card.completed) == (9, 8, 5)
+
+
+def test_analytics_page_statement_count(app: Any, login_as: Any, cast: Any, data: Any) -> None:
+    """The user, the groups, the head-to-head, factor names and impact, rep reasons, one
+    count of interviews (statuses, buyer reasons, pairs), the deals compared, the days."""
+    client = login_as(cast.analyst)
+    assert _count_queries(app, client, "/analytics?by=segment") == 9
+    assert _count_queries(app, client, "/analytics?by=competitor") == 9

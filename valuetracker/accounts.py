@@ -19,7 +19,7 @@ from .access import account_scope
 from .db import check_version
 from .forms import clean_form_data
 from .models import Account, AccountMember, AuditEvent, User, slugify, utcnow
-from .pagination import Page, paginate
+from .pagination import Page, paginate_keys
 
 # Fields of the account form copied onto the row (team fields are handled apart).
 EDITABLE_FIELDS = (
@@ -54,37 +54,30 @@ class AccountFilters:
     sort: str = DEFAULT_SORT
 
 
-def account_list_query(user: User, filters: AccountFilters) -> Any:
-    """SELECT (Account, owner name) for the list: scoped, filtered and sorted.
-
-    The owner's name comes from an outer join so the page needs no query per row.
-    """
-    query = (
-        select(Account, User.name.label("owner_name"))
-        .join(User, User.id == Account.owner_id, isouter=True)
-        .where(account_scope(user, Account.id))
-    )
+def account_list_conditions(user: User, filters: AccountFilters) -> list[Any]:
+    """WHERE conditions of the list on `account` alone: scope, search and filters."""
+    conditions = [account_scope(user, Account.id)]
     q = filters.q.strip()
     if q:
-        query = query.where(sa.or_(
+        conditions.append(sa.or_(
             Account.name.icontains(q, autoescape=True),
             Account.industry.icontains(q, autoescape=True),
             Account.external_id.icontains(q, autoescape=True),
         ))
     if filters.segment:
-        query = query.where(Account.segment == filters.segment)
+        conditions.append(Account.segment == filters.segment)
     if filters.tier:
-        query = query.where(Account.tier == filters.tier)
+        conditions.append(Account.tier == filters.tier)
     if filters.status == STATUS_ALL:
         pass
     elif filters.status:
-        query = query.where(Account.status == filters.status)
+        conditions.append(Account.status == filters.status)
     else:
         # Archived accounts are out of the way unless the status filter asks for them.
-        query = query.where(Account.status != "archived")
+        conditions.append(Account.status != "archived")
     if filters.owner_id is not None:
-        query = query.where(Account.owner_id == filters.owner_id)
-    return query.order_by(*_order_by(filters.sort))
+        conditions.append(Account.owner_id == filters.owner_id)
+    return conditions
 
 
 def _order_by(sort: str) -> list[Any]:
@@ -94,14 +87,27 @@ def _order_by(sort: str) -> list[Any]:
     if key in ("revenue", "renewal"):
         # Accounts without revenue or renewal date go last in both directions.
         ordered = ordered.nulls_last()
-    return [ordered, sa.func.lower(Account.name), Account.id]
+    tie_breaks = [Account.id] if key == "name" else [sa.func.lower(Account.name), Account.id]
+    return [ordered, *tie_breaks]
 
 
 def list_accounts(
     session: Session, user: User, filters: AccountFilters, *, page: int = 1, size: int = 25
 ) -> Page:
-    """One page of the user's accounts: one COUNT and one page query."""
-    return paginate(session, account_list_query(user, filters), number=page, size=size)
+    """One page of the user's accounts as (Account, owner name) rows.
+
+    Two statements: a COUNT, and the page. Counting and sorting read `account` alone
+    (its ids, then the page's ids); only the page's rows are joined to their owner, so
+    the cost of the join does not grow with the number of accounts.
+    """
+    order = _order_by(filters.sort)
+    keys = select(Account.id).where(*account_list_conditions(user, filters)).order_by(*order)
+    return paginate_keys(session, keys, lambda page_ids: (
+        select(Account, User.name.label("owner_name"))
+        .join(User, User.id == Account.owner_id, isouter=True)
+        .where(Account.id.in_(page_ids))
+        .order_by(*order)
+    ), number=page, size=size)
 
 
 def segment_options(session: Session, user: User) -> list[str]:
@@ -112,6 +118,20 @@ def segment_options(session: Session, user: User) -> list[str]:
         .order_by(Account.segment)
     ).all()
     return [row for row in rows if row]
+
+
+def owner_options(session: Session, user: User) -> list[tuple[int, str]]:
+    """(id, name) of the people who own at least one of the user's accounts, by name.
+
+    For the list's owner filter: one indexed lookup per user row, so it does not grow
+    with the number of accounts, and nobody is offered whose filter would show nothing.
+    """
+    owns = (select(Account.id)
+            .where(Account.owner_id == User.id, account_scope(user, Account.id))
+            .exists())
+    return [(row[0], row[1]) for row in session.exec(
+        select(User.id, User.name).where(owns).order_by(User.name, User.id)
+    ).all()]
 
 
 def team_candidates(session: Session) -> list[User]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +44,8 @@ def paginate(session: Session, query: Any, *, number: int, size: int,
     """
     size = max(1, int(size))
     if total is None:
-        count_query = select(sa.func.count()).select_from(query.order_by(None).subquery())
-        total = int(session.exec(count_query).one())
-    pages = max(1, math.ceil(total / size))
-    number = min(max(1, number), pages)
+        total = _count(session, query)
+    number = _clamp(number, total, size)
     rows = session.exec(query.limit(size).offset((number - 1) * size)).all()
     return Page(list(rows), number, total, size)
 
@@ -54,6 +53,33 @@ def paginate(session: Session, query: Any, *, number: int, size: int,
 def paginate_list(items: list[Any], *, number: int, size: int) -> Page:
     """One page of a list already in memory (same rules as `paginate`)."""
     size = max(1, int(size))
-    pages = max(1, math.ceil(len(items) / size))
-    number = min(max(1, number), pages)
+    number = _clamp(number, len(items), size)
     return Page(items[(number - 1) * size:number * size], number, len(items), size)
+
+
+def paginate_keys(
+    session: Session, keys: Any, rows: Callable[[Any], Any], *, number: int, size: int
+) -> Page:
+    """`paginate` for lists whose rows are wide or joined: sort keys first, then load.
+
+    `keys` selects only the key column, filtered and ordered (ideally from one table,
+    so the COUNT and the sort read as little as possible); `rows(page_keys)` returns
+    the query that loads the page's rows, joins included, for `page_keys` (a subquery
+    of this page's keys, for `column.in_(...)`) and orders them like `keys`. Two
+    statements, as with `paginate`: the joins run for one page of rows, not for all.
+    """
+    size = max(1, int(size))
+    total = _count(session, keys)
+    number = _clamp(number, total, size)
+    page_keys = keys.limit(size).offset((number - 1) * size)
+    return Page(list(session.exec(rows(page_keys)).all()), number, total, size)
+
+
+def _count(session: Session, query: Any) -> int:
+    count_query = select(sa.func.count()).select_from(query.order_by(None).subquery())
+    return int(session.exec(count_query).one())
+
+
+def _clamp(number: int, total: int, size: int) -> int:
+    """A page number past the end shows the last page (a stale bookmark still shows rows)."""
+    return min(max(1, number), max(1, math.ceil(total / size)))

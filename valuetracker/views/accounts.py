@@ -112,7 +112,8 @@ def index() -> str:
     form = AccountFilterForm(request.args)
     segments = accounts.segment_options(session, current_user)
     form.segment.choices = choices({s: s for s in segments}, blank="All segments")
-    form.owner.choices = choices({str(u.id): u.name for u in accounts.team_candidates(session)},
+    form.owner.choices = choices({str(uid): name for uid, name in
+                                  accounts.owner_options(session, current_user)},
                                  blank="Any owner")
     filters = _parse_filters(form)
     page = accounts.list_accounts(session, current_user, filters,

@@ -13,17 +13,9 @@ from sqlmodel import Session, select
 from ..models import Account, Competitor, Deal, Stakeholder, WinLossInterview
 from .analytics import (
     GROUPINGS,
-    FactorImpactRow,
     WinRateRow,
     competitor_head_to_head,
-    factor_impact,
-    factor_ratings_for_quarter,
-    list_quotes,
     overall_win_rate,
-    program_scorecard,
-    quotes_for_quarter,
-    reason_disagreements,
-    top_reasons,
     win_rates,
     win_rates_by_competitor,
     win_rates_by_segment,
@@ -35,7 +27,16 @@ from .deals import (
     list_deals,
     set_competitors,
 )
+from .interview_stats import (
+    FactorImpactRow,
+    factor_impact,
+    factor_ratings_for_quarter,
+    program_scorecard,
+    reason_disagreements,
+    top_reasons,
+)
 from .interviews import interviewee_display
+from .quotes import list_quotes, quotes_for_quarter
 from .stats import wilson_interval
 from .taxonomy import ensure_default_taxonomy
 

@@ -46,6 +46,16 @@ class Page:
         return max(1, math.ceil(self.total / self.size))
 
 
+def closed_in_period(since: date | None = None, until: date | None = None) -> list[Any]:
+    """SQL conditions: deals with a closed outcome, closed between since and until."""
+    conditions: list[Any] = [Deal.outcome.in_(CLOSED_OUTCOMES)]
+    if since is not None:
+        conditions.append(Deal.closed_on >= since)
+    if until is not None:
+        conditions.append(Deal.closed_on <= until)
+    return conditions
+
+
 def deal_scope(user: User) -> Any:
     """SQL condition: the deals a user may see.
 

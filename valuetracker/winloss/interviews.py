@@ -23,7 +23,7 @@ from ..models import (
     label,
     utcnow,
 )
-from .deals import Page
+from ..pagination import Page, paginate_keys
 
 HIDDEN_ANONYMITY = ("anonymized", "blind")
 
@@ -152,32 +152,34 @@ def list_interviews(
     """The interview queue: open requests first, then the rest, newest first.
 
     Rows are dicts with the interviewee already shown through `interviewee_display`.
+    The page's ids are counted and sorted on `winloss_interview` alone (the deal is
+    joined only to filter by account); deals, accounts, stakeholders and interviewers
+    are joined to those ids only, so the joins cost one page whatever the queue's size.
+    A page past the end shows the last page.
     """
-    conditions = []
+    keys = select(WinLossInterview.id)
     if status:
-        conditions.append(WinLossInterview.status == status)
+        keys = keys.where(WinLossInterview.status == status)
     if account_id:
-        conditions.append(Deal.account_id == account_id)
-    total = session.exec(
-        select(sa.func.count()).select_from(WinLossInterview)
-        .join(Deal, Deal.id == WinLossInterview.deal_id).where(*conditions)).one()
+        keys = keys.join(Deal, Deal.id == WinLossInterview.deal_id).where(
+            Deal.account_id == account_id)
     open_first = sa.case((WinLossInterview.status.in_(("requested", "scheduled")), 0), else_=1)
-    rows = session.exec(
+    order = (open_first, WinLossInterview.requested_at.desc(), WinLossInterview.id.desc())
+    result = paginate_keys(session, keys.order_by(*order), lambda page_ids: (
         select(WinLossInterview, Deal, Account.name, Stakeholder, User.name)
         .join(Deal, Deal.id == WinLossInterview.deal_id)
         .join(Account, Account.id == Deal.account_id, isouter=True)
         .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
         .join(User, User.id == WinLossInterview.interviewer_id, isouter=True)
-        .where(*conditions)
-        .order_by(open_first, WinLossInterview.requested_at.desc(), WinLossInterview.id.desc())
-        .offset((max(page, 1) - 1) * size).limit(size)
-    ).all()
-    items = [
+        .where(WinLossInterview.id.in_(page_ids))
+        .order_by(*order)
+    ), number=page, size=size)
+    result.items = [
         {"interview": i, "deal": d, "account": a, "interviewer": u,
          "interviewee": interviewee_display(i, s)}
-        for i, d, a, s, u in rows
+        for i, d, a, s, u in result.items
     ]
-    return Page(items, max(page, 1), int(total), size)
+    return result
 
 
 def deal_has_interview(session: Session, deal_id: int) -> bool:

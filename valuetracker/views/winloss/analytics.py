@@ -16,6 +16,7 @@ from ...models import (
 )
 from ...quarters import QuarterError, app_start_month, parse_quarter
 from ...winloss import analytics as wl
+from ...winloss.quotes import list_quotes
 from ...winloss.taxonomy import list_factors
 from ._common import PROGRAM_READERS, _date_arg, _id_arg, _page_arg, bp
 
@@ -38,28 +39,19 @@ def analytics() -> str:
     if by not in wl.GROUPINGS:
         by = "segment"
 
-    groups = wl.win_rates(session, by=by, since=since, until=until,
-                          start_month=app_start_month())
-    # Each grouping scans the period's deals once; reuse the scan where the figures allow.
-    if by == "competitor":
-        overall = wl.overall_win_rate(session, since=since, until=until)
-        h2h = wl.head_to_head_rows(groups)[:15]
-    else:
-        overall = wl.combine(groups)
-        h2h = wl.competitor_head_to_head(session, since=since, until=until)[:15]
-    impact = wl.factor_impact(session, since=since, until=until)
-    reasons = wl.top_reasons(session, since=since, until=until)
-    disagreement = wl.reason_disagreements(session, since=since, until=until)
-    scorecard = wl.program_scorecard(session, since=since, until=until)
+    figures = wl.analytics_page(session, by=by, since=since, until=until,
+                                start_month=app_start_month())
     win_chart = charts.interval_chart(
         [(f"{r.group} (n={r.closed})", r.win_rate or 0.0, r.ci_low, r.ci_high)
-         for r in groups[:25]], title=f"Win rate by {by} with 95% interval")
-    impact_items = [(r.name, round(r.impact, 2)) for r in impact if r.impact is not None]
+         for r in figures.groups[:25]], title=f"Win rate by {by} with 95% interval")
+    impact_items = [(r.name, round(r.impact, 2)) for r in figures.impact
+                    if r.impact is not None]
     impact_chart = charts.bar_chart(impact_items, title="Factor impact (won − lost mean rating)",
                                     signed=True)
     return render_template(
-        "winloss/analytics.html", groups=groups, overall=overall, impact=impact, h2h=h2h,
-        reasons=reasons, disagreement=disagreement, scorecard=scorecard, by=by,
+        "winloss/analytics.html", groups=figures.groups, overall=figures.overall,
+        impact=figures.impact, h2h=figures.head_to_head, reasons=figures.reasons,
+        disagreement=figures.disagreement, scorecard=figures.scorecard, by=by,
         groupings=wl.GROUPINGS, since=since, until=until, quarter=quarter, win_chart=win_chart,
         impact_chart=impact_chart)
 
@@ -75,7 +67,7 @@ def quotes() -> str:
         outcome = None
     tag = request.args.get("tag", "").strip()[:60]
     q = request.args.get("q", "").strip()[:100]
-    page = wl.list_quotes(session, factor_id=factor_id, competitor_id=competitor_id,
+    page = list_quotes(session, factor_id=factor_id, competitor_id=competitor_id,
                           outcome=outcome, tag=tag, q=q, page=_page_arg())
     args = {k: v for k, v in {"factor": factor_id, "competitor": competitor_id,
                               "outcome": outcome, "tag": tag, "q": q}.items() if v}

@@ -1,0 +1,95 @@
+"""The interview queue: open requests first, then newest first, across pages and filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from valuetracker.models import WinLossInterview
+from valuetracker.winloss.interviews import list_interviews
+
+from .factories import make_user
+from .factories_winloss import make_deal, make_interview
+
+OPEN = ("requested", "scheduled")
+STATUSES = ("completed", "requested", "declined", "scheduled", "no_response", "requested",
+            "completed", "scheduled", "requested", "declined", "completed")
+
+
+@pytest.fixture
+def queue(session: Any, cast: Any) -> list[WinLossInterview]:
+    """Eleven interviews on both accounts; requested_at repeats, so ids break the ties."""
+    interviewer = make_user(session, "analyst", name="Ivy Interviewer")
+    start = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    interviews = []
+    for n, status in enumerate(STATUSES):
+        account = cast.account1 if n % 2 else cast.account2
+        deal = make_deal(session, account, "lost", name=f"Queue deal {n:02d}")
+        interviews.append(make_interview(
+            session, deal, None, status=status, contact_name=f"Contact {n:02d}",
+            interviewer_id=interviewer.id, requested_at=start + timedelta(days=n % 4)))
+    session.commit()
+    return interviews
+
+
+def _expected(interviews: list[WinLossInterview]) -> list[int]:
+    ordered = sorted(interviews, key=lambda i: (i.status not in OPEN,
+                                                -i.requested_at.timestamp(), -i.id))
+    return [i.id for i in ordered]
+
+
+def _ids(page: Any) -> list[int]:
+    return [row["interview"].id for row in page.items]
+
+
+def test_pages_follow_one_order_without_gaps_or_repeats(session: Any,
+                                                        queue: list[WinLossInterview]) -> None:
+    pages = [list_interviews(session, page=n, size=4) for n in (1, 2, 3)]
+    assert [(p.number, p.total, p.pages) for p in pages] == [(1, 11, 3), (2, 11, 3),
+                                                             (3, 11, 3)]
+    assert [i for p in pages for i in _ids(p)] == _expected(queue)
+    assert {row["interview"].status for row in pages[0].items} <= set(OPEN)
+    row = pages[0].items[0]
+    assert row["deal"].name.startswith("Queue deal") and row["interviewer"] == "Ivy Interviewer"
+    assert row["account"] in ("Acme Corp", "Globex") and row["interviewee"].startswith("Contact")
+    # A page past the end shows the last page.
+    assert _ids(list_interviews(session, page=99, size=4)) == _ids(pages[2])
+
+
+def test_status_and_account_filters(session: Any, cast: Any,
+                                    queue: list[WinLossInterview]) -> None:
+    requested = list_interviews(session, status="requested", size=2)
+    assert requested.total == 3
+    assert _ids(requested) == _expected([i for i in queue if i.status == "requested"])[:2]
+    acme = list_interviews(session, account_id=cast.account1.id, size=50)
+    assert acme.total == 5 and {row["account"] for row in acme.items} == {"Acme Corp"}
+    assert _ids(acme) == _expected(queue[1::2])  # the fixture puts odd ones on Acme
+    both = list_interviews(session, status="completed", account_id=cast.account2.id)
+    assert both.total == 3 and {row["interview"].status for row in both.items} == {
+        "completed"}
+
+
+def test_queue_page_renders_in_order_with_a_bounded_number_of_queries(
+        app: Any, session: Any, cast: Any, login_as: Any,
+        queue: list[WinLossInterview]) -> None:
+    client = login_as(cast.analyst)
+    body = client.get("/interviews").get_data(as_text=True)
+    positions = [body.index(f"/interviews/{i}\"") for i in _expected(queue)]
+    assert positions == sorted(positions)
+    engine = app.extensions["valuetracker.engine"]
+    statements: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert client.get("/interviews?status=requested&page=2").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    # The user, one COUNT on the interviews alone, one page with its joins.
+    assert len(statements) == 3
+    assert "JOIN" not in statements[1].upper()

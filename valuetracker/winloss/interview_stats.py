@@ -1,0 +1,284 @@
+"""Figures from the interviews of closed deals: factor impact, top reasons, rep versus
+buyer, and the program scorecard (definitions in PRODUCT.md; see `analytics`).
+
+Each is a GROUP BY over interviews joined to their deal, bounded in rows by the
+taxonomy, not by the number of interviews. `interview_counts` is one such scan shared
+by the scorecard, the top reasons and the rep-versus-buyer pairs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import Deal, DecisionFactor, FactorRating, WinLossInterview
+from ..quarters import Quarter
+from .deals import closed_in_period
+from .stats import median_from_histogram
+
+
+@dataclass
+class FactorImpactRow:
+    factor_id: int
+    category: str
+    name: str
+    won_mean: float | None
+    won_ratings: int
+    lost_mean: float | None
+    lost_ratings: int
+    win_driver: int
+    loss_driver: int
+    importance: float | None
+
+    @property
+    def impact(self) -> float | None:
+        if self.won_mean is None or self.lost_mean is None:
+            return None
+        return self.won_mean - self.lost_mean
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+def _mean(total: int, count: int) -> float | None:
+    """A mean from an exact integer sum: the same double as SQL's AVG of integers."""
+    return total / count if count else None
+
+
+def factor_impact(session: Session, *, since: date | None = None,
+                  until: date | None = None) -> list[FactorImpactRow]:
+    """Factor ratings of completed interviews of deals closed in the period, per factor.
+
+    Counted per (factor, outcome, effect) with plain COUNT and SUM and combined here,
+    over a few dozen rows whatever the number of ratings. Sorted by impact (largest
+    first; factors without both sides last).
+    """
+    counted = (
+        select(FactorRating.factor_id.label("factor_id"), Deal.outcome.label("outcome"),
+               FactorRating.effect.label("effect"),
+               sa.func.count(FactorRating.rating).label("ratings"),
+               sa.func.sum(FactorRating.rating).label("rating_sum"),
+               sa.func.count(FactorRating.importance).label("importances"),
+               sa.func.sum(FactorRating.importance).label("importance_sum"),
+               sa.func.count().label("mentions"))
+        .select_from(FactorRating)
+        .join(WinLossInterview, WinLossInterview.id == FactorRating.interview_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .where(WinLossInterview.status == "completed", *closed_in_period(since, until))
+        .group_by(FactorRating.factor_id, Deal.outcome, FactorRating.effect)
+    ).subquery()
+    rows = session.exec(
+        select(DecisionFactor.id, DecisionFactor.category, DecisionFactor.name,
+               counted.c.outcome, counted.c.effect, counted.c.ratings, counted.c.rating_sum,
+               counted.c.importances, counted.c.importance_sum, counted.c.mentions)
+        .select_from(counted).join(DecisionFactor, DecisionFactor.id == counted.c.factor_id)
+        .order_by(DecisionFactor.id)
+    ).all()
+    factors: dict[int, tuple[str, str]] = {}
+    sums: Counter[tuple[int, str]] = Counter()
+    for fid, category, name, outcome, effect, ratings, rating_sum, importances, \
+            importance_sum, mentions in rows:
+        factors[fid] = (category, name)
+        sums[fid, f"{outcome} ratings"] += int(ratings)
+        sums[fid, f"{outcome} sum"] += int(rating_sum or 0)
+        sums[fid, effect] += int(mentions)
+        sums[fid, "importances"] += int(importances)
+        sums[fid, "importance sum"] += int(importance_sum or 0)
+    result = [
+        FactorImpactRow(
+            fid, category, name,
+            _mean(sums[fid, "won sum"], sums[fid, "won ratings"]), sums[fid, "won ratings"],
+            _mean(sums[fid, "lost sum"], sums[fid, "lost ratings"]), sums[fid, "lost ratings"],
+            sums[fid, "win_driver"], sums[fid, "loss_driver"],
+            _mean(sums[fid, "importance sum"], sums[fid, "importances"]))
+        for fid, (category, name) in factors.items()
+    ]
+    return sorted(result, key=lambda r: (r.impact is None, -(r.impact or 0), r.name))
+
+
+def factor_ratings_for_quarter(session: Session, quarter: Quarter) -> list[FactorImpactRow]:
+    """Factor impact for deals closed in one quarter (for the quarterly export)."""
+    return factor_impact(session, since=quarter.start, until=quarter.end)
+
+
+def factor_names(session: Session) -> dict[int, str]:
+    """Factor id -> name, for the reasons and pairs (one small query)."""
+    return dict(session.exec(select(DecisionFactor.id, DecisionFactor.name)).all())
+
+
+@dataclass(frozen=True)
+class InterviewCounts:
+    """Interviews of deals closed in the period, counted per (status, buyer's primary
+    reason, rep's primary reason, outcome): at most a few hundred rows, whatever the
+    number of interviews. Feeds the scorecard, the top reasons and the rep-vs-buyer pairs.
+    """
+
+    rows: tuple[tuple[str, int | None, int | None, str, int], ...]
+
+    def by_status(self) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for status, _buyer, _rep, _outcome, n in self.rows:
+            counts[status] += n
+        return dict(counts)
+
+    def completed(self) -> list[tuple[int | None, int | None, str, int]]:
+        return [(buyer, rep, outcome, n) for status, buyer, rep, outcome, n in self.rows
+                if status == "completed"]
+
+
+def interview_counts(session: Session, *, since: date | None = None,
+                     until: date | None = None) -> InterviewCounts:
+    """One scan of the interviews of deals closed in the period (see `InterviewCounts`)."""
+    rows = session.exec(
+        select(WinLossInterview.status, WinLossInterview.primary_reason_id,
+               Deal.rep_reason_id, Deal.outcome, sa.func.count())
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .where(*closed_in_period(since, until))
+        .group_by(WinLossInterview.status, WinLossInterview.primary_reason_id,
+                  Deal.rep_reason_id, Deal.outcome)).all()
+    return InterviewCounts(tuple((s, b, r, o, int(n)) for s, b, r, o, n in rows))
+
+
+@dataclass
+class ReasonRow:
+    factor: str
+    buyer: int
+    rep: int
+
+
+def top_reasons(session: Session, *, since: date | None = None, until: date | None = None,
+                limit: int = 8, interviews: InterviewCounts | None = None,
+                names: dict[int, str] | None = None) -> dict[str, list[ReasonRow]]:
+    """Top primary reasons for won and lost deals, as buyers (interviews) and reps gave them.
+
+    `interviews` and `names` may come from the caller, which has them already.
+    """
+    interviews = interviews or interview_counts(session, since=since, until=until)
+    rep = session.exec(
+        select(Deal.rep_reason_id, Deal.outcome, sa.func.count())
+        .where(Deal.rep_reason_id.is_not(None), *closed_in_period(since, until))
+        .group_by(Deal.outcome, Deal.rep_reason_id)).all()
+    names = names if names is not None else factor_names(session)
+    buyer: Counter[tuple[int, str]] = Counter()
+    for fid, _rep, outcome, n in interviews.completed():
+        if fid is not None:
+            buyer[fid, outcome] += n
+    result: dict[str, list[ReasonRow]] = {}
+    for outcome in ("won", "lost"):
+        table: dict[int, ReasonRow] = {}
+        for (fid, out), n in sorted(buyer.items()):
+            if out == outcome:
+                table.setdefault(fid, ReasonRow(names.get(fid, "?"), 0, 0)).buyer += n
+        for fid, out, n in rep:
+            if out == outcome:
+                table.setdefault(fid, ReasonRow(names.get(fid, "?"), 0, 0)).rep += int(n)
+        ordered = sorted(table.values(), key=lambda r: (-(r.buyer + r.rep), r.factor))
+        result[outcome] = ordered[:limit]
+    return result
+
+
+@dataclass
+class Disagreement:
+    compared: int  # deals with both a rep reason and a completed interview's reason
+    disagreeing: int
+    pairs: list[tuple[str, str, int]]  # (rep reason, buyer reason, deals), most frequent first
+
+    @property
+    def rate(self) -> float | None:
+        return self.disagreeing / self.compared if self.compared else None
+
+
+def reason_disagreements(session: Session, *, since: date | None = None,
+                         until: date | None = None, limit: int = 10,
+                         interviews: InterviewCounts | None = None,
+                         names: dict[int, str] | None = None) -> Disagreement:
+    """Deals whose rep primary reason differs from the completed interview's primary reason.
+
+    The pairs come from `interview_counts`; the deal counts need their own query, as a
+    deal may have several completed interviews.
+    """
+    comparable = [
+        WinLossInterview.status == "completed",
+        WinLossInterview.primary_reason_id.is_not(None),
+        Deal.rep_reason_id.is_not(None),
+        *closed_in_period(since, until),
+    ]
+    differs = WinLossInterview.primary_reason_id != Deal.rep_reason_id
+    compared, disagreeing = session.exec(
+        select(sa.func.count(sa.distinct(Deal.id)),
+               sa.func.count(sa.distinct(sa.case((differs, Deal.id)))))
+        .select_from(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
+        .where(*comparable)).one()
+    interviews = interviews or interview_counts(session, since=since, until=until)
+    names = names if names is not None else factor_names(session)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for buyer, rep, _outcome, n in interviews.completed():
+        if buyer is not None and rep is not None and buyer != rep \
+                and buyer in names and rep in names:
+            pairs[names[rep], names[buyer]] += n
+    ordered = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return Disagreement(int(compared), int(disagreeing), [(r, b, n) for (r, b), n in ordered])
+
+
+@dataclass
+class Scorecard:
+    closed_deals: int
+    requested: int  # every interview of those deals (each began as a request)
+    scheduled: int
+    completed: int
+    declined: int
+    no_response: int
+    median_days_to_interview: float | None
+
+    @property
+    def response_rate(self) -> float | None:
+        answered = self.completed + self.declined + self.no_response
+        return self.completed / answered if answered else None
+
+
+def _days_between(session: Session, start_date: Any, end_timestamp: Any) -> Any:
+    """Whole days from a date column to a timestamp column, per dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        # The UTC calendar day, whatever the server's time zone; date - date = whole days.
+        return sa.cast(sa.func.timezone("UTC", end_timestamp), sa.Date) - start_date
+    return sa.cast(sa.func.julianday(sa.func.date(end_timestamp))
+                   - sa.func.julianday(start_date), sa.Integer)
+
+
+def program_scorecard(session: Session, *, since: date | None = None,
+                      until: date | None = None, closed_deals: int | None = None,
+                      interviews: InterviewCounts | None = None) -> Scorecard:
+    """Closed deals, interviews by status, response rate and median days to interview.
+
+    The median comes from a histogram of whole days (one GROUP BY, at most a few
+    hundred rows), so it is exact and bounded on both dialects. `closed_deals` and
+    `interviews` may come from the caller, which has them already.
+    """
+    period = closed_in_period(since, until)
+    if closed_deals is None:
+        closed_deals = int(session.exec(
+            select(sa.func.count()).select_from(Deal).where(*period)).one())
+    counts = (interviews or interview_counts(session, since=since, until=until)).by_status()
+    days = _days_between(session, Deal.closed_on, WinLossInterview.completed_at)
+    histogram = session.exec(
+        select(days, sa.func.count())
+        .select_from(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
+        .where(WinLossInterview.status == "completed", WinLossInterview.completed_at.is_not(None),
+               Deal.closed_on.is_not(None), *period)
+        .group_by(days)).all()
+    return Scorecard(
+        closed_deals=closed_deals,
+        requested=sum(counts.values()),
+        scheduled=counts.get("scheduled", 0),
+        completed=counts.get("completed", 0),
+        declined=counts.get("declined", 0),
+        no_response=counts.get("no_response", 0),
+        median_days_to_interview=median_from_histogram(
+            [(int(d), int(n)) for d, n in histogram if d is not None]),
+    )

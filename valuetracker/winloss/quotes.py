@@ -1,0 +1,98 @@
+"""The quote library: quotes of completed interviews, filtered, with anonymity applied."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import (
+    Account,
+    Deal,
+    DealCompetitor,
+    DecisionFactor,
+    InterviewQuote,
+    Stakeholder,
+    WinLossInterview,
+)
+from ..quarters import Quarter
+from .deals import Page, closed_in_period
+from .interviews import interviewee_display
+
+
+def list_quotes(
+    session: Session,
+    *,
+    factor_id: int | None = None,
+    tag: str | None = None,
+    outcome: str | None = None,
+    competitor_id: int | None = None,
+    q: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    account_id: int | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> Page:
+    """The quote library: quotes of completed interviews, newest first, filtered.
+
+    Each item is a dict; `interviewee` is already anonymized where it must be.
+    """
+    conditions: list[Any] = [WinLossInterview.status == "completed"]
+    if since is not None or until is not None:
+        conditions += closed_in_period(since, until)
+    if factor_id:
+        conditions.append(InterviewQuote.factor_id == factor_id)
+    if tag and tag.strip():
+        wrapped = sa.func.lower(sa.literal(";") + sa.func.coalesce(InterviewQuote.tags, "")
+                                + sa.literal(";"))
+        conditions.append(wrapped.like(f"%;{tag.strip().lower()};%"))
+    if outcome:
+        conditions.append(Deal.outcome == outcome)
+    if competitor_id:
+        conditions.append(Deal.id.in_(select(DealCompetitor.deal_id).where(
+            DealCompetitor.competitor_id == competitor_id)))
+    if q and q.strip():
+        conditions.append(sa.func.lower(InterviewQuote.text).like(f"%{q.strip().lower()}%"))
+    if account_id:
+        conditions.append(Deal.account_id == account_id)
+    joined = (
+        select(InterviewQuote, WinLossInterview, Deal, Account.name, Stakeholder,
+               DecisionFactor.name)
+        .select_from(InterviewQuote)
+        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .join(Account, Account.id == Deal.account_id, isouter=True)
+        .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
+        .join(DecisionFactor, DecisionFactor.id == InterviewQuote.factor_id, isouter=True)
+        .where(*conditions)
+    )
+    total = session.exec(
+        select(sa.func.count()).select_from(InterviewQuote)
+        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id).where(*conditions)).one()
+    rows = session.exec(
+        joined.order_by(WinLossInterview.completed_at.desc(), InterviewQuote.id.desc())
+        .offset((max(page, 1) - 1) * size).limit(size)).all()
+    items = [
+        {"quote": quote, "interview": interview, "deal": deal, "account": account,
+         "factor": factor, "tags": [t for t in (quote.tags or "").split(";") if t],
+         "interviewee": interviewee_display(interview, stakeholder)}
+        for quote, interview, deal, account, stakeholder, factor in rows
+    ]
+    return Page(items, max(page, 1), int(total), size)
+
+
+def quotes_for_quarter(session: Session, quarter: Quarter, *, limit: int = 500
+                       ) -> list[dict[str, Any]]:
+    """Quotes of deals closed in a quarter, as plain records with anonymity applied."""
+    page = list_quotes(session, since=quarter.start, until=quarter.end, size=limit)
+    return [
+        {"deal": item["deal"].name, "account": item["account"] or "",
+         "outcome": item["deal"].outcome, "factor": item["factor"] or "",
+         "tags": ";".join(item["tags"]), "quote": item["quote"].text,
+         "interviewee": item["interviewee"]}
+        for item in page.items
+    ]
