@@ -9,6 +9,7 @@ from ... import charts
 from ...access import (
     role_required,
 )
+from ...cache import cached
 from ...db import get_session
 from ...models import (
     CLOSED_OUTCOMES,
@@ -39,8 +40,12 @@ def analytics() -> str:
     if by not in wl.GROUPINGS:
         by = "segment"
 
-    figures = wl.analytics_page(session, by=by, since=since, until=until,
-                                start_month=app_start_month())
+    # Every program reader sees every deal, so the figures are kept per filter until the
+    # data changes (valuetracker.cache).
+    start_month = app_start_month()
+    figures = cached(session, "winloss-analytics", (by, since, until, start_month),
+                     lambda: wl.analytics_page(session, by=by, since=since, until=until,
+                                               start_month=start_month))
     win_chart = charts.interval_chart(
         [(f"{r.group} (n={r.closed})", r.win_rate or 0.0, r.ci_low, r.ci_high)
          for r in figures.groups[:25]], title=f"Win rate by {by} with 95% interval")
