@@ -7,6 +7,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from .conftest import browser_login
@@ -35,8 +36,8 @@ def test_log_value_confirm_by_link_and_see_quote(live_server: str, page: Any,
     page.get_by_label("Delivered on").fill("2026-11-02")
     page.get_by_label("Beneficiaries").select_option(label="Peter Gibbons")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Value entry added.").is_visible()
-    assert page.get_by_text("TPS reports automated").is_visible()
+    expect(page.get_by_text("Value entry added.")).to_be_visible()
+    expect(page.get_by_text("TPS reports automated")).to_be_visible()
 
     page.goto(f"{live_server}/accounts/{slug}/value")
     page.get_by_role("link", name="Ask a stakeholder to confirm").click()
@@ -51,19 +52,19 @@ def test_log_value_confirm_by_link_and_see_quote(live_server: str, page: Any,
 
     customer = page.context.browser.new_context().new_page()
     customer.goto(url)
-    assert customer.get_by_text("TPS reports automated").is_visible()
+    expect(customer.get_by_text("TPS reports automated")).to_be_visible()
     customer.get_by_label("Yes, that is right").check()
     customer.get_by_label("In your own words").fill("Saved us a day a week, honestly.")
     customer.get_by_role("button", name="Send my answers").click()
-    assert customer.get_by_text("Thank you").first.is_visible()
+    expect(customer.get_by_text("Thank you").first).to_be_visible()
     customer.goto(url)
-    assert customer.get_by_text("already answered").is_visible()
+    expect(customer.get_by_text("already answered")).to_be_visible()
     customer.context.close()
 
     page.goto(f"{live_server}/accounts/{slug}/value")
     confirmations = page.locator("#confirmations")
-    assert confirmations.get_by_text("Saved us a day a week, honestly.").is_visible()
-    assert confirmations.get_by_text("Peter Gibbons").is_visible()
+    expect(confirmations.get_by_text("Saved us a day a week, honestly.")).to_be_visible()
+    expect(confirmations.get_by_text("Peter Gibbons")).to_be_visible()
     assert page.locator("[data-figure=confirmed-share]").inner_text() == "100%"
     page.goto(f"{live_server}/accounts/{slug}/value/log")
     assert page.locator(".evidence-confirmed").first.inner_text() == "Confirmed"
