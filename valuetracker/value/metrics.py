@@ -222,6 +222,9 @@ def overdue_condition(today: date) -> Any:
 # --------------------------------------------------------------------------- loyalty
 
 
+_LATER_PULSE = aliased(LoyaltyPulse, name="later_pulse")
+
+
 def latest_pulses_subquery(*, account_ids: AccountIds = None, as_of: date | None = None) -> Any:
     """A subquery of each stakeholder's latest pulse (by taken_on, then id).
 
@@ -230,7 +233,7 @@ def latest_pulses_subquery(*, account_ids: AccountIds = None, as_of: date | None
     the index on (stakeholder_id, taken_on) answers each probe, where the window sorts
     every pulse (about 3x slower with 20 000 pulses).
     """
-    later = aliased(LoyaltyPulse, name="later_pulse")
+    later = _LATER_PULSE
     newer = select(later.id).where(
         later.stakeholder_id == LoyaltyPulse.stakeholder_id,
         sa.or_(later.taken_on > LoyaltyPulse.taken_on,
@@ -238,7 +241,8 @@ def latest_pulses_subquery(*, account_ids: AccountIds = None, as_of: date | None
     )
     if as_of is not None:
         newer = newer.where(later.taken_on <= as_of)
-    inner = select(LoyaltyPulse).where(~newer.exists())
+    # Table columns, not the ORM entity: the same result, cheaper to build per request.
+    inner = select(*LoyaltyPulse.__table__.columns).where(~newer.exists())
     if as_of is not None:
         inner = inner.where(LoyaltyPulse.taken_on <= as_of)
     return scoped(inner, LoyaltyPulse.account_id, account_ids).subquery("latest_pulse")
