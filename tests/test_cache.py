@@ -104,4 +104,4 @@ def test_the_portfolio_page_shows_a_change_made_after_it_was_cached(
                evidence_status="disputed")
     session.commit()
     html = client.get("/portfolio").get_data(as_text=True)
-    assert "Disputed value" in html and "1 disputed entries" in html
+    assert "Disputed value" in html and "1 disputed entry" in html

@@ -81,7 +81,7 @@ def test_single_threaded_counts_like_the_relationship_map(session: Any, cast: An
     assert stakeholders.coverage_counts(session, today,
                                         account_ids=[account.id])[account.id]["engaged"] == 1
     risky = {a.id: a.reasons for a in at_risk_accounts(session, today=today)}
-    assert risky[account.id]["single_threaded"] == "1 engaged contacts"
+    assert risky[account.id]["single_threaded"] == "1 engaged contact"
 
 
 def test_at_risk_accounts_are_listed_a_page_at_a_time(session: Any, cast: Any,

@@ -238,6 +238,10 @@ class AtRisk:
     reasons: dict[str, str]  # reason key -> detail text
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def at_risk_accounts(
     session: Session, *, account_ids: AccountIds = None, today: date | None = None,
 ) -> list[AtRisk]:
@@ -292,13 +296,16 @@ def at_risk_accounts(
             reasons["no_recent_value"] = (f"last value delivered {last.isoformat()}" if last
                                           else "no value logged yet")
         if disputed_count:
-            reasons["disputed_value"] = f"{disputed_count} disputed entries"
+            reasons["disputed_value"] = _count(disputed_count, "disputed entry",
+                                               "disputed entries")
         if overdue.get(account_id):
             reasons["overdue_commitments"] = f"{overdue[account_id]} overdue"
         if unhappy.get(account_id):
-            reasons["unhappy_key_stakeholders"] = f"{unhappy[account_id]} key stakeholders"
+            reasons["unhappy_key_stakeholders"] = _count(unhappy[account_id], "key stakeholder",
+                                                         "key stakeholders")
         if engaged.get(account_id, 0) < MIN_ENGAGED:
-            reasons["single_threaded"] = f"{engaged.get(account_id, 0)} engaged contacts"
+            reasons["single_threaded"] = _count(engaged.get(account_id, 0), "engaged contact",
+                                                "engaged contacts")
         if renewal is not None and today <= renewal <= today + timedelta(days=WINDOW_DAYS):
             reasons["renewal_soon"] = f"renews {renewal.isoformat()}"
         if reasons:
