@@ -169,10 +169,10 @@ class _Target:
         """Count a data change, as any write would (outside the measured request)."""
         from sqlmodel import Session
 
-        from valuetracker.cache import _bump
+        from valuetracker.cache import mark_changed
 
         with Session(self.app.extensions["valuetracker.engine"]) as session:
-            _bump(session)
+            mark_changed(session)
             session.commit()
 
     def close(self) -> None:

@@ -156,17 +156,23 @@ def get_interview_for_user(
 # --- value area: entries and commitments are reached through their account's slug.
 
 
+def _account_row(session: Session, user: User, slug: str, model: Any, row_id: int,
+                 write: bool) -> tuple[Account, Any]:
+    """(account, row of `model`) if the row belongs to that account and the user may see it."""
+    account = get_account_for_user(session, user, slug, write=write)
+    row = session.get(model, row_id)
+    if row is None or row.account_id != account.id:
+        abort(404)
+    return account, row
+
+
 def get_entry_for_user(
     session: Session, user: User, slug: str, entry_id: int, *, write: bool = False
 ) -> tuple[Account, Any]:
     """(account, value entry) if the entry belongs to that account and the user may see it."""
     from .models import ValueEntry
 
-    account = get_account_for_user(session, user, slug, write=write)
-    entry = session.get(ValueEntry, entry_id)
-    if entry is None or entry.account_id != account.id:
-        abort(404)
-    return account, entry
+    return _account_row(session, user, slug, ValueEntry, entry_id, write)
 
 
 def get_commitment_for_user(
@@ -175,11 +181,7 @@ def get_commitment_for_user(
     """(account, commitment) if the commitment belongs to that account and the user may see it."""
     from .models import ValueCommitment
 
-    account = get_account_for_user(session, user, slug, write=write)
-    commitment = session.get(ValueCommitment, commitment_id)
-    if commitment is None or commitment.account_id != account.id:
-        abort(404)
-    return account, commitment
+    return _account_row(session, user, slug, ValueCommitment, commitment_id, write)
 
 
 # --- summaries area: anyone who sees an account reads its summaries;

@@ -68,13 +68,11 @@ def account_list_conditions(user: User, filters: AccountFilters) -> list[Any]:
         conditions.append(Account.segment == filters.segment)
     if filters.tier:
         conditions.append(Account.tier == filters.tier)
-    if filters.status == STATUS_ALL:
-        pass
-    elif filters.status:
-        conditions.append(Account.status == filters.status)
-    else:
+    if not filters.status:
         # Archived accounts are out of the way unless the status filter asks for them.
         conditions.append(Account.status != "archived")
+    elif filters.status != STATUS_ALL:
+        conditions.append(Account.status == filters.status)
     if filters.owner_id is not None:
         conditions.append(Account.owner_id == filters.owner_id)
     return conditions

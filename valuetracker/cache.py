@@ -41,7 +41,7 @@ def current_version(session: Session) -> int:
     return session.exec(select(DataVersion.version).where(DataVersion.id == 1)).first() or 0
 
 
-def _bump(session: OrmSession) -> None:
+def mark_changed(session: OrmSession) -> None:
     """Count this transaction as a data change (once per transaction)."""
     if session.info.get(_BUMPED):
         return
@@ -63,14 +63,12 @@ def _table_name(obj: Any) -> str | None:
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
-    # new/dirty/deleted still hold the flushed objects here (SQLAlchemy documents it).
-    for obj in (*session.new, *session.deleted, *session.dirty):
-        name = _table_name(obj)
-        if name is not None and name not in IGNORED_TABLES:
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
-            _bump(session)
-            return
+    # new/dirty/deleted still hold the flushed objects here (SQLAlchemy documents it);
+    # `dirty` may hold objects whose attributes were set to the values they had.
+    changed = [*session.new, *session.deleted,
+               *(obj for obj in session.dirty if session.is_modified(obj))]
+    if any(_table_name(obj) not in (None, *IGNORED_TABLES) for obj in changed):
+        mark_changed(session)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -78,7 +76,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     table = getattr(state.statement, "table", None)
     if table is not None and getattr(table, "name", None) not in IGNORED_TABLES:
-        _bump(state.session)
+        mark_changed(state.session)
 
 
 def _end_of_transaction(session: OrmSession, *_args: Any) -> None:

@@ -328,12 +328,9 @@ class PortfolioOverview:
     """The portfolio page's account figures for one scope: segments, tiers, risks."""
 
     segments: list[str]
-    tiers: list[TieredAccount]
-    tier_counts: dict[str, int]
+    tiers: list[TieredAccount]  # most valuable first
+    grouped: dict[str, list[TieredAccount]]  # the same accounts per tier (tiers_grouped)
     at_risk: list[AtRisk]
-
-    def tier(self, name: str) -> list[TieredAccount]:
-        return [t for t in self.tiers if t.tier == name]
 
 
 def portfolio_overview(
@@ -341,9 +338,7 @@ def portfolio_overview(
 ) -> PortfolioOverview:
     """Segments, margin tiers and accounts at risk (a handful of queries, whatever the size)."""
     tiers = margin_tiers(session, account_ids=account_ids)
-    counts = {tier: 0 for tier in TIER_ORDER}
-    for account in tiers:
-        counts[account.tier] += 1
     return PortfolioOverview(
-        segments=segments(session, account_ids=account_ids), tiers=tiers, tier_counts=counts,
+        segments=segments(session, account_ids=account_ids), tiers=tiers,
+        grouped=tiers_grouped(tiers),
         at_risk=at_risk_accounts(session, account_ids=account_ids, today=today))

@@ -101,7 +101,7 @@ def index() -> str:
     value_chart = charts.bar_chart(
         [(t.name, t.revenue) for t in overview.tiers[:10]],
         title="Most valuable customers (revenue)")
-    previews = {tier: overview.tier(tier)[:TIER_PREVIEW] for tier in domain.TIER_ORDER}
+    previews = {tier: accounts[:TIER_PREVIEW] for tier, accounts in overview.grouped.items()}
     return render_template(
         "portfolio/index.html", overview=overview, previews=previews,
         tier_rule=domain.TIER_RULE, shifts=shifts, value_chart=value_chart, quarters=quarters,
@@ -119,4 +119,4 @@ def tier(tier: str) -> str:
     overview = _overview(get_session())
     return render_template(
         "portfolio/tier.html", tier=tier, tier_rule=domain.TIER_RULE,
-        page=paginate_list(overview.tier(tier), number=_page_arg(), size=TIER_PAGE))
+        page=paginate_list(overview.grouped[tier], number=_page_arg(), size=TIER_PAGE))
