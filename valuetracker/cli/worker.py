@@ -24,6 +24,8 @@ def register(app: Flask) -> None:
 
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(processName)s %(levelname)s %(message)s")
+        # WeasyPrint logs every rendering step at INFO; only its warnings matter here.
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
         count = workers or os.cpu_count() or 1
         recovered = recover_jobs(app)
         if recovered:
