@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -11,9 +12,10 @@ from sqlmodel import Session
 from valuetracker import value
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.data import summary_data
-from valuetracker.summaries.generate import summary_charts
+from valuetracker.summaries.generate import build_pdf, summary_charts
 
-from .factories_summaries import make_entry, seed_account_value
+from .factories_summaries import make_entry, make_pulse, seed_account_value
+from .test_summaries_render import _text
 
 
 def test_pdf_figures_equal_the_account_value_page(app: Flask, session: Session,
@@ -76,10 +78,19 @@ def test_pdf_quarter_chart_is_the_value_page_chart(session: Session, cast: objec
     seed_account_value(session, account, buyer)
     session.commit()
     data = summary_data(session, account, buyer, parse_quarter("2026-Q3"))
-    chart = summary_charts(data)["by_quarter"]
+    charts = summary_charts(data)
+    chart, legend = charts["by_quarter"], charts["by_quarter_legend"]
+    web = value.driver_chart(data.by_quarter, title="Value delivered per quarter", width=600)
+    # The same bars and axes; the PDF shows the legend as text below the chart (SVG
+    # text costs WeasyPrint a layout per letter), in the web legend's colours.
     assert chart == value.driver_chart(data.by_quarter, title="Value delivered per quarter",
-                                       width=600)
-    assert "Cost reduction" in chart and "2026-Q3" in chart
+                                       width=600, legend=False)
+    assert "2026-Q3" in chart and "Cost reduction" not in chart
+    bars = re.findall(r'<rect x="[^"]+" y="[^"]+" width="48.0"[^>]*>', web)
+    assert bars and all(bar in chart for bar in bars)
+    assert ("Cost reduction", "#16a34a") in legend
+    for name, colour in legend:
+        assert re.search(f'fill="{colour}"/><text [^>]*>{name}</text>', web)
 
 
 def test_long_lists_show_their_first_rows_and_say_how_many_more(
@@ -111,3 +122,33 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "and 4 more entries this quarter" in text
     assert "Win 01" not in text and "Win 03" not in text
+
+
+def test_money_table_and_other_outcomes_follow_the_readers_priorities(
+        app: Flask, session: Session, cast: object) -> None:
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    seed_account_value(session, account, buyer)  # 120 h of productivity this quarter
+    make_entry(session, account, "Audits avoided", driver="risk_reduction",
+               amount=Decimal("4"), unit="count")
+    make_entry(session, account, "Tickets closed faster", driver="risk_reduction",
+               amount=Decimal("6"), unit="hours")
+    make_entry(session, account, "Old time saving", driver="cost_reduction",
+               amount=Decimal("50"), unit="hours", delivered_on=date(2026, 2, 1))
+    make_pulse(session, buyer, ["risk_reduction", "revenue_growth", "cost_reduction"])
+    session.commit()
+    data = summary_data(session, account, buyer, parse_quarter("2026-Q3"))
+
+    assert [f.driver for f in data.money_drivers][:2] == ["revenue_growth", "cost_reduction"]
+    assert all(f.unit == "currency" for f in data.money_drivers)
+    units, rows = data.other_outcomes
+    # One row per driver that moved this quarter (not the cost reduction hours of Q1),
+    # the reader's first priority first; one column per unit that moved.
+    assert units == ["hours", "count"]
+    assert [driver for driver, _ in rows] == ["risk_reduction", "productivity"]
+    assert rows[0][1]["count"].quarter == 4 and rows[0][1]["hours"].quarter == 6
+    assert set(rows[1][1]) == {"hours"} and rows[1][1]["hours"].quarter == 120
+
+    with app.app_context():
+        _reader, text = _text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
+    assert "Beyond money, in 2026-Q3" in text
+    assert "Value driver Time saved Count Risk reduction 6 h 4 Productivity 120 h —" in text

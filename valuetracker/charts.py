@@ -100,12 +100,19 @@ def stacked_bar_chart(
     title: str,
     width: int = 640,
     height: int = 260,
+    legend: bool = True,
 ) -> Markup:
-    """Vertical stacked bars: one bar per category, one coloured segment per series."""
+    """Vertical stacked bars: one bar per category, one coloured segment per series.
+
+    `legend=False` draws the same plot without the legend's strip, for a page that
+    shows `legend_items(series)` as text below the chart instead.
+    """
     totals = [sum(float(values[i]) for _, values in series) for i in range(len(categories))]
     if not categories or not any(totals):
         return empty_chart(title, width=width)
     legend_h = 22 * ((len(series) + 2) // 3)
+    if not legend:  # the same plot, without the legend's strip below it
+        height, legend_h = height - legend_h, 0
     top, bottom, left = 16, 28 + legend_h, 56
     plot_h = height - top - bottom
     plot_w = width - left - 10
@@ -137,7 +144,7 @@ def stacked_bar_chart(
             f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
             f'font-size="10" fill="{TEXT}">{escape(name)}</text>'
         )
-    for s, (series_name, _values) in enumerate(series):
+    for s, (series_name, _values) in enumerate(series if legend else ()):
         lx = left + (s % 3) * (plot_w / 3)
         ly = height - legend_h + 8 + 22 * (s // 3)
         body.append(
@@ -146,6 +153,11 @@ def stacked_bar_chart(
             f"{escape(series_name)}</text>"
         )
     return _svg(width, height, body, title)
+
+
+def legend_items(series: Sequence[tuple[str, Sequence[Number]]]) -> list[tuple[str, str]]:
+    """(name, colour) of each series, in the colours `stacked_bar_chart` gives them."""
+    return [(name, color(s)) for s, (name, _values) in enumerate(series)]
 
 
 def interval_chart(

@@ -36,11 +36,13 @@ MONEY_ROLES = ("economic_buyer", "decision_maker")
 # Drivers whose currency value speaks to a money-minded buyer.
 MONEY_DRIVERS = ("cost_reduction", "revenue_growth")
 OPEN_COMMITMENT = ("planned", "in_progress")
-# A summary stays a 2-3 page read: the longest lists show their first rows and say how
-# many more there are (long tables also cost most of the rendering time).
-MAX_ENTRIES = 12
-MAX_QUOTES = 8
-MAX_COMMITMENTS = 12
+# A summary stays a two-page read: the longest lists show their first rows and say how
+# many more there are (every row also costs rendering time: about 120 ms a page).
+MAX_ENTRIES = 8
+MAX_QUOTES = 4
+MAX_COMMITMENTS = 8
+# Units other than money, in the order the personal summary shows them.
+OTHER_UNITS = ("hours", "count", "percent")
 
 
 @dataclass
@@ -155,17 +157,35 @@ class SummaryData:
             return None
         return self.value_all_time_confirmed / self.value_all_time
 
-    @property
-    def drivers_in_reader_order(self) -> list[DriverFigures]:
-        """Driver figures, the reader's own top-ranked drivers first.
+    def _reader_rank(self, driver: str) -> int:
+        """The reader's own ranking of a driver; unranked drivers after the ranked ones."""
+        try:
+            return self.ranked_drivers.index(driver)
+        except ValueError:
+            return len(self.ranked_drivers)
 
-        Money rows always; a row in another unit (hours, count, percent) only when it
-        moved this quarter or this year, so the reader's table is not padded with zeros.
+    @property
+    def money_drivers(self) -> list[DriverFigures]:
+        """Currency figures per driver, the reader's own top-ranked drivers first."""
+        money = [f for f in self.drivers if f.unit == "currency"]
+        return sorted(money, key=lambda f: (self._reader_rank(f.driver), -f.quarter, f.driver))
+
+    @property
+    def other_outcomes(self) -> tuple[list[str], list[tuple[str, dict[str, DriverFigures]]]]:
+        """Value this quarter in units other than money, as (units, rows).
+
+        One row per driver that moved in hours, counts or percentages this quarter, in
+        the reader's order, and one column per unit that moved at all, so the table
+        stays a handful of rows however many units the account records.
         """
-        rank = {d: i for i, d in enumerate(self.ranked_drivers)}
-        shown = [f for f in self.drivers if f.unit == "currency" or f.quarter or f.year]
-        return sorted(shown, key=lambda f: (rank.get(f.driver, len(rank)),
-                                            -f.quarter, f.driver, f.unit))
+        moved = [f for f in self.drivers if f.unit != "currency" and f.quarter]
+        units = [u for u in OTHER_UNITS if any(f.unit == u for f in moved)]
+        units += sorted({f.unit for f in moved} - set(units))
+        by_driver: dict[str, dict[str, DriverFigures]] = {}
+        for f in moved:
+            by_driver.setdefault(f.driver, {})[f.unit] = f
+        order = sorted(by_driver, key=lambda d: (self._reader_rank(d), d))
+        return units, [(d, by_driver[d]) for d in order]
 
 
 def _sum_when(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Decimal]:

@@ -19,10 +19,9 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlmodel import Session, select
 
-from .. import charts
 from ..models import Account, Distribution, Stakeholder, ValueSummary, slugify, utcnow
 from ..quarters import Quarter
-from ..value.overview import driver_chart
+from ..value.overview import driver_chart, driver_legend
 from .branding import branding_dir, get_branding
 from .coverage import account_coverage, eligible_condition
 from .data import SummaryData, summary_data
@@ -66,17 +65,14 @@ def plan_batch(session: Session, account_ids: list[int], variant: str
 
 
 def summary_charts(data: SummaryData) -> dict[str, Any]:
-    """The SVG charts of a summary (the same chart functions as the web pages)."""
-    currency = [(f.driver, f.quarter) for f in data.drivers_in_reader_order
-                if f.unit == "currency" and f.quarter]
-    return {
-        "by_driver": charts.bar_chart(
-            [(d.replace("_", " ").capitalize(), v) for d, v in currency],
-            title=f"Value delivered by driver, {data.quarter}", width=600),
-        # The account value page's chart: value per quarter, one segment per driver.
-        "by_quarter": driver_chart(data.by_quarter, title="Value delivered per quarter",
-                                   width=600),
-    }
+    """The SVG charts of a summary: the account value page's chart, value per quarter
+    with one segment per driver (the money table above it gives the quarter's split).
+
+    Its legend is text in the layout, not in the SVG (see `driver_chart`).
+    """
+    return {"by_quarter": driver_chart(data.by_quarter, title="Value delivered per quarter",
+                                       width=600, legend=False),
+            "by_quarter_legend": driver_legend(data.by_quarter)}
 
 
 def summary_html(session: Session, account: Account, stakeholder: Stakeholder | None,

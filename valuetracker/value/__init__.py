@@ -19,7 +19,8 @@ account ids, a SELECT of ids, or None for every account:
 - value_migration(session, quarters=, account_ids=, segment=), priority_drift(...)
 - at_risk_accounts(session, account_ids=, today=) -> [AtRisk(.reasons)]
 - account_overview(session, account) -> dict for the account page panel
-- driver_chart(by_quarter, title=, width=) -> the value-by-driver-per-quarter chart (web, PDF)
+- driver_chart(by_quarter, title=, width=, legend=) -> value by driver per quarter (web, PDF)
+- driver_legend(by_quarter) -> its legend as (driver, colour) pairs, for a legend in HTML (PDF)
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ from .outreach import (
     unreachable_reason,
     validate_ranking,
 )
-from .overview import account_overview, account_value_page, driver_chart
+from .overview import account_overview, account_value_page, driver_chart, driver_legend
 from .portfolio import (
     RISK_LABELS,
     TIER_ORDER,
@@ -95,10 +96,10 @@ __all__ = [
     "ValuePeriods",
     "account_overview", "account_stakeholders", "account_value_page", "apply_answer",
     "at_risk_accounts", "beneficiary_ids", "beneficiary_names", "confirmed_share",
-    "create_commitment", "create_entry", "delete_entry", "driver_chart", "entries_to_confirm",
-    "entry_choices", "is_overdue", "is_satisfied_not_loyal", "latest_confirmation_by_entry",
-    "latest_pulses", "link_entries", "recent_confirmations", "list_commitments",
-    "list_entries", "loyalty",
+    "create_commitment", "create_entry", "delete_entry", "driver_chart", "driver_legend",
+    "entries_to_confirm", "entry_choices", "is_overdue", "is_satisfied_not_loyal",
+    "latest_confirmation_by_entry", "latest_pulses", "link_entries", "recent_confirmations",
+    "list_commitments", "list_entries", "loyalty",
     "margin_tiers", "nps", "portfolio_overview", "on_time_rate", "priority_drift",
     "pulse_history", "record_pulse",
     "segments", "send_link", "open_links", "submit_confirmation", "submit_pulse", "tiers_grouped",

@@ -32,12 +32,24 @@ def _quarter(today: date | None) -> Quarter:
     return current_quarter(start, today)
 
 
+def _driver_series(by_quarter: dict[str, dict[str, Any]]) -> list[tuple[str, list[Any]]]:
+    return [(label(d), [by_quarter[q][d] for q in by_quarter]) for d in DRIVERS]
+
+
 def driver_chart(by_quarter: dict[str, dict[str, Any]], *, title: str,
-                 width: int = 640) -> Markup:
-    """Stacked bars: value delivered per quarter, one segment per driver (web and PDF)."""
-    categories = list(by_quarter)
-    series = [(label(d), [by_quarter[q][d] for q in categories]) for d in DRIVERS]
-    return charts.stacked_bar_chart(categories, series, title=title, width=width)
+                 width: int = 640, legend: bool = True) -> Markup:
+    """Stacked bars: value delivered per quarter, one segment per driver (web and PDF).
+
+    The PDF draws it without its legend and shows `driver_legend()` as text instead:
+    WeasyPrint lays SVG text out letter by letter, about half a millisecond a letter.
+    """
+    return charts.stacked_bar_chart(list(by_quarter), _driver_series(by_quarter),
+                                    title=title, width=width, legend=legend)
+
+
+def driver_legend(by_quarter: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """The (driver, colour) pairs of `driver_chart`'s legend."""
+    return charts.legend_items(_driver_series(by_quarter))
 
 
 def account_overview(session: Session, account: Account, *,
