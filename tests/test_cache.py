@@ -105,3 +105,56 @@ def test_the_portfolio_page_shows_a_change_made_after_it_was_cached(
     session.commit()
     html = client.get("/portfolio").get_data(as_text=True)
     assert "Disputed value" in html and "1 disputed entry" in html
+
+
+def _count_statements(app: Flask, request: Any) -> tuple[Any, int]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["valuetracker.engine"]
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = request()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return response, len(statements)
+
+
+def test_the_account_page_panels_are_kept_until_the_data_changes(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    client = login_as(cast.am1)
+    url = f"/accounts/{cast.account1.slug}"
+    make_entry(session, cast.account1, "1200", delivered_on=date.today())
+    session.commit()
+    first, cold = _count_statements(app, lambda: client.get(url))
+    again, warm = _count_statements(app, lambda: client.get(url))
+    assert first.status_code == again.status_code == 200
+    assert "$1,200" in again.get_data(as_text=True)
+    # The value panel (5 statements) and the summaries panel (3) come from the cache.
+    assert warm <= cold - 8
+
+    make_entry(session, cast.account1, "34", delivered_on=date.today())
+    session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "$1,234" in html
+
+
+def test_a_transaction_that_wrote_computes_without_keeping(app: Flask, session: Any) -> None:
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    with app.test_request_context():
+        from valuetracker.db import get_session
+
+        writer = get_session()
+        make_account(writer, "Not committed yet")  # flushes: this transaction wrote
+        assert cached(writer, "figure", (), compute) == 1
+        assert cached(writer, "figure", (), compute) == 2  # not kept: it may roll back
+        writer.rollback()
+        assert cached(writer, "figure", (), compute) == 3
+        assert cached(writer, "figure", (), compute) == 3  # read-only again: kept

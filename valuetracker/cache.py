@@ -36,9 +36,20 @@ EXTENSION = "valuetracker.figure_cache"
 _BUMPED = "valuetracker.data_version_bumped"
 
 
+_VERSION = "valuetracker.data_version_seen"
+
+
 def current_version(session: Session) -> int:
-    """The committed data version this session sees (0 before the first change)."""
-    return session.exec(select(DataVersion.version).where(DataVersion.id == 1)).first() or 0
+    """The committed data version this session sees (0 before the first change).
+
+    Read once per transaction: a page with several cached panels pays one lookup.
+    """
+    version = session.info.get(_VERSION)
+    if version is None:
+        version = session.exec(
+            select(DataVersion.version).where(DataVersion.id == 1)).first() or 0
+        session.info[_VERSION] = version
+    return int(version)
 
 
 def mark_changed(session: OrmSession) -> None:
@@ -55,6 +66,7 @@ def mark_changed(session: OrmSession) -> None:
         index_elements=[table.c.id], set_={"version": table.c.version + 1})
     connection.execute(statement)
     session.info[_BUMPED] = True
+    session.info.pop(_VERSION, None)
 
 
 def _table_name(obj: Any) -> str | None:
@@ -81,6 +93,12 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 def _end_of_transaction(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_BUMPED, None)
+    session.info.pop(_VERSION, None)
+
+
+def _forget_version(session: OrmSession, _transaction: Any) -> None:
+    # Any transaction's end, close() included: the next one may see a newer version.
+    session.info.pop(_VERSION, None)
 
 
 _LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
@@ -89,6 +107,7 @@ _LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("after_commit", _end_of_transaction),
     ("after_rollback", _end_of_transaction),
     ("after_soft_rollback", _end_of_transaction),
+    ("after_transaction_end", _forget_version),
 )
 
 
@@ -126,7 +145,8 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T])
     filters, today's date). With `FIGURE_CACHE_SIZE` = 0 nothing is kept.
     """
     store: FigureCache | None = current_app.extensions.get(EXTENSION)
-    if store is None or store.size <= 0:
+    if store is None or store.size <= 0 or session.info.get(_BUMPED):
+        # (A transaction that wrote sees figures that may yet be rolled back.)
         return compute()
     full_key = (name, current_version(session), key)
     found, value = store.get(full_key)
@@ -139,7 +159,7 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T])
 
 def init_app(app: Flask) -> None:
     """Give the app its cache and make every Session count data changes."""
-    app.extensions[EXTENSION] = FigureCache(int(app.config.get("FIGURE_CACHE_SIZE", 64)))
+    app.extensions[EXTENSION] = FigureCache(int(app.config.get("FIGURE_CACHE_SIZE", 256)))
     for event, listener in _LISTENERS:
         if not sa.event.contains(OrmSession, event, listener):
             sa.event.listen(OrmSession, event, listener)

@@ -58,7 +58,7 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "PUBLIC_RATE_LIMIT": "30 per minute",
         "PDF_RENDER_TIMEOUT": 60,
         # Portfolio-wide figures kept per process until the data changes (0 = off).
-        "FIGURE_CACHE_SIZE": 64,
+        "FIGURE_CACHE_SIZE": 256,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from .. import accounts, stakeholders, summaries, value, winloss
 from ..access import ACCOUNT_EDITORS, can_edit_account, get_account_for_user, role_required
+from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import choices
 from ..models import ACCOUNT_STATUSES, TIERS, Account, label
@@ -147,9 +148,12 @@ def show(slug: str) -> str:
         warnings=stakeholders.coverage_warnings(rows),
         can_edit=can_edit, can_manage_team=can_edit and accounts.can_manage_team(
             current_user, account),
-        value_overview=value.account_overview(session, account),
+        # The two figure panels hold plain values: kept until the data changes.
+        value_overview=cached(session, "account-value-panel", (account.id, today),
+                              lambda: value.account_overview(session, account, today=today)),
         winloss_overview=winloss.account_overview(session, account),
-        summaries_overview=summaries.account_overview(session, account),
+        summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
+                                  lambda: summaries.account_overview(session, account)),
     )
 
 
