@@ -50,6 +50,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("coverage page", ("summaries.coverage",), lambda p: {"quarter": p.quarter}),
     PageSpec("portfolio page, first view after a change", ("portfolio.index",),
              after_change=True),
+    PageSpec("account page, first view after a change", ("accounts.show",),
+             after_change=True),
 )
 AFTER_CHANGE_REQUESTS = 10  # each recomputes everything: fewer, and reported without target
 

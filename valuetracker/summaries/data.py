@@ -36,8 +36,9 @@ MONEY_ROLES = ("economic_buyer", "decision_maker")
 # Drivers whose currency value speaks to a money-minded buyer.
 MONEY_DRIVERS = ("cost_reduction", "revenue_growth")
 OPEN_COMMITMENT = ("planned", "in_progress")
-# A summary stays a two-page read: the longest lists show their first rows and say how
-# many more there are (every row also costs rendering time: about 120 ms a page).
+# A summary stays a short read (two or three pages for the busiest account): the longest
+# lists show their first rows and say how many more there are (every row and page also
+# costs rendering time).
 MAX_ENTRIES = 8
 MAX_QUOTES = 4
 MAX_COMMITMENTS = 8
