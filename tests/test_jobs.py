@@ -131,6 +131,35 @@ def test_recover_requeues_only_lost_items(queued_app: dict[str, Any], app: Flask
     huey.flush()
 
 
+def test_recover_rebuilds_an_export_whose_worker_died(queued_app: dict[str, Any], app: Flask,
+                                                       session: Session, cast: object) -> None:
+    from valuetracker.exports.runs import create_export_job
+    from valuetracker.models import utcnow
+
+    leader = cast.leader  # type: ignore[attr-defined]
+    waiting = create_export_job(session, user=leader, quarter="2026-Q3", fmt="csv")
+    cut_off = create_export_job(session, user=leader, quarter="2026-Q3", fmt="xlsx")
+    finished = create_export_job(session, user=leader, quarter="2026-Q2", fmt="xlsx")
+    finished.status = "done"
+    session.commit()
+    huey = get_huey(app)
+    huey.export_build(waiting.id)  # still in the queue: left alone
+    # The worker building `cut_off` was killed: running, and no longer in the queue.
+    cut_off.status, cut_off.started_at = "running", utcnow()
+    session.commit()
+
+    assert recover_jobs(app) == 1
+    assert sorted(t.args[0] for t in huey.pending()) == sorted([waiting.id, cut_off.id])
+    assert recover_jobs(app) == 0  # now it waits in the queue too
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+    for job in (waiting, cut_off):
+        session.refresh(job)
+        assert job.status == "done" and Path(job.result["path"]).is_file()
+    session.refresh(finished)
+    assert finished.status == "done" and finished.result is None
+
+
 @pytest.fixture
 def redis_app(app_config: dict[str, Any], redis_url: str) -> Iterator[dict[str, Any]]:
     app_config.update(REDIS_URL=redis_url, HUEY_IMMEDIATE=False,

@@ -12,7 +12,7 @@ in the same transaction that increments `Job.done`, only if it did not have it y
 A failed item is retried by Huey; on its last try the failure is recorded on the Job
 and the rest of the batch goes on. Items lost by a killed worker (Huey's SQLite and
 Redis queues remove a task when it starts) are re-enqueued by `recover_jobs`, which
-the worker runs when it starts.
+the worker runs when it starts; so is an export whose build was lost.
 """
 
 from __future__ import annotations
@@ -239,22 +239,36 @@ def missing_items(session: Session, job: Job) -> list[tuple[int, int | None]]:
 
 
 def recover_jobs(app: Flask) -> int:
-    """Re-enqueue items of unfinished jobs that are neither done nor waiting in the queue.
+    """Re-enqueue what unfinished jobs lost: summary items neither done nor waiting in the
+    queue, and export builds no longer in the queue. Returns how many were re-enqueued.
 
     Run when a worker starts: a worker killed mid-item loses that item from the queue.
-    Re-running an item that is in fact still in flight elsewhere is harmless (idempotent).
+    Re-running an item that is in fact still in flight elsewhere is harmless (idempotent;
+    an export's file is written to a temporary name and renamed).
     """
+    from .exports.runs import JOB_KIND as EXPORT_KIND
+
     huey = get_huey(app)
     queued = set()
+    queued_exports = set()
     for task in huey.pending():
-        if getattr(task, "name", "") == "summaries.item":
+        name = getattr(task, "name", "")
+        if name == "summaries.item":
             job_id, account_id, stakeholder_id = task.args[:3]
             queued.add((job_id, account_id, stakeholder_id))
+        elif name == "exports.build":
+            queued_exports.add(task.args[0])
     count = 0
     with session_scope(app.extensions["valuetracker.engine"]) as session:
-        jobs = session.exec(select(Job).where(Job.kind == SUMMARIES_KIND,
+        jobs = session.exec(select(Job).where(Job.kind.in_((SUMMARIES_KIND, EXPORT_KIND)),
                                               Job.status.in_(("queued", "running")))).all()
         for job in jobs:
+            if job.kind == EXPORT_KIND:
+                # One task builds the whole file (written atomically): run it again.
+                if job.id not in queued_exports:
+                    huey.export_build(job.id)
+                    count += 1
+                continue
             lost = [(a, s) for a, s in missing_items(session, job)
                     if (job.id, a, s) not in queued]
             if lost:
