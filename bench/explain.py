@@ -73,7 +73,7 @@ def _profile(app: Any, probe: Any, path: str, top: int) -> None:
 
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(probe.admin_id)
+        sess["_user_id"] = probe.admin_session_id
         sess["_fresh"] = True
     client.get(path).close()
     profiler = cProfile.Profile()

@@ -151,7 +151,7 @@ class _Target:
         app.logger.propagate = False  # the handler keeps the message; no traceback spam
         self.client = app.test_client()
         with self.client.session_transaction() as sess:
-            sess["_user_id"] = str(probe.admin_id)
+            sess["_user_id"] = probe.admin_session_id
             sess["_fresh"] = True
 
     def get(self, url: str) -> tuple[int, float, int, float]:
@@ -241,7 +241,7 @@ def explain_queries(app: Flask, probe: Probe, url: str) -> list[tuple[float, str
     counter = QueryCounter(engine)
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(probe.admin_id)
+        sess["_user_id"] = probe.admin_session_id
         sess["_fresh"] = True
     counter.reset(keep=True)
     client.get(url)

@@ -20,6 +20,7 @@ PAGE_SIZE = 25
 @dataclass(frozen=True)
 class Probe:
     admin_id: int
+    admin_session_id: str  # what a signed-in session holds (User.get_id)
     account_id: int
     account_slug: str
     account_entries: int
@@ -37,7 +38,8 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
     segment's pages of the accounts list."""
     anchor = anchor or date.today()
     with Session(engine) as session:
-        admin_id = session.exec(select(User.id).where(User.email == ADMIN_EMAIL)).one()
+        admin = session.exec(select(User).where(User.email == ADMIN_EMAIL)).one()
+        admin_id, admin_session_id = admin.id, admin.get_id()
         busiest = session.exec(
             select(ValueEntry.account_id, func.count().label("n"))
             .join(Account, Account.id == ValueEntry.account_id)
@@ -73,6 +75,7 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
     current = quarter_of(anchor)
     return Probe(
         admin_id=admin_id,
+        admin_session_id=admin_session_id,
         account_id=account.id,
         account_slug=account.slug,
         account_entries=busiest[1],

@@ -166,7 +166,7 @@ def cast(session: Session) -> Cast:
 def login(client: FlaskClient, user: User) -> FlaskClient:
     """Sign `user` in on `client` (through the session; the login form has its own tests)."""
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+        sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
     return client
 

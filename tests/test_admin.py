@@ -65,3 +65,45 @@ def test_create_user_command_rejects_short_password(runner: Any) -> None:
     result = runner.invoke(args=["create-user", "cli@example.com"], input="short\n")
     assert result.exit_code != 0
     assert "at least 10 characters" in result.output
+
+
+def test_a_new_password_signs_out_every_session_with_the_old_one(client: Any, cast: Any,
+                                                                  login_as: Any,
+                                                                  session: Any) -> None:
+    from .factories import PASSWORD
+
+    # Signed in through the login form, with "keep me signed in".
+    assert client.post("/login", data={"email": "am2@example.com", "password": PASSWORD,
+                                        "remember": "y"}).status_code == 302
+    assert client.get("/").status_code == 200
+    other_user = login_as(cast.am1)
+
+    admin = login_as(cast.admin)
+    response = admin.post(f"/admin/users/{cast.am2.id}/edit", data={
+        "name": "Bob Manager", "role": "account_manager", "active": "y",
+        "password": "a-brand-new-password"})
+    assert response.status_code == 302
+
+    # Neither the session nor the remember-me cookie signs the old password's holder in.
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/").status_code == 302
+    # Other people stay signed in, and the new password works.
+    assert other_user.get("/").status_code == 200
+    assert admin.get("/admin/users").status_code == 200
+    assert client.post("/login", data={"email": "am2@example.com",
+                                       "password": "a-brand-new-password"}).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_an_admin_who_changes_their_own_password_stays_signed_in(login_as: Any, cast: Any,
+                                                                 session: Any) -> None:
+    admin = login_as(cast.admin)
+    response = admin.post(f"/admin/users/{cast.admin.id}/edit", data={
+        "name": "Ada Admin", "role": "admin", "active": "y",
+        "password": "my-own-new-password"})
+    assert response.status_code == 302
+    assert admin.get("/admin/users").status_code == 200
+    old_session = cast.admin.get_id()
+    session.refresh(cast.admin)
+    assert cast.admin.get_id() != old_session  # other sessions of theirs are signed out

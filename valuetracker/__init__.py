@@ -6,6 +6,7 @@ error handlers, template helpers, commands.
 
 from __future__ import annotations
 
+import hmac
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,11 +81,20 @@ def register_extensions(app: Flask) -> None:
     app.after_request(set_security_headers)
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
+    def load_user(session_id: str) -> Any:
+        """The signed-in user from the session's `id:fingerprint` (`User.get_id`), or None
+        when the account is gone or inactive or its password changed since."""
         from .models import User
 
+        user_id, _sep, fingerprint = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
         user = db.get_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        if not hmac.compare_digest(fingerprint, user.session_fingerprint):
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,16 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session (and the remember-me cookie) keeps: the id and a fingerprint
+        of the password hash, so a new password signs out every session that had the old
+        one (`valuetracker.load_user` compares them)."""
+        return f"{self.id}:{self.session_fingerprint}"
+
+    @property
+    def session_fingerprint(self) -> str:
+        # The salted hash is never in the cookie; a digest of it cannot be guessed from
+        # a password alone, and it changes with every new hash.
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
 
     @property
     def role_label(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlmodel import select
@@ -108,6 +108,9 @@ def edit_user(user_id: int) -> object:
             audit.record(session, "update", "user", user.id, f"user {user.email} updated",
                          details=diff)
             session.commit()
+            if form.password.data and user.id == current_user.id:
+                # A new password ends the sessions holding the old one; not this one.
+                login_user(user)
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/user_form.html", form=form, user=user)
