@@ -213,3 +213,34 @@ def test_erase_deletes_the_persons_summaries_and_recipient_address(
     sending = session.exec(select(Distribution)).one()
     assert sending.status == "sent" and sending.recipient is None  # still never resent
     assert client.get(f"/accounts/acme-corp/summaries/{summary.id}.pdf").status_code == 404
+
+
+def test_erase_deletes_mail_to_the_person_from_the_outbox(app: Any, login_as: Any, cast: Any,
+                                                          session: Any) -> None:
+    """Without SMTP, sent mail stays as .eml files naming the person: theirs go, not others'."""
+    from pathlib import Path
+
+    from valuetracker.models import Stakeholder as Person
+
+    from .factories import make_stakeholder
+
+    carol = cast.stakeholder1
+    carol.email = "Carol@Acme.example"
+    erin = make_stakeholder(session, cast.account1, "Erin Other", email="erin@acme.example")
+    session.add(carol)
+    session.commit()
+    client = login_as(cast.am1)
+    for person in (carol, erin, carol):
+        response = client.post(f"/accounts/{cast.account1.slug}/value/links/new", data={
+            "stakeholder_id": str(person.id), "purpose": "pulse", "scope": "concerning"})
+        assert "Link sent" in response.get_data(as_text=True)
+    outbox = Path(app.config["OUTBOX_DIR"])
+    assert len(list(outbox.glob("*.eml"))) == 3
+
+    assert client.post(f"/stakeholders/{carol.id}/erase",
+                       data={"confirm": "y"}).status_code == 302
+    left = [p.read_text() for p in outbox.glob("*.eml")]
+    assert len(left) == 1 and "erin@acme.example" in left[0]
+    assert not any("Carol" in text or "carol@" in text.lower() for text in left)
+    session.expire_all()
+    assert session.get(Person, carol.id).erased_at is not None

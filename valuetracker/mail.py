@@ -9,7 +9,9 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
 
 from flask import current_app
@@ -66,3 +68,22 @@ def send(message: Message) -> str:
         name = msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
         (outbox / f"{name}.eml").write_bytes(bytes(msg))
     return str(msg["Message-ID"])
+
+
+def remove_from_outbox(address: str) -> int:
+    """Delete the outbox's `.eml` files addressed to `address` (a person's erasure); returns
+    how many. Mail sent by SMTP has left the app and is not affected."""
+    outbox = Path(current_app.config["OUTBOX_DIR"])
+    wanted = address.strip().lower()
+    if not wanted or not outbox.is_dir():
+        return 0
+    parser = BytesHeaderParser(policy=default_policy)
+    removed = 0
+    for path in outbox.glob("*.eml"):
+        with path.open("rb") as handle:
+            headers = parser.parse(handle)
+        recipients = getaddresses([str(v) for v in headers.get_all("To", [])])
+        if any(addr.strip().lower() == wanted for _name, addr in recipients):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -145,6 +145,7 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     now = utcnow()
     _scrub_audit_trail(session, person)
     _erase_summaries(session, person)
+    _erase_outbox(person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
         setattr(person, column, None)
@@ -200,6 +201,16 @@ def _erase_summaries(session: Session, person: Stakeholder) -> None:
             .values(recipient=None, error=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def _erase_outbox(person: Stakeholder) -> None:
+    """Without SMTP settings mail is kept as `.eml` files: those to the person go too."""
+    from flask import has_app_context
+
+    from . import mail
+
+    if person.email and has_app_context():
+        mail.remove_from_outbox(person.email)
 
 
 # Audit events that may name a stakeholder in their summary (see the areas' audit calls).
