@@ -152,3 +152,23 @@ def test_money_table_and_other_outcomes_follow_the_readers_priorities(
         _reader, text = _text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
     assert "Beyond money, in 2026-Q3" in text
     assert "Value driver Time saved Count Risk reduction 6 h 4 Productivity 120 h —" in text
+
+
+def test_open_commitments_past_their_due_date_say_overdue(app: Flask, session: Session,
+                                                          cast: object) -> None:
+    from .factories_summaries import make_commitment
+
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    seed_account_value(session, account, buyer)  # due 2026-11-15 and 2026-12-20
+    make_commitment(session, account, "Promised in January", due_on=date(2026, 1, 10),
+                    status="in_progress")
+    session.commit()
+    data = summary_data(session, account, buyer, parse_quarter("2026-Q3"),
+                        today=date(2026, 11, 20))
+    assert [(c.title, c.overdue) for c in data.commitments] == [
+        ("Promised in January", True), ("Self-service reporting", True),
+        ("Contract renewal analytics", False)]
+
+    with app.app_context():
+        _reader, text = _text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
+    assert "Promised in January Productivity — Overdue" in text

@@ -86,6 +86,7 @@ class CommitmentRow:
     unit: str
     due_on: date
     status: str
+    overdue: bool = False  # still open after its due date, on the day the PDF is made
 
 
 @dataclass
@@ -244,11 +245,15 @@ def summary_data(
     account: Account,
     stakeholder: Stakeholder | None,
     quarter: Quarter,
+    *,
+    today: date | None = None,
 ) -> SummaryData:
     """The data of one summary: personal when `stakeholder` is given, else the internal review.
 
-    About eight queries whatever the size of the account (lists are capped).
+    About eight queries whatever the size of the account (lists are capped). `today` (the
+    day the PDF is made) marks open commitments already past their due date.
     """
+    today = today or date.today()
     owner_name = session.exec(
         select(User.name).where(User.id == account.owner_id)
     ).first() if account.owner_id else None
@@ -344,7 +349,8 @@ def summary_data(
         .order_by(ValueCommitment.due_on, ValueCommitment.id)
         .limit(MAX_COMMITMENTS)
     ).all()
-    data.commitments = [CommitmentRow(*row[:-1]) for row in commitments]
+    data.commitments = [CommitmentRow(*row[:-1], overdue=row.due_on < today)
+                        for row in commitments]
     data.commitments_more = int(commitments[0][-1]) - len(commitments) if commitments else 0
 
     if stakeholder is None:
