@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import date
 from decimal import Decimal
@@ -79,7 +80,11 @@ def test_pdf_quarter_chart_is_the_value_page_chart(session: Session, cast: objec
     session.commit()
     data = summary_data(session, account, buyer, parse_quarter("2026-Q3"))
     charts = summary_charts(data)
-    chart, legend = charts["by_quarter"], charts["by_quarter_legend"]
+    image, legend = charts["by_quarter"], charts["by_quarter_legend"]
+    encoded = re.fullmatch(r'<img class="chart" alt="Value delivered per quarter" '
+                           r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)">', image)
+    assert encoded
+    chart = base64.b64decode(encoded.group(1)).decode()
     web = value.driver_chart(data.by_quarter, title="Value delivered per quarter", width=600)
     # The same bars and axes; the PDF shows the legend as text below the chart (SVG
     # text costs WeasyPrint a layout per letter), in the web legend's colours.

@@ -130,7 +130,10 @@ def test_hostile_content_is_shown_literally_and_fetches_nothing(
     assert "Evil</style><link rel=stylesheet" in text
     assert reader.attachments == {}
     assert fetcher.refused == []
-    assert all(url.startswith("vt-asset:static/fonts/") for url in fetcher.served)
+    # Only the bundled fonts and the app's own chart (an SVG in a data: URI) were loaded.
+    assert all(url.startswith("vt-asset:static/fonts/") or url == "data:"
+               for url in fetcher.served)
+    assert fetcher.served.count("data:") == html.count('src="data:image/svg+xml;base64,') == 1
     assert b"/EmbeddedFile" not in pdf
 
 

@@ -6,6 +6,7 @@ one palette so all charts share a style. No script, no external references.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -40,6 +41,16 @@ def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" {FONT}>'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
     )
+
+
+def as_image(chart: Markup, alt: str) -> Markup:
+    """The chart as an `<img>` with the SVG in a data: URI, for the PDF layouts.
+
+    The same drawing; WeasyPrint then reads the SVG with its own parser instead of the
+    HTML parser and the CSS cascade (about 4% of a summary's rendering).
+    """
+    data = base64.b64encode(str(chart).encode()).decode("ascii")
+    return Markup(f'<img class="chart" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}">')
 
 
 def empty_chart(title: str, message: str = "No data yet", width: int = 640) -> Markup:

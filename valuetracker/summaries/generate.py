@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlmodel import Session, select
 
+from .. import charts
 from ..models import Account, Distribution, Stakeholder, ValueSummary, slugify, utcnow
 from ..quarters import Quarter
 from ..value.overview import driver_chart, driver_legend
@@ -68,10 +69,12 @@ def summary_charts(data: SummaryData) -> dict[str, Any]:
     """The SVG charts of a summary: the account value page's chart, value per quarter
     with one segment per driver (the money table above it gives the quarter's split).
 
-    Its legend is text in the layout, not in the SVG (see `driver_chart`).
+    Its legend is text in the layout, not in the SVG (see `driver_chart`), and the SVG
+    is embedded as an image (see `charts.as_image`).
     """
-    return {"by_quarter": driver_chart(data.by_quarter, title="Value delivered per quarter",
-                                       width=600, legend=False),
+    title = "Value delivered per quarter"
+    chart = driver_chart(data.by_quarter, title=title, width=600, legend=False)
+    return {"by_quarter": charts.as_image(chart, alt=title),
             "by_quarter_legend": driver_legend(data.by_quarter)}
 
 
