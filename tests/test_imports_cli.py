@@ -204,3 +204,28 @@ def test_name_taken_by_another_account_on_rename(runner: Any, session: Any, cast
     result = run(runner, "accounts", path)
     assert result.exit_code == 1
     assert 'another account is already named "Acme Corp"' in result.output
+
+
+def _planner_row_count(session: Any, table: str) -> int | None:
+    """The row count the database's planner statistics hold for `table` (None: none)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "sqlite":
+        has_stats = session.execute(text(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+        row = session.execute(text(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = :t AND idx IS NOT NULL LIMIT 1"),
+            {"t": table}).first() if has_stats else None
+        return int(row[0].split()[0]) if row else None
+    reltuples = session.execute(text(
+        "SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}).scalar_one()
+    return None if reltuples < 0 else int(reltuples)
+
+
+def test_an_import_leaves_fresh_planner_statistics(runner: Any, session: Any, cast: Any,
+                                                   tmp_path: Path) -> None:
+    rows = [[f"Account {n}", f"CRM-{n}", "SMB", "standard", "", "1000", ""] for n in range(40)]
+    result = run(runner, "accounts", write_csv(tmp_path / "a.csv", HEADER, rows))
+    assert result.exit_code == 0, result.output
+    session.commit()  # a new transaction sees the statistics
+    assert _planner_row_count(session, "account") == count(session) == 42

@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from sqlmodel import select
 
-from ..db import get_session
-from ..models import User
+from ..db import get_session, refresh_statistics
+from ..models import User, metadata
 
 
 def register(app: Flask) -> None:
@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
             return
         seed_demo(session)
         session.commit()
+        refresh_statistics(session, [table.name for table in metadata.sorted_tables])
         click.echo("Demo data added.")
         _print_logins()
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from ..db import get_session
+from ..db import get_session, refresh_statistics
 from ..imports import (
+    KIND_TABLES,
     KINDS,
     ImportStop,
     parse_map_options,
@@ -81,6 +82,7 @@ def register(app: Flask) -> None:
             click.echo(f"Dry run, nothing written. Would import {report.summary()}.")
             return
         session.commit()
+        refresh_statistics(session, KIND_TABLES[kind])
         click.echo(f"Imported {kind}: {report.summary()}.")
         if report.rejected:
             path = write_rejected(report, file)

@@ -8,7 +8,15 @@ and upsert, `runner` ties them together. Format: PRODUCT.md, "Import format".
 from __future__ import annotations
 
 from .reading import Field, ImportStop, RowError, parse_map_options, parse_value_maps
-from .runner import KIND_ROLES, KINDS, ImportReport, kind_module, run_import, write_rejected
+from .runner import (
+    KIND_ROLES,
+    KIND_TABLES,
+    KINDS,
+    ImportReport,
+    kind_module,
+    run_import,
+    write_rejected,
+)
 
 __all__ = [
     "Field",
@@ -16,6 +24,7 @@ __all__ = [
     "RowError",
     "KINDS",
     "KIND_ROLES",
+    "KIND_TABLES",
     "ImportReport",
     "kind_module",
     "parse_map_options",

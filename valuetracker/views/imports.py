@@ -29,9 +29,9 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..access import require_role, role_required
-from ..db import get_session
+from ..db import get_session, refresh_statistics
 from ..forms import choices
-from ..imports import KIND_ROLES, KINDS, ImportStop, parse_value_maps, run_import
+from ..imports import KIND_ROLES, KIND_TABLES, KINDS, ImportStop, parse_value_maps, run_import
 from ..imports.reading import IGNORE, norm_name, read_table, resolve_columns
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
@@ -257,6 +257,7 @@ def run(token: str) -> Any:
         flash("Nothing was imported: fix the errors below, or skip the invalid rows.", "danger")
         return _render_preview(token, meta, data, report, form)
     session.commit()
+    refresh_statistics(session, KIND_TABLES[meta["kind"]])
     _delete_upload(token)
     message = f"Imported {KIND_LABELS[meta['kind']].lower()}: {report.summary()}."
     if report.rejected:
