@@ -39,8 +39,8 @@ OPEN_COMMITMENT = ("planned", "in_progress")
 # A summary stays a short read (two or three pages for the busiest account): the longest
 # lists show their first rows and say how many more there are (every row and page also
 # costs rendering time).
-MAX_ENTRIES = 8
-MAX_QUOTES = 4
+MAX_ENTRIES = 6
+MAX_QUOTES = 3
 MAX_COMMITMENTS = 8
 # Units other than money, in the order the personal summary shows them.
 OTHER_UNITS = ("hours", "count", "percent")
