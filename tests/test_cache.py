@@ -158,3 +158,44 @@ def test_a_transaction_that_wrote_computes_without_keeping(app: Flask, session: 
         writer.rollback()
         assert cached(writer, "figure", (), compute) == 3
         assert cached(writer, "figure", (), compute) == 3  # read-only again: kept
+
+
+def test_pending_changes_flushed_by_the_version_lookup_are_not_kept(app: Flask) -> None:
+    from valuetracker.models import Account as AccountRow
+
+    calls: list[int] = []
+    with app.test_request_context():
+        from valuetracker.db import get_session
+
+        writer = get_session()
+        writer.add(AccountRow(name="Pending", slug="pending"))  # not flushed yet
+        cached(writer, "figure", (), lambda: calls.append(1))
+        cached(writer, "figure", (), lambda: calls.append(1))
+        assert len(calls) == 2  # the lookup's autoflush made this a writing transaction
+        writer.rollback()
+        # A real change now takes the version the rolled-back one had seen: the figure
+        # computed from the rolled-back data must not be served under it.
+        writer.add(AccountRow(name="Committed", slug="committed"))
+        writer.commit()
+        cached(writer, "figure", (), lambda: calls.append(1))
+        assert len(calls) == 3
+
+
+def test_each_kind_of_figure_has_its_own_room(app_config: dict[str, Any]) -> None:
+    from valuetracker import create_app
+
+    app = create_app({**app_config, "FIGURE_CACHE_SIZE": 2})
+    calls: list[str] = []
+    with app.test_request_context():
+        from valuetracker.db import get_session
+
+        session = get_session()
+        cached(session, "portfolio", (), lambda: calls.append("portfolio"))
+        for account in range(5):  # more account panels than the size
+            cached(session, "panel", (account,), lambda: calls.append("panel"))
+        cached(session, "portfolio", (), lambda: calls.append("portfolio"))
+        cached(session, "panel", (4,), lambda: calls.append("panel"))
+        cached(session, "panel", (0,), lambda: calls.append("panel"))
+    assert calls.count("portfolio") == 1  # still kept
+    assert calls.count("panel") == 6  # 0 was pushed out by 3 and 4; 4 was kept
+    app.extensions["valuetracker.engine"].dispose()

@@ -229,3 +229,12 @@ def test_an_import_leaves_fresh_planner_statistics(runner: Any, session: Any, ca
     assert result.exit_code == 0, result.output
     session.commit()  # a new transaction sees the statistics
     assert _planner_row_count(session, "account") == count(session) == 42
+
+
+def test_every_kind_names_real_tables_to_refresh() -> None:
+    from valuetracker.imports import KIND_TABLES, KINDS
+    from valuetracker.models import metadata
+
+    assert set(KIND_TABLES) == set(KINDS)
+    named = {table for tables in KIND_TABLES.values() for table in tables}
+    assert named <= set(metadata.tables) and "winloss_interview" in KIND_TABLES["deals"]

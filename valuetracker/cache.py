@@ -112,48 +112,58 @@ _LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
 
 
 class FigureCache:
-    """A small least-recently-used map, safe to share between a process's threads."""
+    """Least-recently-used maps, one per kind of figure, safe to share between threads.
+
+    One map per name, each holding up to `size` entries: browsing many account pages
+    never pushes out the portfolio's costlier figures.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._maps: dict[str, OrderedDict[Hashable, Any]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> tuple[bool, Any]:
+    def get(self, name: str, key: Hashable) -> tuple[bool, Any]:
         with self._lock:
-            if key not in self._items:
+            items = self._maps.get(name)
+            if items is None or key not in items:
                 return False, None
-            self._items.move_to_end(key)
-            return True, self._items[key]
+            items.move_to_end(key)
+            return True, items[key]
 
-    def put(self, key: Hashable, value: Any) -> None:
+    def put(self, name: str, key: Hashable, value: Any) -> None:
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            items = self._maps.setdefault(name, OrderedDict())
+            items[key] = value
+            items.move_to_end(key)
+            while len(items) > self.size:
+                items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
-            self._items.clear()
+            self._maps.clear()
 
 
 def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`'s result, reused while the data version is unchanged.
 
     `key` must hold everything the result depends on besides the data (the user's scope,
-    filters, today's date). With `FIGURE_CACHE_SIZE` = 0 nothing is kept.
+    filters, today's date). With `FIGURE_CACHE_SIZE` = 0 nothing is kept, and neither
+    is anything a transaction that wrote computes: it may yet be rolled back.
     """
     store: FigureCache | None = current_app.extensions.get(EXTENSION)
-    if store is None or store.size <= 0 or session.info.get(_BUMPED):
-        # (A transaction that wrote sees figures that may yet be rolled back.)
+    if store is None or store.size <= 0:
         return compute()
-    full_key = (name, current_version(session), key)
-    found, value = store.get(full_key)
+    version = current_version(session)  # may autoflush pending changes, and so bump
+    if session.info.get(_BUMPED):
+        return compute()
+    full_key = (version, key)
+    found, value = store.get(name, full_key)
     if found:
         return value  # type: ignore[no-any-return]
     value = compute()
-    store.put(full_key, value)
+    if not session.info.get(_BUMPED):
+        store.put(name, full_key, value)
     return value
 
 

@@ -5,6 +5,7 @@ The engine is created unbound and attached in `init_app`, like Flask's tutorial 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
 
 from . import models
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The largest id a row can have (PostgreSQL INTEGER); ids from URLs past it are "not found"
@@ -67,16 +70,24 @@ def make_engine(url: str) -> Engine:
 
 def refresh_statistics(session: Session, tables: Sequence[str]) -> None:
     """Give the query planner fresh statistics on `tables` after a bulk load (an import,
-    the demo data), and commit. SQLite keeps none unless asked: without them some plans
-    scan where an index would do. `analysis_limit` samples each index, so this stays
-    quick on large tables; PostgreSQL's ANALYZE samples too."""
+    the demo data), in a transaction of its own. SQLite keeps none unless asked: without
+    them some plans scan where an index would do. `analysis_limit` samples each index,
+    so this stays quick on large tables; PostgreSQL's ANALYZE samples too.
+
+    Best effort: called once the data is committed, so a failure (a locked database)
+    is logged and leaves the data and the caller alone.
+    """
     dialect = session.get_bind().dialect
-    if dialect.name == "sqlite":
-        session.execute(sa.text("PRAGMA analysis_limit=1000"))
     preparer = dialect.identifier_preparer
-    for table in tables:
-        session.execute(sa.text(f"ANALYZE {preparer.quote(table)}"))
-    session.commit()
+    try:
+        if dialect.name == "sqlite":
+            session.execute(sa.text("PRAGMA analysis_limit=1000"))
+        for table in tables:
+            session.execute(sa.text(f"ANALYZE {preparer.quote(table)}"))
+        session.commit()
+    except sa.exc.SQLAlchemyError:
+        session.rollback()
+        log.warning("could not refresh the statistics of %s", ", ".join(tables), exc_info=True)
 
 
 def engine() -> Engine:

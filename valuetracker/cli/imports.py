@@ -82,8 +82,8 @@ def register(app: Flask) -> None:
             click.echo(f"Dry run, nothing written. Would import {report.summary()}.")
             return
         session.commit()
-        refresh_statistics(session, KIND_TABLES[kind])
         click.echo(f"Imported {kind}: {report.summary()}.")
         if report.rejected:
             path = write_rejected(report, file)
             click.echo(f"Rejected rows with reasons written to {path}.")
+        refresh_statistics(session, KIND_TABLES[kind])

@@ -10,6 +10,8 @@ from .common import Context, Item, Plan, Row, UserIndex, differs, key, write_ite
 from .reading import Field, RowError
 
 ENTITY = "account"
+# The tables an import of this kind writes to (their statistics are refreshed after it).
+TABLES = ("account",)
 FIELDS = (
     Field("name", required=True, max_length=200),
     Field("external_id", max_length=100),

@@ -29,6 +29,9 @@ from .common import (
 from .reading import Field, RowError, norm_word
 
 ENTITY = "deal"
+# The tables an import of this kind writes to (their statistics are refreshed after it).
+# Program rules queue interviews for the imported deals.
+TABLES = ("deal", "deal_competitor", "competitor", "winloss_interview")
 
 # Outcome and stage words of common CRMs (Salesforce, HubSpot, Pipedrive...), normalised.
 OPEN_STAGES = (

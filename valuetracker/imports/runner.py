@@ -18,18 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from .. import audit
-from ..models import (
-    Account,
-    AccountMember,
-    Competitor,
-    Deal,
-    DealCompetitor,
-    Stakeholder,
-    User,
-    ValueEntry,
-    ValueEntryBeneficiary,
-    utcnow,
-)
+from ..models import User, utcnow
 from ..winloss.deals import apply_program_rules_to_deals
 from . import accounts, deals, stakeholders, value
 from .common import Context, Plan, Row, editable_account_ids
@@ -57,15 +46,8 @@ KINDS: dict[str, ModuleType] = {
     "deals": deals,
     "value": value,
 }
-# The tables an import of each kind writes to (their statistics are refreshed after it).
-KIND_TABLES: dict[str, tuple[str, ...]] = {
-    kind: tuple(model.__tablename__ for model in models) for kind, models in {
-        "accounts": (Account, AccountMember),
-        "stakeholders": (Stakeholder,),
-        "deals": (Deal, DealCompetitor, Competitor),
-        "value": (ValueEntry, ValueEntryBeneficiary),
-    }.items()
-}
+# The tables an import of each kind writes to (each kind module says).
+KIND_TABLES: dict[str, tuple[str, ...]] = {kind: module.TABLES for kind, module in KINDS.items()}
 # Who may import what in the web app (the CLI is a system user, unscoped).
 KIND_ROLES: dict[str, tuple[str, ...]] = {
     "accounts": ("account_manager", "admin"),

@@ -26,6 +26,8 @@ from .common import (
 from .reading import Field, RowError
 
 ENTITY = "stakeholder"
+# The tables an import of this kind writes to (their statistics are refreshed after it).
+TABLES = ("stakeholder",)
 FIELDS = (
     Field("account", required=True),
     Field("name", required=True, max_length=200),

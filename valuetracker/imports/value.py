@@ -32,6 +32,8 @@ from .common import (
 from .reading import Field, RowError
 
 ENTITY = "value_entry"
+# The tables an import of this kind writes to (their statistics are refreshed after it).
+TABLES = ("value_entry", "value_entry_beneficiary")
 FIELDS = (
     Field("account", required=True),
     Field("title", required=True, max_length=200),

@@ -257,8 +257,8 @@ def run(token: str) -> Any:
         flash("Nothing was imported: fix the errors below, or skip the invalid rows.", "danger")
         return _render_preview(token, meta, data, report, form)
     session.commit()
-    refresh_statistics(session, KIND_TABLES[meta["kind"]])
     _delete_upload(token)
+    refresh_statistics(session, KIND_TABLES[meta["kind"]])
     message = f"Imported {KIND_LABELS[meta['kind']].lower()}: {report.summary()}."
     if report.rejected:
         message += " Rejected rows were skipped; fix them in the file and import it again."
