@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -168,8 +169,11 @@ def test_fetcher_serves_assets_and_data_only(tmp_path: Path) -> None:
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_render_time_limit_in_main_thread_and_in_other_threads() -> None:
     big = "<table>" + "<tr><td>cell</td></tr>" * 30000 + "</table>"
+    render.font_config()
     with pytest.raises(RenderTimeout):
         html_to_pdf(big, timeout=0.2)
+    # Cut off perhaps while registering a font: the next render starts a new configuration.
+    assert render._font_config is None
     # A request thread cannot use signals: the render runs in a pool with a timeout.
     outcome: dict[str, object] = {}
 
@@ -185,3 +189,25 @@ def test_render_time_limit_in_main_thread_and_in_other_threads() -> None:
     thread.join(60)
     assert isinstance(outcome.get("timeout"), RenderTimeout)
     assert bytes(outcome["small"]).startswith(b"%PDF")  # type: ignore[arg-type]
+
+
+def test_font_folders_of_ended_processes_are_swept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    render.FONTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+    left_behind = render.FONTS_ROOT / f"{int(ended.stdout)}-killed"
+    left_behind.mkdir()
+    (left_behind / "font").write_bytes(b"x")
+    render.forget_font_config()
+    folder = render.font_config()._folder
+    assert not left_behind.exists()
+    assert folder.parent == render.FONTS_ROOT and folder.name.startswith(f"{os.getpid()}-")
+    html = ('<style>@font-face { font-family: Inter; src: url("vt-asset:static/fonts/'
+            'inter-latin-400-normal.woff") }</style><p style="font-family: Inter">fonts</p>')
+    assert html_to_pdf(html, timeout=30).startswith(b"%PDF")
+    assert any(folder.iterdir())  # the bundled fonts were decoded into it
+    render.forget_font_config()
+    assert not folder.exists()

@@ -30,7 +30,8 @@ def register(app: Flask) -> None:
         recovered = recover_jobs(app)
         if recovered:
             click.echo(f"Re-enqueued {recovered} item(s) of interrupted jobs.")
-        # Load the PDF renderer once here; the forked workers share it (copy-on-write).
+        # Load WeasyPrint and its libraries once here; the forked workers share them
+        # (copy-on-write), and each makes its own font configuration on first use.
         from ..summaries.render import warm_up
 
         warm_up()

@@ -24,7 +24,10 @@ import logging
 import multiprocessing
 import multiprocessing.pool
 import os
+import shutil
 import signal
+import stat
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +127,8 @@ def asset_fetcher(*, branding_dir: Path | None = None, static_dir: Path = STATIC
 
 
 _font_config: tuple[int, Any] | None = None
+# Decoded @font-face fonts, one folder per configuration, named after its process.
+FONTS_ROOT = Path(tempfile.gettempdir()) / f"valuetracker-fonts-{os.getuid()}"
 
 
 def font_config() -> Any:
@@ -143,8 +148,49 @@ def font_config() -> Any:
         if _font_config is not None:
             # The parent's: its font files are the parent's to delete, not ours.
             _font_config[1]._folder = None
-        _font_config = (os.getpid(), FontConfiguration())
+        config = FontConfiguration()
+        config._folder = _fonts_folder()  # else WeasyPrint makes one on first use
+        _font_config = (os.getpid(), config)
     return _font_config[1]
+
+
+def forget_font_config() -> None:
+    """Drop this process's font configuration (a render was cut off mid-way, perhaps
+    while registering a font); the next render makes a new one."""
+    global _font_config
+    if _font_config is not None and _font_config[0] == os.getpid():
+        folder, _font_config[1]._folder = _font_config[1]._folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    _font_config = None
+
+
+def _fonts_folder() -> Path | None:
+    """A new folder for one configuration's fonts, under FONTS_ROOT (None: let WeasyPrint
+    make its own). Folders left by processes that ended without cleaning up (a killed
+    worker never runs its finalisers) are removed on the way."""
+    try:
+        FONTS_ROOT.mkdir(mode=0o700, exist_ok=True)
+        info = FONTS_ROOT.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            return None  # not ours: never write fonts into someone else's folder
+        for folder in FONTS_ROOT.iterdir():
+            pid = folder.name.partition("-")[0]
+            if pid.isdigit() and not _running(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=FONTS_ROOT))
+    except OSError:
+        return None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _render(html: str, branding_dir: str | None, fetcher: Any = None) -> bytes:
@@ -211,7 +257,11 @@ def html_to_pdf(html: str, *, timeout: float, branding_dir: Path | None = None,
     """
     branding = str(branding_dir) if branding_dir else None
     if threading.current_thread() is threading.main_thread():
-        return _with_alarm(timeout, lambda: _render(html, branding, fetcher))
+        try:
+            return _with_alarm(timeout, lambda: _render(html, branding, fetcher))
+        except RenderTimeout:
+            forget_font_config()
+            raise
     result = _get_pool().apply_async(_render, (html, branding))
     try:
         return result.get(timeout)
