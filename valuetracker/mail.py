@@ -13,6 +13,7 @@ from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -80,10 +81,16 @@ def remove_from_outbox(address: str) -> int:
     parser = BytesHeaderParser(policy=default_policy)
     removed = 0
     for path in outbox.glob("*.eml"):
-        with path.open("rb") as handle:
-            headers = parser.parse(handle)
+        with path.open("rb") as handle:  # the header block only, not the attachments
+            head = b"".join(iter(lambda: _header_line(handle), b""))
+        headers = parser.parsebytes(head)
         recipients = getaddresses([str(v) for v in headers.get_all("To", [])])
         if any(addr.strip().lower() == wanted for _name, addr in recipients):
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def _header_line(handle: Any) -> bytes:
+    line: bytes = handle.readline()
+    return b"" if line in (b"\r\n", b"\n") else line

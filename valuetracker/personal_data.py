@@ -143,9 +143,9 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     if person.erased_at is not None:
         return
     now = utcnow()
+    _erase_outbox(person)  # files first: no database lock is held while reading them
     _scrub_audit_trail(session, person)
     _erase_summaries(session, person)
-    _erase_outbox(person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
         setattr(person, column, None)

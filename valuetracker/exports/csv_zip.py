@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .safety import csv_text
-from .spec import ExportContext, Sheet
+from .spec import ExportContext, Sheet, temp_path
 from .xlsx import Progress
 
 
@@ -45,7 +45,7 @@ def write_zip(path: Path, sheets: Sequence[Sheet], ctx: ExportContext, *,
               progress: Progress | None = None) -> dict[str, int]:
     """Write one CSV per sheet into the zip at `path` (atomically). Rows per sheet."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp = temp_path(path)
     counts: dict[str, int] = {}
     try:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -6,9 +6,12 @@ A sheet knows nothing of the file format. The xlsx and csv writers both take the
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,3 +109,11 @@ def yes_no(value: Any) -> str | None:
     if value is None:
         return None
     return "Yes" if value else "No"
+
+
+def temp_path(path: Path) -> Path:
+    """A new, unique file beside `path` to write to and then rename over it: two builds
+    of the same export (two workers, two hosts sharing REPORTS_DIR) never share one."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(name)

@@ -19,7 +19,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from .safety import xlsx_text
-from .spec import ExportContext, Sheet
+from .spec import ExportContext, Sheet, temp_path
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
@@ -41,7 +41,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], ctx: ExportContext, *,
     Returns the number of data rows written per sheet.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp = temp_path(path)
     workbook = xlsxwriter.Workbook(str(temp), {
         "constant_memory": True,
         # Belt and braces: even write() would not turn strings into formulas or links.
