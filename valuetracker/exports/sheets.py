@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from ..models import (
     CLOSED_OUTCOMES,
+    OPEN_COMMITMENT_STATUSES,
     Account,
     Competitor,
     Deal,
@@ -42,7 +43,6 @@ from .spec import Column, ExportContext, Sheet, yes_no
 ANONYMOUS = "Anonymized"
 # Interviews whose interviewee must never be named outside the interview itself.
 HIDDEN_ANONYMITY = ("anonymized", "blind")
-OPEN_COMMITMENT_STATUSES = ("planned", "in_progress")
 
 
 def _day(moment: datetime | None) -> date | None:

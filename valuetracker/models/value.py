@@ -23,6 +23,8 @@ UNITS = ("currency", "hours", "percent", "count")
 EVIDENCE_STATUSES = ("claimed", "confirmed", "disputed")
 CONFIRMATION_RESPONSES = ("confirmed", "disputed", "adjusted")
 COMMITMENT_STATUSES = ("planned", "in_progress", "delivered", "missed", "dropped")
+# Still to deliver (overdue once past the due date).
+OPEN_COMMITMENT_STATUSES = ("planned", "in_progress")
 REPURCHASE_INTENTS = ("definitely", "probably", "not_sure", "probably_not", "definitely_not")
 
 
@@ -147,6 +149,7 @@ __all__ = [
     "EVIDENCE_STATUSES",
     "CONFIRMATION_RESPONSES",
     "COMMITMENT_STATUSES",
+    "OPEN_COMMITMENT_STATUSES",
     "REPURCHASE_INTENTS",
     "ValueCommitment",
     "ValueEntry",

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from ..models import (
     DRIVERS,
+    OPEN_COMMITMENT_STATUSES,
     Account,
     Deal,
     LoyaltyPulse,
@@ -28,14 +29,13 @@ from ..models import (
     ValueEntry,
 )
 from ..quarters import Quarter
-from ..value.metrics import ValueSummary, value_summary
+from ..value.metrics import ValueSummary, overdue_condition, value_summary
 
 ZERO = Decimal(0)
 # Roles that buy with money: they see currency value and return first.
 MONEY_ROLES = ("economic_buyer", "decision_maker")
 # Drivers whose currency value speaks to a money-minded buyer.
 MONEY_DRIVERS = ("cost_reduction", "revenue_growth")
-OPEN_COMMITMENT = ("planned", "in_progress")
 # A summary stays a short read (two or three pages for the busiest account): the longest
 # lists show their first rows and say how many more there are (every row and page also
 # costs rendering time).
@@ -342,15 +342,14 @@ def summary_data(
     commitments = session.exec(
         select(ValueCommitment.title, ValueCommitment.driver, ValueCommitment.expected_amount,
                ValueCommitment.unit, ValueCommitment.due_on, ValueCommitment.status,
-               sa.func.count().over())
+               overdue_condition(today), sa.func.count().over())
         .where(ValueCommitment.account_id == account.id,
-               ValueCommitment.status.in_(OPEN_COMMITMENT),
+               ValueCommitment.status.in_(OPEN_COMMITMENT_STATUSES),
                ValueCommitment.due_on <= quarter.next().end)
         .order_by(ValueCommitment.due_on, ValueCommitment.id)
         .limit(MAX_COMMITMENTS)
     ).all()
-    data.commitments = [CommitmentRow(*row[:-1], overdue=row.due_on < today)
-                        for row in commitments]
+    data.commitments = [CommitmentRow(*row[:-2], overdue=bool(row[-2])) for row in commitments]
     data.commitments_more = int(commitments[0][-1]) - len(commitments) if commitments else 0
 
     if stakeholder is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..models import ValueCommitment, ValueEntry, utcnow
+from ..models import OPEN_COMMITMENT_STATUSES, ValueCommitment, ValueEntry, utcnow
 
 COMMITMENT_FIELDS = ("title", "description", "driver", "expected_amount", "unit", "due_on",
                      "status")
@@ -28,7 +28,7 @@ def list_commitments(session: Session, *, account_id: int, limit: int = 200) -> 
 def is_overdue(commitment: ValueCommitment, today: date | None = None) -> bool:
     """Still planned or in progress after its due date."""
     today = today or date.today()
-    return commitment.status in ("planned", "in_progress") and commitment.due_on < today
+    return commitment.status in OPEN_COMMITMENT_STATUSES and commitment.due_on < today
 
 
 def create_commitment(session: Session, account_id: int, data: dict[str, Any], *,

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..models import DRIVERS, LoyaltyPulse, Stakeholder, ValueCommitment, ValueEntry
+from ..models import (
+    DRIVERS,
+    OPEN_COMMITMENT_STATUSES,
+    LoyaltyPulse,
+    Stakeholder,
+    ValueCommitment,
+    ValueEntry,
+)
 from ..quarters import Quarter, quarter_case
 from ._scope import AccountIds, dec, ratio, scoped, today_or
 
@@ -214,7 +221,7 @@ def on_time_rate(
 def overdue_condition(today: date) -> Any:
     """SQL: a commitment still open after its due date."""
     return sa.and_(
-        ValueCommitment.status.in_(("planned", "in_progress")),
+        ValueCommitment.status.in_(OPEN_COMMITMENT_STATUSES),
         ValueCommitment.due_on < today,
     )
 

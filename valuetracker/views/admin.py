@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -109,8 +118,11 @@ def edit_user(user_id: int) -> object:
                          details=diff)
             session.commit()
             if form.password.data and user.id == current_user.id:
-                # A new password ends the sessions holding the old one; not this one.
-                login_user(user)
+                # A new password ends the sessions holding the old one; not this one
+                # (and a "keep me signed in" cookie is renewed with the new one).
+                remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                         "remember_token")
+                login_user(user, remember=remember_cookie in request.cookies)
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/user_form.html", form=form, user=user)
