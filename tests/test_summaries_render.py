@@ -84,6 +84,18 @@ def test_champion_leads_with_time_saved(app: Flask, session: Session, cast: obje
     assert data.hours_quarter == Decimal("35")
 
 
+def test_champion_without_any_time_saved_gets_the_value_headline(
+        app: Flask, session: Session, cast: object) -> None:
+    account2, champion = cast.account2, cast.stakeholder2  # type: ignore[attr-defined]
+    make_entry(session, account2, "Renewal analytics", driver="revenue_growth",
+               amount=Decimal("4000"))
+    session.commit()
+    with app.app_context():
+        html, data = summary_html(session, account2, champion, Q3)
+    assert data.lead == "money" and data.hours_all_time == 0
+    assert "Time saved in 2026-Q3" not in html and "Value delivered in 2026-Q3" in html
+
+
 def test_internal_review_adds_stakeholders_coverage_and_deals(app: Flask, session: Session,
                                                              cast: object) -> None:
     account = cast.account1  # type: ignore[attr-defined]

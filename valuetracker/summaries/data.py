@@ -305,6 +305,9 @@ def summary_data(
             data.hours_quarter += fig.quarter
             data.hours_year += fig.year
             data.hours_all_time += fig.all_time
+    if data.lead == "time" and not data.hours_all_time:
+        # No time saved recorded for this account yet: "0 h" is no headline; lead with value.
+        data.lead = "money"
 
     # Confirmed entries first (the customer's own evidence), then the newest; the
     # window count says how many the quarter holds in all.
