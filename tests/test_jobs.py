@@ -160,6 +160,25 @@ def test_recover_rebuilds_an_export_whose_worker_died(queued_app: dict[str, Any]
     assert finished.status == "done" and finished.result is None
 
 
+def test_recover_does_not_rebuild_an_export_asked_for_long_ago(
+        queued_app: dict[str, Any], app: Flask, session: Session, cast: object) -> None:
+    from datetime import timedelta
+
+    from valuetracker.exports.runs import create_export_job
+    from valuetracker.jobs import EXPORT_RECOVERY_WINDOW
+    from valuetracker.models import utcnow
+
+    old = create_export_job(session, user=cast.leader,  # type: ignore[attr-defined]
+                            quarter="2026-Q3", fmt="xlsx")
+    old.status = "running"
+    old.created_at = utcnow() - EXPORT_RECOVERY_WINDOW - timedelta(minutes=1)
+    session.commit()
+    assert recover_jobs(app) == 0
+    assert get_huey(app).pending() == []
+    session.refresh(old)
+    assert old.status == "failed" and "build it again" in (old.error or "")
+
+
 @pytest.fixture
 def redis_app(app_config: dict[str, Any], redis_url: str) -> Iterator[dict[str, Any]]:
     app_config.update(REDIS_URL=redis_url, HUEY_IMMEDIATE=False,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +34,9 @@ from .quarters import parse_quarter
 log = logging.getLogger(__name__)
 
 SUMMARIES_KIND = "summaries"
+# An export cut off by a worker's stop is built again when a worker starts, unless it
+# was asked for longer ago than this.
+EXPORT_RECOVERY_WINDOW = timedelta(days=1)
 FINISHED = ("done", "failed")
 
 
@@ -240,7 +244,8 @@ def missing_items(session: Session, job: Job) -> list[tuple[int, int | None]]:
 
 def recover_jobs(app: Flask) -> int:
     """Re-enqueue what unfinished jobs lost: summary items neither done nor waiting in the
-    queue, and export builds no longer in the queue. Returns how many were re-enqueued.
+    queue, and export builds no longer in the queue (an export asked for more than
+    EXPORT_RECOVERY_WINDOW ago is marked failed instead). Returns how many were re-enqueued.
 
     Run when a worker starts: a worker killed mid-item loses that item from the queue.
     Re-running an item that is in fact still in flight elsewhere is harmless (idempotent;
@@ -264,10 +269,18 @@ def recover_jobs(app: Flask) -> int:
                                               Job.status.in_(("queued", "running")))).all()
         for job in jobs:
             if job.kind == EXPORT_KIND:
+                if job.id in queued_exports:
+                    continue
+                if job.created_at < utcnow() - EXPORT_RECOVERY_WINDOW:
+                    # Asked for long ago: today's figures are not what was asked for.
+                    job.status, job.finished_at = "failed", utcnow()
+                    job.error = ("The worker building this export stopped, and it was "
+                                 "asked for more than a day ago: build it again.")
+                    session.commit()
+                    continue
                 # One task builds the whole file (written atomically): run it again.
-                if job.id not in queued_exports:
-                    huey.export_build(job.id)
-                    count += 1
+                huey.export_build(job.id)
+                count += 1
                 continue
             lost = [(a, s) for a, s in missing_items(session, job)
                     if (job.id, a, s) not in queued]
