@@ -110,9 +110,11 @@ def test_killed_worker_resumes_without_duplicates(queued_app: dict[str, Any], sm
     recipients = [r for rcpts, _m in smtp.messages for r in rcpts]
     assert len(recipients) == len(set(recipients))  # nobody twice
     statuses = [d.status for d in session.exec(select(Distribution)).all()]
-    # A worker killed between claiming and sending leaves that one pending (never resent).
+    # A worker process killed mid-item leaves its claimed sending pending, never resent;
+    # its mail may or may not have left before the kill. Two processes were killed.
     assert len(statuses) == 8 and set(statuses) <= {"sent", "pending"}
-    assert statuses.count("sent") == len(recipients) >= 7
+    sent, pending = statuses.count("sent"), statuses.count("pending")
+    assert pending <= 2 and sent <= len(recipients) <= sent + pending
 
 
 def test_recover_requeues_only_lost_items(queued_app: dict[str, Any], app: Flask,
