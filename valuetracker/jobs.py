@@ -140,7 +140,8 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
         if job is None or job.status in FINISHED:
             return
         params = job.params or {}
-        _mark_running(session, job_id)
+        if job.status == "queued":  # the first item; the others skip this write
+            _mark_running(session, job_id)
         try:
             quarter = parse_quarter(params["quarter"], int(app.config["FISCAL_YEAR_START_MONTH"]))
             summary = generate_one(session, account_id=account_id, stakeholder_id=stakeholder_id,
@@ -171,7 +172,10 @@ def _mark_running(session: Session, job_id: int) -> None:
 
 
 def _count_done(session: Session, job_id: int, summary_id: int) -> None:
-    """Count the item once: tag the summary with the job only if not tagged yet."""
+    """Count the item once: tag the summary with the job only if not tagged yet.
+
+    The caller commits, with `_finish_if_complete` in the same transaction: one write
+    per item, so parallel workers seldom wait for each other's lock."""
     tagged = session.execute(
         sa.update(ValueSummary)
         .where(ValueSummary.id == summary_id,
@@ -182,7 +186,6 @@ def _count_done(session: Session, job_id: int, summary_id: int) -> None:
     if tagged.rowcount == 1:
         session.execute(sa.update(Job).where(Job.id == job_id).values(done=Job.done + 1)
                         .execution_options(synchronize_session=False))
-    session.commit()
 
 
 def _count_failed(session: Session, job_id: int, stakeholder_id: int | None, account_id: int,
