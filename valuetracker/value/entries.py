@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,24 +17,11 @@ from ..models import (
     ValueEntryBeneficiary,
     utcnow,
 )
+from ..pagination import Page, paginate
 from ..quarters import Quarter
 
 ENTRY_FIELDS = ("title", "description", "driver", "amount", "unit", "delivered_on",
                 "evidence_status", "source")
-
-
-@dataclass
-class Page:
-    """One page of a list: `items`, `number` (1-based), `pages`, `total`."""
-
-    items: list[Any]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 def entry_filters(
@@ -66,15 +51,9 @@ def list_entries(
     """One page of an account's value log, newest first (two queries, plus one for names)."""
     conditions = entry_filters(account_id=account_id, quarter=quarter, driver=driver,
                                status=status)
-    total = session.exec(select(sa.func.count()).select_from(ValueEntry).where(*conditions)).one()
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    items = list(session.exec(
-        select(ValueEntry).where(*conditions)
-        .order_by(ValueEntry.delivered_on.desc(), ValueEntry.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ).all())
-    return Page(items, page, per_page, total)
+    return paginate(session, select(ValueEntry).where(*conditions)
+                    .order_by(ValueEntry.delivered_on.desc(), ValueEntry.id.desc()),
+                    number=page, size=per_page)
 
 
 def beneficiary_names(session: Session, entry_ids: list[int]) -> dict[int, list[str]]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,22 +26,15 @@ from ..models import (
     WinLossInterview,
     utcnow,
 )
+from ..pagination import Page
 
 PAGE_SIZE = 50
 
 
-@dataclass
-class Page:
-    """One page of a list, shaped for the `pager` macro."""
-
-    items: list[Any]
-    number: int
-    total: int
-    size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
+def against_competitor(competitor_id: int) -> Any:
+    """SQL condition: deals in which this competitor took part."""
+    return Deal.id.in_(select(DealCompetitor.deal_id).where(
+        DealCompetitor.competitor_id == competitor_id))
 
 
 def closed_in_period(since: date | None = None, until: date | None = None) -> list[Any]:
@@ -91,8 +82,7 @@ def list_deals(
         conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
                                  sa.func.lower(Account.name).like(like)))
     if competitor_id:
-        conditions.append(Deal.id.in_(select(DealCompetitor.deal_id).where(
-            DealCompetitor.competitor_id == competitor_id)))
+        conditions.append(against_competitor(competitor_id))
     if account_id:
         conditions.append(Deal.account_id == account_id)
     base = (

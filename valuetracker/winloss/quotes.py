@@ -11,14 +11,14 @@ from sqlmodel import Session, select
 from ..models import (
     Account,
     Deal,
-    DealCompetitor,
     DecisionFactor,
     InterviewQuote,
     Stakeholder,
     WinLossInterview,
 )
+from ..pagination import Page
 from ..quarters import Quarter
-from .deals import Page, closed_in_period
+from .deals import against_competitor, closed_in_period
 from .interviews import interviewee_display
 
 
@@ -52,8 +52,7 @@ def list_quotes(
     if outcome:
         conditions.append(Deal.outcome == outcome)
     if competitor_id:
-        conditions.append(Deal.id.in_(select(DealCompetitor.deal_id).where(
-            DealCompetitor.competitor_id == competitor_id)))
+        conditions.append(against_competitor(competitor_id))
     if q and q.strip():
         conditions.append(sa.func.lower(InterviewQuote.text).like(f"%{q.strip().lower()}%"))
     if account_id:
