@@ -34,8 +34,6 @@ T = TypeVar("T")
 IGNORED_TABLES = frozenset({"audit_event", "job", "access_link", "data_version"})
 EXTENSION = "valuetracker.figure_cache"
 _BUMPED = "valuetracker.data_version_bumped"
-
-
 _VERSION = "valuetracker.data_version_seen"
 
 
@@ -93,7 +91,6 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 def _end_of_transaction(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_BUMPED, None)
-    session.info.pop(_VERSION, None)
 
 
 def _forget_version(session: OrmSession, _transaction: Any) -> None:

@@ -182,7 +182,6 @@ class SummaryData:
         """
         moved = [f for f in self.drivers if f.unit != "currency" and f.quarter]
         units = [u for u in OTHER_UNITS if any(f.unit == u for f in moved)]
-        units += sorted({f.unit for f in moved} - set(units))
         by_driver: dict[str, dict[str, DriverFigures]] = {}
         for f in moved:
             by_driver.setdefault(f.driver, {})[f.unit] = f
