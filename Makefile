@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# A laptop installation: a generated secret key kept in instance/, links to this address.
 export VALUETRACKER_ENV ?= development
+export VALUETRACKER_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test bench lint install clean worker
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -38,4 +40,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check valuetracker tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -28,7 +28,7 @@ def export_available() -> bool:
 def _has_quarter_command() -> bool:
     from valuetracker import create_app
 
-    app = create_app({"SECRET_KEY": "probe", "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV": "development", "SECRET_KEY": "probe", "DATABASE_URL": "sqlite://"})
     group = app.cli.commands.get("export")
     return group is not None and "quarter" in getattr(group, "commands", {})
 

@@ -135,7 +135,7 @@ def batch_available() -> str | None:
     """None when the CLI has `summaries generate` and `worker`, else why not."""
     from valuetracker import create_app
 
-    app = create_app({"SECRET_KEY": "probe", "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV": "development", "SECRET_KEY": "probe", "DATABASE_URL": "sqlite://"})
     group = app.cli.commands.get("summaries")
     if group is None or "generate" not in getattr(group, "commands", {}):
         return "n/a (`valuetracker summaries generate` missing)"

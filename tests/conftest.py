@@ -29,6 +29,10 @@ from valuetracker.models import Account, Stakeholder, User, metadata
 
 from .factories import PASSWORD, make_account, make_stakeholder, make_user
 
+# Production is the default; the suite (and the worker processes it starts) runs as a
+# development installation unless a test asks for production.
+os.environ.setdefault("VALUETRACKER_ENV", "development")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -89,6 +93,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "ENV": "testing",
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "WTF_CSRF_ENABLED": False,
         "REPORTS_DIR": str(tmp_path / "reports"),
         "OUTBOX_DIR": str(tmp_path / "outbox"),

@@ -15,7 +15,9 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
-from .config import ROOT
+from .config import STATIC_DIR, TEMPLATES_DIR, ConfigError
+
+__all__ = ["ConfigError", "create_app"]
 
 # One blueprint per area; each module under views/ defines `bp`.
 BLUEPRINTS = (
@@ -36,10 +38,12 @@ BLUEPRINTS = (
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The app. Raises ConfigError (one line saying what to set) on unusable settings."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        instance_path=str(config_module.instance_path(test_config)),
         instance_relative_config=True,
     )
     configure(app, test_config)
@@ -67,8 +71,9 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     from . import cache, db
     from .extensions import csrf, limiter, login_manager
-    from .security import set_security_headers
+    from .security import configure_proxies, set_security_headers
 
+    configure_proxies(app)
     db.init_app(app)
     cache.init_app(app)
     csrf.init_app(app)

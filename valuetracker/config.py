@@ -1,4 +1,5 @@
-"""Settings: defaults, then `VALUETRACKER_*` environment variables.
+"""Settings: defaults, then `VALUETRACKER_*` environment variables, and where the
+app's own files are.
 
 `create_app` layers `instance/config.py` and the test mapping on top of these.
 """
@@ -6,11 +7,45 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 PREFIX = "VALUETRACKER_"
+ENVIRONMENTS = ("production", "development", "testing")
+# The shortest secret key production accepts (a 32-byte hex token has 64 characters).
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot run with; the message is one line saying what to set."""
+
+
+def _templates_dir() -> Path:
+    """The web pages, e-mail texts and PDF layouts.
+
+    A checkout (editable install or not) keeps them in the repository's top-level
+    `templates/`; a built wheel carries the same folder inside the package (setup.py).
+    Static files, fonts and migrations are inside the package in both cases.
+    """
+    packaged = PACKAGE_DIR / "templates"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
+STATIC_DIR = PACKAGE_DIR / "static"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def instance_path(test_config: Mapping[str, object] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Path:
+    """The instance folder: the database, job queue, outbox, uploads and a development
+    secret live here. `VALUETRACKER_INSTANCE_PATH`, else `instance/` in the working
+    directory (never beside the installed code)."""
+    environ = os.environ if environ is None else environ
+    configured = (test_config or {}).get("INSTANCE_PATH") or environ.get(
+        PREFIX + "INSTANCE_PATH")
+    return Path(str(configured) if configured else "instance").resolve()
 
 # Settings read from the environment: name -> converter.
 _ENV_SETTINGS: dict[str, type] = {
@@ -30,17 +65,19 @@ _ENV_SETTINGS: dict[str, type] = {
     "BASE_URL": str,
     "HUEY_SQLITE_PATH": str,  # the job queue's SQLite file (summaries helper)
     "FIGURE_CACHE_SIZE": int,
+    "TRUSTED_PROXIES": int,  # reverse proxies in front that set X-Forwarded-* (ProxyFix)
 }
 
 
 def defaults(instance_path: Path) -> dict[str, object]:
-    """Safe defaults for a laptop installation (SQLite, outbox mail, SQLite queue)."""
+    """Defaults: production rules, with a laptop's parts (SQLite, outbox mail, SQLite
+    queue). Relative folders are taken from the working directory."""
     return {
-        "ENV": "development",
+        "ENV": "production",
         "DATABASE_URL": f"sqlite:///{instance_path / 'valuetracker.sqlite'}",
         "SECRET_KEY": None,
         "REDIS_URL": None,
-        "REPORTS_DIR": str(ROOT / "reports"),
+        "REPORTS_DIR": str(Path("reports").resolve()),
         "OUTBOX_DIR": str(instance_path / "outbox"),
         "HUEY_SQLITE_PATH": str(instance_path / "jobs.sqlite"),
         "MAIL_SERVER": None,
@@ -54,7 +91,10 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "BASE_URL": "http://127.0.0.1:5000",
         "PAGE_SIZE": 25,
         "LINK_MAX_AGE_DAYS": 14,
+        # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",
+        "TRUSTED_PROXIES": 0,
         "PUBLIC_RATE_LIMIT": "30 per minute",
         "PDF_RENDER_TIMEOUT": 60,
         # Portfolio-wide figures kept per process until the data changes (0 = off).
@@ -76,5 +116,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
     for name, convert in _ENV_SETTINGS.items():
         raw = environ.get(PREFIX + name)
         if raw not in (None, ""):
-            found[name] = convert(raw)
+            try:
+                found[name] = convert(raw)
+            except ValueError:
+                raise ConfigError(f"{PREFIX}{name}={raw!r} is not valid: "
+                                  f"it must be a whole number.") from None
     return found

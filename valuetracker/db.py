@@ -19,10 +19,10 @@ from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
 
 from . import models
+from .config import MIGRATIONS_DIR
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The largest id a row can have (PostgreSQL INTEGER); ids from URLs past it are "not found"
 # rather than an overflow inside the database driver.
 MAX_ID = 2**31 - 1
@@ -160,6 +160,21 @@ def upgrade_database(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def schema_revisions(url: str) -> tuple[str | None, str | None]:
+    """(the database's migration revision or None when it has no schema, the newest one)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        eng.dispose()
+    return current, head
+
+
 def init_app(app: Flask) -> None:
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
@@ -172,6 +187,26 @@ def init_app(app: Flask) -> None:
         """Create or upgrade the database schema to the newest migration."""
         upgrade_database(app.config["DATABASE_URL"])
         click.echo("Database is up to date.")
+
+    @app.cli.group("db")
+    def db_group() -> None:
+        """The database schema (migrations ship inside the package)."""
+
+    @db_group.command("current")
+    def db_current_command() -> None:
+        """Show the database's schema revision and the newest one; exit 1 if behind."""
+        try:
+            current, head = schema_revisions(app.config["DATABASE_URL"])
+        except sa.exc.SQLAlchemyError as exc:
+            raise click.ClickException(
+                f"cannot read the database: {type(exc.orig or exc).__name__}: "
+                f"{str(exc.orig or exc).splitlines()[0]}") from None
+        click.echo(f"Database revision: {current or '(no schema yet)'}")
+        click.echo(f"Newest revision:   {head}")
+        if current != head:
+            click.echo("Run `valuetracker init-db` to upgrade.", err=True)
+            raise SystemExit(1)
+        click.echo("Up to date.")
 
 
 __all__ = [

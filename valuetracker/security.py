@@ -1,4 +1,4 @@
-"""Password hashing, security headers and the secret-key rule."""
+"""Password hashing, security headers, the secret-key rule and trusted proxies."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import ENVIRONMENTS, MIN_SECRET_KEY_LENGTH, ConfigError
 
 # argon2id with the library's defaults (t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
@@ -40,19 +43,32 @@ def set_security_headers(response: Response) -> Response:
 
 
 def configure_secret_key(app: Flask) -> None:
-    """Production refuses to start without VALUETRACKER_SECRET_KEY.
+    """Production refuses to start without a long VALUETRACKER_SECRET_KEY.
 
-    Development installations get a random key kept in `instance/secret_key`, so
-    sessions survive restarts without any secret being written in the code.
+    Every node must sign sessions and stakeholder links with the same key, so none may
+    invent its own. Development installations get a random key kept in
+    `instance/secret_key`, so sessions survive restarts without a secret in the code.
     """
-    if app.config.get("SECRET_KEY"):
+    env = app.config.get("ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"VALUETRACKER_ENV={env!r} is not known: use production "
+                          f"(the default) or development.")
+    key = app.config.get("SECRET_KEY")
+    if env == "production":
+        if not key:
+            raise ConfigError(
+                "VALUETRACKER_SECRET_KEY is not set: set it to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters, the same on every node (python3 -c "
+                "'import secrets; print(secrets.token_hex(32))'), or set "
+                "VALUETRACKER_ENV=development on a laptop.")
+        if len(str(key)) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"VALUETRACKER_SECRET_KEY is too short ({len(str(key))} characters): use a "
+                f"random value of at least {MIN_SECRET_KEY_LENGTH} (python3 -c "
+                "'import secrets; print(secrets.token_hex(32))').")
         return
-    if app.config["ENV"] == "production":
-        raise RuntimeError(
-            "VALUETRACKER_SECRET_KEY is not set. Set it to a long random value "
-            "(python -c 'import secrets; print(secrets.token_hex(32))') before "
-            "starting valuetracker in production, or set VALUETRACKER_ENV=development."
-        )
+    if key:
+        return
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
@@ -70,3 +86,23 @@ def configure_cookies(app: Flask) -> None:
     if str(app.config.get("BASE_URL") or "").lower().startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def configure_proxies(app: Flask) -> None:
+    """Believe the `X-Forwarded-*` headers of TRUSTED_PROXIES reverse proxies (default 0).
+
+    Behind a proxy every request arrives from the proxy's address, so the client's own
+    address (audit trail, login throttling), scheme (HTTPS checks) and host reach the app
+    only through `X-Forwarded-For`, `-Proto`, `-Host`, `-Port` and `-Prefix`. With N > 0
+    Werkzeug's ProxyFix takes the N-th value from the right of each of them, the one the
+    outermost trusted proxy wrote; anything a client put further left is ignored. The
+    proxies must overwrite (not pass on) every header they do not set themselves.
+    With 0 these headers are ignored: a client talking to the app directly could
+    otherwise choose its own address and escape the per-address limits.
+    """
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count <= 0:
+        return
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count, x_prefix=count
+    )

@@ -20,7 +20,15 @@ def register(app: Flask) -> None:
         module.register(app)
 
 
-def main() -> None:
-    from .. import create_app
+def create_cli_app() -> Flask:
+    """The app for a command; unusable settings stop it with their one-line message."""
+    from .. import ConfigError, create_app
 
-    FlaskGroup(create_app=create_app).main(prog_name="valuetracker")
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise SystemExit(f"valuetracker: {exc}") from None
+
+
+def main() -> None:
+    FlaskGroup(create_app=create_cli_app).main(prog_name="valuetracker")

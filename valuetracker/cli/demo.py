@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlmodel import select
 
 from ..db import get_session, refresh_statistics
@@ -42,6 +42,7 @@ def register(app: Flask) -> None:
 def _print_logins() -> None:
     from ..demo.core import DEMO_PASSWORD, DEMO_USERS
 
-    click.echo(f"Sign in at http://127.0.0.1:5000 with any of these (password: {DEMO_PASSWORD}):")
+    address = str(current_app.config["BASE_URL"]).rstrip("/")
+    click.echo(f"Sign in at {address} with any of these (password: {DEMO_PASSWORD}):")
     for _key, email, name, role in DEMO_USERS:
         click.echo(f"  {email:<24} {name} ({role.replace('_', ' ')})")

@@ -34,12 +34,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.request import DataHandler, Request
 
-from ..config import PACKAGE_DIR
+from ..config import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
 SCHEME = "vt-asset:"
-STATIC_DIR = PACKAGE_DIR / "static"
 MIME_TYPES = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",

@@ -22,11 +22,11 @@ from flask import current_app
 from sqlmodel import Session, select
 
 from .. import mail
-from ..config import ROOT
+from ..config import TEMPLATES_DIR
 from ..models import Account, Distribution, Setting, Stakeholder, User, ValueSummary, utcnow
 
 TEMPLATE_KEY = "summary_email_template"
-DEFAULT_TEMPLATE = ROOT / "templates" / "emails" / "summary.txt"
+DEFAULT_TEMPLATE = TEMPLATES_DIR / "emails" / "summary.txt"
 PLACEHOLDERS = ("name", "first_name", "account", "quarter", "sender")
 CHANNEL = "email"
 
