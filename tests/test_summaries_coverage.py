@@ -1,4 +1,4 @@
-"""Coverage figures and lists per account and for the portfolio (PRODUCT.md definition)."""
+"""Coverage figures and lists per account and for the portfolio (docs/definitions.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every value figure against a small hand-computed data set (PRODUCT.md definitions)."""
+"""Every value figure against a small hand-computed data set (docs/definitions.md)."""
 
 from __future__ import annotations
 

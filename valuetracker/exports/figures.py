@@ -1,6 +1,6 @@
 """The figure sheets: Summary (one row per account) and Win-loss (win rates).
 
-The figures are the app's own (PRODUCT.md definitions): coverage, margin tiers, at-risk
+The figures are the app's own (docs/definitions.md): coverage, margin tiers, at-risk
 reasons and win rates come from the value, summaries and win/loss modules' functions;
 value, commitments and loyalty per account come from per_account.py, one GROUP BY each,
 built from the value module's SQL. Never a query per account.

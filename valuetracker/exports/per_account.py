@@ -49,7 +49,7 @@ class ValueFigures:
 
     @property
     def confirmed_share(self) -> Decimal | None:
-        """PRODUCT.md: confirmed amount / total amount (None when nothing delivered)."""
+        """docs/definitions.md: confirmed amount / total amount (None when nothing delivered)."""
         return self.confirmed / self.total if self.total else None
 
 
@@ -60,7 +60,7 @@ class CommitmentFigures:
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        """PRODUCT.md: delivered on or before their due date / commitments due."""
+        """docs/definitions.md: delivered on or before their due date / commitments due."""
         return Decimal(self.on_time) / Decimal(self.due) if self.due else None
 
 
@@ -73,7 +73,7 @@ class LoyaltyFigures:
 
     @property
     def nps(self) -> Decimal | None:
-        """PRODUCT.md: % promoters (9-10) - % detractors (0-6) over latest pulses."""
+        """docs/definitions.md: % promoters (9-10) - % detractors (0-6) over latest pulses."""
         if not self.respondents:
             return None
         return Decimal(100) * (self.promoters - self.detractors) / self.respondents

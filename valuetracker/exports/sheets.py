@@ -386,7 +386,7 @@ def loyalty_columns(ctx: ExportContext) -> list[Column]:
 
 
 def nps_group(recommend: int) -> str:
-    """PRODUCT.md: promoters 9-10, detractors 0-6, the rest passives."""
+    """docs/definitions.md: promoters 9-10, detractors 0-6, the rest passives."""
     if recommend >= 9:
         return "Promoter"
     if recommend <= 6:
@@ -395,7 +395,7 @@ def nps_group(recommend: int) -> str:
 
 
 def satisfied_not_loyal(satisfaction: int, intent: str) -> bool:
-    """PRODUCT.md: satisfaction >= 4 and repurchase intent not `definitely`."""
+    """docs/definitions.md: satisfaction >= 4 and repurchase intent not `definitely`."""
     return satisfaction >= 4 and intent != "definitely"
 
 

@@ -2,7 +2,7 @@
 
 `run_import` is the one code path for the CLI (`valuetracker import KIND FILE`) and the
 web wizard. `reading` parses files and cells, one module per kind holds its field spec
-and upsert, `runner` ties them together. Format: PRODUCT.md, "Import format".
+and upsert, `runner` ties them together. Format: docs/import-format.md.
 """
 
 from __future__ import annotations

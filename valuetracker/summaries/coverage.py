@@ -1,6 +1,6 @@
 """Coverage: did every key stakeholder get the quarter's summary?
 
-Coverage (PRODUCT.md) = active, not opted-out key stakeholders who were sent the
+Coverage (docs/definitions.md) = active, not opted-out key stakeholders who were sent the
 quarter's summary / all active, not opted-out key stakeholders. "Active" = not left
 the company and not erased. Figures are one aggregate query; the coverage page's lists
 are paginated (ids of one page first, then the figures or rows of that page only).

@@ -2,7 +2,7 @@
 
 `summary_data` is the single entry point; it returns a plain dataclass so the
 templates (and later value.py's own helpers) never touch the session. The figures
-follow PRODUCT.md: value delivered = sum of currency entries; confirmed share =
+follow docs/definitions.md: value delivered = sum of currency entries; confirmed share =
 confirmed amount / total amount. Currency figures come from `value.value_summary`,
 the definition the web pages use; every figure is a SQL aggregate.
 """

@@ -1,4 +1,4 @@
-"""Figures of value delivery, all computed as SQL aggregates (PRODUCT.md definitions).
+"""Figures of value delivery, all computed as SQL aggregates (definitions: docs/definitions.md).
 
 Every function takes the session and keyword arguments; `account_ids` limits the
 figure to some accounts (a list of ids, a SELECT of ids, or None for all accounts).

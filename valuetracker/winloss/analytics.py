@@ -3,7 +3,7 @@
 Win rates live here, the figures from interviews in `interview_stats`, and
 `analytics_page` gathers what the analytics page shows.
 
-Definitions follow PRODUCT.md exactly:
+Definitions follow docs/definitions.md exactly:
 - win rate = won / (won + lost + no_decision) over deals closed in the period, with a
   Wilson 95% interval and a small-sample flag under 10 closed deals;
 - factor impact = mean rating in won-deal interviews - mean rating in lost-deal

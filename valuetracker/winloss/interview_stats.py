@@ -1,5 +1,5 @@
 """Figures from the interviews of closed deals: factor impact, top reasons, rep versus
-buyer, and the program scorecard (definitions in PRODUCT.md; see `analytics`).
+buyer, and the program scorecard (definitions in docs/definitions.md; see `analytics`).
 
 Each is a GROUP BY over interviews joined to their deal, bounded in rows by the
 taxonomy, not by the number of interviews. `interview_counts` is one such scan shared

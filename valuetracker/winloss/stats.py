@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-# Two-sided 95% normal quantile, exact to double precision (PRODUCT.md asks for 95%).
+# Two-sided 95% normal quantile, exact to double precision (the documented interval is 95%).
 Z95 = 1.959963984540054
 # Groups with fewer closed deals than this are flagged as small samples.
 SMALL_SAMPLE = 10

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from ..models import DecisionFactor
 
-# (category, factor) in display order: the default taxonomy of PRODUCT.md.
+# (category, factor) in display order: the default taxonomy.
 DEFAULT_TAXONOMY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Product", ("Product fit", "Features", "Ease of use")),
     ("Commercial", ("Price", "Value delivered", "Budget")),
