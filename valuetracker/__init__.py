@@ -82,6 +82,8 @@ def register_extensions(app: Flask) -> None:
         "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://"
     )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: count in this process's memory rather than fail every sign-in with 500.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     app.after_request(set_security_headers)
 

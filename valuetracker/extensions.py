@@ -13,5 +13,8 @@ login_manager.login_message_category = "info"
 
 csrf = CSRFProtect()
 
+# Limits are keyed by the client's address unless a route says otherwise (the sign-in form
+# keys by address and account, views/auth.py). That address is the socket's, or the one
+# the trusted reverse proxies report (TRUSTED_PROXIES, security.configure_proxies).
 # Storage is chosen in create_app: Redis when configured, else process memory.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
