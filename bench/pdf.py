@@ -28,6 +28,7 @@ from sqlmodel import Session, func, select
 from valuetracker.db import make_engine
 from valuetracker.models import Account, Job, Stakeholder, ValueSummary
 from valuetracker.quarters import parse_quarter
+from valuetracker.workers import any_worker_alive
 
 from .probe import Probe
 from .procs import VENV_BIN, app_env, cli_path, run_measured, stop
@@ -199,7 +200,15 @@ def run_batch(database_url: str, quarter: str, workers: int, slugs: list[str],
                               cwd=run_dir, stdout=worker_log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
-        time.sleep(3)  # let the consumer start its processes before the clock runs
+        # The CLI hands the batch to the worker only once its heartbeat is in; then give
+        # the consumer a moment to fork its processes before the clock runs.
+        deadline = time.monotonic() + 60
+        while worker.poll() is None and time.monotonic() < deadline:
+            with Session(engine) as session:
+                if any_worker_alive(session):
+                    break
+            time.sleep(0.2)
+        time.sleep(1)
         if worker.poll() is not None:
             result.error = f"worker exited with {worker.returncode}: " + \
                 (run_dir / "worker.log").read_text()[-300:]

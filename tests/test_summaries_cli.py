@@ -1,4 +1,7 @@
-"""`valuetracker summaries generate`: progress, exit codes, --no-wait, --send."""
+"""`valuetracker summaries generate`: progress, exit codes, --no-wait, --send.
+
+Without a worker (tests/test_workers.py) the command generates in its own process.
+"""
 
 from __future__ import annotations
 
@@ -40,9 +43,15 @@ def test_failed_item_exits_non_zero(app: Flask, runner: Any, cast: object) -> No
 
 def test_no_wait_returns_with_job_queued(app_config: dict[str, Any], cast: object) -> None:
     from valuetracker import create_app
+    from valuetracker.models import utcnow
+    from valuetracker.workers import record_heartbeat
 
     app_config["HUEY_IMMEDIATE"] = False
     app = create_app(app_config)
+    with Session(app.extensions["valuetracker.engine"]) as session:  # a worker is running
+        record_heartbeat(session, worker_id="f" * 32, hostname="worker-host", pid=1,
+                         started_at=utcnow(), interval=60)
+        session.commit()
     result = app.test_cli_runner().invoke(
         args=["summaries", "generate", "--quarter", "2026-Q3", "--no-wait"])
     assert result.exit_code == 0, result.output

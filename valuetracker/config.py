@@ -66,6 +66,7 @@ _ENV_SETTINGS: dict[str, type] = {
     "HUEY_SQLITE_PATH": str,  # the job queue's SQLite file (summaries helper)
     "FIGURE_CACHE_SIZE": int,
     "TRUSTED_PROXIES": int,  # reverse proxies in front that set X-Forwarded-* (ProxyFix)
+    "HEARTBEAT_INTERVAL": float,  # seconds between a worker's heartbeats
 }
 
 
@@ -97,6 +98,7 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "TRUSTED_PROXIES": 0,
         "PUBLIC_RATE_LIMIT": "30 per minute",
         "PDF_RENDER_TIMEOUT": 60,
+        "HEARTBEAT_INTERVAL": 10.0,
         # Portfolio-wide figures kept per process until the data changes (0 = off).
         "FIGURE_CACHE_SIZE": 256,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -119,6 +121,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
             try:
                 found[name] = convert(raw)
             except ValueError:
+                kind = "a whole number" if convert is int else "a number"
                 raise ConfigError(f"{PREFIX}{name}={raw!r} is not valid: "
-                                  f"it must be a whole number.") from None
+                                  f"it must be {kind}.") from None
     return found

@@ -13,6 +13,11 @@ A failed item is retried by Huey; on its last try the failure is recorded on the
 and the rest of the batch goes on. Items lost by a killed worker (Huey's SQLite and
 Redis queues remove a task when it starts) are re-enqueued by `recover_jobs`, which
 the worker runs when it starts; so is an export whose build was lost.
+
+With no worker alive (`valuetracker.workers`), the CLI runs a job's items in its own
+process with `run_summary_item_here`, and takes over a queued job whose workers went
+away. The copies of those items left in the queue do nothing once the job is finished
+(and before that, an item run twice is counted once).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +62,8 @@ def _make_huey(app: Flask) -> Huey:
     if app.config.get("REDIS_URL"):
         return RedisHuey(name, url=app.config["REDIS_URL"], immediate=immediate,
                          results=False)
+    # The queue's file is created on first use, its folder too (a fresh instance folder).
+    Path(app.config["HUEY_SQLITE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=app.config["HUEY_SQLITE_PATH"], immediate=immediate,
                       results=False)
 
@@ -160,6 +168,19 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
             _count_failed(session, job_id, stakeholder_id, account_id, exc)
         _finish_if_complete(session, job_id)
         session.commit()
+
+
+def run_summary_item_here(app: Flask, job_id: int, account_id: int,
+                          stakeholder_id: int | None) -> None:
+    """Run one item in this process (the CLI with no worker): the tries it would get on
+    the queue, back to back, and a failure on the last one is recorded on the job."""
+    for _retry in range(int(app.config.get("JOB_RETRIES", 2))):
+        try:
+            run_summary_item(app, job_id, account_id, stakeholder_id, last_try=False)
+        except Exception:  # logged by run_summary_item; try again, like Huey would
+            continue
+        return
+    run_summary_item(app, job_id, account_id, stakeholder_id, last_try=True)
 
 
 def _mark_running(session: Session, job_id: int) -> None:

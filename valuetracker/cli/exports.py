@@ -28,7 +28,8 @@ def register(app: Flask) -> None:
                   help="Only this account (repeatable); default every account.")
     def export_quarter(quarter: str, fmt: str, output: Path | None,
                        accounts: tuple[str, ...]) -> None:
-        """Write the quarterly review workbook for QUARTER (e.g. 2026-Q3)."""
+        """Write the quarterly review workbook for QUARTER (e.g. 2026-Q3), in this process
+        (no worker needed)."""
         try:
             q = parse_quarter(quarter, app_start_month())
         except QuarterError as exc:

@@ -2,7 +2,8 @@
 
 PDF rendering is CPU-bound, so workers are processes (threads would share one GIL).
 The app is created first (config, database); the consumer then forks its workers
-from this process, each running tasks bound to this app.
+from this process, each running tasks bound to this app. This process also keeps the
+worker's heartbeat row fresh (`valuetracker.workers`), and deletes it on a clean stop.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ def register(app: Flask) -> None:
     def worker_command(workers: int | None) -> None:
         """Run the job queue's worker processes until interrupted."""
         from ..jobs import get_huey, recover_jobs
+        from ..workers import start_heartbeat
 
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(processName)s %(levelname)s %(message)s")
-        # WeasyPrint logs every rendering step at INFO; only its warnings matter here.
-        logging.getLogger("weasyprint").setLevel(logging.WARNING)
+        # WeasyPrint logs every rendering step at INFO, and fontTools every font subset;
+        # only their warnings matter here.
+        for noisy in ("weasyprint", "fontTools"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         count = workers or os.cpu_count() or 1
         recovered = recover_jobs(app)
         if recovered:
@@ -40,5 +44,11 @@ def register(app: Flask) -> None:
         consumer = get_huey(app).create_consumer(workers=count, worker_type="process",
                                                  periodic=False, check_worker_health=True,
                                                  max_delay=1.0)
+        # The web and the CLI look for this row before they count on the queue. The
+        # thread lives in this process only: the forked workers do not inherit it.
+        heartbeat = start_heartbeat(app)
         click.echo(f"Worker started with {count} process(es).")
-        consumer.run()
+        try:
+            consumer.run()  # returns on SIGTERM and SIGINT, after the consumer stopped
+        finally:
+            heartbeat.stop()

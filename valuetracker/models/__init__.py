@@ -1,4 +1,4 @@
-"""All tables of the domain model (PRODUCT.md), one module per area."""
+"""All tables of the domain model, one module per area (see docs/code-map.md)."""
 
 from sqlmodel import SQLModel
 

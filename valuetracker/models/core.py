@@ -109,6 +109,27 @@ class Job(SQLModel, table=True):
         return int(100 * (self.done + self.failed) / self.total)
 
 
+class WorkerHeartbeat(SQLModel, table=True):
+    """A running `valuetracker worker`, so the web and the CLI know someone takes jobs.
+
+    The worker refreshes its row every HEARTBEAT_INTERVAL and deletes it when it stops
+    cleanly; a killed one leaves it behind, and it counts as dead once `expires_at`
+    (a few missed beats after `seen_at`) is past. The worker sets the expiry itself,
+    so readers need not share its interval setting.
+    """
+
+    __tablename__ = "worker_heartbeat"
+    id: str = Field(primary_key=True, max_length=32)  # random per process: pids repeat
+    hostname: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = timestamp_field(nullable=False, default_now=True)
+    seen_at: datetime = timestamp_field(nullable=False, default_now=True)
+    expires_at: datetime = timestamp_field(nullable=False, index=True)
+
+    def is_alive(self, now: datetime | None = None) -> bool:
+        return self.expires_at > (now or utcnow())
+
+
 class Setting(SQLModel, table=True):
     """Installation-wide settings editable by admins (branding, fiscal year...)."""
 
@@ -129,5 +150,5 @@ class DataVersion(SQLModel, table=True):
     version: int = Field(default=0, sa_type=sa.BigInteger)
 
 
-__all__ = ["ROLES", "ROLE_LABELS", "User", "AuditEvent", "Job", "Setting", "DataVersion",
-           "utcnow"]
+__all__ = ["ROLES", "ROLE_LABELS", "User", "AuditEvent", "Job", "WorkerHeartbeat", "Setting",
+           "DataVersion", "utcnow"]

@@ -30,6 +30,7 @@ from ..forms import choices
 from ..jobs import get_huey
 from ..models import Account, Job
 from ..quarters import app_start_month, current_quarter
+from ..workers import worker_note
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -110,18 +111,26 @@ def _start(job: Job) -> None:
 @bp.route("/<int:job_id>")
 @role_required(*EXPORT_ROLES)
 def show(job_id: int) -> str:
-    job = get_export_job_for_user(get_session(), current_user, job_id)
-    return render_template("exports/show.html", job=job, sheet_names=SHEET_NAMES)
+    session = get_session()
+    job = get_export_job_for_user(session, current_user, job_id)
+    return render_template("exports/show.html", job=job, sheet_names=SHEET_NAMES,
+                           note=worker_note(session, job))
 
 
 @bp.route("/<int:job_id>.json")
 @role_required(*EXPORT_ROLES)
 def status(job_id: int) -> Any:
-    job = get_export_job_for_user(get_session(), current_user, job_id)
+    session = get_session()
+    job = get_export_job_for_user(session, current_user, job_id)
     messages = {"queued": "Waiting to start…", "running": f"Writing sheet {job.done} of "
                 f"{job.total}…", "done": "Ready to download.", "failed": "The export failed."}
-    return jsonify(status=job.status, done=job.done, total=job.total, failed=job.failed,
-                   message=messages.get(job.status, job.status))
+    feed: dict[str, Any] = {"status": job.status, "done": job.done, "total": job.total,
+                            "failed": job.failed,
+                            "message": messages.get(job.status, job.status)}
+    note = worker_note(session, job)  # queued or running, and no worker to build it
+    if note:
+        feed["note"] = note
+    return jsonify(feed)
 
 
 @bp.route("/<int:job_id>/download")

@@ -17,16 +17,19 @@
       button.textContent = "Copied";
     }
   });
-  // Job progress: <div data-job-url="/jobs/1.json"> containing <progress> and [data-job-text]
+  // Job progress: <div data-job-url="/jobs/1.json"> containing <progress>, [data-job-text]
+  // and [data-job-note] (shown while the feed has a note: no worker is running).
   document.querySelectorAll("[data-job-url]").forEach(function (box) {
     var bar = box.querySelector("progress");
     var text = box.querySelector("[data-job-text]");
+    var note = box.querySelector("[data-job-note]");
     function poll() {
       fetch(box.dataset.jobUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (job) {
           if (bar) { bar.max = job.total || 1; bar.value = job.done + (job.failed || 0); }
           if (text) { text.textContent = job.message; }
+          if (note) { note.textContent = job.note || ""; note.hidden = !job.note; }
           box.dataset.jobStatus = job.status;
           if (job.status === "done" || job.status === "failed") {
             if (box.dataset.jobReload) { window.location.reload(); }
