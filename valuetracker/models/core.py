@@ -64,13 +64,6 @@ class User(SQLModel, table=True):
         """Analysts, leaders and admins read every account; managers only their own."""
         return self.role in ("analyst", "leader", "admin")
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
