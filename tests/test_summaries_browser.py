@@ -57,3 +57,32 @@ def test_generate_watch_progress_see_coverage(queued_config: dict[str, Any], liv
         assert "Gina Key" in received.all_inner_texts()[1]
     finally:
         stop_worker(worker, signal.SIGTERM)
+
+
+def test_send_button_sends_the_quarter_shown(app_config: dict[str, Any], live_server: str,
+                                             cast: Any, page: Any) -> None:
+    """The account page's "Send 2026-Q3 summaries" button, pressed as rendered: every key
+    stakeholder gets that quarter's summary by mail, once."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    browser_login(page, live_server, "am1@example.com")
+    page.goto(f"{live_server}/accounts/acme-corp/summaries?quarter=2026-Q3")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Send 2026-Q3 summaries").click()
+    page.wait_for_url("**/jobs/*")
+    page.locator('[data-job-status="done"]').wait_for(timeout=90000)
+    assert page.locator("[data-job-text]").inner_text() == "Finished: 1 of 1 done"
+
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
+             for p in Path(app_config["OUTBOX_DIR"]).glob("*.eml")]
+    assert len(mails) == 1 and cast.stakeholder1.email in mails[0]["To"]
+    assert "2026-Q3" in mails[0]["Subject"]
+
+    page.goto(f"{live_server}/accounts/acme-corp/summaries?quarter=2026-Q3")
+    assert page.locator("[data-coverage-account]").inner_text() == "100%"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Send 2026-Q3 summaries").click()
+    page.wait_for_url("**/jobs/*")
+    page.locator('[data-job-status="done"]').wait_for(timeout=90000)
+    assert len(list(Path(app_config["OUTBOX_DIR"]).glob("*.eml"))) == 1  # never twice

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from werkzeug.utils import safe_join
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from .. import audit
@@ -28,7 +28,6 @@ from ..access import account_scope, get_account_for_summaries, require_role, sco
 from ..cache import cached
 from ..db import get_session, id_arg
 from ..forms import choices
-from ..jobs import active_account_ids, create_summaries_job, enqueue_job
 from ..models import SUMMARY_VARIANTS, Account, Distribution, Stakeholder, ValueSummary
 from ..quarters import Quarter, QuarterError, app_start_month, current_quarter, parse_quarter
 from ..summaries.coverage import (
@@ -41,6 +40,7 @@ from ..summaries.coverage import (
 )
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
+from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
 
 bp = Blueprint("summaries", __name__)
 
@@ -84,7 +84,8 @@ class GenerateForm(FlaskForm):
 
 
 class SendForm(FlaskForm):
-    quarter = StringField("Quarter", validators=[DataRequired(), _validate_quarter])
+    # Hidden: the button sends the quarter the page shows (rendered by hidden_tag()).
+    quarter = HiddenField("Quarter", validators=[DataRequired(), _validate_quarter])
 
 
 def _start_job(account_ids: list[int], form: GenerateForm | SendForm, *, send: bool,
