@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,42 @@ def test_safety_rule():
     assert csv_value(Decimal("-12.50")) == "-12.50"
     assert csv_value(-3) == "-3"
     assert csv_value(None) == ""
+    # Numbers are rounded by their column's kind, as the workbook shows them.
+    assert csv_value(Decimal("-33.33333333333333333333333333"), "score") == "-33.3"
+    assert csv_value(Decimal("0.2924528301886792452830188679"), "percent") == "0.292"
+    assert csv_value(0, "money") == csv_value(Decimal("0.00"), "money") == "0.00"
+    assert csv_value(Decimal("-0.001"), "money") == "0.00"
+    assert csv_value(7, "int") == "7"
+
+
+def _places(number_format: str) -> int:
+    """Decimal places a workbook number format shows (of the fraction, for a percent)."""
+    positive = number_format.split(";")[0]
+    digits = re.search(r"\.(0+)", positive)
+    return (len(digits.group(1)) if digits else 0) + (2 if "%" in positive else 0)
+
+
+def test_every_numeric_cell_of_the_csv_is_the_workbooks_displayed_figure(
+        session, seeded, tmp_path):
+    tables = read_zip(build(session, tmp_path, "csv"))
+    wb = openpyxl.load_workbook(build(session, tmp_path, "xlsx"))
+    seen: dict[int, int] = {}
+    for sheet, name in zip(SHEET_NAMES, FILES, strict=True):
+        rows = list(wb[sheet].iter_rows(min_row=2))
+        assert len(rows) == len(tables[name]), sheet
+        for cells, record in zip(rows, tables[name], strict=True):
+            for cell, text in zip(cells, record.values(), strict=True):
+                if not isinstance(cell.value, (int, float)) or isinstance(cell.value, bool):
+                    continue
+                places = _places(cell.number_format)
+                shown = Decimal(str(cell.value)).quantize(Decimal(1).scaleb(-places),
+                                                          rounding=ROUND_HALF_UP)
+                where = (sheet, cell.coordinate, cell.value, text)
+                assert Decimal(text) == shown, where
+                assert len(text.partition(".")[2]) == places, where
+                seen[places] = seen.get(places, 0) + 1
+    # whole numbers, scores, money and percentages were all compared
+    assert {0, 1, 2, 3} <= set(seen), seen
 
 
 def test_anonymized_interviewees_are_not_in_the_zip(session, seeded, tmp_path):

@@ -82,10 +82,9 @@ def test_summary_equals_the_value_modules_figures_per_account(session, seeded, t
         assert risk_text.count("; ") == max(len(expected) - 1, 0)
 
 
-def test_manager_summary_ranks_tiers_among_own_accounts(session, seeded, cast, tmp_path):
+def test_manager_summary_shows_the_portfolio_wide_tiers(session, seeded, cast, tmp_path):
     rows = summary_rows(session, tmp_path, user=cast.am2)
-    scope = select(Account.id).where(Account.owner_id == cast.am2.id)
-    tiers = {t.name: t.tier for t in value.margin_tiers(session, account_ids=scope)}
+    tiers = {t.name: t.tier for t in value.margin_tiers(session)}
     assert set(rows) == {"Globex", "Initech"}
     for name, row in rows.items():
         assert row["Margin tier"] == label(tiers[name])

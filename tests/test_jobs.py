@@ -17,14 +17,9 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from valuetracker.jobs import (
-    create_summaries_job,
-    enqueue_job,
-    get_huey,
-    job_message,
-    recover_jobs,
-)
+from valuetracker.jobs import get_huey, job_message, recover_jobs
 from valuetracker.models import Distribution, Job, ValueSummary
+from valuetracker.summaries.runs import create_summaries_job, enqueue_job
 
 from .factories import make_stakeholder
 from .test_summaries_send import Inbox, smtp  # noqa: F401  (fixture)
@@ -117,6 +112,24 @@ def test_killed_worker_resumes_without_duplicates(queued_app: dict[str, Any], sm
     assert pending <= 2 and sent <= len(recipients) <= sent + pending
 
 
+def test_queued_items_keep_the_task_name_of_earlier_versions(queued_app: dict[str, Any],
+                                                              app: Flask, session: Session,
+                                                              cast: object) -> None:
+    # The queue stores a task by its name; items queued by a version before the batch
+    # moved to summaries/runs.py carry this one, and must still run after an upgrade.
+    job = create_summaries_job(session, quarter="2026-Q3",
+                               account_ids=[cast.account1.id])  # type: ignore[attr-defined]
+    session.commit()
+    huey = get_huey(app)
+    enqueue_job(app, job)
+    stored = [huey.serializer.deserialize(raw) for raw in huey.storage.enqueued_items()]
+    assert [message.name for message in stored] == ["valuetracker.jobs.summaries.item"]
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+    session.refresh(job)
+    assert (job.status, job.done) == ("done", 1)
+
+
 def test_recover_requeues_only_lost_items(queued_app: dict[str, Any], app: Flask,
                                           session: Session, cast: object) -> None:
     account = cast.account1  # type: ignore[attr-defined]
@@ -166,14 +179,13 @@ def test_recover_does_not_rebuild_an_export_asked_for_long_ago(
         queued_app: dict[str, Any], app: Flask, session: Session, cast: object) -> None:
     from datetime import timedelta
 
-    from valuetracker.exports.runs import create_export_job
-    from valuetracker.jobs import EXPORT_RECOVERY_WINDOW
+    from valuetracker.exports.runs import RECOVERY_WINDOW, create_export_job
     from valuetracker.models import utcnow
 
     old = create_export_job(session, user=cast.leader,  # type: ignore[attr-defined]
                             quarter="2026-Q3", fmt="xlsx")
     old.status = "running"
-    old.created_at = utcnow() - EXPORT_RECOVERY_WINDOW - timedelta(minutes=1)
+    old.created_at = utcnow() - RECOVERY_WINDOW - timedelta(minutes=1)
     session.commit()
     assert recover_jobs(app) == 0
     assert get_huey(app).pending() == []

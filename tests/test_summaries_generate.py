@@ -9,11 +9,11 @@ from pathlib import Path
 from flask import Flask
 from sqlmodel import Session, select
 
-from valuetracker.jobs import create_summaries_job, enqueue_job, missing_items
 from valuetracker.models import Job, ValueSummary
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.data import summary_data
 from valuetracker.summaries.generate import generate_one, plan_batch
+from valuetracker.summaries.runs import create_summaries_job, enqueue_job, missing_items
 
 from .factories import make_stakeholder
 from .factories_summaries import seed_account_value

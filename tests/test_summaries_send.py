@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlmodel import Session, select
 
-from valuetracker.jobs import create_summaries_job, enqueue_job
 from valuetracker.models import Distribution, Job, Setting, ValueSummary
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.generate import generate_one
+from valuetracker.summaries.runs import create_summaries_job, enqueue_job
 from valuetracker.summaries.send import send_summary
 
 from .conftest import _free_port

@@ -199,7 +199,7 @@ def test_unreachable_stakeholders_get_no_link(app: Any, session: Any, cast: Any,
     session.commit()
     am = login_as(cast.am1)
     form = am.get(f"/accounts/{cast.account1.slug}/value/links/new").get_data(as_text=True)
-    assert "Olga Optout — they opted out of contact" in form
+    assert "Olga Optout — opted out" in form
     assert f'value="{gone.id}"' not in form
     for person in (gone, left, nomail):
         response = am.post(f"/accounts/{cast.account1.slug}/value/links/new", data={

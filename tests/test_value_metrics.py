@@ -127,10 +127,11 @@ def test_margin_tiers(session: Any, cast: Any) -> None:
     assert tiers["Big loss"].margin == Decimal("-100")
     assert tiers["Break even"].revenue_rank == 2
     assert tiers["Small loss"].revenue_rank == 5
+    # Scoping chooses which accounts are listed; the rank stays portfolio-wide.
     scoped = value.margin_tiers(
         session, account_ids=select(Account.id).where(Account.name.like("Small%")))
-    assert [(t.name, t.tier) for t in scoped] == [("Small profitable", "keep"),
-                                                   ("Small loss", "let_go")]
+    assert [(t.name, t.tier, t.revenue_rank) for t in scoped] == [
+        ("Small profitable", "grow", 4), ("Small loss", "let_go", 5)]
 
 
 def test_value_migration_shares_and_change(session: Any, cast: Any) -> None:

@@ -20,8 +20,9 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from valuetracker.cli.summaries import NO_WORKER, WORKER_GONE
-from valuetracker.jobs import create_summaries_job, get_huey
+from valuetracker.jobs import get_huey
 from valuetracker.models import Job, ValueSummary, WorkerHeartbeat, utcnow
+from valuetracker.summaries.runs import create_summaries_job
 from valuetracker.workers import (
     NO_WORKER_NOTE,
     alive_workers,

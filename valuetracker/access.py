@@ -1,30 +1,229 @@
-"""The one place that decides who may see and change which rows.
+"""The one place that decides who may see and change which rows, and the one module
+that knows the roles.
 
-Every view that touches an account (or anything belonging to one) starts here.
-Rows outside a user's scope answer 404, so their existence is not revealed;
-role-level refusals (a leader trying to edit) answer 403.
+Three layers, each used by the next:
+
+- **Predicates** named for what they allow (`may_edit_account`, `runs_winloss_program`,
+  `may_export`, …). No other module names a role: views, domain functions, the CLI and
+  templates (through `Permissions`, the `can` template global) ask a predicate.
+- **Visibility rules**, one SQL condition per kind of object (`account_scope`,
+  `deal_scope`), used by the lists and by the single-object lookups alike.
+- **Lookups** (`get_*_for_user`, and `*_access` which also say whether the user may
+  change the row). Rows outside a user's scope answer 404 whether they exist or not, so
+  their existence is not revealed; a row the user may see but not change answers 403.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
 from sqlmodel import Session, select
 
-from .models import Account, AccountMember, Stakeholder, User
+from .models import (
+    AccessLink,
+    Account,
+    AccountMember,
+    Deal,
+    Job,
+    Stakeholder,
+    User,
+    ValueCommitment,
+    ValueEntry,
+    ValueSummary,
+    WinLossInterview,
+)
 
-# Roles that may change accounts, stakeholders and value records.
-ACCOUNT_EDITORS = ("account_manager", "admin")
-# Roles that run the win/loss program.
-WINLOSS_EDITORS = ("analyst", "admin")
+# --- the roles (their names and labels are listed in models/core.py ROLES) ------------
+# docs/roles.md has the whole table; these are its rows.
+_SEES_ALL_ACCOUNTS = frozenset({"analyst", "leader", "admin"})
+_EDITS_ACCOUNTS = frozenset({"account_manager", "admin"})  # their own accounts, or all
+_EDITS_EVERY_ACCOUNT = frozenset({"admin"})
+_RUNS_PROGRAM = frozenset({"analyst", "admin"})
+_READS_PROGRAM = frozenset({"analyst", "leader", "admin"})
+_EDITS_DEALS = frozenset({"account_manager", "analyst", "admin"})
+_SENDS_SUMMARIES = frozenset({"leader", "admin"})  # every account's, portfolio-wide
+_EXPORTS = frozenset({"account_manager", "leader", "admin"})
+_SEES_ALL_JOBS = frozenset({"leader", "admin"})
+_ADMINISTERS = frozenset({"admin"})
+# Who may import what in the web app (the CLI is a system user, unscoped).
+_IMPORTS = {
+    "accounts": frozenset({"account_manager", "admin"}),
+    "stakeholders": frozenset({"account_manager", "admin"}),
+    "value": frozenset({"account_manager", "admin"}),
+    "deals": frozenset({"analyst", "admin"}),
+}
+
+
+def _role(user: Any) -> str | None:
+    # The anonymous user (and no user at all, outside a request) has no role: every
+    # predicate then answers False.
+    return getattr(user, "role", None)
+
+
+# --- predicates -------------------------------------------------------------------------
+
+
+def sees_all_accounts(user: User) -> bool:
+    """Analysts, leaders and admins read every account; account managers only their own."""
+    return _role(user) in _SEES_ALL_ACCOUNTS
+
+
+def may_edit_accounts(user: User) -> bool:
+    """The role changes accounts at all (its own or every one): creates accounts, may be
+    on an account team, sees edit controls on the accounts it may see."""
+    return _role(user) in _EDITS_ACCOUNTS
+
+
+def edits_every_account(user: User) -> bool:
+    """Changes every account without being on its team (admins)."""
+    return _role(user) in _EDITS_EVERY_ACCOUNT
+
+
+def may_edit_account(user: User, account: Account, *, is_member: bool = False) -> bool:
+    """Change this account and what belongs to it (stakeholders, value records).
+
+    `is_member`: the user is on the account's team (the owner counts without it).
+    """
+    if edits_every_account(user):
+        return True
+    return may_edit_accounts(user) and (is_member or account.owner_id == user.id)
+
+
+def may_manage_team(user: User, account: Account | None) -> bool:
+    """Choose who owns an account and who is on its team: admins for every account (and
+    when creating one, `account=None`), the owner for their own; team members may not."""
+    if edits_every_account(user):
+        return True
+    return (account is not None and may_edit_accounts(user)
+            and account.owner_id == user.id)
+
+
+def runs_winloss_program(user: User) -> bool:
+    """Runs the win/loss program for every account: interviews, guides, taxonomy, rules,
+    survey links (analysts, admins)."""
+    return _role(user) in _RUNS_PROGRAM
+
+
+def reads_winloss_program(user: User) -> bool:
+    """Reads the program: interviews, guides, analytics, quotes (not account managers,
+    since interviewees may be promised anonymity)."""
+    return _role(user) in _READS_PROGRAM
+
+
+def may_edit_deals(user: User) -> bool:
+    """Creates deals and edits or debriefs the deals it may see (leaders only read)."""
+    return _role(user) in _EDITS_DEALS
+
+
+def may_send_summaries(user: User) -> bool:
+    """Generates and sends summaries of every account, the whole portfolio at once."""
+    return _role(user) in _SENDS_SUMMARIES
+
+
+def may_send_account_summaries(user: User, account: Account, *, is_member: bool = False) -> bool:
+    """Generates and sends one account's summaries: its editors, and the portfolio senders."""
+    return may_send_summaries(user) or may_edit_account(user, account, is_member=is_member)
+
+
+def may_export(user: User) -> bool:
+    """Exports the quarterly review (of the accounts it may see)."""
+    return _role(user) in _EXPORTS
+
+
+def may_import(user: User, kind: str | None = None) -> bool:
+    """Imports CSV files of `kind` on the web (no kind: of any kind)."""
+    kinds = _IMPORTS.values() if kind is None else [_IMPORTS.get(kind, frozenset())]
+    return any(_role(user) in roles for roles in kinds)
+
+
+def sees_all_jobs(user: User) -> bool:
+    """Follows every background job, not only those it started."""
+    return _role(user) in _SEES_ALL_JOBS
+
+
+def role_may_administer(role: str | None) -> bool:
+    """The role manages users, settings, branding and the audit log."""
+    return role in _ADMINISTERS
+
+
+def may_administer(user: User) -> bool:
+    """Manages users, settings, branding and the audit log; sees everyone's exports."""
+    return role_may_administer(_role(user))
+
+
+def account_editor_condition() -> Any:
+    """SQL condition on User: the roles that may edit accounts (who can be on a team)."""
+    return User.role.in_(sorted(_EDITS_ACCOUNTS))
+
+
+def _right(predicate: Callable[[User], bool]) -> Any:
+    """A `Permissions` property: `predicate` asked about the object's user."""
+    return property(lambda self: predicate(self.user), doc=predicate.__doc__)
+
+
+class Permissions:
+    """What the current user may do, for templates (the `can` global):
+    `{% if can.export %}`, `{% if can.run_program %}`. Read when used.
+
+    Rights that depend on one object (may this user edit *this* account?) come from the
+    view's lookup (`account_access` and the like), passed to the template as `can_edit`.
+    """
+
+    def __init__(self, user: Any = None) -> None:
+        self._user = user  # None: whoever is signed in when a right is read
+
+    @property
+    def user(self) -> Any:
+        if self._user is not None:
+            return self._user
+        from flask_login import current_user
+
+        return current_user
+
+    see_all_accounts = _right(sees_all_accounts)
+    create_accounts = _right(may_edit_accounts)
+    edit_deals = _right(may_edit_deals)
+    run_program = _right(runs_winloss_program)
+    read_program = _right(reads_winloss_program)
+    send_summaries = _right(may_send_summaries)
+    export = _right(may_export)
+    import_files = _right(may_import)
+    administer = _right(may_administer)
+
+
+def require(allowed: bool) -> None:
+    """403 unless `allowed` (a predicate's answer)."""
+    if not allowed:
+        abort(403)
+
+
+def permission_required(predicate: Callable[[User], bool]) -> Callable[[Any], Any]:
+    """View decorator: logged in, and `predicate(current_user)` (403 otherwise)."""
+    from flask_login import current_user, login_required
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            require(predicate(current_user))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- visibility: one SQL condition per kind of object ---------------------------------
 
 
 def account_scope(user: User, account_id_col: Any = None) -> Any:
     """A SQL condition limiting `account_id_col` (default Account.id) to the user's accounts."""
     col = Account.id if account_id_col is None else account_id_col
-    if user.sees_all_accounts:
+    if sees_all_accounts(user):
         return sa.true()
     member_ids = select(AccountMember.account_id).where(AccountMember.user_id == user.id)
     owned_ids = select(Account.id).where(Account.owner_id == user.id)
@@ -33,79 +232,127 @@ def account_scope(user: User, account_id_col: Any = None) -> Any:
 
 def scope_key(user: User) -> Any:
     """What `account_scope(user)` depends on, as a cache key: every account, or this user's."""
-    return "all" if user.sees_all_accounts else ("user", user.id)
+    return "all" if sees_all_accounts(user) else ("user", user.id)
 
 
-def can_edit_account(user: User, account: Account, *, is_member: bool | None = None) -> bool:
-    if user.role == "admin":
-        return True
-    if user.role != "account_manager":
-        return False
-    return bool(is_member) or account.owner_id == user.id
+def scoped_account_ids(user: User) -> Any:
+    """The user's account ids as a subquery, or None when the user sees every account
+    (the form the value and portfolio figures take)."""
+    return None if sees_all_accounts(user) else select(Account.id).where(account_scope(user))
 
 
-def _is_member(session: Session, user: User, account: Account) -> bool:
-    if account.owner_id == user.id:
-        return True
-    return (
-        session.exec(
-            select(AccountMember).where(
-                AccountMember.account_id == account.id, AccountMember.user_id == user.id
-            )
-        ).first()
-        is not None
+def deal_scope(user: User) -> Any:
+    """SQL condition: the deals a user may see.
+
+    Deals of the user's accounts; deals without an account are seen by those who see
+    every account (the program, leaders) and by the deal's owner only.
+    """
+    if sees_all_accounts(user):
+        return sa.true()
+    return sa.or_(
+        account_scope(user, Deal.account_id),
+        sa.and_(Deal.account_id.is_(None), Deal.owner_id == user.id),
     )
+
+
+# --- lookups --------------------------------------------------------------------------
+# Each answers 404 for a row that is missing or outside the user's scope: the same
+# answer, so existence is not revealed. The `*_access` lookups also say whether the user
+# may change the row (views pass it on as `can_edit` instead of guessing);
+# `get_*_for_user(..., write=True)` answers 403 when the user may not.
+
+
+def account_access(session: Session, user: User, key: int | str) -> tuple[Account, bool]:
+    """(the account by id or slug, may the user edit it); 404 outside the user's scope."""
+    column = Account.id if isinstance(key, int) else Account.slug
+    account = session.exec(select(Account).where(column == key, account_scope(user))).first()
+    if account is None:
+        abort(404)
+    # Whoever sees only some accounts sees this one because they own it or are on its team.
+    return account, may_edit_account(user, account, is_member=not sees_all_accounts(user))
 
 
 def get_account_for_user(
     session: Session, user: User, key: int | str, *, write: bool = False
 ) -> Account:
     """The account by id or slug, if the user may see it (404) and, with write, edit it (403)."""
-    column = Account.id if isinstance(key, int) else Account.slug
-    account = session.exec(select(Account).where(column == key)).first()
-    if account is None:
-        abort(404)
-    member = user.sees_all_accounts or _is_member(session, user, account)
-    if not member and user.role == "account_manager":
-        abort(404)
-    if write and not can_edit_account(user, account, is_member=member):
-        abort(403)
+    account, may_edit = account_access(session, user, key)
+    if write:
+        require(may_edit)
     return account
+
+
+def stakeholder_access(
+    session: Session, user: User, stakeholder_id: int
+) -> tuple[Stakeholder, Account, bool]:
+    """(stakeholder, its account, may the user change them), scoped through the account."""
+    row = session.exec(
+        select(Stakeholder, Account).join(Account, Account.id == Stakeholder.account_id)
+        .where(Stakeholder.id == stakeholder_id, account_scope(user))
+    ).first()
+    if row is None:
+        abort(404)
+    stakeholder, account = row
+    return stakeholder, account, may_edit_account(user, account,
+                                                  is_member=not sees_all_accounts(user))
 
 
 def get_stakeholder_for_user(
     session: Session, user: User, stakeholder_id: int, *, write: bool = False
 ) -> Stakeholder:
     """A stakeholder, scoped through its account like every other lookup."""
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None:
-        abort(404)
-    get_account_for_user(session, user, stakeholder.account_id, write=write)
+    stakeholder, _account, may_edit = stakeholder_access(session, user, stakeholder_id)
+    if write:
+        require(may_edit)
     return stakeholder
 
 
-def require_role(user: User, *roles: str) -> None:
-    """403 unless the user has one of the roles."""
-    if user.role not in roles:
-        abort(403)
+def _row_of_account(session: Session, account: Account, model: Any, row_id: int | None) -> Any:
+    """The row of `model` with that id if it belongs to `account` (one the caller already
+    looked up through this module), else 404."""
+    row = session.get(model, row_id) if row_id else None
+    if row is None or row.account_id != account.id:
+        abort(404)
+    return row
 
 
-def role_required(*roles: str) -> Any:
-    """View decorator: logged in, and one of `roles` (403 otherwise)."""
-    from functools import wraps
+def get_account_stakeholder(session: Session, account: Account,
+                            stakeholder_id: int | None) -> Stakeholder:
+    """A stakeholder of `account` (chosen in a form or the query string), else 404."""
+    return _row_of_account(session, account, Stakeholder, stakeholder_id)
 
-    from flask_login import current_user, login_required
 
-    def decorator(view: Any) -> Any:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            require_role(current_user, *roles)
-            return view(*args, **kwargs)
+def get_account_link(session: Session, account: Account, link_id: int, *,
+                     purposes: tuple[str, ...]) -> AccessLink:
+    """One of `account`'s stakeholder links, of one of `purposes`, else 404."""
+    link = _row_of_account(session, account, AccessLink, link_id)
+    if link.purpose not in purposes:
+        abort(404)
+    return link
 
-        return wrapped
 
-    return decorator
+def get_account_summary(session: Session, account: Account, summary_id: int) -> ValueSummary:
+    """One of `account`'s generated summaries, else 404."""
+    return _row_of_account(session, account, ValueSummary, summary_id)
+
+
+# --- value area: entries and commitments are reached through their account's slug.
+
+
+def get_entry_for_user(
+    session: Session, user: User, slug: str, entry_id: int, *, write: bool = False
+) -> tuple[Account, ValueEntry]:
+    """(account, value entry) if the entry belongs to that account and the user may see it."""
+    account = get_account_for_user(session, user, slug, write=write)
+    return account, _row_of_account(session, account, ValueEntry, entry_id)
+
+
+def get_commitment_for_user(
+    session: Session, user: User, slug: str, commitment_id: int, *, write: bool = False
+) -> tuple[Account, ValueCommitment]:
+    """(account, commitment) if the commitment belongs to that account and the user may see it."""
+    account = get_account_for_user(session, user, slug, write=write)
+    return account, _row_of_account(session, account, ValueCommitment, commitment_id)
 
 
 # --- win/loss area ---------------------------------------------------------------
@@ -116,91 +363,70 @@ def role_required(*roles: str) -> Any:
 # the deal is not even theirs to see), since interviewees may be promised anonymity.
 
 
-def get_deal_for_user(session: Session, user: User, deal_id: int, *, write: bool = False) -> Any:
-    """A deal the user may see (404 otherwise) and, with write, change (403)."""
-    from .models import Deal
-
-    deal = session.get(Deal, deal_id)
+def deal_access(session: Session, user: User, deal_id: int) -> tuple[Deal, bool]:
+    """(a deal the user may see, may the user change it); 404 outside `deal_scope`."""
+    deal = session.exec(select(Deal).where(Deal.id == deal_id, deal_scope(user))).first()
     if deal is None:
         abort(404)
-    if deal.account_id is not None:
-        visible = session.exec(
-            select(Account.id).where(Account.id == deal.account_id,
-                                     account_scope(user, Account.id))
-        ).first() is not None
-    else:
-        visible = user.sees_all_accounts or deal.owner_id == user.id
-    if not visible:
-        abort(404)
-    if write and user.role not in (*WINLOSS_EDITORS, "account_manager"):
-        abort(403)
+    return deal, may_edit_deals(user)
+
+
+def get_deal_for_user(session: Session, user: User, deal_id: int, *, write: bool = False) -> Deal:
+    """A deal the user may see (404 otherwise) and, with write, change (403)."""
+    deal, may_edit = deal_access(session, user, deal_id)
+    if write:
+        require(may_edit)
     return deal
+
+
+def interview_access(session: Session, user: User,
+                     interview_id: int) -> tuple[WinLossInterview, bool]:
+    """(an interview, may the user record it): 404 unless its deal is in `deal_scope`,
+    403 unless the user reads the program."""
+    interview = session.exec(
+        select(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
+        .where(WinLossInterview.id == interview_id, deal_scope(user))
+    ).first()
+    if interview is None:
+        abort(404)
+    require(reads_winloss_program(user))
+    return interview, runs_winloss_program(user)
 
 
 def get_interview_for_user(
     session: Session, user: User, interview_id: int, *, write: bool = False
-) -> Any:
+) -> WinLossInterview:
     """An interview, scoped through its deal; only the program (and leaders, to read)."""
-    from .models import WinLossInterview
-
-    interview = session.get(WinLossInterview, interview_id)
-    if interview is None:
-        abort(404)
-    get_deal_for_user(session, user, interview.deal_id)
-    allowed = WINLOSS_EDITORS if write else (*WINLOSS_EDITORS, "leader")
-    if user.role not in allowed:
-        abort(403)
+    interview, may_edit = interview_access(session, user, interview_id)
+    if write:
+        require(may_edit)
     return interview
 
 
-# --- value area: entries and commitments are reached through their account's slug.
-
-
-def _account_row(session: Session, user: User, slug: str, model: Any, row_id: int,
-                 write: bool) -> tuple[Account, Any]:
-    """(account, row of `model`) if the row belongs to that account and the user may see it."""
-    account = get_account_for_user(session, user, slug, write=write)
-    row = session.get(model, row_id)
-    if row is None or row.account_id != account.id:
-        abort(404)
-    return account, row
-
-
-def get_entry_for_user(
-    session: Session, user: User, slug: str, entry_id: int, *, write: bool = False
-) -> tuple[Account, Any]:
-    """(account, value entry) if the entry belongs to that account and the user may see it."""
-    from .models import ValueEntry
-
-    return _account_row(session, user, slug, ValueEntry, entry_id, write)
-
-
-def get_commitment_for_user(
-    session: Session, user: User, slug: str, commitment_id: int, *, write: bool = False
-) -> tuple[Account, Any]:
-    """(account, commitment) if the commitment belongs to that account and the user may see it."""
-    from .models import ValueCommitment
-
-    return _account_row(session, user, slug, ValueCommitment, commitment_id, write)
-
-
 # --- summaries area: anyone who sees an account reads its summaries;
-# generating and sending needs an account editor, or a leader ("sends summaries").
+# generating and sending needs an account editor, or a portfolio sender (leaders).
+
+
+def summaries_access(session: Session, user: User, key: int | str) -> tuple[Account, bool]:
+    """(the account for a summaries view, may the user generate and send its summaries)."""
+    account, may_edit = account_access(session, user, key)
+    return account, may_edit or may_send_summaries(user)
+
+
 def get_account_for_summaries(
     session: Session, user: User, key: int | str, *, write: bool = False
 ) -> Account:
     """The account for a summaries view: 404 outside the user's scope, 403 without rights."""
-    if write and user.role == "leader":
-        return get_account_for_user(session, user, key)
-    return get_account_for_user(session, user, key, write=write)
+    account, may_send = summaries_access(session, user, key)
+    if write:
+        require(may_send)
+    return account
 
 
-def get_job_for_user(session: Session, user: User, job_id: int) -> Any:
+def get_job_for_user(session: Session, user: User, job_id: int) -> Job:
     """A background job: its creator sees it, and leaders and admins see every job (404)."""
-    from .models import Job
-
     job = session.get(Job, job_id)
-    if job is None or (job.created_by_id != user.id and user.role not in ("leader", "admin")):
+    if job is None or (job.created_by_id != user.id and not sees_all_jobs(user)):
         abort(404)
     return job
 
@@ -209,17 +435,14 @@ def get_job_for_user(session: Session, user: User, job_id: int) -> Any:
 # Quarterly exports are for leaders and admins (every account) and account managers
 # (their own accounts); analysts get 403. An export file holds the accounts of the user
 # who asked for it, so only that user (or an admin) may download it: anyone else gets 404.
-EXPORT_ROLES = ("account_manager", "leader", "admin")
 
 
-def get_export_job_for_user(session: Session, user: User, job_id: int) -> Any:
+def get_export_job_for_user(session: Session, user: User, job_id: int) -> Job:
     """An export job the user started (admins: any export job); 404 otherwise."""
-    from .models import Job
-
-    require_role(user, *EXPORT_ROLES)
+    require(may_export(user))
     job = session.get(Job, job_id)
     if job is None or job.kind != "quarterly_export":
         abort(404)
-    if job.created_by_id != user.id and user.role != "admin":
+    if job.created_by_id != user.id and not may_administer(user):
         abort(404)
     return job

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from . import audit
-from .access import account_scope
+from .access import account_editor_condition, account_scope
 from .db import check_version
 from .forms import clean_form_data
 from .models import Account, AccountMember, AuditEvent, User, slugify, utcnow
@@ -26,8 +26,6 @@ EDITABLE_FIELDS = (
     "name", "segment", "industry", "tier", "status", "annual_revenue", "cost_to_serve",
     "renewal_date", "external_id",
 )
-# Roles that can be on an account team (they are the ones who can edit accounts).
-TEAM_ROLES = ("account_manager", "admin")
 # Status filter values beyond the real statuses: "" hides archived accounts, "all" shows all.
 STATUS_ALL = "all"
 
@@ -135,7 +133,8 @@ def owner_options(session: Session, user: User) -> list[tuple[int, str]]:
 def team_candidates(session: Session) -> list[User]:
     """Active users who can own or be on an account team."""
     return list(session.exec(
-        select(User).where(User.role.in_(TEAM_ROLES), User.active.is_(True)).order_by(User.name)
+        select(User).where(account_editor_condition(), User.active.is_(True))
+        .order_by(User.name)
     ).all())
 
 
@@ -184,9 +183,12 @@ def clean_account_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def create_account(
     session: Session, *, data: dict[str, Any], owner_id: int | None,
-    member_ids: list[int] | None = None,
+    member_ids: list[int] | None = None, user: User | None = None,
 ) -> Account:
-    """Add an account (unique slug from its name), its team, and an audit event."""
+    """Add an account (unique slug from its name) and its team.
+
+    Records a "create account" event with the owner and members. Does not commit.
+    """
     values = clean_account_data(data)
     account = Account(slug=unique_slug(session, values["name"]), owner_id=owner_id, **values)
     session.add(account)
@@ -194,31 +196,28 @@ def create_account(
     for user_id in _members_without_owner(member_ids or [], owner_id):
         session.add(AccountMember(account_id=account.id, user_id=user_id))
     audit.record(session, "create", "account", account.id, f"account {account.name} created",
-                 details={"owner_id": owner_id, "members": sorted(member_ids or [])})
+                 details={"owner_id": owner_id, "members": sorted(member_ids or [])}, user=user)
     return account
 
 
 def update_account(
     session: Session, account: Account, *, data: dict[str, Any], expected_version: Any,
     owner_id: int | None = None, member_ids: list[int] | None = None, change_team: bool = False,
+    user: User | None = None,
 ) -> dict[str, list[Any]]:
     """Save edited facts (and, with change_team, owner and members) under optimistic locking.
 
     Raises `db.StaleEditError` (nothing changed) when someone saved since the form was
-    loaded. Returns the audited diff.
+    loaded. Records an "update account" event with the diff (facts, then team) and
+    returns that diff. Does not commit.
     """
     check_version(session, account, expected_version)
     values = clean_account_data(data)
-    diff = audit.changes(account, values)
-    for key, value in values.items():
-        setattr(account, key, value)
-    if change_team:
-        diff.update(_set_team(session, account, owner_id, member_ids or []))
-    account.updated_at = utcnow()
-    session.add(account)
-    audit.record(session, "update", "account", account.id, f"account {account.name} updated",
-                 details=diff)
-    return diff
+    # The team is not among the facts: set it first, audit it after them.
+    team_diff = _set_team(session, account, owner_id, member_ids or []) if change_team else {}
+    return audit.apply_changes(session, account, values, entity="account",
+                               summary=lambda: f"account {account.name} updated",
+                               extra=team_diff, user=user)
 
 
 def _members_without_owner(member_ids: list[int], owner_id: int | None) -> list[int]:
@@ -250,10 +249,11 @@ def _set_team(session: Session, account: Account, owner_id: int | None,
     return diff
 
 
-def archive_account(session: Session, account: Account) -> None:
-    """Set the status to archived (hidden from the list by default); audited.
+def archive_account(session: Session, account: Account, *, user: User | None = None) -> None:
+    """Set the status to archived (hidden from the list by default).
 
     Bumps the version so an edit form opened before the archive cannot silently undo it.
+    Records an "archive account" event (nothing when already archived). Does not commit.
     """
     if account.status == "archived":
         return
@@ -263,7 +263,7 @@ def archive_account(session: Session, account: Account) -> None:
     account.updated_at = utcnow()
     session.add(account)
     audit.record(session, "archive", "account", account.id, f"account {account.name} archived",
-                 details={"status": [old, "archived"]})
+                 details={"status": [old, "archived"]}, user=user)
 
 
 def team(session: Session, account: Account) -> tuple[User | None, list[User]]:
@@ -277,13 +277,6 @@ def team(session: Session, account: Account) -> tuple[User | None, list[User]]:
     ).all()
     owner = next((u for u in users if u.id == account.owner_id), None)
     return owner, [u for u in users if u.id != account.owner_id]
-
-
-def can_manage_team(user: User, account: Account) -> bool:
-    """Only the owner and admins change who owns an account and who is on its team."""
-    return user.role == "admin" or (
-        user.role == "account_manager" and account.owner_id == user.id
-    )
 
 
 def last_editor(session: Session, entity: str, entity_id: int) -> str:

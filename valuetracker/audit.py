@@ -1,14 +1,24 @@
-"""The audit trail: who changed what, when, from where."""
+"""The audit trail: who changed what, when, from where.
+
+Every write function of an area records its own event here (`record`, or
+`apply_changes` for an edit), so the web, the CLI, imports and the API leave the same
+trail. Nothing here commits: the event is saved by the caller's commit, with the change.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlmodel import Session
 
-from .models import AuditEvent
+from .models import AuditEvent, User, utcnow
+
+# What becomes an event's summary: a text, or a function called once the changes are
+# made (so "account {new name} updated" names the row as it is now).
+Summary = str | Callable[[], str]
 
 
 def record(
@@ -20,8 +30,14 @@ def record(
     *,
     details: dict[str, Any] | None = None,
     user_id: int | None = None,
+    user: User | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session; the caller's commit saves it with the change."""
+    """Add an audit event to the session; the caller's commit saves it with the change.
+
+    The actor is `user` (or `user_id`); in a request without either, the signed-in user.
+    """
+    if user is not None and user_id is None:
+        user_id = user.id
     ip = None
     if has_request_context():
         ip = request.remote_addr
@@ -38,6 +54,40 @@ def record(
     )
     session.add(event)
     return event
+
+
+def apply_changes(
+    session: Session,
+    obj: Any,
+    values: Mapping[str, Any],
+    *,
+    entity: str,
+    summary: Summary,
+    action: str = "update",
+    extra: Mapping[str, list[Any]] | None = None,
+    redact: Callable[[dict[str, list[Any]]], dict[str, Any]] | None = None,
+    user: User | None = None,
+) -> dict[str, list[Any]]:
+    """Set the fields of `values` that differ on `obj` and record one audit event.
+
+    The event's details are the difference as {field: [before, after]}, followed by
+    `extra` (changes the caller made beside the fields, e.g. the team of an account),
+    passed through `redact` when the trail must not keep the values (personal notes,
+    an anonymous interviewee). A row with an `updated_at` column is stamped. The event
+    is recorded even when nothing differs: a save is a save. Returns the difference
+    with `extra`, unredacted. Does not commit.
+    """
+    diff = changes(obj, dict(values))
+    for key in diff:
+        setattr(obj, key, values[key])
+    if extra:
+        diff.update(extra)
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = utcnow()
+    session.add(obj)
+    record(session, action, entity, obj.id, summary if isinstance(summary, str) else summary(),
+           details=redact(diff) if redact else diff, user=user)
+    return diff
 
 
 def changes(obj: Any, data: dict[str, Any]) -> dict[str, list[Any]]:

@@ -1,48 +1,36 @@
-"""Background jobs on Huey, with progress in the `Job` table.
+"""The job queue: Huey, with the tasks of every area that runs background work.
 
 Queue: `SqliteHuey` at HUEY_SQLITE_PATH by default, `RedisHuey` when REDIS_URL is set;
 with HUEY_IMMEDIATE (tests) tasks run at once in the caller. Each app builds its own
 Huey instance with the tasks bound to that app (`get_huey(app)`); the worker command
 creates the app (config, database) and runs Huey's consumer on the same instance.
 
-A summaries batch is one Huey task per item, so several worker processes render in
-parallel. Each item is idempotent (upsert of the summary, claimed Distribution), and
-progress is counted exactly once per item: the item's summary row gets the job's id
-in the same transaction that increments `Job.done`, only if it did not have it yet.
-A failed item is retried by Huey; on its last try the failure is recorded on the Job
-and the rest of the batch goes on. Items lost by a killed worker (Huey's SQLite and
-Redis queues remove a task when it starts) are re-enqueued by `recover_jobs`, which
-the worker runs when it starts; so is an export whose build was lost.
+The jobs themselves live in their areas, one `runs` module each (TASK_MODULES:
+`summaries/runs.py` for summaries batches, `exports/runs.py` for quarterly exports).
+Each module has `register_tasks(huey, app)`, which puts its tasks on the instance, and
+`recover(app, huey, pending)`, which re-enqueues what its unfinished jobs lost: Huey's
+SQLite and Redis queues remove a task when it starts, so a killed worker loses the
+task it was running. `recover_jobs` asks every area, from one listing of the queue,
+and the worker runs it when it starts.
 
-With no worker alive (`valuetracker.workers`), the CLI runs a job's items in its own
-process with `run_summary_item_here`, and takes over a queued job whose workers went
-away. The copies of those items left in the queue do nothing once the job is finished
-(and before that, an item run twice is counted once).
+A job's progress is kept in its `Job` row; `job_message` and `job_progress` describe
+it on the job page, in its JSON feed and in the CLI.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from datetime import timedelta
+import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey
-from sqlmodel import Session, select
 
-from .db import session_scope
-from .models import Account, Job, ValueSummary, utcnow
-from .quarters import parse_quarter
+from .models import Job
 
-log = logging.getLogger(__name__)
-
-SUMMARIES_KIND = "summaries"
-# An export cut off by a worker's stop is built again when a worker starts, unless it
-# was asked for longer ago than this.
-EXPORT_RECOVERY_WINDOW = timedelta(days=1)
+# The areas with background jobs; each module defines `register_tasks` and `recover`.
+TASK_MODULES = ("summaries.runs", "exports.runs")
 FINISHED = ("done", "failed")
 
 
@@ -51,7 +39,8 @@ def get_huey(app: Flask) -> Huey:
     huey = app.extensions.get("valuetracker.huey")
     if huey is None:
         huey = _make_huey(app)
-        _register_tasks(huey, app)
+        for module in _task_modules():
+            module.register_tasks(huey, app)
         app.extensions["valuetracker.huey"] = huey
     return huey
 
@@ -68,171 +57,26 @@ def _make_huey(app: Flask) -> Huey:
                       results=False)
 
 
-def _register_tasks(huey: Huey, app: Flask) -> None:
-    retries = int(app.config.get("JOB_RETRIES", 2))
-    # Immediate mode only re-runs a retry at once when it has no delay.
-    delay = 0 if huey.immediate else int(app.config.get("JOB_RETRY_DELAY", 5))
-
-    @huey.task(retries=retries, retry_delay=delay, context=True, name="summaries.item")
-    def summary_item(job_id: int, account_id: int, stakeholder_id: int | None,
-                     task: Any = None) -> None:
-        with app.app_context():
-            run_summary_item(app, job_id, account_id, stakeholder_id,
-                             last_try=task is None or task.retries <= 0)
-
-    huey.summary_item = summary_item  # type: ignore[attr-defined]
-
-    # Quarterly exports (exports area): one task per export, `huey.export_build(job_id)`.
-    from .exports.runs import register_tasks as register_export_tasks
-
-    register_export_tasks(huey, app)
+def _task_modules() -> list[ModuleType]:
+    # Imported when the queue is built, not at the top: each area's job code imports
+    # this module (`get_huey`, FINISHED).
+    return [importlib.import_module(f".{name}", __package__) for name in TASK_MODULES]
 
 
-# -- creating and enqueueing ------------------------------------------------------------
+def recover_jobs(app: Flask) -> int:
+    """Re-enqueue what unfinished jobs lost, area by area. Returns how many tasks were
+    re-enqueued.
 
-
-def create_summaries_job(
-    session: Session,
-    *,
-    quarter: str,
-    account_ids: list[int],
-    variant: str = "stakeholder",
-    send: bool = False,
-    regenerate: bool = True,
-    user_id: int | None = None,
-) -> Job:
-    """A queued Job with the batch's items and skipped stakeholders (the caller commits).
-
-    Enqueue with `enqueue_job` after the commit, so workers can see the row.
+    Run when a worker starts: a worker killed mid-task loses that task from the queue.
+    Each area re-runs only work that is neither finished nor waiting in the queue, and
+    running a task that is in fact still in flight elsewhere is harmless.
     """
-    from .summaries.generate import plan_batch
-
-    items, skipped = plan_batch(session, account_ids, variant)
-    job = Job(
-        kind=SUMMARIES_KIND,
-        total=len(items),
-        created_by_id=user_id,
-        params={"quarter": quarter, "variant": variant, "send": send,
-                "regenerate": regenerate, "account_ids": account_ids,
-                "items": [[i.account_id, i.stakeholder_id] for i in items]},
-        result={"skipped": [{"stakeholder_id": s.stakeholder_id, "name": s.name,
-                             "reason": s.reason} for s in skipped]},
-    )
-    if not items:
-        job.status, job.finished_at = "done", utcnow()
-    session.add(job)
-    session.flush()
-    return job
-
-
-def enqueue_job(app: Flask, job: Job, items: Iterable[tuple[int, int | None]] | None = None
-                ) -> None:
-    """Put the job's items (or the given subset) on the queue."""
     huey = get_huey(app)
-    for account_id, stakeholder_id in items if items is not None else job.params["items"]:
-        huey.summary_item(job.id, account_id, stakeholder_id)
+    pending = huey.pending()
+    return sum(module.recover(app, huey, pending) for module in _task_modules())
 
 
-# -- running one item ---------------------------------------------------------------------
-
-
-def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: int | None,
-                     *, last_try: bool = True) -> None:
-    """Generate (and maybe send) one summary of a job, then count it. Idempotent."""
-    from .summaries.generate import generate_one
-    from .summaries.send import send_summary
-
-    engine = app.extensions["valuetracker.engine"]
-    with session_scope(engine) as session:
-        job = session.get(Job, job_id)
-        if job is None or job.status in FINISHED:
-            return
-        params = job.params or {}
-        if job.status == "queued":  # the first item; the others skip this write
-            _mark_running(session, job_id)
-        try:
-            quarter = parse_quarter(params["quarter"], int(app.config["FISCAL_YEAR_START_MONTH"]))
-            summary = generate_one(session, account_id=account_id, stakeholder_id=stakeholder_id,
-                                   quarter=quarter, variant=params.get("variant", "stakeholder"),
-                                   user_id=job.created_by_id,
-                                   regenerate=bool(params.get("regenerate", True)))
-            session.commit()
-            if params.get("send") and summary.stakeholder_id is not None:
-                send_summary(session, summary)
-            _count_done(session, job_id, summary.id)
-        except Exception as exc:
-            session.rollback()
-            log.exception("summary item failed (job %s, stakeholder %s)", job_id, stakeholder_id)
-            if not last_try:
-                raise  # Huey retries the item
-            _count_failed(session, job_id, stakeholder_id, account_id, exc)
-        _finish_if_complete(session, job_id)
-        session.commit()
-
-
-def run_summary_item_here(app: Flask, job_id: int, account_id: int,
-                          stakeholder_id: int | None) -> None:
-    """Run one item in this process (the CLI with no worker): the tries it would get on
-    the queue, back to back, and a failure on the last one is recorded on the job."""
-    for _retry in range(int(app.config.get("JOB_RETRIES", 2))):
-        try:
-            run_summary_item(app, job_id, account_id, stakeholder_id, last_try=False)
-        except Exception:  # logged by run_summary_item; try again, like Huey would
-            continue
-        return
-    run_summary_item(app, job_id, account_id, stakeholder_id, last_try=True)
-
-
-def _mark_running(session: Session, job_id: int) -> None:
-    session.execute(
-        sa.update(Job).where(Job.id == job_id, Job.status == "queued")
-        .values(status="running", started_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
-def _count_done(session: Session, job_id: int, summary_id: int) -> None:
-    """Count the item once: tag the summary with the job only if not tagged yet.
-
-    The caller commits, with `_finish_if_complete` in the same transaction: one write
-    per item, so parallel workers seldom wait for each other's lock."""
-    tagged = session.execute(
-        sa.update(ValueSummary)
-        .where(ValueSummary.id == summary_id,
-               sa.or_(ValueSummary.job_id.is_(None), ValueSummary.job_id != job_id))
-        .values(job_id=job_id)
-        .execution_options(synchronize_session=False)
-    )
-    if tagged.rowcount == 1:
-        session.execute(sa.update(Job).where(Job.id == job_id).values(done=Job.done + 1)
-                        .execution_options(synchronize_session=False))
-
-
-def _count_failed(session: Session, job_id: int, stakeholder_id: int | None, account_id: int,
-                  exc: Exception) -> None:
-    who = f"stakeholder {stakeholder_id}" if stakeholder_id else f"account {account_id} review"
-    line = f"{who}: {type(exc).__name__}: {exc}"[:500] + "\n"
-    session.execute(
-        sa.update(Job).where(Job.id == job_id)
-        .values(failed=Job.failed + 1, error=sa.func.coalesce(Job.error, "") + line)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
-def _finish_if_complete(session: Session, job_id: int) -> None:
-    session.execute(
-        sa.update(Job)
-        .where(Job.id == job_id, Job.status.in_(("queued", "running")),
-               Job.done + Job.failed >= Job.total)
-        .values(status=sa.case((Job.failed > 0, "failed"), else_="done"),
-                finished_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
-# -- progress and recovery ------------------------------------------------------------------
+# -- progress ---------------------------------------------------------------------------
 
 
 def job_message(job: Job) -> str:
@@ -251,72 +95,6 @@ def job_message(job: Job) -> str:
 
 
 def job_progress(job: Job) -> dict[str, Any]:
+    """The job's progress as the job page's JSON feed sends it."""
     return {"id": job.id, "status": job.status, "done": job.done, "failed": job.failed,
             "total": job.total, "percent": job.percent, "message": job_message(job)}
-
-
-def missing_items(session: Session, job: Job) -> list[tuple[int, int | None]]:
-    """The job's items that have not been counted as done (one query)."""
-    done = {
-        (a, s) for a, s in session.exec(
-            select(ValueSummary.account_id, ValueSummary.stakeholder_id)
-            .where(ValueSummary.job_id == job.id)
-        ).all()
-    }
-    return [(a, s) for a, s in (job.params or {}).get("items", []) if (a, s) not in done]
-
-
-def recover_jobs(app: Flask) -> int:
-    """Re-enqueue what unfinished jobs lost: summary items neither done nor waiting in the
-    queue, and export builds no longer in the queue (an export asked for more than
-    EXPORT_RECOVERY_WINDOW ago is marked failed instead). Returns how many were re-enqueued.
-
-    Run when a worker starts: a worker killed mid-item loses that item from the queue.
-    Re-running an item that is in fact still in flight elsewhere is harmless (idempotent;
-    an export's file is written to a temporary name and renamed).
-    """
-    from .exports.runs import JOB_KIND as EXPORT_KIND
-
-    huey = get_huey(app)
-    queued = set()
-    queued_exports = set()
-    for task in huey.pending():
-        name = getattr(task, "name", "")
-        if name == "summaries.item":
-            job_id, account_id, stakeholder_id = task.args[:3]
-            queued.add((job_id, account_id, stakeholder_id))
-        elif name == "exports.build":
-            queued_exports.add(task.args[0])
-    count = 0
-    with session_scope(app.extensions["valuetracker.engine"]) as session:
-        jobs = session.exec(select(Job).where(Job.kind.in_((SUMMARIES_KIND, EXPORT_KIND)),
-                                              Job.status.in_(("queued", "running")))).all()
-        for job in jobs:
-            if job.kind == EXPORT_KIND:
-                if job.id in queued_exports:
-                    continue
-                if job.created_at < utcnow() - EXPORT_RECOVERY_WINDOW:
-                    # Asked for long ago: today's figures are not what was asked for.
-                    job.status, job.finished_at = "failed", utcnow()
-                    job.error = ("The worker building this export stopped, and it was "
-                                 "asked for more than a day ago: build it again.")
-                    session.commit()
-                    continue
-                # One task builds the whole file (written atomically): run it again.
-                huey.export_build(job.id)
-                count += 1
-                continue
-            lost = [(a, s) for a, s in missing_items(session, job)
-                    if (job.id, a, s) not in queued]
-            if lost:
-                enqueue_job(app, job, lost)
-                count += len(lost)
-    return count
-
-
-def active_account_ids(session: Session, slugs: list[str] | None = None) -> list[int]:
-    """Ids of the accounts to summarise: the given slugs, or every active account."""
-    query = select(Account.id)
-    query = query.where(Account.slug.in_(slugs)) if slugs else query.where(
-        Account.status == "active")
-    return list(session.exec(query.order_by(Account.name)).all())

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from . import audit
 from .db import check_version
 from .forms import clean_form_data
-from .models import Account, Stakeholder, utcnow
+from .models import Account, Stakeholder, User, utcnow
 
 # A contact counts as engaged when contacted within this many days.
 ENGAGED_WITHIN_DAYS = 90
@@ -51,8 +51,9 @@ def active_condition() -> Any:
 
 
 def contactable_condition() -> Any:
-    """SQL: someone we may contact: active and not opted out (links, summaries, surveys)."""
-    return sa.and_(active_condition(), Stakeholder.opted_out_at.is_(None))
+    """SQL: someone we may contact (not erased, left or opted out), whatever the channel:
+    the model's rule, `Stakeholder.contactable_condition(by_email=False)`."""
+    return Stakeholder.contactable_condition(by_email=False)
 
 
 def engaged_condition(today: date) -> Any:
@@ -71,9 +72,9 @@ def key_left_condition() -> Any:
 
 
 def key_stale_condition(today: date) -> Any:
-    """SQL: an active, reachable key stakeholder not contacted in 90 days (or never)."""
+    """SQL: a contactable key stakeholder not contacted in 90 days (or never)."""
     return sa.and_(
-        Stakeholder.is_key.is_(True), active_condition(), Stakeholder.opted_out_at.is_(None),
+        Stakeholder.is_key.is_(True), contactable_condition(),
         sa.or_(Stakeholder.last_contacted_on.is_(None),
                Stakeholder.last_contacted_on < engaged_since(today)),
     )
@@ -293,8 +294,13 @@ def _apply_state(person: Stakeholder, *, opted_out: bool | None, left: bool | No
 
 
 def create_stakeholder(session: Session, account: Account, *, data: dict[str, Any],
-                       opted_out: bool = False, left: bool = False) -> Stakeholder:
-    """Add a person to an account (reports-to checked) with an audit event."""
+                       opted_out: bool = False, left: bool = False,
+                       user: User | None = None) -> Stakeholder:
+    """Add a person to an account.
+
+    Checks reports-to (raises ReportsToError); records a "create stakeholder" event
+    (without personal details). Does not commit.
+    """
     values = clean_stakeholder_data(data)
     check_reports_to(session, account_id=account.id, stakeholder_id=None,
                      manager_id=values.get("reports_to_id"))
@@ -303,33 +309,35 @@ def create_stakeholder(session: Session, account: Account, *, data: dict[str, An
     session.add(person)
     session.flush()
     audit.record(session, "create", "stakeholder", person.id,
-                 f"stakeholder {person.name} added to {account.name}")
+                 f"stakeholder {person.name} added to {account.name}", user=user)
     return person
 
 
 def update_stakeholder(session: Session, person: Stakeholder, *, data: dict[str, Any],
                        expected_version: Any, opted_out: bool | None = None,
-                       left: bool | None = None) -> dict[str, list[Any]]:
-    """Save an edit under optimistic locking (raises `db.StaleEditError`); audited diff."""
+                       left: bool | None = None, user: User | None = None
+                       ) -> dict[str, list[Any]]:
+    """Save an edit under optimistic locking.
+
+    Checks reports-to (ReportsToError) and the version (`db.StaleEditError`, nothing
+    changed). Records an "update stakeholder" event whose diff says that notes and
+    preferences changed, never their text; returns the full diff. Does not commit.
+    """
     values = clean_stakeholder_data(data)
     check_reports_to(session, account_id=person.account_id, stakeholder_id=person.id,
                      manager_id=values.get("reports_to_id"))
     check_version(session, person, expected_version)
     before = (person.opted_out_at is not None, person.left_company_at is not None)
-    diff = audit.changes(person, values)
-    for key, value in values.items():
-        setattr(person, key, value)
     _apply_state(person, opted_out=opted_out, left=left)
     after = (person.opted_out_at is not None, person.left_company_at is not None)
+    state: dict[str, list[Any]] = {}
     if before[0] != after[0]:
-        diff["opted_out"] = [before[0], after[0]]
+        state["opted_out"] = [before[0], after[0]]
     if before[1] != after[1]:
-        diff["left_company"] = [before[1], after[1]]
-    person.updated_at = utcnow()
-    session.add(person)
-    audit.record(session, "update", "stakeholder", person.id,
-                 f"stakeholder {person.name} updated", details=_private_safe(diff))
-    return diff
+        state["left_company"] = [before[1], after[1]]
+    return audit.apply_changes(session, person, values, entity="stakeholder",
+                               summary=lambda: f"stakeholder {person.name} updated",
+                               extra=state, redact=_private_safe, user=user)
 
 
 def _private_safe(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -338,10 +346,12 @@ def _private_safe(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
             for key, value in diff.items()}
 
 
-def set_flag(session: Session, person: Stakeholder, flag: str, on: bool) -> bool:
+def set_flag(session: Session, person: Stakeholder, flag: str, on: bool, *,
+             user: User | None = None) -> bool:
     """Mark or unmark key / opted out / left the company. Returns whether anything changed.
 
     Bumps the version, so an edit form opened before cannot silently undo the mark.
+    Records a "flag stakeholder" event when something changed. Does not commit.
     """
     column = FLAGS[flag]
     current = bool(getattr(person, column))
@@ -357,7 +367,7 @@ def set_flag(session: Session, person: Stakeholder, flag: str, on: bool) -> bool
     session.add(person)
     audit.record(session, "flag", "stakeholder", person.id,
                  f"stakeholder {person.name}: {flag.replace('_', ' ')} "
-                 f"{'set' if on else 'cleared'}", details={flag: [current, on]})
+                 f"{'set' if on else 'cleared'}", details={flag: [current, on]}, user=user)
     return True
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import Flask, current_app
 
+from .access import (
+    Permissions,
+    may_administer,
+    may_export,
+    may_import,
+    reads_winloss_program,
+)
 from .forms import EmptyForm
 from .models import label
 
@@ -47,18 +55,19 @@ def datefmt(value: date | datetime | None, fmt: str = "%Y-%m-%d") -> str:
     return value.strftime(fmt)
 
 
-# Main navigation: (endpoint, text, roles allowed). Items whose endpoint is not
-# registered are left out, so an area appears as soon as its blueprint has the view.
-NAV = (
+# Main navigation: (endpoint, text, who sees it: an access predicate, None for everyone).
+# Items whose endpoint is not registered are left out, so an area appears as soon as its
+# blueprint has the view.
+NAV: tuple[tuple[str, str, Callable[[Any], bool] | None], ...] = (
     ("accounts.index", "Accounts", None),
     ("portfolio.index", "Portfolio", None),
     ("winloss.deals", "Deals", None),
-    ("winloss.queue", "Interviews", ("analyst", "leader", "admin")),
-    ("winloss.analytics", "Win/loss", ("analyst", "leader", "admin")),
+    ("winloss.queue", "Interviews", reads_winloss_program),
+    ("winloss.analytics", "Win/loss", reads_winloss_program),
     ("summaries.coverage", "Coverage", None),
-    ("exports.index", "Exports", ("account_manager", "leader", "admin")),
-    ("imports.index", "Import", ("account_manager", "analyst", "admin")),
-    ("admin.list_users", "Admin", ("admin",)),
+    ("exports.index", "Exports", may_export),
+    ("imports.index", "Import", may_import),
+    ("admin.list_users", "Admin", may_administer),
 )
 
 
@@ -66,10 +75,10 @@ def nav_items() -> list[tuple[str, str]]:
     from flask_login import current_user
 
     items = []
-    for endpoint, text, roles in NAV:
+    for endpoint, text, allowed in NAV:
         if endpoint not in current_app.view_functions:
             continue
-        if roles and current_user.role not in roles:
+        if allowed is not None and not allowed(current_user):
             continue
         items.append((endpoint, text))
     return items
@@ -86,6 +95,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         EmptyForm=EmptyForm,
         nav_items=nav_items,
+        can=Permissions(),  # what the signed-in user may do: {% if can.export %}
         has_endpoint=lambda endpoint: endpoint in current_app.view_functions,
     )
     app.jinja_env.trim_blocks = True

@@ -47,8 +47,9 @@ def register(app: Flask) -> None:
         in its own process.
         """
         from ..db import get_session
-        from ..jobs import active_account_ids, create_summaries_job, enqueue_job, get_huey
+        from ..jobs import get_huey
         from ..quarters import QuarterError, parse_quarter
+        from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
         from ..workers import any_worker_alive
 
         try:
@@ -90,7 +91,8 @@ def _follow(app: Flask, session: Session, job: Job, *, here: bool, watch_workers
             ) -> Job:
     """Show the job's progress until it finishes, running its items here when `here` is
     set, or once no worker is alive any more (`watch_workers`). Returns the finished job."""
-    from ..jobs import FINISHED, missing_items, run_summary_item_here
+    from ..jobs import FINISHED
+    from ..summaries.runs import missing_items, run_summary_item_here
     from ..workers import any_worker_alive
 
     assert job.id is not None

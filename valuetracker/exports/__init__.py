@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..access import account_scope
+from ..access import account_scope, reads_winloss_program, sees_all_accounts
 from ..models import Account, User
 from ..quarters import Quarter
 from .csv_zip import write_zip
@@ -32,8 +32,6 @@ SHEET_NAMES = ("Summary", "Value delivered", "Commitments", "Stakeholder coverag
                "Win-loss", "Reasons", "Loyalty")
 FORMATS = ("xlsx", "csv")
 EXTENSIONS = {"xlsx": "xlsx", "csv": "zip"}
-# Roles that read win/loss interviews in the app (access.get_interview_for_user).
-INTERVIEW_READERS = ("analyst", "leader", "admin")
 
 
 class ExportError(ValueError):
@@ -121,9 +119,9 @@ def build_quarter_export(
     ctx = ExportContext(session=session, quarter=quarter, currency=currency,
                         today=today or date.today(),
                         account_filter=account_filter(user, account_ids),
-                        include_interviews=user is None or user.role in INTERVIEW_READERS,
-                        user_filter=account_filter(user, None),
-                        all_accounts=(user is None or user.sees_all_accounts)
+                        # Interviews only for those who read them in the app too.
+                        include_interviews=user is None or reads_winloss_program(user),
+                        all_accounts=(user is None or sees_all_accounts(user))
                         and not account_ids)
     sheets = quarter_sheets(ctx)
     target = Path(path)

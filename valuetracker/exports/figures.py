@@ -69,9 +69,9 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     loyalty = per_account.loyalty_by_account(ctx)
     coverage = {c.account_id: c for c in
                 coverage_by_account(session, ctx.quarter, ctx.scope(Account.id))}
-    # Tiers rank accounts among all the user can see, as the portfolio page does.
+    # A tier is portfolio-wide (ranked over every account), as on the portfolio page.
     tiers = {t.id: t.tier for t in
-             value_figures.margin_tiers(session, account_ids=ctx.user_account_ids())}
+             value_figures.margin_tiers(session, account_ids=ctx.account_ids())}
     risks = {r.id: r.reasons for r in
              value_figures.at_risk_accounts(session, account_ids=ctx.account_ids(),
                                             today=ctx.today)}
@@ -84,14 +84,14 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     )
     for account_id, name, segment, tier, status, owner in ctx.stream(statement):
         v = value.get(account_id, per_account.ValueFigures())
-        c = commitments.get(account_id, per_account.CommitmentFigures())
-        lo = loyalty.get(account_id, per_account.LoyaltyFigures())
+        c = commitments.get(account_id, per_account.NO_COMMITMENTS)
+        lo = loyalty.get(account_id, per_account.NO_PULSES)
         cov = coverage.get(account_id)
         yield (
             name, segment, label(tier), label(status), owner,
             *[v.by_driver.get(d, 0) for d in DRIVERS],
             v.total, v.year_to_date, v.confirmed_share,
-            c.due, c.on_time, c.on_time_rate,
+            c.due, c.on_time, c.rate,
             lo.nps, lo.respondents, lo.satisfied_not_loyal,
             cov.sent if cov else 0, cov.eligible if cov else 0, cov.rate if cov else None,
             label(tiers.get(account_id)) or None,

@@ -3,8 +3,9 @@
 `valuetracker.value` computes each figure over a set of accounts (one query per call);
 calling it once per account would be thousands of queries on a large installation. So
 each figure here is one GROUP BY account, built from the value module's own SQL pieces
-(`latest_pulses_subquery`, `satisfied_not_loyal_condition`) and the same conditions as
-its functions, which `tests/test_exports_figures.py` checks account by account:
+(`latest_pulses_subquery`) and the models' rules (`ValueCommitment.due_condition`,
+`promoter_condition`, `satisfied_not_loyal_condition`, ...), with the value module's
+figure classes, which `tests/test_exports_figures.py` checks account by account:
 
 - value delivered by driver, in the quarter and the fiscal year to date, and the confirmed
   share: `value.value_periods`, `value.confirmed_share`;
@@ -27,8 +28,14 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import select
 
-from ..models import ValueCommitment, ValueEntry
-from ..value.metrics import latest_pulses_subquery, satisfied_not_loyal_condition
+from ..models import (
+    ValueCommitment,
+    ValueEntry,
+    detractor_condition,
+    promoter_condition,
+    satisfied_not_loyal_condition,
+)
+from ..value.metrics import ConfirmedShare, LoyaltyFigures, OnTimeRate, latest_pulses_subquery
 from .spec import ExportContext
 
 ZERO = Decimal(0)
@@ -50,33 +57,11 @@ class ValueFigures:
     @property
     def confirmed_share(self) -> Decimal | None:
         """docs/definitions.md: confirmed amount / total amount (None when nothing delivered)."""
-        return self.confirmed / self.total if self.total else None
+        return ConfirmedShare(self.confirmed, self.total).share
 
 
-@dataclass
-class CommitmentFigures:
-    due: int = 0
-    on_time: int = 0
-
-    @property
-    def on_time_rate(self) -> Decimal | None:
-        """docs/definitions.md: delivered on or before their due date / commitments due."""
-        return Decimal(self.on_time) / Decimal(self.due) if self.due else None
-
-
-@dataclass
-class LoyaltyFigures:
-    respondents: int = 0
-    promoters: int = 0
-    detractors: int = 0
-    satisfied_not_loyal: int = 0
-
-    @property
-    def nps(self) -> Decimal | None:
-        """docs/definitions.md: % promoters (9-10) - % detractors (0-6) over latest pulses."""
-        if not self.respondents:
-            return None
-        return Decimal(100) * (self.promoters - self.detractors) / self.respondents
+NO_COMMITMENTS = OnTimeRate(on_time=0, due=0)
+NO_PULSES = LoyaltyFigures(respondents=0, promoters=0, detractors=0, satisfied_not_loyal=0)
 
 
 def value_by_account(ctx: ExportContext) -> dict[int, ValueFigures]:
@@ -105,21 +90,18 @@ def value_by_account(ctx: ExportContext) -> dict[int, ValueFigures]:
     return result
 
 
-def commitments_by_account(ctx: ExportContext) -> dict[int, CommitmentFigures]:
+def commitments_by_account(ctx: ExportContext) -> dict[int, OnTimeRate]:
     """Commitments due in the quarter (and by today; dropped ones are not due) and on time."""
     q = ctx.quarter
-    on_time = sa.and_(ValueCommitment.status == "delivered",
-                      ValueCommitment.delivered_on.is_not(None),
-                      ValueCommitment.delivered_on <= ValueCommitment.due_on)
     statement = (
         select(ValueCommitment.account_id, func.count(),
-               func.sum(sa.case((on_time, 1), else_=0)))
+               func.sum(sa.case((ValueCommitment.on_time_condition(), 1), else_=0)))
         .where(ValueCommitment.due_on >= q.start, ValueCommitment.due_on <= q.end,
-               ValueCommitment.due_on <= ctx.today, ValueCommitment.status != "dropped",
+               ValueCommitment.due_condition(ctx.today),
                ctx.scope(ValueCommitment.account_id))
         .group_by(ValueCommitment.account_id)
     )
-    return {account_id: CommitmentFigures(int(due), int(done or 0))
+    return {account_id: OnTimeRate(on_time=int(done or 0), due=int(due))
             for account_id, due, done in ctx.session.execute(statement)}
 
 
@@ -130,8 +112,8 @@ def loyalty_by_account(ctx: ExportContext) -> dict[int, LoyaltyFigures]:
     not_loyal = satisfied_not_loyal_condition(latest.c.satisfaction, latest.c.repurchase_intent)
     statement = (
         select(latest.c.account_id, func.count(),
-               func.sum(sa.case((latest.c.recommend >= 9, 1), else_=0)),
-               func.sum(sa.case((latest.c.recommend <= 6, 1), else_=0)),
+               func.sum(sa.case((promoter_condition(latest.c.recommend), 1), else_=0)),
+               func.sum(sa.case((detractor_condition(latest.c.recommend), 1), else_=0)),
                func.sum(sa.case((not_loyal, 1), else_=0)))
         .group_by(latest.c.account_id)
     )

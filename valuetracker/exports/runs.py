@@ -2,18 +2,22 @@
 
 The Job row is what makes the download permission-checked: only the user who asked for an
 export (or an admin) may fetch it, and it holds exactly that user's accounts.
+
+One task builds the whole file (written to a temporary name and renamed), so an export
+whose worker was killed is simply built again by `recover`, which `jobs.recover_jobs`
+calls when a worker starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ..db import session_scope
 from ..models import Job, User, utcnow
@@ -21,6 +25,10 @@ from ..quarters import parse_quarter
 from . import SHEET_NAMES, build_quarter_export, export_filename
 
 JOB_KIND = "quarterly_export"
+BUILD_TASK = "exports.build"
+# An export cut off by a worker's stop is built again when a worker starts, unless it
+# was asked for longer ago than this.
+RECOVERY_WINDOW = timedelta(days=1)
 
 
 def create_export_job(session: Session, *, user: User, quarter: str, fmt: str,
@@ -99,7 +107,7 @@ def register_tasks(huey: Any, app: Flask) -> None:
     the user builds it again.
     """
 
-    @huey.task(name="exports.build", retries=0)
+    @huey.task(name=BUILD_TASK, retries=0)
     def export_build(job_id: int) -> None:
         with app.app_context():
             run_export_job(app.extensions["valuetracker.engine"], job_id,
@@ -108,3 +116,27 @@ def register_tasks(huey: Any, app: Flask) -> None:
                            start_month=int(app.config.get("FISCAL_YEAR_START_MONTH", 1)))
 
     huey.export_build = export_build
+
+
+def recover(app: Flask, huey: Any, pending: Sequence[Any]) -> int:
+    """Build again the unfinished exports that are not among the `pending` tasks of the
+    queue (an export asked for more than RECOVERY_WINDOW ago is marked failed instead).
+    Returns how many were re-enqueued."""
+    queued = {task.args[0] for task in pending if getattr(task, "name", "") == BUILD_TASK}
+    count = 0
+    with session_scope(app.extensions["valuetracker.engine"]) as session:
+        jobs = session.exec(select(Job).where(Job.kind == JOB_KIND,
+                                              Job.status.in_(("queued", "running")))).all()
+        for job in jobs:
+            if job.id in queued:
+                continue
+            if job.created_at < utcnow() - RECOVERY_WINDOW:
+                # Asked for long ago: today's figures are not what was asked for.
+                job.status, job.finished_at = "failed", utcnow()
+                job.error = ("The worker building this export stopped, and it was "
+                             "asked for more than a day ago: build it again.")
+                session.commit()
+                continue
+            huey.export_build(job.id)
+            count += 1
+    return count

@@ -17,8 +17,6 @@ prefixed: `-120.50` stays a negative number.
 
 from __future__ import annotations
 
-from typing import Any
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Excel's limit for one cell's text.
@@ -45,7 +43,3 @@ def xlsx_text(value: str) -> str:
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
-
-
-def is_text(value: Any) -> bool:
-    return isinstance(value, str)

@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from ..models import (
     CLOSED_OUTCOMES,
-    OPEN_COMMITMENT_STATUSES,
     Account,
     Competitor,
     Deal,
@@ -35,14 +34,20 @@ from ..models import (
     ValueEntryBeneficiary,
     ValueSummary,
     WinLossInterview,
+    contact_block,
+    is_satisfied_not_loyal,
     label,
+    nps_group,
 )
 from ..quarters import quarter_of
+from ..summaries.coverage import coverage_state
 from .spec import Column, ExportContext, Sheet, yes_no
 
 ANONYMOUS = "Anonymized"
 # Interviews whose interviewee must never be named outside the interview itself.
 HIDDEN_ANONYMITY = ("anonymized", "blind")
+# Commitments whose "On time" is settled (open and dropped ones leave it blank).
+SETTLED_STATUSES = ("delivered", "missed")
 
 
 def _day(moment: datetime | None) -> date | None:
@@ -135,7 +140,8 @@ def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     statement = (
         select(Account.name, ValueCommitment.title, ValueCommitment.driver,
                ValueCommitment.expected_amount, ValueCommitment.unit, ValueCommitment.due_on,
-               ValueCommitment.status, ValueCommitment.delivered_on, delivered_by.c.titles)
+               ValueCommitment.status, ValueCommitment.delivered_on, delivered_by.c.titles,
+               ValueCommitment.on_time_condition(), ValueCommitment.overdue_condition(ctx.today))
         .join(Account, Account.id == ValueCommitment.account_id)
         .outerjoin(delivered_by, delivered_by.c.commitment_id == ValueCommitment.id)
         .where(window)
@@ -143,18 +149,13 @@ def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     )
     start_month = q.start_month
     for (account, title, driver, expected, unit, due_on, status, delivered_on,
-         titles) in ctx.stream(statement):
-        if status == "delivered":
-            on_time = yes_no(delivered_on is not None and delivered_on <= due_on)
-        elif status == "missed":
-            on_time = "No"
-        else:
-            on_time = None
-        overdue = yes_no(status in OPEN_COMMITMENT_STATUSES and due_on < ctx.today)
+         titles, delivered_on_time, overdue) in ctx.stream(statement):
+        # "On time" is answered once the commitment is settled: delivered or missed.
+        on_time = yes_no(delivered_on_time) if status in SETTLED_STATUSES else None
         yield (account, title, label(driver), expected, label(unit),
                expected if unit == "currency" else None, due_on,
                quarter_of(due_on, start_month).label, label(status), delivered_on,
-               on_time, overdue, titles)
+               on_time, yes_no(overdue), titles)
 
 
 # --- Stakeholder coverage --------------------------------------------------------------
@@ -173,22 +174,6 @@ def coverage_columns(ctx: ExportContext) -> list[Column]:
         Column("Sent at", "datetime", 18),
         Column("Channels", "text", 12),
     ]
-
-
-def coverage_state(*, left: bool, opted_out: bool, sent: bool, has_email: bool,
-                   generated: bool) -> tuple[str, str]:
-    """(state, reason) of a key stakeholder for the quarter, as the coverage page has it."""
-    if left:
-        return "Skipped", "left the company"
-    if opted_out:
-        return "Skipped", "opted out"
-    if sent:
-        return "Received", "sent"
-    if not has_email:
-        return "Missing", "no email address"
-    if generated:
-        return "Missing", "generated, not sent"
-    return "Missing", "not generated"
 
 
 def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
@@ -222,11 +207,14 @@ def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     )
     for (account, name, title, role, email, opted_out_at, left_at, generated_at, sent_at,
          sent, channels) in ctx.stream(statement):
-        eligible = left_at is None and opted_out_at is None
-        state, reason = coverage_state(left=left_at is not None,
-                                       opted_out=opted_out_at is not None, sent=bool(sent),
-                                       has_email=bool(email), generated=generated_at is not None)
-        yield (account, name, title, label(role), email, yes_no(eligible), state, reason,
+        # The coverage page's rule: the contact rule, then sent / generated.
+        blocked = contact_block(erased=False, left=left_at is not None,
+                                opted_out=opted_out_at is not None, has_email=bool(email),
+                                by_email=True)
+        state, reason = coverage_state(blocked, sent=bool(sent),
+                                       generated=generated_at is not None)
+        counted = state != "skipped"
+        yield (account, name, title, label(role), email, yes_no(counted), label(state), reason,
                generated_at, sent_at, channels or None)
 
 
@@ -385,20 +373,6 @@ def loyalty_columns(ctx: ExportContext) -> list[Column]:
     ]
 
 
-def nps_group(recommend: int) -> str:
-    """docs/definitions.md: promoters 9-10, detractors 0-6, the rest passives."""
-    if recommend >= 9:
-        return "Promoter"
-    if recommend <= 6:
-        return "Detractor"
-    return "Passive"
-
-
-def satisfied_not_loyal(satisfaction: int, intent: str) -> bool:
-    """docs/definitions.md: satisfaction >= 4 and repurchase intent not `definitely`."""
-    return satisfaction >= 4 and intent != "definitely"
-
-
 def loyalty_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     q = ctx.quarter
     statement = (
@@ -415,8 +389,8 @@ def loyalty_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
          emotion_text, ranking, comment, method) in ctx.stream(statement):
         drivers = ", ".join(label(d) for d in ranking) if ranking else None
         yield (account, name, title, yes_no(is_key), taken_on, satisfaction, label(intent),
-               recommend, nps_group(recommend),
-               yes_no(satisfied_not_loyal(satisfaction, intent)), yes_no(emotion),
+               recommend, label(nps_group(recommend)),
+               yes_no(is_satisfied_not_loyal(satisfaction, intent)), yes_no(emotion),
                emotion_text, drivers, comment, label(method))
 
 

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,21 @@ YIELD_PER = 1000
 # with one decimal, e.g. NPS), money (Decimal in the reporting currency), percent (a
 # fraction 0..1), date, datetime.
 KINDS = ("text", "int", "number", "score", "money", "percent", "date", "datetime")
+
+# The one rounding rule of every numeric kind: the decimal places it is shown with. The
+# workbook's number formats are built from it (xlsx.py; cells keep the exact value) and
+# the CSV files write the value rounded to it (csv_zip.py), so both show the same figure.
+# Money and amounts keep two decimals, a score one (NPS +33.3), a percent is a fraction
+# shown to 0.1% (0.292 = 29.2%).
+PLACES = {"int": 0, "number": 2, "score": 1, "money": 2, "percent": 3}
+
+
+def rounded(value: int | float | Decimal, kind: str) -> Decimal:
+    """A number of a column of `kind` as the export shows it: PLACES[kind] decimals,
+    halves away from zero (as a spreadsheet displays them), never `-0.00`."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    result = exact.quantize(Decimal(1).scaleb(-PLACES[kind]), rounding=ROUND_HALF_UP)
+    return result if result else abs(result)
 
 
 @dataclass(frozen=True)
@@ -54,8 +70,6 @@ class ExportContext:
     # Interview content (factor ratings, quotes) belongs to the win/loss program: account
     # managers cannot read interviews in the app, so their export leaves it out.
     include_interviews: bool = True
-    # The user's whole scope (not narrowed): what the app ranks margin tiers among.
-    user_filter: Callable[[Any], Any] = lambda col: sa.true()
     # True when the export covers every account (so app-wide figures apply unchanged).
     all_accounts: bool = True
 
@@ -68,11 +82,6 @@ class ExportContext:
         from ..models import Account
 
         return None if self.all_accounts else select(Account.id).where(self.scope(Account.id))
-
-    def user_account_ids(self) -> Any:
-        from ..models import Account
-
-        return select(Account.id).where(self.user_filter(Account.id))
 
     def stream(self, statement: Any) -> Iterator[sa.Row[Any]]:
         """Rows of a SELECT, fetched in batches rather than all at once."""

@@ -19,19 +19,37 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from .safety import xlsx_text
-from .spec import ExportContext, Sheet, temp_path
+from .spec import PLACES, ExportContext, Sheet, temp_path
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 Progress = Callable[[int, int, str], None]
 
 
+def _digits(places: int) -> str:
+    """The decimals of an Excel number format: 2 -> ".00", 0 -> ""."""
+    return "." + "0" * places if places > 0 else ""
+
+
 def money_format(currency: str) -> str:
     """An Excel number format showing amounts in the reporting currency."""
+    amount = "#,##0" + _digits(PLACES["money"])
     symbol = CURRENCY_SYMBOLS.get(currency.upper())
     if symbol:
-        return f'"{symbol}"#,##0.00;-"{symbol}"#,##0.00'
-    return f'#,##0.00 "{currency}";-#,##0.00 "{currency}"'
+        return f'"{symbol}"{amount};-"{symbol}"{amount}'
+    return f'{amount} "{currency}";-{amount} "{currency}"'
+
+
+def number_formats(currency: str) -> dict[str, str]:
+    """Each numeric column kind's Excel number format, from the export's rounding rule
+    (spec.PLACES), so the workbook shows what the CSV files write."""
+    return {
+        "int": "0" + _digits(PLACES["int"]),
+        "number": "#,##0" + _digits(PLACES["number"]),
+        "score": "0" + _digits(PLACES["score"]),
+        "money": money_format(currency),
+        "percent": "0" + _digits(PLACES["percent"] - 2) + "%",
+    }
 
 
 def write_workbook(path: Path, sheets: Sequence[Sheet], ctx: ExportContext, *,
@@ -57,11 +75,8 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], ctx: ExportContext, *,
         "header": workbook.add_format({"bold": True, "bg_color": "#E8ECF4", "bottom": 1,
                                        "text_wrap": True, "valign": "top"}),
         "text": None,
-        "int": workbook.add_format({"num_format": "0"}),
-        "number": workbook.add_format({"num_format": "#,##0.00"}),
-        "score": workbook.add_format({"num_format": "0.0"}),
-        "money": workbook.add_format({"num_format": money_format(ctx.currency)}),
-        "percent": workbook.add_format({"num_format": "0.0%"}),
+        **{kind: workbook.add_format({"num_format": num_format})
+           for kind, num_format in number_formats(ctx.currency).items()},
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         "note": workbook.add_format({"italic": True, "font_color": "#6B7280"}),

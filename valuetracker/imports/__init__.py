@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .reading import Field, ImportStop, RowError, parse_map_options, parse_value_maps
 from .runner import (
-    KIND_ROLES,
     KIND_TABLES,
     KINDS,
     ImportReport,
@@ -23,7 +22,6 @@ __all__ = [
     "ImportStop",
     "RowError",
     "KINDS",
-    "KIND_ROLES",
     "KIND_TABLES",
     "ImportReport",
     "kind_module",

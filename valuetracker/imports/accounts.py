@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from ..access import edits_every_account
 from ..accounts import free_slug
 from ..models import ACCOUNT_STATUSES, TIERS, Account
 from .common import Context, Item, Plan, Row, UserIndex, differs, key, write_items
@@ -43,7 +44,8 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     seen_external: dict[str, int] = {}
     seen_name: dict[str, int] = {}
     actor = ctx.actor
-    is_manager = actor is not None and actor.role == "account_manager"
+    # A manager imports on their own behalf: new accounts are theirs; owners stay as they are.
+    is_manager = actor is not None and not edits_every_account(actor)
 
     for row in rows:
         values = row.values

@@ -132,11 +132,11 @@ def load_where_in(session: Session, model: Any, column: Any, values: Sequence[An
 
 def editable_account_ids(session: Session, user: User) -> set[int] | None:
     """The accounts `user` may change (None: all of them, for admins)."""
-    from ..access import account_scope
+    from ..access import account_scope, edits_every_account, may_edit_accounts
 
-    if user.role == "admin":
+    if edits_every_account(user):
         return None
-    if user.role != "account_manager":
+    if not may_edit_accounts(user):
         return set()
     return set(session.exec(select(Account.id).where(account_scope(user))).all())
 

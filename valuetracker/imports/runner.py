@@ -48,13 +48,8 @@ KINDS: dict[str, ModuleType] = {
 }
 # The tables an import of each kind writes to (each kind module says).
 KIND_TABLES: dict[str, tuple[str, ...]] = {kind: module.TABLES for kind, module in KINDS.items()}
-# Who may import what in the web app (the CLI is a system user, unscoped).
-KIND_ROLES: dict[str, tuple[str, ...]] = {
-    "accounts": ("account_manager", "admin"),
-    "stakeholders": ("account_manager", "admin"),
-    "value": ("account_manager", "admin"),
-    "deals": ("analyst", "admin"),
-}
+# Who may import what in the web app: `access.may_import` (the CLI is a system user,
+# unscoped).
 
 
 @dataclass
@@ -331,5 +326,5 @@ def write_rejected(report: ImportReport, source: Path) -> Path:
     return path
 
 
-__all__ = ["KINDS", "KIND_ROLES", "ImportReport", "ImportStop", "run_import", "write_rejected",
+__all__ = ["KINDS", "ImportReport", "ImportStop", "run_import", "write_rejected",
            "kind_module", "norm_word"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -24,6 +25,37 @@ BUYING_ROLES = (
 )
 SENTIMENTS = ("advocate", "supporter", "neutral", "skeptic", "detractor")
 CHANNELS = ("email", "phone", "video", "in_person", "chat")
+
+# Why we may not contact a stakeholder (`Stakeholder.contact_block_reason`), in the order
+# they are checked. The texts are shown on pages and stored (a summary's skipped sending,
+# a batch's skipped list), so they do not change.
+ERASED = "erased"
+LEFT_COMPANY = "left the company"
+OPTED_OUT = "opted out"
+NO_EMAIL = "no email address"
+CONTACT_BLOCKS = (ERASED, LEFT_COMPANY, OPTED_OUT, NO_EMAIL)
+
+
+def contact_block(*, erased: bool, left: bool, opted_out: bool, has_email: bool,
+                  by_email: bool) -> str | None:
+    """May we contact this person? None if so, else the first reason why not.
+
+    The one rule: nobody who was erased, left the company or opted
+    out is contacted. `by_email` adds the one extra condition of everything we e-mail
+    (links, summaries): an address. Coverage still counts someone without one, so it
+    asks with `by_email=False`. `Stakeholder.contact_block_reason` asks it of a row,
+    `Stakeholder.contactable_condition` is the same rule in SQL; this form takes the
+    facts, for queries that select columns rather than rows.
+    """
+    if erased:
+        return ERASED
+    if left:
+        return LEFT_COMPANY
+    if opted_out:
+        return OPTED_OUT
+    if by_email and not has_email:
+        return NO_EMAIL
+    return None
 
 
 def label(value: str | None) -> str:
@@ -95,20 +127,21 @@ class Stakeholder(SQLModel, table=True):
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
 
-    @property
-    def is_reachable(self) -> bool:
-        """May we send this person anything (links, summaries)?"""
-        return (
-            self.opted_out_at is None
-            and self.left_company_at is None
-            and self.erased_at is None
-            and bool(self.email)
-        )
+    def contact_block_reason(self, *, by_email: bool) -> str | None:
+        """Why we may not contact this person, or None when we may (`contact_block`)."""
+        return contact_block(erased=self.erased_at is not None,
+                             left=self.left_company_at is not None,
+                             opted_out=self.opted_out_at is not None,
+                             has_email=bool(self.email), by_email=by_email)
 
-    @property
-    def is_active(self) -> bool:
-        """Still at the company and not erased."""
-        return self.left_company_at is None and self.erased_at is None
+    @classmethod
+    def contactable_condition(cls, *, by_email: bool) -> Any:
+        """SQL: `contact_block(...)` is None, i.e. we may contact this person."""
+        condition = sa.and_(cls.erased_at.is_(None), cls.left_company_at.is_(None),
+                            cls.opted_out_at.is_(None))
+        if by_email:
+            condition = sa.and_(condition, cls.email.is_not(None), cls.email != "")
+        return condition
 
 
 __all__ = [
@@ -117,6 +150,12 @@ __all__ = [
     "BUYING_ROLES",
     "SENTIMENTS",
     "CHANNELS",
+    "ERASED",
+    "LEFT_COMPANY",
+    "OPTED_OUT",
+    "NO_EMAIL",
+    "CONTACT_BLOCKS",
+    "contact_block",
     "label",
     "Account",
     "AccountMember",

@@ -59,11 +59,6 @@ class User(SQLModel, table=True):
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
 
-    @property
-    def sees_all_accounts(self) -> bool:
-        """Analysts, leaders and admins read every account; managers only their own."""
-        return self.role in ("analyst", "leader", "admin")
-
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"

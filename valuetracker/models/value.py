@@ -27,6 +27,15 @@ COMMITMENT_STATUSES = ("planned", "in_progress", "delivered", "missed", "dropped
 OPEN_COMMITMENT_STATUSES = ("planned", "in_progress")
 REPURCHASE_INTENTS = ("definitely", "probably", "not_sure", "probably_not", "definitely_not")
 
+# Loyalty (docs/definitions.md). "Would you recommend us" is answered 0-10: promoters
+# answer 9-10, detractors 0-6, the rest (7-8) are passives. Satisfied but not loyal =
+# satisfaction (1-5) of at least SATISFIED_MIN and a repurchase intent other than
+# LOYAL_INTENT.
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+SATISFIED_MIN = 4
+LOYAL_INTENT = "definitely"
+
 
 class ValueCommitment(SQLModel, table=True):
     """Value we promised to deliver next."""
@@ -45,6 +54,46 @@ class ValueCommitment(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
+
+    # The commitment rules (docs/definitions.md), each in Python beside its SQL.
+
+    @property
+    def is_open(self) -> bool:
+        """Still to deliver: planned or in progress."""
+        return self.status in OPEN_COMMITMENT_STATUSES
+
+    @classmethod
+    def open_condition(cls) -> Any:
+        """SQL: `is_open`."""
+        return cls.status.in_(OPEN_COMMITMENT_STATUSES)
+
+    def is_overdue(self, today: date) -> bool:
+        """Still open after its due date."""
+        return self.is_open and self.due_on < today
+
+    @classmethod
+    def overdue_condition(cls, today: date) -> Any:
+        """SQL: `is_overdue(today)`."""
+        return sa.and_(cls.open_condition(), cls.due_on < today)
+
+    @property
+    def delivered_on_time(self) -> bool:
+        """Delivered, on or before its due date (the on-time rate's numerator)."""
+        return (self.status == "delivered" and self.delivered_on is not None
+                and self.delivered_on <= self.due_on)
+
+    @classmethod
+    def on_time_condition(cls) -> Any:
+        """SQL: `delivered_on_time`."""
+        return sa.and_(cls.status == "delivered", cls.delivered_on.is_not(None),
+                       cls.delivered_on <= cls.due_on)
+
+    @classmethod
+    def due_condition(cls, today: date) -> Any:
+        """SQL: counts as due for the on-time rate: due by today and not `dropped`
+        (withdrawn by agreement with the customer). A commitment due later does not count
+        yet, even if it was already delivered."""
+        return sa.and_(cls.due_on <= today, cls.status != "dropped")
 
 
 class ValueEntry(SQLModel, table=True):
@@ -120,6 +169,35 @@ class LoyaltyPulse(SQLModel, table=True):
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
 
 
+def nps_group(recommend: int) -> str:
+    """"promoter" (9-10), "detractor" (0-6) or "passive" (7-8)."""
+    if recommend >= PROMOTER_MIN:
+        return "promoter"
+    if recommend <= DETRACTOR_MAX:
+        return "detractor"
+    return "passive"
+
+
+def promoter_condition(recommend: Any) -> Any:
+    """SQL: a promoter's answer, on a `recommend` column (the table's or a subquery's)."""
+    return recommend >= PROMOTER_MIN
+
+
+def detractor_condition(recommend: Any) -> Any:
+    """SQL: a detractor's answer, on a `recommend` column."""
+    return recommend <= DETRACTOR_MAX
+
+
+def is_satisfied_not_loyal(satisfaction: int, repurchase_intent: str) -> bool:
+    """Satisfied but not loyal: satisfaction 4-5 and repurchase intent not `definitely`."""
+    return satisfaction >= SATISFIED_MIN and repurchase_intent != LOYAL_INTENT
+
+
+def satisfied_not_loyal_condition(satisfaction: Any, intent: Any) -> Any:
+    """SQL: `is_satisfied_not_loyal`, on satisfaction and repurchase intent columns."""
+    return sa.and_(satisfaction >= SATISFIED_MIN, intent != LOYAL_INTENT)
+
+
 class AccessLink(SQLModel, table=True):
     """A signed, expiring, single-use link sent to a stakeholder (or buyer).
 
@@ -151,6 +229,15 @@ __all__ = [
     "COMMITMENT_STATUSES",
     "OPEN_COMMITMENT_STATUSES",
     "REPURCHASE_INTENTS",
+    "PROMOTER_MIN",
+    "DETRACTOR_MAX",
+    "SATISFIED_MIN",
+    "LOYAL_INTENT",
+    "nps_group",
+    "promoter_condition",
+    "detractor_condition",
+    "is_satisfied_not_loyal",
+    "satisfied_not_loyal_condition",
     "ValueCommitment",
     "ValueEntry",
     "ValueEntryBeneficiary",

@@ -16,17 +16,38 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import Account, Distribution, Stakeholder, ValueSummary
+from ..models import NO_EMAIL, Account, Distribution, Stakeholder, ValueSummary, contact_block
 from ..pagination import Page, paginate
 from ..quarters import Quarter
-from ..stakeholders import contactable_condition
 
 COVERAGE_STATES = ("received", "skipped", "missing")
 
 
 def eligible_condition() -> Any:
-    """Key stakeholders who count for coverage (and get a summary)."""
-    return sa.and_(Stakeholder.is_key.is_(True), contactable_condition())
+    """Key stakeholders who count for coverage (and get a summary): those we may contact.
+
+    Someone without an e-mail address still counts: they are a gap in coverage."""
+    return sa.and_(Stakeholder.is_key.is_(True),
+                   Stakeholder.contactable_condition(by_email=False))
+
+
+def coverage_state(block_reason: str | None, *, sent: bool, generated: bool
+                   ) -> tuple[str, str]:
+    """(state, reason) of a listed key stakeholder for the quarter, the first that applies.
+
+    `block_reason` is the contact rule's answer with `by_email=True`
+    (`models.contact_block`): whoever may not be contacted at all is skipped; someone
+    we only lack an address for is missing (coverage counts them).
+    """
+    if block_reason is not None and block_reason != NO_EMAIL:
+        return "skipped", block_reason
+    if sent:
+        return "received", "sent"
+    if block_reason is not None:
+        return "missing", block_reason
+    if generated:
+        return "missing", "generated, not sent"
+    return "missing", "not generated"
 
 
 def _listed_condition() -> Any:
@@ -35,8 +56,8 @@ def _listed_condition() -> Any:
 
 
 def _skipped_condition() -> Any:
-    """Listed but not counted: left the company or opted out."""
-    return sa.or_(Stakeholder.left_company_at.is_not(None), Stakeholder.opted_out_at.is_not(None))
+    """Listed but not counted: may not be contacted (left the company or opted out)."""
+    return sa.not_(Stakeholder.contactable_condition(by_email=False))
 
 
 def _sent_ids(quarter: Quarter) -> Any:
@@ -224,18 +245,11 @@ def coverage_rows(session: Session, quarter: Quarter, scope: Any) -> list[Covera
     ).all()
     result = []
     for sid, name, title, email, opted_out, left, acc_name, acc_slug, sent, summary in rows:
-        if left is not None:
-            state, reason = "skipped", "left the company"
-        elif opted_out is not None:
-            state, reason = "skipped", "opted out"
-        elif sent is not None:
-            state, reason = "received", "sent"
-        elif not email:
-            state, reason = "missing", "no email address"
-        elif summary is not None:
-            state, reason = "missing", "generated, not sent"
-        else:
-            state, reason = "missing", "not generated"
+        blocked = contact_block(erased=False, left=left is not None,
+                                opted_out=opted_out is not None, has_email=bool(email),
+                                by_email=True)
+        state, reason = coverage_state(blocked, sent=sent is not None,
+                                       generated=summary is not None)
         result.append(CoverageRow(sid, name, title, acc_name, acc_slug, state, reason, sent,
                                   summary))
     return result

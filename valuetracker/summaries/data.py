@@ -18,7 +18,6 @@ from sqlmodel import Session, select
 
 from ..models import (
     DRIVERS,
-    OPEN_COMMITMENT_STATUSES,
     Account,
     Deal,
     LoyaltyPulse,
@@ -29,7 +28,7 @@ from ..models import (
     ValueEntry,
 )
 from ..quarters import Quarter
-from ..value.metrics import ValueSummary, overdue_condition, value_summary
+from ..value.metrics import ValueSummary, value_summary
 
 ZERO = Decimal(0)
 # Roles that buy with money: they see currency value and return first.
@@ -344,9 +343,8 @@ def summary_data(
     commitments = session.exec(
         select(ValueCommitment.title, ValueCommitment.driver, ValueCommitment.expected_amount,
                ValueCommitment.unit, ValueCommitment.due_on, ValueCommitment.status,
-               overdue_condition(today), sa.func.count().over())
-        .where(ValueCommitment.account_id == account.id,
-               ValueCommitment.status.in_(OPEN_COMMITMENT_STATUSES),
+               ValueCommitment.overdue_condition(today), sa.func.count().over())
+        .where(ValueCommitment.account_id == account.id, ValueCommitment.open_condition(),
                ValueCommitment.due_on <= quarter.next().end)
         .order_by(ValueCommitment.due_on, ValueCommitment.id)
         .limit(MAX_COMMITMENTS)

@@ -1,6 +1,6 @@
 """Build one summary PDF, store it, and plan a batch (who gets one, who is skipped).
 
-Nothing here knows about HTTP or the job queue; `jobs.py` runs `generate_one` per item.
+Nothing here knows about HTTP or the job queue; `runs.py` runs `generate_one` per item.
 Files are written to a temporary file and renamed into place, so a reader (or a
 crash) never sees half a PDF. The ValueSummary row is upserted on its unique key
 (account, stakeholder, quarter, variant), so re-running an item never duplicates.

@@ -23,7 +23,16 @@ from sqlmodel import Session, select
 
 from .. import mail
 from ..config import TEMPLATES_DIR
-from ..models import Account, Distribution, Setting, Stakeholder, User, ValueSummary, utcnow
+from ..models import (
+    ERASED,
+    Account,
+    Distribution,
+    Setting,
+    Stakeholder,
+    User,
+    ValueSummary,
+    utcnow,
+)
 
 TEMPLATE_KEY = "summary_email_template"
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "emails" / "summary.txt"
@@ -53,16 +62,12 @@ def save_message_template(session: Session, text: str) -> None:
 
 
 def skip_reason(stakeholder: Stakeholder | None) -> str | None:
-    """Why this person must not receive a summary, or None."""
-    if stakeholder is None or stakeholder.erased_at is not None:
-        return "erased"
-    if stakeholder.left_company_at is not None:
-        return "left the company"
-    if stakeholder.opted_out_at is not None:
-        return "opted out"
-    if not stakeholder.email:
-        return "no email address"
-    return None
+    """Why this person must not receive a summary by e-mail, or None: the model's rule
+    (`Stakeholder.contact_block_reason`). A summary without its person counts as erased.
+    The reason is stored as the skipped sending's error."""
+    if stakeholder is None:
+        return ERASED
+    return stakeholder.contact_block_reason(by_email=True)
 
 
 def _claim(session: Session, summary: ValueSummary, recipient: str | None, status: str,

@@ -37,6 +37,7 @@ from .entries import (
     latest_confirmation_by_entry,
     list_entries,
     recent_confirmations,
+    record_confirmation,
     update_entry,
 )
 from .forms import int_or_none
@@ -72,6 +73,7 @@ from .outreach import (
     submit_pulse,
     unreachable_reason,
     validate_ranking,
+    withdraw_link,
 )
 from .overview import account_overview, account_value_page, driver_chart, driver_legend
 from .portfolio import (
@@ -101,9 +103,9 @@ __all__ = [
     "latest_confirmation_by_entry", "latest_pulses", "link_entries", "recent_confirmations",
     "list_commitments", "list_entries", "loyalty",
     "margin_tiers", "nps", "portfolio_overview", "on_time_rate", "priority_drift",
-    "pulse_history", "record_pulse",
+    "pulse_history", "record_confirmation", "record_pulse",
     "segments", "send_link", "open_links", "submit_confirmation", "submit_pulse", "tiers_grouped",
     "unreachable_reason", "update_commitment", "update_entry", "validate_ranking",
     "value_by_driver", "value_by_quarter", "value_delivered", "value_migration",
-    "value_periods", "int_or_none", "value_summary", "ValueSummary",
+    "value_periods", "int_or_none", "value_summary", "ValueSummary", "withdraw_link",
 ]

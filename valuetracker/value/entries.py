@@ -1,4 +1,8 @@
-"""The value log: value entries, their beneficiaries and confirmations."""
+"""The value log: value entries, their beneficiaries and confirmations.
+
+The write functions (`create_entry`, `update_entry`, `delete_entry`,
+`record_confirmation`) record their audit event and never commit.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .. import audit
 from ..models import (
     Account,
     Stakeholder,
+    User,
     ValueConfirmation,
     ValueEntry,
     ValueEntryBeneficiary,
@@ -92,11 +98,12 @@ def set_beneficiaries(session: Session, entry: ValueEntry, stakeholder_ids: list
         session.add(ValueEntryBeneficiary(entry_id=entry.id, stakeholder_id=sid))
 
 
-def create_entry(
+def add_entry(
     session: Session, account: Account, data: dict[str, Any], *,
     beneficiaries: list[int] | None = None, user_id: int | None = None,
 ) -> ValueEntry:
-    """Add a value entry to the account (the caller audits and commits)."""
+    """The row of a new entry, without an audit event: a step of `create_entry` and of a
+    customer's answer (`outreach.submit_confirmation`, audited as one answer)."""
     entry = ValueEntry(account_id=account.id, created_by_id=user_id,
                        **{k: data[k] for k in ENTRY_FIELDS if k in data})
     session.add(entry)
@@ -106,23 +113,52 @@ def create_entry(
     return entry
 
 
+def create_entry(
+    session: Session, account: Account, data: dict[str, Any], *,
+    beneficiaries: list[int] | None = None, user: User | None = None,
+) -> ValueEntry:
+    """Add a value entry to the account; beneficiaries not at the account are ignored.
+
+    Records a "create value_entry" event. Does not commit.
+    """
+    entry = add_entry(session, account, data, beneficiaries=beneficiaries,
+                      user_id=user.id if user is not None else None)
+    audit.record(session, "create", "value_entry", entry.id,
+                 f"value entry '{entry.title}' on {account.name}", user=user)
+    return entry
+
+
 def update_entry(session: Session, entry: ValueEntry, data: dict[str, Any], *,
-                 beneficiaries: list[int] | None = None) -> None:
-    for key in ENTRY_FIELDS:
-        if key in data:
-            setattr(entry, key, data[key])
-    entry.updated_at = utcnow()
-    session.add(entry)
+                 beneficiaries: list[int] | None = None,
+                 user: User | None = None) -> dict[str, list[Any]]:
+    """Save an edited entry; `beneficiaries` (when given) replaces the beneficiaries.
+
+    Records an "update value_entry" event with the changed fields; returns them.
+    Does not commit.
+    """
+    diff = audit.apply_changes(
+        session, entry, {k: data[k] for k in ENTRY_FIELDS if k in data},
+        entity="value_entry", summary=lambda: f"value entry '{entry.title}' updated",
+        user=user)
     if beneficiaries is not None:
         set_beneficiaries(session, entry, beneficiaries)
+    return diff
 
 
-def delete_entry(session: Session, entry: ValueEntry) -> None:
-    """Delete an entry with its beneficiaries and confirmations; unlink its commitment."""
+def delete_entry(session: Session, entry: ValueEntry, *, user: User | None = None) -> None:
+    """Delete an entry with its beneficiaries and confirmations; unlink its commitment.
+
+    Records a "delete value_entry" event. Does not commit.
+    """
+    account = session.get(Account, entry.account_id)
+    entry_id, title = entry.id, entry.title
     session.execute(sa.delete(ValueEntryBeneficiary).where(
         ValueEntryBeneficiary.entry_id == entry.id))
     session.execute(sa.delete(ValueConfirmation).where(ValueConfirmation.entry_id == entry.id))
     session.delete(entry)
+    audit.record(session, "delete", "value_entry", entry_id,
+                 f"value entry '{title}' deleted from {account.name if account else ''}",
+                 user=user)
 
 
 def recent_confirmations(session: Session, *, account_id: int, limit: int = 20) -> list[Any]:
@@ -161,7 +197,8 @@ def apply_answer(
 
     confirmed -> confirmed; adjusted -> confirmed, the entry's amount becomes the
     customer's amount (kept on the confirmation; the old one is in the audit trail);
-    disputed -> disputed.
+    disputed -> disputed. No audit event: a step of `record_confirmation` and of
+    `outreach.submit_confirmation`, which record one each.
     """
     if response not in ("confirmed", "disputed", "adjusted"):
         raise ValueError(f"unknown response {response!r}")
@@ -182,6 +219,25 @@ def apply_answer(
             entry.amount = adjusted_amount  # type: ignore[assignment]
     entry.updated_at = utcnow()
     session.add(entry)
+    return confirmation
+
+
+def record_confirmation(
+    session: Session, entry: ValueEntry, *, stakeholder_id: int | None, response: str,
+    comment: str | None, adjusted_amount: Decimal | None = None, user: User | None = None,
+) -> ValueConfirmation:
+    """The team records a stakeholder's answer given on a call (see `apply_answer`).
+
+    Raises ValueError for an unknown response or an adjusted answer without amount.
+    Records a "create value_confirmation" event. Does not commit.
+    """
+    confirmation = apply_answer(
+        session, entry, stakeholder_id=stakeholder_id, response=response, comment=comment,
+        adjusted_amount=adjusted_amount, method="recorded",
+        recorded_by_id=user.id if user is not None else None)
+    session.flush()
+    audit.record(session, "create", "value_confirmation", confirmation.id,
+                 f"{response} answer recorded for '{entry.title}'", user=user)
     return confirmation
 
 

@@ -3,6 +3,8 @@
 Every function takes the session and keyword arguments; `account_ids` limits the
 figure to some accounts (a list of ids, a SELECT of ids, or None for all accounts).
 Amounts are Decimal; nothing is rounded here (templates round for display).
+The rules the figures count by (promoter, detractor, satisfied but not loyal, due, on
+time, overdue) are defined once on the models (models/value.py), in Python and SQL.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from sqlmodel import Session, select
 
 from ..models import (
     DRIVERS,
-    OPEN_COMMITMENT_STATUSES,
     LoyaltyPulse,
     Stakeholder,
     ValueCommitment,
     ValueEntry,
+    detractor_condition,
+    promoter_condition,
+    satisfied_not_loyal_condition,
 )
+from ..models import is_satisfied_not_loyal as is_satisfied_not_loyal  # re-exported (API)
 from ..quarters import Quarter, quarter_case
 from ._scope import AccountIds, dec, ratio, scoped, today_or
 
@@ -195,20 +200,14 @@ def on_time_rate(
 ) -> OnTimeRate:
     """On-time rate = commitments delivered on or before their due date / commitments due.
 
-    "Due" means: due date within [start, end] AND on or before today (a commitment
-    due next month is not yet due), and not `dropped` (withdrawn by agreement with
-    the customer). A delivered commitment counts as on time when delivered_on <= due_on.
+    "Due" means: due date within [start, end] and `ValueCommitment.due_condition(today)`
+    (due by today, not `dropped`); on time is `ValueCommitment.on_time_condition()`.
     """
     today = today_or(today)
-    on_time = sa.and_(
-        ValueCommitment.status == "delivered",
-        ValueCommitment.delivered_on.is_not(None),
-        ValueCommitment.delivered_on <= ValueCommitment.due_on,
-    )
     stmt = select(
         sa.func.count(),
-        sa.func.sum(sa.case((on_time, 1), else_=0)),
-    ).where(ValueCommitment.due_on <= today, ValueCommitment.status != "dropped")
+        sa.func.sum(sa.case((ValueCommitment.on_time_condition(), 1), else_=0)),
+    ).where(ValueCommitment.due_condition(today))
     if start is not None:
         stmt = stmt.where(ValueCommitment.due_on >= start)
     if end is not None:
@@ -216,14 +215,6 @@ def on_time_rate(
     stmt = scoped(stmt, ValueCommitment.account_id, account_ids)
     due, done = session.exec(stmt).one()
     return OnTimeRate(int(done or 0), int(due or 0))
-
-
-def overdue_condition(today: date) -> Any:
-    """SQL: a commitment still open after its due date."""
-    return sa.and_(
-        ValueCommitment.status.in_(OPEN_COMMITMENT_STATUSES),
-        ValueCommitment.due_on < today,
-    )
 
 
 # --------------------------------------------------------------------------- loyalty
@@ -255,16 +246,6 @@ def latest_pulses_subquery(*, account_ids: AccountIds = None, as_of: date | None
     return scoped(inner, LoyaltyPulse.account_id, account_ids).subquery("latest_pulse")
 
 
-def satisfied_not_loyal_condition(satisfaction: Any, intent: Any) -> Any:
-    """SQL: satisfaction >= 4 and repurchase intent not `definitely`."""
-    return sa.and_(satisfaction >= 4, intent != "definitely")
-
-
-def is_satisfied_not_loyal(satisfaction: int, repurchase_intent: str) -> bool:
-    """Satisfied but not loyal = satisfaction >= 4 and repurchase intent not `definitely`."""
-    return satisfaction >= 4 and repurchase_intent != "definitely"
-
-
 @dataclass
 class LoyaltyFigures:
     """NPS and "satisfied but not loyal" over each stakeholder's latest pulse."""
@@ -293,8 +274,8 @@ def loyalty(
     latest = latest_pulses_subquery(account_ids=account_ids, as_of=as_of)
     stmt = select(
         sa.func.count(),
-        sa.func.sum(sa.case((latest.c.recommend >= 9, 1), else_=0)),
-        sa.func.sum(sa.case((latest.c.recommend <= 6, 1), else_=0)),
+        sa.func.sum(sa.case((promoter_condition(latest.c.recommend), 1), else_=0)),
+        sa.func.sum(sa.case((detractor_condition(latest.c.recommend), 1), else_=0)),
         sa.func.sum(sa.case(
             (satisfied_not_loyal_condition(latest.c.satisfaction, latest.c.repurchase_intent), 1),
             else_=0,

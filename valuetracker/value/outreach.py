@@ -1,4 +1,8 @@
-"""Asking the customer: confirmation and pulse links, their emails and their answers."""
+"""Asking the customer: confirmation and pulse links, their emails and their answers.
+
+The write functions (`send_link`, `withdraw_link`, `submit_confirmation`,
+`record_pulse`, `submit_pulse`) record their audit event and never commit.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from sqlmodel import Session, select
 
-from .. import links, mail
+from .. import audit, links, mail
 from ..models import (
     DRIVERS,
     AccessLink,
     Account,
     LoyaltyPulse,
     Stakeholder,
+    User,
     ValueEntry,
     ValueEntryBeneficiary,
+    label,
 )
-from ..stakeholders import contactable_condition
-from .entries import apply_answer, create_entry
+from .entries import add_entry, apply_answer
 
 # "All recent entries" means delivered in this many days.
 RECENT_DAYS = 90
@@ -32,15 +36,6 @@ MAX_LINK_ENTRIES = 50
 
 class OutreachError(ValueError):
     """Why a link cannot be sent (unreachable stakeholder, nothing to confirm)."""
-
-
-def reachable_condition() -> Any:
-    """SQL: a stakeholder we may send links to (not opted out, left or erased; has email)."""
-    return sa.and_(
-        contactable_condition(),
-        Stakeholder.email.is_not(None),
-        Stakeholder.email != "",
-    )
 
 
 def account_stakeholders(session: Session, *, account_id: int) -> list[Stakeholder]:
@@ -53,16 +48,8 @@ def account_stakeholders(session: Session, *, account_id: int) -> list[Stakehold
 
 
 def unreachable_reason(stakeholder: Stakeholder) -> str | None:
-    """Why we may not send this person a link, or None."""
-    if stakeholder.erased_at is not None:
-        return "their data was erased"
-    if stakeholder.opted_out_at is not None:
-        return "they opted out of contact"
-    if stakeholder.left_company_at is not None:
-        return "they left the company"
-    if not stakeholder.email:
-        return "we have no email address for them"
-    return None
+    """Why we may not send this person a link (by e-mail), or None: the model's rule."""
+    return stakeholder.contact_block_reason(by_email=True)
 
 
 def entries_to_confirm(
@@ -103,13 +90,16 @@ def public_url(endpoint: str, token: str) -> str:
 
 def send_link(
     session: Session, *, account: Account, stakeholder: Stakeholder, purpose: str,
-    entry_ids: list[int] | None = None, user_id: int | None = None, sender_name: str = "",
+    entry_ids: list[int] | None = None, user: User | None = None,
 ) -> SentLink:
-    """Create a confirmation (`confirm_value`) or pulse link, email it, return its URL.
+    """Create a confirmation (`confirm_value`) or pulse link, email it (signed by `user`),
+    return its URL.
 
-    Raises OutreachError for an unreachable stakeholder or an empty entry list. The
-    caller audits and commits; mail goes out before the commit, so a failed commit
-    leaves a dead link in someone's inbox at worst, never a live unrecorded one.
+    Raises OutreachError for an unreachable stakeholder or an empty entry list, and
+    the mail errors (smtplib.SMTPException, OSError) when the mail server refuses.
+    Records a "create access_link" event with the number of entries. Does not commit;
+    mail goes out before the commit, so a failed commit leaves a dead link in
+    someone's inbox at worst, never a live unrecorded one.
     """
     reason = unreachable_reason(stakeholder)
     if reason:
@@ -133,13 +123,27 @@ def send_link(
         raise OutreachError(f"Unknown link purpose {purpose!r}.")
     link, token = links.create_link(session, purpose, stakeholder_id=stakeholder.id,
                                     account_id=account.id, payload=payload,
-                                    created_by_id=user_id)
+                                    created_by_id=user.id if user is not None else None)
     url = public_url(endpoint, token)
     body = render_template(template, stakeholder=stakeholder, account=account, url=url,
-                           link=link, sender_name=sender_name,
+                           link=link, sender_name=user.name if user is not None else "",
                            count=len(entry_ids or []))
     message_id = mail.send(mail.Message(to=stakeholder.email or "", subject=subject, body=body))
+    audit.record(session, "create", "access_link", link.id,
+                 f"{label(purpose).lower()} link sent to {stakeholder.name}",
+                 details={"entries": len(entry_ids or [])}, user=user)
     return SentLink(link, url, message_id)
+
+
+def withdraw_link(session: Session, link: AccessLink, *, user: User | None = None) -> None:
+    """Withdraw a link that was sent (it then shows "withdrawn").
+
+    Records a "revoke access_link" event. Does not commit.
+    """
+    links.revoke_link(session, link)
+    account = session.get(Account, link.account_id) if link.account_id else None
+    audit.record(session, "revoke", "access_link", link.id,
+                 f"link withdrawn on {account.name if account else ''}", user=user)
 
 
 def open_links(session: Session, *, account_id: int, limit: int = 50) -> list[Any]:
@@ -182,8 +186,10 @@ def submit_confirmation(
 ) -> dict[str, int]:
     """Apply a stakeholder's answers through a link and use the link up.
 
-    Every answer must be about one of the link's entries (ValueError otherwise).
-    Free-text value we did not list becomes a new claimed entry (source "customer").
+    Every answer must be about one of the link's entries (ValueError otherwise); a
+    used, expired or withdrawn link raises `links.LinkError`. Free-text value we did
+    not list becomes a new claimed entry (source "customer"). Records one "create
+    value_confirmation" event for the whole answer (its counts). Does not commit.
     """
     entries = {entry.id: entry for entry in link_entries(session, link)}
     for answer in answers:
@@ -199,13 +205,18 @@ def submit_confirmation(
         account = session.get(Account, link.account_id)
         text = other_value.strip()
         # Amount 0 and driver "strategic" until the team reviews it and fills them in.
-        create_entry(session, account, {  # type: ignore[arg-type]
+        add_entry(session, account, {  # type: ignore[arg-type]
             "title": _title_from(text), "description": text, "driver": "strategic",
             "amount": Decimal(0), "unit": "currency", "delivered_on": date.today(),
             "evidence_status": "claimed", "source": "customer",
         }, beneficiaries=[link.stakeholder_id] if link.stakeholder_id else None)
         created = 1
-    return {"answers": len(answers), "new_entries": created}
+    result = {"answers": len(answers), "new_entries": created}
+    stakeholder = session.get(Stakeholder, link.stakeholder_id) if link.stakeholder_id else None
+    audit.record(session, "create", "value_confirmation", link.id,
+                 f"{stakeholder.name if stakeholder else 'Someone'} answered a confirmation link",
+                 details=result)
+    return result
 
 
 def _title_from(text: str) -> str:
@@ -226,12 +237,14 @@ def validate_ranking(ranking: list[str]) -> list[str]:
     return list(ranking)
 
 
-def record_pulse(
+def add_pulse(
     session: Session, stakeholder: Stakeholder, data: dict[str, Any], *,
     taken_on: date | None = None, method: str = "link", link_id: int | None = None,
     recorded_by_id: int | None = None,
 ) -> LoyaltyPulse:
-    """Add a pulse (history is kept: never overwrites an earlier one)."""
+    """The row of a new pulse, without an audit event (a step of `record_pulse` and
+    `submit_pulse`). History is kept: never overwrites an earlier one. Raises
+    ValueError for an incomplete driver ranking."""
     if data.get("driver_ranking"):
         data = dict(data, driver_ranking=validate_ranking(data["driver_ranking"]))
     pulse = LoyaltyPulse(
@@ -244,13 +257,35 @@ def record_pulse(
     return pulse
 
 
+def record_pulse(session: Session, stakeholder: Stakeholder, data: dict[str, Any], *,
+                 taken_on: date | None = None, user: User | None = None) -> LoyaltyPulse:
+    """The team records a pulse taken on a call (see `add_pulse`).
+
+    Records a "create loyalty_pulse" event. Does not commit.
+    """
+    pulse = add_pulse(session, stakeholder, data, taken_on=taken_on, method="recorded",
+                      recorded_by_id=user.id if user is not None else None)
+    session.flush()
+    audit.record(session, "create", "loyalty_pulse", pulse.id,
+                 f"pulse recorded for {stakeholder.name}", user=user)
+    return pulse
+
+
 def submit_pulse(session: Session, link: AccessLink, data: dict[str, Any]) -> LoyaltyPulse:
-    """Record a pulse answered through a link, and use the link up."""
+    """Record a pulse answered through a link, and use the link up.
+
+    Raises `links.LinkError` for a used, expired or withdrawn link. Records a "create
+    loyalty_pulse" event. Does not commit.
+    """
     stakeholder = session.get(Stakeholder, link.stakeholder_id)
     if stakeholder is None:
         raise links.LinkError("invalid")
     links.consume_link(session, link)
-    return record_pulse(session, stakeholder, data, method="link", link_id=link.id)
+    pulse = add_pulse(session, stakeholder, data, method="link", link_id=link.id)
+    session.flush()
+    audit.record(session, "create", "loyalty_pulse", pulse.id,
+                 f"{stakeholder.name} answered a pulse link")
+    return pulse
 
 
 def pulse_history(session: Session, *, account_id: int, limit: int = 100) -> list[Any]:

@@ -9,18 +9,11 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 
 from .. import charts
-from ..models import DRIVERS, Account, ValueCommitment, label
+from ..models import DRIVERS, Account, ValueCommitment, is_satisfied_not_loyal, label, nps_group
 from ..quarters import Quarter, app_start_month, current_quarter
 from .commitments import list_commitments
 from .entries import last_delivered_on, recent_confirmations
-from .metrics import (
-    is_satisfied_not_loyal,
-    latest_pulses,
-    loyalty,
-    on_time_rate,
-    overdue_condition,
-    value_summary,
-)
+from .metrics import latest_pulses, loyalty, on_time_rate, value_summary
 from .outreach import open_links
 
 
@@ -61,7 +54,7 @@ def account_overview(session: Session, account: Account, *,
     summary = value_summary(session, quarter=quarter, account_ids=ids)
     overdue = session.exec(
         select(ValueCommitment.id).where(ValueCommitment.account_id == account.id,
-                                         overdue_condition(today))
+                                         ValueCommitment.overdue_condition(today))
     ).all()
     return {
         "quarter": quarter,
@@ -87,8 +80,9 @@ def account_value_page(session: Session, account: Account, *,
         chart=driver_chart(by_quarter, title=f"Value delivered by driver, {account.name}"),
         confirmed_share_ytd=context["summary"].confirmed_year_to_date,
         commitments=list_commitments(session, account_id=account.id),
-        latest_pulses=[(row, is_satisfied_not_loyal(row.satisfaction, row.repurchase_intent))
-                       for row in pulses],
+        # (pulse, satisfied but not loyal, NPS group): the models' loyalty rules.
+        latest_pulses=[(row, is_satisfied_not_loyal(row.satisfaction, row.repurchase_intent),
+                        nps_group(row.recommend)) for row in pulses],
         confirmations=recent_confirmations(session, account_id=account.id),
         open_links=open_links(session, account_id=account.id),
         today=today,

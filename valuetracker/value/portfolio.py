@@ -10,18 +10,28 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import DRIVERS, Account, LoyaltyPulse, Stakeholder, ValueCommitment, ValueEntry
+from ..models import (
+    DRIVERS,
+    Account,
+    LoyaltyPulse,
+    Stakeholder,
+    ValueCommitment,
+    ValueEntry,
+    detractor_condition,
+    satisfied_not_loyal_condition,
+)
 from ..quarters import Quarter, quarter_case
 from ..stakeholders import MIN_ENGAGED, active_condition, engaged_condition
 from ._scope import AccountIds, dec, scoped, today_or
-from .metrics import latest_pulses_subquery, overdue_condition, satisfied_not_loyal_condition
+from .metrics import latest_pulses_subquery
 
 TIER_ORDER = ("keep", "grow", "fix", "let_go")
 TIER_RULE = (
-    "Active accounts with an annual revenue are ranked by revenue (1 = highest; equal "
-    "revenues share a rank). The top half is rank ≤ ⌈n/2⌉. Margin = revenue − cost to "
-    "serve. Keep: top half, margin > 0. Grow: bottom half, margin > 0. Fix: top half, "
-    "margin ≤ 0. Let go: bottom half, margin ≤ 0."
+    "Active accounts with an annual revenue are ranked by revenue across the whole "
+    "portfolio, whoever looks (1 = highest; equal revenues share a rank). The top half "
+    "is rank ≤ ⌈n/2⌉. Margin = revenue − cost to serve. Keep: top half, margin > 0. "
+    "Grow: bottom half, margin > 0. Fix: top half, margin ≤ 0. Let go: bottom half, "
+    "margin ≤ 0."
 )
 
 
@@ -46,6 +56,10 @@ def margin_tiers(session: Session, *, account_ids: AccountIds = None) -> list[Ti
     rank <= ceil(n/2), i.e. 2 * rank <= n + 1. Margin = revenue - cost to serve
     (no cost recorded = 0). keep = top & margin > 0; grow = bottom & margin > 0;
     fix = top & margin <= 0; let_go = bottom & margin <= 0.
+
+    The tier is a fact of the whole portfolio: the rank is always taken over every
+    active account with revenue, and `account_ids` only chooses which of them are
+    returned. So an account has the same tier whoever looks (page, export, any role).
     """
     margin = (Account.annual_revenue - sa.func.coalesce(Account.cost_to_serve, 0))
     rank = sa.func.rank().over(order_by=Account.annual_revenue.desc())
@@ -56,7 +70,7 @@ def margin_tiers(session: Session, *, account_ids: AccountIds = None) -> list[Ti
         sa.func.coalesce(Account.cost_to_serve, 0).label("cost"),
         margin.label("margin"), rank.label("revenue_rank"), n.label("ranked"),
     ).where(Account.status == "active", Account.annual_revenue.is_not(None))
-    inner = scoped(inner, Account.id, account_ids).subquery("ranked_accounts")
+    inner = inner.subquery("ranked_accounts")
     top = 2 * inner.c.revenue_rank <= inner.c.ranked + 1
     positive = inner.c.margin > 0
     tier = sa.case(
@@ -65,9 +79,11 @@ def margin_tiers(session: Session, *, account_ids: AccountIds = None) -> list[Ti
         (top, "fix"),
         else_="let_go",
     )
-    rows = session.exec(
+    # Scoped after ranking (outside the window), never inside it.
+    rows = session.exec(scoped(
         select(inner.c.id, inner.c.name, inner.c.slug, inner.c.segment, inner.c.revenue,
-               inner.c.cost, inner.c.margin, inner.c.revenue_rank, tier)
+               inner.c.cost, inner.c.margin, inner.c.revenue_rank, tier),
+        inner.c.id, account_ids)
         .order_by(inner.c.revenue_rank, inner.c.name)
     ).all()
     return [TieredAccount(r[0], r[1], r[2], r[3], dec(r[4]), dec(r[5]), dec(r[6]), int(r[7]),
@@ -250,7 +266,7 @@ def at_risk_accounts(
     Reasons (four queries however many accounts):
     no value entry delivered in the last 90 days; any disputed entry; open
     commitments past due; key active stakeholders whose latest pulse is a detractor
-    (recommend <= 6) or satisfied but not loyal; single-threaded = fewer than
+    (recommend 0-6) or satisfied but not loyal; single-threaded = fewer than
     `stakeholders.MIN_ENGAGED` contacts meeting `stakeholders.engaged_condition`;
     renewal date within the next 90 days.
     """
@@ -274,13 +290,14 @@ def at_risk_accounts(
         stmt = select(column, value).where(*conditions).group_by(column)
         return {row[0]: row[1] for row in session.exec(scoped(stmt, column, account_ids)).all()}
 
-    overdue = grouped(ValueCommitment.account_id, sa.func.count(), overdue_condition(today))
+    overdue = grouped(ValueCommitment.account_id, sa.func.count(),
+                      ValueCommitment.overdue_condition(today))
     latest = latest_pulses_subquery(account_ids=account_ids)
     unhappy_rows = session.exec(
         select(latest.c.account_id, sa.func.count())
         .join(Stakeholder, Stakeholder.id == latest.c.stakeholder_id)
         .where(Stakeholder.is_key.is_(True), active_condition(),
-               sa.or_(latest.c.recommend <= 6,
+               sa.or_(detractor_condition(latest.c.recommend),
                       satisfied_not_loyal_condition(latest.c.satisfaction,
                                                     latest.c.repurchase_intent)))
         .group_by(latest.c.account_id)

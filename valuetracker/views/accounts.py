@@ -22,11 +22,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import accounts, stakeholders, summaries, value, winloss
-from ..access import ACCOUNT_EDITORS, can_edit_account, get_account_for_user, role_required
+from ..access import (
+    account_access,
+    get_account_for_user,
+    may_edit_accounts,
+    may_manage_team,
+    permission_required,
+    sees_all_accounts,
+)
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import choices
-from ..models import ACCOUNT_STATUSES, TIERS, Account, label
+from ..models import ACCOUNT_STATUSES, TIERS, label
+from ._request import edit_conflict, page_arg
 
 bp = Blueprint("accounts", __name__)
 
@@ -118,7 +126,7 @@ def index() -> str:
                                  blank="Any owner")
     filters = _parse_filters(form)
     page = accounts.list_accounts(session, current_user, filters,
-                                  page=request.args.get("page", 1, type=int),
+                                  page=page_arg(),
                                   size=current_app.config["PAGE_SIZE"])
     args = {key: value for key, value in {
         "q": filters.q, "segment": filters.segment, "tier": filters.tier,
@@ -127,7 +135,7 @@ def index() -> str:
     return render_template(
         "accounts/index.html", form=form, page=page, filters=filters,
         args=args, sort_args=dict(args, sort=filters.sort),
-        may_create=current_user.role in ACCOUNT_EDITORS,
+        may_create=may_edit_accounts(current_user),
     )
 
 
@@ -135,19 +143,16 @@ def index() -> str:
 @login_required
 def show(slug: str) -> str:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug)
+    account, can_edit = account_access(session, current_user, slug)
     owner, members = accounts.team(session, account)
     today = date.today()
     rows = stakeholders.account_stakeholders(session, account, today)
-    can_edit = can_edit_account(current_user, account,
-                                is_member=any(m.id == current_user.id for m in members))
     return render_template(
         "accounts/show.html",
         account=account, owner=owner, members=members, facts=accounts.facts(account),
         rows=rows, tree=stakeholders.org_tree(rows),
         warnings=stakeholders.coverage_warnings(rows),
-        can_edit=can_edit, can_manage_team=can_edit and accounts.can_manage_team(
-            current_user, account),
+        can_edit=can_edit, can_manage_team=can_edit and may_manage_team(current_user, account),
         # The two figure panels hold plain values: kept until the data changes.
         value_overview=cached(session, "account-value-panel", (account.id, today),
                               lambda: value.account_overview(session, account, today=today)),
@@ -165,23 +170,25 @@ def _team_choices(form: AccountForm) -> None:
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-@role_required(*ACCOUNT_EDITORS)
+@permission_required(may_edit_accounts)
 def create() -> Any:
     session = get_session()
     form = AccountForm()
-    if current_user.role == "admin":
+    choose_team = may_manage_team(current_user, None)
+    if choose_team:
         _team_choices(form)
     else:
         # An account manager creates accounts they own; the owner manages the team later.
         del form.owner_id
         del form.member_ids
     if form.validate_on_submit():
-        if current_user.role == "admin":
+        if choose_team:
             owner_id, members = form.team()
         else:
             owner_id, members = current_user.id, []
         account = accounts.create_account(session, data=form.account_data(),
-                                          owner_id=owner_id, member_ids=members)
+                                          owner_id=owner_id, member_ids=members,
+                                          user=current_user)
         if _commit_or_field_error(form):
             flash(f"Account {account.name} created.", "success")
             return redirect(url_for("accounts.show", slug=account.slug))
@@ -194,7 +201,7 @@ def create() -> Any:
 def edit(slug: str) -> Any:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
-    manage_team = accounts.can_manage_team(current_user, account)
+    manage_team = may_manage_team(current_user, account)
     form = AccountForm(obj=account)
     form.account_id = account.id
     if manage_team:
@@ -207,18 +214,20 @@ def edit(slug: str) -> Any:
     conflict = None
     if form.validate_on_submit():
         owner_id, members = form.team() if manage_team else (None, [])
-        if manage_team and current_user.role == "account_manager" and \
+        if manage_team and not sees_all_accounts(current_user) and \
                 owner_id != current_user.id and current_user.id not in members:
             # Handing the account over keeps the old owner on the team (not locked out).
             members.append(current_user.id)
         try:
             accounts.update_account(session, account, data=form.account_data(),
                                     expected_version=form.version.data, owner_id=owner_id,
-                                    member_ids=members, change_team=manage_team)
+                                    member_ids=members, change_team=manage_team,
+                                    user=current_user)
         except StaleEditError:
-            session.rollback()
-            session.refresh(account)
-            conflict = _conflict(form, account)
+            # The form keeps the user's input; the table shows how the saved values differ.
+            conflict = edit_conflict(session, form, account,
+                                     accounts.clean_account_data(form.account_data()),
+                                     entity="account")
         else:
             if _commit_or_field_error(form):
                 flash(f"Account {account.name} saved.", "success")
@@ -226,22 +235,6 @@ def edit(slug: str) -> Any:
     return render_template("accounts/form.html", form=form, account=account, conflict=conflict,
                            segments=accounts.segment_options(session, current_user)), \
         409 if conflict else 200
-
-
-def _conflict(form: AccountForm, account: Account) -> dict[str, Any]:
-    """Who changed the account meanwhile and how their saved values differ from the form.
-
-    The form keeps the user's input; its version moves to the saved one, so saving again
-    is a deliberate choice to overwrite.
-    """
-    mine = accounts.clean_account_data(form.account_data())
-    differences = [
-        (getattr(form, name).label.text, getattr(account, name), value)
-        for name, value in mine.items() if getattr(account, name) != value
-    ]
-    form.version.data = str(account.version)
-    return {"who": accounts.last_editor(get_session(), "account", account.id),
-            "differences": differences}
 
 
 def _commit_or_field_error(form: AccountForm) -> bool:
@@ -263,7 +256,7 @@ def archive(slug: str) -> Any:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     # CSRF is checked for every POST by CSRFProtect before the view runs.
-    accounts.archive_account(session, account)
+    accounts.archive_account(session, account, user=current_user)
     session.commit()
     flash(f"Account {account.name} archived. Choose the status filter “Archived” to "
           "find it again.", "success")

@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from .. import audit
-from ..access import role_required
+from ..access import may_administer, permission_required, role_may_administer
 from ..db import get_session
 from ..forms import choices
 from ..models import ROLE_LABELS, User
@@ -71,14 +71,14 @@ def _get_user(user_id: int) -> User:
 
 
 @bp.route("/users")
-@role_required("admin")
+@permission_required(may_administer)
 def list_users() -> str:
     users = get_session().exec(select(User).order_by(User.name)).all()
     return render_template("admin/users.html", users=users)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required(may_administer)
 def create_user_view() -> object:
     form = UserCreateForm()
     if form.validate_on_submit():
@@ -96,12 +96,13 @@ def create_user_view() -> object:
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required(may_administer)
 def edit_user(user_id: int) -> object:
     user = _get_user(user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+        if user.id == current_user.id and (not role_may_administer(form.role.data)
+                                           or not form.active.data):
             form.role.errors.append("You cannot remove your own admin rights or deactivate "
                                     "yourself; ask another admin.")
         else:
@@ -129,7 +130,7 @@ def edit_user(user_id: int) -> object:
 
 
 @bp.route("/audit")
-@role_required("admin")
+@permission_required(may_administer)
 def audit_log() -> str:
     from ..models import AuditEvent
 
@@ -162,7 +163,7 @@ class BrandingForm(FlaskForm):
 
 
 @bp.route("/branding", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required(may_administer)
 def branding() -> object:
     from ..summaries.branding import (
         MAX_LOGO_BYTES,

@@ -13,7 +13,6 @@ from flask import (
     jsonify,
     redirect,
     render_template,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -22,7 +21,7 @@ from sqlmodel import select
 from wtforms import SelectField, SelectMultipleField
 
 from .. import audit
-from ..access import EXPORT_ROLES, account_scope, get_export_job_for_user, role_required
+from ..access import account_scope, get_export_job_for_user, may_export, permission_required
 from ..db import engine, get_session
 from ..exports import FORMATS, SHEET_NAMES
 from ..exports.runs import JOB_KIND, create_export_job, run_export_job
@@ -31,6 +30,7 @@ from ..jobs import get_huey
 from ..models import Account, Job
 from ..quarters import app_start_month, current_quarter
 from ..workers import worker_note
+from ._request import file_response, reports_file
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -69,7 +69,7 @@ def _export_form() -> ExportForm:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@role_required(*EXPORT_ROLES)
+@permission_required(may_export)
 def index() -> Any:
     form = _export_form()
     session = get_session()
@@ -109,7 +109,7 @@ def _start(job: Job) -> None:
 
 
 @bp.route("/<int:job_id>")
-@role_required(*EXPORT_ROLES)
+@permission_required(may_export)
 def show(job_id: int) -> str:
     session = get_session()
     job = get_export_job_for_user(session, current_user, job_id)
@@ -118,7 +118,7 @@ def show(job_id: int) -> str:
 
 
 @bp.route("/<int:job_id>.json")
-@role_required(*EXPORT_ROLES)
+@permission_required(may_export)
 def status(job_id: int) -> Any:
     session = get_session()
     job = get_export_job_for_user(session, current_user, job_id)
@@ -134,17 +134,15 @@ def status(job_id: int) -> Any:
 
 
 @bp.route("/<int:job_id>/download")
-@role_required(*EXPORT_ROLES)
+@permission_required(may_export)
 def download(job_id: int) -> Any:
     job = get_export_job_for_user(get_session(), current_user, job_id)
     if job.status != "done" or not job.result:
         abort(404)
-    reports_dir = Path(current_app.config["REPORTS_DIR"]).resolve()
-    path = Path(job.result["path"]).resolve()
-    # The path comes from our own job row, but never serve anything outside REPORTS_DIR.
-    if not path.is_relative_to(reports_dir) or not path.is_file():
-        abort(404)
+    # The job row holds the path as written (absolute, or from the working directory).
+    path = reports_file(Path(job.result["path"]).resolve())
     mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 if path.suffix == ".xlsx" else "application/zip")
-    return send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=job.result.get("filename", path.name))
+    # Streamed from disk: a workbook of every account can be large.
+    return file_response(path, filename=job.result.get("filename", path.name),
+                         mimetype=mimetype)

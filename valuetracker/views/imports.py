@@ -28,15 +28,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..access import require_role, role_required
+from ..access import may_import, permission_required, require
 from ..db import get_session, refresh_statistics
 from ..forms import choices
-from ..imports import KIND_ROLES, KIND_TABLES, KINDS, ImportStop, parse_value_maps, run_import
+from ..imports import KIND_TABLES, KINDS, ImportStop, parse_value_maps, run_import
 from ..imports.reading import IGNORE, norm_name, read_table, resolve_columns
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
-IMPORTERS = ("account_manager", "analyst", "admin")
 KIND_LABELS = {"accounts": "Accounts", "stakeholders": "Stakeholders", "deals": "Deals",
                "value": "Value entries"}
 PREVIEW_ROWS = 10
@@ -54,7 +53,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _kinds_for(user: Any) -> list[str]:
-    return [kind for kind in KINDS if user.role in KIND_ROLES[kind]]
+    return [kind for kind in KINDS if may_import(user, kind)]
 
 
 def _upload_dir() -> Path:
@@ -75,7 +74,7 @@ def _load_upload(token: str) -> tuple[dict[str, Any], bytes]:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("user_id") != current_user.id:
         abort(404)
-    require_role(current_user, *KIND_ROLES[meta["kind"]])
+    require(may_import(current_user, meta["kind"]))
     return meta, data_path.read_bytes()
 
 
@@ -99,7 +98,7 @@ def _remove_stale_uploads(max_age: float = 24 * 3600) -> None:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@role_required(*IMPORTERS)
+@permission_required(may_import)
 def index() -> Any:
     """Choose what to import and upload the file."""
     kinds = _kinds_for(current_user)
@@ -162,7 +161,7 @@ def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskF
 
 
 @bp.route("/<token>/map", methods=["GET", "POST"])
-@role_required(*IMPORTERS)
+@permission_required(may_import)
 def map_columns(token: str) -> Any:
     """Say which field each file column feeds (pre-filled by name)."""
     meta, data = _load_upload(token)
@@ -227,7 +226,7 @@ def _stopped(token: str, meta: dict[str, Any], data: bytes, exc: ImportStop) -> 
 
 
 @bp.route("/<token>/preview")
-@role_required(*IMPORTERS)
+@permission_required(may_import)
 def preview(token: str) -> Any:
     """What the import would do: first rows, every error, counts. Writes nothing."""
     meta, data = _load_upload(token)
@@ -240,7 +239,7 @@ def preview(token: str) -> Any:
 
 
 @bp.route("/<token>/run", methods=["POST"])
-@role_required(*IMPORTERS)
+@permission_required(may_import)
 def run(token: str) -> Any:
     """Import for real: one transaction, all or nothing unless skipping invalid rows."""
     meta, data = _load_upload(token)

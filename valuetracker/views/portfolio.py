@@ -13,17 +13,18 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from .. import charts
 from .. import value as domain
-from ..access import account_scope, scope_key
+from ..access import scope_key, scoped_account_ids
 from ..cache import cached
 from ..db import get_session
-from ..models import DRIVERS, Account, label
+from ..models import DRIVERS, label
 from ..pagination import paginate_list
 from ..quarters import Quarter, app_start_month, current_quarter
 from ..value.portfolio import SegmentMigration
+from ._request import page_arg
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
@@ -34,13 +35,7 @@ TIER_PAGE = 50
 
 def _scope() -> tuple[Any, Any]:
     """(account ids for the domain functions, the cache key of the user's scope)."""
-    account_ids = None if current_user.sees_all_accounts else \
-        select(Account.id).where(account_scope(current_user))
-    return account_ids, scope_key(current_user)
-
-
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return scoped_account_ids(current_user), scope_key(current_user)
 
 
 def _overview(session: Session) -> domain.PortfolioOverview:
@@ -105,7 +100,7 @@ def index() -> str:
     return render_template(
         "portfolio/index.html", overview=overview, previews=previews,
         tier_rule=domain.TIER_RULE, shifts=shifts, value_chart=value_chart, quarters=quarters,
-        at_risk=paginate_list(overview.at_risk, number=_page_arg(), size=AT_RISK_PAGE),
+        at_risk=paginate_list(overview.at_risk, number=page_arg(), size=AT_RISK_PAGE),
         risk_labels=domain.RISK_LABELS, segments=overview.segments, segment=segment,
         drivers=DRIVERS, args={"segment": segment} if segment else {},
     )
@@ -119,4 +114,4 @@ def tier(tier: str) -> str:
     overview = _overview(get_session())
     return render_template(
         "portfolio/tier.html", tier=tier, tier_rule=domain.TIER_RULE,
-        page=paginate_list(overview.grouped[tier], number=_page_arg(), size=TIER_PAGE))
+        page=paginate_list(overview.grouped[tier], number=page_arg(), size=TIER_PAGE))

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from sqlmodel import Session
 
-from .. import audit
 from .. import value as domain
 from ..db import get_session
 from ..extensions import limiter
@@ -86,13 +85,11 @@ def confirm(token: str) -> Any:
             for item in form.answers if item.form.response.data
         ]
         try:
-            result = domain.submit_confirmation(session, link, answers,
-                                                other_value=form.other_value.data)
+            domain.submit_confirmation(session, link, answers,
+                                       other_value=form.other_value.data)
         except LinkError as exc:
             session.rollback()
             return _link_error(exc.reason)
-        audit.record(session, "create", "value_confirmation", link.id,
-                     f"{stakeholder.name} answered a confirmation link", details=result)
         session.commit()
         return redirect(url_for("public.thanks"))
     rows = [(item, by_id.get(domain.int_or_none(item.form.entry_id.data)))
@@ -112,13 +109,10 @@ def pulse(token: str) -> Any:
     form = PulseForm()
     if form.validate_on_submit():
         try:
-            pulse_row = domain.submit_pulse(session, link, form.data_dict())
+            domain.submit_pulse(session, link, form.data_dict())
         except LinkError as exc:
             session.rollback()
             return _link_error(exc.reason)
-        session.flush()
-        audit.record(session, "create", "loyalty_pulse", pulse_row.id,
-                     f"{stakeholder.name} answered a pulse link")
         session.commit()
         return redirect(url_for("public.thanks"))
     return render_template("public/pulse.html", form=form, stakeholder=stakeholder,

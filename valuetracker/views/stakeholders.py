@@ -22,21 +22,23 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Val
 
 from .. import personal_data, stakeholders
 from ..access import (
-    WINLOSS_EDITORS,
-    can_edit_account,
     get_account_for_user,
     get_stakeholder_for_user,
+    require,
+    runs_winloss_program,
+    stakeholder_access,
 )
-from ..accounts import last_editor
 from ..db import StaleEditError, get_session
 from ..forms import choices
 from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
+from ._request import edit_conflict, file_response
 
 bp = Blueprint("stakeholders", __name__)
 
 INFLUENCE_CHOICES = {"1": "1 – little", "2": "2", "3": "3 – moderate", "4": "4",
                      "5": "5 – decisive"}
 FLAG_LABELS = {"key": "key stakeholder", "opted_out": "opted out", "left": "left the company"}
+PRIVATE_TEXTS = ("notes", "preferences")
 
 
 class StakeholderForm(FlaskForm):
@@ -103,10 +105,17 @@ def _stakeholder_form(account: Account, person: Stakeholder | None) -> Stakehold
     return form
 
 
-def _editable(person: Stakeholder) -> None:
-    """An erased person's record holds no personal data and takes none again."""
+def _person_to_change(stakeholder_id: int) -> tuple[Stakeholder, Account]:
+    """(stakeholder, account) if the user may change them (404, 403 otherwise).
+
+    An erased person's record holds no personal data and takes none again (409).
+    """
+    person, account, may_edit = stakeholder_access(get_session(), current_user,
+                                                   stakeholder_id)
+    require(may_edit)
     if person.erased_at is not None:
         abort(409, "This person's data was erased; the record cannot be changed.")
+    return person, account
 
 
 @bp.route("/accounts/<slug>/stakeholders/new", methods=["GET", "POST"])
@@ -118,7 +127,7 @@ def create(slug: str) -> Any:
     if form.validate_on_submit():
         person = stakeholders.create_stakeholder(
             session, account, data=form.person_data(), opted_out=form.opted_out.data,
-            left=form.left_company.data)
+            left=form.left_company.data, user=current_user)
         session.commit()
         flash(f"{person.name} added to {account.name}.", "success")
         return redirect(url_for("accounts.show", slug=account.slug))
@@ -129,14 +138,11 @@ def create(slug: str) -> Any:
 @login_required
 def show(stakeholder_id: int) -> str:
     session = get_session()
-    person = get_stakeholder_for_user(session, current_user, stakeholder_id)
-    account = session.get(Account, person.account_id)
+    person, account, can_edit = stakeholder_access(session, current_user, stakeholder_id)
     manager = session.get(Stakeholder, person.reports_to_id) if person.reports_to_id else None
-    is_member = current_user.role == "account_manager"  # they only got here as members
     return render_template(
         "stakeholders/show.html", person=person, account=account, manager=manager,
-        reports=stakeholders.direct_reports(session, person),
-        can_edit=can_edit_account(current_user, account, is_member=is_member),
+        reports=stakeholders.direct_reports(session, person), can_edit=can_edit,
     )
 
 
@@ -144,19 +150,16 @@ def show(stakeholder_id: int) -> str:
 @login_required
 def edit(stakeholder_id: int) -> Any:
     session = get_session()
-    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
-    _editable(person)
-    account = session.get(Account, person.account_id)
+    person, account = _person_to_change(stakeholder_id)
     form = _stakeholder_form(account, person)
     conflict = None
     if form.validate_on_submit():
         try:
             stakeholders.update_stakeholder(
                 session, person, data=form.person_data(), expected_version=form.version.data,
-                opted_out=form.opted_out.data, left=form.left_company.data)
+                opted_out=form.opted_out.data, left=form.left_company.data,
+                user=current_user)
         except StaleEditError:
-            session.rollback()
-            session.refresh(person)
             conflict = _conflict(form, person)
         else:
             session.commit()
@@ -167,18 +170,13 @@ def edit(stakeholder_id: int) -> Any:
 
 
 def _conflict(form: StakeholderForm, person: Stakeholder) -> dict[str, Any]:
-    """Who saved meanwhile and which saved values differ from the (kept) input."""
+    """The edit-conflict answer; long private texts are not repeated in its table."""
     mine = stakeholders.clean_stakeholder_data(form.person_data())
-    differences = [
-        (getattr(form, name).label.text, getattr(person, name), value)
-        for name, value in mine.items()
-        if name not in ("notes", "preferences") and getattr(person, name) != value
-    ]
-    if any(getattr(person, n) != mine.get(n) for n in ("notes", "preferences")):
-        differences.append(("Preferences or notes", "changed", "yours kept below"))
-    form.version.data = str(person.version)
-    return {"who": last_editor(get_session(), "stakeholder", person.id),
-            "differences": differences}
+    private = {n: mine.pop(n) for n in PRIVATE_TEXTS if n in mine}
+    conflict = edit_conflict(get_session(), form, person, mine, entity="stakeholder")
+    if any(getattr(person, n) != private.get(n) for n in PRIVATE_TEXTS):
+        conflict["differences"].append(("Preferences or notes", "changed", "yours kept below"))
+    return conflict
 
 
 @bp.route("/stakeholders/<int:stakeholder_id>/flags/<any(key, opted_out, left):flag>",
@@ -186,13 +184,12 @@ def _conflict(form: StakeholderForm, person: Stakeholder) -> dict[str, Any]:
 @login_required
 def set_flag(stakeholder_id: int, flag: str) -> Any:
     session = get_session()
-    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
-    _editable(person)
+    person, _account = _person_to_change(stakeholder_id)
     form = FlagForm()
     if not form.validate_on_submit():
         abort(400)
     on = form.on.data == "1"
-    if stakeholders.set_flag(session, person, flag, on):
+    if stakeholders.set_flag(session, person, flag, on, user=current_user):
         session.commit()
         flash(f"{person.name} {'marked' if on else 'no longer marked'} as "
               f"{FLAG_LABELS[flag]}.", "success")
@@ -207,15 +204,12 @@ def export(stakeholder_id: int) -> Response:
     person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
     # Interviews only for those who run the program (anonymity; see export_stakeholder).
     data = personal_data.export_stakeholder(
-        session, person, include_interviews=current_user.role in WINLOSS_EDITORS)
+        session, person, include_interviews=runs_winloss_program(current_user))
     personal_data.record_export(session, person)
     session.commit()
-    filename = f"stakeholder-{person.id}-{slugify(person.name)}.json"
-    return Response(
-        json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                 "Cache-Control": "no-store"},
-    )
+    return file_response(json.dumps(data, indent=2, ensure_ascii=False),
+                         filename=f"stakeholder-{person.id}-{slugify(person.name)}.json",
+                         mimetype="application/json")
 
 
 class EraseForm(FlaskForm):
@@ -227,9 +221,7 @@ class EraseForm(FlaskForm):
 @login_required
 def erase(stakeholder_id: int) -> Any:
     session = get_session()
-    person = get_stakeholder_for_user(session, current_user, stakeholder_id, write=True)
-    _editable(person)
-    account = session.get(Account, person.account_id)
+    person, account = _person_to_change(stakeholder_id)
     form = EraseForm()
     if form.validate_on_submit():
         personal_data.erase_stakeholder(session, person)

@@ -1,9 +1,7 @@
 """Views of the summaries area: coverage, an account's summaries, preview, generate, send,
-download. Generation and sending run as background jobs (see jobs.py)."""
+download. Generation and sending run as background jobs (see summaries/runs.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -19,14 +17,22 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from werkzeug.utils import safe_join
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from .. import audit
-from ..access import account_scope, get_account_for_summaries, require_role, scope_key
+from ..access import (
+    account_scope,
+    get_account_for_summaries,
+    get_account_stakeholder,
+    get_account_summary,
+    may_send_summaries,
+    require,
+    scope_key,
+    summaries_access,
+)
 from ..cache import cached
-from ..db import get_session, id_arg
+from ..db import get_session
 from ..forms import choices
 from ..models import SUMMARY_VARIANTS, Account, Distribution, Stakeholder, ValueSummary
 from ..quarters import Quarter, QuarterError, app_start_month, current_quarter, parse_quarter
@@ -41,6 +47,7 @@ from ..summaries.coverage import (
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
 from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
+from ._request import file_response, id_arg, page_arg, quarter_arg, reports_file
 
 bp = Blueprint("summaries", __name__)
 
@@ -53,16 +60,10 @@ def default_quarter() -> Quarter:
     return current_quarter(app_start_month()).previous()
 
 
-def quarter_arg() -> Quarter:
+def _quarter() -> Quarter:
     """The `?quarter=` of the request, or the default (a bad value falls back, with a note)."""
-    text = request.args.get("quarter", "")
-    if not text:
-        return default_quarter()
-    try:
-        return parse_quarter(text, app_start_month())
-    except QuarterError as exc:
-        flash(str(exc), "warning")
-        return default_quarter()
+    default = default_quarter()
+    return quarter_arg(default) or default
 
 
 def _validate_quarter(_form: FlaskForm, field: StringField) -> None:
@@ -108,7 +109,7 @@ def _start_job(account_ids: list[int], form: GenerateForm | SendForm, *, send: b
 @login_required
 def coverage() -> str:
     session = get_session()
-    quarter = quarter_arg()
+    quarter = _quarter()
     scope = account_scope(current_user)
     below = request.args.get("below") == "1"
     state = request.args.get("state", "")
@@ -117,10 +118,10 @@ def coverage() -> str:
     total = cached(session, "coverage", (scope_key(current_user), quarter.label),
                    lambda: portfolio_coverage(session, quarter, scope))
     accounts = coverage_by_account_page(session, quarter, scope, total, below_full=below,
-                                        number=request.args.get("page", 1, type=int),
+                                        number=page_arg(),
                                         size=ACCOUNTS_PER_PAGE)
     rows = coverage_rows_page(session, quarter, scope, total, state=state,
-                              number=request.args.get("rows_page", 1, type=int),
+                              number=page_arg("rows_page"),
                               size=ROWS_PER_PAGE)
     # Links keep the quarter, both filters and the other table's page.
     args = {key: value for key, value in {
@@ -128,8 +129,7 @@ def coverage() -> str:
         "page": accounts.number if accounts.number > 1 else "",
         "rows_page": rows.number if rows.number > 1 else "",
     }.items() if value}
-    form = GenerateForm(quarter=quarter.label) if current_user.role in ("leader", "admin") \
-        else None
+    form = GenerateForm(quarter=quarter.label) if may_send_summaries(current_user) else None
     return render_template("summaries/coverage.html", quarter=quarter, total=total,
                            accounts=accounts, rows=rows, below=below, state=state,
                            states=COVERAGE_STATES, args=args, form=form)
@@ -138,7 +138,7 @@ def coverage() -> str:
 @bp.route("/summaries/generate", methods=["POST"])
 @login_required
 def generate_portfolio() -> object:
-    require_role(current_user, "leader", "admin")
+    require(may_send_summaries(current_user))
     form = GenerateForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -154,8 +154,8 @@ def generate_portfolio() -> object:
 @login_required
 def account(slug: str) -> str:
     session = get_session()
-    acc = get_account_for_summaries(session, current_user, slug)
-    quarter = quarter_arg()
+    acc, can_send = summaries_access(session, current_user, slug)
+    quarter = _quarter()
     figure = account_coverage(session, acc, quarter)
     rows = coverage_rows(session, quarter, Account.id == acc.id)
     summaries = session.exec(
@@ -168,7 +168,7 @@ def account(slug: str) -> str:
     return render_template(
         "summaries/account.html", account=acc, quarter=quarter, figure=figure, rows=rows,
         summaries=summaries, form=GenerateForm(quarter=quarter.label),
-        send_form=SendForm(quarter=quarter.label),
+        send_form=SendForm(quarter=quarter.label), can_send=can_send,
     )
 
 
@@ -178,23 +178,18 @@ def preview(slug: str) -> Response:
     """One stakeholder's PDF (or the internal review), rendered now, shown inline."""
     session = get_session()
     acc = get_account_for_summaries(session, current_user, slug)
-    quarter = quarter_arg()
-    who = request.args.get("stakeholder", "")
+    quarter = _quarter()
     stakeholder = None
-    if who != "internal":
-        stakeholder_id = id_arg(who)
-        stakeholder = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
-        if stakeholder is None or stakeholder.account_id != acc.id \
-                or stakeholder.erased_at is not None:
+    if request.args.get("stakeholder", "") != "internal":
+        stakeholder = get_account_stakeholder(session, acc, id_arg("stakeholder"))
+        if stakeholder.erased_at is not None:  # an erased person gets no summary
             abort(404)
     try:
         content = build_pdf(session, acc, stakeholder, quarter)
     except RenderTimeout:
         abort(503)
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = "inline; filename=preview.pdf"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(content, filename="preview.pdf", mimetype="application/pdf",
+                         inline=True)
 
 
 @bp.route("/accounts/<slug>/summaries/generate", methods=["POST"])
@@ -230,18 +225,11 @@ def send(slug: str) -> object:
 def download(slug: str, summary_id: int) -> Response:
     session = get_session()
     acc = get_account_for_summaries(session, current_user, slug)
-    summary = session.get(ValueSummary, summary_id)
-    if summary is None or summary.account_id != acc.id:
-        abort(404)
-    path = safe_join(current_app.config["REPORTS_DIR"], summary.file_path)
-    if path is None:
-        abort(404)
+    summary = get_account_summary(session, acc, summary_id)
+    path = reports_file(summary.file_path)
     try:
         # Summaries are small; reading them whole avoids an open file per response.
-        content = Path(path).read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
+        content = path.read_bytes()
+    except FileNotFoundError:  # removed since reports_file looked
         abort(404)
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{Path(path).name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(content, filename=path.name, mimetype="application/pdf")

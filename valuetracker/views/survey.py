@@ -11,14 +11,13 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from sqlmodel import select
 
-from .. import audit
 from ..db import get_session
 from ..extensions import limiter
-from ..links import LinkError, consume_link, resolve_link
+from ..links import LinkError, resolve_link
 from ..models import Deal, Stakeholder
 from ..winloss.deals import guide_for_outcome
-from ..winloss.forms import optional_int, survey_form_class
-from ..winloss.interviews import Recording, guide_questions, record_survey
+from ..winloss.forms import optional_int, survey_form_class, survey_recording
+from ..winloss.interviews import guide_questions, submit_survey
 from ..winloss.taxonomy import list_factors
 
 bp = Blueprint("survey", __name__)
@@ -54,26 +53,13 @@ def answer(token: str) -> Any:
     form = survey_form_class(questions, factors)()
     if form.validate_on_submit():
         try:
-            consume_link(session, link)
+            submit_survey(session, link, deal, guide_id=guide.id if guide else None,
+                          recording=survey_recording(form, questions),
+                          primary_reason_id=optional_int(form.primary_reason_id.data),
+                          named=form.named.data, comment=(form.comment.data or "").strip())
         except LinkError as exc:
             session.rollback()
             return _link_error(exc.reason)
-        recording = Recording()
-        for question in questions:
-            value = form[f"q_{question.id}"].data
-            if question.kind == "rating":
-                value = optional_int(value)
-                # A rating question tied to a factor is the buyer's rating of that factor.
-                if question.factor_id and value is not None:
-                    recording.ratings[question.factor_id] = (value, None, "neutral")
-            recording.answers[question.id] = value
-        interview = record_survey(
-            session, deal, stakeholder_id=link.stakeholder_id,
-            guide_id=guide.id if guide else None, recording=recording,
-            primary_reason_id=optional_int(form.primary_reason_id.data),
-            named=form.named.data, comment=(form.comment.data or "").strip())
-        audit.record(session, "create", "interview", interview.id,
-                     f"buyer survey answered for deal {deal.id}")
         session.commit()
         return render_template("survey/thanks.html")
     first_name = None

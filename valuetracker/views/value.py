@@ -1,8 +1,9 @@
 """The value pages of an account: value log, commitments, links, confirmations, pulses.
 
 Every view starts with the access helper (other managers' accounts answer 404,
-reading roles answer 403 on anything that changes data), then form, change, audit,
-one commit, flash, redirect.
+reading roles answer 403 on anything that changes data), then form, one write
+function of `valuetracker.value` (which records the audit event), one commit, flash,
+redirect.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from .. import audit
 from .. import value as domain
-from ..access import get_account_for_user, get_commitment_for_user, get_entry_for_user
+from ..access import (
+    account_access,
+    get_account_for_user,
+    get_account_link,
+    get_account_stakeholder,
+    get_commitment_for_user,
+    get_entry_for_user,
+)
 from ..db import get_session
 from ..forms import EmptyForm, choices
-from ..models import DRIVERS, EVIDENCE_STATUSES, Account, Stakeholder, label
-from ..quarters import QuarterError, app_start_month, parse_quarter
+from ..models import DRIVERS, EVIDENCE_STATUSES, Account
 from ..value.forms import (
     CommitmentForm,
     EntryForm,
@@ -28,6 +34,7 @@ from ..value.forms import (
     RecordPulseForm,
     SendLinkForm,
 )
+from ._request import page_arg, quarter_arg
 
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
@@ -50,11 +57,11 @@ def _int_choices(pairs: list[tuple[int, str]], blank: str | None = None) -> list
 @login_required
 def overview(slug: str) -> str:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug)
+    account, can_edit = account_access(session, current_user, slug)
     context = domain.account_value_page(session, account)
     people = domain.account_stakeholders(session, account_id=account.id)
     return render_template(
-        "value/overview.html", account=account, v=context, can_edit=_can_edit(account),
+        "value/overview.html", account=account, v=context, can_edit=can_edit,
         unreachable=[(p, domain.unreachable_reason(p)) for p in people
                      if domain.unreachable_reason(p)],
     )
@@ -64,33 +71,24 @@ def overview(slug: str) -> str:
 @login_required
 def log(slug: str) -> str:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug)
+    account, can_edit = account_access(session, current_user, slug)
     args = {k: request.args.get(k, "").strip() for k in ("quarter", "driver", "status")}
-    quarter, error = None, None
-    if args["quarter"]:
-        try:
-            quarter = parse_quarter(args["quarter"], app_start_month())
-        except QuarterError as exc:
-            error = str(exc)
+    errors: list[str] = []
+    quarter = quarter_arg(errors=errors)
     driver = args["driver"] if args["driver"] in DRIVERS else None
     status = args["status"] if args["status"] in EVIDENCE_STATUSES else None
-    page_number = request.args.get("page", 1, type=int) or 1
     page = domain.list_entries(session, account_id=account.id, quarter=quarter, driver=driver,
-                               status=status, page=page_number,
+                               status=status, page=page_arg(),
                                per_page=int(current_app.config.get("PAGE_SIZE", 25)))
     ids = [e.id for e in page.items]
     return render_template(
-        "value/log.html", account=account, page=page, args=args, error=error,
+        "value/log.html", account=account, page=page, args=args,
+        error=errors[0] if errors else None,
         beneficiaries=domain.beneficiary_names(session, ids),
         answers=domain.latest_confirmation_by_entry(session, ids),
-        drivers=DRIVERS, statuses=EVIDENCE_STATUSES, can_edit=_can_edit(account),
+        drivers=DRIVERS, statuses=EVIDENCE_STATUSES, can_edit=can_edit,
         pager_args={"slug": account.slug, **{k: v for k, v in args.items() if v}},
     )
-
-
-def _can_edit(account: Account) -> bool:
-    """Show edit controls? (A manager who can see an account is on its team.)"""
-    return current_user.role in ("admin", "account_manager")
 
 
 # --------------------------------------------------------------------------- entries
@@ -104,11 +102,8 @@ def new_entry(slug: str) -> Any:
     form = EntryForm()
     form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
     if form.validate_on_submit():
-        entry = domain.create_entry(session, account, form.data_dict(),
-                                    beneficiaries=form.beneficiaries.data or [],
-                                    user_id=current_user.id)
-        audit.record(session, "create", "value_entry", entry.id,
-                     f"value entry '{entry.title}' on {account.name}")
+        domain.create_entry(session, account, form.data_dict(),
+                            beneficiaries=form.beneficiaries.data or [], user=current_user)
         session.commit()
         flash("Value entry added.", "success")
         return redirect(url_for("value.log", slug=account.slug))
@@ -125,11 +120,8 @@ def edit_entry(slug: str, entry_id: int) -> Any:
     if request.method == "GET":
         form.beneficiaries.data = domain.beneficiary_ids(session, entry.id)
     if form.validate_on_submit():
-        data = form.data_dict()
-        diff = audit.changes(entry, data)
-        domain.update_entry(session, entry, data, beneficiaries=form.beneficiaries.data or [])
-        audit.record(session, "update", "value_entry", entry.id,
-                     f"value entry '{entry.title}' updated", details=diff)
+        domain.update_entry(session, entry, form.data_dict(),
+                            beneficiaries=form.beneficiaries.data or [], user=current_user)
         session.commit()
         flash("Value entry saved.", "success")
         return redirect(url_for("value.log", slug=account.slug))
@@ -144,9 +136,7 @@ def delete_entry(slug: str, entry_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     title = entry.title
-    domain.delete_entry(session, entry)
-    audit.record(session, "delete", "value_entry", entry_id,
-                 f"value entry '{title}' deleted from {account.name}")
+    domain.delete_entry(session, entry, user=current_user)
     session.commit()
     flash(f"Deleted “{title}”.", "success")
     return redirect(url_for("value.log", slug=account.slug))
@@ -161,14 +151,10 @@ def record_confirmation(slug: str, entry_id: int) -> Any:
     form = RecordConfirmationForm()
     form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
     if form.validate_on_submit():
-        confirmation = domain.apply_answer(
+        domain.record_confirmation(
             session, entry, stakeholder_id=form.stakeholder_id.data,
             response=form.response.data, comment=form.comment.data,
-            adjusted_amount=form.adjusted_amount.data, method="recorded",
-            recorded_by_id=current_user.id)
-        session.flush()
-        audit.record(session, "create", "value_confirmation", confirmation.id,
-                     f"{form.response.data} answer recorded for '{entry.title}'")
+            adjusted_amount=form.adjusted_amount.data, user=current_user)
         session.commit()
         flash("Answer recorded.", "success")
         return redirect(url_for("value.overview", slug=account.slug))
@@ -194,13 +180,9 @@ def new_commitment(slug: str) -> Any:
     account = get_account_for_user(session, current_user, slug, write=True)
     form = _commitment_form(account)
     if form.validate_on_submit():
-        commitment = domain.create_commitment(session, account.id, form.data_dict(),
-                                              user_id=current_user.id)
-        delivered_by = _delivering_entry(account, form.delivered_by.data)
-        if delivered_by is not None or commitment.status == "delivered":
-            domain.update_commitment(session, commitment, {}, delivered_by=delivered_by)
-        audit.record(session, "create", "value_commitment", commitment.id,
-                     f"commitment '{commitment.title}' on {account.name}")
+        domain.create_commitment(
+            session, account, form.data_dict(),
+            delivered_by=_delivering_entry(account, form.delivered_by.data), user=current_user)
         session.commit()
         flash("Commitment added.", "success")
         return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
@@ -231,12 +213,10 @@ def edit_commitment(slug: str, commitment_id: int) -> Any:
         form.delivered_by.data = linked or 0
     if form.validate_on_submit():
         data = form.data_dict()
-        diff = audit.changes(commitment, data)
         delivered_by = (_delivering_entry(account, form.delivered_by.data)
                         if data["status"] == "delivered" else None)
-        domain.update_commitment(session, commitment, data, delivered_by=delivered_by)
-        audit.record(session, "update", "value_commitment", commitment.id,
-                     f"commitment '{commitment.title}' updated", details=diff)
+        domain.update_commitment(session, commitment, data, delivered_by=delivered_by,
+                                 user=current_user)
         session.commit()
         flash("Commitment saved.", "success")
         return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
@@ -262,9 +242,7 @@ def send_link(slug: str) -> Any:
     unreachable = [(p, domain.unreachable_reason(p)) for p in people
                    if domain.unreachable_reason(p)]
     if form.validate_on_submit():
-        stakeholder = session.get(Stakeholder, form.stakeholder_id.data)
-        if stakeholder is None or stakeholder.account_id != account.id:
-            abort(404)
+        stakeholder = get_account_stakeholder(session, account, form.stakeholder_id.data)
         entry_ids = None
         if form.purpose.data == "confirm_value":
             entry_ids = domain.entries_to_confirm(session, stakeholder=stakeholder,
@@ -272,7 +250,7 @@ def send_link(slug: str) -> Any:
         try:
             sent = domain.send_link(session, account=account, stakeholder=stakeholder,
                                     purpose=form.purpose.data, entry_ids=entry_ids,
-                                    user_id=current_user.id, sender_name=current_user.name)
+                                    user=current_user)
         except domain.OutreachError as exc:
             session.rollback()
             form.stakeholder_id.errors.append(str(exc))
@@ -284,9 +262,6 @@ def send_link(slug: str) -> Any:
             form.form_errors.append("The email could not be sent (the mail server did not "
                                     "accept it). Nothing was recorded; try again later.")
         else:
-            audit.record(session, "create", "access_link", sent.link.id,
-                         f"{label(form.purpose.data).lower()} link sent to {stakeholder.name}",
-                         details={"entries": len(entry_ids or [])})
             session.commit()
             flash(f"Link emailed to {stakeholder.name}.", "success")
             return render_template("value/link_sent.html", account=account, sent=sent,
@@ -299,19 +274,12 @@ def send_link(slug: str) -> Any:
 @login_required
 def revoke_link(slug: str, link_id: int) -> Any:
     """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
-    from .. import links
-    from ..models import AccessLink
-
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
-    link = session.get(AccessLink, link_id)
-    if link is None or link.account_id != account.id or link.purpose not in (
-            "confirm_value", "pulse"):
-        abort(404)
+    link = get_account_link(session, account, link_id, purposes=("confirm_value", "pulse"))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    links.revoke_link(session, link)
-    audit.record(session, "revoke", "access_link", link.id, f"link withdrawn on {account.name}")
+    domain.withdraw_link(session, link, user=current_user)
     session.commit()
     flash("Link withdrawn.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#links")
@@ -326,15 +294,9 @@ def record_pulse(slug: str) -> Any:
     form = RecordPulseForm()
     form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
     if form.validate_on_submit():
-        stakeholder = session.get(Stakeholder, form.stakeholder_id.data)
-        if stakeholder is None or stakeholder.account_id != account.id:
-            abort(404)
-        pulse = domain.record_pulse(session, stakeholder, form.data_dict(),
-                                    taken_on=form.taken_on.data, method="recorded",
-                                    recorded_by_id=current_user.id)
-        session.flush()
-        audit.record(session, "create", "loyalty_pulse", pulse.id,
-                     f"pulse recorded for {stakeholder.name}")
+        stakeholder = get_account_stakeholder(session, account, form.stakeholder_id.data)
+        domain.record_pulse(session, stakeholder, form.data_dict(),
+                            taken_on=form.taken_on.data, user=current_user)
         session.commit()
         flash("Pulse recorded.", "success")
         return redirect(url_for("value.overview", slug=account.slug) + "#loyalty")

@@ -1,8 +1,13 @@
-"""Deals: listing, competitors, closing, and the program rules that request interviews."""
+"""Deals: listing, competitors, closing, and the program rules that request interviews.
+
+The write functions (`create_deal`, `update_deal`, `debrief_deal`) check the deal,
+record their audit events, request interviews by the program rules and never commit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import audit
-from ..access import account_scope
+from ..access import deal_scope, sees_all_accounts
 from ..competitors import resolve_competitors
 from ..db import check_version
 from ..models import (
@@ -27,6 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..pagination import Page
+from .errors import WinLossError
 
 PAGE_SIZE = 50
 
@@ -45,20 +51,6 @@ def closed_in_period(since: date | None = None, until: date | None = None) -> li
     if until is not None:
         conditions.append(Deal.closed_on <= until)
     return conditions
-
-
-def deal_scope(user: User) -> Any:
-    """SQL condition: the deals a user may see.
-
-    Deals of the user's accounts; deals without an account are seen by the program
-    (analysts, admins, leaders) and by the deal's owner only.
-    """
-    if user.sees_all_accounts:
-        return sa.true()
-    return sa.or_(
-        account_scope(user, Deal.account_id),
-        sa.and_(Deal.account_id.is_(None), Deal.owner_id == user.id),
-    )
 
 
 def list_deals(
@@ -257,22 +249,103 @@ def apply_program_rules_to_deals(session: Session, deal_ids: Iterable[int]) -> l
     return new_ids
 
 
-def update_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected_version: Any,
-                summary: str | None = None) -> dict[str, list[Any]]:
-    """Save edited fields under optimistic locking and audit the change; the caller commits.
+@dataclass
+class SavedDeal:
+    """A deal just saved, and the interview a program rule requested for it (if any)."""
 
-    Raises `db.StaleEditError` (nothing changed) when the deal was saved since the form
-    was opened. Returns the audited diff.
+    deal: Deal
+    requested: WinLossInterview | None = None
+
+
+def check_deal(session: Session, data: dict[str, Any], *, deal: Deal | None,
+               user: User) -> None:
+    """Raise WinLossError unless `data` (all of a deal's fields) may be saved.
+
+    The external id is unique; a closed deal has an account and a close date; a deal
+    without an account is the user's own unless they see every account (else they could
+    not see it: `access.deal_scope`).
     """
-    check_version(session, deal, expected_version)
-    diff = audit.changes(deal, data)
-    for key, value in data.items():
-        setattr(deal, key, value)
-    deal.updated_at = utcnow()
+    external_id = data.get("external_id")
+    if external_id:
+        clash = session.exec(select(Deal.id).where(Deal.external_id == external_id)).first()
+        if clash is not None and (deal is None or clash != deal.id):
+            raise WinLossError("Another deal has this external id.", field="external_id")
+    problems = close_problems(data["outcome"], data["account_id"], data["closed_on"])
+    if data["account_id"] is None and not sees_all_accounts(user) \
+            and data["owner_id"] != user.id:
+        problems.append("A deal without an account must be your own.")
+    if problems:
+        raise WinLossError(problems)
+
+
+def create_deal(session: Session, *, data: dict[str, Any], competitors: list[str],
+                primary_competitor: str | None, user: User) -> SavedDeal:
+    """Add a deal with its competitors; request an interview if a program rule matches.
+
+    Checks `check_deal` (WinLossError). Records "create deal" (its fields) and, for a
+    request, "create interview". Does not commit.
+    """
+    check_deal(session, data, deal=None, user=user)
+    deal = Deal(**data)
     session.add(deal)
-    audit.record(session, "update", "deal", deal.id, summary or f"deal {deal.name} updated",
-                 details=diff)
-    return diff
+    session.flush()
+    audit.record(session, "create", "deal", deal.id, f"deal {deal.name} created",
+                 details={k: None if v is None else str(v) for k, v in data.items()},
+                 user=user)
+    set_competitors(session, deal, competitors, primary_competitor)
+    return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=True))
+
+
+def update_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected_version: Any,
+                competitors: list[str], primary_competitor: str | None,
+                user: User) -> SavedDeal:
+    """Save an edited deal and its competitors under optimistic locking; request an
+    interview if the deal is now closed and a program rule matches.
+
+    Checks `check_deal` (WinLossError) and the version (`db.StaleEditError`); either
+    way nothing changed. Records "update deal" (the diff) and, for a request, "create
+    interview". Does not commit.
+    """
+    check_deal(session, data, deal=deal, user=user)
+    _save_fields(session, deal, data, expected_version, summary=None, user=user)
+    set_competitors(session, deal, competitors, primary_competitor)
+    return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=True))
+
+
+def debrief_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected_version: Any,
+                 user: User) -> SavedDeal:
+    """The rep's debrief on closing (outcome, close date, primary reason, notes), under
+    optimistic locking; requests an interview if a program rule matches.
+
+    Checks `close_problems` (WinLossError) and the version (`db.StaleEditError`).
+    Records "update deal" ("debrief of deal …") and, for a request, "create interview".
+    Does not commit.
+    """
+    problems = close_problems(data["outcome"], deal.account_id, data["closed_on"])
+    if problems:
+        raise WinLossError(problems)
+    _save_fields(session, deal, data, expected_version, summary=f"debrief of deal {deal.name}",
+                 user=user)
+    return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=False))
+
+
+def _save_fields(session: Session, deal: Deal, data: dict[str, Any], expected_version: Any, *,
+                 summary: str | None, user: User) -> dict[str, list[Any]]:
+    check_version(session, deal, expected_version)
+    return audit.apply_changes(session, deal, data, entity="deal",
+                               summary=lambda: summary or f"deal {deal.name} updated", user=user)
+
+
+def _request_by_rules(session: Session, deal: Deal, *, user: User,
+                      name_rule: bool) -> WinLossInterview | None:
+    """`apply_program_rules`, audited. (The deal form's event names the rule, the
+    debrief's does not: both texts are kept as the trail has them.)"""
+    requested = apply_program_rules(session, deal)
+    if requested is not None:
+        audit.record(session, "create", "interview", requested.id,
+                     f"interview requested for deal {deal.name}"
+                     + (f" by rule {requested.rule_id}" if name_rule else ""), user=user)
+    return requested
 
 
 def close_problems(outcome: str, account_id: int | None, closed_on: date | None) -> list[str]:

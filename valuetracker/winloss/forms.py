@@ -1,4 +1,8 @@
-"""Forms of the win/loss area, including the interview form built from a guide."""
+"""Forms of the win/loss area, including the interview form built from a guide.
+
+Each form's `data_dict()` is what the matching write function of `valuetracker.winloss`
+takes; `show_error` puts that function's WinLossError on the form.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +41,9 @@ from ..models import (
     GuideQuestion,
     Stakeholder,
 )
-from .interviews import Recording, choice_list
+from .deals import split_names
+from .errors import WinLossError
+from .interviews import Recording, as_noon_utc, choice_list
 from .taxonomy import factor_label
 
 RATINGS = {str(i): str(i) for i in range(1, 6)}
@@ -50,6 +56,16 @@ def factor_choices(factors: list[DecisionFactor], blank: str = "—") -> Any:
 
 def optional_int(value: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
+
+
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
+def show_error(form: FlaskForm, error: WinLossError) -> None:
+    """Show a refused change on the form: on its field, or above the form."""
+    target = getattr(form, error.field).errors if error.field else form.form_errors
+    target.extend(error.messages)
 
 
 class DealForm(FlaskForm):
@@ -70,6 +86,22 @@ class DealForm(FlaskForm):
     # Optimistic locking: the deal's version when the form was opened (edits only).
     version = HiddenField()
 
+    def data_dict(self) -> dict[str, Any]:
+        """The deal's fields (a close date only for a closed deal, or when given)."""
+        return {
+            "name": self.name.data.strip(), "account_id": optional_int(self.account_id.data),
+            "outcome": self.outcome.data, "amount": self.amount.data,
+            "product": _text(self.product.data),
+            "owner_id": optional_int(self.owner_id.data), "opened_on": self.opened_on.data,
+            "closed_on": self.closed_on.data
+            if self.outcome.data != "open" or self.closed_on.data else None,
+            "external_id": _text(self.external_id.data),
+        }
+
+    def competitor_names(self) -> tuple[list[str], str | None]:
+        """The competitors named, and the primary one."""
+        return split_names(self.competitors.data), _text(self.primary_competitor.data)
+
     def validate_closed_on(self, field: DateField) -> None:
         if field.data and self.opened_on.data and field.data < self.opened_on.data:
             raise ValidationError("The close date is before the open date.")
@@ -84,6 +116,11 @@ class DebriefForm(FlaskForm):
         message="Choose the main reason.")])
     rep_notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
     version = HiddenField()  # optimistic locking
+
+    def data_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome.data, "closed_on": self.closed_on.data,
+                "rep_reason_id": int(self.rep_reason_id.data),
+                "rep_notes": _text(self.rep_notes.data)}
 
 
 class SurveyLinkForm(FlaskForm):
@@ -104,12 +141,20 @@ class FactorForm(FlaskForm):
         Optional(), _not_huge, NumberRange(0, 100000)])
     active = BooleanField("Active", default=True)
 
+    def data_dict(self) -> dict[str, Any]:
+        return {"category": self.category.data.strip(), "name": self.name.data.strip(),
+                "position": self.position.data, "active": self.active.data}
+
 
 class GuideForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     outcome = SelectField("For outcome", choices=choices(
         {"any": "Any outcome", "won": "Won", "lost": "Lost", "no_decision": "No decision"}))
     active = BooleanField("Active", default=True)
+
+    def data_dict(self) -> dict[str, Any]:
+        return {"name": self.name.data.strip(), "outcome": self.outcome.data,
+                "active": self.active.data}
 
 
 class QuestionForm(FlaskForm):
@@ -125,6 +170,12 @@ class QuestionForm(FlaskForm):
                 [c for c in (field.data or "").split(";") if c.strip()]) < 2:
             raise ValidationError("A choice question needs at least two options.")
 
+    def data_dict(self) -> dict[str, Any]:
+        options = [c.strip() for c in (self.choices_text.data or "").split(";") if c.strip()]
+        return {"text": self.text.data.strip(), "kind": self.kind.data,
+                "choices": ";".join(options) if self.kind.data == "choice" else None,
+                "factor_id": optional_int(self.factor_id.data)}
+
 
 class RuleForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
@@ -135,6 +186,11 @@ class RuleForm(FlaskForm):
     competitor = StringField("Competitor", validators=[Optional(), Length(max=120)],
                              description="Name or alias of a known competitor.")
     segment = StringField("Segment", validators=[Optional(), Length(max=80)])
+
+    def data_dict(self) -> dict[str, Any]:
+        return {"name": self.name.data.strip(), "outcome": self.outcome.data or None,
+                "min_amount": self.min_amount.data, "competitor": _text(self.competitor.data),
+                "segment": _text(self.segment.data)}
 
 
 class QuoteFilterForm(FlaskForm):
@@ -179,6 +235,20 @@ def interview_form_class(
                                         default="")
         notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
 
+        def data_dict(self) -> dict[str, Any]:
+            """The interview's fields (`interviews.INTERVIEW_FIELDS`)."""
+            return {
+                "stakeholder_id": optional_int(self.stakeholder_id.data),
+                "contact_name": _text(self.contact_name.data),
+                "contact_title": _text(self.contact_title.data),
+                "anonymity": self.anonymity.data, "status": self.status.data,
+                "channel": self.channel.data or None,
+                "scheduled_for": as_noon_utc(self.scheduled_for.data),
+                "completed_at": as_noon_utc(self.completed_on.data),
+                "primary_reason_id": optional_int(self.primary_reason_id.data),
+                "notes": _text(self.notes.data),
+            }
+
     for question in questions:
         setattr(InterviewForm, f"q_{question.id}", _question_field(question))
     for factor in factors:
@@ -218,6 +288,17 @@ def recording_from_form(form: Any, questions: list[GuideQuestion],
         if text.strip():
             recording.quotes.append((text, form[f"quote_tags_{n}"].data,
                                      optional_int(form[f"quote_factor_{n}"].data)))
+    return recording
+
+
+def survey_recording(form: Any, questions: list[GuideQuestion]) -> Recording:
+    """The answers of a validated buyer survey; a rating question tied to a factor is
+    also the buyer's rating of that factor."""
+    recording = recording_from_form(form, questions, [], 0)
+    for question in questions:
+        value = recording.answers.get(question.id)
+        if question.kind == "rating" and question.factor_id and value is not None:
+            recording.ratings[question.factor_id] = (value, None, "neutral")
     return recording
 
 

@@ -1,21 +1,27 @@
-"""Interviews: who is shown, guides, recording answers, ratings and quotes, buyer surveys."""
+"""Interviews: who is shown, guides, recording answers, ratings and quotes, buyer surveys.
+
+The write functions (`request_interview`, `record_interview`, `create_survey_link`,
+`submit_survey`) record their audit event and never commit.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .. import audit, links
 from ..models import (
+    CLOSED_OUTCOMES,
+    AccessLink,
     Account,
     Deal,
     FactorRating,
     GuideQuestion,
     InterviewAnswer,
-    InterviewGuide,
     InterviewQuote,
     Stakeholder,
     User,
@@ -24,6 +30,12 @@ from ..models import (
     utcnow,
 )
 from ..pagination import Page, paginate_keys
+from .deals import guide_for_outcome
+from .errors import WinLossError
+
+# The fields of an interview the recording form sets (completed_at: see record_interview).
+INTERVIEW_FIELDS = ("stakeholder_id", "contact_name", "contact_title", "anonymity", "status",
+                    "channel", "scheduled_for", "completed_at", "primary_reason_id", "notes")
 
 HIDDEN_ANONYMITY = ("anonymized", "blind")
 
@@ -61,30 +73,6 @@ def guide_questions(session: Session, guide_id: int | None) -> list[GuideQuestio
 
 def choice_list(question: GuideQuestion) -> list[str]:
     return [c.strip() for c in (question.choices or "").split(";") if c.strip()]
-
-
-def renumber_questions(session: Session, guide: InterviewGuide) -> None:
-    """Positions 10, 20, 30... in the current order (so moves are simple swaps)."""
-    for i, question in enumerate(guide_questions(session, guide.id), start=1):
-        question.position = i * 10
-        session.add(question)
-    session.flush()
-
-
-def move_question(session: Session, question: GuideQuestion, step: int) -> None:
-    """Move a question up (-1) or down (+1) in its guide. Caller commits."""
-    guide = session.get(InterviewGuide, question.guide_id)
-    questions = guide_questions(session, question.guide_id)
-    index = next(i for i, q in enumerate(questions) if q.id == question.id)
-    other = index + step
-    if 0 <= other < len(questions):
-        questions[index], questions[other] = questions[other], questions[index]
-        for i, q in enumerate(questions, start=1):
-            q.position = i * 10
-            session.add(q)
-    elif guide is not None:
-        renumber_questions(session, guide)
-    session.flush()
 
 
 @dataclass
@@ -141,6 +129,62 @@ def mark_completed(interview: WinLossInterview) -> None:
         interview.completed_at = utcnow()
 
 
+def as_noon_utc(day: date | None) -> datetime | None:
+    """A date picked in a form as a timestamp (noon UTC: the same day in every zone)."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC) if day else None
+
+
+def request_interview(session: Session, deal: Deal, *,
+                      user: User | None = None) -> WinLossInterview:
+    """Request an interview of a closed deal's buyer (the guide for its outcome), with
+    `user` as interviewer.
+
+    Raises WinLossError for a deal that is not closed. Records "create interview".
+    Does not commit.
+    """
+    if deal.outcome not in CLOSED_OUTCOMES:
+        raise WinLossError("Interviews are for closed deals.")
+    guide = guide_for_outcome(session, deal.outcome)
+    interview = WinLossInterview(deal_id=deal.id, status="requested",
+                                 guide_id=guide.id if guide else None,
+                                 interviewer_id=user.id if user is not None else None)
+    session.add(interview)
+    session.flush()
+    audit.record(session, "create", "interview", interview.id,
+                 f"interview requested for deal {deal.name}", user=user)
+    return interview
+
+
+def record_interview(session: Session, interview: WinLossInterview, *, data: dict[str, Any],
+                     recording: Recording, user: User | None = None) -> dict[str, list[Any]]:
+    """Schedule or record an interview: its fields (INTERVIEW_FIELDS), then its answers,
+    factor ratings and quotes (`store_recording`).
+
+    `data["completed_at"]` is the completion date given; none keeps the one recorded
+    while the interview is completed, and the first completion is stamped now. An
+    interview without interviewer gets `user`. Records "update interview" naming the
+    changed fields, never their values (an anonymous interviewee stays anonymous);
+    returns the diff. Does not commit.
+    """
+    values = {key: data[key] for key in INTERVIEW_FIELDS if key in data}
+    given_completed_at = values.get("completed_at")
+    values["completed_at"] = given_completed_at or interview.completed_at
+    if interview.interviewer_id is None and user is not None:
+        values["interviewer_id"] = user.id
+    deal = session.get(Deal, interview.deal_id)
+    diff = audit.apply_changes(
+        session, interview, values, entity="interview",
+        summary=lambda: f"interview of deal {deal.name if deal else interview.deal_id} "
+                        f"recorded ({interview.status})",
+        redact=lambda changed: {key: "changed" for key in changed}, user=user)
+    if interview.status != "completed":
+        interview.completed_at = given_completed_at
+    mark_completed(interview)
+    session.add(interview)
+    store_recording(session, interview, recording)
+    return diff
+
+
 def list_interviews(
     session: Session,
     *,
@@ -187,11 +231,34 @@ def deal_has_interview(session: Session, deal_id: int) -> bool:
         WinLossInterview.deal_id == deal_id).limit(1)).first() is not None
 
 
-def record_survey(
+def may_survey(session: Session, deal: Deal) -> bool:
+    """A buyer survey link is for a closed deal with an account and no interview yet."""
+    return deal.outcome in CLOSED_OUTCOMES and deal.account_id is not None \
+        and not deal_has_interview(session, deal.id)
+
+
+def create_survey_link(session: Session, deal: Deal, *, stakeholder_id: int,
+                       user: User | None = None) -> tuple[AccessLink, str]:
+    """A signed single-use link to the buyer survey of a deal; returns it and its token.
+
+    Raises WinLossError unless `may_survey`. Records "create access_link". Does not
+    commit.
+    """
+    if not may_survey(session, deal):
+        raise WinLossError("A survey link is only for a closed deal without an interview.")
+    link, token = links.create_link(session, "buyer_survey", deal_id=deal.id,
+                                    account_id=deal.account_id, stakeholder_id=stakeholder_id,
+                                    created_by_id=user.id if user is not None else None)
+    audit.record(session, "create", "access_link", link.id,
+                 f"buyer survey link for deal {deal.name}", user=user)
+    return link, token
+
+
+def submit_survey(
     session: Session,
+    link: AccessLink,
     deal: Deal,
     *,
-    stakeholder_id: int | None,
     guide_id: int | None,
     recording: Recording,
     primary_reason_id: int | None,
@@ -199,17 +266,20 @@ def record_survey(
     comment: str | None,
     when: datetime | None = None,
 ) -> WinLossInterview:
-    """A buyer's survey answers become a completed interview with channel "survey".
+    """A buyer's survey answers, through their link, become a completed interview with
+    channel "survey" (the deal's open request, if there is one); the link is used up.
 
-    Anonymized unless the buyer agreed to be named. Caller commits.
+    Anonymized unless the buyer agreed to be named. Raises `links.LinkError` for a
+    used, expired or withdrawn link. Records "create interview". Does not commit.
     """
+    links.consume_link(session, link)
     now = when or utcnow()
     interview = session.exec(select(WinLossInterview).where(
         WinLossInterview.deal_id == deal.id,
         WinLossInterview.status.in_(("requested", "scheduled"))).limit(1)).first()
     if interview is None:
         interview = WinLossInterview(deal_id=deal.id, requested_at=now)
-    interview.stakeholder_id = stakeholder_id
+    interview.stakeholder_id = link.stakeholder_id
     interview.guide_id = guide_id
     interview.status = "completed"
     interview.channel = "survey"
@@ -220,4 +290,6 @@ def record_survey(
     session.add(interview)
     session.flush()
     store_recording(session, interview, recording)
+    audit.record(session, "create", "interview", interview.id,
+                 f"buyer survey answered for deal {deal.id}")
     return interview

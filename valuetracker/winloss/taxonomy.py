@@ -1,10 +1,20 @@
-"""The reason taxonomy (decision factors): the default set and lookups."""
+"""The reason taxonomy (decision factors): the default set, lookups and edits.
+
+The write functions (`add_factor`, `update_factor`, `load_default_taxonomy`) record
+their audit event and never commit.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
-from ..models import DecisionFactor
+from .. import audit
+from ..models import DecisionFactor, User
+from .errors import WinLossError
+
+FACTOR_FIELDS = ("category", "name", "position", "active")
 
 # (category, factor) in display order: the default taxonomy.
 DEFAULT_TAXONOMY: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -47,3 +57,54 @@ def list_factors(session: Session, *, active_only: bool = False) -> list[Decisio
 
 def factor_label(factor: DecisionFactor) -> str:
     return f"{factor.category} · {factor.name}"
+
+
+def check_factor(session: Session, data: dict[str, Any], *,
+                 factor: DecisionFactor | None = None) -> None:
+    """Raise WinLossError unless the factor's name is new within its category."""
+    found = session.exec(select(DecisionFactor.id).where(
+        DecisionFactor.category == data["category"],
+        DecisionFactor.name == data["name"])).first()
+    if found is not None and (factor is None or found != factor.id):
+        raise WinLossError("This category already has a factor of that name.", field="name")
+
+
+def add_factor(session: Session, *, data: dict[str, Any],
+               user: User | None = None) -> DecisionFactor:
+    """Add a factor (category, name, position, active); without a position it goes last.
+
+    Checks `check_factor` (WinLossError). Records "create decision_factor". Does not
+    commit.
+    """
+    check_factor(session, data)
+    factor = DecisionFactor(category=data["category"], name=data["name"],
+                            position=data.get("position") or 100,
+                            active=data.get("active", True))
+    session.add(factor)
+    session.flush()
+    audit.record(session, "create", "decision_factor", factor.id,
+                 f"factor {factor.category} / {factor.name} added", user=user)
+    return factor
+
+
+def update_factor(session: Session, factor: DecisionFactor, *, data: dict[str, Any],
+                  user: User | None = None) -> dict[str, list[Any]]:
+    """Save an edited factor (no position: 0, first).
+
+    Checks `check_factor` (WinLossError). Records "update decision_factor" with the
+    diff and returns it. Does not commit.
+    """
+    check_factor(session, data, factor=factor)
+    values = {key: data[key] for key in FACTOR_FIELDS if key in data}
+    values["position"] = values.get("position") or 0
+    return audit.apply_changes(session, factor, values, entity="decision_factor",
+                               summary=lambda: f"factor {factor.name} updated", user=user)
+
+
+def load_default_taxonomy(session: Session, *, user: User | None = None) -> int:
+    """`ensure_default_taxonomy`, from the taxonomy page: records "create decision_factor"
+    with how many factors were added. Does not commit."""
+    added = ensure_default_taxonomy(session)
+    audit.record(session, "create", "decision_factor", None,
+                 f"default taxonomy loaded ({added} factors added)", user=user)
+    return added

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request
+from flask import render_template, request
 from sqlmodel import select
 
 from ... import charts
 from ...access import (
-    role_required,
+    permission_required,
+    reads_winloss_program,
 )
 from ...cache import cached
 from ...db import get_session
@@ -15,27 +16,23 @@ from ...models import (
     CLOSED_OUTCOMES,
     Competitor,
 )
-from ...quarters import QuarterError, app_start_month, parse_quarter
+from ...quarters import app_start_month
 from ...winloss import analytics as wl
 from ...winloss.quotes import list_quotes
 from ...winloss.taxonomy import list_factors
-from ._common import PROGRAM_READERS, _date_arg, _id_arg, _page_arg, bp
+from .._request import date_arg, id_arg, page_arg, quarter_arg
+from ._common import bp
 
 
 @bp.route("/analytics")
-@role_required(*PROGRAM_READERS)
+@permission_required(reads_winloss_program)
 def analytics() -> str:
     session = get_session()
-    since, until = _date_arg("since"), _date_arg("until")
-    quarter = (request.args.get("quarter") or "").strip()
-    if quarter:
-        try:
-            chosen = parse_quarter(quarter, app_start_month())
-        except QuarterError as exc:
-            flash(str(exc), "warning")
-            quarter = ""
-        else:
-            since, until, quarter = chosen.start, chosen.end, chosen.label
+    since, until = date_arg("since"), date_arg("until")
+    quarter = ""
+    chosen = quarter_arg()  # a quarter, when given, wins over since/until
+    if chosen is not None:
+        since, until, quarter = chosen.start, chosen.end, chosen.label
     by = request.args.get("by", "segment")
     if by not in wl.GROUPINGS:
         by = "segment"
@@ -62,18 +59,18 @@ def analytics() -> str:
 
 
 @bp.route("/quotes")
-@role_required(*PROGRAM_READERS)
+@permission_required(reads_winloss_program)
 def quotes() -> str:
     session = get_session()
-    factor_id = _id_arg("factor")
-    competitor_id = _id_arg("competitor")
+    factor_id = id_arg("factor")
+    competitor_id = id_arg("competitor")
     outcome = request.args.get("outcome") or None
     if outcome not in (None, *CLOSED_OUTCOMES):
         outcome = None
     tag = request.args.get("tag", "").strip()[:60]
     q = request.args.get("q", "").strip()[:100]
     page = list_quotes(session, factor_id=factor_id, competitor_id=competitor_id,
-                          outcome=outcome, tag=tag, q=q, page=_page_arg())
+                          outcome=outcome, tag=tag, q=q, page=page_arg())
     args = {k: v for k, v in {"factor": factor_id, "competitor": competitor_id,
                               "outcome": outcome, "tag": tag, "q": q}.items() if v}
     return render_template(

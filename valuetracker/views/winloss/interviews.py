@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from ... import audit
 from ...access import (
-    WINLOSS_EDITORS,
     get_interview_for_user,
-    role_required,
+    interview_access,
+    permission_required,
+    reads_winloss_program,
 )
 from ...db import get_session
 from ...models import (
@@ -33,26 +32,22 @@ from ...winloss.deals import (
 from ...winloss.forms import (
     QUOTE_SLOTS,
     interview_form_class,
-    optional_int,
     recording_from_form,
 )
-from ...winloss.interviews import (
-    guide_questions,
-    list_interviews,
-    mark_completed,
-    store_recording,
-)
+from ...winloss.interviews import guide_questions, list_interviews
+from ...winloss.interviews import record_interview as save_recording
 from ...winloss.taxonomy import list_factors
-from ._common import PROGRAM_READERS, _page_arg, bp
+from .._request import page_arg
+from ._common import bp
 
 
 @bp.route("/interviews")
-@role_required(*PROGRAM_READERS)
+@permission_required(reads_winloss_program)
 def queue() -> str:
     status = request.args.get("status") or None
     if status not in (None, *INTERVIEW_STATUSES):
         status = None
-    page = list_interviews(get_session(), status=status, page=_page_arg())
+    page = list_interviews(get_session(), status=status, page=page_arg())
     return render_template("winloss/queue.html", page=page, status=status,
                            statuses=INTERVIEW_STATUSES, args={"status": status} if status else {})
 
@@ -61,7 +56,7 @@ def queue() -> str:
 @login_required
 def interview(interview_id: int) -> str:
     session = get_session()
-    interview = get_interview_for_user(session, current_user, interview_id)
+    interview, can_edit = interview_access(session, current_user, interview_id)
     deal = session.get(Deal, interview.deal_id)
     stakeholder = session.get(Stakeholder, interview.stakeholder_id) \
         if interview.stakeholder_id else None
@@ -84,7 +79,7 @@ def interview(interview_id: int) -> str:
     return render_template(
         "winloss/interview.html", interview=interview, deal=deal, stakeholder=stakeholder,
         answers=answers, ratings=ratings, quotes=quotes, reason=reason,
-        can_edit=current_user.role in WINLOSS_EDITORS)
+        can_edit=can_edit)
 
 
 @bp.route("/interviews/<int:interview_id>/record", methods=["GET", "POST"])
@@ -112,42 +107,15 @@ def record_interview(interview_id: int) -> Any:
     if request.method == "GET":
         _prefill_interview(form, interview, existing_quotes)
     if form.validate_on_submit():
-        data = {
-            "stakeholder_id": optional_int(form.stakeholder_id.data),
-            "contact_name": (form.contact_name.data or "").strip() or None,
-            "contact_title": (form.contact_title.data or "").strip() or None,
-            "anonymity": form.anonymity.data, "status": form.status.data,
-            "channel": form.channel.data or None,
-            "scheduled_for": _as_datetime(form.scheduled_for.data),
-            "completed_at": _as_datetime(form.completed_on.data) or interview.completed_at,
-            "primary_reason_id": optional_int(form.primary_reason_id.data),
-            "notes": (form.notes.data or "").strip() or None,
-        }
-        if interview.interviewer_id is None:
-            data["interviewer_id"] = current_user.id
-        diff = audit.changes(interview, data)
-        for key, value in data.items():
-            setattr(interview, key, value)
-        if interview.status != "completed":
-            interview.completed_at = _as_datetime(form.completed_on.data)
-        mark_completed(interview)
-        session.add(interview)
-        store_recording(session, interview,
-                        recording_from_form(form, questions, factors, slots))
-        # The diff names the fields changed, never the interviewee's name (anonymity).
-        audit.record(session, "update", "interview", interview.id,
-                     f"interview of deal {deal.name} recorded ({interview.status})",
-                     details={k: "changed" for k in diff})
+        save_recording(session, interview, data=form.data_dict(),
+                       recording=recording_from_form(form, questions, factors, slots),
+                       user=current_user)
         session.commit()
         flash("Interview saved.", "success")
         return redirect(url_for("winloss.interview", interview_id=interview.id))
     return render_template(
         "winloss/interview_form.html", form=form, interview=interview, deal=deal,
         questions=questions, factors=factors, slots=slots)
-
-
-def _as_datetime(day: date | None) -> datetime | None:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC) if day else None
 
 
 def _prefill_interview(form: Any, interview: WinLossInterview,

@@ -1,0 +1,127 @@
+"""What views read from a request and the answers they share: query-string arguments
+(page, id, date, quarter), the edit-conflict answer, and file responses.
+
+Query-string arguments never fail a request: a value that cannot be used is ignored
+(ids, pages) or falls back with a note to the user (dates, quarters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, current_app, flash, request, send_file
+from flask_wtf import FlaskForm
+from sqlmodel import Session
+
+from .. import db
+from ..accounts import last_editor
+from ..quarters import Quarter, QuarterError, app_start_month, parse_quarter
+
+# --- query-string arguments -------------------------------------------------------------
+
+
+def page_arg(name: str = "page") -> int:
+    """The page number asked for, from 1; a missing or bad value is page 1.
+
+    Capped so a huge ?page= cannot overflow the database's OFFSET; a page past the end
+    shows the last page (`pagination.paginate`).
+    """
+    return min(max(1, request.args.get(name, 1, type=int) or 1), db.MAX_ID)
+
+
+def id_arg(name: str) -> int | None:
+    """An id filter (`?competitor=3`); None when absent, not a number or out of range."""
+    return db.id_arg(request.args.get(name))
+
+
+def date_arg(name: str) -> date | None:
+    """A date filter (`?since=2026-07-01`); a bad value is ignored, with a warning."""
+    value = request.args.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        flash(f"'{value}' is not a date (use YYYY-MM-DD); ignored.", "warning")
+        return None
+
+
+def quarter_arg(default: Quarter | None = None, *, name: str = "quarter",
+                errors: list[str] | None = None) -> Quarter | None:
+    """`?quarter=2026-Q3` in the installation's fiscal year; `default` when absent or bad.
+
+    Why a value was refused goes to `errors` when given (to show beside the filter
+    field), else it is flashed as a warning.
+    """
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return parse_quarter(text, app_start_month())
+    except QuarterError as exc:
+        if errors is None:
+            flash(str(exc), "warning")
+        else:
+            errors.append(str(exc))
+        return default
+
+
+# --- the edit-conflict answer (optimistic locking) --------------------------------------
+
+
+def _shown(form: FlaskForm, name: str, value: Any) -> Any:
+    """A value as the form shows it: a select's label rather than its stored value."""
+    field = getattr(form, name)
+    if value is not None and getattr(field, "choices", None):
+        for choice in field.choices:
+            if getattr(choice, "value", None) == str(value):
+                return choice.label
+    return value
+
+
+def edit_conflict(session: Session, form: FlaskForm, row: Any, mine: Mapping[str, Any], *,
+                  entity: str) -> dict[str, Any]:
+    """After a `StaleEditError`: who saved `row` meanwhile and how the saved values differ
+    from the user's input `mine` (field name -> value), for the `edit_conflict` macro.
+
+    Rolls back and reloads the row. The form keeps the input; its version moves to the
+    saved one, so saving again is a deliberate choice to overwrite. The view answers 409.
+    """
+    session.rollback()
+    session.refresh(row)
+    differences = [
+        (getattr(form, name).label.text, _shown(form, name, getattr(row, name)),
+         _shown(form, name, value))
+        for name, value in mine.items() if getattr(row, name) != value
+    ]
+    form.version.data = str(row.version)
+    return {"who": last_editor(session, entity, row.id), "differences": differences}
+
+
+# --- file responses ---------------------------------------------------------------------
+
+
+def reports_file(path: str | Path) -> Path:
+    """A file under REPORTS_DIR (`path` relative to it, or absolute inside it); 404 for
+    anything else. Paths come from our own rows, but nothing outside is ever served."""
+    root = Path(current_app.config["REPORTS_DIR"]).resolve()
+    full = (root / path).resolve()
+    if not full.is_relative_to(root) or not full.is_file():
+        abort(404)
+    return full
+
+
+def file_response(content: bytes | str | Path, *, filename: str, mimetype: str,
+                  inline: bool = False) -> Response:
+    """A download (or, `inline`, a file shown in the browser) that is never cached: the
+    files hold customer data. A Path is streamed from disk; bytes or text are sent whole."""
+    if isinstance(content, Path):
+        response = send_file(content, mimetype=mimetype, as_attachment=not inline,
+                             download_name=filename)
+    else:
+        response = Response(content, mimetype=mimetype)
+        disposition = "inline" if inline else "attachment"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
