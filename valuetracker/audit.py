@@ -56,6 +56,16 @@ def record(
     return event
 
 
+def add_created(session: Session, obj: Any, *, entity: str, summary: str,
+                user: User | None = None, details: dict[str, Any] | None = None) -> Any:
+    """Add a new row, flush it for its id, and record its "create" event; returns the row.
+    Does not commit."""
+    session.add(obj)
+    session.flush()
+    record(session, "create", entity, obj.id, summary, details=details, user=user)
+    return obj
+
+
 def apply_changes(
     session: Session,
     obj: Any,

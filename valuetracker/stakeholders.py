@@ -306,10 +306,8 @@ def create_stakeholder(session: Session, account: Account, *, data: dict[str, An
                      manager_id=values.get("reports_to_id"))
     person = Stakeholder(account_id=account.id, **values)
     _apply_state(person, opted_out=opted_out, left=left)
-    session.add(person)
-    session.flush()
-    audit.record(session, "create", "stakeholder", person.id,
-                 f"stakeholder {person.name} added to {account.name}", user=user)
+    audit.add_created(session, person, entity="stakeholder",
+                      summary=f"stakeholder {person.name} added to {account.name}", user=user)
     return person
 
 

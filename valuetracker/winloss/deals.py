@@ -287,11 +287,9 @@ def create_deal(session: Session, *, data: dict[str, Any], competitors: list[str
     """
     check_deal(session, data, deal=None, user=user)
     deal = Deal(**data)
-    session.add(deal)
-    session.flush()
-    audit.record(session, "create", "deal", deal.id, f"deal {deal.name} created",
-                 details={k: None if v is None else str(v) for k, v in data.items()},
-                 user=user)
+    audit.add_created(session, deal, entity="deal", summary=f"deal {deal.name} created",
+                      details={k: None if v is None else str(v) for k, v in data.items()},
+                      user=user)
     set_competitors(session, deal, competitors, primary_competitor)
     return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=True))
 

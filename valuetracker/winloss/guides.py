@@ -24,10 +24,8 @@ def create_guide(session: Session, *, data: dict[str, Any],
     Records "create interview_guide". Does not commit.
     """
     guide = InterviewGuide(**{key: data[key] for key in GUIDE_FIELDS if key in data})
-    session.add(guide)
-    session.flush()
-    audit.record(session, "create", "interview_guide", guide.id,
-                 f"guide {guide.name} created", user=user)
+    audit.add_created(session, guide, entity="interview_guide",
+                      summary=f"guide {guide.name} created", user=user)
     return guide
 
 
@@ -49,10 +47,8 @@ def add_question(session: Session, guide: InterviewGuide, *, data: dict[str, Any
     count = len(guide_questions(session, guide.id))
     question = GuideQuestion(guide_id=guide.id, position=(count + 1) * 10,
                              **{key: data[key] for key in QUESTION_FIELDS if key in data})
-    session.add(question)
-    session.flush()
-    audit.record(session, "create", "guide_question", question.id,
-                 f"question added to guide {guide.name}", user=user)
+    audit.add_created(session, question, entity="guide_question",
+                      summary=f"question added to guide {guide.name}", user=user)
     return question
 
 

@@ -148,10 +148,8 @@ def request_interview(session: Session, deal: Deal, *,
     interview = WinLossInterview(deal_id=deal.id, status="requested",
                                  guide_id=guide.id if guide else None,
                                  interviewer_id=user.id if user is not None else None)
-    session.add(interview)
-    session.flush()
-    audit.record(session, "create", "interview", interview.id,
-                 f"interview requested for deal {deal.name}", user=user)
+    audit.add_created(session, interview, entity="interview",
+                      summary=f"interview requested for deal {deal.name}", user=user)
     return interview
 
 

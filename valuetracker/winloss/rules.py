@@ -31,10 +31,8 @@ def create_rule(session: Session, *, data: dict[str, Any],
     rule = ProgramRule(name=data["name"], outcome=data.get("outcome"),
                        min_amount=data.get("min_amount"), competitor_id=competitor_id,
                        segment=data.get("segment"))
-    session.add(rule)
-    session.flush()
-    audit.record(session, "create", "program_rule", rule.id,
-                 f"program rule {rule.name} created", user=user)
+    audit.add_created(session, rule, entity="program_rule",
+                      summary=f"program rule {rule.name} created", user=user)
     return rule
 
 

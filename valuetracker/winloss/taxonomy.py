@@ -80,10 +80,8 @@ def add_factor(session: Session, *, data: dict[str, Any],
     factor = DecisionFactor(category=data["category"], name=data["name"],
                             position=data.get("position") or 100,
                             active=data.get("active", True))
-    session.add(factor)
-    session.flush()
-    audit.record(session, "create", "decision_factor", factor.id,
-                 f"factor {factor.category} / {factor.name} added", user=user)
+    audit.add_created(session, factor, entity="decision_factor",
+                      summary=f"factor {factor.category} / {factor.name} added", user=user)
     return factor
 
 
