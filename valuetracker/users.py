@@ -36,7 +36,17 @@ def create_user(
             raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
         password_hash = hash_password(password)
     user = User(email=email, name=name.strip() or email, role=role, password_hash=password_hash)
-    session.add(user)
-    session.flush()
-    audit.record(session, "create", "user", user.id, f"user {email} ({role}) created")
-    return user
+    return audit.add_created(session, user, entity="user", summary=f"user {email} ({role}) created")
+
+
+def update_user(session: Session, user: User, *, name: str, role: str, active: bool,
+                password: str | None = None) -> dict[str, list[object]]:
+    """Save an admin's edit of a user: name, role, active, and a new password if given
+    (recorded as changed, never its value). Records "update user"; does not commit."""
+    extra: dict[str, list[object]] = {}
+    if password:
+        user.password_hash = hash_password(password)
+        extra["password"] = ["***", "***"]
+    return audit.apply_changes(session, user, {"name": name.strip(), "role": role,
+                                                "active": active},
+                               entity="user", summary=f"user {user.email} updated", extra=extra)

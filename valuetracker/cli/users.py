@@ -8,7 +8,7 @@ import click
 from flask import Flask
 
 from ..db import get_session
-from ..models import ROLES
+from ..models import DEFAULT_ROLE, ROLES
 from ..users import UserError, create_user
 
 
@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--name", default="", help="Display name (default: the email).")
-    @click.option("--role", type=click.Choice(ROLES), default="account_manager",
+    @click.option("--role", type=click.Choice(ROLES), default=DEFAULT_ROLE,
                   show_default=True)
     def create_user_command(email: str, name: str, role: str) -> None:
         """Create a user; the password is read from a prompt, or from stdin when piped."""

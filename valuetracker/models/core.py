@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from .base import timestamp_field, utcnow
 
 ROLES = ("account_manager", "analyst", "leader", "admin")
+DEFAULT_ROLE = "account_manager"
 ROLE_LABELS = {
     "account_manager": "Account manager",
     "analyst": "Analyst",
@@ -25,7 +26,7 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=255, sa_column_kwargs={"unique": True}, index=True)
     name: str = Field(max_length=200)
     password_hash: str = Field(max_length=255)
-    role: str = Field(default="account_manager", max_length=32)
+    role: str = Field(default=DEFAULT_ROLE, max_length=32)
     active: bool = Field(default=True)
     last_login_at: datetime | None = timestamp_field()
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
@@ -138,5 +139,5 @@ class DataVersion(SQLModel, table=True):
     version: int = Field(default=0, sa_type=sa.BigInteger)
 
 
-__all__ = ["ROLES", "ROLE_LABELS", "User", "AuditEvent", "Job", "WorkerHeartbeat", "Setting",
-           "DataVersion", "utcnow"]
+__all__ = ["ROLES", "DEFAULT_ROLE", "ROLE_LABELS", "User", "AuditEvent", "Job",
+           "WorkerHeartbeat", "Setting", "DataVersion", "utcnow"]

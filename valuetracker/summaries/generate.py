@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from .. import charts
 from ..models import Account, Distribution, Stakeholder, ValueSummary, slugify, utcnow
+from ..models.accounts import contact_block
 from ..quarters import Quarter
 from ..value.overview import driver_chart, driver_legend
 from .branding import branding_dir, get_branding
@@ -56,12 +57,14 @@ def plan_batch(session: Session, account_ids: list[int], variant: str
         .order_by(Stakeholder.account_id, Stakeholder.id)
     ).all()
     items, skipped = [], []
-    for sid, aid, name, _opted_out, left, eligible in rows:
+    for sid, aid, name, opted_out, left, eligible in rows:
         if eligible:
             items.append(BatchItem(aid, sid))
         else:
-            reason = "left the company" if left is not None else "opted out"
-            skipped.append(Skipped(aid, sid, name, reason))
+            reason = contact_block(erased=False, left=left is not None,
+                                   opted_out=opted_out is not None, has_email=True,
+                                   by_email=False)
+            skipped.append(Skipped(aid, sid, name, reason or "not eligible"))
     return items, skipped
 
 

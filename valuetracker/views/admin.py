@@ -31,8 +31,7 @@ from ..access import may_administer, permission_required, role_may_administer
 from ..db import get_session
 from ..forms import choices
 from ..models import ROLE_LABELS, User
-from ..security import hash_password
-from ..users import MIN_PASSWORD_LENGTH, UserError, create_user, find_user
+from ..users import MIN_PASSWORD_LENGTH, UserError, create_user, find_user, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -107,16 +106,8 @@ def edit_user(user_id: int) -> object:
                                     "yourself; ask another admin.")
         else:
             session = get_session()
-            data = {"name": form.name.data.strip(), "role": form.role.data,
-                    "active": form.active.data}
-            diff = audit.changes(user, data)
-            for key, value in data.items():
-                setattr(user, key, value)
-            if form.password.data:
-                user.password_hash = hash_password(form.password.data)
-                diff["password"] = ["***", "***"]
-            audit.record(session, "update", "user", user.id, f"user {user.email} updated",
-                         details=diff)
+            update_user(session, user, name=form.name.data, role=form.role.data,
+                        active=form.active.data, password=form.password.data or None)
             session.commit()
             if form.password.data and user.id == current_user.id:
                 # A new password ends the sessions holding the old one; not this one
