@@ -3,17 +3,26 @@
 Every write function of an area records its own event here (`record`, or
 `apply_changes` for an edit), so the web, the CLI, imports and the API leave the same
 trail. Nothing here commits: the event is saved by the caller's commit, with the change.
+Reading it back (the admin's audit log page and its CSV) is `trail_query` and
+`trail_csv` with a `TrailFilter`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from .exports.safety import csv_text
 from .models import AuditEvent, User, utcnow
 
 # What becomes an event's summary: a text, or a function called once the changes are
@@ -114,3 +123,83 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+# -- reading the trail ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    """What the audit log page and its CSV show: events by one user, of one kind of object
+    (and one object), between two dates (inclusive, UTC)."""
+
+    user_id: int | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def condition(self) -> Any:
+        terms = []
+        if self.user_id is not None:
+            terms.append(AuditEvent.user_id == self.user_id)
+        if self.entity:
+            terms.append(AuditEvent.entity == self.entity)
+        if self.entity_id:
+            terms.append(AuditEvent.entity_id == self.entity_id)
+        if self.since:
+            terms.append(AuditEvent.at >= datetime.combine(self.since, time.min, UTC))
+        if self.until:
+            terms.append(AuditEvent.at < datetime.combine(self.until + timedelta(days=1),
+                                                          time.min, UTC))
+        return sa.and_(sa.true(), *terms)
+
+
+def trail_query(trail: TrailFilter) -> Any:
+    """(event, the actor's e-mail) rows, newest first, for `paginate` or a CSV."""
+    return (select(AuditEvent, User.email)
+            .join(User, User.id == AuditEvent.user_id, isouter=True)
+            .where(trail.condition())
+            .order_by(AuditEvent.id.desc()))
+
+
+def trail_entities(session: Session) -> list[str]:
+    """The kinds of object the trail has events of, for the filter's choices."""
+    return list(session.exec(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)))
+
+
+def changed_fields(event: AuditEvent) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) of an edit's details ({field: [before, after]}); other
+    details (a create's fields, an import's counts) as (key, None, value)."""
+    rows: list[tuple[str, Any, Any]] = []
+    for key, value in (event.details or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            rows.append((key, value[0], value[1]))
+        else:
+            rows.append((key, None, value))
+    return rows
+
+
+TRAIL_CSV_HEADER = ("at", "user", "action", "object", "object id", "summary", "ip",
+                    "field", "before", "after")
+
+
+def trail_csv(session: Session, trail: TrailFilter) -> str:
+    """The filtered trail as CSV, one line per changed field (an event without details is
+    one line). Text that a spreadsheet would read as a formula is written as text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TRAIL_CSV_HEADER)
+    for event, email in session.exec(trail_query(trail)):
+        head = [event.at.isoformat(), email or "", event.action, event.entity,
+                event.entity_id or "", event.summary, event.ip or ""]
+        for field, before, after in changed_fields(event) or [("", None, None)]:
+            cells = [*head, field, _cell(before), _cell(after)]
+            writer.writerow([csv_text(cell) for cell in cells])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, default=str)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -30,8 +31,10 @@ from .. import audit
 from ..access import may_administer, permission_required, role_may_administer
 from ..db import get_session
 from ..forms import choices
-from ..models import ROLE_LABELS, User
+from ..models import ROLE_LABELS, User, utcnow
+from ..pagination import paginate
 from ..users import MIN_PASSWORD_LENGTH, UserError, create_user, find_user, update_user
+from ._request import date_arg, file_response, id_arg, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -120,19 +123,44 @@ def edit_user(user_id: int) -> object:
     return render_template("admin/user_form.html", form=form, user=user)
 
 
+AUDIT_PAGE_SIZE = 50
+
+
+def _trail_filter() -> tuple[audit.TrailFilter, dict[str, str]]:
+    """The audit log's filter from the query string, and the arguments that keep it
+    (for the pager and the CSV link). Values that are not what they should be are
+    left out rather than refused: the page still shows the trail."""
+    entity = (request.args.get("object") or "").strip()[:60] or None
+    entity_id = (request.args.get("object_id") or "").strip()[:64] or None
+    trail = audit.TrailFilter(user_id=id_arg("user"), entity=entity, entity_id=entity_id,
+                              since=date_arg("since"), until=date_arg("until"))
+    args = {"user": trail.user_id, "object": trail.entity, "object_id": trail.entity_id,
+            "since": trail.since, "until": trail.until}
+    return trail, {key: str(value) for key, value in args.items() if value}
+
+
 @bp.route("/audit")
 @permission_required(may_administer)
 def audit_log() -> str:
-    from ..models import AuditEvent
-
+    """Every recorded change, newest first, paged and filtered by who, object and date."""
     session = get_session()
-    rows = session.exec(
-        select(AuditEvent, User.email)
-        .join(User, User.id == AuditEvent.user_id, isouter=True)
-        .order_by(AuditEvent.id.desc())
-        .limit(200)
-    ).all()
-    return render_template("admin/audit.html", rows=rows)
+    trail, args = _trail_filter()
+    page = paginate(session, audit.trail_query(trail), number=page_arg(),
+                    size=AUDIT_PAGE_SIZE)
+    users = session.exec(select(User.id, User.email).order_by(User.email)).all()
+    return render_template("admin/audit.html", page=page, args=args, trail=trail,
+                           users=users, entities=audit.trail_entities(session),
+                           changed_fields=audit.changed_fields)
+
+
+@bp.route("/audit.csv")
+@permission_required(may_administer)
+def audit_csv() -> Response:
+    """The filtered trail as CSV (one line per changed field)."""
+    trail, _args = _trail_filter()
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return file_response(audit.trail_csv(get_session(), trail),
+                         filename=f"audit-{stamp}.csv", mimetype="text/csv")
 
 
 # Branding (summaries helper): company name, logo and colour of the PDF summaries,
