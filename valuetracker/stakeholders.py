@@ -178,10 +178,13 @@ def _listing(names: Sequence[str]) -> str:
 
 def account_stakeholders(session: Session, account: Account, today: date
                          ) -> list[tuple[Stakeholder, dict[str, int]]]:
-    """The account's people with their coverage flags, in one query (table and map)."""
+    """The account's people with their coverage flags, in one query (table and map).
+
+    Erased people are left out: their record holds no one any more (their anonymised
+    value, pulses and interviews still count in the account's figures)."""
     rows = session.exec(
         select(Stakeholder, *flag_columns(today))
-        .where(Stakeholder.account_id == account.id)
+        .where(Stakeholder.account_id == account.id, Stakeholder.erased_at.is_(None))
         .order_by(Stakeholder.is_key.desc(), Stakeholder.influence.desc(),
                   sa.func.lower(Stakeholder.name), Stakeholder.id)
     ).all()
@@ -371,9 +374,9 @@ def set_flag(session: Session, person: Stakeholder, flag: str, on: bool, *,
 
 def manager_choices(session: Session, account: Account, *, exclude_id: int | None = None
                     ) -> list[tuple[int, str]]:
-    """(id, name) of the account's people someone could report to."""
+    """(id, name) of the account's people someone could report to (not erased ones)."""
     query = (select(Stakeholder.id, Stakeholder.name)
-             .where(Stakeholder.account_id == account.id)
+             .where(Stakeholder.account_id == account.id, Stakeholder.erased_at.is_(None))
              .order_by(sa.func.lower(Stakeholder.name)))
     if exclude_id is not None:
         query = query.where(Stakeholder.id != exclude_id)
@@ -382,6 +385,7 @@ def manager_choices(session: Session, account: Account, *, exclude_id: int | Non
 
 def direct_reports(session: Session, person: Stakeholder) -> list[Stakeholder]:
     return list(session.exec(
-        select(Stakeholder).where(Stakeholder.reports_to_id == person.id)
+        select(Stakeholder).where(Stakeholder.reports_to_id == person.id,
+                                  Stakeholder.erased_at.is_(None))
         .order_by(sa.func.lower(Stakeholder.name))
     ).all())

@@ -226,6 +226,7 @@ def erase(stakeholder_id: int) -> Any:
     if form.validate_on_submit():
         personal_data.erase_stakeholder(session, person)
         session.commit()
-        flash(f"Personal data erased; the record is now “{person.name}”.", "success")
+        flash("Personal data erased; the person no longer appears in the account's lists.",
+              "success")
         return redirect(url_for("accounts.show", slug=account.slug))
     return render_template("stakeholders/erase.html", form=form, person=person, account=account)
