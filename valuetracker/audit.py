@@ -22,7 +22,6 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlmodel import Session, select
 
-from .exports.safety import csv_text
 from .models import AuditEvent, User, utcnow
 
 # What becomes an event's summary: a text, or a function called once the changes are
@@ -187,6 +186,9 @@ TRAIL_CSV_HEADER = ("at", "user", "action", "object", "object id", "summary", "i
 def trail_csv(session: Session, trail: TrailFilter) -> str:
     """The filtered trail as CSV, one line per changed field (an event without details is
     one line). Text that a spreadsheet would read as a formula is written as text."""
+    # Imported here: the exports package imports the area modules, which import this one.
+    from .exports.safety import csv_text
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(TRAIL_CSV_HEADER)

@@ -38,6 +38,14 @@ class ReportsToError(ValueError):
     """The chosen manager is not at the same account, or would make a reporting loop."""
 
 
+class DuplicateEmailError(ValueError):
+    """Someone at the same account already has this e-mail address (`.person`)."""
+
+    def __init__(self, person: Stakeholder) -> None:
+        super().__init__(f"{person.name} at this account already has this e-mail address.")
+        self.person = person
+
+
 # --- coverage rules as SQL --------------------------------------------------------------
 
 def engaged_since(today: date) -> date:
@@ -296,17 +304,42 @@ def _apply_state(person: Stakeholder, *, opted_out: bool | None, left: bool | No
         person.left_company_at = (person.left_company_at or now) if left else None
 
 
+def same_email(session: Session, *, account_id: int, email: str | None,
+               exclude_id: int | None = None) -> Stakeholder | None:
+    """The account's (not erased) person who already has this e-mail address, if any;
+    addresses compare without regard to case or surrounding spaces."""
+    address = (email or "").strip().lower()
+    if not address:
+        return None
+    query = select(Stakeholder).where(Stakeholder.account_id == account_id,
+                                      sa.func.lower(Stakeholder.email) == address,
+                                      Stakeholder.erased_at.is_(None))
+    if exclude_id is not None:
+        query = query.where(Stakeholder.id != exclude_id)
+    return session.exec(query.order_by(Stakeholder.id).limit(1)).first()
+
+
+def check_unique_email(session: Session, *, account_id: int, email: str | None,
+                       exclude_id: int | None = None) -> None:
+    """Raise DuplicateEmailError when someone else at the account has this address."""
+    existing = same_email(session, account_id=account_id, email=email, exclude_id=exclude_id)
+    if existing is not None:
+        raise DuplicateEmailError(existing)
+
+
 def create_stakeholder(session: Session, account: Account, *, data: dict[str, Any],
                        opted_out: bool = False, left: bool = False,
                        user: User | None = None) -> Stakeholder:
     """Add a person to an account.
 
-    Checks reports-to (raises ReportsToError); records a "create stakeholder" event
+    Checks reports-to (raises ReportsToError) and that nobody else at the account has
+    the e-mail address (DuplicateEmailError); records a "create stakeholder" event
     (without personal details). Does not commit.
     """
     values = clean_stakeholder_data(data)
     check_reports_to(session, account_id=account.id, stakeholder_id=None,
                      manager_id=values.get("reports_to_id"))
+    check_unique_email(session, account_id=account.id, email=values.get("email"))
     person = Stakeholder(account_id=account.id, **values)
     _apply_state(person, opted_out=opted_out, left=left)
     audit.add_created(session, person, entity="stakeholder",
@@ -320,13 +353,16 @@ def update_stakeholder(session: Session, person: Stakeholder, *, data: dict[str,
                        ) -> dict[str, list[Any]]:
     """Save an edit under optimistic locking.
 
-    Checks reports-to (ReportsToError) and the version (`db.StaleEditError`, nothing
-    changed). Records an "update stakeholder" event whose diff says that notes and
-    preferences changed, never their text; returns the full diff. Does not commit.
+    Checks reports-to (ReportsToError), the e-mail address (DuplicateEmailError) and the
+    version (`db.StaleEditError`, nothing changed). Records an "update stakeholder"
+    event whose diff says that notes and preferences changed, never their text; returns
+    the full diff. Does not commit.
     """
     values = clean_stakeholder_data(data)
     check_reports_to(session, account_id=person.account_id, stakeholder_id=person.id,
                      manager_id=values.get("reports_to_id"))
+    check_unique_email(session, account_id=person.account_id, email=values.get("email"),
+                       exclude_id=person.id)
     check_version(session, person, expected_version)
     before = (person.opted_out_at is not None, person.left_company_at is not None)
     _apply_state(person, opted_out=opted_out, left=left)

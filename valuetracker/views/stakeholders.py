@@ -66,6 +66,7 @@ class StakeholderForm(FlaskForm):
 
     account_id: int = 0
     stakeholder_id: int | None = None
+    duplicate: Stakeholder | None = None
 
     def validate_reports_to_id(self, field: SelectField) -> None:
         if field.errors:  # not one of the choices: already refused
@@ -75,6 +76,16 @@ class StakeholderForm(FlaskForm):
                 get_session(), account_id=self.account_id, stakeholder_id=self.stakeholder_id,
                 manager_id=int(field.data) if field.data else None)
         except stakeholders.ReportsToError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_email(self, field: EmailField) -> None:
+        if field.errors:
+            return
+        try:
+            stakeholders.check_unique_email(get_session(), account_id=self.account_id,
+                                            email=field.data, exclude_id=self.stakeholder_id)
+        except stakeholders.DuplicateEmailError as exc:
+            self.duplicate = exc.person  # the form links to them
             raise ValidationError(str(exc)) from exc
 
     def validate_last_contacted_on(self, field: DateField) -> None:

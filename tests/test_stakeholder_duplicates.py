@@ -1,0 +1,60 @@
+"""A second person with the same e-mail address at the same account is refused, with a
+link to the one who has it; another account may have the same address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import Session, func, select
+
+from valuetracker.models import Stakeholder
+from valuetracker.stakeholders import DuplicateEmailError, create_stakeholder
+
+from .conftest import Cast, browser_login
+from .factories import make_stakeholder
+
+
+def _count(session: Session) -> int:
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(Stakeholder)).one()
+
+
+def test_the_form_refuses_a_second_person_with_the_address_and_links_to_them(
+        live_server: str, cast: Cast, session: Session, page: Any) -> None:
+    carol = session.merge(cast.stakeholder1)
+    other = make_stakeholder(session, session.merge(cast.account1), "Oscar Other")
+    session.commit()
+    before = _count(session)
+
+    browser_login(page, live_server, "am1@example.com")
+    page.goto(f"{live_server}/accounts/acme-corp/stakeholders/new")
+    page.get_by_label("Name").fill("Carol Again")
+    page.get_by_label("Email").fill(f"  {carol.email.upper()} ")
+    page.get_by_role("button", name="Add stakeholder").click()
+    assert page.get_by_text("Carol Buyer at this account already has this e-mail address.")\
+        .is_visible()
+    assert _count(session) == before
+
+    page.goto(f"{live_server}/stakeholders/{other.id}/edit")
+    page.get_by_label("Email").fill(carol.email)
+    page.get_by_role("button", name="Save").click()
+    page.locator("[data-duplicate] a").click()
+    page.wait_for_url(f"**/stakeholders/{carol.id}")
+    session.expire_all()
+    assert session.get(Stakeholder, other.id).email != carol.email
+
+
+def test_the_rule_holds_for_every_entry_point_and_only_within_an_account(
+        session: Session, cast: Cast) -> None:
+    carol = session.merge(cast.stakeholder1)
+    with pytest.raises(DuplicateEmailError) as refused:
+        create_stakeholder(session, session.merge(cast.account1),
+                           data={"name": "Carol Twin", "email": carol.email.title()})
+    assert refused.value.person.id == carol.id
+    session.rollback()
+    # The same address at another account is another person's business.
+    twin = create_stakeholder(session, session.merge(cast.account2),
+                              data={"name": "Carol Elsewhere", "email": carol.email})
+    session.commit()
+    assert twin.id is not None
