@@ -1,5 +1,6 @@
 """Shared fixtures: app, client, runner, a fresh database per test, a cast of users,
-a live server and a headless Chromium page.
+a live server and a headless Chromium page; an SMTP server, job queue settings and a real
+worker process; and the helpers several test modules use.
 
 The database is PostgreSQL when VALUETRACKER_TEST_DATABASE_URL is set (CI's second
 run), else a SQLite file. The schema is built once per session through the Alembic
@@ -8,19 +9,25 @@ migrations (so the migrations are tested too); every test starts with empty tabl
 
 from __future__ import annotations
 
+import contextlib
+import email
+import email.policy
+import io
 import os
 import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlmodel import Session
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlmodel import Session, func, select
 from werkzeug.serving import make_server
 
 from valuetracker import create_app
@@ -28,6 +35,11 @@ from valuetracker.db import make_engine, upgrade_database
 from valuetracker.models import Account, Stakeholder, User, metadata
 
 from .factories import PASSWORD, make_account, make_stakeholder, make_user
+from .factories.scenarios import Seeded, seed_quarter
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+    from pypdf import PdfReader
 
 # Production is the default; the suite (and the worker processes it starts) runs as a
 # development installation unless a test asks for production.
@@ -65,7 +77,7 @@ def redis_url() -> str:
     return os.environ.get("VALUETRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _empty_all_tables(engine: sa.Engine) -> None:
+def empty_all_tables(engine: sa.Engine) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -110,7 +122,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
     engine = app.extensions["valuetracker.engine"]
-    _empty_all_tables(engine)
+    empty_all_tables(engine)
     yield app
     engine.dispose()
 
@@ -121,7 +133,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask) -> Any:
+def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
@@ -169,15 +181,22 @@ def cast(session: Session) -> Cast:
 
 
 def login(client: FlaskClient, user: User) -> FlaskClient:
-    """Sign `user` in on `client` (through the session; the login form has its own tests)."""
+    """Sign `user` in on `client` (a live server-side session, as the login form starts;
+    the login form has its own tests)."""
+    from valuetracker.db import session_scope
+    from valuetracker.sessions import start_session
+
+    with session_scope(client.application.extensions["valuetracker.engine"]) as db_session:
+        token = start_session(db_session, user)
+        db_session.commit()
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = f"{user.get_id()}:{token}"
         sess["_fresh"] = True
     return client
 
 
 @pytest.fixture
-def login_as(app: Flask) -> Any:
+def login_as(app: Flask) -> Callable[[User], FlaskClient]:
     """login_as(user) -> a new test client signed in as that user."""
 
     def _login(user: User) -> FlaskClient:
@@ -186,7 +205,8 @@ def login_as(app: Flask) -> Any:
     return _login
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on (yet)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -196,10 +216,10 @@ def _free_port() -> int:
 def live_server(app_config: dict[str, Any]) -> Iterator[str]:
     """The real app (CSRF on) served on a loopback port; yields its base URL."""
     config = dict(app_config, WTF_CSRF_ENABLED=True, TESTING=False)
-    port = _free_port()
+    port = free_port()
     config["BASE_URL"] = f"http://127.0.0.1:{port}"
     live_app = create_app(config)
-    _empty_all_tables(live_app.extensions["valuetracker.engine"])
+    empty_all_tables(live_app.extensions["valuetracker.engine"])
     server = make_server("127.0.0.1", port, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -210,7 +230,7 @@ def live_server(app_config: dict[str, Any]) -> Iterator[str]:
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
+def page() -> Iterator[Page]:
     """A headless Chromium page (Debian's chromium, driven by Playwright)."""
     from playwright.sync_api import sync_playwright
 
@@ -224,9 +244,109 @@ def page() -> Iterator[Any]:
         browser.close()
 
 
-def browser_login(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
+def browser_login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form of the live server at `base_url`."""
     page.goto(f"{base_url}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message received."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app_config: dict[str, Any]) -> Iterator[Inbox]:
+    """A real SMTP server on loopback that the app (built after it) sends through."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def queued_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """Tasks wait in the SQLite queue for a worker (not run at once); a failed item is
+    retried without delay."""
+    app_config.update(HUEY_IMMEDIATE=False, JOB_RETRY_DELAY=0)
+    return app_config
+
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def start_worker(config: dict[str, Any], workers: int = 1, *,
+                 heartbeat_interval: float | None = None,
+                 log: Path | None = None) -> subprocess.Popen[bytes]:
+    """A real `valuetracker worker` on the SQLite queue of these test settings, sending
+    mail through their server; it beats every `heartbeat_interval` seconds if given, and
+    writes its output to `log` if given."""
+    env = dict(os.environ,
+               VALUETRACKER_ENV="testing",
+               VALUETRACKER_SECRET_KEY=config["SECRET_KEY"],
+               VALUETRACKER_INSTANCE_PATH=config["INSTANCE_PATH"],
+               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
+               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
+               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
+    env.pop("VALUETRACKER_REDIS_URL", None)
+    if config.get("MAIL_SERVER"):
+        env.update(VALUETRACKER_MAIL_SERVER=config["MAIL_SERVER"],
+                   VALUETRACKER_MAIL_PORT=str(config["MAIL_PORT"]))
+    if heartbeat_interval is not None:
+        env["VALUETRACKER_HEARTBEAT_INTERVAL"] = str(heartbeat_interval)
+    command = [str(VENV_BIN / "valuetracker"), "worker", "--workers", str(workers)]
+    # Its own process group, so the test can signal the consumer and its workers at once.
+    if log is None:
+        return subprocess.Popen(command, env=env, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log, "ab") as out:
+        return subprocess.Popen(command, env=env, start_new_session=True, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def stop_worker(proc: subprocess.Popen[bytes], sig: int) -> int:
+    """Send `sig` to the worker's process group and wait for it; its exit status."""
+    with contextlib.suppress(ProcessLookupError):  # the worker may have exited already
+        os.killpg(proc.pid, sig)
+    return proc.wait(30)
+
+
+@pytest.fixture
+def seeded(session: Session, cast: Cast) -> Seeded:
+    """2026-Q3 seeded for the exports (factories.scenarios.seed_quarter)."""
+    return seed_quarter(session, cast)
+
+
+def run_import(runner: FlaskCliRunner, *args: Any) -> Any:
+    """`valuetracker import ARGS...` through the CLI runner; the click result."""
+    return runner.invoke(args=["import", *map(str, args)])
+
+
+def count_rows(session: Session, model: Any = Account) -> int:
+    """How many rows `model` has now (the session forgets what it had loaded)."""
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
+    """A PDF's reader and its text, whitespace collapsed to single spaces."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return reader, " ".join(text.split())

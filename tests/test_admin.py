@@ -64,7 +64,7 @@ def test_create_user_command(runner: Any, session: Any) -> None:
 def test_create_user_command_rejects_short_password(runner: Any) -> None:
     result = runner.invoke(args=["create-user", "cli@example.com"], input="short\n")
     assert result.exit_code != 0
-    assert "at least 10 characters" in result.output
+    assert "at least 12 characters" in result.output
 
 
 def test_a_new_password_signs_out_every_session_with_the_old_one(client: Any, cast: Any,

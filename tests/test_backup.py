@@ -12,6 +12,7 @@ import re
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,15 @@ from valuetracker.backup import DATABASE_FILES, make_backup, schema_state
 from valuetracker.db import alembic_config, make_engine, upgrade_database
 from valuetracker.models import Account, Deal, LoyaltyPulse, ValueSummary, metadata
 
-from .factories import make_account, make_stakeholder
-from .factories_summaries import make_pulse, seed_account_value
-from .factories_winloss import make_competitor, make_deal, make_interview
+from .factories import (
+    make_account,
+    make_competitor,
+    make_deal,
+    make_interview,
+    make_pulse,
+    make_stakeholder,
+)
+from .factories.scenarios import seed_account_value
 
 
 def _counts(app: Flask) -> dict[str, int]:
@@ -50,7 +57,8 @@ def _dialect(app: Flask) -> str:
 def _fill(session: Session, cast: Any) -> None:
     seed_account_value(session, cast.account1, cast.stakeholder1)
     seed_account_value(session, cast.account2, cast.stakeholder2)
-    make_pulse(session, cast.stakeholder1, ["cost_reduction", "productivity"])
+    make_pulse(session, cast.stakeholder1, ranking=["cost_reduction", "productivity"],
+               taken_on=date(2026, 9, 10), intent="probably", recommend=8)
     rival = make_competitor(session, "Initech")
     deal = make_deal(session, cast.account1, "won", competitors=(rival,))
     make_deal(session, cast.account2, "lost")

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bench.generate import generate, params_hash, tiny_scale
+from bench.generate import GenerationResult, generate, params_hash, tiny_scale
 from valuetracker.db import make_engine
 
 ANCHOR = date(2026, 11, 23)
+# The generated database's URL and what the generator reported.
+Generated = tuple[str, GenerationResult]
 
 
 @pytest.fixture
-def generated(tmp_path: Path) -> tuple[str, object]:
+def generated(tmp_path: Path) -> Generated:
     scale = tiny_scale(6)
     url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
     result = generate(scale, url, anchor=ANCHOR, data_dir=tmp_path, password_hash="x",
@@ -37,7 +39,7 @@ def _scalar(url: str, sql: str) -> int:
         engine.dispose()
 
 
-def test_row_counts_match_the_scale(generated: tuple[str, object]) -> None:
+def test_row_counts_match_the_scale(generated: Generated) -> None:
     url, result = generated
     scale = tiny_scale(6)
     expected = {
@@ -55,7 +57,7 @@ def test_row_counts_match_the_scale(generated: tuple[str, object]) -> None:
     assert not result.reused
 
 
-def test_every_account_has_key_stakeholders_and_history(generated: tuple[str, object]) -> None:
+def test_every_account_has_key_stakeholders_and_history(generated: Generated) -> None:
     url, _result = generated
     assert _scalar(url, "SELECT count(*) FROM account WHERE id NOT IN "
                         "(SELECT account_id FROM stakeholder WHERE is_key)") == 0
@@ -69,7 +71,7 @@ def test_every_account_has_key_stakeholders_and_history(generated: tuple[str, ob
                         "AND closed_on IS NOT NULL") == 0
 
 
-def test_ids_follow_time_like_a_real_installation(generated: tuple[str, object]) -> None:
+def test_ids_follow_time_like_a_real_installation(generated: Generated) -> None:
     url, _result = generated
     for table, column in (("value_entry", "delivered_on"), ("deal", "opened_on"),
                           ("loyalty_pulse", "taken_on")):
@@ -79,7 +81,7 @@ def test_ids_follow_time_like_a_real_installation(generated: tuple[str, object])
 
 
 def test_a_second_call_reuses_the_data_set(tmp_path: Path,
-                                            generated: tuple[str, object]) -> None:
+                                            generated: Generated) -> None:
     url, first = generated
     again = generate(tiny_scale(6), url, anchor=ANCHOR, data_dir=tmp_path, password_hash="x",
                      log=lambda _msg: None)
@@ -88,7 +90,7 @@ def test_a_second_call_reuses_the_data_set(tmp_path: Path,
     assert again.counts == first.counts
 
 
-def test_same_seed_same_data(tmp_path: Path, generated: tuple[str, object]) -> None:
+def test_same_seed_same_data(tmp_path: Path, generated: Generated) -> None:
     url, _first = generated
     other = f"sqlite:///{tmp_path / 'again.sqlite'}"
     generate(tiny_scale(6), other, anchor=ANCHOR, data_dir=tmp_path, password_hash="x",

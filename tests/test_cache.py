@@ -13,8 +13,7 @@ from valuetracker import audit
 from valuetracker.cache import cached, current_version
 from valuetracker.models import Account, Stakeholder
 
-from .factories import make_account
-from .factories_value import make_entry
+from .factories import make_account, make_entry
 
 
 def _version(app: Flask) -> int:

@@ -21,7 +21,7 @@ from valuetracker.models import (
 )
 from valuetracker.security import check_password
 
-from .conftest import _empty_all_tables
+from .conftest import empty_all_tables
 
 
 def _snapshot(session: Any) -> list[tuple[Any, ...]]:
@@ -69,7 +69,7 @@ def test_seed_is_deterministic(runner: Any, session: Any, app: Any) -> None:
     runner.invoke(args=["seed-demo"])
     first = _snapshot(session)
     session.rollback()  # end the read transaction: PostgreSQL's TRUNCATE waits for it
-    _empty_all_tables(app.extensions["valuetracker.engine"])
+    empty_all_tables(app.extensions["valuetracker.engine"])
     runner.invoke(args=["seed-demo"])
     session.expire_all()
     assert _snapshot(session) == first

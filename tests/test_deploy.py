@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from valuetracker import ConfigError, create_app
 from valuetracker.config import TEMPLATES_DIR, instance_path
 
-from .conftest import _free_port, browser_login
+from .conftest import browser_login, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -179,7 +179,7 @@ def test_make_run_on_another_port_prints_and_mails_links_to_it(tmp_path: Path, p
                                                                ) -> None:
     """`make run PORT=…` serves there, seed-demo prints that address, and a link e-mailed
     from the running app starts with it and opens the stakeholder's page."""
-    port = _free_port()
+    port = free_port()
     folder = tmp_path / "instance"
     env = _clean_env(VALUETRACKER_INSTANCE_PATH=str(folder),
                      VALUETRACKER_REPORTS_DIR=str(tmp_path / "reports"))

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from valuetracker.exports import SHEET_NAMES
 
 from .conftest import browser_login
-from .factories_exports import seed_quarter
+from .factories.scenarios import seed_quarter
 
 
 def test_leader_builds_and_downloads_the_workbook(live_server, page, session: Session,

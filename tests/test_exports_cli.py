@@ -8,14 +8,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlmodel import Session
-
-from .factories_exports import seed_quarter
-
-
-@pytest.fixture
-def seeded(session: Session, cast: Any) -> Any:
-    return seed_quarter(session, cast)
 
 
 def test_default_path_under_reports_dir(runner, app, seeded):

@@ -8,10 +8,8 @@ import re
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -20,7 +18,7 @@ from valuetracker.exports.csv_zip import csv_value
 from valuetracker.exports.safety import csv_text, looks_like_formula
 from valuetracker.quarters import parse_quarter
 
-from .factories_exports import (
+from .factories.scenarios import (
     ANONYMOUS_NAME,
     ANONYMOUS_TITLE,
     BLIND_STAKEHOLDER,
@@ -29,7 +27,6 @@ from .factories_exports import (
     Q_START,
     QUARTER,
     TODAY,
-    seed_quarter,
 )
 
 FILES = ["summary.csv", "value-delivered.csv", "commitments.csv", "stakeholder-coverage.csv",
@@ -51,11 +48,6 @@ def read_zip(path: Path) -> dict[str, list[dict[str, str]]]:
             text = archive.read(name).decode("utf-8-sig")
             tables[name] = list(csv.DictReader(io.StringIO(text, newline="")))
     return tables
-
-
-@pytest.fixture
-def seeded(session: Session, cast: Any) -> Any:
-    return seed_quarter(session, cast)
 
 
 def test_zip_holds_one_csv_per_sheet_with_same_rows_as_workbook(session, seeded, tmp_path):

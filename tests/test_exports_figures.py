@@ -24,14 +24,9 @@ from valuetracker.models import DRIVERS, Account, label
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.coverage import coverage_by_account
 
-from .factories_exports import QUARTER, TODAY, seed_quarter
+from .factories.scenarios import QUARTER, TODAY
 
 Q = parse_quarter(QUARTER)
-
-
-@pytest.fixture
-def seeded(session: Session, cast: Any) -> Any:
-    return seed_quarter(session, cast)
 
 
 def summary_rows(session: Session, tmp_path: Path, **kw: Any) -> dict[str, dict[str, Any]]:

@@ -13,12 +13,7 @@ from sqlmodel import Session
 from valuetracker.exports.runs import create_export_job, register_tasks, run_export_job
 from valuetracker.models import Job
 
-from .factories_exports import TODAY, seed_quarter
-
-
-@pytest.fixture
-def seeded(session: Session, cast: Any) -> Any:
-    return seed_quarter(session, cast)
+from .factories.scenarios import TODAY
 
 
 def new_job(session: Session, user: Any, **kw: Any) -> Job:

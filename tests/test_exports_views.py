@@ -7,17 +7,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from valuetracker.models import AuditEvent, Job
 from valuetracker.quarters import current_quarter
 
-from .factories_exports import QUARTER, seed_quarter
-
-
-@pytest.fixture
-def seeded(session: Session, cast: Any) -> Any:
-    return seed_quarter(session, cast)
+from .factories.scenarios import QUARTER
 
 
 def build(client: Any, **data: Any) -> Any:
@@ -140,12 +135,7 @@ def test_get_never_builds(login_as, cast, session):
     assert session.exec(select(Job)).first() is None
 
 
-@pytest.fixture
-def queued_jobs(app_config: dict[str, Any]) -> None:
-    app_config["HUEY_IMMEDIATE"] = False  # tasks wait in the (SQLite) queue for a worker
-
-
-def test_build_runs_as_a_background_job(queued_jobs, app, login_as, cast, seeded, session):
+def test_build_runs_as_a_background_job(queued_config, app, login_as, cast, seeded, session):
     from valuetracker.jobs import get_huey
 
     client = login_as(cast.leader)

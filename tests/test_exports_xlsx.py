@@ -18,7 +18,7 @@ from valuetracker.exports import SHEET_NAMES, build_quarter_export
 from valuetracker.exports.spec import YIELD_PER
 from valuetracker.quarters import parse_quarter
 
-from .factories_exports import (
+from .factories.scenarios import (
     ANONYMOUS_NAME,
     ANONYMOUS_TITLE,
     BLIND_STAKEHOLDER,
@@ -27,7 +27,6 @@ from .factories_exports import (
     Q_START,
     QUARTER,
     TODAY,
-    seed_quarter,
 )
 
 Q4_END = date(2026, 12, 31)
@@ -52,11 +51,6 @@ def scalar(session: Session, sql: str, **params: Any) -> Any:
 def column(header: list[str], rows: list[tuple[Any, ...]], name: str) -> list[Any]:
     index = header.index(name)
     return [row[index] for row in rows]
-
-
-@pytest.fixture
-def seeded(session: Session, cast: Any) -> Any:
-    return seed_quarter(session, cast)
 
 
 def test_sheets_in_order_with_frozen_filtered_headers(session, seeded, tmp_path):

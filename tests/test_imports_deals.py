@@ -20,15 +20,14 @@ from valuetracker.models import (
     WinLossInterview,
 )
 
-from .factories import make_account
-from .factories_imports import (
+from .conftest import count_rows, run_import
+from .factories import make_account, make_guide
+from .factories.csv_files import (
     COMPETITOR_ALIASES,
     CRM_MAP,
     crm_deals_export,
     write_csv,
 )
-from .factories_winloss import make_guide
-from .test_imports_cli import count, run
 
 HEADER = ["external_id", "account", "name", "amount", "owner", "closed_on", "outcome",
           "competitors", "primary_competitor"]
@@ -46,13 +45,13 @@ def test_unknown_outcome_words_stop_and_value_map_fixes(runner: Any, session: An
         ["D-3", "Globex", "Gone", "5000", "", "06/30/2026", "Walked away", "", ""],
         ["D-4", "Globex", "Gone too", "5000", "", "06/30/2026", "signed", "", ""],
     ])
-    result = run(runner, "deals", path)
+    result = run_import(runner, "deals", path)
     assert result.exit_code == 1
     assert ('Unknown outcome words: "Signed" (row 2), "Walked away" (row 4), "signed" (row 5)'
             in result.output)
     assert '--value-map "outcome:Signed=won"' in result.output
-    assert count(session, Deal) == 0
-    result = run(runner, "deals", path, "--value-map", "outcome:signed=won",
+    assert count_rows(session, Deal) == 0
+    result = run_import(runner, "deals", path, "--value-map", "outcome:signed=won",
                  "--value-map", "outcome:Walked Away=lost")
     assert result.exit_code == 0, result.output
     deals = {d.external_id: d for d in session.exec(select(Deal)).all()}
@@ -69,7 +68,7 @@ def test_closed_deals_need_account_and_close_date(runner: Any, session: Any, cas
         ["D-2", "Acme Corp", "y", "", "", "", "closed lost", "", ""],
         ["D-3", "Acme Corp", "z", "", "nobody", "", "open", "", ""],
     ])
-    result = run(runner, "deals", path)
+    result = run_import(runner, "deals", path)
     assert result.exit_code == 1
     assert "row 2, column account: closed deals need an account" in result.output
     assert "row 3, column closed_on: closed deals need a close date" in result.output
@@ -83,13 +82,13 @@ def test_competitors_resolve_through_aliases(runner: Any, session: Any, cast: An
     path = write_csv(tmp_path / "d.csv", HEADER, [
         ["D-1", "Acme Corp", "x", "", "", "06/30/2026", "lost", "msft; Newco", "MSFT"],
     ])
-    assert run(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
     deal = session.exec(select(Deal)).one()
     names = {c.id: c.name for c in session.exec(select(Competitor)).all()}
     assert names[deal.primary_competitor_id] == "Microsoft"
     linked = session.exec(select(DealCompetitor.competitor_id)).all()
     assert sorted(names[c] for c in linked) == ["Microsoft", "Newco"]
-    assert "0 created, 0 updated, 1 unchanged" in run(runner, "deals", path).output
+    assert "0 created, 0 updated, 1 unchanged" in run_import(runner, "deals", path).output
 
 
 def _segment_outcomes(session: Any) -> Counter[tuple[str | None, str]]:
@@ -116,7 +115,7 @@ def test_realistic_crm_export_imports_and_reimports(runner: Any, session: Any, c
     path = tmp_path / "crm_opportunities.csv"
     path.write_bytes(export.content)
 
-    result = run(runner, "deals", path, *maps(CRM_MAP))
+    result = run_import(runner, "deals", path, *maps(CRM_MAP))
     assert result.exit_code == 0, result.output
     assert "3000 created" in result.output
     assert "Ignored unknown columns: Lead Source" in result.output
@@ -141,13 +140,13 @@ def test_realistic_crm_export_imports_and_reimports(runner: Any, session: Any, c
         assert primary == row["primary"]
 
     # Re-import the same export: no duplicates, nothing changed.
-    result = run(runner, "deals", path, *maps(CRM_MAP))
+    result = run_import(runner, "deals", path, *maps(CRM_MAP))
     assert "0 created, 0 updated, 3000 unchanged" in result.output, result.output
     # A later export with new amounts updates every deal, still no duplicates.
     path.write_bytes(crm_deals_export(accounts, owners, n=3000, amount_bump=7).content)
-    result = run(runner, "deals", path, *maps(CRM_MAP))
+    result = run_import(runner, "deals", path, *maps(CRM_MAP))
     assert "0 created, 3000 updated" in result.output, result.output
-    assert count(session, Deal) == 3000
+    assert count_rows(session, Deal) == 3000
     assert _segment_outcomes(session) == expected
 
     # The win/loss figures of the imported deals equal a computation done here from the
@@ -177,7 +176,7 @@ def test_imported_closed_deals_get_interview_requests_once(runner: Any, session:
     path = write_csv(tmp_path / "d.csv", HEADER, [
         ["D-0", "Acme Corp", "Closed before the rule", "9000", "", "2026-03-01", "lost", "", ""],
     ])
-    assert run(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
     rule = ProgramRule(name="Big losses", outcome="lost", min_amount=Decimal("5000"))
     guide = make_guide(session, outcome="lost")
     session.add(rule)
@@ -191,10 +190,10 @@ def test_imported_closed_deals_get_interview_requests_once(runner: Any, session:
         ["D-5", "Acme Corp", "Still open", "80000", "", "", "open", "", ""],
     ]
     path = write_csv(tmp_path / "d.csv", HEADER, rows)
-    assert run(runner, "deals", path, "--dry-run").exit_code == 0
+    assert run_import(runner, "deals", path, "--dry-run").exit_code == 0
     assert _interviews(session) == []
 
-    result = run(runner, "deals", path)
+    result = run_import(runner, "deals", path)
     assert result.exit_code == 0, result.output
     # D-0 was already closed (only its amount changed): the program did not ask for it.
     assert _interviews(session) == [("D-1", rule.id, guide.id), ("D-2", rule.id, guide.id)]
@@ -202,13 +201,13 @@ def test_imported_closed_deals_get_interview_requests_once(runner: Any, session:
     assert session.exec(select(AuditEvent).where(AuditEvent.entity == "interview")).one()
 
     # Re-importing the same file requests nothing new.
-    assert run(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
     assert len(_interviews(session)) == 2
     # Closing the open deal by import requests its interview, once.
     rows[-1] = ["D-5", "Acme Corp", "Still open", "80000", "", "2026-07-01", "lost", "", ""]
     path = write_csv(tmp_path / "d.csv", HEADER, rows)
-    assert run(runner, "deals", path).exit_code == 0
-    assert run(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
     assert [e for e, _r, _g in _interviews(session)] == ["D-1", "D-2", "D-5"]
 
 
@@ -216,8 +215,8 @@ def test_updating_deals_by_import_bumps_their_version(runner: Any, session: Any,
                                                       tmp_path: Path) -> None:
     row = ["D-1", "Acme Corp", "Big one", "10000", "", "2026-06-30", "won", "", ""]
     path = write_csv(tmp_path / "d.csv", HEADER, [row])
-    assert run(runner, "deals", path).exit_code == 0
-    assert run(runner, "deals", path).exit_code == 0  # unchanged: same version
+    assert run_import(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0  # unchanged: same version
 
     def version() -> int:
         session.expire_all()
@@ -225,8 +224,8 @@ def test_updating_deals_by_import_bumps_their_version(runner: Any, session: Any,
 
     assert version() == 1
     path = write_csv(tmp_path / "d.csv", HEADER, [[*row[:3], "12000", *row[4:]]])
-    assert run(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
     assert version() == 2  # a deal form opened before the import now reports a conflict
     path = write_csv(tmp_path / "d.csv", HEADER, [[*row[:7], "Oracle", "Oracle"]])
-    assert run(runner, "deals", path).exit_code == 0
+    assert run_import(runner, "deals", path).exit_code == 0
     assert version() == 3  # competitors changed (and the amount back)

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from valuetracker.models import ValueEntry, ValueEntryBeneficiary
 
-from .factories_imports import write_csv
-from .test_imports_cli import count, run
+from .conftest import count_rows, run_import
+from .factories.csv_files import write_csv
 
 HEADER = ["account", "title", "driver", "amount", "unit", "delivered_on", "evidence_status",
           "beneficiaries", "source"]
@@ -25,7 +25,7 @@ def test_value_import_and_reimport(runner: Any, session: Any, cast: Any, tmp_pat
         ["Acme Corp", "Saved licences", "cost reduction", "$12,500.00", "", "04/15/2026",
          "Confirmed", "", ""],
     ])
-    result = run(runner, "value", path)
+    result = run_import(runner, "value", path)
     assert result.exit_code == 0, result.output
     entries = {e.title: e for e in session.exec(select(ValueEntry)).all()}
     hours = entries["Cut onboarding time"]
@@ -36,15 +36,15 @@ def test_value_import_and_reimport(runner: Any, session: Any, cast: Any, tmp_pat
     assert [(b.entry_id, b.stakeholder_id) for b in links] == [(hours.id, cast.stakeholder1.id)]
 
     # Same file again: unchanged. A changed amount and no beneficiary: one update.
-    assert "0 created, 0 updated, 2 unchanged" in run(runner, "value", path).output
+    assert "0 created, 0 updated, 2 unchanged" in run_import(runner, "value", path).output
     write_csv(path, HEADER, [["acme corp", "cut onboarding time", "productivity", "130",
                               "hours", "2026-03-31", "", "", "QBR"]])
-    result = run(runner, "value", path)
+    result = run_import(runner, "value", path)
     assert "0 created, 1 updated" in result.output, result.output
-    assert count(session, ValueEntry) == 2
+    assert count_rows(session, ValueEntry) == 2
     session.expire_all()
     assert session.get(ValueEntry, hours.id).amount == Decimal("130.00")
-    assert count(session, ValueEntryBeneficiary) == 0
+    assert count_rows(session, ValueEntryBeneficiary) == 0
 
 
 def test_value_row_errors(runner: Any, session: Any, cast: Any, tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_value_row_errors(runner: Any, session: Any, cast: Any, tmp_path: Path) 
         ["Acme Corp", "D", "strategic", "1", "", "2026-01-01", "", "", ""],
         ["Acme Corp", "d", "strategic", "1", "", "2026-01-01", "", "", ""],
     ])
-    result = run(runner, "value", path)
+    result = run_import(runner, "value", path)
     assert result.exit_code == 1
     out = result.output
     assert 'row 2, column driver: "happiness" is not one of' in out
@@ -64,4 +64,4 @@ def test_value_row_errors(runner: Any, session: Any, cast: Any, tmp_path: Path) 
     assert f'row 4, column beneficiaries: no stakeholder with email "{cast.stakeholder2.email}"' \
         in out
     assert "row 6, column title: duplicate entry: same account, title and date as row 5" in out
-    assert count(session, ValueEntry) == 0
+    assert count_rows(session, ValueEntry) == 0

@@ -27,8 +27,15 @@ from flask import Flask
 from valuetracker.links import create_link
 from valuetracker.models import Job, ProgramRule, ValueSummary, metadata
 
-from .factories_value import make_commitment, make_entry, make_pulse
-from .factories_winloss import make_deal, make_factor, make_guide, make_interview
+from .factories import (
+    make_commitment,
+    make_deal,
+    make_entry,
+    make_factor,
+    make_guide,
+    make_interview,
+    make_pulse,
+)
 
 # How a route with arguments is guarded:
 SCOPED = "scoped"  # rows of an account: outsiders get 404 (existence not revealed)
@@ -72,7 +79,10 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "summaries.generate": (SCOPED, {"slug": "slug"}),
     "summaries.send": (SCOPED, {"slug": "slug"}),
     "summaries.download": (SCOPED, {"slug": "slug", "summary_id": "summary_id"}),
+    "summaries.resolve": (SCOPED, {"slug": "slug", "summary_id": "summary_id"}),
+    "summaries.retry_failed": (SCOPED, {"slug": "slug"}),
     "jobs.show": (SCOPED, {"job_id": "job_id"}),
+    "jobs.retry": (SCOPED, {"job_id": "job_id"}),
     "jobs.progress": (SCOPED, {"job_id": "job_id"}),
     # imports: am1's upload (an upload is its uploader's alone)
     "imports.map_columns": (SCOPED, {"token": "upload_token"}),
@@ -100,6 +110,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "exports.download": (SCOPED, {"job_id": "export_job_id"}),
     # admin
     "admin.edit_user": (ROLE, {"user_id": "user_id"}),
+    "admin.end_sessions": (ROLE, {"user_id": "user_id"}),
     # signed links for stakeholders, who never log in
     "public.confirm": (PUBLIC, {"token": "confirm_token"}),
     "public.pulse": (PUBLIC, {"token": "pulse_token"}),
@@ -108,6 +119,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
 LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
+                "summaries.resolve", "summaries.retry_failed", "jobs.retry",
                 "exports.index", "auth.login", "auth.logout"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "value")

@@ -58,3 +58,22 @@ def test_the_rule_holds_for_every_entry_point_and_only_within_an_account(
                               data={"name": "Carol Elsewhere", "email": carol.email})
     session.commit()
     assert twin.id is not None
+
+
+def test_an_external_id_taken_at_the_account_is_a_field_error(
+        live_server: str, cast: Cast, session: Session, page: Any) -> None:
+    account = session.merge(cast.account1)
+    make_stakeholder(session, account, "Ida Crm", external_id="CRM-7")
+    other = make_stakeholder(session, account, "Otto Other")
+    make_stakeholder(session, session.merge(cast.account2), "Elsewhere Eve", external_id="CRM-8")
+    session.commit()
+    browser_login(page, live_server, "am1@example.com")
+    page.goto(f"{live_server}/stakeholders/{other.id}/edit")
+    page.get_by_label("External id (CRM)").fill("CRM-7")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Someone else at this account has this external id.").is_visible()
+    page.get_by_label("External id (CRM)").fill("CRM-8")  # another account's: no concern here
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"**/stakeholders/{other.id}")
+    session.expire_all()
+    assert session.get(Stakeholder, other.id).external_id == "CRM-8"

@@ -8,16 +8,7 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-import pytest
-
-from .conftest import browser_login
-from .test_jobs import start_worker, stop_worker
-
-
-@pytest.fixture
-def queued_config(app_config: dict[str, Any]) -> dict[str, Any]:
-    app_config.update(HUEY_IMMEDIATE=False, JOB_RETRY_DELAY=0)
-    return app_config
+from .conftest import browser_login, start_worker, stop_worker
 
 
 def test_generate_watch_progress_see_coverage(queued_config: dict[str, Any], live_server: str,

@@ -15,15 +15,16 @@ from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.data import summary_data
 from valuetracker.summaries.generate import build_pdf, summary_charts
 
-from .factories_summaries import make_entry, make_pulse, seed_account_value
-from .test_summaries_render import _text
+from .conftest import pdf_text
+from .factories import make_commitment, make_entry, make_pulse
+from .factories.scenarios import seed_account_value
 
 
 def test_pdf_figures_equal_the_account_value_page(app: Flask, session: Session,
                                                   cast: object) -> None:
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     seed_account_value(session, account, buyer)
-    make_entry(session, account, "Older win", driver="productivity", amount=Decimal("300"),
+    make_entry(session, account, title="Older win", driver="productivity", amount=Decimal("300"),
                delivered_on=date(2026, 2, 10), evidence_status="confirmed")
     session.commit()
     quarter = parse_quarter("2026-Q3")
@@ -62,7 +63,7 @@ def test_pdf_figures_equal_the_account_value_page(app: Flask, session: Session,
 def test_past_quarter_all_time_stops_at_the_quarter_end(session: Session, cast: object) -> None:
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     seed_account_value(session, account, buyer)
-    make_entry(session, account, "Next quarter's win", amount=Decimal("999"),
+    make_entry(session, account, title="Next quarter's win", amount=Decimal("999"),
                delivered_on=date(2026, 10, 5))
     session.commit()
     quarter = parse_quarter("2026-Q3")
@@ -100,17 +101,13 @@ def test_pdf_quarter_chart_is_the_value_page_chart(session: Session, cast: objec
 
 def test_long_lists_show_their_first_rows_and_say_how_many_more(
         app: Flask, session: Session, cast: object) -> None:
-    import io
-
-    from pypdf import PdfReader
-
     from valuetracker.summaries.data import MAX_ENTRIES
     from valuetracker.summaries.generate import build_pdf
 
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     for day in range(1, MAX_ENTRIES + 4):
-        make_entry(session, account, f"Win {day:02d}", delivered_on=date(2026, 8, day))
-    make_entry(session, account, "Confirmed early win", delivered_on=date(2026, 7, 1),
+        make_entry(session, account, title=f"Win {day:02d}", delivered_on=date(2026, 8, day))
+    make_entry(session, account, title="Confirmed early win", delivered_on=date(2026, 7, 1),
                evidence_status="confirmed")
     session.commit()
     quarter = parse_quarter("2026-Q3")
@@ -124,7 +121,7 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(
     assert data.value_quarter == Decimal(1000) * (MAX_ENTRIES + 4)
     with app.app_context():
         pdf = build_pdf(session, account, buyer, quarter)
-    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    _reader, text = pdf_text(pdf)
     assert "and 4 more entries this quarter" in text
     assert "Win 01" not in text and "Win 03" not in text
 
@@ -133,13 +130,14 @@ def test_money_table_and_other_outcomes_follow_the_readers_priorities(
         app: Flask, session: Session, cast: object) -> None:
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     seed_account_value(session, account, buyer)  # 120 h of productivity this quarter
-    make_entry(session, account, "Audits avoided", driver="risk_reduction",
-               amount=Decimal("4"), unit="count")
-    make_entry(session, account, "Tickets closed faster", driver="risk_reduction",
-               amount=Decimal("6"), unit="hours")
-    make_entry(session, account, "Old time saving", driver="cost_reduction",
+    make_entry(session, account, title="Audits avoided", driver="risk_reduction",
+               amount=Decimal("4"), unit="count", delivered_on=date(2026, 8, 15))
+    make_entry(session, account, title="Tickets closed faster", driver="risk_reduction",
+               amount=Decimal("6"), unit="hours", delivered_on=date(2026, 8, 15))
+    make_entry(session, account, title="Old time saving", driver="cost_reduction",
                amount=Decimal("50"), unit="hours", delivered_on=date(2026, 2, 1))
-    make_pulse(session, buyer, ["risk_reduction", "revenue_growth", "cost_reduction"])
+    make_pulse(session, buyer, ranking=["risk_reduction", "revenue_growth", "cost_reduction"],
+               taken_on=date(2026, 9, 10), intent="probably", recommend=8)
     session.commit()
     data = summary_data(session, account, buyer, parse_quarter("2026-Q3"))
 
@@ -154,18 +152,16 @@ def test_money_table_and_other_outcomes_follow_the_readers_priorities(
     assert set(rows[1][1]) == {"hours"} and rows[1][1]["hours"].quarter == 120
 
     with app.app_context():
-        _reader, text = _text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
+        _reader, text = pdf_text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
     assert "Beyond money, in 2026-Q3" in text
     assert "Value driver Time saved Count Risk reduction 6 h 4 Productivity 120 h —" in text
 
 
 def test_open_commitments_past_their_due_date_say_overdue(app: Flask, session: Session,
                                                           cast: object) -> None:
-    from .factories_summaries import make_commitment
-
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     seed_account_value(session, account, buyer)  # due 2026-11-15 and 2026-12-20
-    make_commitment(session, account, "Promised in January", due_on=date(2026, 1, 10),
+    make_commitment(session, account, title="Promised in January", due_on=date(2026, 1, 10),
                     status="in_progress")
     session.commit()
     data = summary_data(session, account, buyer, parse_quarter("2026-Q3"),
@@ -175,5 +171,5 @@ def test_open_commitments_past_their_due_date_say_overdue(app: Flask, session: S
         ("Contract renewal analytics", False)]
 
     with app.app_context():
-        _reader, text = _text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
+        _reader, text = pdf_text(build_pdf(session, account, buyer, parse_quarter("2026-Q3")))
     assert "Promised in January Productivity — Overdue" in text

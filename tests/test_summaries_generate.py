@@ -16,7 +16,7 @@ from valuetracker.summaries.generate import generate_one, plan_batch
 from valuetracker.summaries.runs import create_summaries_job, enqueue_job, missing_items
 
 from .factories import make_stakeholder
-from .factories_summaries import seed_account_value
+from .factories.scenarios import seed_account_value
 
 
 def _run_job(app: Flask, session: Session, account_ids: list[int], **kw: object) -> Job:

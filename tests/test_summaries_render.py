@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import os
 import threading
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from pypdf import PdfReader
 from sqlmodel import Session
 
 from valuetracker.models import Setting
@@ -20,26 +19,15 @@ from valuetracker.summaries import render
 from valuetracker.summaries.generate import build_pdf, summary_html
 from valuetracker.summaries.render import RefusedURL, RenderTimeout, asset_fetcher, html_to_pdf
 
-from .factories import make_stakeholder
-from .factories_summaries import (
-    make_commitment,
-    make_deal,
-    make_entry,
-    make_pulse,
-    seed_account_value,
-)
+from .conftest import pdf_text
+from .factories import make_commitment, make_deal, make_entry, make_pulse, make_stakeholder
+from .factories.scenarios import seed_account_value
 
 Q3 = parse_quarter("2026-Q3")
 
 
-def _text(pdf: bytes) -> tuple[PdfReader, str]:
-    reader = PdfReader(io.BytesIO(pdf))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    return reader, " ".join(text.split())
-
-
 @pytest.fixture(autouse=True)
-def _stop_pool() -> object:
+def _stop_pool() -> Iterator[None]:
     yield
     render.shutdown_pool()
 
@@ -49,11 +37,12 @@ def test_personal_summary_for_economic_buyer_leads_with_money(app: Flask, sessio
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     buyer.title = "CFO"
     seed_account_value(session, account, buyer)
-    make_pulse(session, buyer, ["revenue_growth", "cost_reduction"])
+    make_pulse(session, buyer, ranking=["revenue_growth", "cost_reduction"],
+               taken_on=date(2026, 9, 10), intent="probably", recommend=8)
     session.commit()
     with app.app_context():
         pdf = build_pdf(session, account, buyer, Q3)
-    reader, text = _text(pdf)
+    reader, text = pdf_text(pdf)
     assert "Prepared for Carol Buyer, CFO at Acme Corp by Alice Manager" in text
     assert "Dear Carol Buyer" in text
     # Value delivered = currency entries of the quarter; 7,500 of 12,500 confirmed.
@@ -74,8 +63,8 @@ def test_personal_summary_for_economic_buyer_leads_with_money(app: Flask, sessio
 
 def test_champion_leads_with_time_saved(app: Flask, session: Session, cast: object) -> None:
     account2, champion = cast.account2, cast.stakeholder2  # type: ignore[attr-defined]
-    make_entry(session, account2, "Report automation", driver="productivity",
-               amount=Decimal("35"), unit="hours")
+    make_entry(session, account2, title="Report automation", driver="productivity",
+               amount=Decimal("35"), unit="hours", delivered_on=date(2026, 8, 15))
     session.commit()
     with app.app_context():
         html, data = summary_html(session, account2, champion, Q3)
@@ -87,8 +76,8 @@ def test_champion_leads_with_time_saved(app: Flask, session: Session, cast: obje
 def test_champion_without_any_time_saved_gets_the_value_headline(
         app: Flask, session: Session, cast: object) -> None:
     account2, champion = cast.account2, cast.stakeholder2  # type: ignore[attr-defined]
-    make_entry(session, account2, "Renewal analytics", driver="revenue_growth",
-               amount=Decimal("4000"))
+    make_entry(session, account2, title="Renewal analytics", driver="revenue_growth",
+               amount=Decimal("4000"), delivered_on=date(2026, 8, 15))
     session.commit()
     with app.app_context():
         html, data = summary_html(session, account2, champion, Q3)
@@ -102,11 +91,11 @@ def test_internal_review_adds_stakeholders_coverage_and_deals(app: Flask, sessio
     seed_account_value(session, account, cast.stakeholder1)  # type: ignore[attr-defined]
     make_stakeholder(session, account, "Olga Optout", is_key=True,
                      opted_out_at=datetime(2026, 2, 1, tzinfo=UTC))
-    make_deal(session, account, "Renewal 2027", outcome="open", amount=Decimal("50000"))
+    make_deal(session, account, "open", name="Renewal 2027", amount=Decimal("50000"))
     session.commit()
     with app.app_context():
         pdf = build_pdf(session, account, None, Q3)
-    _reader, text = _text(pdf)
+    _reader, text = pdf_text(pdf)
     assert "Account review, 2026-Q3" in text
     assert "Olga Optout" in text and "Skipped" in text
     assert "Renewal 2027" in text and "$50,000" in text
@@ -122,8 +111,10 @@ def test_hostile_content_is_shown_literally_and_fetches_nothing(
         app: Flask, session: Session, cast: object) -> None:
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     buyer.name = "Eve <style>@import url(http://127.0.0.1:9/x.css);</style>"
-    make_entry(session, account, HOSTILE_TITLE, description=HOSTILE_DESC)
-    make_commitment(session, account, "url(http://127.0.0.1:9/c.png)")
+    make_entry(session, account, title=HOSTILE_TITLE, description=HOSTILE_DESC,
+               delivered_on=date(2026, 8, 15))
+    make_commitment(session, account, title="url(http://127.0.0.1:9/c.png)",
+                    due_on=date(2026, 11, 30))
     # Branding fields typed by an admin: a CSS url() to loopback in the colour and name.
     session.add(Setting(key="branding", value={
         "company_name": "Evil</style><link rel=stylesheet href=http://127.0.0.1:9/s.css>",
@@ -137,7 +128,7 @@ def test_hostile_content_is_shown_literally_and_fetches_nothing(
         pdf = build_pdf(session, account, buyer, Q3, fetcher=fetcher)
     assert "&lt;img src=&#34;file:///etc/hostname&#34;&gt;" in html
     assert "127.0.0.1" not in html.split("<style>")[1].split("</style>")[0]  # CSS untouched
-    reader, text = _text(pdf)
+    reader, text = pdf_text(pdf)
     assert HOSTILE_TITLE in text
     assert "<link rel=attachment" in text
     assert "Evil</style><link rel=stylesheet" in text

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlmodel import Session, select
 
@@ -20,31 +17,8 @@ from valuetracker.summaries.generate import generate_one
 from valuetracker.summaries.runs import create_summaries_job, enqueue_job
 from valuetracker.summaries.send import send_summary
 
-from .conftest import _free_port
+from .conftest import Inbox, free_port
 from .factories import make_stakeholder
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message received."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app_config: dict[str, Any]) -> Iterator[Inbox]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield inbox
-    controller.stop()
 
 
 def _attachment(msg: email.message.EmailMessage) -> tuple[str, bytes]:
@@ -112,7 +86,7 @@ def test_opted_out_after_generation_is_skipped(smtp: Inbox, app: Flask, session:
 def test_failed_send_is_retried_once_server_is_back(app: Flask, session: Session,
                                                     cast: object) -> None:
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())  # nobody listens
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens
     with app.app_context():
         summary = generate_one(session, account_id=account.id, stakeholder_id=buyer.id,
                                quarter=parse_quarter("2026-Q3"), variant="stakeholder")

@@ -18,7 +18,7 @@ from valuetracker.quarters import parse_quarter
 from valuetracker.summaries import account_overview
 
 from .factories import make_account, make_stakeholder
-from .factories_summaries import seed_account_value
+from .factories.scenarios import seed_account_value
 
 Q = "2026-Q3"
 

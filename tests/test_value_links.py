@@ -16,8 +16,8 @@ from valuetracker import links
 from valuetracker import value as domain
 from valuetracker.models import AccessLink, LoyaltyPulse, ValueConfirmation, ValueEntry, utcnow
 
-from .factories import make_stakeholder
-from .factories_value import make_entry, ranking
+from .factories import make_entry, make_stakeholder, ranking
+from .test_edit_conflicts import rendered_form
 
 URL_RE = re.compile(r"http://\S+/l/(confirm|pulse)/(\S+)")
 
@@ -133,6 +133,81 @@ def test_answer_about_another_stakeholders_entry_is_rejected(
     assert session.get(ValueEntry, arranged["theirs"].id).evidence_status == "claimed"
     assert session.exec(select(ValueConfirmation)).all() == []
     assert session.exec(select(AccessLink)).one().used_at is None  # still usable
+
+
+def _one_entry_link(app: Any, session: Any, cast: Any, login_as: Any) -> tuple[str, Any]:
+    """A confirmation link for Fay, who benefits from exactly one entry."""
+    fay = make_stakeholder(session, cast.account1, "Fay Single")
+    entry = make_entry(session, cast.account1, "2500", title="Shorter month-end close",
+                       beneficiaries=(fay,), delivered_on=date.today())
+    session.commit()
+    return _send(app, login_as(cast.am1), cast, fay.id), entry
+
+
+def _nothing_written(session: Any, entry: Any) -> None:
+    session.expire_all()
+    assert session.get(ValueEntry, entry.id).evidence_status == "claimed"
+    assert session.get(ValueEntry, entry.id).amount == Decimal("2500")
+    assert session.exec(select(ValueConfirmation)).all() == []
+    assert session.exec(select(ValueEntry).where(ValueEntry.source == "customer")).all() == []
+    assert session.exec(select(AccessLink)).one().used_at is None  # still usable
+
+
+def test_five_answers_for_the_one_listed_entry_are_refused(
+        app: Any, session: Any, cast: Any, login_as: Any, client: Any) -> None:
+    path, entry = _one_entry_link(app, session, cast, login_as)
+    form = rendered_form(client.get(path).get_data(as_text=True), having="answers-0-entry_id")
+    assert form.value("answers-0-entry_id") == str(entry.id)
+    forged = form.data(**{"answers-0-response": "confirmed", "other_value": "More value"})
+    for n in range(1, 5):  # four more answers about the same entry, as a forger adds them
+        forged.add(f"answers-{n}-entry_id", str(entry.id))
+        forged.add(f"answers-{n}-response", "adjusted")
+        forged.add(f"answers-{n}-adjusted_amount", str(n * 100))
+    response = client.post(path, data=forged)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "the same item more than once, so nothing was saved" in page
+    assert page.count('name="answers-0-entry_id"') == 1 and "answers-1-" not in page
+    _nothing_written(session, entry)
+
+    # The page as re-rendered is one answer for the one entry: that goes through.
+    again = rendered_form(page, having="answers-0-entry_id")
+    assert again.value("answers-0-response") == "confirmed"  # the first answer kept
+    assert client.post(path, data=again.data()).status_code == 302
+    session.expire_all()
+    assert len(session.exec(select(ValueConfirmation)).all()) == 1
+    assert session.get(ValueEntry, entry.id).evidence_status == "confirmed"
+
+
+def test_an_extra_answer_about_an_unlisted_entry_is_refused(
+        app: Any, session: Any, cast: Any, arranged: dict, login_as: Any,
+        client: Any) -> None:
+    path, entry = _one_entry_link(app, session, cast, login_as)
+    form = rendered_form(client.get(path).get_data(as_text=True), having="answers-0-entry_id")
+    for foreign in (arranged["theirs"], arranged["other"]):
+        forged = form.data(**{"answers-0-response": "confirmed"})
+        forged.add("answers-1-entry_id", str(foreign.id))
+        forged.add("answers-1-response", "disputed")
+        response = client.post(path, data=forged)
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "an item this link does not ask about, so nothing was saved" in page
+        assert foreign.title not in page
+        _nothing_written(session, entry)
+        assert session.get(ValueEntry, foreign.id).evidence_status == "claimed"
+
+
+def test_submit_confirmation_refuses_two_answers_about_one_entry(
+        app: Any, session: Any, cast: Any, arranged: dict) -> None:
+    with app.test_request_context():
+        link, _token = links.create_link(
+            session, "confirm_value", stakeholder_id=cast.stakeholder1.id,
+            account_id=cast.account1.id, payload={"entry_ids": [arranged["mine"].id]})
+    twice = [domain.Answer(arranged["mine"].id, "confirmed"),
+             domain.Answer(arranged["mine"].id, "disputed")]
+    with pytest.raises(ValueError, match="more than one answer"):
+        domain.submit_confirmation(session, link, twice, other_value=None)
+    assert link.used_at is None
 
 
 def test_empty_answer_rerenders(app: Any, cast: Any, arranged: dict, login_as: Any,

@@ -12,8 +12,7 @@ from valuetracker import value
 from valuetracker.models import Account
 from valuetracker.quarters import Quarter
 
-from .factories import make_account, make_stakeholder
-from .factories_value import make_commitment, make_entry, make_pulse
+from .factories import make_account, make_commitment, make_entry, make_pulse, make_stakeholder
 
 TODAY = date(2026, 11, 23)
 Q4 = Quarter(2026, 4)
@@ -166,7 +165,7 @@ def test_value_migration_shares_and_change(session: Any, cast: Any) -> None:
 
 
 def test_priority_drift(session: Any, cast: Any) -> None:
-    from .factories_value import ranking
+    from .factories import ranking
 
     s1 = cast.stakeholder1
     s3 = make_stakeholder(session, cast.account1, "Erin")

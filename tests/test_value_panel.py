@@ -9,7 +9,7 @@ from flask import render_template
 
 from valuetracker import value
 
-from .factories_value import make_commitment, make_entry, make_pulse
+from .factories import make_commitment, make_entry, make_pulse
 
 
 def test_panel_shows_the_accounts_figures(app: Any, session: Any, cast: Any) -> None:

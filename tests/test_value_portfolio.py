@@ -10,8 +10,7 @@ from sqlmodel import select
 
 from valuetracker.models import Stakeholder
 
-from .factories import make_account
-from .factories_value import make_entry, make_pulse, ranking
+from .factories import make_account, make_entry, make_pulse, ranking
 
 
 def test_portfolio_shows_every_section(session: Any, cast: Any, login_as: Any) -> None:

@@ -19,7 +19,7 @@ from valuetracker.models import (
     ValueEntryBeneficiary,
 )
 
-from .factories_value import make_commitment, make_entry, make_pulse, ranking
+from .factories import make_commitment, make_entry, make_pulse, ranking
 
 ENTRY_FORM = {
     "title": "Cut month-end close by two days", "description": "Automated reconciliation",
@@ -59,7 +59,7 @@ def test_value_log_add_edit_delete(session: Any, cast: Any, login_as: Any) -> No
 
 
 @pytest.mark.parametrize("bad, message", [
-    ({"amount": "lots"}, "Not a valid decimal value"),
+    ({"amount": "lots"}, "Enter a number"),
     ({"amount": "-5"}, "Enter an amount of 0 or more"),
     ({"delivered_on": "31/31/2026"}, "Not a valid date value"),
     ({"title": ""}, "This field is required"),

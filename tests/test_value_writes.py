@@ -21,7 +21,7 @@ from valuetracker.models import (
     ValueEntryBeneficiary,
 )
 
-from .factories_value import make_entry, ranking
+from .factories import make_entry, ranking
 
 ENTRY = {"title": "Cut close", "description": None, "driver": "productivity",
          "amount": Decimal("12500.50"), "unit": "currency", "delivered_on": date(2026, 10, 15),
@@ -44,7 +44,8 @@ def test_entries_confirmations_commitments_and_pulses(session: Any, cast: Any) -
     # Only people at the entry's account benefit.
     assert session.exec(select(ValueEntryBeneficiary.stakeholder_id)).all() == [
         cast.stakeholder1.id]
-    diff = domain.update_entry(session, entry, {**ENTRY, "amount": Decimal("9000")}, user=am)
+    diff = domain.update_entry(session, entry, {**ENTRY, "amount": Decimal("9000")},
+                               expected_version=entry.version, user=am)
     assert diff == {"amount": ["12500.50", "9000"]}
     confirmation = domain.record_confirmation(
         session, entry, stakeholder_id=cast.stakeholder1.id, response="adjusted",
@@ -57,7 +58,8 @@ def test_entries_confirmations_commitments_and_pulses(session: Any, cast: Any) -
         "unit": "currency", "due_on": date(2026, 12, 1), "status": "in_progress"},
         delivered_by=entry, user=am)
     assert (commitment.status, commitment.delivered_on) == ("delivered", entry.delivered_on)
-    domain.update_commitment(session, commitment, {"status": "dropped"}, user=am)
+    domain.update_commitment(session, commitment, {"status": "dropped"},
+                             expected_version=commitment.version, user=am)
     assert commitment.delivered_on is None and entry.commitment_id is None
 
     pulse = domain.record_pulse(session, cast.stakeholder1, PULSE, taken_on=date(2026, 11, 2),

@@ -26,14 +26,15 @@ from valuetracker.winloss import (
 )
 from valuetracker.winloss.analytics import analytics_page
 
-from .factories import make_account, make_user
-from .factories_winloss import (
+from .factories import (
+    make_account,
     make_competitor,
     make_deal,
     make_factor,
     make_interview,
     make_quote,
-    rate,
+    make_rating,
+    make_user,
 )
 
 Q2 = date(2026, 5, 10)
@@ -70,11 +71,11 @@ def data(session: Any, cast: Any) -> dict[str, Any]:
     scheduled = make_interview(session, m_lost[0], cast.stakeholder2, status="scheduled")
     make_interview(session, m_lost[1], None, status="declined")
     make_interview(session, m_won, None, status="no_response")
-    rate(session, i1, price, 4, "win_driver")
-    rate(session, i2, price, 5)
-    rate(session, i3, price, 2, "loss_driver")
-    rate(session, i1, support, 3)
-    rate(session, scheduled, price, 1, "loss_driver")  # not completed: ignored
+    make_rating(session, i1, price, 4, "win_driver")
+    make_rating(session, i2, price, 5)
+    make_rating(session, i3, price, 2, "loss_driver")
+    make_rating(session, i1, support, 3)
+    make_rating(session, scheduled, price, 1, "loss_driver")  # not completed: ignored
     make_quote(session, i1, "Fair price for what we get", price, "pricing;value")
     make_quote(session, i3, "Support was slow", support, "support")
     session.commit()
@@ -194,7 +195,7 @@ def test_analytics_query_count_does_not_grow(app: Any, session: Any, login_as: A
         deal = make_deal(session, account, ("won", "lost", "no_decision")[n % 3], Q2,
                          competitors=(competitor,))
         interview = make_interview(session, deal)
-        rate(session, interview, data["price"], n % 5 + 1, "win_driver")
+        make_rating(session, interview, data["price"], n % 5 + 1, "win_driver")
         make_quote(session, interview, f"Quote {n}", data["price"])
     session.commit()
     assert _count_queries(app, client, url) == before

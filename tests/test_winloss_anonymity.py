@@ -10,8 +10,14 @@ from flask import render_template
 
 from valuetracker.winloss import account_overview, interviewee_display, list_quotes
 
-from .factories import make_stakeholder
-from .factories_winloss import make_deal, make_factor, make_interview, make_quote, rate
+from .factories import (
+    make_deal,
+    make_factor,
+    make_interview,
+    make_quote,
+    make_rating,
+    make_stakeholder,
+)
 
 NAME, TITLE = "Zelda Secretname", "Chief Hidden Officer"
 
@@ -24,7 +30,7 @@ def hidden(request: Any, session: Any, cast: Any) -> dict[str, Any]:
     deal = make_deal(session, cast.account1, "lost", date(2026, 5, 1), name="Acme loss",
                      owner_id=cast.am1.id)
     interview = make_interview(session, deal, person, anonymity=request.param)
-    rate(session, interview, price, 2, "loss_driver")
+    make_rating(session, interview, price, 2, "loss_driver")
     make_quote(session, interview, "Too pricey for us", price, "pricing")
     outside = make_interview(session, make_deal(session, cast.account1, "won", date(2026, 5, 2)),
                              None, contact_name=NAME, contact_title=TITLE,

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from .conftest import browser_login
-from .factories_winloss import make_deal, make_factor, make_guide, make_interview, rate
+from .factories import make_deal, make_factor, make_guide, make_interview, make_rating
 
 
 def test_record_interview_then_see_it_in_analytics_and_quotes(
@@ -16,7 +16,7 @@ def test_record_interview_then_see_it_in_analytics_and_quotes(
     price = make_factor(session, "Price", "Commercial")
     make_guide(session, "won", factor=price)
     lost = make_deal(session, cast.account2, "lost", date(2026, 6, 1))
-    rate(session, make_interview(session, lost), price, 2, "loss_driver")
+    make_rating(session, make_interview(session, lost), price, 2, "loss_driver")
     won = make_deal(session, cast.account1, "won", date(2026, 6, 2), name="Acme big win")
     interview = make_interview(session, won, status="requested")
     session.commit()

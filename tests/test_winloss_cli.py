@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from .factories_winloss import make_competitor, make_deal
+from .factories import make_competitor, make_deal
 
 KEYS = ["group", "won", "lost", "no_decision", "win_rate", "ci_low", "ci_high", "small_sample"]
 

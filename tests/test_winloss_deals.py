@@ -17,7 +17,7 @@ from valuetracker.winloss import (
 )
 from valuetracker.winloss.deals import close_problems, split_names
 
-from .factories_winloss import make_competitor, make_deal, make_guide, make_interview
+from .factories import make_competitor, make_deal, make_guide, make_interview
 
 
 def test_rule_by_competitor_and_segment(session: Any, cast: Any) -> None:

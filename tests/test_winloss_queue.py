@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from valuetracker.models import WinLossInterview
 from valuetracker.winloss.interviews import list_interviews
 
-from .factories import make_user
-from .factories_winloss import make_deal, make_interview
+from .factories import make_deal, make_interview, make_user
 
 OPEN = ("requested", "scheduled")
 STATUSES = ("completed", "requested", "declined", "scheduled", "no_response", "requested",

@@ -11,7 +11,7 @@ from sqlmodel import select
 from valuetracker.links import create_link
 from valuetracker.models import FactorRating, InterviewAnswer, WinLossInterview
 
-from .factories_winloss import make_deal, make_factor, make_guide
+from .factories import make_deal, make_factor, make_guide
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from valuetracker.models import (
 )
 from valuetracker.winloss import ensure_default_taxonomy
 
-from .factories_winloss import (
+from .factories import (
     make_competitor,
     make_deal,
     make_factor,
@@ -86,7 +86,7 @@ def test_closed_deal_needs_account_and_bad_input_rerenders(login_as: Any, cast: 
     response = client.post("/deals/new", data={"name": "X", "account_id": "", "outcome": "won",
                                                "owner_id": "", "amount": "abc"})
     assert response.status_code == 200
-    assert "Not a valid decimal value" in response.get_data(as_text=True)
+    assert "Enter a number" in response.get_data(as_text=True)
     response = client.post("/deals/new", data={"name": "X", "account_id": "", "outcome": "won",
                                                "owner_id": ""})
     assert response.status_code == 200
@@ -184,7 +184,7 @@ def test_record_interview_with_ratings_and_quotes(login_as: Any, cast: Any, sess
             "primary_reason_id": str(price.id), f"q_{question.id}": "The price was right",
             f"r_{price.id}": "4", f"i_{price.id}": "5", f"e_{price.id}": "win_driver",
             "quote_text_1": "Half the price of the others", "quote_tags_1": "Pricing; budget",
-            "quote_factor_1": str(price.id)}
+            "quote_factor_1": str(price.id), "version": str(interview.version)}
     response = login_as(cast.analyst).post(f"/interviews/{interview.id}/record", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
     rating = session.exec(select(FactorRating).where(
@@ -360,15 +360,15 @@ def test_every_program_route_refuses_account_managers(login_as: Any, cast: Any, 
 
 def test_resaving_keeps_ratings_of_retired_factors(login_as: Any, cast: Any, session: Any,
                                                    world: Any) -> None:
-    from .factories_winloss import rate
+    from .factories import make_rating
 
     interview = world["interview2"]
     retired = make_factor(session, "Old factor", active=False)
-    rate(session, interview, retired, 3, "win_driver")
-    rate(session, interview, world["price"], 2)
+    make_rating(session, interview, retired, 3, "win_driver")
+    make_rating(session, interview, world["price"], 2)
     session.commit()
     response = login_as(cast.analyst).post(f"/interviews/{interview.id}/record", data={
-        "anonymity": "named", "status": "completed"})
+        "anonymity": "named", "status": "completed", "version": str(interview.version)})
     assert response.status_code == 302, response.get_data(as_text=True)
     left = session.exec(select(FactorRating).where(
         FactorRating.interview_id == interview.id)).all()
@@ -382,23 +382,25 @@ def test_edit_guide_factor_question_and_toggle_rule(login_as: Any, cast: Any, se
     client = login_as(cast.admin)
     guide, price, question = world["guide"], world["price"], world["question"]
     response = client.post(f"/guides/{guide.id}", data={
-        "guide-name": "Loss interviews", "guide-outcome": "lost", "guide-active": "y"})
+        "guide-name": "Loss interviews", "guide-outcome": "lost", "guide-active": "y",
+        "guide-version": str(guide.version)})
     assert response.status_code == 302
     session.refresh(guide)
     assert (guide.name, guide.outcome) == ("Loss interviews", "lost")
     response = client.post(f"/taxonomy/{price.id}/edit", data={
-        "category": "Commercial", "name": "Pricing", "position": "3"})
+        "category": "Commercial", "name": "Pricing", "position": "3",
+        "version": str(price.version)})
     assert response.status_code == 302
     session.refresh(price)
     assert (price.name, price.active) == ("Pricing", False)  # unchecked box retires it
     response = client.post(f"/guides/questions/{question.id}/edit", data={
-        "text": "Why us?", "kind": "text", "factor_id": ""})
+        "text": "Why us?", "kind": "text", "factor_id": "", "version": str(question.version)})
     assert response.status_code == 302
     session.refresh(question)
     assert question.text == "Why us?"
     client.post("/rules", data={"name": "All losses", "outcome": "lost"})
     rule = session.exec(select(ProgramRule)).one()
-    client.post(f"/rules/{rule.id}/toggle")
+    client.post(f"/rules/{rule.id}/toggle", data={"version": str(rule.version)})
     session.refresh(rule)
     assert rule.active is False
     assert client.get("/guides/999").status_code == 404

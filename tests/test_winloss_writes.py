@@ -24,7 +24,7 @@ from valuetracker.winloss.interviews import (
     submit_survey,
 )
 
-from .factories_winloss import make_competitor, make_deal, make_factor, make_guide
+from .factories import make_competitor, make_deal, make_factor, make_guide
 
 
 def _trail(session: Any) -> list[tuple[Any, ...]]:
@@ -123,7 +123,8 @@ def test_request_and_record_an_interview(session: Any, cast: Any) -> None:
             "channel": "video", "scheduled_for": None, "completed_at": None,
             "primary_reason_id": price.id, "notes": None}
     diff = record_interview(session, interview, data=data, recording=Recording(
-        ratings={price.id: (4, 5, "win_driver")}), user=cast.admin)
+        ratings={price.id: (4, 5, "win_driver")}), expected_version=interview.version,
+        user=cast.admin)
     session.commit()
     assert interview.completed_at is not None  # the first completion is stamped
     assert interview.interviewer_id == cast.admin.id and "stakeholder_id" in diff
@@ -144,7 +145,7 @@ def test_taxonomy_guides_and_rules(session: Any, cast: Any) -> None:
     assert refused.value.field == "name"
     taxonomy.update_factor(session, factor, data={"category": "Product", "name": "Safety",
                                                   "position": None, "active": False},
-                           user=cast.analyst)
+                           expected_version=factor.version, user=cast.analyst)
     assert (factor.name, factor.position, factor.active) == ("Safety", 0, False)
     added = taxonomy.load_default_taxonomy(session, user=cast.analyst)
 
@@ -156,8 +157,10 @@ def test_taxonomy_guides_and_rules(session: Any, cast: Any) -> None:
                                                        "choices": None, "factor_id": None})
     guides.move_question(session, second, -1, user=cast.analyst)
     assert (second.position, first.position) == (10, 20)
-    guides.update_question(session, first, data={"text": "Why really?"}, user=cast.analyst)
-    guides.update_guide(session, guide, data={"name": "Won deals"}, user=cast.analyst)
+    guides.update_question(session, first, data={"text": "Why really?"},
+                           expected_version=first.version, user=cast.analyst)
+    guides.update_guide(session, guide, data={"name": "Won deals"},
+                        expected_version=guide.version, user=cast.analyst)
     guides.remove_question(session, second, user=cast.analyst)
     assert [q.id for q in session.exec(select(GuideQuestion)).all()] == [first.id]
     assert first.position == 10
@@ -169,7 +172,7 @@ def test_taxonomy_guides_and_rules(session: Any, cast: Any) -> None:
     rule = rules.create_rule(session, data={"name": "Vs MS", "competitor": "msft",
                                             "outcome": None, "segment": "Enterprise"},
                              user=cast.analyst)
-    rules.toggle_rule(session, rule, user=cast.analyst)
+    rules.toggle_rule(session, rule, expected_version=rule.version, user=cast.analyst)
     session.commit()
     assert rule.competitor_id is not None and rule.active is False
     assert [(action, entity, summary) for action, entity, summary, _ in _trail(session)] == [

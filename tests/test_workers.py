@@ -3,12 +3,9 @@ on the job pages."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -30,43 +27,10 @@ from valuetracker.workers import (
     record_heartbeat,
 )
 
-VENV_BIN = Path(sys.executable).parent
+from .conftest import start_worker, stop_worker
+
 INTERVAL = 0.3  # the test workers' HEARTBEAT_INTERVAL: dead 0.9 s after the last beat
 GENERATE = ["summaries", "generate", "--quarter", "2026-Q3"]
-
-
-@pytest.fixture
-def queued(app_config: dict[str, Any]) -> dict[str, Any]:
-    """Tasks wait in the SQLite queue for a worker (not run at once)."""
-    app_config.update(HUEY_IMMEDIATE=False, JOB_RETRY_DELAY=0)
-    return app_config
-
-
-def start_worker(config: dict[str, Any], folder: Path) -> subprocess.Popen[bytes]:
-    """A real `valuetracker worker` (one process) on these test settings, beating every
-    INTERVAL (set in its instance folder's config.py); its output goes to worker.log."""
-    instance = folder / "worker-instance"
-    instance.mkdir(exist_ok=True)
-    (instance / "config.py").write_text(f"HEARTBEAT_INTERVAL = {INTERVAL}\n")
-    env = dict(os.environ,
-               VALUETRACKER_ENV="development",
-               VALUETRACKER_SECRET_KEY="worker-test-secret-key-of-32-chars-or-more",
-               VALUETRACKER_INSTANCE_PATH=str(instance),
-               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
-               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
-               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
-    env.pop("VALUETRACKER_REDIS_URL", None)
-    # Its own process group, so the test can signal the consumer and its workers at once.
-    with open(folder / "worker.log", "ab") as log:
-        return subprocess.Popen([str(VENV_BIN / "valuetracker"), "worker", "--workers", "1"],
-                                env=env, start_new_session=True, stdout=log,
-                                stderr=subprocess.STDOUT)
-
-
-def stop_worker(proc: subprocess.Popen[bytes], sig: int) -> int:
-    with contextlib.suppress(ProcessLookupError):  # the worker may have exited already
-        os.killpg(proc.pid, sig)
-    return proc.wait(30)
 
 
 def wait_until(check: Any, timeout: float = 30, what: str = "") -> Any:
@@ -79,10 +43,10 @@ def wait_until(check: Any, timeout: float = 30, what: str = "") -> Any:
 
 
 @pytest.fixture
-def worker(queued: dict[str, Any], app: Flask, session: Session, tmp_path: Path
+def worker(queued_config: dict[str, Any], app: Flask, session: Session, tmp_path: Path
            ) -> Iterator[subprocess.Popen[bytes]]:
     """A running worker, seen alive."""
-    proc = start_worker(queued, tmp_path)
+    proc = start_worker(queued_config, heartbeat_interval=INTERVAL, log=tmp_path / "worker.log")
     try:
         wait_until(lambda: alive_workers(session) or proc.poll() is not None,
                    what="the worker's heartbeat")
@@ -138,7 +102,7 @@ def _pdfs(app: Flask, session: Session) -> list[Path]:
     return [reports / s.file_path for s in session.exec(select(ValueSummary)).all()]
 
 
-def test_generate_without_a_worker_runs_in_this_process(queued: dict[str, Any], app: Flask,
+def test_generate_without_a_worker_runs_in_this_process(queued_config: dict[str, Any], app: Flask,
                                                         runner: Any, session: Session,
                                                         cast: object) -> None:
     result = runner.invoke(args=GENERATE)
@@ -153,7 +117,7 @@ def test_generate_without_a_worker_runs_in_this_process(queued: dict[str, Any], 
 
 
 def test_generate_without_a_worker_exits_non_zero_on_a_failed_item(
-        queued: dict[str, Any], app: Flask, runner: Any, cast: object) -> None:
+        queued_config: dict[str, Any], app: Flask, runner: Any, cast: object) -> None:
     folder = Path(app.config["REPORTS_DIR"]) / "2026-Q3"
     folder.mkdir(parents=True)
     (folder / "acme-corp").write_text("in the way")
@@ -163,7 +127,7 @@ def test_generate_without_a_worker_exits_non_zero_on_a_failed_item(
 
 
 def test_no_wait_without_a_worker_refuses_and_creates_no_job(
-        queued: dict[str, Any], app: Flask, runner: Any, session: Session,
+        queued_config: dict[str, Any], app: Flask, runner: Any, session: Session,
         cast: object) -> None:
     result = runner.invoke(args=[*GENERATE, "--no-wait"])
     assert result.exit_code != 0
@@ -187,7 +151,7 @@ def test_generate_with_a_worker_goes_through_the_queue(worker: subprocess.Popen[
     assert log.count("Executing valuetracker.jobs.summaries.item") == 2
 
 
-def test_generate_takes_over_when_the_worker_goes_away(queued: dict[str, Any], app: Flask,
+def test_generate_takes_over_when_the_worker_goes_away(queued_config: dict[str, Any], app: Flask,
                                                        runner: Any, session: Session,
                                                        cast: object) -> None:
     # A worker that beat once and then vanished: alive for 3 more seconds.

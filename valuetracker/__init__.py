@@ -6,7 +6,6 @@ error handlers, template helpers, commands.
 
 from __future__ import annotations
 
-import hmac
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,7 +70,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     from . import cache, db
     from .extensions import csrf, limiter, login_manager
-    from .security import configure_proxies, set_security_headers
+    from .security import configure_proxies, refuse_nul_bytes, set_security_headers
 
     configure_proxies(app)
     db.init_app(app)
@@ -86,22 +85,15 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     app.after_request(set_security_headers)
+    app.before_request(refuse_nul_bytes)  # PostgreSQL refuses NUL in text: 400, not 500
 
     @login_manager.user_loader
     def load_user(session_id: str) -> Any:
-        """The signed-in user from the session's `id:fingerprint` (`User.get_id`), or None
-        when the account is gone or inactive or its password changed since."""
-        from .models import User
+        """The signed-in user of a session (or remember-me) cookie while its server-side
+        session is live (`sessions.load_session_user`), else None."""
+        from .sessions import load_session_user
 
-        user_id, _sep, fingerprint = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.get_session().get(User, int(user_id))
-        if user is None or not user.active:
-            return None
-        if not hmac.compare_digest(fingerprint, user.session_fingerprint):
-            return None
-        return user
+        return load_session_user(db.get_session(), session_id)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,13 +6,57 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
 from .models import label
+from .validation import SINGLE_LINE_MESSAGE, check_date, has_line_break, parse_money
 
 
 class EmptyForm(FlaskForm):
     """Carries the CSRF token for bare POST buttons (archive, delete, send...)."""
+
+
+class MoneyField(DecimalField):
+    """An amount for a Numeric(16, 2) column (`validation.parse_money`): NaN, sNaN,
+    Infinity, 1e309, negative or too long amounts are a field error, never a 500.
+
+    Blank input is no amount (None): add Optional() or InputRequired() as usual.
+    """
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any):
+        super().__init__(label, validators, places=2, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0] if isinstance(valuelist[0], str) else str(valuelist[0])
+        self.data = None
+        if not text.strip():
+            if not self.flags.optional:
+                raise ValueError("Enter an amount, e.g. 12500 or 12.50.")
+            return
+        self.data = parse_money(text)  # ValueError: shown on the field, data stays None
+
+
+class LineField(StringField):
+    """A one-line text input: a line break is refused, so typed text can never reach
+    a mail header (subject, To, Reply-To) or split a CSV row."""
+
+    def pre_validate(self, form: Any) -> None:
+        if isinstance(self.data, str) and has_line_break(self.data):
+            raise ValidationError(SINGLE_LINE_MESSAGE)
+
+
+def date_in_range(form: Any, field: DateField) -> None:
+    """Validator: a date in the years the app accepts (`validation.check_date`), the
+    same rule the imports apply."""
+    if field.data is not None:
+        try:
+            check_date(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 def choices(

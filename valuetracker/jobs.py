@@ -10,8 +10,10 @@ The jobs themselves live in their areas, one `runs` module each (TASK_MODULES:
 Each module has `register_tasks(huey, app)`, which puts its tasks on the instance, and
 `recover(app, huey, pending)`, which re-enqueues what its unfinished jobs lost: Huey's
 SQLite and Redis queues remove a task when it starts, so a killed worker loses the
-task it was running. `recover_jobs` asks every area, from one listing of the queue,
-and the worker runs it when it starts.
+task it was running. `recover_jobs` asks every area, from one listing of the queue
+and of its retry schedule (a task waiting for its retry is not lost), and the worker
+runs it when it starts. While workers run, `LostWorkCheck` (called at each heartbeat
+of the oldest live worker) takes over the summaries items of a worker that died.
 
 A job's progress is kept in its `Job` row; `job_message` and `job_progress` describe
 it on the job page, in its JSON feed and in the CLI.
@@ -20,14 +22,20 @@ it on the job page, in its JSON feed and in the CLI.
 from __future__ import annotations
 
 import importlib
+import logging
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey
+from sqlmodel import Session
 
 from .models import Job
+
+log = logging.getLogger(__name__)
 
 # The areas with background jobs; each module defines `register_tasks` and `recover`.
 TASK_MODULES = ("summaries.runs", "exports.runs")
@@ -72,8 +80,42 @@ def recover_jobs(app: Flask) -> int:
     running a task that is in fact still in flight elsewhere is harmless.
     """
     huey = get_huey(app)
-    pending = huey.pending()
-    return sum(module.recover(app, huey, pending) for module in _task_modules())
+    waiting = [*huey.pending(), *huey.scheduled()]
+    return sum(module.recover(app, huey, waiting) for module in _task_modules())
+
+
+class LostWorkCheck:
+    """Called at each heartbeat of a worker: when it is the oldest live worker, it
+    re-enqueues the summaries items of workers that died (`summaries.runs.take_over_lost`),
+    so they are taken over without a restart. One checker at a time (the oldest), so two
+    live workers do not both re-enqueue the same item.
+
+    An item counts as lost once it has been seen lost for `settle` seconds (at least
+    one heartbeat): between leaving the queue and recording its claim, a task running
+    normally is briefly in no list.
+    """
+
+    def __init__(self, app: Flask, engine: sa.Engine, worker_id: str, *, interval: float
+                 ) -> None:
+        self.app, self.engine, self.worker_id = app, engine, worker_id
+        self.settle = max(interval, 1.0)
+        self.suspects: dict[tuple[int, int, int | None], float] = {}
+
+    def __call__(self) -> int:
+        from .summaries.runs import take_over_lost
+        from .workers import alive_workers
+
+        with Session(self.engine) as session:
+            oldest = alive_workers(session)[:1]
+        if not oldest or oldest[0].id != self.worker_id:
+            self.suspects.clear()
+            return 0
+        with self.app.app_context():
+            count = take_over_lost(self.app, get_huey(self.app), self.engine, self.suspects,
+                                   now=time.monotonic(), settle=self.settle)
+        if count:
+            log.warning("re-enqueued %d item(s) lost by a stopped worker", count)
+        return count
 
 
 # -- progress ---------------------------------------------------------------------------

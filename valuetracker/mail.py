@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import current_app
 
+from .validation import one_line
+
 
 @dataclass
 class Attachment:
@@ -36,12 +38,15 @@ class Message:
 
 
 def build(message: Message) -> EmailMessage:
+    """The message; every header value is folded to one line first (`one_line`): a name
+    stored with a line break (old data, an import) must not make the mail fail, nor add
+    a header."""
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_SENDER"]
-    msg["To"] = message.to
-    msg["Subject"] = message.subject
+    msg["From"] = one_line(current_app.config["MAIL_SENDER"])
+    msg["To"] = one_line(message.to)
+    msg["Subject"] = one_line(message.subject)
     if message.reply_to:
-        msg["Reply-To"] = message.reply_to
+        msg["Reply-To"] = one_line(message.reply_to)
     domain = current_app.config["MAIL_SENDER"].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid(domain=domain)
     msg.set_content(message.body)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ENVIRONMENTS, MIN_SECRET_KEY_LENGTH, ConfigError
@@ -40,6 +40,22 @@ def set_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     return response
+
+
+NUL_MESSAGE = ("The request contains a NUL character (\\0), which no text may hold. "
+               "Remove it and try again.")
+
+
+def refuse_nul_bytes() -> None:
+    """Before every request: 400 when the path, a query string or a form field (name or
+    value) holds a NUL character. PostgreSQL refuses NUL in text, so it would otherwise
+    fail deep in a query (500); no field of the app has a use for it."""
+    if "\x00" in request.path:
+        abort(400, NUL_MESSAGE)
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                abort(400, NUL_MESSAGE)
 
 
 def configure_secret_key(app: Flask) -> None:

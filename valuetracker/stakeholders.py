@@ -319,6 +319,20 @@ def same_email(session: Session, *, account_id: int, email: str | None,
     return session.exec(query.order_by(Stakeholder.id).limit(1)).first()
 
 
+def external_id_taken(session: Session, *, account_id: int, external_id: str | None,
+                      exclude_id: int | None = None) -> bool:
+    """Whether someone else at the account has this external (CRM) id: they are unique
+    per account (and a database index says so)."""
+    value = (external_id or "").strip()
+    if not value:
+        return False
+    query = select(Stakeholder.id).where(Stakeholder.account_id == account_id,
+                                         Stakeholder.external_id == value)
+    if exclude_id is not None:
+        query = query.where(Stakeholder.id != exclude_id)
+    return session.exec(query.limit(1)).first() is not None
+
+
 def check_unique_email(session: Session, *, account_id: int, email: str | None,
                        exclude_id: int | None = None) -> None:
     """Raise DuplicateEmailError when someone else at the account has this address."""

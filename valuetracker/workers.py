@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,7 +122,10 @@ def _heartbeat_engine(url: str) -> sa.Engine:
 
 class Heartbeat:
     """A worker's heartbeat: beats once on `start`, then every `interval` seconds from a
-    daemon thread until `stop`, which deletes the row."""
+    daemon thread until `stop`, which deletes the row. `run_beside` adds a second thread
+    calling a check at the same pace (the check for work lost by dead workers,
+    `jobs.LostWorkCheck`): a slow check never delays a beat, which would make this
+    worker look dead."""
 
     def __init__(self, database_url: str, *, interval: float) -> None:
         self.worker_id = uuid.uuid4().hex
@@ -132,6 +136,7 @@ class Heartbeat:
         self._engine = _heartbeat_engine(database_url)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._checks: list[threading.Thread] = []
 
     def start(self) -> Heartbeat:
         # The first beat is written before the thread starts, so the row is there
@@ -151,15 +156,35 @@ class Heartbeat:
             # The database may be back by the next beat; the worker goes on meanwhile.
             log.warning("could not record the worker's heartbeat", exc_info=True)
 
+    @property
+    def engine(self) -> sa.Engine:
+        """This thread's engine (no pooled connection crosses the worker's forks)."""
+        return self._engine
+
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
             self.beat()
 
+    def run_beside(self, check: Callable[[], object]) -> None:
+        """Call `check` every interval from its own daemon thread, until `stop`."""
+
+        def loop() -> None:
+            while not self._stopping.wait(self.interval):
+                try:
+                    check()
+                except Exception:  # the next round tries again; the worker goes on
+                    log.warning("the check for lost work failed", exc_info=True)
+
+        thread = threading.Thread(target=loop, name="lost-work-check", daemon=True)
+        self._checks.append(thread)
+        thread.start()
+
     def stop(self) -> None:
         """Stop beating and delete the row: a worker that stopped is not a dead one."""
         self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=self.interval + 35)  # a beat may wait on a lock
+        for thread in (self._thread, *self._checks):
+            if thread.is_alive():
+                thread.join(timeout=self.interval + 35)  # a beat may wait on a lock
         try:
             with Session(self._engine) as session:
                 remove_heartbeat(session, worker_id=self.worker_id)

@@ -1,4 +1,5 @@
-"""Factories for win/loss rows: deals, factors, interviews, ratings, quotes, guides."""
+"""Win/loss rows: factors, competitors, deals, interviews, ratings, quotes, guides (the
+caller commits)."""
 
 from __future__ import annotations
 
@@ -44,11 +45,13 @@ def make_competitor(session: Session, name: str, aliases: str | None = None) -> 
 def make_deal(session: Session, account: Account | None = None, outcome: str = "won",
               closed_on: date | None = date(2026, 5, 15),
               competitors: tuple[Competitor, ...] = (), **kw: Any) -> Deal:
+    """A deal (named "Deal <n>", 10 000 unless told); the first competitor is the primary
+    one. An open deal has no close date."""
     n = next(_counter)
     kw.setdefault("name", f"Deal {n}")
     kw.setdefault("amount", Decimal("10000"))
     deal = Deal(account_id=account.id if account else None, outcome=outcome,
-                closed_on=closed_on if outcome != "open" else kw.pop("closed", None), **kw)
+                closed_on=closed_on if outcome != "open" else None, **kw)
     if competitors:
         deal.primary_competitor_id = competitors[0].id
     session.add(deal)
@@ -61,6 +64,7 @@ def make_deal(session: Session, account: Account | None = None, outcome: str = "
 
 def make_interview(session: Session, deal: Deal, stakeholder: Stakeholder | None = None,
                    status: str = "completed", **kw: Any) -> WinLossInterview:
+    """An interview about `deal`; a completed one was completed on 2026-06-01 unless told."""
     if status == "completed":
         kw.setdefault("completed_at", datetime(2026, 6, 1, 12, tzinfo=UTC))
     interview = WinLossInterview(deal_id=deal.id, stakeholder_id=stakeholder.id if stakeholder
@@ -70,9 +74,10 @@ def make_interview(session: Session, deal: Deal, stakeholder: Stakeholder | None
     return interview
 
 
-def rate(session: Session, interview: WinLossInterview, factor: DecisionFactor,
-         rating: int | None, effect: str = "neutral", importance: int | None = None
-         ) -> FactorRating:
+def make_rating(session: Session, interview: WinLossInterview, factor: DecisionFactor,
+                rating: int | None, effect: str = "neutral", importance: int | None = None
+                ) -> FactorRating:
+    """How the interviewee rated us on `factor` (1-5), and what it did to the outcome."""
     row = FactorRating(interview_id=interview.id, factor_id=factor.id, rating=rating,
                        effect=effect, importance=importance)
     session.add(row)

@@ -1,8 +1,12 @@
-"""`valuetracker summaries generate`: the same batch job as the web, with a progress bar.
+"""`valuetracker summaries generate`: the same batch job as the web, with a progress bar;
+`summaries retry JOB_ID`: the failed items of a job, again; `summaries resolve`: the
+sendings of unknown delivery (a worker stopped mid-send), marked delivered or resent.
 
-The job goes through the queue when a worker is running (or the queue runs tasks at
+A job goes through the queue when a worker is running (or the queue runs tasks at
 once, HUEY_IMMEDIATE). With none, the command runs the items in its own process; and
-when the workers go away while it waits, it takes over the items not done yet.
+when the workers go away while it waits, it takes over the items not done yet. While
+some worker is alive, the command keeps waiting: the live workers take over the items
+of one that died.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ def register(app: Flask) -> None:
         from ..db import get_session
         from ..jobs import get_huey
         from ..quarters import QuarterError, parse_quarter
-        from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
+        from ..summaries.runs import active_account_ids, create_summaries_job
         from ..workers import any_worker_alive
 
         try:
@@ -69,22 +73,122 @@ def register(app: Flask) -> None:
         job = create_summaries_job(session, quarter=quarter, account_ids=account_ids,
                                    variant=variant, send=send)
         session.commit()
-        if queued:
-            enqueue_job(app, job)
-            click.echo(f"Job {job.id}: {job.total} summaries queued.")
-        else:
-            click.echo(NO_WORKER)
-            click.echo(f"Job {job.id}: {job.total} summaries.")
-        if no_wait:
-            return
-        current = _follow(app, session, job, here=not queued, watch_workers=not immediate)
-        from ..jobs import job_message
+        _run(app, session, job, queued=queued, immediate=immediate, no_wait=no_wait)
 
-        click.echo(job_message(current))
-        if current.error:
-            click.echo(current.error.rstrip(), err=True)
-        if current.failed:
+    @summaries_group.command("retry")
+    @click.argument("job_id", type=int)
+    @click.option("--no-wait", is_flag=True,
+                  help="Return once the job is queued (needs a running worker).")
+    def retry_command(job_id: int, no_wait: bool) -> None:
+        """Run again the failed items of summaries job JOB_ID (a failed SMTP sending, a
+        PDF that did not render): only those, as a new job. Nobody whose summary went
+        out is sent it again."""
+        from ..db import get_session
+        from ..jobs import get_huey
+        from ..summaries.runs import JOB_KIND, create_retry_job
+        from ..workers import any_worker_alive
+
+        session = get_session()
+        old = session.get(Job, job_id)
+        if old is None or old.kind != JOB_KIND:
+            raise click.ClickException(f"No summaries job {job_id}.")
+        immediate = get_huey(app).immediate
+        queued = immediate or any_worker_alive(session)
+        if no_wait and not queued:
+            raise click.ClickException(NO_WORKER_NO_WAIT)
+        try:
+            job = create_retry_job(session, old, user_id=None)
+        except ValueError:
+            raise click.ClickException(
+                f"Job {job_id} has no failed items to retry ({old.status}).") from None
+        session.commit()
+        click.echo(f"Job {job.id} retries the {job.total} failed item(s) of job {job_id}.")
+        _run(app, session, job, queued=queued, immediate=immediate, no_wait=no_wait)
+
+    @summaries_group.command("resolve")
+    @click.option("--quarter", required=True, help="The quarter, like 2026-Q3.")
+    @click.option("--account", "accounts", multiple=True, metavar="SLUG",
+                  help="Only this account (repeatable).")
+    @click.option("--summary", "summary_ids", multiple=True, type=int, metavar="ID",
+                  help="Only the sending of this summary (repeatable).")
+    @click.option("--mark-delivered", "action", flag_value="mark_delivered",
+                  help="The recipients have the mail: count the sendings as sent.")
+    @click.option("--resend", "action", flag_value="resend",
+                  help="Send the summaries again (recorded as resent).")
+    def resolve_command(quarter: str, accounts: tuple[str, ...], summary_ids: tuple[int, ...],
+                        action: str | None) -> None:
+        """List the sendings of unknown delivery (a worker stopped after claiming them:
+        the mail may or may not have left); with --mark-delivered or --resend, resolve
+        them. Nothing is ever sent twice without one of these."""
+        import sqlalchemy as sa
+
+        from ..db import get_session
+        from ..models import Account, ValueSummary
+        from ..quarters import QuarterError, parse_quarter
+        from ..summaries.send import NotUnknown, mark_delivered, resend, unknown_sendings
+
+        try:
+            label = parse_quarter(quarter).label
+        except QuarterError as exc:
+            raise click.BadParameter(str(exc), param_hint="--quarter") from None
+        session = get_session()
+        where = [ValueSummary.quarter == label]
+        if accounts:
+            where.append(Account.slug.in_(accounts))
+        if summary_ids:
+            where.append(ValueSummary.id.in_(summary_ids))
+        rows = unknown_sendings(session, sa.and_(*where))
+        if not rows:
+            click.echo(f"No sendings of unknown delivery in {label}.")
+            return
+        failed = 0
+        for row, summary, name, slug in rows:
+            line = (f"summary {summary.id}  {slug}  {name or '-'} <{row.recipient or '-'}>  "
+                    f"claimed {row.created_at:%Y-%m-%d %H:%M}")
+            if action is None:
+                click.echo(f"delivery unknown: {line}")
+                continue
+            try:
+                if action == "mark_delivered":
+                    mark_delivered(session, row, user=None)
+                    session.commit()
+                    click.echo(f"marked delivered: {line}")
+                else:
+                    resend(session, row, user=None)
+                    click.echo(f"{'resent' if row.status == 'sent' else row.status}: {line}")
+            except NotUnknown:
+                click.echo(f"already resolved: {line}")
+            except OSError as exc:  # smtplib's errors too
+                failed += 1
+                click.echo(f"resend failed: {line}: {exc}", err=True)
+        if action is None:
+            click.echo("Resolve them with --mark-delivered or --resend.")
+        if failed:
             raise SystemExit(1)
+
+
+def _run(app: Flask, session: Session, job: Job, *, queued: bool, immediate: bool,
+         no_wait: bool) -> None:
+    """Enqueue the job (or announce it runs here), then follow it to its end unless
+    `no_wait`; a failed item makes the exit status 1."""
+    from ..summaries.runs import enqueue_job
+
+    if queued:
+        enqueue_job(app, job)
+        click.echo(f"Job {job.id}: {job.total} summaries queued.")
+    else:
+        click.echo(NO_WORKER)
+        click.echo(f"Job {job.id}: {job.total} summaries.")
+    if no_wait:
+        return
+    current = _follow(app, session, job, here=not queued, watch_workers=not immediate)
+    from ..jobs import job_message
+
+    click.echo(job_message(current))
+    if current.error:
+        click.echo(current.error.rstrip(), err=True)
+    if current.failed:
+        raise SystemExit(1)
 
 
 def _follow(app: Flask, session: Session, job: Job, *, here: bool, watch_workers: bool
@@ -92,7 +196,7 @@ def _follow(app: Flask, session: Session, job: Job, *, here: bool, watch_workers
     """Show the job's progress until it finishes, running its items here when `here` is
     set, or once no worker is alive any more (`watch_workers`). Returns the finished job."""
     from ..jobs import FINISHED
-    from ..summaries.runs import missing_items, run_summary_item_here
+    from ..summaries.runs import abandon_claims, missing_items, run_summary_item_here
     from ..workers import any_worker_alive
 
     assert job.id is not None
@@ -115,6 +219,8 @@ def _follow(app: Flask, session: Session, job: Job, *, here: bool, watch_workers
             if not here and watch_workers and not any_worker_alive(session):
                 click.echo(f"\n{WORKER_GONE}")
                 here = True
+                abandon_claims(session, current)  # their sendings: delivery unknown
+                session.commit()
             if here:
                 # Items a worker is still busy with (or that wait in the queue) may run
                 # twice: an item is idempotent, and counted once.

@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
         if sys.stdin.isatty():
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         else:
-            password = sys.stdin.readline().rstrip("\n")
+            password = sys.stdin.readline().rstrip("\r\n")
         session = get_session()
         try:
             user = create_user(session, email=email, name=name or email, role=role,

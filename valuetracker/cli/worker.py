@@ -3,7 +3,10 @@
 PDF rendering is CPU-bound, so workers are processes (threads would share one GIL).
 The app is created first (config, database); the consumer then forks its workers
 from this process, each running tasks bound to this app. This process also keeps the
-worker's heartbeat row fresh (`valuetracker.workers`), and deletes it on a clean stop.
+worker's heartbeat row fresh (`valuetracker.workers`), and deletes it on a clean stop;
+at each beat, if it is the oldest live worker, it re-enqueues the items of workers that
+died (`jobs.LostWorkCheck`). The heartbeat's id is the worker's name on the items it
+claims (WORKER_ID, inherited by the forked processes).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ def register(app: Flask) -> None:
                   help="Worker processes (default: the number of CPUs).")
     def worker_command(workers: int | None) -> None:
         """Run the job queue's worker processes until interrupted."""
-        from ..jobs import get_huey, recover_jobs
-        from ..workers import start_heartbeat
+        from ..jobs import LostWorkCheck, get_huey, recover_jobs
+        from ..workers import heartbeat_interval, start_heartbeat
 
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(processName)s %(levelname)s %(message)s")
@@ -47,6 +50,9 @@ def register(app: Flask) -> None:
         # The web and the CLI look for this row before they count on the queue. The
         # thread lives in this process only: the forked workers do not inherit it.
         heartbeat = start_heartbeat(app)
+        app.config["WORKER_ID"] = heartbeat.worker_id  # before the consumer forks
+        heartbeat.run_beside(LostWorkCheck(app, heartbeat.engine, heartbeat.worker_id,
+                                           interval=heartbeat_interval(app)))
         click.echo(f"Worker started with {count} process(es).")
         try:
             consumer.run()  # returns on SIGTERM and SIGINT, after the consumer stopped

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..validation import check_date, check_money
+
 IGNORE = "ignore"
 
 
@@ -90,10 +92,25 @@ def decode(data: bytes) -> str:
 def read_table(data: bytes) -> Table:
     """Parse CSV bytes into a Table; blank lines are skipped but keep row numbers right."""
     text = decode(data)
+    if "\x00" in text:  # PostgreSQL refuses NUL in text; no cell has a use for it
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportStop(f"The file holds a NUL character on line {line}; "
+                         "it is not a CSV text file, or that line is damaged.")
+    # strict: an unterminated quote is an error, not one cell holding the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    start = 1  # the line the record being read begins on
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for record in reader:
+            records.append(record)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportStop(f"The file is not valid CSV: {exc}.") from exc
+        if "unexpected end of data" in str(exc):
+            raise ImportStop(
+                f"The file is not valid CSV: the quote opened in the record starting on "
+                f"line {start} is never closed. Check that line's quotes (\"\" inside a "
+                "quoted cell) and try again.") from exc
+        raise ImportStop(f"The file is not valid CSV on line {reader.line_num}: {exc}.") from exc
     if not records or not any(cell.strip() for cell in records[0]):
         raise ImportStop("The file is empty or has no header row.")
     headers = [cell.strip() for cell in records[0]]
@@ -308,13 +325,22 @@ def date_parser(column: str, values: Iterable[str], explicit: str | None = None)
 
 
 def _cached(parse: DateParser) -> DateParser:
-    """Exports repeat the same dates many times; parse each distinct text once."""
+    """Exports repeat the same dates many times; parse each distinct text once.
+
+    A date outside the years the forms accept (`validation.check_date`) is a ValueError
+    (a row error), the same rule as the forms'."""
     seen: dict[str, date | None] = {}
 
     def cached(value: str) -> date | None:
         if value not in seen:
             seen[value] = parse(value)
-        return seen[value]
+        parsed = seen[value]
+        if parsed is not None:
+            try:
+                check_date(parsed)
+            except ValueError as exc:
+                raise ValueError(f'"{value}" is refused: {exc}') from None
+        return parsed
 
     return cached
 
@@ -387,7 +413,10 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f'"{text}" is not an amount') from exc
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError(f'"{text}" has more than two decimal places')
-    return -amount if negative else amount
+    try:  # the forms' limits (0 or more, fits Numeric(16, 2)): one definition for both
+        return check_money(-amount if negative else amount)
+    except ValueError as exc:
+        raise ValueError(f'"{text}" is refused: {exc}') from None
 
 
 def parse_choice(text: str, f: Field, value_map: Mapping[str, str] | None = None) -> str:

@@ -1,5 +1,10 @@
-"""Importing stakeholders: matched by external id, else (account, email), else
-(account, name); `reports_to` may name a person already known or a row of the same file.
+"""Importing stakeholders: matched within the row's account by external id, else email,
+else name; `reports_to` may name a person already known or a row of the same file.
+
+An import never moves a person between accounts: an external id that belongs to a
+stakeholder of another account the importer may edit is a row error. Accounts the
+importer may not edit are invisible to the import: a row naming one reads exactly like a
+row naming no account, and their stakeholders' external ids match nothing.
 """
 
 from __future__ import annotations
@@ -68,13 +73,18 @@ def _flag(value: Any, current: datetime | None, now: datetime) -> datetime | Non
 def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     result = Plan()
     accounts = AccountIndex(session)
-    refs = {row.number: accounts.find(row.values["account"]) for row in rows}
-    account_ids = {ref[0] for ref in refs.values() if ref}
+    # An account the importer may not edit is not there for them (same message as none).
+    refs = {row.number: ref for row in rows
+            if (ref := accounts.find(row.values["account"])) and ctx.may_edit(ref[0])}
+    account_ids = {ref[0] for ref in refs.values()}
     known = load_where_in(session, Stakeholder, Stakeholder.account_id, list(account_ids))
     externals = [row.values["external_id"] for row in rows if row.values.get("external_id")]
-    by_external = {key(s.external_id): s for s in known if s.external_id}
-    for s in load_where_in(session, Stakeholder, Stakeholder.external_id, externals):
-        by_external.setdefault(key(s.external_id), s)
+    # External ids are unique per account: a row matches only in its own account.
+    by_external = {(s.account_id, key(s.external_id)): s for s in known if s.external_id}
+    # Elsewhere only in accounts the importer may edit, to refuse moving that person.
+    elsewhere = {key(s.external_id): s for s in load_where_in(
+        session, Stakeholder, Stakeholder.external_id, externals)
+        if s.account_id not in account_ids and ctx.may_edit(s.account_id)}
     by_email = {(s.account_id, key(s.email)): s for s in known if s.email}
     by_name: dict[tuple[int, str], list[Stakeholder]] = {}
     for s in known:
@@ -89,7 +99,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
             errors.append(RowError(row.number, ctx.col(column), reason))
 
-        ref = refs[row.number]
+        ref = refs.get(row.number)
         external = values.get("external_id") or None
         email = values.get("email") or None
         if ref is None:
@@ -97,11 +107,9 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
             result.errors.extend(errors)
             continue
         account_id = ref[0]
-        if not ctx.may_edit(account_id):
-            error("account", "account not yours")
         keys = []
         if external:
-            keys.append((("external", key(external)), "external_id"))
+            keys.append((("external", account_id, key(external)), "external_id"))
         if email:
             keys.append((("email", account_id, key(email)), "email"))
         if not external and not email:
@@ -111,7 +119,12 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
                 error(column, f"duplicate {column.replace('_', ' ')} (also on row {seen[k]})")
             seen.setdefault(k, row.number)
 
-        existing = by_external.get(key(external)) if external else None
+        existing = by_external.get((account_id, key(external))) if external else None
+        other = elsewhere.get(key(external)) if external and existing is None else None
+        if other is not None and other.account_id != account_id:
+            error("external_id", f'external id "{external}" belongs to {other.name} of '
+                  "another account; an import does not move people between accounts "
+                  "(change the account in the file, or the person's external id)")
         if existing is None and email:
             existing = by_email.get((account_id, key(email)))
         if existing is None and not external and not email:
@@ -120,8 +133,6 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
                 error("name", "several stakeholders of this account have this name; "
                               "add an email or external id")
             existing = same[0] if len(same) == 1 else None
-        if existing is not None and not ctx.may_edit(existing.account_id):
-            error("account", "account not yours")
 
         data: dict[str, Any] = {k: values[k] for k in _COPIED if k in values}
         data["account_id"] = account_id

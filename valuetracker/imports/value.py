@@ -55,8 +55,10 @@ _COPIED = ("title", "driver", "amount", "unit", "delivered_on", "evidence_status
 def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     result = Plan()
     accounts = AccountIndex(session)
-    refs = {row.number: accounts.find(row.values["account"]) for row in rows}
-    account_ids = sorted({ref[0] for ref in refs.values() if ref})
+    # An account the importer may not edit is not there for them (same message as none).
+    refs = {row.number: ref for row in rows
+            if (ref := accounts.find(row.values["account"])) and ctx.may_edit(ref[0])}
+    account_ids = sorted({ref[0] for ref in refs.values()})
     dates = [row.values["delivered_on"] for row in rows]
     existing_by_key: dict[tuple[int, str, Any], ValueEntry] = {}
     if dates and account_ids:
@@ -81,14 +83,12 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
             errors.append(RowError(row.number, ctx.col(column), reason))
 
-        ref = refs[row.number]
+        ref = refs.get(row.number)
         if ref is None:
             error("account", f'no account named or with external id "{values["account"]}"')
             result.errors.extend(errors)
             continue
         account_id = ref[0]
-        if not ctx.may_edit(account_id):
-            error("account", "account not yours")
         k = (account_id, key(values["title"]), values["delivered_on"])
         if k in seen:
             error("title", f"duplicate entry: same account, title and date as row {seen[k]}")

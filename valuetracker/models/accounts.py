@@ -103,6 +103,9 @@ class AccountMember(SQLModel, table=True):
 class Stakeholder(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_stakeholder_account_key", "account_id", "is_key"),
+        # A CRM id names one person within an account (imports match within it).
+        sa.Index("uq_stakeholder_account_external_id", "account_id", "external_id",
+                 unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)

@@ -29,6 +29,7 @@ class User(SQLModel, table=True):
     role: str = Field(default=DEFAULT_ROLE, max_length=32)
     active: bool = Field(default=True)
     last_login_at: datetime | None = timestamp_field()
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
 
     # Flask-Login protocol
@@ -124,6 +125,7 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     value: Any = Field(default=None, sa_type=sa.JSON)
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
 
 

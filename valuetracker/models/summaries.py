@@ -10,7 +10,11 @@ from sqlmodel import Field, SQLModel
 from .base import timestamp_field
 
 SUMMARY_VARIANTS = ("stakeholder", "internal")
-DISTRIBUTION_STATUSES = ("pending", "sent", "skipped", "failed")
+# A sending left `pending` by a worker that stopped after claiming it (the mail may or
+# may not have left): never sent again automatically; a person marks it delivered or
+# resends it (summaries/send.py).
+DELIVERY_UNKNOWN = "delivery_unknown"
+DISTRIBUTION_STATUSES = ("pending", "sent", "skipped", "failed", DELIVERY_UNKNOWN)
 
 
 class ValueSummary(SQLModel, table=True):
@@ -43,7 +47,9 @@ class Distribution(SQLModel, table=True):
     sent_at: datetime | None = timestamp_field()
     message_id: str | None = Field(default=None, max_length=255)
     error: str | None = Field(default=None, sa_type=sa.Text)
+    # When the current sending was claimed (set again when a failed one is retried).
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
 
 
-__all__ = ["SUMMARY_VARIANTS", "DISTRIBUTION_STATUSES", "ValueSummary", "Distribution"]
+__all__ = ["SUMMARY_VARIANTS", "DISTRIBUTION_STATUSES", "DELIVERY_UNKNOWN", "ValueSummary",
+           "Distribution"]

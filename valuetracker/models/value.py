@@ -52,6 +52,7 @@ class ValueCommitment(SQLModel, table=True):
     status: str = Field(default="planned", max_length=20, index=True)
     delivered_on: date | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
 
@@ -117,6 +118,7 @@ class ValueEntry(SQLModel, table=True):
         default=None, foreign_key="value_commitment.id", index=True
     )
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
 

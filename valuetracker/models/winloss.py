@@ -35,6 +35,7 @@ class DecisionFactor(SQLModel, table=True):
     name: str = Field(max_length=120)
     position: int = 0
     active: bool = True
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
 
 
 class Deal(SQLModel, table=True):
@@ -83,6 +84,7 @@ class InterviewGuide(SQLModel, table=True):
     name: str = Field(max_length=200)
     outcome: str = Field(default="any", max_length=20)  # won, lost, no_decision, any
     active: bool = True
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
 
 
 class GuideQuestion(SQLModel, table=True):
@@ -94,6 +96,7 @@ class GuideQuestion(SQLModel, table=True):
     kind: str = Field(default="text", max_length=20)
     choices: str | None = Field(default=None, max_length=1000)  # ";"-separated
     factor_id: int | None = Field(default=None, foreign_key="decision_factor.id")
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
 
 
 class WinLossInterview(SQLModel, table=True):
@@ -114,6 +117,7 @@ class WinLossInterview(SQLModel, table=True):
     primary_reason_id: int | None = Field(default=None, foreign_key="decision_factor.id")
     notes: str | None = Field(default=None, sa_type=sa.Text)
     rule_id: int | None = Field(default=None, foreign_key="program_rule.id")
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
 
 
 class InterviewAnswer(SQLModel, table=True):
@@ -157,6 +161,7 @@ class ProgramRule(SQLModel, table=True):
     competitor_id: int | None = Field(default=None, foreign_key="competitor.id")
     segment: str | None = Field(default=None, max_length=80)
     active: bool = True
+    version: int = Field(default=1)  # optimistic locking (db.check_version)
 
 
 __all__ = [

@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from ..db import StaleEditError
 from ..models import Setting, utcnow
 
 KEY = "branding"
@@ -22,6 +26,8 @@ DEFAULT_COMPANY = "valuetracker"
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_LOGO_BYTES = 256 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+# `save_branding` without a version check (the demo data, set up in one go).
+UNCHECKED: Any = object()
 
 
 class BrandingError(ValueError):
@@ -61,20 +67,55 @@ def get_branding(session: Session) -> Branding:
     )
 
 
-def save_branding(session: Session, branding: Branding) -> None:
-    """Store branding (validated colour); the caller commits."""
+def branding_version(session: Session) -> int:
+    """The stored branding's version for the edit form (0: never saved)."""
+    row = session.get(Setting, KEY)
+    return row.version if row is not None else 0
+
+
+def save_branding(session: Session, branding: Branding, *,
+                  expected_version: Any = UNCHECKED) -> None:
+    """Store branding (validated colour) under optimistic locking; the caller commits.
+
+    Raises `db.StaleEditError` (nothing changed) when someone saved the branding since
+    the form was loaded at `expected_version` (`branding_version`; 0 = never saved).
+    """
     if not HEX_COLOR.match(branding.primary_color):
         raise BrandingError("The colour must be a hex colour like #1d4ed8.")
     value = {"company_name": branding.company_name.strip()[:200] or DEFAULT_COMPANY,
              "primary_color": branding.primary_color.lower(),
              "logo_filename": branding.logo_filename}
+    checked = expected_version is not UNCHECKED
+    try:
+        expected = int(expected_version) if checked else None
+    except (TypeError, ValueError):
+        raise StaleEditError from None  # a missing or tampered hidden field
     row = session.get(Setting, KEY)
     if row is None:
+        if checked and expected != 0:
+            raise StaleEditError
         session.add(Setting(key=KEY, value=value))
+        try:  # two first saves at once: the row's key makes the second one stale
+            session.flush()
+        except IntegrityError:
+            raise StaleEditError from None
+        return
+    if checked:
+        # The conditional UPDATE makes the check atomic (as `db.check_version`; the
+        # setting's key is its primary key, not an id).
+        if expected != row.version:
+            raise StaleEditError
+        claimed = session.execute(
+            sa.update(Setting).where(Setting.key == KEY, Setting.version == expected)
+            .values(version=expected + 1).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise StaleEditError
+        row.version = expected + 1
     else:
-        row.value = value
-        row.updated_at = utcnow()
-        session.add(row)
+        row.version += 1
+    row.value = value
+    row.updated_at = utcnow()
+    session.add(row)
 
 
 def store_logo(content: bytes) -> str:

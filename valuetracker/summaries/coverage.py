@@ -19,8 +19,11 @@ from sqlmodel import Session, select
 from ..models import NO_EMAIL, Account, Distribution, Stakeholder, ValueSummary, contact_block
 from ..pagination import Page, paginate
 from ..quarters import Quarter
+from .send import unknown_condition
 
 COVERAGE_STATES = ("received", "skipped", "missing")
+# The reason of a missing stakeholder whose sending's delivery is unknown (send.py).
+DELIVERY_UNKNOWN_REASON = "delivery unknown"
 
 
 def eligible_condition() -> Any:
@@ -31,8 +34,8 @@ def eligible_condition() -> Any:
                    Stakeholder.contactable_condition(by_email=False))
 
 
-def coverage_state(block_reason: str | None, *, sent: bool, generated: bool
-                   ) -> tuple[str, str]:
+def coverage_state(block_reason: str | None, *, sent: bool, generated: bool,
+                   unknown: bool = False) -> tuple[str, str]:
     """(state, reason) of a listed key stakeholder for the quarter, the first that applies.
 
     `block_reason` is the contact rule's answer with `by_email=True`
@@ -45,6 +48,8 @@ def coverage_state(block_reason: str | None, *, sent: bool, generated: bool
         return "received", "sent"
     if block_reason is not None:
         return "missing", block_reason
+    if unknown:  # not counted as sent until a person resolves it
+        return "missing", DELIVERY_UNKNOWN_REASON
     if generated:
         return "missing", "generated, not sent"
     return "missing", "not generated"
@@ -111,6 +116,11 @@ class CoverageRow:
     reason: str
     sent_at: datetime | None
     summary_id: int | None
+    unknown_id: int | None = None  # the delivery-unknown sending, for its resolve buttons
+
+    @property
+    def delivery_unknown(self) -> bool:
+        return self.unknown_id is not None and self.state == "missing"
 
 
 def coverage_by_account(session: Session, quarter: Quarter, scope: Any) -> list[AccountCoverage]:
@@ -235,23 +245,33 @@ def coverage_rows(session: Session, quarter: Quarter, scope: Any) -> list[Covera
                ValueSummary.quarter == quarter.label, ValueSummary.variant == "stakeholder")
         .scalar_subquery()
     )
+    unknown_id = (
+        select(sa.func.max(Distribution.id))
+        .join(ValueSummary, ValueSummary.id == Distribution.summary_id)
+        .where(ValueSummary.stakeholder_id == Stakeholder.id,
+               ValueSummary.quarter == quarter.label, ValueSummary.variant == "stakeholder",
+               unknown_condition())
+        .scalar_subquery()
+    )
     rows = session.exec(
         select(Stakeholder.id, Stakeholder.name, Stakeholder.title, Stakeholder.email,
                Stakeholder.opted_out_at, Stakeholder.left_company_at,
-               Account.name, Account.slug, sent_at, summary_id)
+               Account.name, Account.slug, sent_at, summary_id, unknown_id)
         .join(Account, Account.id == Stakeholder.account_id)
         .where(scope, _listed_condition())
         .order_by(Account.name, Stakeholder.name, Stakeholder.id)
     ).all()
     result = []
-    for sid, name, title, email, opted_out, left, acc_name, acc_slug, sent, summary in rows:
+    for (sid, name, title, email, opted_out, left, acc_name, acc_slug, sent, summary,
+         unknown) in rows:
         blocked = contact_block(erased=False, left=left is not None,
                                 opted_out=opted_out is not None, has_email=bool(email),
                                 by_email=True)
         state, reason = coverage_state(blocked, sent=sent is not None,
-                                       generated=summary is not None)
+                                       generated=summary is not None,
+                                       unknown=unknown is not None)
         result.append(CoverageRow(sid, name, title, acc_name, acc_slug, state, reason, sent,
-                                  summary))
+                                  summary, unknown))
     return result
 
 

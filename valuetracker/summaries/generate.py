@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from .. import charts
 from ..models import Account, Distribution, Stakeholder, ValueSummary, slugify, utcnow
 from ..models.accounts import contact_block
+from ..models.summaries import DELIVERY_UNKNOWN
 from ..quarters import Quarter
 from ..value.overview import driver_chart, driver_legend
 from .branding import branding_dir, get_branding
@@ -144,9 +145,12 @@ def find_summary(session: Session, account_id: int, stakeholder_id: int | None,
 
 
 def was_sent(session: Session, summary_id: int) -> bool:
+    """Whether the PDF may already be with the stakeholder (sent, being sent, or of
+    unknown delivery): then it is kept as it is, never rendered anew."""
     return session.exec(
         select(Distribution.id).where(Distribution.summary_id == summary_id,
-                                      Distribution.status.in_(("sent", "pending")))
+                                      Distribution.status.in_(("sent", "pending",
+                                                               DELIVERY_UNKNOWN)))
     ).first() is not None
 
 

@@ -9,9 +9,24 @@ transaction that increments `Job.done`, only if it did not have it yet. A failed
 item is retried by Huey; on its last try the failure is recorded on the Job and the
 rest of the batch goes on.
 
+Each item, when it starts, records in the job's `result["claims"]` which worker
+(heartbeat id, `valuetracker.workers`) runs it and since when; counting it done or
+failed removes the claim in the same transaction. Failures are kept per item in
+`result["failed"]`, so an item run twice is never counted twice: done + failed never
+exceeds total, and the job closes only once every item has ended (an item waiting
+for Huey's retry is not counted yet).
+
 Items lost by a killed worker (Huey's SQLite and Redis queues remove a task when it
-starts) are re-enqueued by `recover`, which `jobs.recover_jobs` calls when a worker
-starts.
+starts) are those neither counted, nor waiting in the queue or its retry schedule,
+nor claimed by a live worker. `recover` re-enqueues them when a worker starts
+(`jobs.recover_jobs`), and `take_over_lost` does so while workers run: the oldest
+live worker checks at each heartbeat (`jobs.LostWorkCheck`), so a node killed with
+`kill -9` has its items taken over within a minute, without any restart. A sending
+such an item had claimed is marked "delivery unknown" (`send.mark_unknown`), never
+sent again automatically.
+
+`create_retry_job` makes a new job of a finished job's failed items ("retry the
+failed ones"): they are generated if need be and sent, the others are left alone.
 
 With no worker alive (`valuetracker.workers`), the CLI runs a job's items in its own
 process with `run_summary_item_here`, and takes over a queued job whose workers went
@@ -22,7 +37,10 @@ away. The copies of those items left in the queue do nothing once the job is fin
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -30,9 +48,18 @@ from huey import Huey
 from huey.api import Task
 from sqlmodel import Session, select
 
+from .. import audit
 from ..db import session_scope
 from ..jobs import FINISHED, get_huey
-from ..models import Account, Job, ValueSummary, utcnow
+from ..models import (
+    Account,
+    Distribution,
+    Job,
+    Stakeholder,
+    ValueSummary,
+    WorkerHeartbeat,
+    utcnow,
+)
 from ..quarters import parse_quarter
 
 log = logging.getLogger(__name__)
@@ -43,6 +70,14 @@ ITEM_TASK = "summaries.item"
 # defined in `valuetracker.jobs` before it moved here, and items queued then must still
 # run after an upgrade, so it keeps that module in its name.
 ITEM_TASK_MODULE = "valuetracker.jobs"
+# A claim older than this counts as lost even if its worker still beats (a worker
+# process killed alone, its node alive): the JOB_ITEM_LEASE setting, in seconds.
+DEFAULT_ITEM_LEASE = 15 * 60
+
+
+def item_key(account_id: int, stakeholder_id: int | None) -> str:
+    """An item's key in the job's `result` (claims, failed)."""
+    return f"{account_id}:{'' if stakeholder_id is None else stakeholder_id}"
 
 
 def register_tasks(huey: Huey, app: Flask) -> None:
@@ -133,6 +168,13 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
         params = job.params or {}
         if job.status == "queued":  # the first item; the others skip this write
             _mark_running(session, job_id)
+        if _item_counted(session, job, account_id, stakeholder_id):
+            # A copy of an item already counted (re-enqueued while it was running).
+            _finish_if_complete(session, job_id)
+            session.commit()
+            return
+        _claim_item(session, job_id, item_key(account_id, stakeholder_id),
+                    app.config.get("WORKER_ID"))
         try:
             quarter = parse_quarter(params["quarter"], int(app.config["FISCAL_YEAR_START_MONTH"]))
             summary = generate_one(session, account_id=account_id, stakeholder_id=stakeholder_id,
@@ -142,7 +184,7 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
             session.commit()
             if params.get("send") and summary.stakeholder_id is not None:
                 send_summary(session, summary)
-            _count_done(session, job_id, summary.id)
+            _count_done(session, job_id, summary.id, item_key(account_id, stakeholder_id))
         except Exception as exc:
             session.rollback()
             log.exception("summary item failed (job %s, stakeholder %s)", job_id, stakeholder_id)
@@ -175,11 +217,52 @@ def _mark_running(session: Session, job_id: int) -> None:
     session.commit()
 
 
-def _count_done(session: Session, job_id: int, summary_id: int) -> None:
-    """Count the item once: tag the summary with the job only if not tagged yet.
+def _lock_job(session: Session, job_id: int) -> Job | None:
+    """The job's row, write-locked until the caller commits (its `result` is then read,
+    changed and written back safely by parallel workers).
 
-    The caller commits, with `_finish_if_complete` in the same transaction: one write
-    per item, so parallel workers seldom wait for each other's lock."""
+    The no-op UPDATE comes first in the transaction: PostgreSQL locks the row, SQLite
+    takes the database's write lock (waiting its busy timeout), before the read."""
+    session.execute(sa.update(Job).where(Job.id == job_id).values(kind=Job.kind)
+                    .execution_options(synchronize_session=False))
+    return session.exec(select(Job).where(Job.id == job_id)
+                        .execution_options(populate_existing=True)).first()
+
+
+def _with_result(job: Job, **changes: object) -> None:
+    # A new dict: the JSON column does not track changes made inside the old one.
+    job.result = {**(job.result or {}), **changes}
+
+
+def _item_counted(session: Session, job: Job, account_id: int,
+                  stakeholder_id: int | None) -> bool:
+    """Whether the item is counted done already (its summary carries the job's id)."""
+    stakeholder_match = (ValueSummary.stakeholder_id.is_(None) if stakeholder_id is None
+                         else ValueSummary.stakeholder_id == stakeholder_id)
+    return session.exec(select(ValueSummary.id).where(
+        ValueSummary.job_id == job.id, ValueSummary.account_id == account_id,
+        stakeholder_match, ValueSummary.variant == (job.params or {}).get(
+            "variant", "stakeholder"))).first() is not None
+
+
+def _claim_item(session: Session, job_id: int, key: str, worker_id: str | None) -> None:
+    """Record that this worker runs the item now (commits)."""
+    job = _lock_job(session, job_id)
+    if job is not None:
+        claims = dict((job.result or {}).get("claims", {}))
+        claims[key] = {"worker": worker_id, "host": socket.gethostname(), "pid": os.getpid(),
+                       "at": utcnow().isoformat()}
+        _with_result(job, claims=claims)
+        session.add(job)
+    session.commit()
+
+
+def _count_done(session: Session, job_id: int, summary_id: int, key: str) -> None:
+    """Count the item once: tag the summary with the job only if not tagged yet; drop
+    its claim, and its failure if a copy of it had failed.
+
+    The caller commits, with `_finish_if_complete` in the same transaction."""
+    job = _lock_job(session, job_id)
     tagged = session.execute(
         sa.update(ValueSummary)
         .where(ValueSummary.id == summary_id,
@@ -187,20 +270,42 @@ def _count_done(session: Session, job_id: int, summary_id: int) -> None:
         .values(job_id=job_id)
         .execution_options(synchronize_session=False)
     )
+    if job is None:
+        return
+    claims = dict((job.result or {}).get("claims", {}))
+    failed = dict((job.result or {}).get("failed", {}))
+    claims.pop(key, None)
     if tagged.rowcount == 1:
-        session.execute(sa.update(Job).where(Job.id == job_id).values(done=Job.done + 1)
-                        .execution_options(synchronize_session=False))
+        job.done += 1
+        if failed.pop(key, None) is not None:
+            job.failed -= 1
+    _with_result(job, claims=claims, failed=failed)
+    session.add(job)
+    session.flush()
 
 
 def _count_failed(session: Session, job_id: int, stakeholder_id: int | None, account_id: int,
                   exc: Exception) -> None:
-    who = f"stakeholder {stakeholder_id}" if stakeholder_id else f"account {account_id} review"
-    line = f"{who}: {type(exc).__name__}: {exc}"[:500] + "\n"
-    session.execute(
-        sa.update(Job).where(Job.id == job_id)
-        .values(failed=Job.failed + 1, error=sa.func.coalesce(Job.error, "") + line)
-        .execution_options(synchronize_session=False)
-    )
+    """Count the item's failure once (commits); not at all if a copy of it was counted
+    done."""
+    job = _lock_job(session, job_id)
+    if job is None:
+        session.commit()
+        return
+    key = item_key(account_id, stakeholder_id)
+    claims = dict((job.result or {}).get("claims", {}))
+    failed = dict((job.result or {}).get("failed", {}))
+    claims.pop(key, None)
+    if key not in failed and not _item_counted(session, job, account_id, stakeholder_id):
+        who = f"stakeholder {stakeholder_id}" if stakeholder_id else \
+            f"account {account_id} review"
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        failed[key] = {"account_id": account_id, "stakeholder_id": stakeholder_id,
+                       "error": error}
+        job.failed += 1
+        job.error = (job.error or "") + f"{who}: {error}\n"
+    _with_result(job, claims=claims, failed=failed)
+    session.add(job)
     session.commit()
 
 
@@ -219,32 +324,213 @@ def _finish_if_complete(session: Session, job_id: int) -> None:
 
 
 def missing_items(session: Session, job: Job) -> list[tuple[int, int | None]]:
-    """The job's items that have not been counted as done (one query)."""
+    """The job's items that have not ended: neither counted done (one query) nor
+    counted failed."""
     done = {
         (a, s) for a, s in session.exec(
             select(ValueSummary.account_id, ValueSummary.stakeholder_id)
             .where(ValueSummary.job_id == job.id)
         ).all()
     }
-    return [(a, s) for a, s in (job.params or {}).get("items", []) if (a, s) not in done]
+    failed = (job.result or {}).get("failed", {})
+    return [(a, s) for a, s in (job.params or {}).get("items", [])
+            if (a, s) not in done and item_key(a, s) not in failed]
+
+
+def item_lease(app: Flask) -> timedelta:
+    return timedelta(seconds=float(app.config.get("JOB_ITEM_LEASE", DEFAULT_ITEM_LEASE)))
+
+
+def lost_items(session: Session, job: Job, queued: set[tuple[int, int, int | None]],
+               live: set[str], *, lease: timedelta, now: datetime | None = None
+               ) -> list[tuple[int, int | None]]:
+    """The job's items that nobody will run: not ended, not in the queue or its retry
+    schedule (`queued`: (job, account, stakeholder) of its tasks), and not claimed by a
+    live worker within `lease`."""
+    now = now or utcnow()
+    claims = (job.result or {}).get("claims", {})
+    lost = []
+    for a, s in missing_items(session, job):
+        if (job.id, a, s) in queued:
+            continue
+        claim = claims.get(item_key(a, s))
+        if claim and claim.get("worker") in live and \
+                now - datetime.fromisoformat(claim["at"]) < lease:
+            continue  # running right now
+        lost.append((a, s))
+    return lost
+
+
+def _queued_items(tasks: Sequence[Task]) -> set[tuple[int, int, int | None]]:
+    return {tuple(task.args[:3]) for task in tasks  # type: ignore[misc]
+            if getattr(task, "name", "") == ITEM_TASK}
+
+
+def _live_worker_ids(session: Session) -> set[str]:
+    return set(session.exec(select(WorkerHeartbeat.id)
+                            .where(WorkerHeartbeat.expires_at > utcnow())).all())
+
+
+def _requeue(app: Flask, session: Session, job: Job, items: list[tuple[int, int | None]]
+             ) -> None:
+    """Mark the sendings the lost items had claimed as delivery unknown, then put the
+    items back on the queue."""
+    from .send import mark_unknown
+
+    quarter = (job.params or {}).get("quarter", "")
+    mark_unknown(session, job, items, quarter=quarter,
+                 variant=(job.params or {}).get("variant", "stakeholder"))
+    session.commit()
+    enqueue_job(app, job, items)
+
+
+def abandon_claims(session: Session, job: Job) -> int:
+    """When every worker has gone (the CLI takes over): the sendings that items still
+    claimed had begun become delivery unknown, not sent again. The caller commits."""
+    from .send import mark_unknown
+
+    claims = (job.result or {}).get("claims", {})
+    items = [(a, s) for a, s in missing_items(session, job) if item_key(a, s) in claims]
+    return mark_unknown(session, job, items, quarter=(job.params or {}).get("quarter", ""),
+                        variant=(job.params or {}).get("variant", "stakeholder"))
 
 
 def recover(app: Flask, huey: Huey, pending: Sequence[Task]) -> int:
-    """Re-enqueue the items of unfinished batches that are neither done nor among the
-    `pending` tasks of the queue. Returns how many were re-enqueued.
+    """Re-enqueue the lost items of unfinished batches (`lost_items`; `pending` is what
+    waits in the queue and in its retry schedule). Returns how many were re-enqueued.
 
-    Re-running an item that is in fact still in flight elsewhere is harmless (idempotent).
+    Run when a worker starts. Re-running an item that is in fact still in flight
+    elsewhere is harmless (idempotent, counted once).
     """
-    queued = {tuple(task.args[:3]) for task in pending
-              if getattr(task, "name", "") == ITEM_TASK}
+    queued = _queued_items(pending)
     count = 0
     with session_scope(app.extensions["valuetracker.engine"]) as session:
+        live = _live_worker_ids(session)
         jobs = session.exec(select(Job).where(Job.kind == JOB_KIND,
                                               Job.status.in_(("queued", "running")))).all()
         for job in jobs:
-            lost = [(a, s) for a, s in missing_items(session, job)
-                    if (job.id, a, s) not in queued]
+            lost = lost_items(session, job, queued, live, lease=item_lease(app))
             if lost:
-                enqueue_job(app, job, lost)
+                _requeue(app, session, job, lost)
                 count += len(lost)
     return count
+
+
+def take_over_lost(app: Flask, huey: Huey, engine: sa.Engine,
+                   suspects: dict[tuple[int, int, int | None], float], *, now: float,
+                   settle: float) -> int:
+    """Re-enqueue the items of running batches that have been lost for `settle` seconds
+    (`suspects`: when each was first seen lost, kept by the caller between checks, as
+    a task is briefly in no list between the queue and its claim). Returns how many.
+
+    Run by the oldest live worker at each heartbeat (`jobs.LostWorkCheck`), on its own
+    engine (the worker's processes must not share pooled connections)."""
+    queued = _queued_items([*huey.pending(), *huey.scheduled()])
+    seen: set[tuple[int, int, int | None]] = set()
+    count = 0
+    with Session(engine) as session:
+        live = _live_worker_ids(session)
+        jobs = session.exec(select(Job).where(Job.kind == JOB_KIND,
+                                              Job.status == "running")).all()
+        for job in jobs:
+            assert job.id is not None
+            ripe = []
+            for a, s in lost_items(session, job, queued, live, lease=item_lease(app)):
+                seen.add((job.id, a, s))
+                if now - suspects.setdefault((job.id, a, s), now) >= settle:
+                    ripe.append((a, s))
+            if ripe:
+                log.warning("job %s: taking over %d item(s) lost by a stopped worker",
+                            job.id, len(ripe))
+                _requeue(app, session, job, ripe)
+                for a, s in ripe:
+                    suspects.pop((job.id, a, s), None)
+                    seen.discard((job.id, a, s))
+                count += len(ripe)
+    for key in set(suspects) - seen:
+        del suspects[key]
+    return count
+
+
+# -- retrying the failed ones ---------------------------------------------------------------
+
+
+def failed_items(session: Session, job: Job) -> list[dict[str, object]]:
+    """The job's failed items, with the stakeholder's name and whether the failure was
+    the sending (its Distribution is `failed`), in the job's order (two queries)."""
+    from .send import CHANNEL
+
+    failed = (job.result or {}).get("failed", {})
+    if not failed:
+        return []
+    ids = [f["stakeholder_id"] for f in failed.values() if f.get("stakeholder_id")]
+    names = dict(session.exec(select(Stakeholder.id, Stakeholder.name)
+                              .where(Stakeholder.id.in_(ids))).all()) if ids else {}
+    sending = dict(session.exec(
+        select(ValueSummary.stakeholder_id, Distribution.status)
+        .join(Distribution, Distribution.summary_id == ValueSummary.id)
+        .where(ValueSummary.stakeholder_id.in_(ids),
+               ValueSummary.quarter == (job.params or {}).get("quarter"),
+               ValueSummary.variant == (job.params or {}).get("variant", "stakeholder"),
+               Distribution.channel == CHANNEL)).all()) if ids else {}
+    rows = []
+    for a, s in (job.params or {}).get("items", []):
+        entry = failed.get(item_key(a, s))
+        if entry is not None:
+            rows.append({**entry, "name": names.get(s, "Internal account review") if s
+                         else "Internal account review",
+                         "sending_failed": sending.get(s) == "failed"})
+    return rows
+
+
+def create_retry_job(session: Session, job: Job, *, user_id: int | None) -> Job:
+    """A new queued job of `job`'s failed items, sent as the first one would have been
+    (the caller commits, then `enqueue_job`). Records its audit event.
+
+    The items already done are not in it, so nobody gets a summary twice; each retried
+    sending is claimed again from `failed` (`send.send_summary`)."""
+    params = job.params or {}
+    items = [[f["account_id"], f["stakeholder_id"]]
+             for f in (job.result or {}).get("failed", {}).values()]
+    if job.status != "failed" or not items:
+        raise ValueError(f"job {job.id} has no failed items to retry")
+    order = {tuple(i): n for n, i in enumerate(params.get("items", []))}
+    items.sort(key=lambda i: order.get(tuple(i), 0))
+    return _retry_job(session, items=items, quarter=params["quarter"],
+                      variant=params.get("variant", "stakeholder"),
+                      send=bool(params.get("send")), account_ids=params.get("account_ids", []),
+                      user_id=user_id, retry_of=job.id,
+                      summary=f"Retry the {len(items)} failed item(s) of job {job.id}")
+
+
+def create_failed_sendings_job(session: Session, *, account: Account, quarter: str,
+                               user_id: int | None) -> Job:
+    """A new queued job that sends again the account's failed sendings of the quarter
+    (the caller commits, then `enqueue_job`). Records its audit event."""
+    items = [[account.id, s] for s in session.exec(
+        select(ValueSummary.stakeholder_id)
+        .join(Distribution, Distribution.summary_id == ValueSummary.id)
+        .where(ValueSummary.account_id == account.id, ValueSummary.quarter == quarter,
+               ValueSummary.variant == "stakeholder", Distribution.status == "failed")
+        .order_by(ValueSummary.id)).all()]
+    if not items:
+        raise ValueError(f"{account.name} has no failed sendings in {quarter}")
+    return _retry_job(session, items=items, quarter=quarter, variant="stakeholder",
+                      send=True, account_ids=[account.id], user_id=user_id, retry_of=None,
+                      summary=f"Retry the {len(items)} failed sending(s) of {account.name}")
+
+
+def _retry_job(session: Session, *, items: list[list[int | None]], quarter: str,
+               variant: str, send: bool, account_ids: list[int], user_id: int | None,
+               retry_of: int | None, summary: str) -> Job:
+    job = Job(kind=JOB_KIND, total=len(items), created_by_id=user_id,
+              params={"quarter": quarter, "variant": variant, "send": send,
+                      "regenerate": False, "account_ids": account_ids, "items": items,
+                      "retry_of": retry_of},
+              result={"skipped": []})
+    session.add(job)
+    session.flush()
+    audit.record(session, "retry", "job", job.id, summary,
+                 details={"retry_of": retry_of, "quarter": quarter, "items": items},
+                 user_id=user_id)
+    return job

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import audit
+from ..db import check_version
 from ..models import Account, User, ValueCommitment, ValueEntry, utcnow
 
 COMMITMENT_FIELDS = ("title", "description", "driver", "expected_amount", "unit", "due_on",
@@ -53,14 +54,17 @@ def create_commitment(session: Session, account: Account, data: dict[str, Any], 
 
 
 def update_commitment(session: Session, commitment: ValueCommitment, data: dict[str, Any],
-                      *, delivered_by: ValueEntry | None = None,
+                      *, expected_version: Any, delivered_by: ValueEntry | None = None,
                       user: User | None = None) -> dict[str, list[Any]]:
     """Change fields; linking the delivering entry marks the commitment delivered on its date.
 
-    Moving away from `delivered` unlinks the entry and clears delivered_on. Records an
-    "update value_commitment" event with the changed fields (as asked; what delivery
-    sets follows from them) and returns them. Does not commit.
+    Raises `db.StaleEditError` (nothing changed) when someone saved the commitment since
+    the form was loaded at `expected_version`. Moving away from `delivered` unlinks the
+    entry and clears delivered_on. Records an "update value_commitment" event with the
+    changed fields (as asked; what delivery sets follows from them) and returns them.
+    Does not commit.
     """
+    check_version(session, commitment, expected_version)
     diff = audit.apply_changes(
         session, commitment, {k: data[k] for k in COMMITMENT_FIELDS if k in data},
         entity="value_commitment", summary=lambda: f"commitment '{commitment.title}' updated",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import audit
+from ..db import check_version
 from ..models import (
     Account,
     Stakeholder,
@@ -129,13 +130,15 @@ def create_entry(
 
 
 def update_entry(session: Session, entry: ValueEntry, data: dict[str, Any], *,
-                 beneficiaries: list[int] | None = None,
+                 expected_version: Any, beneficiaries: list[int] | None = None,
                  user: User | None = None) -> dict[str, list[Any]]:
     """Save an edited entry; `beneficiaries` (when given) replaces the beneficiaries.
 
-    Records an "update value_entry" event with the changed fields; returns them.
-    Does not commit.
+    Raises `db.StaleEditError` (nothing changed) when someone saved the entry since the
+    form was loaded at `expected_version`. Records an "update value_entry" event with
+    the changed fields; returns them. Does not commit.
     """
+    check_version(session, entry, expected_version)
     diff = audit.apply_changes(
         session, entry, {k: data[k] for k in ENTRY_FIELDS if k in data},
         entity="value_entry", summary=lambda: f"value entry '{entry.title}' updated",
@@ -211,6 +214,8 @@ def apply_answer(
         recorded_by_id=recorded_by_id,
     )
     session.add(confirmation)
+    # The answer changes the entry: an edit form opened before it cannot silently undo it.
+    check_version(session, entry, entry.version)
     if response == "disputed":
         entry.evidence_status = "disputed"
     else:

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -17,19 +16,17 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
-from ..forms import choices
+from ..forms import LineField, MoneyField, choices, date_in_range
 from ..models import (
     COMMITMENT_STATUSES,
     DRIVERS,
@@ -38,9 +35,7 @@ from ..models import (
     UNITS,
 )
 
-MAX_AMOUNT = 10**13  # Numeric(16, 2)
-AMOUNT_MESSAGE = "Enter an amount of 0 or more (at most 10,000,000,000,000)."
-AMOUNT_RANGE = NumberRange(min=0, max=MAX_AMOUNT, message=AMOUNT_MESSAGE)
+# Amounts are MoneyFields: their range (0 to 10**13, Numeric(16, 2)) is validation's.
 
 
 def int_or_none(value: Any) -> int | None:
@@ -52,18 +47,18 @@ def int_or_none(value: Any) -> int | None:
 
 
 class EntryForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = LineField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     driver = SelectField("Value driver", choices=choices(DRIVERS))
-    amount = DecimalField("Amount", places=2, validators=[
-        InputRequired(message="Enter the amount, e.g. 12500 or 12.5."),
-        AMOUNT_RANGE])
+    amount = MoneyField("Amount", validators=[
+        InputRequired(message="Enter the amount, e.g. 12500 or 12.5.")])
     unit = SelectField("Unit", choices=choices(UNITS))
     delivered_on = DateField("Delivered on", validators=[InputRequired(
-        message="Enter the date it was delivered (YYYY-MM-DD).")])
+        message="Enter the date it was delivered (YYYY-MM-DD)."), date_in_range])
     evidence_status = SelectField("Evidence", choices=choices(EVIDENCE_STATUSES))
-    source = StringField("Source", validators=[Optional(), Length(max=200)],
+    source = LineField("Source", validators=[Optional(), Length(max=200)],
                          description="Where the figure comes from (report, call, customer).")
+    version = HiddenField()  # optimistic locking: the version the form was loaded at
     beneficiaries = SelectMultipleField("Beneficiaries", coerce=int_or_none, choices=[],
                                         validate_choice=True)
 
@@ -83,16 +78,17 @@ class EntryForm(FlaskForm):
 
 
 class CommitmentForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = LineField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     driver = SelectField("Value driver", choices=choices(DRIVERS))
-    expected_amount = DecimalField("Expected amount", places=2,
-                                   validators=[Optional(), AMOUNT_RANGE])
+    expected_amount = MoneyField("Expected amount", validators=[Optional()])
     unit = SelectField("Unit", choices=choices(UNITS))
-    due_on = DateField("Due on", validators=[InputRequired(message="Enter the due date.")])
+    due_on = DateField("Due on", validators=[InputRequired(message="Enter the due date."),
+                                             date_in_range])
     status = SelectField("Status", choices=choices(COMMITMENT_STATUSES))
     delivered_by = SelectField("Delivered by (value entry)", coerce=int_or_none, choices=[],
                                description="Marking it delivered needs the entry that did it.")
+    version = HiddenField()  # optimistic locking: the version the form was loaded at
 
     def validate_delivered_by(self, field: SelectField) -> None:
         if self.status.data == "delivered" and not field.data:
@@ -135,8 +131,7 @@ class RecordConfirmationForm(FlaskForm):
     response = SelectField("Answer", choices=choices({
         "confirmed": "Confirmed", "adjusted": "Confirmed with a corrected amount",
         "disputed": "Disputed"}))
-    adjusted_amount = DecimalField("Corrected amount", places=2,
-                                   validators=[Optional(), AMOUNT_RANGE])
+    adjusted_amount = MoneyField("Corrected amount", validators=[Optional()])
     comment = TextAreaField("In their words", validators=[Optional(), Length(max=5000)])
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -214,7 +209,8 @@ class RecordPulseForm(PulseForm):
     stakeholder_id = SelectField("Stakeholder", coerce=int_or_none, choices=[],
                                  validators=[DataRequired(message="Choose a stakeholder.")])
     taken_on = DateField("Taken on", default=date.today,
-                         validators=[InputRequired(message="Enter the date of the call.")])
+                         validators=[InputRequired(message="Enter the date of the call."),
+                                     date_in_range])
 
 
 class AnswerForm(Form):
@@ -224,8 +220,7 @@ class AnswerForm(Form):
     response = RadioField("Your answer", choices=choices({
         "confirmed": "Yes, that is right", "adjusted": "Yes, but the amount was different",
         "disputed": "No, I do not agree", "": "Skip"}), default="", validate_choice=True)
-    adjusted_amount = DecimalField("The right amount", places=2,
-                                   validators=[Optional(), AMOUNT_RANGE])
+    adjusted_amount = MoneyField("The right amount", validators=[Optional()])
     comment = TextAreaField("In your own words", validators=[Optional(), Length(max=5000)])
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -186,8 +186,9 @@ def submit_confirmation(
 ) -> dict[str, int]:
     """Apply a stakeholder's answers through a link and use the link up.
 
-    Every answer must be about one of the link's entries (ValueError otherwise); a
-    used, expired or withdrawn link raises `links.LinkError`. Free-text value we did
+    Every answer must be about one of the link's entries, and about each at most once
+    (ValueError otherwise, nothing written); a used, expired or withdrawn link raises
+    `links.LinkError`. Free-text value we did
     not list becomes a new claimed entry (source "customer"). Records one "create
     value_confirmation" event for the whole answer (its counts). Does not commit.
     """
@@ -195,6 +196,8 @@ def submit_confirmation(
     for answer in answers:
         if answer.entry_id not in entries:
             raise ValueError("answer about an entry this link does not ask about")
+    if len({answer.entry_id for answer in answers}) != len(answers):
+        raise ValueError("more than one answer about one entry")
     links.consume_link(session, link)
     for answer in answers:
         apply_answer(session, entries[answer.entry_id], stakeholder_id=link.stakeholder_id,

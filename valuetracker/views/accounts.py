@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,14 +11,13 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     Form,
     HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import accounts, stakeholders, summaries, value, winloss
 from ..access import (
@@ -32,41 +30,33 @@ from ..access import (
 )
 from ..cache import cached
 from ..db import StaleEditError, get_session
-from ..forms import choices
+from ..forms import LineField, MoneyField, choices, date_in_range
 from ..models import ACCOUNT_STATUSES, TIERS, label
 from ._request import edit_conflict, page_arg
 
 bp = Blueprint("accounts", __name__)
 
-MAX_MONEY = Decimal("10000000000000")  # fits Numeric(16, 2)
 STATUS_FILTER_CHOICES = {"": "Open (not archived)", **{s: label(s) for s in ACCOUNT_STATUSES},
                          accounts.STATUS_ALL: "All, including archived"}
 SORT_KEYS = tuple(accounts.SORTS) + tuple("-" + key for key in accounts.SORTS)
 
 
-def finite_number(form: Any, field: Any) -> None:
-    """DecimalField accepts "NaN" and "Infinity"; money must be a real number."""
-    if field.data is not None and not Decimal(field.data).is_finite():
-        raise ValidationError("Enter a number.")
-
-
-def _money(label_text: str) -> DecimalField:
-    return DecimalField(label_text, places=2, validators=[
-        Optional(), finite_number, NumberRange(min=0, max=MAX_MONEY)])
+def _money(label_text: str) -> MoneyField:
+    return MoneyField(label_text, validators=[Optional()])
 
 
 class AccountForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    segment = StringField("Segment", validators=[Optional(), Length(max=80)],
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
+    segment = LineField("Segment", validators=[Optional(), Length(max=80)],
                           render_kw={"list": "segment-options"},
                           description="For example Enterprise, Mid-market, SMB, Public sector.")
-    industry = StringField("Industry", validators=[Optional(), Length(max=80)])
+    industry = LineField("Industry", validators=[Optional(), Length(max=80)])
     tier = SelectField("Tier", choices=choices(TIERS), default="standard")
     status = SelectField("Status", choices=choices(ACCOUNT_STATUSES), default="active")
     annual_revenue = _money("Annual revenue")
     cost_to_serve = _money("Annual cost to serve")
-    renewal_date = DateField("Renewal date", validators=[Optional()])
-    external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+    renewal_date = DateField("Renewal date", validators=[Optional(), date_in_range])
+    external_id = LineField("External id (CRM)", validators=[Optional(), Length(max=100)])
     owner_id = SelectField("Owner", default="")
     member_ids = SelectMultipleField("Team members",
                                      description="Team members may edit the account too.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -13,32 +15,62 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlmodel import select
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Regexp,
+    ValidationError,
+)
 
 from .. import audit
 from ..access import may_administer, permission_required, role_may_administer
-from ..db import get_session
-from ..forms import choices
+from ..db import StaleEditError, get_session
+from ..forms import EmptyForm, choices
 from ..models import ROLE_LABELS, User, utcnow
 from ..pagination import paginate
-from ..users import MIN_PASSWORD_LENGTH, UserError, create_user, find_user, update_user
-from ._request import date_arg, file_response, id_arg, page_arg
+from ..sessions import end_all_sessions, live_sessions, sign_in
+from ..users import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    UserError,
+    check_password_policy,
+    create_user,
+    find_user,
+    update_user,
+)
+from ._request import date_arg, edit_conflict, file_response, id_arg, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ROLE_CHOICES = choices(ROLE_LABELS)
+
+
+PASSWORD_HINT = (f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters; "
+                 "not one of the most common passwords.")
+
+
+def password_policy(form: FlaskForm, field: PasswordField) -> None:
+    """The one password policy (`users.check_password_policy`); nothing typed = no change.
+    Not Optional(): a password of spaces must be refused, not taken as empty."""
+    if field.data:
+        problem = check_password_policy(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 class UserCreateForm(FlaskForm):
@@ -46,8 +78,8 @@ class UserCreateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     password = PasswordField(
-        "Initial password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        "Initial password", validators=[InputRequired(), password_policy],
+        description=PASSWORD_HINT,
     )
 
     def validate_email(self, field: EmailField) -> None:
@@ -59,9 +91,10 @@ class UserEditForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (may log in)")
+    version = HiddenField()  # optimistic locking: the version the form was loaded at
     password = PasswordField(
-        "New password (leave empty to keep)",
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        "New password (leave empty to keep)", validators=[password_policy],
+        description=PASSWORD_HINT,
     )
 
 
@@ -109,18 +142,46 @@ def edit_user(user_id: int) -> object:
                                     "yourself; ask another admin.")
         else:
             session = get_session()
-            update_user(session, user, name=form.name.data, role=form.role.data,
-                        active=form.active.data, password=form.password.data or None)
-            session.commit()
+            try:
+                update_user(session, user, name=form.name.data, role=form.role.data,
+                            active=form.active.data, expected_version=form.version.data,
+                            password=form.password.data or None)
+            except StaleEditError:
+                conflict = edit_conflict(session, form, user, {
+                    "name": form.name.data.strip(), "role": form.role.data,
+                    "active": form.active.data}, entity="user")
+                if form.password.data:
+                    conflict["differences"].append(("New password", "—", "not saved"))
+                return render_template("admin/user_form.html", form=form, user=user,
+                                       conflict=conflict,
+                                       sessions=live_sessions(session, user)), 409
+            if not user.active:
+                end_all_sessions(session, user, actor=current_user)
             if form.password.data and user.id == current_user.id:
                 # A new password ends the sessions holding the old one; not this one
                 # (and a "keep me signed in" cookie is renewed with the new one).
                 remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME",
                                                          "remember_token")
-                login_user(user, remember=remember_cookie in request.cookies)
+                sign_in(session, user, remember=remember_cookie in request.cookies)
+            session.commit()
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for("admin.list_users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           sessions=live_sessions(get_session(), user))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@permission_required(may_administer)
+def end_sessions(user_id: int) -> object:
+    """End every session of the user (a lost laptop, a departure): they sign in again."""
+    user = _get_user(user_id)
+    if EmptyForm().validate_on_submit():
+        session = get_session()
+        ended = end_all_sessions(session, user, actor=current_user)
+        session.commit()
+        flash(f"Ended {ended} session(s) of {user.email}." if ended else
+              f"{user.email} had no session to end.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 AUDIT_PAGE_SIZE = 50
@@ -179,6 +240,7 @@ class BrandingForm(FlaskForm):
         description="Placeholders: $name, $first_name, $account, $quarter, $sender. "
                     "Leave empty for the default text.",
         render_kw={"rows": 10})
+    version = HiddenField()  # optimistic locking (summaries.branding.branding_version)
 
 
 @bp.route("/branding", methods=["GET", "POST"])
@@ -188,6 +250,7 @@ def branding() -> object:
         MAX_LOGO_BYTES,
         Branding,
         BrandingError,
+        branding_version,
         get_branding,
         save_branding,
         store_logo,
@@ -198,7 +261,9 @@ def branding() -> object:
     current = get_branding(session)
     form = BrandingForm(data={"company_name": current.company_name,
                               "primary_color": current.primary_color,
-                              "email_template": message_template(session)})
+                              "email_template": message_template(session),
+                              "version": str(branding_version(session))})
+    conflict = None
     if form.validate_on_submit():
         logo_filename = None if form.remove_logo.data else current.logo_filename
         upload = form.logo.data
@@ -213,11 +278,36 @@ def branding() -> object:
             diff = audit.changes(current, {"company_name": new.company_name,
                                            "primary_color": new.primary_color,
                                            "logo_filename": new.logo_filename})
-            save_branding(session, new)
-            save_message_template(session, form.email_template.data or "")
-            audit.record(session, "update", "setting", "branding", "branding updated",
-                         details=diff)
-            session.commit()
-            flash("Branding saved.", "success")
-            return redirect(url_for("admin.branding"))
-    return render_template("admin/branding.html", form=form, branding=current)
+            try:
+                save_branding(session, new, expected_version=form.version.data)
+            except StaleEditError:
+                conflict = _branding_conflict(session, form, new)
+            else:
+                save_message_template(session, form.email_template.data or "")
+                audit.record(session, "update", "setting", "branding", "branding updated",
+                             details=diff)
+                session.commit()
+                flash("Branding saved.", "success")
+                return redirect(url_for("admin.branding"))
+    return render_template("admin/branding.html", form=form, branding=current,
+                           conflict=conflict), 409 if conflict else 200
+
+
+def _branding_conflict(session: Any, form: BrandingForm, mine: Any) -> dict[str, Any]:
+    """The edit-conflict answer for the branding (a Setting row, not a table of its own):
+    the saved values next to the user's; the form moves to the saved version."""
+    from ..accounts import last_editor
+    from ..summaries.branding import branding_version, get_branding
+    from ..summaries.send import message_template
+
+    session.rollback()
+    saved = get_branding(session)
+    differences = [(getattr(form, name).label.text, getattr(saved, name), getattr(mine, name))
+                   for name in ("company_name", "primary_color")
+                   if getattr(saved, name) != getattr(mine, name)]
+    if (saved.logo_filename or None) != (mine.logo_filename or None):
+        differences.append(("Logo", saved.logo_filename or "—", mine.logo_filename or "—"))
+    if message_template(session) != (form.email_template.data or ""):
+        differences.append((form.email_template.label.text, "changed", "yours kept below"))
+    form.version.data = str(branding_version(session))
+    return {"who": last_editor(session, "setting", "branding"), "differences": differences}

@@ -37,7 +37,7 @@ from flask import (
 )
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import BooleanField, EmailField, PasswordField
@@ -48,6 +48,7 @@ from ..db import get_session
 from ..extensions import limiter
 from ..models import User, utcnow
 from ..security import check_password, hash_password
+from ..sessions import sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -133,8 +134,8 @@ def login() -> object:
             user.last_login_at = utcnow()
             audit.record(session, "login", "user", user.id, f"{user.email} logged in",
                          user_id=user.id)
+            sign_in(session, user, remember=form.remember.data)
             session.commit()
-            login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         # Counted by the limits even if writing the audit event fails.
         g.login_refused = True
@@ -161,6 +162,9 @@ def too_many_failed_logins(error: RateLimitExceeded) -> tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> object:
-    logout_user()
+    """Sign out, ending this session on the server: a copy of its cookies stops working."""
+    session = get_session()
+    sign_out(session)
+    session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..db import get_session
 
@@ -31,10 +32,21 @@ def register(app: Flask) -> None:
         return render_error(400, "The form expired or was sent from elsewhere. "
                                  "Go back, reload the page and try again.")
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+        # The body was refused unread: any later look at request.form (the page's sign-out
+        # button builds a form) would raise 413 again, inside this handler. Nothing of
+        # the body is used, so the request gets empty form data.
+        request.form = ImmutableMultiDict()  # type: ignore[misc]
+        request.files = ImmutableMultiDict()  # type: ignore[misc]
+        return render_error(413)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
-        return render_error(code, MESSAGES.get(code, (None, error.description))[1])
+        # A description given with abort(code, "...") says more than the generic message.
+        given = error.description if error.description != type(error).description else None
+        return render_error(code, given or MESSAGES.get(code, (None, error.description))[1])
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:

@@ -3,15 +3,22 @@
 Same code path as `valuetracker import` (`imports.run_import`). The upload is kept on
 the server under `instance/uploads/<random token>.csv` (never a client path, never the
 session) with a small JSON file of its settings, and deleted after the import.
+
+Running an import claims the upload first by renaming `<token>.csv` to
+`<token>.importing`: a rename is atomic, so of two concurrent "Import" clicks exactly one
+imports; the other is told the file is being (or was already) imported. A finished
+import leaves only `<token>.imported` (who imported it, no data) so a late click still
+gets that answer; stale files are removed after a day like abandoned uploads.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import (
     Blueprint,
@@ -64,26 +71,90 @@ def _upload_dir() -> Path:
 
 
 def _load_upload(token: str) -> tuple[dict[str, Any], bytes]:
-    """The upload's settings and bytes, if it is the current user's (404 otherwise)."""
+    """The upload's settings and bytes, if it is the current user's (404 otherwise).
+
+    An upload being imported, or imported already, answers with that message and a
+    redirect to the import page (`_claimed_elsewhere`)."""
     if not _TOKEN.match(token):
         abort(404)
     meta_path = _upload_dir() / f"{token}.json"
     data_path = _upload_dir() / f"{token}.csv"
-    if not meta_path.exists() or not data_path.exists():
-        abort(404)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if not data_path.exists():
+        _claimed_elsewhere(token)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:  # imported since the check above (or never uploaded)
+        _claimed_elsewhere(token)
     if meta.get("user_id") != current_user.id:
         abort(404)
     require(may_import(current_user, meta["kind"]))
-    return meta, data_path.read_bytes()
+    try:
+        return meta, data_path.read_bytes()
+    except FileNotFoundError:  # claimed by a run since the check above
+        _claimed_elsewhere(token)
 
 
 def _save_meta(token: str, meta: dict[str, Any]) -> None:
-    (_upload_dir() / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+    # Written aside and renamed into place: a concurrent request never reads half a file.
+    _write_atomic(_upload_dir() / f"{token}.json", json.dumps(meta))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    part = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, path)
+
+
+def _claim_upload(token: str) -> Path | None:
+    """Take the upload for one import run: rename its data file out of the "ready" name.
+    The rename is atomic, so of two concurrent runs exactly one gets the path back."""
+    claimed = _upload_dir() / f"{token}.importing"
+    try:
+        os.rename(_upload_dir() / f"{token}.csv", claimed)
+    except FileNotFoundError:
+        return None
+    return claimed
+
+
+def _release_upload(token: str) -> None:
+    """Give a claimed upload back (the import stopped or wrote nothing): it can be fixed
+    in the wizard and run again."""
+    os.replace(_upload_dir() / f"{token}.importing", _upload_dir() / f"{token}.csv")
+
+
+def _finish_upload(token: str, meta: dict[str, Any]) -> None:
+    """The import is committed: keep only who imported it (for a late second click)."""
+    _write_atomic(_upload_dir() / f"{token}.imported",
+                  json.dumps({"user_id": meta.get("user_id"), "kind": meta.get("kind")}))
+    _delete_upload(token)
+
+
+def _claimed_elsewhere(token: str) -> NoReturn:
+    """The upload's data is gone: being imported by another request, or imported. Tell the
+    user who uploaded it so and go back to the import page; anyone else gets a 404."""
+    upload_dir = _upload_dir()
+    # (state file, the file naming its uploader, message); checked in the order a run
+    # moves through them, so one finishing meanwhile is still found.
+    states = ((".importing", ".json", "This file is being imported: wait for that import "
+               "to finish; its result appears on this page."),
+              (".imported", ".imported", "This file was already imported; it was not "
+               "imported again. Upload it anew to import it once more."))
+    for state, owner_file, message in states:
+        if not (upload_dir / f"{token}{state}").exists():
+            continue
+        try:
+            owner = json.loads((upload_dir / f"{token}{owner_file}")
+                               .read_text(encoding="utf-8")).get("user_id")
+        except (OSError, ValueError):
+            continue  # finished meanwhile: the next state answers
+        if owner == current_user.id:
+            flash(message, "warning")
+            abort(redirect(url_for("imports.index")))
+    abort(404)
 
 
 def _delete_upload(token: str) -> None:
-    for suffix in (".csv", ".json"):
+    for suffix in (".csv", ".json", ".importing"):
         (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
@@ -93,7 +164,8 @@ def _remove_stale_uploads(max_age: float = 24 * 3600) -> None:
 
     cutoff = time.time() - max_age
     for path in _upload_dir().iterdir():
-        if path.suffix in (".csv", ".json") and path.stat().st_mtime < cutoff:
+        if path.suffix in (".csv", ".json", ".importing", ".imported", ".part") \
+                and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
 
 
@@ -242,21 +314,32 @@ def preview(token: str) -> Any:
 @permission_required(may_import)
 def run(token: str) -> Any:
     """Import for real: one transaction, all or nothing unless skipping invalid rows."""
-    meta, data = _load_upload(token)
+    meta, _data = _load_upload(token)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    claimed = _claim_upload(token)
+    if claimed is None:  # another request took it between the load and the claim
+        _claimed_elsewhere(token)
     session = get_session()
     try:
+        data = claimed.read_bytes()
         report = _run(meta, data, dry_run=False, skip_invalid=form.skip_invalid.data)
+        if report.written:
+            session.commit()
     except ImportStop as exc:
+        _release_upload(token)
         return _stopped(token, meta, data, exc)
+    except BaseException:
+        session.rollback()
+        _release_upload(token)
+        raise
     if not report.written:
         session.rollback()
+        _release_upload(token)
         flash("Nothing was imported: fix the errors below, or skip the invalid rows.", "danger")
         return _render_preview(token, meta, data, report, form)
-    session.commit()
-    _delete_upload(token)
+    _finish_upload(token, meta)
     refresh_statistics(session, KIND_TABLES[meta["kind"]])
     message = f"Imported {KIND_LABELS[meta['kind']].lower()}: {report.summary()}."
     if report.rejected:

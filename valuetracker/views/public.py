@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from sqlmodel import Session
 
 from .. import value as domain
@@ -72,12 +72,15 @@ def confirm(token: str) -> Any:
     if not form.is_submitted():
         for entry in entries:
             form.answers.append_entry({"entry_id": str(entry.id)})
-    else:
-        # An answer about an entry this link does not list is refused outright.
-        for item in form.answers:
-            entry_id = domain.int_or_none(item.form.entry_id.data)
-            if entry_id not in by_id:
-                abort(400)
+    elif refused := _answers_refused(form, by_id):
+        # One answer per entry the link lists, nothing else: a forged or repeated answer
+        # refuses the whole submission (nothing is written, the link stays usable); the
+        # page comes back with each listed entry once.
+        form = _listed_again(form, entries)
+        return render_template("public/confirm.html", form=form,
+                               rows=list(zip(form.answers, entries, strict=True)),
+                               stakeholder=stakeholder, account=account, link=link,
+                               refused=refused), 400
     if form.validate_on_submit():
         answers = [
             domain.Answer(int(item.form.entry_id.data), item.form.response.data,
@@ -96,6 +99,34 @@ def confirm(token: str) -> Any:
             for item in form.answers]
     return render_template("public/confirm.html", form=form, rows=rows,
                            stakeholder=stakeholder, account=account, link=link)
+
+
+def _answers_refused(form: ConfirmValueForm, by_id: dict[int, Any]) -> str | None:
+    """Why the submitted answers cannot be taken (None when they can): each must be about
+    an entry of the link, and about each at most once."""
+    seen: set[int | None] = set()
+    for item in form.answers:
+        entry_id = domain.int_or_none(item.form.entry_id.data)
+        if entry_id not in by_id:
+            return ("Your answers included an item this link does not ask about, so "
+                    "nothing was saved. Please answer the items below.")
+        if entry_id in seen:
+            return ("Your answers included the same item more than once, so nothing was "
+                    "saved. Please answer each item below once.")
+        seen.add(entry_id)
+    return None
+
+
+def _listed_again(form: ConfirmValueForm, entries: list[Any]) -> ConfirmValueForm:
+    """A fresh form with each of the link's entries once, keeping the first answer given
+    about each (the CSRF token is the session's, as on the first page)."""
+    first: dict[str, dict[str, Any]] = {}
+    for item in form.answers:
+        first.setdefault(str(item.form.entry_id.data), item.form.data)
+    fresh = ConfirmValueForm(formdata=None, other_value=form.other_value.data)
+    for entry in entries:
+        fresh.answers.append_entry(first.get(str(entry.id), {"entry_id": str(entry.id)}))
+    return fresh
 
 
 @bp.route("/pulse/<token>", methods=["GET", "POST"])

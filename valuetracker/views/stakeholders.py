@@ -15,7 +15,6 @@ from wtforms import (
     EmailField,
     HiddenField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
@@ -29,7 +28,7 @@ from ..access import (
     stakeholder_access,
 )
 from ..db import StaleEditError, get_session
-from ..forms import choices
+from ..forms import LineField, choices, date_in_range
 from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
 from ._request import edit_conflict, file_response
 
@@ -42,17 +41,17 @@ PRIVATE_TEXTS = ("notes", "preferences")
 
 
 class StakeholderForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
+    title = LineField("Title", validators=[Optional(), Length(max=200)])
     email = EmailField("Email", validators=[Optional(), Email(), Length(max=255)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=60)])
+    phone = LineField("Phone", validators=[Optional(), Length(max=60)])
     buying_role = SelectField("Buying role", choices=choices(BUYING_ROLES), default="other")
     influence = SelectField("Influence", choices=choices(INFLUENCE_CHOICES), default="3")
     sentiment = SelectField("Sentiment", choices=choices(SENTIMENTS), default="neutral")
     reports_to_id = SelectField("Reports to")
     is_key = BooleanField("Key stakeholder (gets the quarterly value summary)")
     preferred_channel = SelectField("Preferred channel", choices=choices(CHANNELS, blank="—"))
-    last_contacted_on = DateField("Last contacted", validators=[Optional()])
+    last_contacted_on = DateField("Last contacted", validators=[Optional(), date_in_range])
     preferences = TextAreaField(
         "Preferences", validators=[Optional(), Length(max=5000)],
         description="What they care about and how they like to work "
@@ -61,7 +60,7 @@ class StakeholderForm(FlaskForm):
                           description="Things to remember (e.g. ask about their scuba diving).")
     opted_out = BooleanField("Opted out of messages from us")
     left_company = BooleanField("Left the company")
-    external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+    external_id = LineField("External id (CRM)", validators=[Optional(), Length(max=100)])
     version = HiddenField()
 
     account_id: int = 0
@@ -87,6 +86,12 @@ class StakeholderForm(FlaskForm):
         except stakeholders.DuplicateEmailError as exc:
             self.duplicate = exc.person  # the form links to them
             raise ValidationError(str(exc)) from exc
+
+    def validate_external_id(self, field: Any) -> None:
+        if stakeholders.external_id_taken(get_session(), account_id=self.account_id,
+                                          external_id=field.data,
+                                          exclude_id=self.stakeholder_id):
+            raise ValidationError("Someone else at this account has this external id.")
 
     def validate_last_contacted_on(self, field: DateField) -> None:
         if field.data and field.data > date.today():

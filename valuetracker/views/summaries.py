@@ -1,8 +1,10 @@
 """Views of the summaries area: coverage, an account's summaries, preview, generate, send,
-download. Generation and sending run as background jobs (see summaries/runs.py)."""
+download; resolve a sending of unknown delivery, retry the failed sendings. Generation
+and sending run as background jobs (see summaries/runs.py)."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -18,7 +20,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Optional, Regexp, ValidationError
 
 from .. import audit
 from ..access import (
@@ -26,6 +28,7 @@ from ..access import (
     get_account_for_summaries,
     get_account_stakeholder,
     get_account_summary,
+    may_edit_accounts,
     may_send_summaries,
     require,
     scope_key,
@@ -46,7 +49,13 @@ from ..summaries.coverage import (
 )
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
-from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
+from ..summaries.runs import (
+    active_account_ids,
+    create_failed_sendings_job,
+    create_summaries_job,
+    enqueue_job,
+)
+from ..summaries.send import CHANNEL, NotUnknown, mark_delivered, resend, unknown_sendings
 from ._request import file_response, id_arg, page_arg, quarter_arg, reports_file
 
 bp = Blueprint("summaries", __name__)
@@ -87,6 +96,23 @@ class GenerateForm(FlaskForm):
 class SendForm(FlaskForm):
     # Hidden: the button sends the quarter the page shows (rendered by hidden_tag()).
     quarter = HiddenField("Quarter", validators=[DataRequired(), _validate_quarter])
+
+
+RESOLVE_ACTIONS = {"mark_delivered": "Mark delivered", "resend": "Resend"}
+
+
+class ResolveForm(FlaskForm):
+    """One button resolving a sending of unknown delivery (rendered by hidden_tag())."""
+
+    action = HiddenField("Action", validators=[AnyOf(list(RESOLVE_ACTIONS))])
+    # Where to go back to: the account's page (empty), the coverage page, or a job page.
+    back = HiddenField("Back", validators=[Optional(), Regexp(r"^(coverage|job:\d+)$")])
+
+
+def resolve_forms(back: str = "") -> dict[str, ResolveForm]:
+    """The two resolve buttons' forms, by action, for a page to render."""
+    return {action: ResolveForm(action=action, back=back, formdata=None)
+            for action in RESOLVE_ACTIONS}
 
 
 def _start_job(account_ids: list[int], form: GenerateForm | SendForm, *, send: bool,
@@ -130,9 +156,13 @@ def coverage() -> str:
         "rows_page": rows.number if rows.number > 1 else "",
     }.items() if value}
     form = GenerateForm(quarter=quarter.label) if may_send_summaries(current_user) else None
+    # Who sends summaries, or edits accounts (an account manager's scope is the accounts
+    # they edit), may resolve the rows of unknown delivery they see.
+    can_resolve = may_send_summaries(current_user) or may_edit_accounts(current_user)
     return render_template("summaries/coverage.html", quarter=quarter, total=total,
                            accounts=accounts, rows=rows, below=below, state=state,
-                           states=COVERAGE_STATES, args=args, form=form)
+                           states=COVERAGE_STATES, args=args, form=form,
+                           resolve=resolve_forms("coverage") if can_resolve else None)
 
 
 @bp.route("/summaries/generate", methods=["POST"])
@@ -159,16 +189,21 @@ def account(slug: str) -> str:
     figure = account_coverage(session, acc, quarter)
     rows = coverage_rows(session, quarter, Account.id == acc.id)
     summaries = session.exec(
-        select(ValueSummary, Stakeholder.name, Distribution.status)
+        select(ValueSummary, Stakeholder.name, Distribution.status, Distribution.error)
         .join(Stakeholder, Stakeholder.id == ValueSummary.stakeholder_id, isouter=True)
         .join(Distribution, Distribution.summary_id == ValueSummary.id, isouter=True)
         .where(ValueSummary.account_id == acc.id, ValueSummary.quarter == quarter.label)
         .order_by(ValueSummary.variant, Stakeholder.name)
     ).all()
+    unknown = {summary.id for _d, summary, _n, _s in unknown_sendings(
+        session, sa.and_(ValueSummary.account_id == acc.id,
+                         ValueSummary.quarter == quarter.label))}
     return render_template(
         "summaries/account.html", account=acc, quarter=quarter, figure=figure, rows=rows,
         summaries=summaries, form=GenerateForm(quarter=quarter.label),
-        send_form=SendForm(quarter=quarter.label), can_send=can_send,
+        send_form=SendForm(quarter=quarter.label), can_send=can_send, unknown=unknown,
+        any_failed=any(status == "failed" for _s, _n, status, _e in summaries),
+        retry_form=SendForm(quarter=quarter.label), resolve=resolve_forms(),
     )
 
 
@@ -218,6 +253,70 @@ def send(slug: str) -> object:
         return redirect(url_for("summaries.account", slug=acc.slug))
     return _start_job([acc.id], form, send=True, regenerate=False, variant="stakeholder",
                       summary=f"Send summaries of {acc.name}")
+
+
+@bp.route("/accounts/<slug>/summaries/retry", methods=["POST"])
+@login_required
+def retry_failed(slug: str) -> object:
+    """Send again the quarter's failed sendings of the account (only those), as a job."""
+    session = get_session()
+    acc = get_account_for_summaries(session, current_user, slug, write=True)
+    form = SendForm()
+    if not form.validate_on_submit():
+        flash("Give a quarter like 2026-Q3.", "danger")
+        return redirect(url_for("summaries.account", slug=acc.slug))
+    quarter = parse_quarter(form.quarter.data, app_start_month()).label
+    try:
+        job = create_failed_sendings_job(session, account=acc, quarter=quarter,
+                                         user_id=current_user.id)
+    except ValueError as exc:
+        flash(f"{exc}.", "info")
+        return redirect(url_for("summaries.account", slug=acc.slug, quarter=quarter))
+    session.commit()
+    enqueue_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+    flash(f"Retrying {job.total} failed sending(s).", "success")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/accounts/<slug>/summaries/<int:summary_id>/resolve", methods=["POST"])
+@login_required
+def resolve(slug: str, summary_id: int) -> object:
+    """Resolve a sending of unknown delivery: mark it delivered, or resend it."""
+    session = get_session()
+    acc = get_account_for_summaries(session, current_user, slug, write=True)
+    summary = get_account_summary(session, acc, summary_id)
+    form = ResolveForm()
+    back = form.back.data or ""
+    if back == "coverage":
+        target = url_for("summaries.coverage", quarter=summary.quarter)
+    elif back.startswith("job:") and back[4:].isdigit():
+        target = url_for("jobs.show", job_id=int(back[4:]))
+    else:
+        target = url_for("summaries.account", slug=acc.slug, quarter=summary.quarter)
+    if not form.validate_on_submit():
+        flash("Choose Mark delivered or Resend.", "danger")
+        return redirect(target)
+    row = session.exec(select(Distribution).where(Distribution.summary_id == summary.id,
+                                                  Distribution.channel == CHANNEL)).first()
+    if row is None:
+        abort(404)
+    try:
+        if form.action.data == "mark_delivered":
+            mark_delivered(session, row, user=current_user)
+            session.commit()
+            flash(f"Marked delivered to {row.recipient}.", "success")
+        else:
+            resend(session, row, user=current_user)  # commits its claim, then the result
+            if row.status == "sent":
+                flash(f"Resent to {row.recipient}.", "success")
+            else:
+                flash(f"Not resent: {row.error}.", "warning")
+    except NotUnknown:
+        flash("Someone resolved this sending meanwhile.", "info")
+    except OSError as exc:  # the mail server refused or is away; recorded as failed
+        flash(f"The resend failed ({exc}): it is listed as failed, retry it later.",
+              "danger")
+    return redirect(target)
 
 
 @bp.route("/accounts/<slug>/summaries/<int:summary_id>.pdf")

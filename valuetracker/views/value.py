@@ -24,7 +24,7 @@ from ..access import (
     get_commitment_for_user,
     get_entry_for_user,
 )
-from ..db import get_session
+from ..db import StaleEditError, get_session
 from ..forms import EmptyForm, choices
 from ..models import DRIVERS, EVIDENCE_STATUSES, Account
 from ..value.forms import (
@@ -34,7 +34,7 @@ from ..value.forms import (
     RecordPulseForm,
     SendLinkForm,
 )
-from ._request import page_arg, quarter_arg
+from ._request import edit_conflict, page_arg, quarter_arg
 
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
@@ -119,13 +119,21 @@ def edit_entry(slug: str, entry_id: int) -> Any:
     form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
     if request.method == "GET":
         form.beneficiaries.data = domain.beneficiary_ids(session, entry.id)
+    conflict = None
     if form.validate_on_submit():
-        domain.update_entry(session, entry, form.data_dict(),
-                            beneficiaries=form.beneficiaries.data or [], user=current_user)
-        session.commit()
-        flash("Value entry saved.", "success")
-        return redirect(url_for("value.log", slug=account.slug))
-    return render_template("value/entry_form.html", account=account, form=form, entry=entry)
+        try:
+            domain.update_entry(session, entry, form.data_dict(),
+                                expected_version=form.version.data,
+                                beneficiaries=form.beneficiaries.data or [], user=current_user)
+        except StaleEditError:
+            conflict = edit_conflict(session, form, entry, form.data_dict(),
+                                     entity="value_entry")
+        else:
+            session.commit()
+            flash("Value entry saved.", "success")
+            return redirect(url_for("value.log", slug=account.slug))
+    return render_template("value/entry_form.html", account=account, form=form, entry=entry,
+                           conflict=conflict), 409 if conflict else 200
 
 
 @bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
@@ -211,17 +219,24 @@ def edit_commitment(slug: str, commitment_id: int) -> Any:
         linked = session.exec(select(ValueEntry.id).where(
             ValueEntry.commitment_id == commitment.id)).first()
         form.delivered_by.data = linked or 0
+    conflict = None
     if form.validate_on_submit():
         data = form.data_dict()
         delivered_by = (_delivering_entry(account, form.delivered_by.data)
                         if data["status"] == "delivered" else None)
-        domain.update_commitment(session, commitment, data, delivered_by=delivered_by,
-                                 user=current_user)
-        session.commit()
-        flash("Commitment saved.", "success")
-        return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
+        try:
+            domain.update_commitment(session, commitment, data,
+                                     expected_version=form.version.data,
+                                     delivered_by=delivered_by, user=current_user)
+        except StaleEditError:
+            conflict = edit_conflict(session, form, commitment, data,
+                                     entity="value_commitment")
+        else:
+            session.commit()
+            flash("Commitment saved.", "success")
+            return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
     return render_template("value/commitment_form.html", account=account, form=form,
-                           commitment=commitment)
+                           commitment=commitment, conflict=conflict), 409 if conflict else 200
 
 
 # --------------------------------------------------------------------------- links and pulses

@@ -13,11 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -29,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import choices
+from ..forms import LineField, MoneyField, choices, date_in_range
 from ..models import (
     ANONYMITY,
     CLOSED_OUTCOMES,
@@ -55,7 +53,11 @@ def factor_choices(factors: list[DecisionFactor], blank: str = "—") -> Any:
 
 
 def optional_int(value: str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
+    """An id or rating from a select with a blank choice ("" or whitespace -> None)."""
+    if isinstance(value, int):
+        return value
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and text.isascii() else None
 
 
 def _text(value: str | None) -> str | None:
@@ -69,20 +71,19 @@ def show_error(form: FlaskForm, error: WinLossError) -> None:
 
 
 class DealForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
     account_id = SelectField("Account", default="")
     outcome = SelectField("Outcome", choices=choices(OUTCOMES))
-    amount = DecimalField("Amount", places=2, validators=[Optional(),
-                                                          NumberRange(min=0, max=10**12)])
-    product = StringField("Product", validators=[Optional(), Length(max=120)])
+    amount = MoneyField("Amount", validators=[Optional()])
+    product = LineField("Product", validators=[Optional(), Length(max=120)])
     owner_id = SelectField("Owner", default="")
-    opened_on = DateField("Opened on", validators=[Optional()])
-    closed_on = DateField("Closed on", validators=[Optional()])
-    competitors = StringField("Competitors", validators=[Optional(), Length(max=500)],
+    opened_on = DateField("Opened on", validators=[Optional(), date_in_range])
+    closed_on = DateField("Closed on", validators=[Optional(), date_in_range])
+    competitors = LineField("Competitors", validators=[Optional(), Length(max=500)],
                               description="Names or aliases, separated by ';'.")
-    primary_competitor = StringField("Primary competitor", validators=[Optional(),
+    primary_competitor = LineField("Primary competitor", validators=[Optional(),
                                                                        Length(max=120)])
-    external_id = StringField("External id (CRM)", validators=[Optional(), Length(max=100)])
+    external_id = LineField("External id (CRM)", validators=[Optional(), Length(max=100)])
     # Optimistic locking: the deal's version when the form was opened (edits only).
     version = HiddenField()
 
@@ -111,7 +112,7 @@ class DealForm(FlaskForm):
 
 class DebriefForm(FlaskForm):
     outcome = SelectField("Outcome", choices=choices(CLOSED_OUTCOMES))
-    closed_on = DateField("Closed on", validators=[DataRequired()])
+    closed_on = DateField("Closed on", validators=[DataRequired(), date_in_range])
     rep_reason_id = SelectField("Primary reason", validators=[DataRequired(
         message="Choose the main reason.")])
     rep_notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
@@ -135,11 +136,12 @@ def _not_huge(form: FlaskForm, field: Any) -> None:
 
 
 class FactorForm(FlaskForm):
-    category = StringField("Category", validators=[DataRequired(), Length(max=80)])
-    name = StringField("Factor", validators=[DataRequired(), Length(max=120)])
+    category = LineField("Category", validators=[DataRequired(), Length(max=80)])
+    name = LineField("Factor", validators=[DataRequired(), Length(max=120)])
     position = IntegerField("Position", default=100, validators=[
         Optional(), _not_huge, NumberRange(0, 100000)])
     active = BooleanField("Active", default=True)
+    version = HiddenField()  # optimistic locking: the version the form was loaded at
 
     def data_dict(self) -> dict[str, Any]:
         return {"category": self.category.data.strip(), "name": self.name.data.strip(),
@@ -147,10 +149,11 @@ class FactorForm(FlaskForm):
 
 
 class GuideForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
     outcome = SelectField("For outcome", choices=choices(
         {"any": "Any outcome", "won": "Won", "lost": "Lost", "no_decision": "No decision"}))
     active = BooleanField("Active", default=True)
+    version = HiddenField()  # optimistic locking: the version the form was loaded at
 
     def data_dict(self) -> dict[str, Any]:
         return {"name": self.name.data.strip(), "outcome": self.outcome.data,
@@ -158,14 +161,15 @@ class GuideForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    text = StringField("Question", validators=[DataRequired(), Length(max=500)])
+    text = LineField("Question", validators=[DataRequired(), Length(max=500)])
     kind = SelectField("Kind", choices=choices(
         {"text": "Text", "rating": "Rating 1–5", "choice": "Choice"}))
-    choices_text = StringField("Choices", validators=[Optional(), Length(max=1000)],
+    choices_text = LineField("Choices", validators=[Optional(), Length(max=1000)],
                                description="For a choice question: options separated by ';'.")
-    factor_id = SelectField("Decision factor", default="", validators=[Optional()])
+    factor_id = SelectField("Decision factor", default="")  # a blank choice: no Optional()
+    version = HiddenField()  # optimistic locking: the version the form was loaded at
 
-    def validate_choices_text(self, field: StringField) -> None:
+    def validate_choices_text(self, field: LineField) -> None:
         if self.kind.data == "choice" and len(
                 [c for c in (field.data or "").split(";") if c.strip()]) < 2:
             raise ValidationError("A choice question needs at least two options.")
@@ -177,15 +181,22 @@ class QuestionForm(FlaskForm):
                 "factor_id": optional_int(self.factor_id.data)}
 
 
+class ToggleForm(FlaskForm):
+    """A bare POST button that switches one row on or off: the row's version and state
+    ("active" or "paused") as the page showed them."""
+
+    version = HiddenField()
+    shown = HiddenField()
+
+
 class RuleForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
     outcome = SelectField("Outcome", choices=choices(CLOSED_OUTCOMES, blank="Any closed"),
                           default="")
-    min_amount = DecimalField("Minimum amount", places=2,
-                              validators=[Optional(), NumberRange(min=0, max=10**12)])
-    competitor = StringField("Competitor", validators=[Optional(), Length(max=120)],
+    min_amount = MoneyField("Minimum amount", validators=[Optional()])
+    competitor = LineField("Competitor", validators=[Optional(), Length(max=120)],
                              description="Name or alias of a known competitor.")
-    segment = StringField("Segment", validators=[Optional(), Length(max=80)])
+    segment = LineField("Segment", validators=[Optional(), Length(max=80)])
 
     def data_dict(self) -> dict[str, Any]:
         return {"name": self.name.data.strip(), "outcome": self.outcome.data or None,
@@ -201,11 +212,12 @@ class QuoteFilterForm(FlaskForm):
 def _question_field(question: GuideQuestion, *, required: bool = False) -> Any:
     validators = [DataRequired()] if required else [Optional()]
     if question.kind == "rating":
+        # No Optional(): it would drop the "Not a valid choice" error of a blank " ".
         return SelectField(question.text, choices=choices(RATINGS, blank="—"), default="",
-                           validators=[Optional()], description="1 = poor, 5 = excellent")
+                           description="1 = poor, 5 = excellent")
     if question.kind == "choice":
         return SelectField(question.text, choices=choices(choice_list(question), blank="—"),
-                           default="", validators=[Optional()])
+                           default="")
     return TextAreaField(question.text, validators=[*validators, Length(max=5000)])
 
 
@@ -222,18 +234,19 @@ def interview_form_class(
         stakeholder_id = SelectField("Interviewee", choices=choices(
             {str(s.id): f"{s.name}" + (f", {s.title}" if s.title else "")
              for s in stakeholders}, blank="Outside contact (below)"), default="")
-        contact_name = StringField("Outside contact name", validators=[Optional(),
+        contact_name = LineField("Outside contact name", validators=[Optional(),
                                                                        Length(max=200)])
-        contact_title = StringField("Outside contact title", validators=[Optional(),
+        contact_title = LineField("Outside contact title", validators=[Optional(),
                                                                          Length(max=200)])
         anonymity = SelectField("Anonymity", choices=choices(ANONYMITY))
         status = SelectField("Status", choices=choices(INTERVIEW_STATUSES))
         channel = SelectField("Channel", choices=choices(INTERVIEW_CHANNELS, blank="—"), default="")
-        scheduled_for = DateField("Scheduled for", validators=[Optional()])
-        completed_on = DateField("Completed on", validators=[Optional()])
+        scheduled_for = DateField("Scheduled for", validators=[Optional(), date_in_range])
+        completed_on = DateField("Completed on", validators=[Optional(), date_in_range])
         primary_reason_id = SelectField("Primary reason", choices=factor_choices(factors),
                                         default="")
         notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+        version = HiddenField()  # optimistic locking: the version the form was loaded at
 
         def data_dict(self) -> dict[str, Any]:
             """The interview's fields (`interviews.INTERVIEW_FIELDS`)."""
@@ -261,7 +274,7 @@ def interview_form_class(
     for n in range(1, quote_slots + 1):
         setattr(InterviewForm, f"quote_text_{n}", TextAreaField(
             f"Quote {n}", validators=[Optional(), Length(max=5000)]))
-        setattr(InterviewForm, f"quote_tags_{n}", StringField(
+        setattr(InterviewForm, f"quote_tags_{n}", LineField(
             f"Quote {n} tags", validators=[Optional(), Length(max=500)]))
         setattr(InterviewForm, f"quote_factor_{n}", SelectField(
             f"Quote {n} factor", choices=factor_choices(factors), default=""))

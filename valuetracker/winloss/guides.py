@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from .. import audit
+from ..db import check_version
 from ..models import GuideQuestion, InterviewAnswer, InterviewGuide, User
 from .interviews import guide_questions
 
@@ -30,9 +31,11 @@ def create_guide(session: Session, *, data: dict[str, Any],
 
 
 def update_guide(session: Session, guide: InterviewGuide, *, data: dict[str, Any],
-                 user: User | None = None) -> dict[str, list[Any]]:
-    """Save a guide's settings. Records "update interview_guide" with the diff and
-    returns it. Does not commit."""
+                 expected_version: Any, user: User | None = None) -> dict[str, list[Any]]:
+    """Save a guide's settings. Raises `db.StaleEditError` (nothing changed) when someone
+    saved the guide since the form was loaded at `expected_version`. Records "update
+    interview_guide" with the diff and returns it. Does not commit."""
+    check_version(session, guide, expected_version)
     return audit.apply_changes(
         session, guide, {key: data[key] for key in GUIDE_FIELDS if key in data},
         entity="interview_guide", summary=lambda: f"guide {guide.name} updated", user=user)
@@ -53,9 +56,11 @@ def add_question(session: Session, guide: InterviewGuide, *, data: dict[str, Any
 
 
 def update_question(session: Session, question: GuideQuestion, *, data: dict[str, Any],
-                    user: User | None = None) -> dict[str, list[Any]]:
-    """Save an edited question. Records "update guide_question" with the diff and
-    returns it. Does not commit."""
+                    expected_version: Any, user: User | None = None) -> dict[str, list[Any]]:
+    """Save an edited question. Raises `db.StaleEditError` (nothing changed) when someone
+    saved it since the form was loaded at `expected_version`. Records "update
+    guide_question" with the diff and returns it. Does not commit."""
+    check_version(session, question, expected_version)
     return audit.apply_changes(
         session, question, {key: data[key] for key in QUESTION_FIELDS if key in data},
         entity="guide_question", summary="question updated", user=user)

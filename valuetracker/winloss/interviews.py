@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import audit, links
+from ..db import check_version
 from ..models import (
     CLOSED_OUTCOMES,
     AccessLink,
@@ -154,7 +155,8 @@ def request_interview(session: Session, deal: Deal, *,
 
 
 def record_interview(session: Session, interview: WinLossInterview, *, data: dict[str, Any],
-                     recording: Recording, user: User | None = None) -> dict[str, list[Any]]:
+                     recording: Recording, expected_version: Any,
+                     user: User | None = None) -> dict[str, list[Any]]:
     """Schedule or record an interview: its fields (INTERVIEW_FIELDS), then its answers,
     factor ratings and quotes (`store_recording`).
 
@@ -162,8 +164,10 @@ def record_interview(session: Session, interview: WinLossInterview, *, data: dic
     while the interview is completed, and the first completion is stamped now. An
     interview without interviewer gets `user`. Records "update interview" naming the
     changed fields, never their values (an anonymous interviewee stays anonymous);
-    returns the diff. Does not commit.
+    returns the diff. Raises `db.StaleEditError` (nothing changed) when someone saved the
+    interview since the form was loaded at `expected_version`. Does not commit.
     """
+    check_version(session, interview, expected_version)
     values = {key: data[key] for key in INTERVIEW_FIELDS if key in data}
     given_completed_at = values.get("completed_at")
     values["completed_at"] = given_completed_at or interview.completed_at
@@ -277,6 +281,8 @@ def submit_survey(
         WinLossInterview.status.in_(("requested", "scheduled"))).limit(1)).first()
     if interview is None:
         interview = WinLossInterview(deal_id=deal.id, requested_at=now)
+    else:  # the buyer's answers change the request: a form opened before must not undo them
+        check_version(session, interview, interview.version)
     interview.stakeholder_id = link.stakeholder_id
     interview.guide_id = guide_id
     interview.status = "completed"

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from .. import audit
 from ..competitors import resolve_competitors
+from ..db import check_version
 from ..models import ProgramRule, User
 from .errors import WinLossError
 
@@ -36,9 +37,14 @@ def create_rule(session: Session, *, data: dict[str, Any],
     return rule
 
 
-def toggle_rule(session: Session, rule: ProgramRule, *, user: User | None = None) -> None:
-    """Pause an active rule or activate a paused one. Records "update program_rule".
-    Does not commit."""
+def toggle_rule(session: Session, rule: ProgramRule, *, expected_version: Any,
+                user: User | None = None) -> None:
+    """Pause an active rule or activate a paused one, as seen at `expected_version`.
+
+    Raises `db.StaleEditError` (nothing changed) when someone changed the rule since:
+    two clicks on a page loaded before would otherwise undo each other. Records
+    "update program_rule". Does not commit."""
+    check_version(session, rule, expected_version)
     rule.active = not rule.active
     session.add(rule)
     audit.record(session, "update", "program_rule", rule.id,

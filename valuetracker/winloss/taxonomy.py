@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from .. import audit
+from ..db import check_version
 from ..models import DecisionFactor, User
 from .errors import WinLossError
 
@@ -86,13 +87,16 @@ def add_factor(session: Session, *, data: dict[str, Any],
 
 
 def update_factor(session: Session, factor: DecisionFactor, *, data: dict[str, Any],
-                  user: User | None = None) -> dict[str, list[Any]]:
+                  expected_version: Any, user: User | None = None) -> dict[str, list[Any]]:
     """Save an edited factor (no position: 0, first).
 
-    Checks `check_factor` (WinLossError). Records "update decision_factor" with the
-    diff and returns it. Does not commit.
+    Checks `check_factor` (WinLossError), then raises `db.StaleEditError` (nothing
+    changed) when someone saved the factor since the form was loaded at
+    `expected_version`. Records "update decision_factor" with the diff and returns it.
+    Does not commit.
     """
     check_factor(session, data, factor=factor)
+    check_version(session, factor, expected_version)
     values = {key: data[key] for key in FACTOR_FIELDS if key in data}
     values["position"] = values.get("position") or 0
     return audit.apply_changes(session, factor, values, entity="decision_factor",

@@ -14,7 +14,7 @@ from ...access import (
     permission_required,
     reads_winloss_program,
 )
-from ...db import get_session
+from ...db import StaleEditError, get_session
 from ...models import (
     INTERVIEW_STATUSES,
     Deal,
@@ -37,7 +37,7 @@ from ...winloss.forms import (
 from ...winloss.interviews import guide_questions, list_interviews
 from ...winloss.interviews import record_interview as save_recording
 from ...winloss.taxonomy import list_factors
-from .._request import page_arg
+from .._request import edit_conflict, page_arg
 from ._common import bp
 
 
@@ -106,16 +106,30 @@ def record_interview(interview_id: int) -> Any:
     form = form_class(obj=interview if request.method == "GET" else None)
     if request.method == "GET":
         _prefill_interview(form, interview, existing_quotes)
+    conflict = None
     if form.validate_on_submit():
-        save_recording(session, interview, data=form.data_dict(),
-                       recording=recording_from_form(form, questions, factors, slots),
-                       user=current_user)
-        session.commit()
-        flash("Interview saved.", "success")
-        return redirect(url_for("winloss.interview", interview_id=interview.id))
+        try:
+            save_recording(session, interview, data=form.data_dict(),
+                           recording=recording_from_form(form, questions, factors, slots),
+                           expected_version=form.version.data, user=current_user)
+        except StaleEditError:
+            data = form.data_dict()
+            conflict = edit_conflict(session, form, interview,
+                                     {name: data[name] for name in _COMPARED}, entity="interview")
+        else:
+            session.commit()
+            flash("Interview saved.", "success")
+            return redirect(url_for("winloss.interview", interview_id=interview.id))
     return render_template(
         "winloss/interview_form.html", form=form, interview=interview, deal=deal,
-        questions=questions, factors=factors, slots=slots)
+        questions=questions, factors=factors, slots=slots,
+        conflict=conflict), 409 if conflict else 200
+
+
+# The interview's own fields compared in the edit-conflict table (answers, ratings and
+# quotes stay in the form as typed).
+_COMPARED = ("stakeholder_id", "contact_name", "contact_title", "anonymity", "status",
+             "channel", "primary_reason_id", "notes")
 
 
 def _prefill_interview(form: Any, interview: WinLossInterview,

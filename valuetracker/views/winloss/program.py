@@ -15,7 +15,8 @@ from ...access import (
     require,
     runs_winloss_program,
 )
-from ...db import get_session
+from ...accounts import last_editor
+from ...db import StaleEditError, get_session
 from ...forms import EmptyForm
 from ...models import (
     Competitor,
@@ -33,11 +34,13 @@ from ...winloss.forms import (
     GuideForm,
     QuestionForm,
     RuleForm,
+    ToggleForm,
     factor_choices,
     show_error,
 )
 from ...winloss.interviews import guide_questions
 from ...winloss.taxonomy import list_factors
+from .._request import edit_conflict
 from ._common import bp
 
 
@@ -81,18 +84,23 @@ def edit_factor(factor_id: int) -> Any:
     session = get_session()
     factor = session.get(DecisionFactor, factor_id) or abort(404)
     form = FactorForm(obj=factor)
+    conflict = None
     if form.validate_on_submit():
         try:
             taxonomy_edits.update_factor(session, factor, data=form.data_dict(),
-                                         user=current_user)
+                                         expected_version=form.version.data, user=current_user)
         except WinLossError as exc:
             show_error(form, exc)
+        except StaleEditError:
+            conflict = edit_conflict(session, form, factor, form.data_dict(),
+                                     entity="decision_factor")
         else:
             session.commit()
             flash(f"Factor {factor.name} saved.", "success")
             return redirect(url_for("winloss.taxonomy"))
     return render_template("winloss/simple_form.html", form=form,
-                           title=f"Edit factor {factor.name}", cancel=url_for("winloss.taxonomy"))
+                           title=f"Edit factor {factor.name}", cancel=url_for("winloss.taxonomy"),
+                           conflict=conflict, noun="this factor"), 409 if conflict else 200
 
 
 @bp.route("/guides", methods=["GET", "POST"])
@@ -132,15 +140,22 @@ def guide(guide_id: int) -> Any:
     guide = session.get(InterviewGuide, guide_id) or abort(404)
     form = _question_form()
     guide_form = GuideForm(obj=guide, prefix="guide")
+    conflict = None
     if request.method == "POST":
         require(runs_winloss_program(current_user))
         if "guide-name" in request.form:
             if guide_form.validate_on_submit():
-                guide_edits.update_guide(session, guide, data=guide_form.data_dict(),
-                                         user=current_user)
-                session.commit()
-                flash("Guide saved.", "success")
-                return redirect(url_for("winloss.guide", guide_id=guide.id))
+                try:
+                    guide_edits.update_guide(session, guide, data=guide_form.data_dict(),
+                                             expected_version=guide_form.version.data,
+                                             user=current_user)
+                except StaleEditError:
+                    conflict = edit_conflict(session, guide_form, guide,
+                                             guide_form.data_dict(), entity="interview_guide")
+                else:
+                    session.commit()
+                    flash("Guide saved.", "success")
+                    return redirect(url_for("winloss.guide", guide_id=guide.id))
         elif form.validate_on_submit():
             guide_edits.add_question(session, guide, data=form.data_dict(), user=current_user)
             session.commit()
@@ -149,7 +164,8 @@ def guide(guide_id: int) -> Any:
     factors = {f.id: f.name for f in list_factors(session)}
     return render_template("winloss/guide.html", guide=guide, form=form, guide_form=guide_form,
                            questions=guide_questions(session, guide.id), factors=factors,
-                           can_edit=runs_winloss_program(current_user))
+                           can_edit=runs_winloss_program(current_user),
+                           conflict=conflict), 409 if conflict else 200
 
 
 def _get_question(question_id: int) -> GuideQuestion:
@@ -162,13 +178,23 @@ def edit_question(question_id: int) -> Any:
     session = get_session()
     question = _get_question(question_id)
     form = _question_form(question)
+    conflict = None
     if form.validate_on_submit():
-        guide_edits.update_question(session, question, data=form.data_dict(), user=current_user)
-        session.commit()
-        flash("Question saved.", "success")
-        return redirect(url_for("winloss.guide", guide_id=question.guide_id))
+        data = form.data_dict()
+        try:
+            guide_edits.update_question(session, question, data=data,
+                                        expected_version=form.version.data, user=current_user)
+        except StaleEditError:
+            conflict = edit_conflict(session, form, question,
+                                     {name: data[name] for name in ("text", "kind", "factor_id")},
+                                     entity="guide_question")
+        else:
+            session.commit()
+            flash("Question saved.", "success")
+            return redirect(url_for("winloss.guide", guide_id=question.guide_id))
     return render_template("winloss/simple_form.html", form=form, title="Edit question",
-                           cancel=url_for("winloss.guide", guide_id=question.guide_id))
+                           cancel=url_for("winloss.guide", guide_id=question.guide_id),
+                           conflict=conflict, noun="this question"), 409 if conflict else 200
 
 
 @bp.route("/guides/questions/<int:question_id>/move/<direction>", methods=["POST"])
@@ -214,22 +240,39 @@ def rules() -> Any:
                 session.commit()
                 flash(f"Rule {rule.name} created.", "success")
                 return redirect(url_for("winloss.rules"))
-    rows = session.exec(
+    return _rules_page(form)
+
+
+def _rules_page(form: RuleForm, conflict: dict[str, Any] | None = None) -> Any:
+    rows = get_session().exec(
         select(ProgramRule, Competitor.name)
         .join(Competitor, Competitor.id == ProgramRule.competitor_id, isouter=True)
         .order_by(ProgramRule.id)).all()
-    return render_template("winloss/rules.html", rows=rows, form=form,
-                           can_edit=runs_winloss_program(current_user))
+    return render_template("winloss/rules.html", rows=rows, form=form, conflict=conflict,
+                           can_edit=runs_winloss_program(current_user)), \
+        409 if conflict else 200
 
 
 @bp.route("/rules/<int:rule_id>/toggle", methods=["POST"])
 @permission_required(runs_winloss_program)
 def toggle_rule(rule_id: int) -> Any:
-    if not EmptyForm().validate_on_submit():
+    form = ToggleForm()
+    if not form.validate_on_submit():
         abort(400)
     session = get_session()
     rule = session.get(ProgramRule, rule_id) or abort(404)
-    rule_edits.toggle_rule(session, rule, user=current_user)
+    try:
+        rule_edits.toggle_rule(session, rule, expected_version=form.version.data,
+                               user=current_user)
+    except StaleEditError:
+        # The page showed an older state of the rule: say what it is now, change nothing.
+        session.rollback()
+        session.refresh(rule)
+        saved = "active" if rule.active else "paused"
+        wanted = {"active": "paused", "paused": "active"}.get(form.shown.data or "", "—")
+        return _rules_page(RuleForm(formdata=None), conflict={
+            "who": last_editor(session, "program_rule", rule.id),
+            "differences": [(f"Status of {rule.name}", saved, wanted)]})
     session.commit()
     return redirect(url_for("winloss.rules"))
 
