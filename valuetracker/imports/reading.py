@@ -50,6 +50,9 @@ class Field:
     # Unknown words stop the whole import (listed, with how to map them) instead of
     # being row errors: a CRM's vocabulary is a file-level question (deal outcomes).
     stop_on_unknown: bool = False
+    # Free text that may hold line breaks (a description); any other text is one line,
+    # as in the forms, so it can never split a mail header.
+    multiline: bool = False
 
 
 @dataclass

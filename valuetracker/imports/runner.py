@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from .. import audit
 from ..models import User, utcnow
+from ..validation import has_line_break
 from ..winloss.deals import apply_program_rules_to_deals
 from . import accounts, deals, stakeholders, value
 from .common import Context, Plan, Row, editable_account_ids
@@ -281,6 +282,8 @@ def _convert(f: Field, text: str, parse_date: Any, value_map: Mapping[str, str] 
     if f.max_length and len(text) > f.max_length:
         raise ValueError(f"longer than {f.max_length} characters")
     if f.kind in ("text",):
+        if not f.multiline and has_line_break(text):
+            raise ValueError("must be on one line (it has a line break)")
         return text
     if f.kind == "email":
         if "@" not in text or " " in text:

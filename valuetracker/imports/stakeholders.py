@@ -44,7 +44,7 @@ FIELDS = (
     Field("sentiment", "choice", choices=SENTIMENTS, default="neutral"),
     Field("is_key", "bool", default=False),
     Field("reports_to"),
-    Field("preferences"),
+    Field("preferences", multiline=True),
     Field("opted_out", "flagdate"),
     Field("left_company", "flagdate"),
     Field("external_id", max_length=100),

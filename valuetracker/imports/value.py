@@ -42,7 +42,7 @@ FIELDS = (
     Field("unit", "choice", choices=UNITS, default="currency"),
     Field("delivered_on", "date", required=True),
     Field("evidence_status", "choice", choices=EVIDENCE_STATUSES, default="claimed"),
-    Field("description"),
+    Field("description", multiline=True),
     Field("source", max_length=200),
     Field("beneficiaries", "list"),
 )

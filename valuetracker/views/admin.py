@@ -40,7 +40,7 @@ from wtforms.validators import (
 from .. import audit
 from ..access import may_administer, permission_required, role_may_administer
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, choices
+from ..forms import EmptyForm, LineField, choices
 from ..models import ROLE_LABELS, User, utcnow
 from ..pagination import paginate
 from ..sessions import end_all_sessions, live_sessions, sign_in
@@ -75,7 +75,7 @@ def password_policy(form: FlaskForm, field: PasswordField) -> None:
 
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     password = PasswordField(
         "Initial password", validators=[InputRequired(), password_policy],
@@ -88,7 +88,7 @@ class UserCreateForm(FlaskForm):
 
 
 class UserEditForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = LineField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (may log in)")
     version = HiddenField()  # optimistic locking: the version the form was loaded at
@@ -227,7 +227,7 @@ def audit_csv() -> Response:
 # Branding (summaries helper): company name, logo and colour of the PDF summaries,
 # and the message sent with them. Stored in Setting; see summaries/branding.py.
 class BrandingForm(FlaskForm):
-    company_name = StringField("Company name", validators=[DataRequired(), Length(max=200)])
+    company_name = LineField("Company name", validators=[DataRequired(), Length(max=200)])
     primary_color = StringField(
         "Primary colour", validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$",
                                                              message="Use a hex colour like "
