@@ -85,7 +85,8 @@ def register(app: Flask) -> None:
         out is sent it again."""
         from ..db import get_session
         from ..jobs import get_huey
-        from ..summaries.runs import JOB_KIND, create_retry_job
+        from ..summaries.retry import create_retry_job
+        from ..summaries.runs import JOB_KIND
         from ..workers import any_worker_alive
 
         session = get_session()

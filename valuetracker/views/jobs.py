@@ -16,7 +16,8 @@ from ..db import get_session
 from ..forms import EmptyForm
 from ..jobs import job_progress
 from ..models import Job, ValueSummary
-from ..summaries.runs import JOB_KIND, create_retry_job, enqueue_job, failed_items
+from ..summaries.retry import create_retry_job, failed_items
+from ..summaries.runs import JOB_KIND, enqueue_job
 from ..summaries.send import unknown_sendings
 from ..workers import worker_note
 from .summaries import resolve_forms

@@ -49,12 +49,8 @@ from ..summaries.coverage import (
 )
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
-from ..summaries.runs import (
-    active_account_ids,
-    create_failed_sendings_job,
-    create_summaries_job,
-    enqueue_job,
-)
+from ..summaries.retry import create_failed_sendings_job
+from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
 from ..summaries.send import CHANNEL, NotUnknown, mark_delivered, resend, unknown_sendings
 from ._request import file_response, id_arg, page_arg, quarter_arg, reports_file
 
