@@ -36,6 +36,7 @@ from valuetracker.models import Account, Stakeholder, User, metadata
 
 from .factories import PASSWORD, make_account, make_stakeholder, make_user
 from .factories.scenarios import Seeded, seed_quarter
+from .route_world import world  # noqa: F401 - the route matrix's rows, a fixture by name
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

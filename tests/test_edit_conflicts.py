@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any
 
 from sqlmodel import select
-from werkzeug.datastructures import MultiDict
 
 from valuetracker.models import GuideQuestion, ProgramRule, ValueCommitment, ValueEntry
 from valuetracker.summaries.branding import get_branding
@@ -33,115 +30,7 @@ from .factories import (
     make_interview,
     make_user,
 )
-
-
-@dataclass
-class RenderedForm:
-    """One <form> of a page: its action and the values a browser would submit."""
-
-    method: str
-    action: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    names: set[str] = field(default_factory=set)
-
-    def data(self, **changes: str | list[str]) -> MultiDict[str, str]:
-        """What the browser submits, with `changes` (field name -> new value) replacing
-        the rendered values; every changed name must be a field of the form."""
-        unknown = set(changes) - self.names
-        assert not unknown, f"not fields of the form: {unknown} (fields: {self.names})"
-        pairs = [(n, v) for n, v in self.fields if n not in changes]
-        for name, value in changes.items():
-            for v in ([value] if isinstance(value, str) else value):
-                pairs.append((name, v))
-        return MultiDict(pairs)
-
-    def value(self, name: str) -> str:
-        return next(v for n, v in self.fields if n == name)
-
-
-class _FormReader(HTMLParser):
-    """Every form of a page with what a browser would submit for it unchanged: text,
-    hidden and checked inputs, selected options (or a single select's first option)
-    and textareas."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[RenderedForm] = []
-        self._select: tuple[str, bool, list[str], list[str]] | None = None
-        self._textarea: tuple[str, list[str]] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(RenderedForm(a.get("method", "get").lower(), a.get("action", "")))
-            return
-        if not self.forms:
-            return
-        form = self.forms[-1]
-        name = a.get("name")
-        if tag == "input" and name and "disabled" not in a:
-            form.names.add(name)
-            kind = a.get("type", "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    form.fields.append((name, a.get("value", "on")))
-            elif kind not in ("submit", "button", "file", "image", "reset"):
-                form.fields.append((name, a.get("value", "")))
-        elif tag == "select" and name:
-            form.names.add(name)
-            self._select = (name, "multiple" in a, [], [])
-        elif tag == "option" and self._select is not None:
-            _name, _multiple, options, selected = self._select
-            options.append(a.get("value", ""))
-            if "selected" in a:
-                selected.append(a.get("value", ""))
-        elif tag == "textarea" and name:
-            form.names.add(name)
-            self._textarea = (name, [])
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._textarea[1].append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select" and self._select is not None and self.forms:
-            name, multiple, options, selected = self._select
-            chosen = selected if multiple else (selected[-1:] or options[:1])
-            self.forms[-1].fields.extend((name, v) for v in chosen)
-            self._select = None
-        elif tag == "textarea" and self._textarea is not None and self.forms:
-            name, parts = self._textarea
-            text = "".join(parts)
-            # A browser drops the one line break that follows <textarea>.
-            for lead in ("\r\n", "\n"):
-                if text.startswith(lead):
-                    text = text[len(lead):]
-                    break
-            self.forms[-1].fields.append((name, text))
-            self._textarea = None
-
-
-def rendered_forms(html: str) -> list[RenderedForm]:
-    reader = _FormReader()
-    reader.feed(html)
-    return reader.forms
-
-
-def rendered_form(html: str, *, having: str = "version") -> RenderedForm:
-    """The one POST form of the page with a field named `having`."""
-    forms = [f for f in rendered_forms(html) if f.method == "post" and having in f.names]
-    assert len(forms) == 1, f"{len(forms)} post forms with {having!r}"
-    return forms[0]
-
-
-def page_form(client: Any, url: str, *, having: str = "version") -> RenderedForm:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    form = rendered_form(response.get_data(as_text=True), having=having)
-    if not form.action:
-        form.action = url
-    return form
-
+from .rendered import RenderedForm, page_form, rendered_form, rendered_forms
 
 # --------------------------------------------------------------------------- the check
 

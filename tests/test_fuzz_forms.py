@@ -29,13 +29,11 @@ from flask import Flask
 from valuetracker.models import metadata
 
 # The world of the permission matrix (every route's arguments filled) and its settings.
-from .test_permissions_all_routes import (  # noqa: F401 - fixtures used by name
+from .route_world import (
     ROUTE_ARGS,
     World,
-    _rules,
-    _url,
-    app_config,
-    world,
+    all_rules,
+    route_url,
 )
 
 SEED = 14
@@ -277,7 +275,7 @@ def _path(url: str) -> str:
 def _mapped_rules(app: Flask) -> list[Any]:
     """The rules whose URL the world can fill (a route missing from ROUTE_ARGS is
     reported by test_every_route_with_arguments_is_mapped)."""
-    return [r for r in _rules(app) if not r.arguments or r.endpoint in ROUTE_ARGS]
+    return [r for r in all_rules(app) if not r.arguments or r.endpoint in ROUTE_ARGS]
 
 
 def fuzz_as(app: Flask, client: Any, filled: World, counts: Counts, started: float,
@@ -288,10 +286,10 @@ def fuzz_as(app: Flask, client: Any, filled: World, counts: Counts, started: flo
     rules = sorted((r for r in _mapped_rules(app) if "GET" in (r.methods or set())
                     and r.endpoint not in SKIP_GET),
                    key=lambda r: r.endpoint not in PUBLIC_FIRST)
-    skipped_paths = {_path(_url(app, r, filled)) for r in _mapped_rules(app)
+    skipped_paths = {_path(route_url(app, r, filled)) for r in _mapped_rules(app)
                      if r.endpoint in SKIP_POST and "POST" in (r.methods or set())}
     for rule in rules:
-        url = _url(app, rule, filled)
+        url = route_url(app, rule, filled)
         response = client.get(url)
         fuzzer.requests += 1
         if response.status_code >= 500:

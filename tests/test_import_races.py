@@ -22,7 +22,7 @@ from valuetracker.models import Account, AuditEvent, Stakeholder
 
 from .factories import PASSWORD
 from .factories.csv_files import csv_bytes
-from .test_edit_conflicts import rendered_form, rendered_forms
+from .rendered import rendered_form, rendered_forms
 
 CLAIMED = ("This file is being imported", "This file was already imported")
 

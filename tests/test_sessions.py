@@ -15,40 +15,13 @@ from valuetracker.models import AuditEvent, User, UserSession
 
 from .conftest import Cast
 from .factories import PASSWORD
+from .rendered import rendered_form, rendered_forms
 
 
-def _forms(html: str) -> list[tuple[str, dict[str, str]]]:
-    """(action, {name: value}) of every POST form: hidden and text inputs with their
-    rendered values, checked boxes, the selected option of each select."""
-    found = []
-    for match in re.finditer(r'<form[^>]*method="post"[^>]*>(.*?)</form>', html, re.S):
-        tag, body = match.group(0), match.group(1)
-        action = re.search(r'action="([^"]*)"', tag)
-        fields: dict[str, str] = {}
-        for attrs in re.findall(r"<input([^>]*)>", body):
-            name = re.search(r'name="([^"]+)"', attrs)
-            if not name:
-                continue
-            kind = (re.search(r'type="([^"]+)"', attrs) or [None, "text"])[1]
-            value = (re.search(r'value="([^"]*)"', attrs) or [None, ""])[1]
-            if kind == "checkbox":
-                if "checked" in attrs:
-                    fields[name.group(1)] = value or "y"
-            else:
-                fields[name.group(1)] = value
-        for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>',
-                                        body, re.S):
-            chosen = [tag for tag in re.findall(r"<option([^>]*)>", options)
-                      if re.search(r"\bselected\b", tag)]
-            if chosen:
-                fields[name] = re.search(r'value="([^"]*)"', chosen[0]).group(1)
-        found.append((action.group(1) if action else "", fields))
-    return found
-
-
-def _form(html: str, action_part: str) -> tuple[str, dict[str, str]]:
-    (form,) = [f for f in _forms(html) if action_part in f[0]]
-    return form
+def _form(html: str, action_part: str) -> tuple[str, Any]:
+    """(action, the data a browser submits) of the page's one POST form to that action."""
+    (form,) = [f for f in rendered_forms(html) if f.method == "post" and action_part in f.action]
+    return form.action, form.data()
 
 
 def _sign_in(app: Flask, email: str, *, remember: bool = False) -> FlaskClient:
@@ -114,8 +87,9 @@ def test_deactivating_a_user_ends_their_sessions(app: Flask, cast: Cast, login_a
     remember_cookie = user_client.get_cookie("remember_token").value
     admin = login_as(cast.admin)
     page = admin.get(f"/admin/users/{cast.am2.id}/edit").get_data(as_text=True)
-    (fields,) = [f for _action, f in _forms(page) if "role" in f]  # action="": this page
-    assert fields["active"] == "y"
+    form = rendered_form(page, having="role")  # action="": this page
+    assert form.value("active") == "y"
+    fields = form.data()
     fields.pop("active")  # untick "Active (may log in)"
     assert admin.post(f"/admin/users/{cast.am2.id}/edit", data=fields).status_code == 302
     assert not _signed_in(user_client)

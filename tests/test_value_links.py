@@ -17,7 +17,7 @@ from valuetracker import value as domain
 from valuetracker.models import AccessLink, LoyaltyPulse, ValueConfirmation, ValueEntry, utcnow
 
 from .factories import make_entry, make_stakeholder, ranking
-from .test_edit_conflicts import rendered_form
+from .rendered import rendered_form
 
 URL_RE = re.compile(r"http://\S+/l/(confirm|pulse)/(\S+)")
 

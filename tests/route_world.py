@@ -1,0 +1,225 @@
+"""The world of the route matrix: which row fills each route argument, how each route is
+guarded, and the `world` fixture that makes those rows (account1's value entry,
+commitment, pulse, links, deal, interview, guide, factor, rule, summary, jobs and an
+upload). Shared by the permission walk and the form fuzzer; fixtures are imported by
+name into the test modules that use them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from valuetracker.links import create_link
+from valuetracker.models import Job, ProgramRule, ValueSummary
+
+from .factories import (
+    make_commitment,
+    make_deal,
+    make_entry,
+    make_factor,
+    make_guide,
+    make_interview,
+    make_pulse,
+)
+
+# How a route with arguments is guarded:
+SCOPED = "scoped"  # rows of an account: outsiders get 404 (existence not revealed)
+ROLE = "role"  # the program's or the admins' pages: other roles get 403
+PUBLIC = "public"  # signed-link pages: the token is the only key (tested below)
+STATIC = "static"  # bundled files
+# Lists that hold only the user's own accounts (e.g. a portfolio tier): everyone may open
+# them; what they show is scoped, which the area's own tests check.
+LISTING = "listing"
+
+# endpoint -> (guard, {argument: attribute of World that fills it}).
+ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
+    "static": (STATIC, {"filename": "static_file"}),
+    "portfolio.tier": (LISTING, {"tier": "tier"}),
+    # accounts and stakeholders: account1 and its stakeholder
+    "accounts.show": (SCOPED, {"slug": "slug"}),
+    "accounts.edit": (SCOPED, {"slug": "slug"}),
+    "accounts.archive": (SCOPED, {"slug": "slug"}),
+    "stakeholders.create": (SCOPED, {"slug": "slug"}),
+    "stakeholders.show": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
+    "stakeholders.edit": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
+    "stakeholders.set_flag": (SCOPED, {"stakeholder_id": "stakeholder_id", "flag": "flag"}),
+    "stakeholders.export": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
+    "stakeholders.erase": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
+    # value: account1's entry, commitment and link
+    "value.overview": (SCOPED, {"slug": "slug"}),
+    "value.log": (SCOPED, {"slug": "slug"}),
+    "value.new_entry": (SCOPED, {"slug": "slug"}),
+    "value.edit_entry": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
+    "value.delete_entry": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
+    "value.record_confirmation": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
+    "value.new_commitment": (SCOPED, {"slug": "slug"}),
+    "value.edit_commitment": (SCOPED, {"slug": "slug", "commitment_id": "commitment_id"}),
+    "value.send_link": (SCOPED, {"slug": "slug"}),
+    "value.revoke_link": (SCOPED, {"slug": "slug", "link_id": "link_id"}),
+    "value.record_pulse": (SCOPED, {"slug": "slug"}),
+    "value.pulses": (SCOPED, {"slug": "slug"}),
+    # summaries: account1's summary; the job am1 started
+    "summaries.account": (SCOPED, {"slug": "slug"}),
+    "summaries.preview": (SCOPED, {"slug": "slug"}),
+    "summaries.generate": (SCOPED, {"slug": "slug"}),
+    "summaries.send": (SCOPED, {"slug": "slug"}),
+    "summaries.download": (SCOPED, {"slug": "slug", "summary_id": "summary_id"}),
+    "summaries.resolve": (SCOPED, {"slug": "slug", "summary_id": "summary_id"}),
+    "summaries.retry_failed": (SCOPED, {"slug": "slug"}),
+    "jobs.show": (SCOPED, {"job_id": "job_id"}),
+    "jobs.retry": (SCOPED, {"job_id": "job_id"}),
+    "jobs.progress": (SCOPED, {"job_id": "job_id"}),
+    # imports: am1's upload (an upload is its uploader's alone)
+    "imports.map_columns": (SCOPED, {"token": "upload_token"}),
+    "imports.preview": (SCOPED, {"token": "upload_token"}),
+    "imports.run": (SCOPED, {"token": "upload_token"}),
+    # win/loss: the deal on account1 and its interview
+    "winloss.deal": (SCOPED, {"deal_id": "deal_id"}),
+    "winloss.edit_deal": (SCOPED, {"deal_id": "deal_id"}),
+    "winloss.debrief": (SCOPED, {"deal_id": "deal_id"}),
+    "winloss.interview": (SCOPED, {"interview_id": "interview_id"}),
+    "winloss.record_interview": (SCOPED, {"interview_id": "interview_id"}),
+    # Running the program is not an account manager's job at all: 403 before any lookup.
+    "winloss.create_survey_link": (ROLE, {"deal_id": "deal_id"}),
+    "winloss.request_interview": (ROLE, {"deal_id": "deal_id"}),
+    "winloss.guide": (ROLE, {"guide_id": "guide_id"}),
+    "winloss.edit_question": (ROLE, {"question_id": "question_id"}),
+    "winloss.move_question_view": (ROLE, {"question_id": "question_id",
+                                          "direction": "direction"}),
+    "winloss.delete_question": (ROLE, {"question_id": "question_id"}),
+    "winloss.edit_factor": (ROLE, {"factor_id": "factor_id"}),
+    "winloss.toggle_rule": (ROLE, {"rule_id": "rule_id"}),
+    # exports: the quarterly export am1 asked for (an export is its requester's alone)
+    "exports.show": (SCOPED, {"job_id": "export_job_id"}),
+    "exports.status": (SCOPED, {"job_id": "export_job_id"}),
+    "exports.download": (SCOPED, {"job_id": "export_job_id"}),
+    # admin
+    "admin.edit_user": (ROLE, {"user_id": "user_id"}),
+    "admin.end_sessions": (ROLE, {"user_id": "user_id"}),
+    # signed links for stakeholders, who never log in
+    "public.confirm": (PUBLIC, {"token": "confirm_token"}),
+    "public.pulse": (PUBLIC, {"token": "pulse_token"}),
+    "survey.answer": (PUBLIC, {"token": "survey_token"}),
+}
+
+# POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
+LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
+                "summaries.resolve", "summaries.retry_failed", "jobs.retry",
+                "exports.index", "auth.login", "auth.logout"}
+# Blueprints whose every change is an account editor's (analysts only read them).
+ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "value")
+# Query strings that make a GET do its real work (otherwise it may stop early).
+QUERY = {"summaries.preview": "?stakeholder=internal"}
+
+
+@dataclass
+class World:
+    """Ids of account1's rows (and program rows) that fill the route arguments."""
+
+    slug: str
+    stakeholder_id: int
+    entry_id: int
+    commitment_id: int
+    link_id: int
+    deal_id: int
+    interview_id: int
+    guide_id: int
+    question_id: int
+    factor_id: int
+    rule_id: int
+    summary_id: int
+    job_id: int
+    export_job_id: int
+    user_id: int
+    upload_token: str
+    confirm_token: str
+    pulse_token: str
+    survey_token: str
+    flag: str = "key"
+    direction: str = "down"
+    static_file: str = "css/app.css"
+    tier: str = "keep"
+
+
+@pytest.fixture
+def world(app: Flask, cast: Any, session: Any) -> World:
+    account, person = cast.account1, cast.stakeholder1
+    entry = make_entry(session, account, beneficiaries=(person,))
+    commitment = make_commitment(session, account, due_on=date(2026, 12, 31))
+    make_pulse(session, person)
+    deal = make_deal(session, account, outcome="won", owner_id=cast.am1.id)
+    interview = make_interview(session, deal, person, anonymity="anonymized")
+    factor = make_factor(session, "Price")
+    guide = make_guide(session, factor=factor)
+    question_id = session.exec(sa.text(
+        "SELECT id FROM guide_question WHERE guide_id = :g ORDER BY position"),
+        params={"g": guide.id}).first()[0]
+    rule = ProgramRule(name="Big losses", outcome="lost")
+    job = Job(kind="summaries", status="done", created_by_id=cast.am1.id)
+    export_job = Job(kind="quarterly_export", status="done", created_by_id=cast.am1.id,
+                     params={"quarter": "2026-Q3", "format": "xlsx", "account_ids": []})
+    session.add_all([rule, job, export_job])
+    session.flush()
+    reports = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / account.slug
+    reports.mkdir(parents=True)
+    (reports / "carol.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    summary = ValueSummary(account_id=account.id, stakeholder_id=person.id, quarter="2026-Q3",
+                           file_path=f"2026-Q3/{account.slug}/carol.pdf", sha256="0" * 64,
+                           generated_by_id=cast.am1.id, job_id=job.id)
+    session.add(summary)
+    with app.app_context():
+        link, confirm_token = create_link(session, "confirm_value", stakeholder_id=person.id,
+                                          account_id=account.id,
+                                          payload={"entry_ids": [entry.id]},
+                                          created_by_id=cast.am1.id)
+        _pulse_link, pulse_token = create_link(session, "pulse", stakeholder_id=person.id,
+                                               account_id=account.id,
+                                               created_by_id=cast.am1.id)
+        _survey_link, survey_token = create_link(session, "buyer_survey", deal_id=deal.id,
+                                                 account_id=account.id,
+                                                 stakeholder_id=person.id)
+    session.commit()
+    # Where the import wizard keeps uploads (views/imports.py).
+    upload_dir = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    token = "am1-upload-token-0123456789"
+    (upload_dir / f"{token}.csv").write_text("name,segment\nInitech,SMB\n", encoding="utf-8")
+    (upload_dir / f"{token}.json").write_text(json.dumps(
+        {"kind": "accounts", "user_id": cast.am1.id, "filename": "accounts.csv",
+         "mapping": None, "date_format": "", "value_map": ""}), encoding="utf-8")
+    return World(
+        slug=account.slug, stakeholder_id=person.id, entry_id=entry.id,
+        commitment_id=commitment.id, link_id=link.id, deal_id=deal.id,
+        interview_id=interview.id, guide_id=guide.id, question_id=question_id,
+        factor_id=factor.id, rule_id=rule.id, summary_id=summary.id, job_id=job.id,
+        export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
+        confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token)
+
+
+def all_rules(app: Flask) -> list[Any]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+
+
+def route_url(app: Flask, rule: Any, world: World) -> str:
+    """The rule's URL with its arguments filled from the world (per ROUTE_ARGS)."""
+    if not rule.arguments:
+        return rule.rule + QUERY.get(rule.endpoint, "")
+    _guard, fill = ROUTE_ARGS[rule.endpoint]
+    values = {arg: getattr(world, fill[arg]) for arg in rule.arguments}
+    return rule.build(values, append_unknown=False)[1] + QUERY.get(rule.endpoint, "")
+
+
+def route_methods(rule: Any) -> list[str]:
+    return [m for m in ("GET", "POST") if m in (rule.methods or set())]
+
+
+def route_guard(rule: Any) -> str | None:
+    return ROUTE_ARGS[rule.endpoint][0] if rule.arguments else None
