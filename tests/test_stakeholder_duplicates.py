@@ -77,3 +77,23 @@ def test_an_external_id_taken_at_the_account_is_a_field_error(
     page.wait_for_url(f"**/stakeholders/{other.id}")
     session.expire_all()
     assert session.get(Stakeholder, other.id).external_id == "CRM-8"
+
+
+def test_an_import_refuses_an_address_that_belongs_to_someone_else(
+        runner: Any, cast: Cast, session: Session, tmp_path: Any) -> None:
+    account = session.merge(cast.account1)
+    ann = make_stakeholder(session, account, "Ann Crm", external_id="CRM-1",
+                           email="ann@customer.example")
+    bob = make_stakeholder(session, account, "Bob Mail", email="bob@customer.example")
+    session.commit()
+    before = _count(session)
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("account,name,external_id,email\n"
+                        "Acme Corp,Ann Crm,CRM-1,BOB@customer.example\n", encoding="utf-8")
+    result = runner.invoke(args=["import", "stakeholders", str(csv_file)])
+    assert result.exit_code != 0
+    assert f"already belongs to Bob Mail at this account (stakeholder #{bob.id})" \
+        in result.output
+    assert _count(session) == before
+    session.expire_all()
+    assert session.get(Stakeholder, ann.id).email == "ann@customer.example"

@@ -127,6 +127,11 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
                   "(change the account in the file, or the person's external id)")
         if existing is None and email:
             existing = by_email.get((account_id, key(email)))
+        owner = by_email.get((account_id, key(email))) if email else None
+        if owner is not None and existing is not None and owner.id != existing.id:
+            # Two people at one account never share an address (as in the form).
+            error("email", f"{email} already belongs to {owner.name} at this account "
+                           f"(stakeholder #{owner.id})")
         if existing is None and not external and not email:
             same = by_name.get((account_id, key(values["name"])), [])
             if len(same) > 1:
