@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,23 +292,43 @@ def queued_config(app_config: dict[str, Any]) -> dict[str, Any]:
 VENV_BIN = Path(sys.executable).parent
 
 
+def worker_env(config: dict[str, Any], *, instance_path: str | None = None,
+               redis: bool = False) -> dict[str, str]:
+    """The environment of a `valuetracker` process on these test settings: their database,
+    folders, queue (the SQLite file, or with `redis` their REDIS_URL if set) and mail."""
+    env = dict(os.environ,
+               VALUETRACKER_ENV="testing",
+               VALUETRACKER_SECRET_KEY=config["SECRET_KEY"],
+               VALUETRACKER_INSTANCE_PATH=instance_path or config["INSTANCE_PATH"],
+               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
+               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
+               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
+    env.pop("VALUETRACKER_REDIS_URL", None)
+    if redis and config.get("REDIS_URL"):
+        env["VALUETRACKER_REDIS_URL"] = config["REDIS_URL"]
+    if config.get("MAIL_SERVER"):
+        env.update(VALUETRACKER_MAIL_SERVER=config["MAIL_SERVER"],
+                   VALUETRACKER_MAIL_PORT=str(config["MAIL_PORT"]))
+    return env
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Poll `check` until it returns something true (returned), or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
 def start_worker(config: dict[str, Any], workers: int = 1, *,
                  heartbeat_interval: float | None = None,
                  log: Path | None = None) -> subprocess.Popen[bytes]:
     """A real `valuetracker worker` on the SQLite queue of these test settings, sending
     mail through their server; it beats every `heartbeat_interval` seconds if given, and
     writes its output to `log` if given."""
-    env = dict(os.environ,
-               VALUETRACKER_ENV="testing",
-               VALUETRACKER_SECRET_KEY=config["SECRET_KEY"],
-               VALUETRACKER_INSTANCE_PATH=config["INSTANCE_PATH"],
-               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
-               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
-               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
-    env.pop("VALUETRACKER_REDIS_URL", None)
-    if config.get("MAIL_SERVER"):
-        env.update(VALUETRACKER_MAIL_SERVER=config["MAIL_SERVER"],
-                   VALUETRACKER_MAIL_PORT=str(config["MAIL_PORT"]))
+    env = worker_env(config)
     if heartbeat_interval is not None:
         env["VALUETRACKER_HEARTBEAT_INTERVAL"] = str(heartbeat_interval)
     command = [str(VENV_BIN / "valuetracker"), "worker", "--workers", str(workers)]

@@ -44,7 +44,7 @@ from valuetracker.summaries.runs import (
     run_summary_item,
 )
 
-from .conftest import free_port
+from .conftest import free_port, wait_until, worker_env
 from .factories import make_stakeholder
 
 VENV_BIN = Path(sys.executable).parent
@@ -129,20 +129,7 @@ def flush_queue(queue: dict[str, Any], app: Flask) -> Iterator[None]:
 
 
 def node_env(config: dict[str, Any]) -> dict[str, str]:
-    env = dict(os.environ,
-               VALUETRACKER_ENV="testing",
-               VALUETRACKER_SECRET_KEY=config["SECRET_KEY"],
-               VALUETRACKER_INSTANCE_PATH=config["NODE_INSTANCE"],
-               VALUETRACKER_DATABASE_URL=config["DATABASE_URL"],
-               VALUETRACKER_REPORTS_DIR=config["REPORTS_DIR"],
-               VALUETRACKER_HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"])
-    env.pop("VALUETRACKER_REDIS_URL", None)
-    if config.get("REDIS_URL"):
-        env["VALUETRACKER_REDIS_URL"] = config["REDIS_URL"]
-    if config.get("MAIL_SERVER"):
-        env.update(VALUETRACKER_MAIL_SERVER=config["MAIL_SERVER"],
-                   VALUETRACKER_MAIL_PORT=str(config["MAIL_PORT"]))
-    return env
+    return worker_env(config, instance_path=config["NODE_INSTANCE"], redis=True)
 
 
 class Node:
@@ -190,15 +177,6 @@ def start_node(nodes: list[Node], config: dict[str, Any], tmp_path: Path) -> Nod
     node = Node(config, tmp_path / f"node-{len(nodes) + 1}.log")
     nodes.append(node)
     return node
-
-
-def wait_for(check: Any, timeout: float = 30, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def fresh_job(session: Session, job_id: int) -> Job:
@@ -296,8 +274,8 @@ def test_node_killed_mid_send_is_taken_over_and_its_sending_resolved(
          "--send", "--account", "acme-corp", "--account", "globex"],
         env=node_env(queue), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        job_id = wait_for(lambda: session.exec(select(Job.id)).first(), what="the job")
-        wait_for(lambda: mailbox.messages, what="the first mail")
+        job_id = wait_until(lambda: session.exec(select(Job.id)).first(), what="the job")
+        wait_until(lambda: mailbox.messages, what="the first mail")
         held = mailbox.recipients[0]
         # Which node holds it: the claim of the item whose person has that address.
         job = fresh_job(session, job_id)
@@ -365,10 +343,10 @@ def test_node_killed_mid_render_is_taken_over_without_a_restart(
         [str(VENV_BIN / "valuetracker"), "summaries", "generate", "--quarter", "2026-Q3"],
         env=node_env(queue), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        job_id = wait_for(lambda: session.exec(select(Job.id)).first(), what="the job")
+        job_id = wait_until(lambda: session.exec(select(Job.id)).first(), what="the job")
         # Once both nodes are busy, kill the one holding the newest claim: it is
         # rendering that summary now (an item's claim goes when it is counted).
-        claims = wait_for(lambda: len(c := (fresh_job(session, job_id).result or {}).get(
+        claims = wait_until(lambda: len(c := (fresh_job(session, job_id).result or {}).get(
             "claims", {})) == 2 and fresh_job(session, job_id).done >= 1 and c,
             what="both nodes busy")
         newest = max(claims.values(), key=lambda c: c["at"])
@@ -406,7 +384,7 @@ def test_smtp_outage_with_a_restart_ends_failed_and_retry_sends_exactly_those(
     session.commit()
     enqueue_job(app, first)
     a = start_node(nodes, queue, tmp_path)
-    wait_for(lambda: fresh_job(session, first.id).status == "done", what="the first job")
+    wait_until(lambda: fresh_job(session, first.id).status == "done", what="the first job")
     assert mailbox.recipients == [cast.stakeholder2.email]
 
     mailbox.stop()  # the outage
@@ -418,13 +396,13 @@ def test_smtp_outage_with_a_restart_ends_failed_and_retry_sends_exactly_those(
     enqueue_job(app, job)
     # Dan's item is done, the three others failed once and wait for their retry
     # (nothing runs now): kill the worker, start another.
-    wait_for(lambda: huey.scheduled_count() == 3 and huey.pending_count() == 0
+    wait_until(lambda: huey.scheduled_count() == 3 and huey.pending_count() == 0
              and fresh_job(session, job.id).done == 1, what="the first failures")
     a.kill(signal.SIGKILL)
     assert huey.scheduled_count() == 3  # waiting for a retry: not lost
     b = start_node(nodes, queue, tmp_path)
     b.heartbeat_id(session)
-    finished = wait_for(lambda: (j := fresh_job(session, job.id)).status in ("done", "failed")
+    finished = wait_until(lambda: (j := fresh_job(session, job.id)).status in ("done", "failed")
                         and j, what="the job to end")
     # It closed once every item had its last try: nothing of it waits any more.
     waiting = [t for t in [*huey.pending(), *huey.scheduled()] if t.args[0] == job.id]
@@ -448,7 +426,7 @@ def test_smtp_outage_with_a_restart_ends_failed_and_retry_sends_exactly_those(
     retry = session.exec(select(Job).where(Job.id != job.id, Job.id != first.id)).one()
     assert response.location.endswith(f"/jobs/{retry.id}")
     assert retry.params["retry_of"] == job.id and retry.total == 3
-    done = wait_for(lambda: (j := fresh_job(session, retry.id)).status in ("done", "failed")
+    done = wait_until(lambda: (j := fresh_job(session, retry.id)).status in ("done", "failed")
                     and j, what="the retry")
     assert (done.status, done.done, done.failed) == ("done", 3, 0)
     account1_people = sorted(session.exec(select(Stakeholder.email).where(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -27,19 +26,10 @@ from valuetracker.workers import (
     record_heartbeat,
 )
 
-from .conftest import start_worker, stop_worker
+from .conftest import start_worker, stop_worker, wait_until
 
 INTERVAL = 0.3  # the test workers' HEARTBEAT_INTERVAL: dead 0.9 s after the last beat
 GENERATE = ["summaries", "generate", "--quarter", "2026-Q3"]
-
-
-def wait_until(check: Any, timeout: float = 30, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 @pytest.fixture
