@@ -18,6 +18,7 @@ from .access import (
 )
 from .forms import EmptyForm
 from .models import label
+from .wording import counted, plural, possessive
 
 
 def money(value: Any, currency: str | None = None, places: int = 0) -> str:
@@ -91,6 +92,9 @@ def register(app: Flask) -> None:
         percent=percent,
         datefmt=datefmt,
         label=label,
+        counted=counted,  # {{ n|counted("value entry") }}
+        plural=plural,
+        possessive=possessive,
     )
     app.jinja_env.globals.update(
         EmptyForm=EmptyForm,
