@@ -7,8 +7,19 @@ from sqlmodel import Session, select
 from ..access import edits_every_account
 from ..accounts import free_slug
 from ..models import ACCOUNT_STATUSES, TIERS, Account
-from .common import Context, Item, Plan, Row, UserIndex, differs, key, write_items
-from .reading import Field, RowError
+from .common import (
+    Context,
+    FirstRows,
+    Item,
+    Plan,
+    Row,
+    RowErrors,
+    UserIndex,
+    differs,
+    key,
+    write_items,
+)
+from .reading import Field
 
 ENTITY = "account"
 # The tables an import of this kind writes to (their statistics are refreshed after it).
@@ -41,40 +52,33 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     by_external = {key(a.external_id): a for a in accounts if a.external_id}
     by_name = {key(a.name): a for a in accounts}
     users = UserIndex(session)
-    seen_external: dict[str, int] = {}
-    seen_name: dict[str, int] = {}
+    seen_external = FirstRows()
+    seen_name = FirstRows()
     actor = ctx.actor
     # A manager imports on their own behalf: new accounts are theirs; owners stay as they are.
     is_manager = actor is not None and not edits_every_account(actor)
 
     for row in rows:
         values = row.values
-        errors: list[RowError] = []
-
-        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
-            errors.append(RowError(row.number, ctx.col(column), reason))
+        errors = RowErrors(ctx, row)
 
         name = values["name"]
         external = values.get("external_id") or None
-        if external:
-            if key(external) in seen_external:
-                error("external_id", f"duplicate external id (also on row "
-                                     f"{seen_external[key(external)]})")
-            seen_external.setdefault(key(external), row.number)
-        if key(name) in seen_name:
-            error("name", f"duplicate account name (also on row {seen_name[key(name)]})")
-        seen_name.setdefault(key(name), row.number)
+        if external and (first := seen_external.earlier(key(external), row)):
+            errors.add("external_id", f"duplicate external id (also on row {first})")
+        if first := seen_name.earlier(key(name), row):
+            errors.add("name", f"duplicate account name (also on row {first})")
 
         existing = by_external.get(key(external)) if external else None
         if existing is not None:
             other = by_name.get(key(name))
             if other is not None and other is not existing:
-                error("name", f'another account is already named "{other.name}"')
+                errors.add("name", f'another account is already named "{other.name}"')
         else:
             existing = by_name.get(key(name))
             if (existing is not None and external and existing.external_id
                     and key(existing.external_id) != key(external)):
-                error("external_id", f'account "{existing.name}" already has external id '
+                errors.add("external_id", f'account "{existing.name}" already has external id '
                                      f'"{existing.external_id}"')
 
         data = {k: values[k] for k in _COPIED if k in values}
@@ -84,13 +88,13 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
             email = values["owner_email"]
             owner_id = users.by_email.get(key(email)) if email else None
             if email and owner_id is None:
-                error("owner_email", f'no user with email "{email}"')
+                errors.add("owner_email", f'no user with email "{email}"')
             elif is_manager and email and owner_id != actor.id:  # type: ignore[union-attr]
-                error("owner_email", "account managers can only import accounts they own")
+                errors.add("owner_email", "account managers can only import accounts they own")
             elif not is_manager:
                 data["owner_id"] = owner_id
         if existing is not None and not ctx.may_edit(existing.id):
-            error("name", "account not yours")
+            errors.add("name", "account not yours")
         if existing is None and is_manager:
             data["owner_id"] = actor.id  # type: ignore[union-attr]
 

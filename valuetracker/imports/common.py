@@ -67,6 +67,31 @@ class Context:
         return self.editable_account_ids is None or account_id in self.editable_account_ids
 
 
+class RowErrors(list[RowError]):
+    """The problems found on one row of the file; `add` names the column as the file
+    spells it (`Context.col`), so the message points at the cell to fix."""
+
+    def __init__(self, ctx: Context, row: Row) -> None:
+        super().__init__()
+        self._ctx = ctx
+        self._row = row
+
+    def add(self, column: str, reason: str) -> None:
+        self.append(RowError(self._row.number, self._ctx.col(column), reason))
+
+
+class FirstRows:
+    """The row on which each key first appeared in the file, to refuse a repeat."""
+
+    def __init__(self) -> None:
+        self._first: dict[Any, int] = {}
+
+    def earlier(self, k: Any, row: Row) -> int | None:
+        """The earlier row that carried `k`, or None (`row` is then its first)."""
+        first = self._first.setdefault(k, row.number)
+        return None if first == row.number else first
+
+
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for value in values:
@@ -170,9 +195,12 @@ def write_items(session: Session, result: Plan, ctx: Context, model: Any) -> lis
 
     An updated row gets `updated_at` = now and, when the model has optimistic locking,
     its `version` bumped (so a form opened before the import reports a conflict).
-    Returns the created items, each with `extra["id"]` set to its new id.
+    Every item with a row, created, updated or unchanged, gets `extra["id"]`; returns
+    the created items.
     """
     for item in result.items:
+        if item.obj is not None:
+            item.extra["id"] = item.obj.id
         if item.action == "update":
             for name, value in item.data.items():
                 setattr(item.obj, name, value)

@@ -16,9 +16,11 @@ from ..models import CLOSED_OUTCOMES, OUTCOMES, Deal, DealCompetitor
 from .common import (
     AccountIndex,
     Context,
+    FirstRows,
     Item,
     Plan,
     Row,
+    RowErrors,
     UserIndex,
     chunks,
     differs,
@@ -26,7 +28,7 @@ from .common import (
     load_where_in,
     write_items,
 )
-from .reading import Field, RowError, norm_word
+from .reading import Field, norm_word
 
 ENTITY = "deal"
 # The tables an import of this kind writes to (their statistics are refreshed after it).
@@ -87,21 +89,15 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
                               [d.id for d in deals]):
         current_competitors.setdefault(link.deal_id, set()).add(link.competitor_id)
     index = competitor_index(session)
-    seen: dict[str, int] = {}
+    seen = FirstRows()
 
     for row in rows:
         values = row.values
-        errors: list[RowError] = []
-
-        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
-            errors.append(RowError(row.number, ctx.col(column), reason))
+        errors = RowErrors(ctx, row)
 
         external = values.get("external_id") or None
-        if external:
-            if key(external) in seen:
-                error("external_id", f"duplicate external id (also on row "
-                                     f"{seen[key(external)]})")
-            seen.setdefault(key(external), row.number)
+        if external and (first := seen.earlier(key(external), row)):
+            errors.add("external_id", f"duplicate external id (also on row {first})")
         existing = by_external.get(key(external)) if external else None
         data: dict[str, Any] = {k: values[k] for k in _COPIED if k in values}
         if external:
@@ -112,21 +108,21 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         if values.get("account"):
             found = accounts.find(values["account"])
             if found is None:
-                error("account", f'no account named or with external id "{values["account"]}"')
+                errors.add("account", f'no account named or with external id "{values["account"]}"')
             else:
                 data["account_id"], account_name = found
         elif row.has("account"):
             data["account_id"] = None
         account_id = data.get("account_id", existing.account_id if existing else None)
         if closed and account_id is None:
-            error("account", "closed deals need an account (open deals may have none)")
+            errors.add("account", "closed deals need an account (open deals may have none)")
         closed_on = data.get("closed_on", existing.closed_on if existing else None)
         if closed and closed_on is None:
-            error("closed_on", "closed deals need a close date")
+            errors.add("closed_on", "closed deals need a close date")
         if values.get("owner"):
             owner_id = users.find(values["owner"])
             if owner_id is None:
-                error("owner", f'no user with email or name "{values["owner"]}"')
+                errors.add("owner", f'no user with email or name "{values["owner"]}"')
             data["owner_id"] = owner_id
         elif row.has("owner"):
             data["owner_id"] = None
@@ -170,9 +166,6 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update deals, then replace the competitor lists that changed."""
     write_items(session, result, ctx, Deal)
-    for item in result.items:
-        if item.obj is not None:
-            item.extra["id"] = item.obj.id
 
     index = competitor_index(session)
     replace = [item for item in result.items if "competitors" in item.extra

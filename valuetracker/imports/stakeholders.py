@@ -20,9 +20,11 @@ from ..models import BUYING_ROLES, SENTIMENTS, Stakeholder
 from .common import (
     AccountIndex,
     Context,
+    FirstRows,
     Item,
     Plan,
     Row,
+    RowErrors,
     differs,
     key,
     load_where_in,
@@ -90,20 +92,17 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     for s in known:
         by_name.setdefault((s.account_id, key(s.name)), []).append(s)
 
-    seen: dict[tuple[Any, ...], int] = {}
+    seen = FirstRows()
     candidates: list[Item] = []
     for row in rows:
         values = row.values
-        errors: list[RowError] = []
-
-        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
-            errors.append(RowError(row.number, ctx.col(column), reason))
+        errors = RowErrors(ctx, row)
 
         ref = refs.get(row.number)
         external = values.get("external_id") or None
         email = values.get("email") or None
         if ref is None:
-            error("account", f'no account named or with external id "{values["account"]}"')
+            errors.add("account", f'no account named or with external id "{values["account"]}"')
             result.errors.extend(errors)
             continue
         account_id = ref[0]
@@ -115,14 +114,13 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         if not external and not email:
             keys.append((("name", account_id, key(values["name"])), "name"))
         for k, column in keys:
-            if k in seen:
-                error(column, f"duplicate {column.replace('_', ' ')} (also on row {seen[k]})")
-            seen.setdefault(k, row.number)
+            if first := seen.earlier(k, row):
+                errors.add(column, f"duplicate {column.replace('_', ' ')} (also on row {first})")
 
         existing = by_external.get((account_id, key(external))) if external else None
         other = elsewhere.get(key(external)) if external and existing is None else None
         if other is not None and other.account_id != account_id:
-            error("external_id", f'external id "{external}" belongs to {other.name} of '
+            errors.add("external_id", f'external id "{external}" belongs to {other.name} of '
                   "another account; an import does not move people between accounts "
                   "(change the account in the file, or the person's external id)")
         if existing is None and email:
@@ -130,12 +128,12 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         owner = by_email.get((account_id, key(email))) if email else None
         if owner is not None and existing is not None and owner.id != existing.id:
             # Two people at one account never share an address (as in the form).
-            error("email", f"{email} already belongs to {owner.name} at this account "
+            errors.add("email", f"{email} already belongs to {owner.name} at this account "
                            f"(stakeholder #{owner.id})")
         if existing is None and not external and not email:
             same = by_name.get((account_id, key(values["name"])), [])
             if len(same) > 1:
-                error("name", "several stakeholders of this account have this name; "
+                errors.add("name", "several stakeholders of this account have this name; "
                               "add an email or external id")
             existing = same[0] if len(same) == 1 else None
 
@@ -227,9 +225,6 @@ def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update stakeholders, then set reports-to once every row has an id."""
     write_items(session, result, ctx, Stakeholder)
-    for item in result.items:
-        if item.obj is not None:
-            item.extra["id"] = item.obj.id
     # reports_to once every row has an id: one executemany UPDATE by primary key.
     changes: list[dict[str, Any]] = []
     for item in result.items:

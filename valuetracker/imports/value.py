@@ -20,16 +20,18 @@ from ..models import (
 from .common import (
     AccountIndex,
     Context,
+    FirstRows,
     Item,
     Plan,
     Row,
+    RowErrors,
     chunks,
     differs,
     key,
     load_where_in,
     write_items,
 )
-from .reading import Field, RowError
+from .reading import Field
 
 ENTITY = "value_entry"
 # The tables an import of this kind writes to (their statistics are refreshed after it).
@@ -74,32 +76,29 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     for link in load_where_in(session, ValueEntryBeneficiary, ValueEntryBeneficiary.entry_id,
                               [e.id for e in existing_by_key.values()]):
         current.setdefault(link.entry_id, set()).add(link.stakeholder_id)
-    seen: dict[tuple[int, str, Any], int] = {}
+    seen = FirstRows()
 
     for row in rows:
         values = row.values
-        errors: list[RowError] = []
-
-        def error(column: str, reason: str, row: Row = row, errors: list = errors) -> None:
-            errors.append(RowError(row.number, ctx.col(column), reason))
+        errors = RowErrors(ctx, row)
 
         ref = refs.get(row.number)
         if ref is None:
-            error("account", f'no account named or with external id "{values["account"]}"')
+            errors.add("account", f'no account named or with external id "{values["account"]}"')
             result.errors.extend(errors)
             continue
         account_id = ref[0]
         k = (account_id, key(values["title"]), values["delivered_on"])
-        if k in seen:
-            error("title", f"duplicate entry: same account, title and date as row {seen[k]}")
-        seen.setdefault(k, row.number)
+        if first := seen.earlier(k, row):
+            errors.add("title", f"duplicate entry: same account, title and date as row {first}")
         beneficiaries: list[int] | None = None
         if row.has("beneficiaries"):
             beneficiaries = []
             for email in values["beneficiaries"]:
                 stakeholder_id = people.get((account_id, key(email)))
                 if stakeholder_id is None:
-                    error("beneficiaries", f'no stakeholder with email "{email}" in this account')
+                    errors.add("beneficiaries",
+                               f'no stakeholder with email "{email}" in this account')
                 elif stakeholder_id not in beneficiaries:
                     beneficiaries.append(stakeholder_id)
         if errors:
@@ -124,9 +123,6 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 def apply(session: Session, result: Plan, ctx: Context) -> None:
     """Create and update entries, then replace the beneficiary lists that changed."""
     write_items(session, result, ctx, ValueEntry)
-    for item in result.items:
-        if item.obj is not None:
-            item.extra["id"] = item.obj.id
     replace = [item for item in result.items if item.extra["beneficiaries"] is not None
                and (item.action == "create" or item.extra.get("beneficiaries_changed"))]
     for batch in chunks([item.extra["id"] for item in replace if item.action == "update"]):

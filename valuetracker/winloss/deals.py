@@ -31,7 +31,7 @@ from ..models import (
     WinLossInterview,
     utcnow,
 )
-from ..pagination import Page
+from ..pagination import Page, paginate_keys
 from .errors import WinLossError
 
 PAGE_SIZE = 50
@@ -77,25 +77,19 @@ def list_deals(
         conditions.append(against_competitor(competitor_id))
     if account_id:
         conditions.append(Deal.account_id == account_id)
-    base = (
+    # Open deals (no close date) first, then the newest closes; same on both dialects.
+    order = (sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
+             Deal.id.desc())
+    keys = (select(Deal.id).join(Account, Account.id == Deal.account_id, isouter=True)
+            .where(*conditions).order_by(*order))
+    return paginate_keys(session, keys, lambda page_ids: (
         select(Deal, Account.name, User.name, Competitor.name)
         .join(Account, Account.id == Deal.account_id, isouter=True)
         .join(User, User.id == Deal.owner_id, isouter=True)
         .join(Competitor, Competitor.id == Deal.primary_competitor_id, isouter=True)
-        .where(*conditions)
-    )
-    total = session.exec(
-        select(sa.func.count()).select_from(Deal)
-        .join(Account, Account.id == Deal.account_id, isouter=True).where(*conditions)
-    ).one()
-    page = max(1, page)
-    rows = session.exec(
-        # Open deals (no close date) first, then the newest closes; same on both dialects.
-        base.order_by(sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
-                      Deal.id.desc())
-        .offset((page - 1) * size).limit(size)
-    ).all()
-    return Page(list(rows), page, int(total), size)
+        .where(Deal.id.in_(page_ids))
+        .order_by(*order)
+    ), number=page, size=size)
 
 
 def deal_competitors(session: Session, deal: Deal) -> list[Competitor]:

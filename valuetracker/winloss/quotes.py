@@ -16,7 +16,7 @@ from ..models import (
     Stakeholder,
     WinLossInterview,
 )
-from ..pagination import Page
+from ..pagination import Page, paginate_keys
 from ..quarters import Quarter
 from .deals import against_competitor, closed_in_period
 from .interviews import interviewee_display
@@ -57,7 +57,14 @@ def list_quotes(
         conditions.append(sa.func.lower(InterviewQuote.text).like(f"%{q.strip().lower()}%"))
     if account_id:
         conditions.append(Deal.account_id == account_id)
-    joined = (
+    order = (WinLossInterview.completed_at.desc(), InterviewQuote.id.desc())
+    keys = (
+        select(InterviewQuote.id)
+        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
+        .join(Deal, Deal.id == WinLossInterview.deal_id)
+        .where(*conditions).order_by(*order)
+    )
+    result = paginate_keys(session, keys, lambda page_ids: (
         select(InterviewQuote, WinLossInterview, Deal, Account.name, Stakeholder,
                DecisionFactor.name)
         .select_from(InterviewQuote)
@@ -66,22 +73,16 @@ def list_quotes(
         .join(Account, Account.id == Deal.account_id, isouter=True)
         .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
         .join(DecisionFactor, DecisionFactor.id == InterviewQuote.factor_id, isouter=True)
-        .where(*conditions)
-    )
-    total = session.exec(
-        select(sa.func.count()).select_from(InterviewQuote)
-        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
-        .join(Deal, Deal.id == WinLossInterview.deal_id).where(*conditions)).one()
-    rows = session.exec(
-        joined.order_by(WinLossInterview.completed_at.desc(), InterviewQuote.id.desc())
-        .offset((max(page, 1) - 1) * size).limit(size)).all()
-    items = [
+        .where(InterviewQuote.id.in_(page_ids))
+        .order_by(*order)
+    ), number=page, size=size)
+    result.items = [
         {"quote": quote, "interview": interview, "deal": deal, "account": account,
          "factor": factor, "tags": [t for t in (quote.tags or "").split(";") if t],
          "interviewee": interviewee_display(interview, stakeholder)}
-        for quote, interview, deal, account, stakeholder, factor in rows
+        for quote, interview, deal, account, stakeholder, factor in result.items
     ]
-    return Page(items, max(page, 1), int(total), size)
+    return result
 
 
 def quotes_for_quarter(session: Session, quarter: Quarter, *, limit: int = 500
