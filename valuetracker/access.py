@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -57,6 +57,8 @@ _IMPORTS = {
     "deals": frozenset({"analyst", "admin"}),
 }
 
+
+_T = TypeVar("_T")
 
 def _role(user: Any) -> str | None:
     # The anonymous user (and no user at all, outside a request) has no role: every
@@ -217,6 +219,14 @@ def permission_required(predicate: Callable[[User], bool]) -> Callable[[Any], An
     return decorator
 
 
+def _checked(access: tuple[_T, bool], *, write: bool) -> _T:
+    """The object of an `*_access` answer; with `write`, 403 unless the user may change it."""
+    found, may_change = access
+    if write:
+        require(may_change)
+    return found
+
+
 # --- visibility: one SQL condition per kind of object ---------------------------------
 
 
@@ -276,10 +286,7 @@ def get_account_for_user(
     session: Session, user: User, key: int | str, *, write: bool = False
 ) -> Account:
     """The account by id or slug, if the user may see it (404) and, with write, edit it (403)."""
-    account, may_edit = account_access(session, user, key)
-    if write:
-        require(may_edit)
-    return account
+    return _checked(account_access(session, user, key), write=write)
 
 
 def stakeholder_access(
@@ -302,9 +309,7 @@ def get_stakeholder_for_user(
 ) -> Stakeholder:
     """A stakeholder, scoped through its account like every other lookup."""
     stakeholder, _account, may_edit = stakeholder_access(session, user, stakeholder_id)
-    if write:
-        require(may_edit)
-    return stakeholder
+    return _checked((stakeholder, may_edit), write=write)
 
 
 def _row_of_account(session: Session, account: Account, model: Any, row_id: int | None) -> Any:
@@ -373,10 +378,7 @@ def deal_access(session: Session, user: User, deal_id: int) -> tuple[Deal, bool]
 
 def get_deal_for_user(session: Session, user: User, deal_id: int, *, write: bool = False) -> Deal:
     """A deal the user may see (404 otherwise) and, with write, change (403)."""
-    deal, may_edit = deal_access(session, user, deal_id)
-    if write:
-        require(may_edit)
-    return deal
+    return _checked(deal_access(session, user, deal_id), write=write)
 
 
 def interview_access(session: Session, user: User,
@@ -397,10 +399,7 @@ def get_interview_for_user(
     session: Session, user: User, interview_id: int, *, write: bool = False
 ) -> WinLossInterview:
     """An interview, scoped through its deal; only the program (and leaders, to read)."""
-    interview, may_edit = interview_access(session, user, interview_id)
-    if write:
-        require(may_edit)
-    return interview
+    return _checked(interview_access(session, user, interview_id), write=write)
 
 
 # --- summaries area: anyone who sees an account reads its summaries;
@@ -417,10 +416,7 @@ def get_account_for_summaries(
     session: Session, user: User, key: int | str, *, write: bool = False
 ) -> Account:
     """The account for a summaries view: 404 outside the user's scope, 403 without rights."""
-    account, may_send = summaries_access(session, user, key)
-    if write:
-        require(may_send)
-    return account
+    return _checked(summaries_access(session, user, key), write=write)
 
 
 def get_job_for_user(session: Session, user: User, job_id: int) -> Job:
