@@ -21,7 +21,7 @@ from ..models import DRIVERS, Account, Competitor, Deal, DealCompetitor, User, l
 from ..summaries.coverage import coverage_by_account
 from ..winloss.analytics import NONE_LABEL, WinRateRow, closed_in_period
 from . import per_account
-from .spec import Column, ExportContext, Sheet
+from .spec import ACCOUNT, OWNER, SEGMENT, Column, ExportContext, Sheet
 
 # --- Summary ---------------------------------------------------------------------------
 
@@ -30,11 +30,11 @@ def summary_columns(ctx: ExportContext) -> list[Column]:
     q = ctx.quarter.label
     money = ctx.money_header
     return [
-        Column("Account", "text", 28),
-        Column("Segment", "text", 16),
+        ACCOUNT,
+        SEGMENT,
         Column("Tier", "text", 10),
         Column("Status", "text", 10),
-        Column("Owner", "text", 20),
+        OWNER,
         *[Column(money(f"{q} {label(d)}"), "money", 16) for d in DRIVERS],
         Column(money(f"Value delivered {q}"), "money", 18),
         Column(money("Value delivered YTD"), "money", 18),

@@ -41,7 +41,20 @@ from ..models import (
 )
 from ..quarters import quarter_of
 from ..summaries.coverage import coverage_state
-from .spec import Column, ExportContext, Sheet, yes_no
+from .spec import (
+    ACCOUNT,
+    DELIVERED_ON,
+    DRIVER,
+    OUTCOME,
+    OWNER,
+    SEGMENT,
+    TITLE,
+    UNIT,
+    Column,
+    ExportContext,
+    Sheet,
+    yes_no,
+)
 
 ANONYMOUS = "Anonymized"
 # Interviews whose interviewee must never be named outside the interview itself.
@@ -58,13 +71,13 @@ def _day(moment: datetime | None) -> date | None:
 
 def value_columns(ctx: ExportContext) -> list[Column]:
     return [
-        Column("Account", "text", 28),
-        Column("Segment", "text", 16),
-        Column("Delivered on", "date", 12),
-        Column("Title", "text", 36),
-        Column("Value driver", "text", 20),
+        ACCOUNT,
+        SEGMENT,
+        DELIVERED_ON,
+        TITLE,
+        DRIVER,
         Column("Amount", "number", 14),
-        Column("Unit", "text", 10),
+        UNIT,
         Column(ctx.money_header("Value"), "money", 16),
         Column("Evidence", "text", 12),
         Column("Source", "text", 18),
@@ -109,16 +122,16 @@ def value_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 def commitment_columns(ctx: ExportContext) -> list[Column]:
     return [
-        Column("Account", "text", 28),
-        Column("Title", "text", 36),
-        Column("Value driver", "text", 20),
+        ACCOUNT,
+        TITLE,
+        DRIVER,
         Column("Expected amount", "number", 14),
-        Column("Unit", "text", 10),
+        UNIT,
         Column(ctx.money_header("Expected value"), "money", 16),
         Column("Due on", "date", 12),
         Column("Due quarter", "text", 11),
         Column("Status", "text", 12),
-        Column("Delivered on", "date", 12),
+        DELIVERED_ON,
         Column("On time", "text", 9),
         Column("Overdue", "text", 9),
         Column("Delivered by", "text", 30),
@@ -162,7 +175,7 @@ def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 def coverage_columns(ctx: ExportContext) -> list[Column]:
     return [
-        Column("Account", "text", 28),
+        ACCOUNT,
         Column("Stakeholder", "text", 26),
         Column("Title", "text", 24),
         Column("Buying role", "text", 18),
@@ -222,15 +235,15 @@ def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 def deal_columns(ctx: ExportContext) -> list[Column]:
     return [
-        Column("Account", "text", 28),
-        Column("Segment", "text", 16),
+        ACCOUNT,
+        SEGMENT,
         Column("Deal", "text", 32),
         Column("External id", "text", 14),
         Column("Product", "text", 16),
-        Column("Owner", "text", 20),
+        OWNER,
         Column("Opened on", "date", 12),
         Column("Closed on", "date", 12),
-        Column("Outcome", "text", 12),
+        OUTCOME,
         Column(ctx.money_header("Amount"), "money", 16),
         Column("Primary competitor", "text", 20),
         Column("Competitors", "text", 30),
@@ -281,9 +294,9 @@ def reason_columns(ctx: ExportContext) -> list[Column]:
     return [
         Column("Kind", "text", 8),
         Column("Interview completed", "date", 12),
-        Column("Account", "text", 28),
+        ACCOUNT,
         Column("Deal", "text", 30),
-        Column("Outcome", "text", 12),
+        OUTCOME,
         Column("Interviewee", "text", 22),
         Column("Interviewee title", "text", 22),
         Column("Category", "text", 16),
@@ -355,7 +368,7 @@ def reason_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 def loyalty_columns(ctx: ExportContext) -> list[Column]:
     return [
-        Column("Account", "text", 28),
+        ACCOUNT,
         Column("Stakeholder", "text", 24),
         Column("Title", "text", 22),
         Column("Key stakeholder", "text", 10),

@@ -56,6 +56,17 @@ class Column:
             raise ValueError(f"unknown column kind {self.kind!r}")
 
 
+# Columns that several sheets carry, defined once so they read and size the same.
+ACCOUNT = Column("Account", "text", 28)
+SEGMENT = Column("Segment", "text", 16)
+DRIVER = Column("Value driver", "text", 20)
+UNIT = Column("Unit", "text", 10)
+TITLE = Column("Title", "text", 36)
+OWNER = Column("Owner", "text", 20)
+OUTCOME = Column("Outcome", "text", 12)
+DELIVERED_ON = Column("Delivered on", "date", 12)
+
+
 @dataclass
 class ExportContext:
     """What one export includes: the quarter, whose accounts, in which currency."""
