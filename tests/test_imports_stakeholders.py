@@ -249,3 +249,32 @@ def test_to_an_account_manager_other_accounts_do_not_exist(app: Any, session: An
     assert errors == ['external_id: external id "P-88" belongs to Gil Globex of another '
                       "account; an import does not move people between accounts (change "
                       "the account in the file, or the person's external id)"]
+
+
+def test_a_reimport_never_opts_a_person_back_in(runner: Any, session: Any, cast: Any,
+                                                tmp_path: Path) -> None:
+    """An empty cell keeps what is recorded, and `no` withdraws a departure but never an
+    opt-out: a CRM export that does not track opt-outs must not put people back on the list."""
+    path = write_csv(tmp_path / "s.csv", HEADER, [
+        ["Acme Corp", "Fay Finance", "fay@acme.example", "Economic Buyer", "5", "yes", "",
+         "2026-02-01", "2026-01-15", "P-2"],
+    ])
+    assert run_import(runner, "stakeholders", path).exit_code == 0
+    fay = people(session, cast.account1.id)["Fay Finance"]
+    opted, left = fay.opted_out_at, fay.left_company_at
+    assert opted is not None and left is not None
+
+    write_csv(path, HEADER, [["Acme Corp", "Fay Finance", "fay@acme.example", "Economic Buyer",
+                              "5", "yes", "", "", "", "P-2"]])
+    result = run_import(runner, "stakeholders", path)
+    assert "1 unchanged" in result.output, result.output
+    fay = people(session, cast.account1.id)["Fay Finance"]
+    assert (fay.opted_out_at, fay.left_company_at) == (opted, left)
+
+    write_csv(path, HEADER, [["Acme Corp", "Fay Finance", "fay@acme.example", "Economic Buyer",
+                              "5", "yes", "", "no", "no", "P-2"]])
+    result = run_import(runner, "stakeholders", path)
+    assert "1 updated" in result.output, result.output
+    fay = people(session, cast.account1.id)["Fay Finance"]
+    assert fay.opted_out_at == opted  # still opted out
+    assert fay.left_company_at is None  # back at the company

@@ -63,12 +63,17 @@ _FLAGS = {"opted_out": "opted_out_at", "left_company": "left_company_at"}
 Token = tuple[str, int]
 
 
-def _flag(value: Any, current: datetime | None, now: datetime) -> datetime | None:
-    """yes keeps an earlier timestamp (or now), no clears it, a date sets it."""
+def _flag(column: str, value: Any, current: datetime | None, now: datetime) -> datetime | None:
+    """yes keeps an earlier timestamp (or now), a date sets it, an empty cell keeps what
+    is recorded (a CRM export that does not track it must not erase it). `no` clears a
+    departure, but never an opt-out: that is the person's own word, withdrawn only on the
+    stakeholder's page, so no import can put someone back on the mailing list."""
     if value is True:
         return current or now
     if isinstance(value, date):
         return datetime.combine(value, time(), UTC)
+    if value is None or column == "opted_out":
+        return current
     return None
 
 
@@ -144,7 +149,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         for column, attr in _FLAGS.items():
             if row.has(column):
                 current = getattr(existing, attr) if existing is not None else None
-                data[attr] = _flag(values[column], current, ctx.now)
+                data[attr] = _flag(column, values[column], current, ctx.now)
         if errors:
             result.errors.extend(errors)
             continue
