@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from valuetracker.models import Account, LoyaltyPulse, Stakeholder, User, ValueEntry
 from valuetracker.quarters import quarter_of
+from valuetracker.sessions import start_session
 
 from .generate import ADMIN_EMAIL
 
@@ -20,7 +21,7 @@ PAGE_SIZE = 25
 @dataclass(frozen=True)
 class Probe:
     admin_id: int
-    admin_session_id: str  # what a signed-in session holds (User.get_id)
+    admin_session_id: str  # what a signed-in session holds: "<User.get_id>:<session token>"
     account_id: int
     account_slug: str
     account_entries: int
@@ -39,7 +40,10 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
     anchor = anchor or date.today()
     with Session(engine) as session:
         admin = session.exec(select(User).where(User.email == ADMIN_EMAIL)).one()
-        admin_id, admin_session_id = admin.id, admin.get_id()
+        # A live server-side session, as the login form starts (sessions.start_session).
+        admin_id = admin.id
+        admin_session_id = f"{admin.get_id()}:{start_session(session, admin)}"
+        session.commit()
         busiest = session.exec(
             select(ValueEntry.account_id, func.count().label("n"))
             .join(Account, Account.id == ValueEntry.account_id)

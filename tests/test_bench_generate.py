@@ -97,3 +97,20 @@ def test_same_seed_same_data(tmp_path: Path, generated: Generated) -> None:
              regenerate=True, log=lambda _msg: None)
     checksum = "SELECT sum(amount) FROM value_entry"
     assert _scalar(url, checksum) == _scalar(other, checksum)
+
+
+def test_every_bench_page_answers_200_on_a_tiny_data_set(generated: Generated,
+                                                         tmp_path: Path) -> None:
+    """The page benchmark signs in and opens each page it times; a page it cannot open
+    (a sign-in that no longer works, a missing endpoint) would make its figures empty."""
+    from bench.pages import measure_pages
+    from bench.probe import find_probe
+    from bench.run import make_app
+
+    url, _result = generated
+    app = make_app(url, tmp_path)
+    probe = find_probe(app.extensions["valuetracker.engine"], anchor=ANCHOR)
+    results = measure_pages([("XS", app, probe)], requests=1, log=lambda _msg: None)
+    failed = {r.name: r.error for r in results["XS"] if not r.ok}
+    assert not failed
+    assert all(set(r.statuses) == {200} for r in results["XS"])
