@@ -31,8 +31,8 @@ from .commitments import create_commitment, is_overdue, list_commitments, update
 from .described import (
     Described,
     ReviewError,
-    described_entries,
     describe_value,
+    described_entries,
     review_described_entry,
 )
 from .entries import (

@@ -265,5 +265,6 @@ class ConfirmValueForm(FlaskForm):
         return valid
 
 
-__all__ = ["EntryForm", "DescribedReviewForm", "CommitmentForm", "SendLinkForm", "RecordConfirmationForm", "PulseForm",
-           "RecordPulseForm", "AnswerForm", "ConfirmValueForm", "int_or_none"]
+__all__ = ["EntryForm", "DescribedReviewForm", "CommitmentForm", "SendLinkForm",
+           "RecordConfirmationForm", "PulseForm", "RecordPulseForm", "AnswerForm",
+           "ConfirmValueForm", "int_or_none"]
