@@ -12,7 +12,7 @@ dismisses it. Nothing here commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from ..models import (
     ValueConfirmation,
     ValueEntry,
     ValueEntryBeneficiary,
+    utcnow,
 )
 from .entries import add_entry
 
@@ -52,16 +53,18 @@ def describe_value(session: Session, account: Account, text: str, *,
 
     The entry has no driver and no amount; the stakeholder is its beneficiary; the answer
     (response `described`, the words as its comment) says who and when, like any other
-    answer. No audit event: a step of `outreach.submit_confirmation`, audited as one answer.
+    answer. `today` (the demo, tests) dates both. No audit event: a step of
+    `outreach.submit_confirmation`, audited as one answer.
     """
     entry = add_entry(session, account, {
         "title": title_from(text), "description": text, "driver": None, "amount": None,
         "unit": "currency", "delivered_on": today or date.today(),
         "evidence_status": DESCRIBED, "source": "customer",
     }, beneficiaries=[stakeholder_id] if stakeholder_id else None)
+    when = datetime.combine(today, time(12), UTC) if today is not None else utcnow()
     session.add(ValueConfirmation(entry_id=entry.id, stakeholder_id=stakeholder_id,
                                   response=DESCRIBED, comment=text, method="link",
-                                  link_id=link_id))
+                                  link_id=link_id, responded_at=when))
     return entry
 
 
