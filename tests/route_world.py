@@ -60,6 +60,9 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "value.edit_entry": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
     "value.delete_entry": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
     "value.record_confirmation": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
+    # (the world's entry is not a described one: these answer "already reviewed")
+    "value.review_described": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
+    "value.dismiss_described": (SCOPED, {"slug": "slug", "entry_id": "entry_id"}),
     "value.new_commitment": (SCOPED, {"slug": "slug"}),
     "value.edit_commitment": (SCOPED, {"slug": "slug", "commitment_id": "commitment_id"}),
     "value.send_link": (SCOPED, {"slug": "slug"}),

@@ -65,6 +65,8 @@ def test_champion_leads_with_time_saved(app: Flask, session: Session, cast: obje
     account2, champion = cast.account2, cast.stakeholder2  # type: ignore[attr-defined]
     make_entry(session, account2, title="Report automation", driver="productivity",
                amount=Decimal("35"), unit="hours", delivered_on=date(2026, 8, 15))
+    make_entry(session, account2, title="Faster quotes", driver="revenue_growth",
+               amount=Decimal("900"), delivered_on=date(2026, 8, 20))
     session.commit()
     with app.app_context():
         html, data = summary_html(session, account2, champion, Q3)

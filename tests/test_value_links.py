@@ -97,8 +97,10 @@ def test_confirmation_link_end_to_end(app: Any, session: Any, cast: Any, arrange
     answers = session.exec(select(ValueConfirmation)).all()
     assert {a.method for a in answers} == {"link"}
     assert {a.stakeholder_id for a in answers} == {cast.stakeholder1.id}
+    # Value we did not list: the customer's words, no driver and no figure, until reviewed.
     new = session.exec(select(ValueEntry).where(ValueEntry.source == "customer")).one()
-    assert new.evidence_status == "claimed" and "trained our new hires" in new.description
+    assert (new.evidence_status, new.amount, new.driver) == ("described", None, None)
+    assert "trained our new hires" in new.description
     assert session.exec(select(AccessLink)).one().used_at is not None
 
     team_page = am.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
@@ -175,7 +177,10 @@ def test_five_answers_for_the_one_listed_entry_are_refused(
     assert again.value("answers-0-response") == "confirmed"  # the first answer kept
     assert client.post(path, data=again.data()).status_code == 302
     session.expire_all()
-    assert len(session.exec(select(ValueConfirmation)).all()) == 1
+    # One answer about the entry (the other row is the "More value" they described).
+    assert [c.response for c in session.exec(select(ValueConfirmation)
+                                             .order_by(ValueConfirmation.id))] == [
+        "confirmed", "described"]
     assert session.get(ValueEntry, entry.id).evidence_status == "confirmed"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from valuetracker.wording import counted, plural, possessive
+from valuetracker.wording import counted, listed, plural, possessive
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,13 @@ def test_counted_agrees_with_the_number() -> None:
     assert counted(2, "item") == "2 items"
     assert counted(1200, "item") == "1,200 items"
     assert counted(3, "more entry", "more entries") == "3 more entries"
+
+
+def test_listed_joins_as_english_lists() -> None:
+    assert listed([]) == ""
+    assert listed(["the year to date"]) == "the year to date"
+    assert listed(["a", "b"]) == "a and b"
+    assert listed(["a", "b", "c"]) == "a, b and c"
 
 
 def test_possessive() -> None:

@@ -7,6 +7,7 @@ one palette so all charts share a style. No script, no external references.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -33,6 +34,40 @@ def _fmt(value: Number) -> str:
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.1f}"
+
+
+# Axis steps are 1, 2 or 5 times a power of ten: ticks read 0, 100k, 200k… never 141k.
+NICE_STEPS = (1, 2, 5, 10)
+
+
+def axis_ticks(peak: Number, *, steps: int = 5) -> list[Decimal]:
+    """Round ticks from 0 to at least `peak`: at most `steps` equal steps of 1, 2 or 5
+    times a power of ten (peak 564,480 -> 0, 200k, 400k, 600k). Exact decimals, so a
+    label never reads 0.30000000000000004."""
+    top = Decimal(str(float(peak)))
+    if top <= 0:
+        return [Decimal(0), Decimal(1)]
+    raw = top / steps
+    magnitude = Decimal(10) ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in NICE_STEPS if m * magnitude >= raw)
+    count = int((top / step).to_integral_value(rounding="ROUND_CEILING"))
+    return [step * i for i in range(count + 1)]
+
+
+def tick_labels(ticks: Sequence[Decimal]) -> list[str]:
+    """Labels of `axis_ticks` in one scale for the whole axis (0, 500k, 1M, 1.5M: never
+    "5,000" next to "10k"), with as many decimals as the step needs."""
+    top = max(ticks)
+    divisor, suffix = ((Decimal(1_000_000), "M") if top >= 1_000_000 else
+                       (Decimal(1_000), "k") if top >= 10_000 else (Decimal(1), ""))
+    step = (ticks[1] - ticks[0]) / divisor if len(ticks) > 1 else Decimal(1)
+    places = max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return [_trimmed(f"{t / divisor:,.{places}f}") + suffix if t else "0" for t in ticks]
+
+
+def _trimmed(number: str) -> str:
+    """"1.50" -> "1.5", "2.0" -> "2": a tick label carries no trailing zeros."""
+    return number.rstrip("0").rstrip(".") if "." in number else number
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
@@ -129,15 +164,15 @@ def stacked_bar_chart(
     plot_w = width - left - 10
     slot = plot_w / len(categories)
     bar_w = min(48.0, slot * 0.6)
-    peak = max(totals) or 1.0
+    ticks = axis_ticks(max(totals))
+    peak = float(ticks[-1])  # the axis ends on its last round tick, not on the tallest bar
     body: list[str] = []
-    for step in range(5):
-        value = peak * step / 4
-        y = top + plot_h - plot_h * step / 4
+    for value, text in zip(ticks, tick_labels(ticks), strict=True):
+        y = top + plot_h - plot_h * float(value) / peak
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
-            f'fill="#6b7280">{escape(_fmt(value))}</text>'
+            f'fill="#6b7280">{escape(text)}</text>'
         )
     for i, name in enumerate(categories):
         x = left + i * slot + (slot - bar_w) / 2

@@ -38,3 +38,10 @@ def possessive(name: str) -> str:
     if not name:
         return name
     return f"{name}'" if name[-1] in "sS" else f"{name}'s"
+
+
+def listed(items: list[str]) -> str:
+    """Items as English lists them: "a", "a and b", "a, b and c"."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"

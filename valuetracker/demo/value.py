@@ -27,6 +27,7 @@ from ..models import (
     utcnow,
 )
 from ..quarters import current_quarter
+from ..value.described import describe_value
 
 SEED = 20261124
 
@@ -81,6 +82,10 @@ ADJUST_QUOTES = (
     "Real, but the saving was smaller than that in our books.",
     "Yes, though I would put the figure a bit lower.",
 )
+# Value a customer told us about that we had not listed (the biggest account's, waiting for
+# the account manager's review on its value page).
+DESCRIBED_VALUE = ("Your analyst spotted that a carrier had billed us twice for the same "
+                   "loads, months before our own audit would have.")
 DISPUTE_QUOTES = (
     "We never saw this benefit; the rollout stalled in our region.",
     "I cannot confirm this; the numbers came from your side only.",
@@ -126,6 +131,10 @@ def seed(session: Session, made: dict[str, Any]) -> None:
         counts["entries"] += len(entries)
         counts["confirmations"] += _confirmations(session, rng, entries, key_people, owner_id)
         counts["commitments"] += _commitments(session, rng, account, entries, today, owner_id)
+        if index == 0 and len(key_people) > 1:
+            describe_value(session, account, DESCRIBED_VALUE, stakeholder_id=key_people[1].id,
+                           today=today - timedelta(days=6))
+            counts["described"] = counts.get("described", 0) + 1
         counts["pulses"] += _pulses(session, rng, account, people, quarters, today, owner_id,
                                     index)
     session.flush()

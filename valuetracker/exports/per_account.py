@@ -35,7 +35,13 @@ from ..models import (
     promoter_condition,
     satisfied_not_loyal_condition,
 )
-from ..value.metrics import ConfirmedShare, LoyaltyFigures, OnTimeRate, latest_pulses_subquery
+from ..value.metrics import (
+    ConfirmedShare,
+    LoyaltyFigures,
+    OnTimeRate,
+    counted_currency,
+    latest_pulses_subquery,
+)
 from .spec import ExportContext
 
 ZERO = Decimal(0)
@@ -75,7 +81,7 @@ def value_by_account(ctx: ExportContext) -> dict[int, ValueFigures]:
                func.sum(sa.case((in_quarter, ValueEntry.amount), else_=0)),
                func.sum(ValueEntry.amount),
                func.sum(sa.case((confirmed, ValueEntry.amount), else_=0)))
-        .where(ValueEntry.unit == "currency",
+        .where(counted_currency(),
                ValueEntry.delivered_on.between(q.year_start, q.end),
                ctx.scope(ValueEntry.account_id))
         .group_by(ValueEntry.account_id, ValueEntry.driver)

@@ -64,7 +64,10 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     dates = [row.values["delivered_on"] for row in rows]
     existing_by_key: dict[tuple[int, str, Any], ValueEntry] = {}
     if dates and account_ids:
-        window = (ValueEntry.delivered_on >= min(dates), ValueEntry.delivered_on <= max(dates))
+        # A described entry (the customer's words) is reviewed on the value page, never
+        # matched and overwritten by an import row.
+        window = (ValueEntry.delivered_on >= min(dates), ValueEntry.delivered_on <= max(dates),
+                  ValueEntry.counted_condition())
         for entry in load_where_in(session, ValueEntry, ValueEntry.account_id, account_ids,
                                    *window):
             existing_by_key.setdefault((entry.account_id, key(entry.title), entry.delivered_on),

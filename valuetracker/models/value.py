@@ -20,7 +20,11 @@ DRIVERS = (
     "strategic",
 )
 UNITS = ("currency", "hours", "percent", "count")
+# The statuses the team sets (forms, imports). A fourth, DESCRIBED, is only ever set by the
+# customer: value they told us about that we had not listed, in their words and without an
+# amount, until the account team reviews it (`value.review_described_entry`).
 EVIDENCE_STATUSES = ("claimed", "confirmed", "disputed")
+DESCRIBED = "described"
 CONFIRMATION_RESPONSES = ("confirmed", "disputed", "adjusted")
 COMMITMENT_STATUSES = ("planned", "in_progress", "delivered", "missed", "dropped")
 # Still to deliver (overdue once past the due date).
@@ -98,6 +102,9 @@ class ValueCommitment(SQLModel, table=True):
 
 
 class ValueEntry(SQLModel, table=True):
+    """Value delivered. A `described` entry (the customer's words, not yet reviewed) has
+    no driver and no amount, and counts in no figure until it is reviewed."""
+
     __tablename__ = "value_entry"
     __table_args__ = (
         sa.Index("ix_value_entry_account_delivered", "account_id", "delivered_on"),
@@ -108,8 +115,9 @@ class ValueEntry(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
     title: str = Field(max_length=200)
     description: str | None = Field(default=None, sa_type=sa.Text)
-    driver: str = Field(max_length=32, index=True)
-    amount: Decimal = money_field(nullable=False)
+    # None only while `described`: the customer named no driver and no figure.
+    driver: str | None = Field(default=None, max_length=32, index=True)
+    amount: Decimal | None = money_field()
     unit: str = Field(default="currency", max_length=16)
     delivered_on: date = Field(index=True)
     evidence_status: str = Field(default="claimed", max_length=20)
@@ -121,6 +129,19 @@ class ValueEntry(SQLModel, table=True):
     version: int = Field(default=1)  # optimistic locking (db.check_version)
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
     updated_at: datetime = timestamp_field(nullable=False, default_now=True)
+
+    # Which entries count (docs/definitions.md), in Python beside its SQL.
+
+    @property
+    def is_described(self) -> bool:
+        """Value the customer told us about, waiting for the team's review."""
+        return self.evidence_status == DESCRIBED
+
+    @classmethod
+    def counted_condition(cls) -> Any:
+        """SQL: the entry counts in figures, lists, exports and links: every entry but a
+        `described` one still waiting for review."""
+        return cls.evidence_status != DESCRIBED
 
 
 class ValueEntryBeneficiary(SQLModel, table=True):
@@ -138,7 +159,9 @@ class ValueConfirmation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     entry_id: int = Field(foreign_key="value_entry.id", index=True, ondelete="CASCADE")
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
-    response: str = Field(max_length=20)  # confirmed, disputed, adjusted
+    # confirmed, disputed, adjusted; or `described` on the entry a customer described
+    # (their words are the comment).
+    response: str = Field(max_length=20)
     adjusted_amount: Decimal | None = money_field()
     comment: str | None = Field(default=None, sa_type=sa.Text)
     method: str = Field(default="link", max_length=20)  # link, recorded
@@ -227,6 +250,7 @@ __all__ = [
     "DRIVERS",
     "UNITS",
     "EVIDENCE_STATUSES",
+    "DESCRIBED",
     "CONFIRMATION_RESPONSES",
     "COMMITMENT_STATUSES",
     "OPEN_COMMITMENT_STATUSES",

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import (
+    DESCRIBED,
     DRIVERS,
     Account,
     Deal,
@@ -75,6 +77,18 @@ class QuoteRow:
     name: str | None
     title: str | None
     responded_at: datetime
+    own: bool = False  # the reader's own words
+
+
+@dataclass
+class DescribedRow:
+    """Value a customer told us about, in their words, not yet reviewed (no figure)."""
+
+    words: str
+    name: str | None
+    title: str | None
+    described_on: date
+    own: bool = False  # the reader described it
 
 
 @dataclass
@@ -139,6 +153,7 @@ class SummaryData:
     entries: list[EntryRow] = field(default_factory=list)
     entries_more: int = 0  # entries of the quarter not listed
     quotes: list[QuoteRow] = field(default_factory=list)
+    described: list[DescribedRow] = field(default_factory=list)
     commitments: list[CommitmentRow] = field(default_factory=list)
     commitments_more: int = 0
     # Internal review variant only.
@@ -157,6 +172,29 @@ class SummaryData:
         if not self.value_all_time:
             return None
         return self.value_all_time_confirmed / self.value_all_time
+
+    @property
+    def confirmation_note(self) -> str | None:
+        """What the quarter's confirmed share says, in words, or None when it says nothing.
+
+        No value: nothing to say. Nothing confirmed: "awaiting your confirmation" (the
+        internal review: "awaiting confirmation"), never "0% confirmed". A share that
+        would round to 0% or 100% without being either says so ("under 1%", "over 99%").
+        """
+        share = self.confirmed_share
+        if share is None:
+            return None
+        if share <= 0:
+            return ("awaiting your confirmation" if self.stakeholder_name is not None
+                    else "awaiting confirmation")
+        if share >= 1:
+            return "all confirmed"
+        pct = share * 100
+        if pct < Decimal("0.5"):
+            return "under 1% confirmed"
+        if pct >= Decimal("99.5"):
+            return "over 99% confirmed"
+        return f"{pct.quantize(Decimal(1), ROUND_HALF_UP)}% confirmed"
 
     def _reader_rank(self, driver: str) -> int:
         """The reader's own ranking of a driver; unranked drivers after the ranked ones."""
@@ -222,7 +260,7 @@ def _other_unit_figures(session: Session, account_id: int, quarter: Quarter
             sa.func.coalesce(sa.func.sum(ValueEntry.amount), 0),
         )
         .where(ValueEntry.account_id == account_id, ValueEntry.unit != "currency",
-               ValueEntry.delivered_on <= quarter.end)
+               ValueEntry.counted_condition(), ValueEntry.delivered_on <= quarter.end)
         .group_by(ValueEntry.driver, ValueEntry.unit)
     ).all()
     return [DriverFigures(driver, unit, Decimal(q), Decimal(qc), Decimal(year), Decimal(total))
@@ -236,6 +274,90 @@ def _driver_figures(session: Session, account_id: int, quarter: Quarter,
     order = {d: i for i, d in enumerate(DRIVERS)}
     figures.sort(key=lambda f: (order.get(f.driver, 99), f.unit))
     return figures
+
+
+def _words_conditions(stakeholder: Stakeholder | None) -> tuple[list[Any], Any]:
+    """Whose words a summary shows, and whether they are the reader's own (a column that
+    sorts them first).
+
+    A stakeholder's summary shows only the words of colleagues we may contact (not left,
+    not opted out, not erased: `Stakeholder.contactable_condition`), and none given
+    without a name. The internal review shows anyone's who was not erased.
+    """
+    if stakeholder is None:
+        return [Stakeholder.erased_at.is_(None)], sa.case((sa.false(), 1), else_=0)
+    own = sa.case((ValueConfirmation.stakeholder_id == stakeholder.id, 1), else_=0)
+    return [ValueConfirmation.stakeholder_id.is_not(None),
+            Stakeholder.contactable_condition(by_email=False)], own
+
+
+def _quotes(session: Session, account: Account, stakeholder: Stakeholder | None,
+            quarter: Quarter) -> list[QuoteRow]:
+    """The customer's own words about entries delivered in the fiscal year up to the
+    quarter's end (docs/summaries.md), newest first, the reader's own first.
+
+    A stakeholder's summary quotes plain confirmations (and the words of value they
+    described, once the team reviewed it) of entries that are confirmed now: a
+    correction ("adjusted") or a dispute argues with our figure and is not quoted to the
+    customer. The internal review quotes corrections too. The same words are quoted once.
+    """
+    people, own = _words_conditions(stakeholder)
+    if stakeholder is not None:
+        kinds = [ValueConfirmation.response.in_(("confirmed", DESCRIBED)),
+                 ValueEntry.evidence_status == "confirmed"]
+    else:
+        kinds = [ValueConfirmation.response.in_(("confirmed", "adjusted", DESCRIBED)),
+                 ValueEntry.counted_condition()]
+    rows = session.exec(
+        select(ValueEntry.title, ValueConfirmation.comment, Stakeholder.name, Stakeholder.title,
+               ValueConfirmation.responded_at, own)
+        .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
+        .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
+        .where(ValueEntry.account_id == account.id,
+               ValueEntry.delivered_on.between(quarter.year_start, quarter.end),
+               ValueConfirmation.comment.is_not(None), ValueConfirmation.comment != "",
+               *kinds, *people)
+        .order_by(own.desc(), ValueConfirmation.responded_at.desc(),
+                  ValueConfirmation.id.desc())
+        .limit(MAX_QUOTES * 4)  # room to skip repeats
+    ).all()
+    return _unrepeated([QuoteRow(t, c, n, ti, at, own=bool(o)) for t, c, n, ti, at, o in rows])
+
+
+def _unrepeated(quotes: list[QuoteRow]) -> list[QuoteRow]:
+    """The first MAX_QUOTES quotes, each words once: the same sentence said about two
+    entries (a stock "Confirmed, thanks") reads as a copy, not as a second voice."""
+    seen: set[str] = set()
+    kept = []
+    for quote in quotes:
+        words = " ".join(quote.comment.split()).casefold()
+        if words not in seen:
+            seen.add(words)
+            kept.append(quote)
+    return kept[:MAX_QUOTES]
+
+
+def _described(session: Session, account: Account, stakeholder: Stakeholder | None,
+               quarter: Quarter, today: date) -> list[DescribedRow]:
+    """Value the customer told us about that the team has not reviewed yet: their words,
+    never a figure. Described from the start of the quarter's fiscal year up to the day
+    the PDF is made (customers answer after the quarter, when its summary goes out);
+    the same people as the quotes, the reader's own first, newest first."""
+    people, own = _words_conditions(stakeholder)
+    rows = session.exec(
+        select(ValueConfirmation.comment, Stakeholder.name, Stakeholder.title,
+               ValueEntry.delivered_on, own)
+        .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
+        .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
+        .where(ValueEntry.account_id == account.id, ValueEntry.evidence_status == DESCRIBED,
+               ValueConfirmation.response == DESCRIBED,
+               ValueEntry.delivered_on.between(quarter.year_start, max(today, quarter.end)),
+               ValueConfirmation.comment.is_not(None), ValueConfirmation.comment != "",
+               *people)
+        .order_by(own.desc(), ValueEntry.delivered_on.desc(), ValueConfirmation.id.desc())
+        .limit(MAX_QUOTES)
+    ).all()
+    return [DescribedRow(w, n, t, on, own=bool(o)) for w, n, t, on, o in rows]
 
 
 def summary_data(
@@ -314,7 +436,7 @@ def summary_data(
         select(ValueEntry.title, ValueEntry.description, ValueEntry.driver, ValueEntry.amount,
                ValueEntry.unit, ValueEntry.delivered_on, ValueEntry.evidence_status,
                sa.func.count().over())
-        .where(ValueEntry.account_id == account.id,
+        .where(ValueEntry.account_id == account.id, ValueEntry.counted_condition(),
                ValueEntry.delivered_on.between(quarter.start, quarter.end))
         .order_by(confirmed_first, ValueEntry.delivered_on.desc(), ValueEntry.id.desc())
         .limit(MAX_ENTRIES)
@@ -323,22 +445,8 @@ def summary_data(
                     for t, d, dr, a, u, on, ev, _total in entries]
     data.entries_more = int(entries[0][-1]) - len(entries) if entries else 0
 
-    # The customer's own words: confirmations with a comment, on entries delivered
-    # in this fiscal year up to the quarter's end, newest first.
-    quotes = session.exec(
-        select(ValueEntry.title, ValueConfirmation.comment, Stakeholder.name, Stakeholder.title,
-               ValueConfirmation.responded_at)
-        .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
-        .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
-        .where(ValueEntry.account_id == account.id,
-               ValueEntry.delivered_on.between(quarter.year_start, quarter.end),
-               ValueConfirmation.response.in_(("confirmed", "adjusted")),
-               ValueConfirmation.comment.is_not(None), ValueConfirmation.comment != "",
-               Stakeholder.erased_at.is_(None))
-        .order_by(ValueConfirmation.responded_at.desc(), ValueConfirmation.id.desc())
-        .limit(MAX_QUOTES)
-    ).all()
-    data.quotes = [QuoteRow(*row) for row in quotes]
+    data.quotes = _quotes(session, account, stakeholder, quarter)
+    data.described = _described(session, account, stakeholder, quarter, today)
 
     commitments = session.exec(
         select(ValueCommitment.title, ValueCommitment.driver, ValueCommitment.expected_amount,

@@ -28,6 +28,7 @@ from ..value.overview import driver_chart, driver_legend
 from .branding import branding_dir, get_branding
 from .coverage import account_coverage, eligible_condition
 from .data import SummaryData, summary_data
+from .kpis import kpi_cards
 from .render import html_to_pdf
 
 
@@ -89,7 +90,8 @@ def summary_html(session: Session, account: Account, stakeholder: Stakeholder | 
     coverage = account_coverage(session, account, quarter) if stakeholder is None else None
     template = "reports/internal.html" if stakeholder is None else "reports/summary.html"
     html = render_template(template, data=data, branding=get_branding(session),
-                           charts=summary_charts(data), coverage=coverage)
+                           charts=summary_charts(data), coverage=coverage,
+                           kpis=kpi_cards(data, coverage))
     return html, data
 
 

@@ -21,11 +21,20 @@ account ids, a SELECT of ids, or None for every account:
 - account_overview(session, account) -> dict for the account page panel
 - driver_chart(by_quarter, title=, width=, legend=) -> value by driver per quarter (web, PDF)
 - driver_legend(by_quarter) -> its legend as (driver, colour) pairs, for a legend in HTML (PDF)
+- described_entries(session, account_id=) -> value the customer described, waiting for
+  review (`ValueEntry.counted_condition()` leaves it out of every figure until then)
 """
 
 from __future__ import annotations
 
 from .commitments import create_commitment, is_overdue, list_commitments, update_commitment
+from .described import (
+    Described,
+    ReviewError,
+    describe_value,
+    described_entries,
+    review_described_entry,
+)
 from .entries import (
     Page,
     apply_answer,
@@ -93,6 +102,8 @@ from .portfolio import (
 )
 
 __all__ = [
+    "Described", "ReviewError", "described_entries", "describe_value",
+    "review_described_entry",
     "Answer", "AtRisk", "ConfirmedShare", "LoyaltyFigures", "OnTimeRate", "OutreachError",
     "Page", "PortfolioOverview", "RISK_LABELS", "TIER_ORDER", "TIER_RULE", "TieredAccount",
     "ValuePeriods",

@@ -35,7 +35,9 @@ def entry_filters(
     *, account_id: int, quarter: Quarter | None = None, driver: str | None = None,
     status: str | None = None,
 ) -> list[Any]:
-    conditions: list[Any] = [ValueEntry.account_id == account_id]
+    # Described entries wait on the value page for review, not in the log.
+    conditions: list[Any] = [ValueEntry.account_id == account_id,
+                             ValueEntry.counted_condition()]
     if quarter is not None:
         conditions.append(ValueEntry.delivered_on.between(quarter.start, quarter.end))
     if driver:
@@ -205,6 +207,9 @@ def apply_answer(
     """
     if response not in ("confirmed", "disputed", "adjusted"):
         raise ValueError(f"unknown response {response!r}")
+    if entry.is_described:
+        # No figure to confirm yet: the team reviews it first (`review_described_entry`).
+        raise ValueError("a described entry is reviewed, not answered")
     if response == "adjusted" and adjusted_amount is None:
         raise ValueError("an adjusted answer needs the amount")
     confirmation = ValueConfirmation(
@@ -250,11 +255,12 @@ def entry_choices(session: Session, *, account_id: int, limit: int = 200) -> lis
     """(id, delivered_on, title) of an account's most recent entries, for select fields."""
     return list(session.exec(
         select(ValueEntry.id, ValueEntry.delivered_on, ValueEntry.title)
-        .where(ValueEntry.account_id == account_id)
+        .where(ValueEntry.account_id == account_id, ValueEntry.counted_condition())
         .order_by(ValueEntry.delivered_on.desc(), ValueEntry.id.desc()).limit(limit)
     ).all())
 
 
 def last_delivered_on(session: Session, *, account_id: int) -> date | None:
     return session.exec(select(sa.func.max(ValueEntry.delivered_on))
-                        .where(ValueEntry.account_id == account_id)).one()
+                        .where(ValueEntry.account_id == account_id,
+                               ValueEntry.counted_condition())).one()

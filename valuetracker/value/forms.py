@@ -77,6 +77,26 @@ class EntryForm(FlaskForm):
         }
 
 
+class DescribedReviewForm(FlaskForm):
+    """The team's review of value a customer described: put a figure on it. One per
+    described entry on the value page, each with its own prefix (`described-<id>`)."""
+
+    title = LineField("Title", validators=[DataRequired(), Length(max=200)])
+    driver = SelectField("Value driver", choices=choices(DRIVERS, blank="Choose…"),
+                         validators=[DataRequired(message="Choose the value driver.")])
+    amount = MoneyField("Amount", validators=[
+        InputRequired(message="Enter the amount, e.g. 12500 or 12.5.")])
+    unit = SelectField("Unit", choices=choices(UNITS))
+    delivered_on = DateField("Delivered on", validators=[InputRequired(
+        message="Enter the date it was delivered (YYYY-MM-DD)."), date_in_range])
+    version = HiddenField()  # optimistic locking: the version the page was loaded at
+
+    def data_dict(self) -> dict[str, Any]:
+        return {"title": self.title.data.strip(), "driver": self.driver.data,
+                "amount": self.amount.data, "unit": self.unit.data,
+                "delivered_on": self.delivered_on.data}
+
+
 class CommitmentForm(FlaskForm):
     title = LineField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
@@ -245,5 +265,6 @@ class ConfirmValueForm(FlaskForm):
         return valid
 
 
-__all__ = ["EntryForm", "CommitmentForm", "SendLinkForm", "RecordConfirmationForm", "PulseForm",
-           "RecordPulseForm", "AnswerForm", "ConfirmValueForm", "int_or_none"]
+__all__ = ["EntryForm", "DescribedReviewForm", "CommitmentForm", "SendLinkForm",
+           "RecordConfirmationForm", "PulseForm", "RecordPulseForm", "AnswerForm",
+           "ConfirmValueForm", "int_or_none"]

@@ -4,7 +4,7 @@ Every function takes the session and keyword arguments; `account_ids` limits the
 figure to some accounts (a list of ids, a SELECT of ids, or None for all accounts).
 Amounts are Decimal; nothing is rounded here (templates round for display).
 The rules the figures count by (promoter, detractor, satisfied but not loyal, due, on
-time, overdue) are defined once on the models (models/value.py), in Python and SQL.
+time, overdue, counted entries) are defined once on the models (models/value.py), in Python and SQL.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ from ._scope import AccountIds, dec, ratio, scoped, today_or
 # --------------------------------------------------------------------------- value delivered
 
 
+def counted_currency() -> Any:
+    """SQL: the entries value delivered adds up: in currency, and counted (a `described`
+    entry, the customer's words waiting for review, has no amount and counts nowhere)."""
+    return sa.and_(ValueEntry.unit == "currency", ValueEntry.counted_condition())
+
+
 def value_by_driver(
     session: Session,
     *,
@@ -47,7 +53,7 @@ def value_by_driver(
     Every driver is present (0 when nothing was delivered); `start`/`end` None = open.
     """
     stmt = select(ValueEntry.driver, sa.func.sum(ValueEntry.amount)).where(
-        ValueEntry.unit == "currency"
+        counted_currency()
     )
     if start is not None:
         stmt = stmt.where(ValueEntry.delivered_on >= start)
@@ -108,7 +114,7 @@ def value_periods(
         sa.func.sum(sa.case((in_quarter, ValueEntry.amount), else_=zero)),
         sa.func.sum(sa.case((in_year, ValueEntry.amount), else_=zero)),
         sa.func.sum(ValueEntry.amount),
-    ).where(ValueEntry.unit == "currency")
+    ).where(counted_currency())
     stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(ValueEntry.driver)
     periods = ValuePeriods(*({d: Decimal(0) for d in DRIVERS} for _ in range(3)))
     for driver, q_sum, y_sum, t_sum in session.exec(stmt).all():
@@ -126,7 +132,7 @@ def value_by_quarter(
     stmt = (
         select(quarter_col, ValueEntry.driver, sa.func.sum(ValueEntry.amount))
         .where(
-            ValueEntry.unit == "currency",
+            counted_currency(),
             ValueEntry.delivered_on.between(quarters[0].start, quarters[-1].end),
         )
     )
@@ -167,7 +173,7 @@ def confirmed_share(
         sa.func.sum(sa.case((ValueEntry.evidence_status == "confirmed", ValueEntry.amount),
                             else_=sa.literal(0))),
         sa.func.sum(ValueEntry.amount),
-    ).where(ValueEntry.unit == "currency")
+    ).where(counted_currency())
     if start is not None:
         stmt = stmt.where(ValueEntry.delivered_on >= start)
     if end is not None:
@@ -341,7 +347,7 @@ def value_summary(
     shown = quarter.last(max(quarters, 4))
     bucket = quarter_case(ValueEntry.delivered_on, shown).label("quarter")
     stmt = select(bucket, ValueEntry.driver, ValueEntry.evidence_status,
-                  sa.func.sum(ValueEntry.amount)).where(ValueEntry.unit == "currency")
+                  sa.func.sum(ValueEntry.amount)).where(counted_currency())
     if through is not None:
         stmt = stmt.where(ValueEntry.delivered_on <= through)
     stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(

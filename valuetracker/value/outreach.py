@@ -26,7 +26,8 @@ from ..models import (
     ValueEntryBeneficiary,
     label,
 )
-from .entries import add_entry, apply_answer
+from .described import describe_value
+from .entries import apply_answer
 
 # "All recent entries" means delivered in this many days.
 RECENT_DAYS = 90
@@ -61,7 +62,8 @@ def entries_to_confirm(
     `concerning`: entries where they are a beneficiary and not yet confirmed;
     `recent`: every entry of their account delivered in the last RECENT_DAYS days.
     """
-    stmt = select(ValueEntry.id).where(ValueEntry.account_id == stakeholder.account_id)
+    stmt = select(ValueEntry.id).where(ValueEntry.account_id == stakeholder.account_id,
+                                       ValueEntry.counted_condition())
     if scope == "recent":
         since = (today or date.today()) - timedelta(days=RECENT_DAYS)
         stmt = stmt.where(ValueEntry.delivered_on >= since)
@@ -188,9 +190,10 @@ def submit_confirmation(
 
     Every answer must be about one of the link's entries, and about each at most once
     (ValueError otherwise, nothing written); a used, expired or withdrawn link raises
-    `links.LinkError`. Free-text value we did
-    not list becomes a new claimed entry (source "customer"). Records one "create
-    value_confirmation" event for the whole answer (its counts). Does not commit.
+    `links.LinkError`. Free-text value we did not list becomes a `described` entry
+    (`entries.describe_value`: their words, no driver, no amount, counted nowhere until
+    the team reviews it). Records one "create value_confirmation" event for the whole
+    answer (its counts). Does not commit.
     """
     entries = {entry.id: entry for entry in link_entries(session, link)}
     for answer in answers:
@@ -206,13 +209,8 @@ def submit_confirmation(
     created = 0
     if other_value and other_value.strip():
         account = session.get(Account, link.account_id)
-        text = other_value.strip()
-        # Amount 0 and driver "strategic" until the team reviews it and fills them in.
-        add_entry(session, account, {  # type: ignore[arg-type]
-            "title": _title_from(text), "description": text, "driver": "strategic",
-            "amount": Decimal(0), "unit": "currency", "delivered_on": date.today(),
-            "evidence_status": "claimed", "source": "customer",
-        }, beneficiaries=[link.stakeholder_id] if link.stakeholder_id else None)
+        describe_value(session, account, other_value.strip(),  # type: ignore[arg-type]
+                       stakeholder_id=link.stakeholder_id, link_id=link.id)
         created = 1
     result = {"answers": len(answers), "new_entries": created}
     stakeholder = session.get(Stakeholder, link.stakeholder_id) if link.stakeholder_id else None
@@ -220,11 +218,6 @@ def submit_confirmation(
                  f"{stakeholder.name if stakeholder else 'Someone'} answered a confirmation link",
                  details=result)
     return result
-
-
-def _title_from(text: str) -> str:
-    first = text.splitlines()[0].strip()
-    return first if len(first) <= 120 else first[:117].rstrip() + "…"
 
 
 # --------------------------------------------------------------------------- pulses

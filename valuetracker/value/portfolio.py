@@ -23,7 +23,7 @@ from ..models import (
 from ..quarters import Quarter, quarter_case
 from ..stakeholders import MIN_ENGAGED, active_condition, engaged_condition
 from ._scope import AccountIds, dec, scoped, today_or
-from .metrics import latest_pulses_subquery
+from .metrics import counted_currency, latest_pulses_subquery
 
 TIER_ORDER = ("keep", "grow", "fix", "let_go")
 TIER_RULE = (
@@ -135,7 +135,7 @@ def value_migration(
     stmt = (
         select(segment_col, quarter_col, ValueEntry.driver, sa.func.sum(ValueEntry.amount))
         .join(Account, Account.id == ValueEntry.account_id)
-        .where(ValueEntry.unit == "currency",
+        .where(counted_currency(),
                _range_column(session, ValueEntry.delivered_on).between(span[0].start,
                                                                        span[-1].end))
     )
@@ -275,7 +275,8 @@ def at_risk_accounts(
     # Per account, answered from the (account_id, ...) indexes one account at a time;
     # a GROUP BY over value_entry would read all of its rows.
     last_value = (select(sa.func.max(ValueEntry.delivered_on))
-                  .where(ValueEntry.account_id == Account.id).scalar_subquery())
+                  .where(ValueEntry.account_id == Account.id,
+                         ValueEntry.counted_condition()).scalar_subquery())
     disputed = (select(sa.func.count()).select_from(ValueEntry)
                 .where(ValueEntry.account_id == Account.id,
                        ValueEntry.evidence_status == "disputed").scalar_subquery())

@@ -29,6 +29,7 @@ from ..forms import EmptyForm, choices
 from ..models import DRIVERS, EVIDENCE_STATUSES, Account
 from ..value.forms import (
     CommitmentForm,
+    DescribedReviewForm,
     EntryForm,
     RecordConfirmationForm,
     RecordPulseForm,
@@ -58,13 +59,42 @@ def _int_choices(pairs: list[tuple[int, str]], blank: str | None = None) -> list
 def overview(slug: str) -> str:
     session = get_session()
     account, can_edit = account_access(session, current_user, slug)
+    return _overview_page(account, can_edit)
+
+
+def _overview_page(account: Account, can_edit: bool,
+                   submitted: DescribedReviewForm | None = None, entry_id: int | None = None
+                   ) -> str:
+    """The account value page; `submitted` (with errors) replaces the review form of the
+    described entry `entry_id`, so the page comes back with the field errors."""
+    session = get_session()
     context = domain.account_value_page(session, account)
     people = domain.account_stakeholders(session, account_id=account.id)
+    described = domain.described_entries(session, account_id=account.id)
+    review_forms = {}
+    if can_edit:
+        for item in described:
+            if submitted is not None and item.entry.id == entry_id:
+                review_forms[item.entry.id] = submitted
+            else:
+                review_forms[item.entry.id] = _review_form(item.entry, formdata=None)
     return render_template(
         "value/overview.html", account=account, v=context, can_edit=can_edit,
         unreachable=[(p, domain.unreachable_reason(p)) for p in people
                      if domain.unreachable_reason(p)],
+        described=described, review_forms=review_forms,
     )
+
+
+def _review_form(entry: Any, **kwargs: Any) -> DescribedReviewForm:
+    """The review form of one described entry (its own prefix: one form per entry)."""
+    return DescribedReviewForm(prefix=f"described-{entry.id}", obj=entry, **kwargs)
+
+
+def _to_review(account: Account) -> Any:
+    """Where a described entry goes instead of the edit and answer forms: its review."""
+    flash("The customer described this value; review it on the value page first.", "info")
+    return redirect(url_for("value.overview", slug=account.slug) + "#described")
 
 
 @bp.route("/log")
@@ -115,6 +145,8 @@ def new_entry(slug: str) -> Any:
 def edit_entry(slug: str, entry_id: int) -> Any:
     session = get_session()
     account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
+    if entry.is_described:
+        return _to_review(account)
     form = EntryForm(obj=entry)
     form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
     if request.method == "GET":
@@ -156,6 +188,8 @@ def record_confirmation(slug: str, entry_id: int) -> Any:
     """The team records a stakeholder's answer given on a call."""
     session = get_session()
     account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
+    if entry.is_described:
+        return _to_review(account)
     form = RecordConfirmationForm()
     form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
     if form.validate_on_submit():
@@ -168,6 +202,64 @@ def record_confirmation(slug: str, entry_id: int) -> Any:
         return redirect(url_for("value.overview", slug=account.slug))
     return render_template("value/confirmation_form.html", account=account, entry=entry,
                            form=form)
+
+
+# --------------------------------------------------------------------------- described value
+
+
+def _described_entry(slug: str, entry_id: int) -> tuple[Account, Any] | None:
+    """The account and a described entry to review (404 out of scope, 403 for readers);
+    None, with a message, when it was reviewed already (a second tab, a colleague)."""
+    account, entry = get_entry_for_user(get_session(), current_user, slug, entry_id,
+                                        write=True)
+    if not entry.is_described:
+        flash("That value was already reviewed.", "info")
+        return None
+    return account, entry
+
+
+@bp.route("/described/<int:entry_id>/review", methods=["POST"])
+@login_required
+def review_described(slug: str, entry_id: int) -> Any:
+    """Put a figure on value the customer described: it becomes a confirmed entry."""
+    session = get_session()
+    found = _described_entry(slug, entry_id)
+    if found is None:
+        return redirect(url_for("value.overview", slug=slug))
+    account, entry = found
+    form = _review_form(entry)
+    if form.validate_on_submit():
+        try:
+            domain.review_described_entry(session, entry, accept=True, data=form.data_dict(),
+                                          expected_version=form.version.data,
+                                          user=current_user)
+        except (StaleEditError, domain.ReviewError):
+            session.rollback()
+            flash("Someone reviewed or changed this value since you opened the page; "
+                  "here it is as it is now.", "warning")
+            return redirect(url_for("value.overview", slug=account.slug) + "#described")
+        session.commit()
+        flash(f"“{entry.title}” added to the value log as confirmed value.", "success")
+        return redirect(url_for("value.overview", slug=account.slug) + "#described")
+    return _overview_page(account, True, submitted=form, entry_id=entry.id), 400
+
+
+@bp.route("/described/<int:entry_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss_described(slug: str, entry_id: int) -> Any:
+    """Dismiss value the customer described (not value we delivered, or listed already)."""
+    session = get_session()
+    found = _described_entry(slug, entry_id)
+    if found is None:
+        return redirect(url_for("value.overview", slug=slug))
+    account, entry = found
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    title = entry.title
+    domain.review_described_entry(session, entry, accept=False, user=current_user)
+    session.commit()
+    flash(f"Dismissed “{title}”.", "success")
+    return redirect(url_for("value.overview", slug=account.slug) + "#described")
 
 
 # --------------------------------------------------------------------------- commitments
