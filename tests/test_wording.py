@@ -36,3 +36,9 @@ def test_templates_use_the_filters(app) -> None:
         text = env.from_string('{{ n|counted("item") }} · {{ name|possessive }}').render(
             n=1, name="Acme Robotics")
     assert text == "1 item · Acme Robotics&#39;"  # autoescaped, as on every page
+
+
+def test_days_ago() -> None:
+    from valuetracker.wording import days_ago
+
+    assert [days_ago(n) for n in (0, 1, 8)] == ["today", "1 day ago", "8 days ago"]

@@ -38,3 +38,8 @@ def possessive(name: str) -> str:
     if not name:
         return name
     return f"{name}'" if name[-1] in "sS" else f"{name}'s"
+
+
+def days_ago(days: int) -> str:
+    """How long ago, in whole days: "today", "1 day ago", "8 days ago"."""
+    return "today" if days <= 0 else f"{counted(days, 'day')} ago"
