@@ -42,12 +42,14 @@ def button(html: str, action: str) -> RenderedForm:
 def test_the_list_shows_each_link_with_its_age(app: Any, session: Session, cast: Any,
                                                login_as: Any) -> None:
     olga = make_stakeholder(session, cast.account1, "Olga Optout")
+    erin = make_stakeholder(session, cast.account1, "Erin Early")
     entry = make_entry(session, cast.account1, beneficiaries=(cast.stakeholder1,))
     session.commit()
     pulse, _ = sent_days_ago(app, session, cast.stakeholder1, 9)
     confirm, _ = sent_days_ago(app, session, cast.stakeholder1, 2, purpose="confirm_value",
                                payload={"entry_ids": [entry.id]})
     today, _ = sent_days_ago(app, session, olga, 0)
+    due, _ = sent_days_ago(app, session, erin, 8)  # the worker has not run yet
     pulse.reminded_at = pulse.created_at + timedelta(days=7)
     olga.opted_out_at = utcnow()
     session.add_all([pulse, olga])
@@ -68,8 +70,10 @@ def test_the_list_shows_each_link_with_its_age(app: Any, session: Session, cast:
             f"{confirm.expires_at:{day}}") in text
     assert (f"Olga Optout · pulse · sent today ({today.created_at:{day}}) · no reminder: "
             f"opted out") in text
+    assert (f"Erin Early · pulse · sent 8 days ago ({due.created_at:{day}}) · reminder due now"
+            f" · expires on {due.expires_at:{day}}") in text
     assert "Dan Champion" not in text
-    assert text.count("sent ") == 3  # the answered link is not waiting any more
+    assert text.count("sent ") == 4  # the answered link is not waiting any more
     html = page.get_data(as_text=True)
     base = f"/accounts/{cast.account1.slug}/value/links"
     assert f'action="{base}/{today.id}/resend"' not in html  # she may not be mailed

@@ -69,6 +69,8 @@ def test_the_survey_is_mailed_beside_the_rules_request(smtp: Any, app: Any, sess
     assert event.action == "create" and "Carol" not in event.summary
 
     page = analyst.get(f"/deals/{requested.id}").get_data(as_text=True)
+    assert ("Buyer survey emailed to Carol Buyer: a single-use link, and one reminder if they"
+            " have not answered in 7 days.") in page
     assert "Buyer surveys waiting for an answer" in page
     assert "Carol Buyer · buyer survey · sent today" in text_of(page)
 

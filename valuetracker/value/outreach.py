@@ -226,6 +226,7 @@ class OpenLink:
     age_days: int  # whole days since it was sent
     blocked: str | None  # why the person may not be mailed now (no reminder, no resend)
     reminder_on: date | None  # when its reminder is due, if it is still to come
+    reminder_due: bool = False  # that day has come: the next run sends it
 
 
 def open_links(session: Session, *, account_id: int | None = None, deal_id: int | None = None,
@@ -251,7 +252,7 @@ def open_links(session: Session, *, account_id: int | None = None, deal_id: int 
         reminder_on = due.date() if days > 0 and link.reminded_at is None and blocked is None \
             and due < link.expires_at else None
         result.append(OpenLink(link, person, (now - link.created_at).days, blocked,
-                               reminder_on))
+                               reminder_on, reminder_on is not None and due <= now))
     return result
 
 

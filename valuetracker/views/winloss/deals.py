@@ -59,6 +59,7 @@ from ...winloss.interviews import (
 )
 from ...winloss.interviews import request_interview as new_interview_request
 from ...winloss.taxonomy import list_factors
+from ...wording import counted
 from .._request import edit_conflict, id_arg, page_arg
 from ._common import bp
 
@@ -273,8 +274,10 @@ def send_survey_mail(deal_id: int) -> Any:
               "was recorded; try again later.", "danger")
         return back
     session.commit()
-    flash(f"Buyer survey emailed to {buyer.name}. It works once; they get one reminder "
-          "if they have not answered after a while.", "success")
+    days = int(current_app.config.get("LINK_REMINDER_DAYS", 7))
+    reminder = f", and one reminder if they have not answered in {counted(days, 'day')}" \
+        if days > 0 else ""
+    flash(f"Buyer survey emailed to {buyer.name}: a single-use link{reminder}.", "success")
     return back
 
 
