@@ -10,7 +10,8 @@ from valuetracker.wording import counted, plural, possessive
 @pytest.mark.parametrize(
     ("noun", "expected"),
     [("item", "items"), ("value entry", "value entries"), ("day", "days"),
-     ("box", "boxes"), ("match", "matches"), ("person", "people"), ("key stakeholder", "key stakeholders")],
+     ("box", "boxes"), ("match", "matches"), ("person", "people"),
+     ("key stakeholder", "key stakeholders")],
 )
 def test_plural(noun: str, expected: str) -> None:
     assert plural(noun) == expected
