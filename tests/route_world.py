@@ -67,6 +67,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "value.edit_commitment": (SCOPED, {"slug": "slug", "commitment_id": "commitment_id"}),
     "value.send_link": (SCOPED, {"slug": "slug"}),
     "value.revoke_link": (SCOPED, {"slug": "slug", "link_id": "link_id"}),
+    "value.resend_link": (SCOPED, {"slug": "slug", "link_id": "link_id"}),
     "value.record_pulse": (SCOPED, {"slug": "slug"}),
     "value.pulses": (SCOPED, {"slug": "slug"}),
     # summaries: account1's summary; the job am1 started
@@ -91,7 +92,8 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "winloss.interview": (SCOPED, {"interview_id": "interview_id"}),
     "winloss.record_interview": (SCOPED, {"interview_id": "interview_id"}),
     # Running the program is not an account manager's job at all: 403 before any lookup.
-    "winloss.create_survey_link": (ROLE, {"deal_id": "deal_id"}),
+    "winloss.send_survey_mail": (ROLE, {"deal_id": "deal_id"}),
+    "winloss.withdraw_survey": (ROLE, {"deal_id": "deal_id", "link_id": "survey_link_id"}),
     "winloss.request_interview": (ROLE, {"deal_id": "deal_id"}),
     "winloss.guide": (ROLE, {"guide_id": "guide_id"}),
     "winloss.edit_question": (ROLE, {"question_id": "question_id"}),
@@ -146,6 +148,7 @@ class World:
     confirm_token: str
     pulse_token: str
     survey_token: str
+    survey_link_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -186,7 +189,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         _pulse_link, pulse_token = create_link(session, "pulse", stakeholder_id=person.id,
                                                account_id=account.id,
                                                created_by_id=cast.am1.id)
-        _survey_link, survey_token = create_link(session, "buyer_survey", deal_id=deal.id,
+        survey_link, survey_token = create_link(session, "buyer_survey", deal_id=deal.id,
                                                  account_id=account.id,
                                                  stakeholder_id=person.id)
     session.commit()
@@ -204,7 +207,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         interview_id=interview.id, guide_id=guide.id, question_id=question_id,
         factor_id=factor.id, rule_id=rule.id, summary_id=summary.id, job_id=job.id,
         export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
-        confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token)
+        confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token,
+        survey_link_id=survey_link.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

@@ -267,7 +267,7 @@ def test_other_manager_gets_404_on_deal_pages(login_as: Any, cast: Any, world: A
     for key in ("edit", "debrief"):
         assert client.post(urls[key], data={"name": "x"}).status_code == 404, key
     d1 = world["deal1"]
-    assert client.post(f"/deals/{d1.id}/survey-link").status_code == 403  # role first
+    assert client.post(f"/deals/{d1.id}/survey").status_code == 403  # role first
     am1 = login_as(cast.am1)
     assert am1.get(f"/deals/{world['loose'].id}").status_code == 404  # account-less, not owner
     assert am1.get(urls["interview"]).status_code == 404  # another account's interview
@@ -348,7 +348,7 @@ def test_every_program_route_refuses_account_managers(login_as: Any, cast: Any, 
     for path in (f"/taxonomy/{world['price'].id}/edit", f"/guides/{world['guide'].id}",
                  f"/guides/questions/{q.id}/edit", f"/guides/questions/{q.id}/move/up",
                  f"/guides/questions/{q.id}/delete", f"/rules/{rule.id}/toggle",
-                 f"/deals/{d1.id}/survey-link", f"/deals/{d1.id}/interviews"):
+                 f"/deals/{d1.id}/survey", f"/deals/{d1.id}/interviews"):
         assert own.post(path, data={}).status_code == 403, path
     other = login_as(cast.am1)  # interview2 is on account2: not even visible
     assert other.get(f"/interviews/{i2.id}/record").status_code == 404

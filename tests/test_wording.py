@@ -10,7 +10,8 @@ from valuetracker.wording import counted, listed, plural, possessive
 @pytest.mark.parametrize(
     ("noun", "expected"),
     [("item", "items"), ("value entry", "value entries"), ("day", "days"),
-     ("box", "boxes"), ("match", "matches"), ("person", "people"), ("key stakeholder", "key stakeholders")],
+     ("box", "boxes"), ("match", "matches"), ("person", "people"),
+     ("key stakeholder", "key stakeholders")],
 )
 def test_plural(noun: str, expected: str) -> None:
     assert plural(noun) == expected
@@ -43,3 +44,9 @@ def test_templates_use_the_filters(app) -> None:
         text = env.from_string('{{ n|counted("item") }} · {{ name|possessive }}').render(
             n=1, name="Acme Robotics")
     assert text == "1 item · Acme Robotics&#39;"  # autoescaped, as on every page
+
+
+def test_days_ago() -> None:
+    from valuetracker.wording import days_ago
+
+    assert [days_ago(n) for n in (0, 1, 8)] == ["today", "1 day ago", "8 days ago"]

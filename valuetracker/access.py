@@ -381,6 +381,16 @@ def get_deal_for_user(session: Session, user: User, deal_id: int, *, write: bool
     return _checked(deal_access(session, user, deal_id), write=write)
 
 
+def get_deal_link(session: Session, deal: Deal, link_id: int, *,
+                  purposes: tuple[str, ...]) -> AccessLink:
+    """One of `deal`'s links (a deal the caller looked up here), of one of `purposes`,
+    else 404."""
+    link = session.get(AccessLink, link_id)
+    if link is None or link.deal_id != deal.id or link.purpose not in purposes:
+        abort(404)
+    return link
+
+
 def interview_access(session: Session, user: User,
                      interview_id: int) -> tuple[WinLossInterview, bool]:
     """(an interview, may the user record it): 404 unless its deal is in `deal_scope`,

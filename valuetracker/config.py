@@ -67,6 +67,7 @@ _ENV_SETTINGS: dict[str, type] = {
     "FIGURE_CACHE_SIZE": int,
     "TRUSTED_PROXIES": int,  # reverse proxies in front that set X-Forwarded-* (ProxyFix)
     "HEARTBEAT_INTERVAL": float,  # seconds between a worker's heartbeats
+    "LINK_REMINDER_DAYS": int,  # days before an unanswered link gets its one reminder
 }
 
 
@@ -92,6 +93,8 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "BASE_URL": "http://127.0.0.1:5000",
         "PAGE_SIZE": 25,
         "LINK_MAX_AGE_DAYS": 14,
+        # An unanswered link gets one reminder this many days after it was sent (0 = none).
+        "LINK_REMINDER_DAYS": 7,
         # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",

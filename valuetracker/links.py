@@ -62,16 +62,27 @@ def create_link(
     )
     session.add(link)
     session.flush()
-    token = _serializer().dumps(
+    return link, link_token(link)
+
+
+def link_token(link: AccessLink) -> str:
+    """The token of a recorded link: the same every time (a reminder carries the very
+    link that was sent, not a new one)."""
+    return _serializer().dumps(
         {
             "l": link.id,
             "n": link.nonce,
-            "p": purpose,
-            "s": stakeholder_id,
+            "p": link.purpose,
+            "s": link.stakeholder_id,
             "e": int(link.expires_at.timestamp()),
         }
     )
-    return link, token
+
+
+def open_condition(now: datetime | None = None) -> Any:
+    """SQL: the link can still be answered (not used, not withdrawn, not expired)."""
+    return sa.and_(AccessLink.used_at.is_(None), AccessLink.revoked_at.is_(None),
+                   AccessLink.expires_at > (now or utcnow()))
 
 
 def resolve_link(
@@ -118,3 +129,30 @@ def consume_link(session: Session, link: AccessLink) -> None:
 def revoke_link(session: Session, link: AccessLink) -> None:
     link.revoked_at = utcnow()
     session.add(link)
+
+
+def claim_reminder(session: Session, link: AccessLink, *, now: datetime) -> bool:
+    """Mark the link reminded at `now` if it is still open and was never reminded; whether
+    this caller won. A conditional UPDATE, so two workers cannot both send the reminder
+    (the caller commits the claim before the mail goes out)."""
+    result = session.execute(
+        sa.update(AccessLink)
+        .where(AccessLink.id == link.id, AccessLink.reminded_at.is_(None), open_condition(now))
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    link.reminded_at = now
+    return True
+
+
+def release_reminder(session: Session, link: AccessLink, *, claimed_at: datetime) -> None:
+    """Give back a claim whose mail the server refused, so a later run tries again."""
+    session.execute(
+        sa.update(AccessLink)
+        .where(AccessLink.id == link.id, AccessLink.reminded_at == claimed_at)
+        .values(reminded_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    link.reminded_at = None

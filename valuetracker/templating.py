@@ -18,7 +18,7 @@ from .access import (
 )
 from .forms import EmptyForm
 from .models import label
-from .wording import counted, plural, possessive
+from .wording import counted, days_ago, plural, possessive
 
 
 def money(value: Any, currency: str | None = None, places: int = 0) -> str:
@@ -95,6 +95,7 @@ def register(app: Flask) -> None:
         counted=counted,  # {{ n|counted("value entry") }}
         plural=plural,
         possessive=possessive,
+        days_ago=days_ago,  # {{ 8|days_ago }} -> "8 days ago"
     )
     app.jinja_env.globals.update(
         EmptyForm=EmptyForm,

@@ -45,3 +45,8 @@ def listed(items: list[str]) -> str:
     if len(items) <= 2:
         return " and ".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def days_ago(days: int) -> str:
+    """How long ago, in whole days: "today", "1 day ago", "8 days ago"."""
+    return "today" if days <= 0 else f"{counted(days, 'day')} ago"

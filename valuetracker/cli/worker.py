@@ -5,8 +5,10 @@ The app is created first (config, database); the consumer then forks its workers
 from this process, each running tasks bound to this app. This process also keeps the
 worker's heartbeat row fresh (`valuetracker.workers`), and deletes it on a clean stop;
 at each beat, if it is the oldest live worker, it re-enqueues the items of workers that
-died (`jobs.LostWorkCheck`). The heartbeat's id is the worker's name on the items it
-claims (WORKER_ID, inherited by the forked processes).
+died (`jobs.LostWorkCheck`). The consumer also runs the periodic tasks: every minute it
+enqueues the reminders of unanswered links (`valuetracker.reminders`). The heartbeat's
+id is the worker's name on the items it claims (WORKER_ID, inherited by the forked
+processes).
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def register(app: Flask) -> None:
         warm_up()
         # No pooled connection may cross the fork into the worker processes.
         app.extensions["valuetracker.engine"].dispose()
+        # Periodic tasks: the link reminders (reminders.py), enqueued every minute.
         consumer = get_huey(app).create_consumer(workers=count, worker_type="process",
-                                                 periodic=False, check_worker_health=True,
+                                                 periodic=True, check_worker_health=True,
                                                  max_delay=1.0)
         # The web and the CLI look for this row before they count on the queue. The
         # thread lives in this process only: the forked workers do not inherit it.

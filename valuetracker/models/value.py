@@ -244,6 +244,8 @@ class AccessLink(SQLModel, table=True):
     expires_at: datetime = timestamp_field(nullable=False)
     used_at: datetime | None = timestamp_field()
     revoked_at: datetime | None = timestamp_field()
+    # When the one reminder of an unanswered link went out (`reminders.py` claims it).
+    reminded_at: datetime | None = timestamp_field()
 
 
 __all__ = [

@@ -69,6 +69,7 @@ from .metrics import (
     value_summary,
 )
 from .outreach import (
+    VALUE_PURPOSES,
     Answer,
     OutreachError,
     account_stakeholders,
@@ -77,6 +78,7 @@ from .outreach import (
     open_links,
     pulse_history,
     record_pulse,
+    resend_link,
     send_link,
     submit_confirmation,
     submit_pulse,
@@ -105,6 +107,7 @@ __all__ = [
     "Described", "ReviewError", "described_entries", "describe_value",
     "review_described_entry",
     "Answer", "AtRisk", "ConfirmedShare", "LoyaltyFigures", "OnTimeRate", "OutreachError",
+    "VALUE_PURPOSES",
     "Page", "PortfolioOverview", "RISK_LABELS", "TIER_ORDER", "TIER_RULE", "TieredAccount",
     "ValuePeriods",
     "account_overview", "account_stakeholders", "account_value_page", "apply_answer",
@@ -115,7 +118,8 @@ __all__ = [
     "list_commitments", "list_entries", "loyalty",
     "margin_tiers", "nps", "portfolio_overview", "on_time_rate", "priority_drift",
     "pulse_history", "record_confirmation", "record_pulse",
-    "segments", "send_link", "open_links", "submit_confirmation", "submit_pulse", "tiers_grouped",
+    "segments", "send_link", "resend_link", "open_links", "submit_confirmation",
+    "submit_pulse", "tiers_grouped",
     "unreachable_reason", "update_commitment", "update_entry", "validate_ranking",
     "value_by_driver", "value_by_quarter", "value_delivered", "value_migration",
     "value_periods", "int_or_none", "value_summary", "ValueSummary", "withdraw_link",

@@ -1,17 +1,19 @@
 """Asking the customer: confirmation and pulse links, their emails and their answers.
 
-The write functions (`send_link`, `withdraw_link`, `submit_confirmation`,
-`record_pulse`, `submit_pulse`) record their audit event and never commit.
+The write functions (`send_link`, `resend_link`, `withdraw_link`,
+`submit_confirmation`, `record_pulse`, `submit_pulse`) record their audit event and never
+commit. `email_link` is the one way a link is mailed, the first time and as a reminder
+(`valuetracker.reminders`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlmodel import Session, select
 
 from .. import audit, links, mail
@@ -19,12 +21,14 @@ from ..models import (
     DRIVERS,
     AccessLink,
     Account,
+    Deal,
     LoyaltyPulse,
     Stakeholder,
     User,
     ValueEntry,
     ValueEntryBeneficiary,
     label,
+    utcnow,
 )
 from .described import describe_value
 from .entries import apply_answer
@@ -84,22 +88,69 @@ class SentLink:
     message_id: str
 
 
+# How each kind of link is mailed: the public page it opens and the message's text.
+LINK_MAILS: dict[str, tuple[str, str]] = {
+    "confirm_value": ("public.confirm", "emails/confirm_value.txt"),
+    "pulse": ("public.pulse", "emails/pulse.txt"),
+    "buyer_survey": ("survey.answer", "emails/buyer_survey.txt"),
+}
+# The purposes the account's value page sends, lists and withdraws.
+VALUE_PURPOSES = ("confirm_value", "pulse")
+
+
 def public_url(endpoint: str, token: str) -> str:
-    """The absolute URL of a public page (BASE_URL, since links are opened elsewhere)."""
+    """The absolute URL of a public page: BASE_URL and the page's path in the app (the
+    same from a request, the CLI or the worker, since links are opened elsewhere)."""
     base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
-    return base + url_for(endpoint, token=token)
+    path = current_app.url_map.bind("localhost").build(endpoint, {"token": token})
+    return base + path
+
+
+def link_subject(purpose: str, *, account: Account, deal: Deal | None = None) -> str:
+    """The subject of a link's mail (a reminder adds "Reminder: " in front)."""
+    if purpose == "confirm_value":
+        return f"{account.name}: did we deliver what we think we did?"
+    if purpose == "pulse":
+        return f"{account.name}: two minutes on how we are doing"
+    return f"{deal.name if deal else account.name}: a few questions about your decision"
+
+
+def email_link(
+    link: AccessLink, token: str, *, stakeholder: Stakeholder, account: Account,
+    deal: Deal | None = None, sender: User | None = None, reminder: bool = False,
+) -> SentLink:
+    """Mail a recorded link to its person, signed by `sender`: the one sending path of
+    every link, its first mail and its reminder alike (`reminder` says so in the text).
+
+    Raises the mail errors (smtplib.SMTPException, OSError) when the mail server refuses.
+    Records nothing: the caller's write function does.
+    """
+    endpoint, template = LINK_MAILS[link.purpose]
+    url = public_url(endpoint, token)
+    subject = link_subject(link.purpose, account=account, deal=deal)
+    if reminder:
+        subject = f"Reminder: {subject}"
+    body = render_template(template, stakeholder=stakeholder, account=account, deal=deal,
+                           url=url, link=link, reminder=reminder,
+                           sender_name=sender.name if sender is not None else "",
+                           count=len((link.payload or {}).get("entry_ids", [])))
+    message_id = mail.send(mail.Message(to=stakeholder.email or "", subject=subject, body=body))
+    return SentLink(link, url, message_id)
 
 
 def send_link(
     session: Session, *, account: Account, stakeholder: Stakeholder, purpose: str,
     entry_ids: list[int] | None = None, user: User | None = None,
+    replaces: AccessLink | None = None,
 ) -> SentLink:
     """Create a confirmation (`confirm_value`) or pulse link, email it (signed by `user`),
-    return its URL.
+    return its URL. `replaces` is the unanswered link it is sent in place of
+    (`resend_link`, which has withdrawn it).
 
     Raises OutreachError for an unreachable stakeholder or an empty entry list, and
     the mail errors (smtplib.SMTPException, OSError) when the mail server refuses.
-    Records a "create access_link" event with the number of entries. Does not commit;
+    Records a "create access_link" event with the number of entries ("resend", naming
+    the replaced link, for a replacement). Does not commit;
     mail goes out before the commit, so a failed commit leaves a dead link in
     someone's inbox at worst, never a live unrecorded one.
     """
@@ -116,25 +167,45 @@ def send_link(
                 "There is no value to confirm for this person yet. Add them as a beneficiary"
                 " of an entry, or choose “Every entry of the last 90 days”.")
         payload = {"entry_ids": [int(i) for i in entry_ids]}
-        endpoint, template = "public.confirm", "emails/confirm_value.txt"
-        subject = f"{account.name}: did we deliver what we think we did?"
-    elif purpose == "pulse":
-        endpoint, template = "public.pulse", "emails/pulse.txt"
-        subject = f"{account.name}: two minutes on how we are doing"
-    else:
+    elif purpose != "pulse":
         raise OutreachError(f"Unknown link purpose {purpose!r}.")
     link, token = links.create_link(session, purpose, stakeholder_id=stakeholder.id,
                                     account_id=account.id, payload=payload,
                                     created_by_id=user.id if user is not None else None)
-    url = public_url(endpoint, token)
-    body = render_template(template, stakeholder=stakeholder, account=account, url=url,
-                           link=link, sender_name=user.name if user is not None else "",
-                           count=len(entry_ids or []))
-    message_id = mail.send(mail.Message(to=stakeholder.email or "", subject=subject, body=body))
-    audit.record(session, "create", "access_link", link.id,
-                 f"{label(purpose).lower()} link sent to {stakeholder.name}",
-                 details={"entries": len(entry_ids or [])}, user=user)
-    return SentLink(link, url, message_id)
+    sent = email_link(link, token, stakeholder=stakeholder, account=account, sender=user)
+    details: dict[str, Any] = {"entries": len(entry_ids or [])}
+    if replaces is None:
+        audit.record(session, "create", "access_link", link.id,
+                     f"{label(purpose).lower()} link sent to {stakeholder.name}",
+                     details=details, user=user)
+    else:
+        audit.record(session, "resend", "access_link", link.id,
+                     f"{label(purpose).lower()} link sent again to {stakeholder.name}",
+                     details={**details, "replaces": replaces.id}, user=user)
+    return sent
+
+
+def resend_link(session: Session, link: AccessLink, *, user: User | None = None) -> SentLink:
+    """Send a new confirmation or pulse link in place of an unanswered one, which is
+    withdrawn: same person, same entries (those that still exist).
+
+    Raises OutreachError when the link was answered, withdrawn or has expired, or for
+    the reasons of `send_link`, and the mail errors. Records one "resend access_link"
+    event naming the replaced link. Does not commit.
+    """
+    if link.used_at is not None or link.revoked_at is not None or link.expires_at <= utcnow():
+        raise OutreachError("This link was answered, withdrawn or has expired; "
+                            "send a new one instead.")
+    stakeholder = session.get(Stakeholder, link.stakeholder_id) if link.stakeholder_id \
+        else None
+    account = session.get(Account, link.account_id) if link.account_id else None
+    if stakeholder is None or account is None:
+        raise OutreachError("This link's person is no longer here.")
+    entry_ids = [entry.id for entry in link_entries(session, link)] \
+        if link.purpose == "confirm_value" else None
+    links.revoke_link(session, link)
+    return send_link(session, account=account, stakeholder=stakeholder, purpose=link.purpose,
+                     entry_ids=entry_ids, user=user, replaces=link)
 
 
 def withdraw_link(session: Session, link: AccessLink, *, user: User | None = None) -> None:
@@ -148,19 +219,43 @@ def withdraw_link(session: Session, link: AccessLink, *, user: User | None = Non
                  f"link withdrawn on {account.name if account else ''}", user=user)
 
 
-def open_links(session: Session, *, account_id: int, limit: int = 50) -> list[Any]:
-    """Links of an account not yet answered, expired or withdrawn, with the person's name."""
-    from ..models import utcnow
+@dataclass
+class OpenLink:
+    """An unanswered link as the team sees it: to whom, how old, its reminder."""
 
-    return list(session.exec(
-        select(AccessLink, Stakeholder.name)
-        .join(Stakeholder, Stakeholder.id == AccessLink.stakeholder_id)
-        .where(AccessLink.account_id == account_id,
-               AccessLink.purpose.in_(("confirm_value", "pulse")),
-               AccessLink.used_at.is_(None), AccessLink.revoked_at.is_(None),
-               AccessLink.expires_at > utcnow())
-        .order_by(AccessLink.created_at.desc()).limit(limit)
-    ).all())
+    link: AccessLink
+    stakeholder: Stakeholder
+    age_days: int  # whole days since it was sent
+    blocked: str | None  # why the person may not be mailed now (no reminder, no resend)
+    reminder_on: date | None  # when its reminder is due, if it is still to come
+    reminder_due: bool = False  # that day has come: the next run sends it
+
+
+def open_links(session: Session, *, account_id: int | None = None, deal_id: int | None = None,
+               purposes: tuple[str, ...] = VALUE_PURPOSES, limit: int = 50,
+               now: datetime | None = None) -> list[OpenLink]:
+    """Links of an account (or a deal) not yet answered, expired or withdrawn, newest
+    first, with their person, age and reminder."""
+    now = now or utcnow()
+    stmt = select(AccessLink, Stakeholder).join(
+        Stakeholder, Stakeholder.id == AccessLink.stakeholder_id).where(
+        AccessLink.purpose.in_(purposes), links.open_condition(now))
+    if account_id is not None:
+        stmt = stmt.where(AccessLink.account_id == account_id)
+    if deal_id is not None:
+        stmt = stmt.where(AccessLink.deal_id == deal_id)
+    rows = session.exec(stmt.order_by(AccessLink.created_at.desc(), AccessLink.id.desc())
+                        .limit(limit)).all()
+    days = int(current_app.config.get("LINK_REMINDER_DAYS", 7))
+    result = []
+    for link, person in rows:
+        blocked = unreachable_reason(person)
+        due = link.created_at + timedelta(days=days)
+        reminder_on = due.date() if days > 0 and link.reminded_at is None and blocked is None \
+            and due < link.expires_at else None
+        result.append(OpenLink(link, person, (now - link.created_at).days, blocked,
+                               reminder_on, reminder_on is not None and due <= now))
+    return result
 
 
 def link_entries(session: Session, link: AccessLink) -> list[ValueEntry]:

@@ -383,12 +383,38 @@ def revoke_link(slug: str, link_id: int) -> Any:
     """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
-    link = get_account_link(session, account, link_id, purposes=("confirm_value", "pulse"))
+    link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
     if not EmptyForm().validate_on_submit():
         abort(400)
     domain.withdraw_link(session, link, user=current_user)
     session.commit()
     flash("Link withdrawn.", "success")
+    return redirect(url_for("value.overview", slug=account.slug) + "#links")
+
+
+@bp.route("/links/<int:link_id>/resend", methods=["POST"])
+@login_required
+def resend_link(slug: str, link_id: int) -> Any:
+    """Send a new link in place of an unanswered one (the old one stops working)."""
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = domain.resend_link(session, link, user=current_user)
+    except domain.OutreachError as exc:
+        session.rollback()
+        flash(str(exc), "warning")
+    except (smtplib.SMTPException, OSError) as exc:
+        session.rollback()
+        current_app.logger.warning("link email (resend of link %s) failed: %s", link_id, exc)
+        flash("The email could not be sent (the mail server did not accept it). The old "
+              "link still works; try again later.", "danger")
+    else:
+        session.commit()
+        who = get_account_stakeholder(session, account, sent.link.stakeholder_id)
+        flash(f"A new link was emailed to {who.name}; the old one no longer works.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#links")
 
 

@@ -1,7 +1,7 @@
 """Interviews: who is shown, guides, recording answers, ratings and quotes, buyer surveys.
 
-The write functions (`request_interview`, `record_interview`, `create_survey_link`,
-`submit_survey`) record their audit event and never commit.
+The write functions (`request_interview`, `record_interview`, `send_survey`,
+`withdraw_survey_link`, `submit_survey`) record their audit event and never commit.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ..models import (
     utcnow,
 )
 from ..pagination import Page, paginate_keys
+from ..value.outreach import OpenLink, SentLink, email_link, open_links
 from .deals import guide_for_outcome
 from .errors import WinLossError
 
@@ -228,32 +229,77 @@ def list_interviews(
     return result
 
 
-def deal_has_interview(session: Session, deal_id: int) -> bool:
+def has_completed_interview(session: Session, deal_id: int) -> bool:
     return session.exec(select(WinLossInterview.id).where(
-        WinLossInterview.deal_id == deal_id).limit(1)).first() is not None
+        WinLossInterview.deal_id == deal_id, WinLossInterview.status == "completed"
+    ).limit(1)).first() is not None
 
 
 def may_survey(session: Session, deal: Deal) -> bool:
-    """A buyer survey link is for a closed deal with an account and no interview yet."""
+    """A buyer survey is for a closed deal with an account whose interview is not done:
+    an open request (one a program rule made, say) is what the answers complete."""
     return deal.outcome in CLOSED_OUTCOMES and deal.account_id is not None \
-        and not deal_has_interview(session, deal.id)
+        and not has_completed_interview(session, deal.id)
 
 
-def create_survey_link(session: Session, deal: Deal, *, stakeholder_id: int,
-                       user: User | None = None) -> tuple[AccessLink, str]:
-    """A signed single-use link to the buyer survey of a deal; returns it and its token.
+SURVEY_REFUSED = "A buyer survey is only for a closed deal whose interview is not done yet."
 
-    Raises WinLossError unless `may_survey`. Records "create access_link". Does not
-    commit.
+
+def open_survey_links(session: Session, deal: Deal) -> list[OpenLink]:
+    """The deal's survey links still waiting for an answer (`outreach.OpenLink`s)."""
+    return open_links(session, deal_id=deal.id, purposes=("buyer_survey",))
+
+
+def send_survey(session: Session, deal: Deal, stakeholder: Stakeholder, *,
+                user: User | None = None) -> SentLink:
+    """Mail the buyer survey of a closed deal to a person at its account, signed by
+    `user`, in place of any survey link of the deal still open for them (withdrawn).
+    Returns the `outreach.SentLink`.
+
+    Raises WinLossError unless `may_survey` and the person may be mailed
+    (`Stakeholder.contact_block_reason`), and the mail errors (smtplib.SMTPException,
+    OSError). Records "create access_link" ("resend" when it replaces a link), without
+    the person's name: the answers may come back anonymized. Does not commit; the mail
+    goes out before the commit, as every link's does.
     """
     if not may_survey(session, deal):
-        raise WinLossError("A survey link is only for a closed deal without an interview.")
+        raise WinLossError(SURVEY_REFUSED)
+    if stakeholder.account_id != deal.account_id:
+        raise WinLossError("This person does not work at the deal's account.",
+                           field="stakeholder_id")
+    reason = stakeholder.contact_block_reason(by_email=True)
+    if reason:
+        raise WinLossError(f"{stakeholder.name} gets no survey: {reason}.",
+                           field="stakeholder_id")
+    replaced = [row.link for row in open_survey_links(session, deal)
+                if row.link.stakeholder_id == stakeholder.id]
+    for old in replaced:
+        links.revoke_link(session, old)
     link, token = links.create_link(session, "buyer_survey", deal_id=deal.id,
-                                    account_id=deal.account_id, stakeholder_id=stakeholder_id,
+                                    account_id=deal.account_id, stakeholder_id=stakeholder.id,
                                     created_by_id=user.id if user is not None else None)
-    audit.record(session, "create", "access_link", link.id,
-                 f"buyer survey link for deal {deal.name}", user=user)
-    return link, token
+    account = session.get(Account, deal.account_id)
+    assert account is not None
+    sent = email_link(link, token, stakeholder=stakeholder, account=account, deal=deal,
+                      sender=user)
+    if replaced:
+        audit.record(session, "resend", "access_link", link.id,
+                     f"buyer survey for deal {deal.name} sent again",
+                     details={"replaces": [old.id for old in replaced]}, user=user)
+    else:
+        audit.record(session, "create", "access_link", link.id,
+                     f"buyer survey for deal {deal.name} sent", user=user)
+    return sent
+
+
+def withdraw_survey_link(session: Session, link: AccessLink, *,
+                         user: User | None = None) -> None:
+    """Withdraw an unanswered survey link (it then shows "no longer valid"). Records
+    "revoke access_link". Does not commit."""
+    links.revoke_link(session, link)
+    deal = session.get(Deal, link.deal_id) if link.deal_id else None
+    audit.record(session, "revoke", "access_link", link.id,
+                 f"buyer survey link withdrawn on deal {deal.name if deal else ''}", user=user)
 
 
 def submit_survey(

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import date
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask import session as flask_session
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
 from ...access import (
     account_scope,
     deal_access,
+    get_account_stakeholder,
     get_deal_for_user,
+    get_deal_link,
     may_edit_deals,
     permission_required,
     runs_winloss_program,
 )
 from ...db import StaleEditError, get_session
-from ...forms import choices
+from ...forms import EmptyForm, choices
 from ...models import (
     CLOSED_OUTCOMES,
     OUTCOMES,
@@ -31,7 +33,6 @@ from ...models import (
     User,
     WinLossInterview,
 )
-from ...stakeholders import contactable_condition
 from ...winloss.deals import (
     SavedDeal,
     create_deal,
@@ -48,10 +49,17 @@ from ...winloss.forms import (
     factor_choices,
     show_error,
 )
-from ...winloss.interviews import create_survey_link as new_survey_link
-from ...winloss.interviews import interviewee_display, may_survey
+from ...winloss.interviews import (
+    SURVEY_REFUSED,
+    interviewee_display,
+    may_survey,
+    open_survey_links,
+    send_survey,
+    withdraw_survey_link,
+)
 from ...winloss.interviews import request_interview as new_interview_request
 from ...winloss.taxonomy import list_factors
+from ...wording import counted
 from .._request import edit_conflict, id_arg, page_arg
 from ._common import bp
 
@@ -153,14 +161,17 @@ def deal(deal_id: int) -> str:
         .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
         .where(WinLossInterview.deal_id == deal.id).order_by(WinLossInterview.id)).all()
     interviews = [{"interview": i, "interviewee": interviewee_display(i, s)} for i, s in rows]
-    link_form = None
-    if runs_program and deal.outcome in CLOSED_OUTCOMES and not interviews \
-            and account is not None:
-        link_form = _survey_link_form(deal)
+    link_form, survey_links = None, []
+    if runs_program:
+        # The survey stays open beside an interview request (a program rule's, say):
+        # the buyer's answers complete that request.
+        if may_survey(session, deal):
+            link_form = _survey_link_form(deal)
+        survey_links = open_survey_links(session, deal)
     return render_template(
         "winloss/deal.html", deal=deal, account=account, owner=owner, rep_reason=rep_reason,
         competitors=deal_competitors(session, deal), interviews=interviews,
-        link_form=link_form, survey_url=_pop_survey_url(deal.id),
+        link_form=link_form, survey_links=survey_links,
         can_edit=can_edit, runs_program=runs_program)
 
 
@@ -227,47 +238,62 @@ def _survey_link_form(deal: Deal) -> SurveyLinkForm:
     form = SurveyLinkForm()
     people = get_session().exec(
         select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
-                                  contactable_condition())
+                                  Stakeholder.contactable_condition(by_email=True))
         .order_by(Stakeholder.name)).all()
     form.stakeholder_id.choices = choices({str(s.id): s.name for s in people}, blank="Choose…")
     return form
 
 
-@bp.route("/deals/<int:deal_id>/survey-link", methods=["POST"])
+@bp.route("/deals/<int:deal_id>/survey", methods=["POST"])
 @permission_required(runs_winloss_program)
-def create_survey_link(deal_id: int) -> Any:
-    """A signed single-use link to the buyer survey, for a closed deal without interview."""
+def send_survey_mail(deal_id: int) -> Any:
+    """E-mail the buyer survey to a person at the deal's account (a closed deal whose
+    interview is not done), in place of a survey link still open for them."""
     session = get_session()
     deal = get_deal_for_user(session, current_user, deal_id, write=True)
+    back = redirect(url_for("winloss.deal", deal_id=deal.id))
     if not may_survey(session, deal):
-        flash("A survey link is only for a closed deal without an interview.", "warning")
-        return redirect(url_for("winloss.deal", deal_id=deal.id))
+        flash(SURVEY_REFUSED, "warning")
+        return back
     form = _survey_link_form(deal)
     if not form.validate_on_submit():
-        flash("Choose the buyer who should answer.", "warning")
-        return redirect(url_for("winloss.deal", deal_id=deal.id))
-    _link, token = new_survey_link(session, deal, stakeholder_id=int(form.stakeholder_id.data),
-                                   user=current_user)
+        flash("Choose the buyer who should answer (people who may be e-mailed).", "warning")
+        return back
+    account = session.get(Account, deal.account_id)
+    buyer = get_account_stakeholder(session, account, int(form.stakeholder_id.data))
+    try:
+        send_survey(session, deal, buyer, user=current_user)
+    except WinLossError as exc:
+        session.rollback()
+        flash(" ".join(exc.messages), "warning")
+        return back
+    except (smtplib.SMTPException, OSError) as exc:
+        session.rollback()
+        current_app.logger.warning("survey email for deal %s failed: %s", deal.id, exc)
+        flash("The email could not be sent (the mail server did not accept it). Nothing "
+              "was recorded; try again later.", "danger")
+        return back
     session.commit()
-    url = current_app.config["BASE_URL"].rstrip("/") + url_for("survey.answer", token=token)
-    flash("Survey link created; send it to the buyer (it works once).", "success")
-    # Shown once on the deal page, never in a URL: a token in a query string lands in
-    # access logs and history, and a query parameter would let anyone display a
-    # "survey link" of their choosing on our page.
-    flask_session[SURVEY_URL_KEY] = [deal.id, url]
+    days = int(current_app.config.get("LINK_REMINDER_DAYS", 7))
+    reminder = f", and one reminder if they have not answered in {counted(days, 'day')}" \
+        if days > 0 else ""
+    flash(f"Buyer survey emailed to {buyer.name}: a single-use link{reminder}.", "success")
+    return back
+
+
+@bp.route("/deals/<int:deal_id>/survey-links/<int:link_id>/withdraw", methods=["POST"])
+@permission_required(runs_winloss_program)
+def withdraw_survey(deal_id: int, link_id: int) -> Any:
+    """Withdraw a survey link nobody answered (it stops working)."""
+    session = get_session()
+    deal = get_deal_for_user(session, current_user, deal_id, write=True)
+    link = get_deal_link(session, deal, link_id, purposes=("buyer_survey",))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    withdraw_survey_link(session, link, user=current_user)
+    session.commit()
+    flash("Survey link withdrawn.", "success")
     return redirect(url_for("winloss.deal", deal_id=deal.id))
-
-
-SURVEY_URL_KEY = "winloss_survey_url"
-
-
-def _pop_survey_url(deal_id: int) -> str | None:
-    """The survey link just created for this deal, once."""
-    saved = flask_session.get(SURVEY_URL_KEY)
-    if saved and saved[0] == deal_id:
-        flask_session.pop(SURVEY_URL_KEY)
-        return str(saved[1])
-    return None
 
 
 @bp.route("/deals/<int:deal_id>/interviews", methods=["POST"])
