@@ -11,10 +11,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from sqlmodel import Session, select
 
-from .. import audit, links, mail
+from .. import audit, links, mail, stakeholder_mail
 from ..models import (
     DRIVERS,
     AccessLink,
@@ -84,16 +84,17 @@ class SentLink:
 
 def public_url(endpoint: str, token: str) -> str:
     """The absolute URL of a public page (BASE_URL, since links are opened elsewhere)."""
-    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
-    return base + url_for(endpoint, token=token)
+    return links.public_url(endpoint, token=token)
 
 
 def send_link(
     session: Session, *, account: Account, stakeholder: Stakeholder, purpose: str,
     entry_ids: list[int] | None = None, user: User | None = None,
 ) -> SentLink:
-    """Create a confirmation (`confirm_value`) or pulse link, email it (signed by `user`),
-    return its URL.
+    """Create a confirmation (`confirm_value`) or pulse link, email it, return its URL.
+
+    The mail is `stakeholder_mail.compose`'s, signed by the account manager (the
+    account's owner; `user`, who sends it, when the account has none).
 
     Raises OutreachError for an unreachable stakeholder or an empty entry list, and
     the mail errors (smtplib.SMTPException, OSError) when the mail server refuses.
@@ -116,19 +117,23 @@ def send_link(
         payload = {"entry_ids": [int(i) for i in entry_ids]}
         endpoint, template = "public.confirm", "emails/confirm_value.txt"
         subject = f"{account.name}: did we deliver what we think we did?"
+        action_label = "Review what we delivered"
     elif purpose == "pulse":
         endpoint, template = "public.pulse", "emails/pulse.txt"
         subject = f"{account.name}: two minutes on how we are doing"
+        action_label = "Answer five short questions"
     else:
         raise OutreachError(f"Unknown link purpose {purpose!r}.")
     link, token = links.create_link(session, purpose, stakeholder_id=stakeholder.id,
                                     account_id=account.id, payload=payload,
                                     created_by_id=user.id if user is not None else None)
     url = public_url(endpoint, token)
+    manager = stakeholder_mail.account_manager(session, account, fallback=user)
     body = render_template(template, stakeholder=stakeholder, account=account, url=url,
-                           link=link, sender_name=user.name if user is not None else "",
-                           count=len(entry_ids or []))
-    message_id = mail.send(mail.Message(to=stakeholder.email or "", subject=subject, body=body))
+                           link=link, count=len(entry_ids or []))
+    message_id = mail.send(stakeholder_mail.compose(
+        session, account=account, stakeholder=stakeholder, subject=subject, text=body,
+        manager=manager, action=stakeholder_mail.Action(url, action_label)))
     audit.record(session, "create", "access_link", link.id,
                  f"{label(purpose).lower()} link sent to {stakeholder.name}",
                  details={"entries": len(entry_ids or [])}, user=user)
