@@ -226,3 +226,28 @@ def test_already_opted_out_or_erased_people_get_a_friendly_page(
     page = client.get(dan_page)
     assert page.status_code == 200 and "You are not on our list" in page.get_data(as_text=True)
     assert "Dan" not in page.get_data(as_text=True)
+
+
+def test_an_import_that_changes_the_mark_drops_the_link_as_its_source(
+        app: Flask, session: Session, cast: Any, runner: Any, tmp_path: Any) -> None:
+    from valuetracker.stakeholders import opt_out_by_link
+
+    from .conftest import run_import
+    from .factories.csv_files import write_csv
+
+    carol = cast.stakeholder1
+    with app.app_context():
+        assert opt_out_by_link(session, carol)
+        assert not opt_out_by_link(session, carol)  # twice: nothing more
+    session.commit()
+    header = ("account", "name", "email", "opted_out")
+    kept = write_csv(tmp_path / "kept.csv", header, [("Acme Corp", carol.name, carol.email, "yes")])
+    assert "unchanged" in run_import(runner, "stakeholders", kept).output
+    session.expire_all()
+    assert session.get(Stakeholder, carol.id).opted_out_via == OPT_OUT_LINK  # same mark
+    dated = write_csv(tmp_path / "dated.csv", header,
+                      [("Acme Corp", carol.name, carol.email, "2026-01-05")])
+    assert "1 updated" in run_import(runner, "stakeholders", dated).output
+    session.expire_all()
+    person = session.get(Stakeholder, carol.id)
+    assert f"{person.opted_out_at:%Y-%m-%d}" == "2026-01-05" and person.opted_out_via is None
