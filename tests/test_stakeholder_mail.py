@@ -236,3 +236,44 @@ def test_text_blocks_split_paragraphs_and_links() -> None:
     assert blocks == [Block(lines=("Hello,",)), Block(lines=("Read this:",)),
                       Block(url="https://a.example/l/1", label="Open", button=True),
                       Block(lines=("Bye,",))]
+
+
+def test_the_title_set_on_the_user_forms_signs_the_mail(smtp: Inbox, app: Flask,
+                                                        session: Session, cast: Any,
+                                                        login_as: Any) -> None:
+    """Admin → Users: the title typed in the edit form (as the page renders it) signs the
+    owner's mail; a new user's form takes one too; a line break is refused."""
+    from valuetracker.models import User
+    from valuetracker.users import find_user
+
+    admin = login_as(cast.admin)
+    edit = f"/admin/users/{cast.am1.id}/edit"
+    form = page_form(admin, edit)
+    assert form.value("title") == ""
+    refused = admin.post(edit, data=form.data(title="Head of\nAccounts"))
+    assert refused.status_code == 200 and "single line" in refused.get_data(as_text=True)
+    assert admin.post(edit, data=form.data(title="  Head of Accounts ")).status_code == 302
+    session.expire_all()
+    assert session.get(User, cast.am1.id).title == "Head of Accounts"
+    assert page_form(admin, edit).value("title") == "Head of Accounts"
+
+    new = page_form(admin, "/admin/users/new", having="password")
+    created = admin.post("/admin/users/new", data=new.data(
+        email="nia@vendor.example", name="Nia New", title="Account Executive",
+        password="a long enough passphrase 42"))
+    assert created.status_code == 302
+    assert find_user(session, "nia@vendor.example").title == "Account Executive"
+
+    _send_summary(app, session, cast.stakeholder1)
+    _recipients, msg = smtp.messages[-1]
+    assert "Best regards,\nAlice Manager\nHead of Accounts, valuetracker\n" in _text(msg)
+
+
+def test_create_user_takes_a_title_on_the_command_line(runner: Any, session: Session) -> None:
+    from valuetracker.users import find_user
+
+    result = runner.invoke(args=["create-user", "cli@vendor.example", "--name", "Cli User",
+                                 "--title", "Key Account Manager"],
+                           input="a long enough passphrase 42\n")
+    assert result.exit_code == 0, result.output
+    assert find_user(session, "cli@vendor.example").title == "Key Account Manager"
