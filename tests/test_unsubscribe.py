@@ -252,3 +252,47 @@ def test_an_import_that_changes_the_mark_drops_the_link_as_its_source(
     session.expire_all()
     person = session.get(Stakeholder, carol.id)
     assert f"{person.opted_out_at:%Y-%m-%d}" == "2026-01-05" and person.opted_out_via is None
+
+
+@pytest.mark.parametrize("meanwhile", ["edit", "opt_out"])
+def test_a_change_in_between_never_loses_the_press(app: Flask, session: Session, cast: Any,
+                                                   client: FlaskClient, monkeypatch: Any,
+                                                   meanwhile: str) -> None:
+    """Between loading the person and saving, the team edits them (the button asks to be
+    pressed again, 409) or a second request (a mail client retrying) opts them out (done)."""
+    import sqlalchemy as sa
+
+    from valuetracker.views import public
+
+    carol = cast.stakeholder1
+    engine = app.extensions["valuetracker.engine"]
+    real = public.opt_out_by_link
+
+    def racing(db: Session, person: Stakeholder) -> bool:
+        values: dict[str, Any] = {"version": Stakeholder.version + 1}
+        if meanwhile == "opt_out":
+            values["opted_out_at"] = utcnow()
+        with engine.begin() as other:  # another transaction, committed first
+            other.execute(sa.update(Stakeholder).where(Stakeholder.id == person.id)
+                          .values(**values))
+        return real(db, person)
+
+    monkeypatch.setattr(public, "opt_out_by_link", racing)
+    with app.app_context():
+        page = f"/l/unsubscribe/{unsubscribe_token(carol.id)}"
+    form = _button(client.get(page).get_data(as_text=True))
+    response = client.post(form.action, data=form.data())
+    html = response.get_data(as_text=True)
+    session.expire_all()
+    person = session.get(Stakeholder, carol.id)
+    assert _opt_out_events(session, person) == []
+    if meanwhile == "edit":
+        assert response.status_code == 409 and "press the button again" in html
+        assert person.opted_out_at is None
+        monkeypatch.setattr(public, "opt_out_by_link", real)
+        assert client.post(form.action, data=_button(html).data()).status_code == 302
+        session.expire_all()
+        assert session.get(Stakeholder, carol.id).opted_out_via == OPT_OUT_LINK
+    else:
+        assert response.status_code == 200 and "You are unsubscribed" in html
+        assert person.opted_out_at is not None

@@ -184,17 +184,13 @@ def _unsubscribe_page(session: Session, person: Stakeholder | None, token: str,
                            form=EmptyForm(), retry=code == 409), code
 
 
-def _opt_out(session: Session, person: Stakeholder) -> bool:
-    """Opt the person out and commit; True once they are opted out (also when a second
-    request did it at the same moment), False if an edit got in between."""
-    try:
-        opt_out_by_link(session, person)
-    except StaleEditError:
-        session.rollback()
-        session.refresh(person)
-        return person.opted_out_at is not None
-    session.commit()
-    return True
+def _stale(session: Session, person: Stakeholder, token: str) -> tuple[str, int]:
+    """After `StaleEditError`: an edit of the person got in between, or a second request
+    (a mail client retrying) opted them out first. The page as things now stand: done,
+    or the button again with a word why (409)."""
+    session.rollback()
+    session.refresh(person)
+    return _unsubscribe_page(session, person, token, 200 if person.opted_out_at else 409)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -208,8 +204,11 @@ def unsubscribe(token: str) -> Any:
         return _link_error(exc.reason)
     form = EmptyForm()
     if person is not None and person.opted_out_at is None and form.validate_on_submit():
-        if not _opt_out(session, person):
-            return _unsubscribe_page(session, person, token, 409)
+        try:
+            opt_out_by_link(session, person)
+        except StaleEditError:
+            return _stale(session, person, token)
+        session.commit()
         return redirect(url_for("public.unsubscribe", token=token))
     return _unsubscribe_page(session, person, token)
 
@@ -239,6 +238,10 @@ def unsubscribe_one_click(token: str) -> Any:
         return render_template("public/link_error.html", title="This is not an unsubscribe "
                                "request", message="Open the unsubscribe link in the e-mail "
                                "to see what it does."), 400
-    if person is not None and person.opted_out_at is None and not _opt_out(session, person):
-        return _unsubscribe_page(session, person, token, 409)
+    if person is not None and person.opted_out_at is None:
+        try:
+            opt_out_by_link(session, person)
+        except StaleEditError:
+            return _stale(session, person, token)
+        session.commit()
     return _unsubscribe_page(session, person, token)
