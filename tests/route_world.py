@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from valuetracker.links import create_link
+from valuetracker.links import create_link, unsubscribe_token
 from valuetracker.models import Job, ProgramRule, ValueSummary
 
 from .factories import (
@@ -113,6 +113,9 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "public.confirm": (PUBLIC, {"token": "confirm_token"}),
     "public.pulse": (PUBLIC, {"token": "pulse_token"}),
     "survey.answer": (PUBLIC, {"token": "survey_token"}),
+    # the unsubscribe link of every mail to a stakeholder, and its one-click address
+    "public.unsubscribe": (PUBLIC, {"token": "unsubscribe_token"}),
+    "public.unsubscribe_one_click": (PUBLIC, {"token": "unsubscribe_token"}),
 }
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
@@ -149,6 +152,7 @@ class World:
     pulse_token: str
     survey_token: str
     survey_link_id: int
+    unsubscribe_token: str
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -192,6 +196,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         survey_link, survey_token = create_link(session, "buyer_survey", deal_id=deal.id,
                                                  account_id=account.id,
                                                  stakeholder_id=person.id)
+        unsubscribe = unsubscribe_token(person.id)
     session.commit()
     # Where the import wizard keeps uploads (views/imports.py).
     upload_dir = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
@@ -208,7 +213,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         factor_id=factor.id, rule_id=rule.id, summary_id=summary.id, job_id=job.id,
         export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
         confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token,
-        survey_link_id=survey_link.id)
+        survey_link_id=survey_link.id, unsubscribe_token=unsubscribe)
 
 
 def all_rules(app: Flask) -> list[Any]:

@@ -7,6 +7,8 @@ The whole production install (wheel, gunicorn, worker, PostgreSQL, Redis, SMTP) 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import signal
@@ -223,10 +225,15 @@ def test_make_run_on_another_port_prints_and_mails_links_to_it(tmp_path: Path, p
         page.get_by_text("Link emailed to").wait_for()
 
         (mail,) = (folder / "outbox").glob("*.eml")
-        links = re.findall(r"https?://\S+", mail.read_text())
-        assert links and all(link.startswith(f"{base}/") for link in links), links
-        page.goto(links[0])
-        assert page.locator("form").count() == 1  # the pulse form, reached at that address
+        message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        links = re.findall(r"https?://\S+", text)  # the pulse link, then the unsubscribe link
+        links.append(str(message["List-Unsubscribe"]).strip("<>"))
+        assert len(links) == 3 and all(link.startswith(f"{base}/") for link in links), links
+        customer = page.context.browser.new_context().new_page()  # not signed in
+        customer.goto(links[0])
+        assert customer.locator("form").count() == 1  # the pulse form, reached at that address
+        customer.context.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from valuetracker.models import Distribution, Job, Setting, ValueSummary
+from valuetracker.models import Distribution, Job, Setting, Stakeholder, ValueSummary, slugify
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.generate import generate_one
 from valuetracker.summaries.runs import create_summaries_job, enqueue_job
@@ -50,11 +50,15 @@ def test_send_by_smtp_right_recipients_identical_attachment_no_double_send(
             Distribution.recipient == rcpts[0])).one()
         name, content = _attachment(msg)
         assert content == (reports / summary.file_path).read_bytes()
-        assert name == Path(summary.file_path).name
+        person = session.get(Stakeholder, summary.stakeholder_id)
+        assert name == f"acme-corp-value-summary-2026-Q3-{slugify(person.name)}.pdf"
         assert msg["Subject"] == "Your value summary 2026-Q3 — Acme Corp"
     gina_msg = next(m for r, m in smtp.messages if r == ["gina@acme.example"])
-    assert gina_msg.get_body().get_content().strip() == \
-        "Hello Gina, Acme Corp 2026-Q3 from Alice Manager. $unknown"
+    text = gina_msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    # The admin's text, then the signature and the unsubscribe line (test_stakeholder_mail).
+    # The signature follows the text's last line, as it follows "Best regards,".
+    assert text.startswith("Hello Gina, Acme Corp 2026-Q3 from Alice Manager. $unknown\n"
+                           "Alice Manager\n")
 
     # A retry (the same job again, or a second click) sends nothing more.
     again = create_summaries_job(session, quarter="2026-Q3", account_ids=[account.id], send=True)

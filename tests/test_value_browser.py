@@ -47,7 +47,7 @@ def test_log_value_confirm_by_link_and_see_quote(live_server: str, page: Any,
     outbox = Path(app_config["OUTBOX_DIR"])
     mails = [message_from_bytes(p.read_bytes(), policy=policy.default)
              for p in outbox.glob("*.eml")]
-    assert len(mails) == 1 and url in mails[0].get_body().get_content()
+    assert len(mails) == 1 and url in mails[0].get_body(preferencelist=("plain",)).get_content()
     assert re.search(r"/l/confirm/", url)
 
     customer = page.context.browser.new_context().new_page()

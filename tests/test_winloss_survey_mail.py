@@ -63,7 +63,7 @@ def test_the_survey_is_mailed_beside_the_rules_request(smtp: Any, app: Any, sess
     assert message["Subject"] == "Acme platform renewal: a few questions about your decision"
     body = message.get_body(("plain",)).get_content()
     assert "Hello Carol Buyer" in body and "on Acme platform renewal" in body
-    assert "Ann Analyst" in body  # signed by the analyst who sent it
+    assert "Alice Manager" in body  # signed by the account manager, whom the buyer knows
     path = SURVEY_URL.search(body).group(1)  # type: ignore[union-attr]
     event = session.exec(select(AuditEvent).where(AuditEvent.entity == "access_link")).one()
     assert event.action == "create" and "Carol" not in event.summary

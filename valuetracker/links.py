@@ -1,7 +1,12 @@
-"""Signed, expiring, single-use links for people who never log in.
+"""Signed links for people who never log in.
 
-The token is signed with the app's secret and carries the link's id, purpose,
-stakeholder and expiry; the AccessLink row makes single use and revocation work.
+Access links (confirm value, pulse, buyer survey) expire and work once: the token is
+signed with the app's secret and carries the link's id, purpose, stakeholder and
+expiry; the AccessLink row makes single use and revocation work.
+
+Unsubscribe links are different on purpose: a person must be able to stop our mail
+from any old message, so the token only names the stakeholder, signed (with its own
+salt), and never expires or runs out; opting out twice is harmless.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,6 +36,36 @@ class LinkError(Exception):
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="valuetracker.access-link")
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="valuetracker.unsubscribe")
+
+
+def unsubscribe_token(stakeholder_id: int) -> str:
+    """The token of a stakeholder's unsubscribe link (the same every time, never expires)."""
+    return _unsubscribe_serializer().dumps({"u": int(stakeholder_id)})
+
+
+def unsubscribe_stakeholder_id(token: str) -> int:
+    """The stakeholder an unsubscribe token names; LinkError("invalid") if it is not ours."""
+    try:
+        data = _unsubscribe_serializer().loads(token)
+    except BadSignature as exc:
+        raise LinkError("invalid") from exc
+    value = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise LinkError("invalid")
+    return value
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of a public page, from BASE_URL: mail is read elsewhere, and it
+    is also built outside any request (a worker sending summaries)."""
+    base = urlsplit(str(current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"))
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def create_link(

@@ -1,17 +1,20 @@
 """Outgoing mail: SMTP when VALUETRACKER_MAIL_SERVER is set, else `.eml` files in the outbox.
 
-Messages are built with the standard library's `email` package; callers pass text
-and optional attachments, never hand-built MIME.
+Messages are built with the standard library's `email` package; callers pass text, an
+optional HTML alternative with its inline images, extra headers and attachments, never
+hand-built MIME. Mail to a customer's people is composed by `stakeholder_mail.compose`
+(identity, signature, unsubscribe), which hands this module a `Message`.
 """
 
 from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
-from email.utils import getaddresses, make_msgid
+from email.utils import getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -29,27 +32,75 @@ class Attachment:
 
 
 @dataclass
+class Inline:
+    """An image the HTML part shows as `cid:<cid>` (sent inside the mail, never fetched)."""
+
+    cid: str
+    content: bytes
+    maintype: str = "image"
+    subtype: str = "png"
+
+
+@dataclass
 class Message:
     to: str
     subject: str
     body: str
     attachments: list[Attachment] = field(default_factory=list)
-    reply_to: str | None = None
+    # "Name <address>" text, or an Address (a display name is quoted as needed).
+    reply_to: str | Address | None = None
+    html: str | None = None  # the HTML alternative of `body`
+    inline: list[Inline] = field(default_factory=list)  # images `html` refers to
+    from_name: str | None = None  # display name beside MAIL_SENDER
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
+
+
+# Header lines may be up to 998 characters (RFC 5322). With the default 78 the library
+# turns a long unbreakable value (a List-Unsubscribe URL) into encoded words, which mail
+# clients then cannot read as a URL.
+POLICY = default_policy.clone(max_line_length=998)
+
+
+def sender_address() -> str:
+    """The bare address of MAIL_SENDER (a configured "Name <address>" gives its address)."""
+    return parseaddr(str(current_app.config["MAIL_SENDER"]))[1] or "valuetracker@localhost"
+
+
+def address(name: str | None, addr: str) -> Address | str:
+    """`addr` with a display name (folded to one line); the bare address without one."""
+    shown = one_line(name or "")
+    return Address(display_name=shown, addr_spec=addr) if shown else addr
+
+
+def new_cid() -> str:
+    """A Content-ID for an inline image, unique like a Message-ID (without the brackets)."""
+    return make_msgid(domain=sender_address().rpartition("@")[2] or "localhost")[1:-1]
 
 
 def build(message: Message) -> EmailMessage:
     """The message; every header value is folded to one line first (`one_line`): a name
     stored with a line break (old data, an import) must not make the mail fail, nor add
     a header."""
-    msg = EmailMessage()
-    msg["From"] = one_line(current_app.config["MAIL_SENDER"])
+    msg = EmailMessage(policy=POLICY)
+    sender = sender_address()
+    msg["From"] = address(message.from_name, sender) if message.from_name \
+        else one_line(current_app.config["MAIL_SENDER"])
     msg["To"] = one_line(message.to)
     msg["Subject"] = one_line(message.subject)
     if message.reply_to:
-        msg["Reply-To"] = one_line(message.reply_to)
-    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = make_msgid(domain=domain)
+        msg["Reply-To"] = message.reply_to if isinstance(message.reply_to, Address) \
+            else one_line(message.reply_to)
+    for name, value in message.headers.items():
+        msg[name] = one_line(value)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     msg.set_content(message.body)
+    if message.html is not None:
+        msg.add_alternative(message.html, subtype="html")
+        html_part = msg.get_payload()[-1]
+        for image in message.inline:
+            html_part.add_related(image.content, maintype=image.maintype,
+                                  subtype=image.subtype, cid=f"<{image.cid}>",
+                                  disposition="inline")
     for item in message.attachments:
         msg.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype,
                            filename=item.filename)

@@ -33,8 +33,8 @@ EXPORT_FORMAT = "valuetracker.stakeholder-export/1"
 PERSON_FIELDS = (
     "id", "name", "title", "email", "phone", "buying_role", "influence", "sentiment",
     "is_key", "reports_to_id", "preferences", "notes", "preferred_channel", "opted_out_at",
-    "left_company_at", "last_contacted_on", "external_id", "erased_at", "created_at",
-    "updated_at",
+    "opted_out_via", "left_company_at", "last_contacted_on", "external_id", "erased_at",
+    "created_at", "updated_at",
 )
 
 

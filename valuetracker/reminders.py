@@ -114,7 +114,7 @@ def send_reminders(session: Session, *, now: datetime | None = None) -> Reminder
             continue
         session.commit()
         try:
-            email_link(link, links.link_token(link), stakeholder=mailing.stakeholder,
+            email_link(session, link, links.link_token(link), stakeholder=mailing.stakeholder,
                        account=mailing.account, deal=mailing.deal, sender=mailing.sender,
                        reminder=True)
         except (smtplib.SMTPException, OSError) as exc:

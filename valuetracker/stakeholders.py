@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from . import audit
 from .db import check_version
 from .forms import clean_form_data
-from .models import Account, Stakeholder, User, utcnow
+from .models import OPT_OUT_LINK, Account, Stakeholder, User, utcnow
 
 # A contact counts as engaged when contacted within this many days.
 ENGAGED_WITHIN_DAYS = 90
@@ -300,6 +300,8 @@ def _apply_state(person: Stakeholder, *, opted_out: bool | None, left: bool | No
     now = utcnow()
     if opted_out is not None:
         person.opted_out_at = (person.opted_out_at or now) if opted_out else None
+        if person.opted_out_at is None:
+            person.opted_out_via = None  # opted back in: a later opt-out says its own way
     if left is not None:
         person.left_company_at = (person.left_company_at or now) if left else None
 
@@ -419,6 +421,27 @@ def set_flag(session: Session, person: Stakeholder, flag: str, on: bool, *,
     audit.record(session, "flag", "stakeholder", person.id,
                  f"stakeholder {person.name}: {flag.replace('_', ' ')} "
                  f"{'set' if on else 'cleared'}", details={flag: [current, on]}, user=user)
+    return True
+
+
+def opt_out_by_link(session: Session, person: Stakeholder) -> bool:
+    """The person opted out themselves, through the unsubscribe link of one of our mails
+    (the page's button, or their mail client's one-click unsubscribe). Returns whether
+    anything changed: someone already opted out (by any way) keeps their date.
+
+    Bumps the version (an edit form opened before cannot undo it) and records an
+    "opt_out stakeholder" event through "link", without a user. Does not commit.
+    """
+    if person.opted_out_at is not None:
+        return False
+    check_version(session, person, person.version)
+    _apply_state(person, opted_out=True, left=None)
+    person.opted_out_via = OPT_OUT_LINK
+    person.updated_at = utcnow()
+    session.add(person)
+    audit.record(session, "opt_out", "stakeholder", person.id,
+                 f"stakeholder {person.name} opted out through the unsubscribe link",
+                 details={"opted_out": [False, True], "through": "link"})
     return True
 
 

@@ -11,6 +11,7 @@ from . import audit
 from .db import check_version
 from .models import ROLES, User
 from .security import hash_password
+from .validation import one_line
 
 # The password policy (OWASP ASVS 5.0 section 6.2): 12 to 128 characters, not all
 # whitespace, not among the commonest passwords. One function for the CLI, the admin's
@@ -48,11 +49,18 @@ def find_user(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
+def clean_title(title: str | None) -> str | None:
+    """A job title as it signs customer mail: one line, trimmed, None when empty."""
+    shown = one_line(title or "")[:200]
+    return shown or None
+
+
 def create_user(
     session: Session, *, email: str, name: str, role: str, password: str,
-    password_hash: str | None = None,
+    password_hash: str | None = None, title: str | None = None,
 ) -> User:
-    """Validate and add a user (the caller commits)."""
+    """Validate and add a user (the caller commits). `title` (e.g. "Account Director")
+    signs, with the name, the mail sent to their accounts' people."""
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"Unknown role '{role}'. Choose one of: {', '.join(ROLES)}.")
@@ -65,14 +73,15 @@ def create_user(
         if problem:
             raise UserError(problem)
         password_hash = hash_password(password)
-    user = User(email=email, name=name.strip() or email, role=role, password_hash=password_hash)
+    user = User(email=email, name=name.strip() or email, role=role, password_hash=password_hash,
+                title=clean_title(title))
     return audit.add_created(session, user, entity="user", summary=f"user {email} ({role}) created")
 
 
 def update_user(session: Session, user: User, *, name: str, role: str, active: bool,
                 expected_version: object, password: str | None = None,
-                ) -> dict[str, list[object]]:
-    """Save an admin's edit of a user: name, role, active, and a new password if given
+                title: str | None = None) -> dict[str, list[object]]:
+    """Save an admin's edit of a user: name, title, role, active, and a new password if given
     (recorded as changed, never its value). Raises `db.StaleEditError` (nothing changed)
     when someone saved the user since the form was loaded at `expected_version`.
     Records "update user"; does not commit."""
@@ -84,6 +93,6 @@ def update_user(session: Session, user: User, *, name: str, role: str, active: b
             raise UserError(problem)
         user.password_hash = hash_password(password)
         extra["password"] = ["***", "***"]
-    return audit.apply_changes(session, user, {"name": name.strip(), "role": role,
-                                                "active": active},
+    return audit.apply_changes(session, user, {"name": name.strip(), "title": clean_title(title),
+                                                "role": role, "active": active},
                                entity="user", summary=f"user {user.email} updated", extra=extra)

@@ -25,7 +25,7 @@ def register(app: Flask) -> None:
                 raise click.ClickException(
                     "The database is not empty; the demo needs an empty database. "
                     "Use --if-empty to skip quietly.")
-            demo_emails = [email for _key, email, _name, _role in DEMO_USERS]
+            demo_emails = [email for _key, email, _name, _role, _title in DEMO_USERS]
             if session.exec(select(User.id).where(User.email.in_(demo_emails))).first():
                 click.echo("Demo data is already in place.")
                 _print_logins()
@@ -44,5 +44,5 @@ def _print_logins() -> None:
 
     address = str(current_app.config["BASE_URL"]).rstrip("/")
     click.echo(f"Sign in at {address} with any of these (password: {DEMO_PASSWORD}):")
-    for _key, email, name, role in DEMO_USERS:
+    for _key, email, name, role, _title in DEMO_USERS:
         click.echo(f"  {email:<24} {name} ({role.replace('_', ' ')})")

@@ -1,4 +1,4 @@
-"""`valuetracker create-user EMAIL --name --role` (password from a prompt or stdin)."""
+"""`valuetracker create-user EMAIL --name --role [--title]` (password from a prompt or stdin)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ def register(app: Flask) -> None:
     @click.option("--name", default="", help="Display name (default: the email).")
     @click.option("--role", type=click.Choice(ROLES), default=DEFAULT_ROLE,
                   show_default=True)
-    def create_user_command(email: str, name: str, role: str) -> None:
+    @click.option("--title", default="",
+                  help="Job title, signing the mail to customers with the name.")
+    def create_user_command(email: str, name: str, role: str, title: str) -> None:
         """Create a user; the password is read from a prompt, or from stdin when piped."""
         if sys.stdin.isatty():
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -27,7 +29,7 @@ def register(app: Flask) -> None:
         session = get_session()
         try:
             user = create_user(session, email=email, name=name or email, role=role,
-                               password=password)
+                               password=password, title=title)
         except UserError as exc:
             raise click.ClickException(str(exc)) from exc
         session.commit()

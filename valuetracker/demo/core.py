@@ -20,12 +20,13 @@ DEMO_PASSWORD = "demo-password-2026"
 SEED = 20261123
 
 # (key in made["users"], email, name, role)
+# key, email, name, role, title (it signs the mail to customers)
 DEMO_USERS = (
-    ("admin", "admin@demo.example", "Ada Admin", "admin"),
-    ("leader", "leader@demo.example", "Lena Leader", "leader"),
-    ("analyst", "analyst@demo.example", "Arun Analyst", "analyst"),
-    ("am1", "maria@demo.example", "Maria Lopez", "account_manager"),
-    ("am2", "tom@demo.example", "Tom Becker", "account_manager"),
+    ("admin", "admin@demo.example", "Ada Admin", "admin", None),
+    ("leader", "leader@demo.example", "Lena Leader", "leader", "VP Customer Success"),
+    ("analyst", "analyst@demo.example", "Arun Analyst", "analyst", None),
+    ("am1", "maria@demo.example", "Maria Lopez", "account_manager", "Senior Account Manager"),
+    ("am2", "tom@demo.example", "Tom Becker", "account_manager", "Account Manager"),
 )
 
 # name, segment, industry, tier, status, revenue, cost to serve, owner key, member key,
@@ -107,8 +108,9 @@ def seed(session: Session, made: dict[str, Any]) -> None:
     today = date.today()
     password_hash = hash_password(DEMO_PASSWORD)  # one slow hash shared by all demo users
     users = {}
-    for key, email, name, role in DEMO_USERS:
-        user = User(email=email, name=name, role=role, password_hash=password_hash)
+    for key, email, name, role, title in DEMO_USERS:
+        user = User(email=email, name=name, role=role, title=title,
+                    password_hash=password_hash)
         session.add(user)
         users[key] = user
     session.flush()

@@ -150,6 +150,8 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
             if row.has(column):
                 current = getattr(existing, attr) if existing is not None else None
                 data[attr] = _flag(column, values[column], current, ctx.now)
+                if attr == "opted_out_at" and data[attr] != current:
+                    data["opted_out_via"] = None  # the file's mark, not the person's own
         if errors:
             result.errors.extend(errors)
             continue

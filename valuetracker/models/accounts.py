@@ -32,6 +32,7 @@ CHANNELS = ("email", "phone", "video", "in_person", "chat")
 ERASED = "erased"
 LEFT_COMPANY = "left the company"
 OPTED_OUT = "opted out"
+OPT_OUT_LINK = "unsubscribe_link"
 NO_EMAIL = "no email address"
 CONTACT_BLOCKS = (ERASED, LEFT_COMPANY, OPTED_OUT, NO_EMAIL)
 
@@ -122,6 +123,9 @@ class Stakeholder(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=sa.Text)
     preferred_channel: str | None = Field(default=None, max_length=20)
     opted_out_at: datetime | None = timestamp_field()
+    # How the opt-out came: OPT_OUT_LINK (the person, through the unsubscribe link in
+    # our mail), or None (recorded by the team, or imported).
+    opted_out_via: str | None = Field(default=None, max_length=30)
     left_company_at: datetime | None = timestamp_field()
     last_contacted_on: date | None = None
     external_id: str | None = Field(default=None, max_length=100, index=True)
@@ -156,6 +160,7 @@ __all__ = [
     "ERASED",
     "LEFT_COMPANY",
     "OPTED_OUT",
+    "OPT_OUT_LINK",
     "NO_EMAIL",
     "CONTACT_BLOCKS",
     "contact_block",

@@ -25,6 +25,8 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=255, sa_column_kwargs={"unique": True}, index=True)
     name: str = Field(max_length=200)
+    # Signs the mails to customers (with the name): "Account Director".
+    title: str | None = Field(default=None, max_length=200)
     password_hash: str = Field(max_length=255)
     role: str = Field(default=DEFAULT_ROLE, max_length=32)
     active: bool = Field(default=True)

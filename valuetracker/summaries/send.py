@@ -13,7 +13,10 @@ checked that the mail arrived) or `resend` (sent again, recorded as a resend).
 
 The message text is an admin-editable template (Setting "summary_email_template",
 default `templates/emails/summary.txt`) with `$name`-style placeholders filled by
-`string.Template`: an admin's text is never evaluated as code.
+`string.Template`: an admin's text is never evaluated as code. The mail around it
+(sender, Reply-To, signature, HTML part, unsubscribe link) is `stakeholder_mail.compose`,
+as for every mail to a stakeholder; the PDF is attached as
+`<company>-value-summary-<quarter>-<person>.pdf` (`stakeholder_mail.attachment_name`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
-from .. import audit, mail
+from .. import audit, mail, stakeholder_mail
 from ..config import TEMPLATES_DIR
 from ..models import (
     DELIVERY_UNKNOWN,
@@ -45,7 +48,7 @@ from ..models import (
 
 TEMPLATE_KEY = "summary_email_template"
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "emails" / "summary.txt"
-PLACEHOLDERS = ("name", "first_name", "account", "quarter", "sender")
+PLACEHOLDERS = ("name", "first_name", "account", "quarter", "sender", "sender_title")
 CHANNEL = "email"
 # Seconds a sending may stay `pending` before it counts as delivery unknown anyway
 # (the DELIVERY_UNKNOWN_AFTER setting); well past the mail server's 30 s timeout.
@@ -136,21 +139,23 @@ def _deliver(session: Session, summary: ValueSummary, stakeholder: Stakeholder,
     kept on the sent row. A failure is recorded, then raised."""
     account = session.get(Account, summary.account_id)
     assert account is not None
-    sender = session.exec(select(User.name).where(User.id == account.owner_id)).first() \
-        if account.owner_id else None
+    manager = stakeholder_mail.account_manager(session, account)
     path = Path(current_app.config["REPORTS_DIR"]) / summary.file_path
     try:
         content = path.read_bytes()
         values = {"name": stakeholder.name, "first_name": stakeholder.name.split()[0],
                   "account": account.name, "quarter": summary.quarter,
-                  "sender": sender or "Your account team"}
+                  "sender": manager.name if manager is not None else "Your account team",
+                  "sender_title": (manager.title or "") if manager is not None else ""}
         body = Template(message_template(session)).safe_substitute(values)
-        message_id = mail.send(mail.Message(
-            to=stakeholder.email or "",
+        message_id = mail.send(stakeholder_mail.compose(
+            session, account=account, stakeholder=stakeholder,
             subject=f"Your value summary {summary.quarter} — {account.name}",
-            body=body,
-            attachments=[mail.Attachment(filename=Path(summary.file_path).name,
-                                         content=content)],
+            text=body, manager=manager,
+            attachments=[mail.Attachment(
+                filename=stakeholder_mail.attachment_name(account, stakeholder,
+                                                          summary.quarter),
+                content=content)],
         ))
     except Exception as exc:
         claimed.status, claimed.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]

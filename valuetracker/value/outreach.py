@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, render_template
 from sqlmodel import Session, select
 
-from .. import audit, links, mail
+from .. import audit, links, mail, stakeholder_mail
 from ..models import (
     DRIVERS,
     AccessLink,
@@ -88,22 +88,21 @@ class SentLink:
     message_id: str
 
 
-# How each kind of link is mailed: the public page it opens and the message's text.
-LINK_MAILS: dict[str, tuple[str, str]] = {
-    "confirm_value": ("public.confirm", "emails/confirm_value.txt"),
-    "pulse": ("public.pulse", "emails/pulse.txt"),
-    "buyer_survey": ("survey.answer", "emails/buyer_survey.txt"),
+# How each kind of link is mailed: the public page it opens, the message's text and the
+# label of its button in the HTML part.
+LINK_MAILS: dict[str, tuple[str, str, str]] = {
+    "confirm_value": ("public.confirm", "emails/confirm_value.txt", "Review what we delivered"),
+    "pulse": ("public.pulse", "emails/pulse.txt", "Answer five short questions"),
+    "buyer_survey": ("survey.answer", "emails/buyer_survey.txt", "Answer the survey"),
 }
 # The purposes the account's value page sends, lists and withdraws.
 VALUE_PURPOSES = ("confirm_value", "pulse")
 
 
 def public_url(endpoint: str, token: str) -> str:
-    """The absolute URL of a public page: BASE_URL and the page's path in the app (the
-    same from a request, the CLI or the worker, since links are opened elsewhere)."""
-    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
-    path = current_app.url_map.bind("localhost").build(endpoint, {"token": token})
-    return base + path
+    """The absolute URL of a public page (BASE_URL, since links are opened elsewhere;
+    the same from a request, the CLI or the worker)."""
+    return links.public_url(endpoint, token=token)
 
 
 def link_subject(purpose: str, *, account: Account, deal: Deal | None = None) -> str:
@@ -116,25 +115,30 @@ def link_subject(purpose: str, *, account: Account, deal: Deal | None = None) ->
 
 
 def email_link(
-    link: AccessLink, token: str, *, stakeholder: Stakeholder, account: Account,
-    deal: Deal | None = None, sender: User | None = None, reminder: bool = False,
+    session: Session, link: AccessLink, token: str, *, stakeholder: Stakeholder,
+    account: Account, deal: Deal | None = None, sender: User | None = None,
+    reminder: bool = False,
 ) -> SentLink:
-    """Mail a recorded link to its person, signed by `sender`: the one sending path of
-    every link, its first mail and its reminder alike (`reminder` says so in the text).
+    """Mail a recorded link to its person: the one sending path of every link, its first
+    mail and its reminder alike (`reminder` says so in the text). The mail is
+    `stakeholder_mail.compose`'s, signed by the account manager (the account's owner;
+    `sender`, who sends it, when the account has none).
 
     Raises the mail errors (smtplib.SMTPException, OSError) when the mail server refuses.
     Records nothing: the caller's write function does.
     """
-    endpoint, template = LINK_MAILS[link.purpose]
+    endpoint, template, action_label = LINK_MAILS[link.purpose]
     url = public_url(endpoint, token)
     subject = link_subject(link.purpose, account=account, deal=deal)
     if reminder:
         subject = f"Reminder: {subject}"
     body = render_template(template, stakeholder=stakeholder, account=account, deal=deal,
                            url=url, link=link, reminder=reminder,
-                           sender_name=sender.name if sender is not None else "",
                            count=len((link.payload or {}).get("entry_ids", [])))
-    message_id = mail.send(mail.Message(to=stakeholder.email or "", subject=subject, body=body))
+    manager = stakeholder_mail.account_manager(session, account, fallback=sender)
+    message_id = mail.send(stakeholder_mail.compose(
+        session, account=account, stakeholder=stakeholder, subject=subject, text=body,
+        manager=manager, action=stakeholder_mail.Action(url, action_label)))
     return SentLink(link, url, message_id)
 
 
@@ -143,7 +147,7 @@ def send_link(
     entry_ids: list[int] | None = None, user: User | None = None,
     replaces: AccessLink | None = None,
 ) -> SentLink:
-    """Create a confirmation (`confirm_value`) or pulse link, email it (signed by `user`),
+    """Create a confirmation (`confirm_value`) or pulse link, email it (`email_link`),
     return its URL. `replaces` is the unanswered link it is sent in place of
     (`resend_link`, which has withdrawn it).
 
@@ -172,7 +176,7 @@ def send_link(
     link, token = links.create_link(session, purpose, stakeholder_id=stakeholder.id,
                                     account_id=account.id, payload=payload,
                                     created_by_id=user.id if user is not None else None)
-    sent = email_link(link, token, stakeholder=stakeholder, account=account, sender=user)
+    sent = email_link(session, link, token, stakeholder=stakeholder, account=account, sender=user)
     details: dict[str, Any] = {"entries": len(entry_ids or [])}
     if replaces is None:
         audit.record(session, "create", "access_link", link.id,

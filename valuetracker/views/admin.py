@@ -49,6 +49,7 @@ from ..users import (
     MIN_PASSWORD_LENGTH,
     UserError,
     check_password_policy,
+    clean_title,
     create_user,
     find_user,
     update_user,
@@ -73,9 +74,13 @@ def password_policy(form: FlaskForm, field: PasswordField) -> None:
             raise ValidationError(problem)
 
 
+TITLE_HINT = "Signs the e-mails to customers, with the name (e.g. Account Director)."
+
+
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=255)])
     name = LineField("Name", validators=[DataRequired(), Length(max=200)])
+    title = LineField("Title", validators=[Length(max=200)], description=TITLE_HINT)
     role = SelectField("Role", choices=ROLE_CHOICES)
     password = PasswordField(
         "Initial password", validators=[InputRequired(), password_policy],
@@ -89,6 +94,7 @@ class UserCreateForm(FlaskForm):
 
 class UserEditForm(FlaskForm):
     name = LineField("Name", validators=[DataRequired(), Length(max=200)])
+    title = LineField("Title", validators=[Length(max=200)], description=TITLE_HINT)
     role = SelectField("Role", choices=ROLE_CHOICES)
     active = BooleanField("Active (may log in)")
     version = HiddenField()  # optimistic locking: the version the form was loaded at
@@ -120,7 +126,8 @@ def create_user_view() -> object:
         session = get_session()
         try:
             user = create_user(session, email=form.email.data, name=form.name.data,
-                               role=form.role.data, password=form.password.data)
+                               role=form.role.data, password=form.password.data,
+                               title=form.title.data)
         except UserError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -145,11 +152,11 @@ def edit_user(user_id: int) -> object:
             try:
                 update_user(session, user, name=form.name.data, role=form.role.data,
                             active=form.active.data, expected_version=form.version.data,
-                            password=form.password.data or None)
+                            password=form.password.data or None, title=form.title.data)
             except StaleEditError:
                 conflict = edit_conflict(session, form, user, {
-                    "name": form.name.data.strip(), "role": form.role.data,
-                    "active": form.active.data}, entity="user")
+                    "name": form.name.data.strip(), "title": clean_title(form.title.data),
+                    "role": form.role.data, "active": form.active.data}, entity="user")
                 if form.password.data:
                     conflict["differences"].append(("New password", "—", "not saved"))
                 return render_template("admin/user_form.html", form=form, user=user,
@@ -237,8 +244,10 @@ class BrandingForm(FlaskForm):
     email_template = TextAreaField(
         "Message sent with each summary",
         validators=[Length(max=5000)],
-        description="Placeholders: $name, $first_name, $account, $quarter, $sender. "
-                    "Leave empty for the default text.",
+        description="Placeholders: $name, $first_name, $account, $quarter, $sender (the "
+                    "account manager), $sender_title. End with your closing words: the "
+                    "account manager's signature and the unsubscribe link follow the "
+                    "text. Leave empty for the default text.",
         render_kw={"rows": 10})
     version = HiddenField()  # optimistic locking (summaries.branding.branding_version)
 

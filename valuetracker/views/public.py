@@ -3,20 +3,29 @@
 Each page shows only what its link is about (this stakeholder, this account, the
 link's entries), is rate limited and CSRF protected, and uses the link up on submit.
 A used, expired, revoked or tampered link gets a friendly page, never a 500.
+
+The unsubscribe link of every mail (`links.unsubscribe_token`) never expires: its GET
+asks for a button press, the button's POST opts the person out. The mail's
+`List-Unsubscribe` header points at the one-click address (RFC 8058), which mail
+clients POST to without a page, so that one endpoint is exempt from CSRF: the signed
+token is its protection, and the body must say `List-Unsubscribe=One-Click`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlmodel import Session
 
 from .. import value as domain
-from ..db import get_session
-from ..extensions import limiter
-from ..links import LinkError, resolve_link
+from ..db import StaleEditError, get_session
+from ..extensions import csrf, limiter
+from ..forms import EmptyForm
+from ..links import LinkError, resolve_link, unsubscribe_stakeholder_id
 from ..models import AccessLink, Account, Stakeholder
+from ..stakeholders import opt_out_by_link
+from ..summaries.branding import get_branding
 from ..value.forms import ConfirmValueForm, PulseForm
 
 bp = Blueprint("public", __name__, url_prefix="/l")
@@ -154,3 +163,85 @@ def pulse(token: str) -> Any:
 @limiter.limit(_public_limit)
 def thanks() -> str:
     return render_template("public/thanks.html")
+
+
+# --------------------------------------------------------------------------- unsubscribe
+
+
+def _unsubscribe_target(session: Session, token: str) -> Stakeholder | None:
+    """The person an unsubscribe token names: None when they are no longer on file
+    (erased, or gone), so there is nothing left to stop. Raises LinkError("invalid")
+    for a token that is not ours."""
+    person = session.get(Stakeholder, unsubscribe_stakeholder_id(token))
+    return person if person is not None and person.erased_at is None else None
+
+
+def _unsubscribe_page(session: Session, person: Stakeholder | None, token: str,
+                      code: int = 200) -> tuple[str, int]:
+    account = session.get(Account, person.account_id) if person is not None else None
+    return render_template("public/unsubscribe.html", person=person, account=account,
+                           company=get_branding(session).company_name, token=token,
+                           form=EmptyForm(), retry=code == 409), code
+
+
+def _stale(session: Session, person: Stakeholder, token: str) -> tuple[str, int]:
+    """After `StaleEditError`: an edit of the person got in between, or a second request
+    (a mail client retrying) opted them out first. The page as things now stand: done,
+    or the button again with a word why (409)."""
+    session.rollback()
+    session.refresh(person)
+    return _unsubscribe_page(session, person, token, 200 if person.opted_out_at else 409)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@limiter.limit(_public_limit)
+def unsubscribe(token: str) -> Any:
+    """GET: what the button will do (or that it is done); POST (the button): opt out."""
+    session = get_session()
+    try:
+        person = _unsubscribe_target(session, token)
+    except LinkError as exc:
+        return _link_error(exc.reason)
+    form = EmptyForm()
+    if person is not None and person.opted_out_at is None and form.validate_on_submit():
+        try:
+            opt_out_by_link(session, person)
+        except StaleEditError:
+            return _stale(session, person, token)
+        session.commit()
+        return redirect(url_for("public.unsubscribe", token=token))
+    return _unsubscribe_page(session, person, token)
+
+
+def _one_click_key() -> str:
+    # Large mail providers send their users' one-click requests from a few addresses of
+    # their own: counting per address would refuse people after a quarterly send. The
+    # limit counts per link instead (a forged one fails its signature either way).
+    return "unsubscribe:" + str((request.view_args or {}).get("token", ""))[:200]
+
+
+@bp.route("/unsubscribe/<token>/one-click", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(_public_limit, key_func=_one_click_key)
+def unsubscribe_one_click(token: str) -> Any:
+    """A mail client's one-click unsubscribe (RFC 8058): a POST with the body
+    `List-Unsubscribe=One-Click` opts out at once. A GET (someone opened the header's
+    address in a browser) shows the page with the button instead."""
+    if request.method == "GET":
+        return redirect(url_for("public.unsubscribe", token=token))
+    session = get_session()
+    try:
+        person = _unsubscribe_target(session, token)
+    except LinkError as exc:
+        return _link_error(exc.reason)
+    if request.form.get("List-Unsubscribe") != "One-Click":
+        return render_template("public/link_error.html", title="This is not an unsubscribe "
+                               "request", message="Open the unsubscribe link in the e-mail "
+                               "to see what it does."), 400
+    if person is not None and person.opted_out_at is None:
+        try:
+            opt_out_by_link(session, person)
+        except StaleEditError:
+            return _stale(session, person, token)
+        session.commit()
+    return _unsubscribe_page(session, person, token)

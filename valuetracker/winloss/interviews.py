@@ -280,7 +280,7 @@ def send_survey(session: Session, deal: Deal, stakeholder: Stakeholder, *,
                                     created_by_id=user.id if user is not None else None)
     account = session.get(Account, deal.account_id)
     assert account is not None
-    sent = email_link(link, token, stakeholder=stakeholder, account=account, deal=deal,
+    sent = email_link(session, link, token, stakeholder=stakeholder, account=account, deal=deal,
                       sender=user)
     if replaced:
         audit.record(session, "resend", "access_link", link.id,
