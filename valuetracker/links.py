@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session
 
-from .models import AccessLink, utcnow
+from .models import AccessLink, Account, Deal, User, utcnow
 
 PURPOSES = ("confirm_value", "pulse", "buyer_survey")
 
@@ -118,3 +118,24 @@ def consume_link(session: Session, link: AccessLink) -> None:
 def revoke_link(session: Session, link: AccessLink) -> None:
     link.revoked_at = utcnow()
     session.add(link)
+
+
+def asker(session: Session, link: AccessLink) -> User | None:
+    """Who asks through a link, as its page names them ("Maria Lopez at … asks"): the
+    person who sent it; else the owner of the deal (a buyer survey) or of the account.
+
+    Someone deactivated since is passed over, so a page never names a person who no
+    longer answers for the company; None when nobody is left (the page names the company).
+    """
+    candidates: list[int | None] = [link.created_by_id]
+    if link.deal_id is not None:
+        deal = session.get(Deal, link.deal_id)
+        candidates.append(deal.owner_id if deal is not None else None)
+    if link.account_id is not None:
+        account = session.get(Account, link.account_id)
+        candidates.append(account.owner_id if account is not None else None)
+    for user_id in candidates:
+        user = session.get(User, user_id) if user_id is not None else None
+        if user is not None and user.active:
+            return user
+    return None
