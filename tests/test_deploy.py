@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 import zipfile
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +224,15 @@ def test_make_run_on_another_port_prints_and_mails_links_to_it(tmp_path: Path, p
         page.get_by_text("Link emailed to").wait_for()
 
         (mail,) = (folder / "outbox").glob("*.eml")
-        links = re.findall(r"https?://\S+", mail.read_text())
+        # The decoded text: in the raw file a long link is wrapped (quoted-printable).
+        text = message_from_bytes(mail.read_bytes(), policy=policy.default).get_body(
+            preferencelist=("plain",)).get_content()
+        links = re.findall(r"https?://\S+", text)
         assert links and all(link.startswith(f"{base}/") for link in links), links
         page.goto(links[0])
-        assert page.locator("form").count() == 1  # the pulse form, reached at that address
+        # The pulse form, reached at that address (its page has no other form).
+        assert page.locator("form").count() == 1
+        assert page.locator("form input[name=recommend]").count() == 11
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

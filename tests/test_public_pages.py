@@ -118,6 +118,8 @@ def test_logo_and_colour_are_served_by_the_app(client: Any, branded: Branding) -
     body = css.get_data(as_text=True)
     assert f"--brand: {COLOR};" in body
     assert "--brand-on: #ffffff;" in body and "--brand-rgb: 15, 118, 110;" in body
+    again = client.get("/l/brand.css", headers={"If-None-Match": css.headers["ETag"]})
+    assert again.status_code == 304
     # The pages stay under the strict CSP (no inline style needed for the colour).
     page = client.get("/l/thanks")
     assert "style-src 'self'" in page.headers["Content-Security-Policy"]

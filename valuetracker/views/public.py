@@ -21,6 +21,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -198,8 +199,10 @@ def thanks() -> str:
 def brand_css() -> Response:
     """The branding colour as CSS variables (the CSP allows no inline style); the colour
     is a validated `#rrggbb`, so nothing else can reach the stylesheet."""
-    return Response(render_template("public/brand.css", brand=page_branding()),
-                    mimetype="text/css")
+    response = Response(render_template("public/brand.css", brand=page_branding()),
+                        mimetype="text/css")
+    response.add_etag()  # the pages revalidate it (a 304) rather than fetch it again
+    return response.make_conditional(request)
 
 
 @bp.route("/logo")
