@@ -233,6 +233,7 @@ def test_make_run_on_another_port_prints_and_mails_links_to_it(tmp_path: Path, p
         customer = page.context.browser.new_context().new_page()  # not signed in
         customer.goto(links[0])
         assert customer.locator("form").count() == 1  # the pulse form, reached at that address
+        assert customer.locator("form input[name=recommend]").count() == 11
         customer.context.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -192,7 +192,8 @@ def test_a_survey_reminder_names_the_deal(smtp: Any, app: Any, session: Session,
     assert message["Subject"] == \
         "Reminder: Acme platform renewal: a few questions about your decision"
     body = message.get_body(("plain",)).get_content()
-    assert "Acme platform renewal" in body and "/s/" in body and "Alice Manager" in body  # the account manager signs
+    # The account manager signs.
+    assert "Acme platform renewal" in body and "/s/" in body and "Alice Manager" in body
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "remind")).one()
     assert cast.stakeholder1.name not in event.summary  # the answers may be anonymized
     assert reload(session, link).reminded_at is not None

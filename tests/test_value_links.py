@@ -329,8 +329,8 @@ def test_pulse_link_end_to_end(app: Any, session: Any, cast: Any, login_as: Any,
     ranks = {f"rank_{i + 1}": d for i, d in enumerate(ranked)}
     bad = client.post(path, data={**PULSE, **ranks, "rank_2": "customer_experience"})
     assert bad.status_code == 200 and "only one place" in bad.get_data(as_text=True)
-    incomplete = client.post(path, data={**PULSE, **ranks, "rank_6": ""})
-    assert "Rank all six" in incomplete.get_data(as_text=True)
+    incomplete = client.post(path, data={**PULSE, **ranks, "rank_3": ""})
+    assert "Choose your top three value drivers" in incomplete.get_data(as_text=True)
     no_score = client.post(path, data={**PULSE, **ranks, "recommend": ""})
     assert "Choose 0 to 10" in no_score.get_data(as_text=True)
     assert session.exec(select(LoyaltyPulse)).all() == []

@@ -52,8 +52,10 @@ def test_valid_link_records_a_completed_survey(client: Any, session: Any, cast: 
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Carol, a few questions" in text
-    # The public page reveals nothing of the account, the deal or the team.
-    assert "Secret deal" not in text and "Acme" not in text and "Sign out" not in text
+    # The public page names its own deal, and nothing of the account, another deal or
+    # the app's navigation.
+    assert "Secret deal" in text and survey["other"].name not in text
+    assert "Acme" not in text and "Sign out" not in text
     response = client.post(f"/s/{survey['token']}", data=_answers(survey))
     assert response.status_code == 200 and "Thank you" in response.get_data(as_text=True)
     interview = session.exec(select(WinLossInterview)).one()

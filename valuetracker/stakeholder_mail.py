@@ -28,7 +28,7 @@ from flask import render_template
 from sqlmodel import Session
 
 from . import links, mail
-from .models import Account, Stakeholder, User
+from .models import AccessLink, Account, Deal, Stakeholder, User
 from .summaries.branding import Branding, branding_dir, get_branding
 
 LOGO_SUBTYPES = {"png": "png", "jpg": "jpeg"}
@@ -66,6 +66,24 @@ def account_manager(session: Session, account: Account, *,
     if owner is not None and owner.active:
         return owner
     return fallback  # an inactive owner's mailbox may be gone: never send replies there
+
+
+def asker(session: Session, link: AccessLink) -> User | None:
+    """Who asks through a link, as its page names them ("Maria Lopez at … asks"): the one
+    who signed its mail (`account_manager` of the link's account, or of the deal's, with
+    the person who sent it as the fallback). Someone deactivated since is passed over;
+    None when nobody is left (the page names the company alone)."""
+    account_id = link.account_id
+    if account_id is None and link.deal_id is not None:
+        deal = session.get(Deal, link.deal_id)
+        account_id = deal.account_id if deal is not None else None
+    account = session.get(Account, account_id) if account_id is not None else None
+    sender = session.get(User, link.created_by_id) if link.created_by_id else None
+    if sender is not None and not sender.active:
+        sender = None
+    if account is None:
+        return sender
+    return account_manager(session, account, fallback=sender)
 
 
 def text_blocks(text: str, action: Action | None = None) -> list[Block]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from .access import (
     Permissions,
@@ -16,8 +16,10 @@ from .access import (
     may_import,
     reads_winloss_program,
 )
+from .db import get_session
 from .forms import EmptyForm
 from .models import label
+from .summaries.branding import Branding, get_branding
 from .wording import counted, days_ago, plural, possessive
 
 
@@ -85,6 +87,14 @@ def nav_items() -> list[tuple[str, str]]:
     return items
 
 
+def page_branding() -> Branding:
+    """The branding of the stakeholders' pages, read once per request: the public layout
+    asks for it, so every page that extends the layout is branded without its view's help."""
+    if "page_branding" not in g:
+        g.page_branding = get_branding(get_session())
+    return g.page_branding
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money,
@@ -102,6 +112,7 @@ def register(app: Flask) -> None:
         nav_items=nav_items,
         can=Permissions(),  # what the signed-in user may do: {% if can.export %}
         has_endpoint=lambda endpoint: endpoint in current_app.view_functions,
+        branding=page_branding,  # templates/public/_layout.html
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

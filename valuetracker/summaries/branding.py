@@ -1,8 +1,10 @@
-"""Branding of the PDF summaries (company name, logo, primary colour), kept in `Setting`.
+"""Branding (company name, logo, primary colour) of the PDF summaries and of the pages
+stakeholders answer on (`templates/public/_layout.html`), kept in `Setting`.
 
 The colour is validated as `#rrggbb` when saved AND again when read, so nothing but a
-hex colour can ever reach the print CSS. The logo is a PNG or JPEG checked by its
-magic bytes and size, stored under `instance/branding/` with a name we choose.
+hex colour can ever reach the print CSS or the pages' stylesheet (`/l/brand.css`). The
+logo is a PNG or JPEG checked by its magic bytes and size, stored under
+`instance/branding/` with a name we choose, and served to the pages by the app.
 """
 
 from __future__ import annotations
@@ -45,11 +47,67 @@ class Branding:
         """The logo as the renderer's internal asset URL (see render.py)."""
         return f"vt-asset:branding/{self.logo_filename}" if self.logo_filename else None
 
+    @property
+    def on_primary_color(self) -> str:
+        """Text drawn on the primary colour (a button): white or near-black, whichever
+        reads better, since the colour is the admin's choice and may be light."""
+        dark = "#111827"
+        return "#ffffff" if contrast(self.primary_color, "#ffffff") >= contrast(
+            self.primary_color, dark) else dark
+
+    @property
+    def ink_color(self) -> str:
+        """The primary colour as text on white (outlined buttons, links): the colour
+        itself, darkened until it reaches the WCAG AA contrast of 4.5:1."""
+        color = self.primary_color
+        while contrast(color, "#ffffff") < 4.5:
+            color = darken(color, 0.1)
+        return color
+
+    @property
+    def primary_dark(self) -> str:
+        """The primary colour a little darker (a pressed or hovered button)."""
+        return darken(self.primary_color, 0.15)
+
+    @property
+    def primary_rgb(self) -> str:
+        """The primary colour as `r, g, b` (for CSS rgba() focus rings)."""
+        return ", ".join(str(c) for c in _rgb(self.primary_color))
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def darken(color: str, amount: float) -> str:
+    """`#rrggbb` moved `amount` (0–1) of the way towards black."""
+    return "#" + "".join(f"{round(c * (1 - amount)):02x}" for c in _rgb(color))
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two `#rrggbb` colours (1 to 21)."""
+    def luminance(color: str) -> float:
+        channels = [c / 255 for c in _rgb(color)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
 
 def branding_dir() -> Path:
     """Where the logo lives: BRANDING_DIR if configured, else `instance/branding/`."""
     configured = current_app.config.get("BRANDING_DIR")
     return Path(configured) if configured else Path(current_app.instance_path) / "branding"
+
+
+def logo_path(branding: Branding) -> Path | None:
+    """The stored logo file, when one is set and present."""
+    if not branding.logo_filename:
+        return None
+    path = branding_dir() / branding.logo_filename
+    return path if path.is_file() else None
 
 
 def get_branding(session: Session) -> Branding:

@@ -34,6 +34,7 @@ from ..models import (
     REPURCHASE_INTENTS,
     UNITS,
 )
+from .outreach import MIN_RANKED_DRIVERS  # the top three are required, the rest optional
 
 # Amounts are MoneyFields: their range (0 to 10**13, Numeric(16, 2)) is validation's.
 
@@ -160,58 +161,78 @@ class RecordConfirmationForm(FlaskForm):
                                         "Enter the amount they gave.")
 
 
+RANK_LABELS = ("Most important", "Second", "Third", "Fourth", "Fifth", "Sixth")
+
+
 def rank_label(position: int) -> str:
-    return {1: "Most important", len(DRIVERS): "Least important"}.get(
-        position, f"{position}.")
+    """The label of the select for rank `position` (1-based)."""
+    text = RANK_LABELS[position - 1]
+    return text if position <= MIN_RANKED_DRIVERS else f"{text} (optional)"
+
+
+def recommend_label(score: int) -> str:
+    """A 0–10 button's accessible name: the scale's ends say what they mean."""
+    return {0: "0 — not at all likely", 10: "10 — extremely likely"}.get(score, str(score))
+
+
+def _rank_field(position: int) -> SelectField:
+    required = [DataRequired(message="Choose your top three value drivers.")]
+    return SelectField(rank_label(position),
+                       validators=required if position <= MIN_RANKED_DRIVERS else [Optional()])
 
 
 class PulseForm(FlaskForm):
-    """A loyalty pulse; six select fields rank the drivers (no script needed)."""
+    """A loyalty pulse. The 0–10 and 1–5 answers are radio buttons drawn as a row of
+    buttons; the value drivers are ranked with select fields (no script needed), the top
+    three required and the rest optional."""
 
     satisfaction = RadioField("How satisfied are you with us overall? (1 = very dissatisfied, "
                               "5 = very satisfied)", coerce=int_or_none,
                               choices=choices({str(i): str(i) for i in range(1, 6)}),
-                              validators=[DataRequired(message="Choose 1 to 5.")])
+                              invalid_choice_message="Choose 1 to 5.")
     repurchase_intent = SelectField("Would you buy from us again?",
                                     choices=choices(REPURCHASE_INTENTS, blank="Choose…"),
                                     validators=[DataRequired(message="Choose an answer.")])
-    recommend = SelectField("How likely are you to recommend us to a colleague? "
-                            "(0 = not at all, 10 = extremely)", coerce=int_or_none,
-                            choices=choices({str(i): str(i) for i in range(0, 11)},
-                                            blank="Choose…"),
-                            validators=[InputRequired(message="Choose 0 to 10.")])
+    # No InputRequired: the radio's own choice check answers a missing score (0 is valid).
+    recommend = RadioField("How likely are you to recommend us to a colleague?",
+                           coerce=int_or_none,
+                           choices=choices({str(i): recommend_label(i) for i in range(0, 11)}),
+                           invalid_choice_message="Choose 0 to 10.")
     positive_emotion = BooleanField("Something we did made me feel genuinely looked after")
     emotion_text = TextAreaField("What was it?", validators=[Optional(), Length(max=2000)])
-    rank_1 = SelectField(rank_label(1))
-    rank_2 = SelectField(rank_label(2))
-    rank_3 = SelectField(rank_label(3))
-    rank_4 = SelectField(rank_label(4))
-    rank_5 = SelectField(rank_label(5))
-    rank_6 = SelectField(rank_label(6))
+    rank_1 = _rank_field(1)
+    rank_2 = _rank_field(2)
+    rank_3 = _rank_field(3)
+    rank_4 = _rank_field(4)
+    rank_5 = _rank_field(5)
+    rank_6 = _rank_field(6)
     comment = TextAreaField("Anything else?", validators=[Optional(), Length(max=5000)])
 
     RANK_FIELDS = ("rank_1", "rank_2", "rank_3", "rank_4", "rank_5", "rank_6")
+    REQUIRED_RANK_FIELDS = RANK_FIELDS[:MIN_RANKED_DRIVERS]
+    OPTIONAL_RANK_FIELDS = RANK_FIELDS[MIN_RANKED_DRIVERS:]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in self.RANK_FIELDS:
             self[name].choices = choices(DRIVERS, blank="Choose…")
 
-    def validate_recommend(self, field: SelectField) -> None:
-        if field.raw_data in (None, [], [""]) or field.data is None:
-            raise ValidationError("Choose 0 to 10.")
-        if not 0 <= int(field.data) <= 10:
-            raise ValidationError("Choose 0 to 10.")
-
-    def validate_rank_6(self, field: SelectField) -> None:
-        picked = [self[name].data for name in self.RANK_FIELDS]
-        if any(not value for value in picked):
-            raise ValidationError("Rank all six value drivers.")
-        if len(set(picked)) != len(picked):
-            raise ValidationError("Each value driver can take only one place.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # A driver chosen twice: the error sits on the later place, the first one stands.
+        seen: set[str] = set()
+        for name in self.RANK_FIELDS:
+            driver = self[name].data
+            if driver and driver in seen:
+                self[name].errors = [*self[name].errors,
+                                     "Each value driver can take only one place."]
+                valid = False
+            seen.add(driver)
+        return valid
 
     def ranking(self) -> list[str]:
-        return [self[name].data for name in self.RANK_FIELDS]
+        """The drivers chosen, most important first (places left empty are skipped)."""
+        return [self[name].data for name in self.RANK_FIELDS if self[name].data]
 
     def data_dict(self) -> dict[str, Any]:
         return {

@@ -325,10 +325,20 @@ PULSE_FIELDS = ("satisfaction", "repurchase_intent", "recommend", "positive_emot
                 "emotion_text", "driver_ranking", "comment")
 
 
+# A ranking names at least the top three drivers (the pulse asks for three, the rest
+# is optional); the drivers it leaves out rank after the ones it names.
+MIN_RANKED_DRIVERS = 3
+
+
 def validate_ranking(ranking: list[str]) -> list[str]:
-    """A full ranking: every driver exactly once. Raises ValueError with a readable reason."""
-    if len(ranking) != len(DRIVERS) or set(ranking) != set(DRIVERS):
-        raise ValueError("Rank each of the six value drivers exactly once.")
+    """A ranking of value drivers, most important first: at least the top three, each
+    driver at most once. Raises ValueError with a readable reason."""
+    if any(driver not in DRIVERS for driver in ranking):
+        raise ValueError("Rank only the six value drivers.")
+    if len(set(ranking)) != len(ranking):
+        raise ValueError("Each value driver can take only one place.")
+    if len(ranking) < MIN_RANKED_DRIVERS:
+        raise ValueError("Rank at least your top three value drivers.")
     return list(ranking)
 
 
@@ -339,7 +349,7 @@ def add_pulse(
 ) -> LoyaltyPulse:
     """The row of a new pulse, without an audit event (a step of `record_pulse` and
     `submit_pulse`). History is kept: never overwrites an earlier one. Raises
-    ValueError for an incomplete driver ranking."""
+    ValueError for a driver ranking `validate_ranking` refuses."""
     if data.get("driver_ranking"):
         data = dict(data, driver_ranking=validate_ranking(data["driver_ranking"]))
     pulse = LoyaltyPulse(

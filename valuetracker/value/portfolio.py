@@ -185,9 +185,9 @@ def _range_column(session: Session, column: Any) -> Any:
 
 @dataclass
 class DriverPriority:
-    responses: int  # pulses that ranked drivers this quarter
+    responses: int  # pulses with a driver ranking this quarter
     average_rank: Decimal | None  # 1 = most important
-    first_place_share: Decimal | None  # of responses ranking this driver first
+    first_place_share: Decimal | None  # of those rankings, the ones putting this driver first
 
 
 def priority_drift(
@@ -197,17 +197,27 @@ def priority_drift(
     """{quarter: {driver: average rank, share of first place}} from pulses' driver rankings.
 
     Every pulse with a ranking taken in the quarter counts (so a stakeholder's drift
-    shows as their answers change). The JSON ranking is unpacked in SQL: one SELECT
-    per rank position, UNION ALL, then GROUP BY quarter and driver.
+    shows as their answers change). A ranking may name only the top three: the drivers
+    it leaves out share the places after them, so each takes their average (3 named:
+    (4 + 5 + 6) / 3 = 5), as tied ranks do. A full ranking is its own average.
+
+    The JSON ranking is unpacked in SQL (one SELECT per rank position, UNION ALL, each
+    row with its ranking's length), then GROUP BY quarter and driver. For a driver:
+    average rank = (sum of its places + the left-out places of the rankings without it)
+    / rankings, where a ranking of length L leaves out places averaging (L + 1 + n) / 2.
     """
+    n = len(DRIVERS)
     quarter_col = quarter_case(LoyaltyPulse.taken_on, quarters)
     parts = []
-    for position in range(len(DRIVERS)):
+    for position in range(n):
         part = (
             select(
                 quarter_col.label("quarter"),
                 sa.literal(position + 1).label("position"),
                 LoyaltyPulse.driver_ranking[position].as_string().label("driver"),
+                # Twice the average left-out place, L + 1 + n (kept whole).
+                (sa.func.json_array_length(LoyaltyPulse.driver_ranking) + 1 + n)
+                .label("left_out2"),
             )
             .join(Account, Account.id == LoyaltyPulse.account_id)
             .where(LoyaltyPulse.driver_ranking.is_not(None),
@@ -217,18 +227,40 @@ def priority_drift(
             part = part.where(sa.func.coalesce(Account.segment, NO_SEGMENT) == segment)
         parts.append(scoped(part, LoyaltyPulse.account_id, account_ids))
     unpacked = sa.union_all(*parts).subquery("ranked_drivers")
+    first = unpacked.c.position == 1
     stmt = (
         select(unpacked.c.quarter, unpacked.c.driver, sa.func.count(),
-               sa.func.avg(unpacked.c.position),
-               sa.func.sum(sa.case((unpacked.c.position == 1, 1), else_=0)))
+               sa.func.sum(unpacked.c.position), sa.func.sum(unpacked.c.left_out2),
+               sa.func.sum(sa.case((first, 1), else_=0)),
+               sa.func.sum(sa.case((first, unpacked.c.left_out2), else_=0)))
         .where(unpacked.c.driver.is_not(None))
         .group_by(unpacked.c.quarter, unpacked.c.driver)
     )
+    # Per quarter and driver: (times ranked, sum of places, sum of left_out2); per
+    # quarter: rankings (each has one first place) and their left_out2 summed.
+    named: dict[str, dict[str, tuple[int, int, int]]] = {q.label: {} for q in quarters}
+    firsts: dict[str, dict[str, int]] = {q.label: {} for q in quarters}
+    rankings = {q.label: 0 for q in quarters}
+    left_out_all = {q.label: 0 for q in quarters}
+    for label, driver, count, places, left_out2, first_count, first_left_out2 in \
+            session.exec(stmt).all():
+        if label not in named or driver not in DRIVERS:
+            continue
+        named[label][driver] = (int(count), int(places), int(left_out2))
+        firsts[label][driver] = int(first_count or 0)
+        rankings[label] += int(first_count or 0)
+        left_out_all[label] += int(first_left_out2 or 0)
     result = {q.label: {d: DriverPriority(0, None, None) for d in DRIVERS} for q in quarters}
-    for label, driver, count, avg_rank, firsts in session.exec(stmt).all():
-        if label in result and driver in result[label]:
+    for label, total in rankings.items():
+        if not total:
+            continue
+        for driver in DRIVERS:
+            _count, places, left_out2 = named[label].get(driver, (0, 0, 0))
+            # 2 x (its places + the left-out places of the rankings that omit it).
+            doubled = 2 * places + left_out_all[label] - left_out2
             result[label][driver] = DriverPriority(
-                int(count), dec(avg_rank), Decimal(int(firsts or 0)) / int(count))
+                total, Decimal(doubled) / (2 * total),
+                Decimal(firsts[label].get(driver, 0)) / total)
     return result
 
 

@@ -3,6 +3,9 @@
 Each page shows only what its link is about (this stakeholder, this account, the
 link's entries), is rate limited and CSRF protected, and uses the link up on submit.
 A used, expired, revoked or tampered link gets a friendly page, never a 500.
+Every page extends `templates/public/_layout.html`, branded from the branding settings
+(whose stylesheet and logo this blueprint serves too, so no page loads anything from
+elsewhere) and naming who asks (`stakeholder_mail.asker`: who signs the link's mail).
 
 The unsubscribe link of every mail (`links.unsubscribe_token`) never expires: its GET
 asks for a button press, the button's POST opts the person out. The mail's
@@ -13,9 +16,21 @@ token is its protection, and the body must say `List-Unsubscribe=One-Click`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlmodel import Session
 
 from .. import value as domain
@@ -24,8 +39,10 @@ from ..extensions import csrf, limiter
 from ..forms import EmptyForm
 from ..links import LinkError, resolve_link, unsubscribe_stakeholder_id
 from ..models import AccessLink, Account, Stakeholder
+from ..stakeholder_mail import asker
 from ..stakeholders import opt_out_by_link
-from ..summaries.branding import get_branding
+from ..summaries.branding import get_branding, logo_path
+from ..templating import page_branding
 from ..value.forms import ConfirmValueForm, PulseForm
 
 bp = Blueprint("public", __name__, url_prefix="/l")
@@ -67,14 +84,52 @@ def _resolve(session: Session, token: str, purpose: str) -> tuple[AccessLink, St
     return link, stakeholder, account
 
 
+# A link page's view, called with the resolved link: (session, link, stakeholder, account).
+LinkView = Callable[[Session, AccessLink, Stakeholder, Account], Any]
+
+
+def _opens_link(purpose: str) -> Callable[[LinkView], Callable[[str], Any]]:
+    """View decorator: resolve the URL's token (`_resolve`) and call the view with the
+    link, its stakeholder and account; a link that does not work gets its page instead."""
+    def decorator(view: LinkView) -> Callable[[str], Any]:
+        @wraps(view)
+        def wrapped(token: str) -> Any:
+            session = get_session()
+            try:
+                link, stakeholder, account = _resolve(session, token, purpose)
+            except LinkError as exc:
+                return _link_error(exc.reason)
+            return view(session, link, stakeholder, account)
+
+        return wrapped
+
+    return decorator
+
+
+def _answered(session: Session, write: Callable[[], Any]) -> Any:
+    """Run the answer's write function, commit once and thank; a link used up in the
+    meantime (another tab, a double click) gets its page and nothing is written."""
+    try:
+        write()
+    except LinkError as exc:
+        session.rollback()
+        return _link_error(exc.reason)
+    session.commit()
+    return redirect(url_for("public.thanks"))
+
+
+def _page(template: str, session: Session, link: AccessLink, stakeholder: Stakeholder,
+          account: Account, **context: Any) -> str:
+    """A link's page, with the person it is for, their account and who asks."""
+    return render_template(template, link=link, stakeholder=stakeholder, account=account,
+                           asker=asker(session, link), **context)
+
+
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_public_limit)
-def confirm(token: str) -> Any:
-    session = get_session()
-    try:
-        link, stakeholder, account = _resolve(session, token, "confirm_value")
-    except LinkError as exc:
-        return _link_error(exc.reason)
+@_opens_link("confirm_value")
+def confirm(session: Session, link: AccessLink, stakeholder: Stakeholder,
+            account: Account) -> Any:
     entries = domain.link_entries(session, link)
     by_id = {entry.id: entry for entry in entries}
     form = ConfirmValueForm()
@@ -86,28 +141,20 @@ def confirm(token: str) -> Any:
         # refuses the whole submission (nothing is written, the link stays usable); the
         # page comes back with each listed entry once.
         form = _listed_again(form, entries)
-        return render_template("public/confirm.html", form=form,
-                               rows=list(zip(form.answers, entries, strict=True)),
-                               stakeholder=stakeholder, account=account, link=link,
-                               refused=refused), 400
+        return _page("public/confirm.html", session, link, stakeholder, account, form=form,
+                     rows=list(zip(form.answers, entries, strict=True)), refused=refused), 400
     if form.validate_on_submit():
         answers = [
             domain.Answer(int(item.form.entry_id.data), item.form.response.data,
                           item.form.comment.data, item.form.adjusted_amount.data)
             for item in form.answers if item.form.response.data
         ]
-        try:
-            domain.submit_confirmation(session, link, answers,
-                                       other_value=form.other_value.data)
-        except LinkError as exc:
-            session.rollback()
-            return _link_error(exc.reason)
-        session.commit()
-        return redirect(url_for("public.thanks"))
+        return _answered(session, lambda: domain.submit_confirmation(
+            session, link, answers, other_value=form.other_value.data))
     rows = [(item, by_id.get(domain.int_or_none(item.form.entry_id.data)))
             for item in form.answers]
-    return render_template("public/confirm.html", form=form, rows=rows,
-                           stakeholder=stakeholder, account=account, link=link)
+    return _page("public/confirm.html", session, link, stakeholder, account, form=form,
+                 rows=rows)
 
 
 def _answers_refused(form: ConfirmValueForm, by_id: dict[int, Any]) -> str | None:
@@ -140,23 +187,13 @@ def _listed_again(form: ConfirmValueForm, entries: list[Any]) -> ConfirmValueFor
 
 @bp.route("/pulse/<token>", methods=["GET", "POST"])
 @limiter.limit(_public_limit)
-def pulse(token: str) -> Any:
-    session = get_session()
-    try:
-        link, stakeholder, account = _resolve(session, token, "pulse")
-    except LinkError as exc:
-        return _link_error(exc.reason)
+@_opens_link("pulse")
+def pulse(session: Session, link: AccessLink, stakeholder: Stakeholder,
+          account: Account) -> Any:
     form = PulseForm()
     if form.validate_on_submit():
-        try:
-            domain.submit_pulse(session, link, form.data_dict())
-        except LinkError as exc:
-            session.rollback()
-            return _link_error(exc.reason)
-        session.commit()
-        return redirect(url_for("public.thanks"))
-    return render_template("public/pulse.html", form=form, stakeholder=stakeholder,
-                           account=account, link=link)
+        return _answered(session, lambda: domain.submit_pulse(session, link, form.data_dict()))
+    return _page("public/pulse.html", session, link, stakeholder, account, form=form)
 
 
 @bp.route("/thanks")
@@ -245,3 +282,24 @@ def unsubscribe_one_click(token: str) -> Any:
             return _stale(session, person, token)
         session.commit()
     return _unsubscribe_page(session, person, token)
+
+
+# The pages' branding. Not rate limited: every page loads them, and they hold nothing
+# but what the pages show anyway.
+@bp.route("/brand.css")
+def brand_css() -> Response:
+    """The branding colour as CSS variables (the CSP allows no inline style); the colour
+    is a validated `#rrggbb`, so nothing else can reach the stylesheet."""
+    response = Response(render_template("public/brand.css", brand=page_branding()),
+                        mimetype="text/css")
+    response.add_etag()  # the pages revalidate it (a 304) rather than fetch it again
+    return response.make_conditional(request)
+
+
+@bp.route("/logo")
+def logo() -> Any:
+    """The branding logo, served by the app itself (404 when none is set)."""
+    path = logo_path(page_branding())
+    if path is None:
+        abort(404)
+    return send_file(path)

@@ -1,7 +1,9 @@
 """The buyer survey: public, on a signed single-use link, no login.
 
-The page shows only the survey itself: no account data, no other deal, nothing
-about who else answered. Every failure of the link gets the same neutral page.
+The page shows the survey, the deal it is about and who asks
+(`stakeholder_mail.asker`), in the company's branding (`templates/public/_layout.html`):
+no account data, no other deal, nothing about who else answered. Every failure of the
+link gets the same neutral page.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..db import get_session
 from ..extensions import limiter
 from ..links import LinkError, resolve_link
 from ..models import Deal, Stakeholder
+from ..stakeholder_mail import asker
 from ..winloss.deals import guide_for_outcome
 from ..winloss.forms import optional_int, survey_form_class, survey_recording
 from ..winloss.interviews import guide_questions, submit_survey
@@ -66,5 +69,6 @@ def answer(token: str) -> Any:
     if link.stakeholder_id:
         first_name = session.exec(select(Stakeholder.name).where(
             Stakeholder.id == link.stakeholder_id)).first()
-    return render_template("survey/form.html", form=form, questions=questions,
+    return render_template("survey/form.html", form=form, questions=questions, deal=deal,
+                           asker=asker(session, link),
                            first_name=(first_name or "").split(" ")[0])
