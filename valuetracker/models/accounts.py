@@ -123,7 +123,11 @@ class Stakeholder(SQLModel, table=True):
     preferred_channel: str | None = Field(default=None, max_length=20)
     opted_out_at: datetime | None = timestamp_field()
     left_company_at: datetime | None = timestamp_field()
+    # The newest contact on the person's activity timeline (activities/contact.py keeps
+    # it; never typed in). `contacted_before_timeline_on` is the last contact recorded
+    # before the timeline existed (copied once by migration 0012): it still counts.
     last_contacted_on: date | None = None
+    contacted_before_timeline_on: date | None = None
     external_id: str | None = Field(default=None, max_length=100, index=True)
     erased_at: datetime | None = timestamp_field()
     version: int = Field(default=1)

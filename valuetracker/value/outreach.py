@@ -15,6 +15,7 @@ from flask import current_app, render_template, url_for
 from sqlmodel import Session, select
 
 from .. import audit, links, mail
+from ..activities.contact import refresh_last_contacted
 from ..models import (
     DRIVERS,
     AccessLink,
@@ -219,6 +220,7 @@ def submit_confirmation(
     audit.record(session, "create", "value_confirmation", link.id,
                  f"{stakeholder.name if stakeholder else 'Someone'} answered a confirmation link",
                  details=result)
+    refresh_last_contacted(session, [link.stakeholder_id])  # their answer is a contact
     return result
 
 
@@ -271,6 +273,7 @@ def record_pulse(session: Session, stakeholder: Stakeholder, data: dict[str, Any
     session.flush()
     audit.record(session, "create", "loyalty_pulse", pulse.id,
                  f"pulse recorded for {stakeholder.name}", user=user)
+    refresh_last_contacted(session, [stakeholder.id])  # their answer is a contact
     return pulse
 
 
@@ -288,6 +291,7 @@ def submit_pulse(session: Session, link: AccessLink, data: dict[str, Any]) -> Lo
     session.flush()
     audit.record(session, "create", "loyalty_pulse", pulse.id,
                  f"{stakeholder.name} answered a pulse link")
+    refresh_last_contacted(session, [stakeholder.id])  # their answer is a contact
     return pulse
 
 
