@@ -272,8 +272,10 @@ def _erase_activities(session: Session, person: Stakeholder, names: set[str]) ->
     session.exec(
         sa.update(Activity)
         .where(Activity.account_id == person.account_id, mentions)
+        # A new version: an edit form opened before cannot put the name back unnoticed.
         .values(summary=_replace_names(Activity.summary, names, erased),
-                outcome=_replace_names(Activity.outcome, names, erased))
+                outcome=_replace_names(Activity.outcome, names, erased),
+                version=Activity.version + 1)
         .execution_options(synchronize_session=False))
 
 

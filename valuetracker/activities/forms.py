@@ -25,6 +25,7 @@ class ActivityForm(FlaskForm):
         InputRequired(message="Enter the date it happened (YYYY-MM-DD)."), date_in_range])
     stakeholder_ids = SelectMultipleField(
         "With whom", coerce=int_or_none, choices=[], validate_choice=True,
+        render_kw={"size": 6},
         description="The account's people it was with. Hold Ctrl (⌘ on a Mac) to choose "
                     "several.")
     summary = TextAreaField("Summary", validators=[

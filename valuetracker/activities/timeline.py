@@ -224,9 +224,13 @@ def timeline_query(scope: Scope, kinds: Iterable[str] | None = None) -> Any:
         return None
     person, actor = aliased(Stakeholder), aliased(User)
     query = (select(sub.c.happened_on, sub.c.happened_at, sub.c.kind, sub.c.title,
-                    sub.c.detail, sub.c.ref_id, sub.c.person_id, person.name, actor.name)
+                    sub.c.detail, sub.c.ref_id, sub.c.person_id,
+                    person.name.label("person_name"), actor.name.label("user_name"))
              .select_from(sub)
-             .outerjoin(person, person.id == sub.c.person_id)
+             # An erased person's events stay (their figures count), unattributed:
+             # erased people leave every list.
+             .outerjoin(person, sa.and_(person.id == sub.c.person_id,
+                                        person.erased_at.is_(None)))
              .outerjoin(actor, actor.id == sub.c.user_id)
              .order_by(sub.c.happened_on.desc(), sub.c.happened_at.desc(), sub.c.kind,
                        sub.c.ref_id.desc()))
@@ -271,10 +275,10 @@ def _events(session: Session, rows: list[Any], slug: str) -> list[Event]:
         if src.people:
             who = tuple(people.get((row.kind, row.ref_id), ()))
         else:
-            who = ((row.person_id, row[7]),) if row.person_id is not None else ()
+            who = ((row.person_id, row.person_name),) if row.person_name is not None else ()
         event = Event(on=row.happened_on, at=row.happened_at, kind=row.kind,
                       label=src.kinds[row.kind], title=row.title or "", detail=row.detail,
-                      ref_id=row.ref_id, by=row[8], people=who)
+                      ref_id=row.ref_id, by=row.user_name, people=who)
         events.append(_with_url(event, src, slug))
     return events
 
