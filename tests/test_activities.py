@@ -11,9 +11,18 @@ from typing import Any
 
 from sqlmodel import select
 
-from valuetracker.models import Activity, ActivityStakeholder, AuditEvent, Stakeholder
+from valuetracker import activities
+from valuetracker.links import create_link
+from valuetracker.models import (
+    AccountMember,
+    Activity,
+    ActivityStakeholder,
+    AuditEvent,
+    Stakeholder,
+)
+from valuetracker.value.outreach import submit_pulse
 
-from .factories import make_activity, make_stakeholder
+from .factories import make_activity, make_stakeholder, make_user
 from .rendered import page_form, rendered_form, rendered_forms
 
 TODAY = date.today()
@@ -115,8 +124,6 @@ def test_last_contacted_follows_the_timeline(app: Any, cast: Any, session: Any) 
     """Calls, meetings and e-mails move it; notes do not; a back-dated call does not move
     it back; editing and deleting give it back from the rest of the timeline; a date
     recorded before the timeline existed still counts."""
-    from valuetracker import activities
-
     person = cast.stakeholder1
     person.contacted_before_timeline_on = date(2026, 1, 10)
     session.add(person)
@@ -151,9 +158,6 @@ def test_last_contacted_follows_the_timeline(app: Any, cast: Any, session: Any) 
 
 
 def test_an_answer_through_a_link_is_a_contact(app: Any, cast: Any, session: Any) -> None:
-    from valuetracker.links import create_link
-    from valuetracker.value.outreach import submit_pulse
-
     person = cast.stakeholder1
     with app.test_request_context():
         link, _token = create_link(session, "pulse", stakeholder_id=person.id,
@@ -214,9 +218,6 @@ def test_who_may_log_read_and_change(login_as: Any, cast: Any, session: Any) -> 
     """Readers read the timeline but get 403 on logging, editing and deleting; another
     team's account manager gets 404 on everything of the account; the owner's team
     member may change what the owner logged."""
-    from .factories import make_user
-    from valuetracker.models import AccountMember
-
     activity = make_activity(session, cast.account1, people=(cast.stakeholder1,),
                              author=cast.am1)
     member = make_user(session, "account_manager")
