@@ -212,7 +212,7 @@ def test_export_and_erasure_of_a_person_in_activities(login_as: Any, cast: Any,
     assert call_now.summary == f"Call with {erased} and Ed"
     assert call_now.outcome == f"{erased} will send the figures"
     assert note_now.summary == f"Ed says {erased} is leaving"
-    assert call_now.version == call.version + 1  # a form opened before cannot undo it
+    assert call_now.version == 2  # a new version: a form opened before cannot undo it
     assert session.exec(select(ActivityStakeholder.stakeholder_id).where(
         ActivityStakeholder.activity_id == call.id)).all() == [ed.id]
     html = client.get(f"/accounts/{cast.account1.slug}/timeline").get_data(as_text=True)
