@@ -1,8 +1,8 @@
 """The world of the route matrix: which row fills each route argument, how each route is
 guarded, and the `world` fixture that makes those rows (account1's value entry,
-commitment, pulse, links, deal, interview, guide, factor, rule, summary, jobs and an
-upload). Shared by the permission walk and the form fuzzer; fixtures are imported by
-name into the test modules that use them.
+commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
+summary, jobs and an upload). Shared by the permission walk and the form fuzzer;
+fixtures are imported by name into the test modules that use them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from valuetracker.links import create_link, unsubscribe_token
 from valuetracker.models import Job, ProgramRule, ValueSummary
 
 from .factories import (
+    make_activity,
     make_commitment,
     make_deal,
     make_entry,
@@ -53,6 +54,12 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "stakeholders.set_flag": (SCOPED, {"stakeholder_id": "stakeholder_id", "flag": "flag"}),
     "stakeholders.export": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
     "stakeholders.erase": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
+    # activity timeline: account1's and its stakeholder's, and a call logged with them
+    "activities.account_timeline": (SCOPED, {"slug": "slug"}),
+    "activities.stakeholder_timeline": (SCOPED, {"stakeholder_id": "stakeholder_id"}),
+    "activities.new": (SCOPED, {"slug": "slug"}),
+    "activities.edit": (SCOPED, {"slug": "slug", "activity_id": "activity_id"}),
+    "activities.delete": (SCOPED, {"slug": "slug", "activity_id": "activity_id"}),
     # value: account1's entry, commitment and link
     "value.overview": (SCOPED, {"slug": "slug"}),
     "value.log": (SCOPED, {"slug": "slug"}),
@@ -123,7 +130,7 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
                 "summaries.resolve", "summaries.retry_failed", "jobs.retry",
                 "exports.index", "auth.login", "auth.logout"}
 # Blueprints whose every change is an account editor's (analysts only read them).
-ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "value")
+ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value")
 # Query strings that make a GET do its real work (otherwise it may stop early).
 QUERY = {"summaries.preview": "?stakeholder=internal"}
 
@@ -153,6 +160,7 @@ class World:
     survey_token: str
     survey_link_id: int
     unsubscribe_token: str
+    activity_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -165,6 +173,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     entry = make_entry(session, account, beneficiaries=(person,))
     commitment = make_commitment(session, account, due_on=date(2026, 12, 31))
     make_pulse(session, person)
+    activity = make_activity(session, account, people=(person,), author=cast.am1)
     deal = make_deal(session, account, outcome="won", owner_id=cast.am1.id)
     interview = make_interview(session, deal, person, anonymity="anonymized")
     factor = make_factor(session, "Price")
@@ -213,7 +222,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         factor_id=factor.id, rule_id=rule.id, summary_id=summary.id, job_id=job.id,
         export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
         confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token,
-        survey_link_id=survey_link.id, unsubscribe_token=unsubscribe)
+        survey_link_id=survey_link.id, unsubscribe_token=unsubscribe,
+        activity_id=activity.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

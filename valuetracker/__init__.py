@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "admin",
     "accounts",
     "stakeholders",
+    "activities",
     "imports",
     "value",
     "portfolio",

@@ -27,6 +27,7 @@ from .models import (
     AccessLink,
     Account,
     AccountMember,
+    Activity,
     Deal,
     Job,
     Stakeholder,
@@ -358,6 +359,16 @@ def get_commitment_for_user(
     """(account, commitment) if the commitment belongs to that account and the user may see it."""
     account = get_account_for_user(session, user, slug, write=write)
     return account, _row_of_account(session, account, ValueCommitment, commitment_id)
+
+
+def get_activity_for_user(
+    session: Session, user: User, slug: str, activity_id: int, *, write: bool = False
+) -> tuple[Account, Activity]:
+    """(account, logged activity) if the activity belongs to that account and the user
+    may see it (404) and, with write, change the account's records (403): the author and
+    the account's other editors alike."""
+    account = get_account_for_user(session, user, slug, write=write)
+    return account, _row_of_account(session, account, Activity, activity_id)
 
 
 # --- win/loss area ---------------------------------------------------------------

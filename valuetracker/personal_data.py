@@ -17,6 +17,8 @@ from . import audit
 from .models import (
     AccessLink,
     Account,
+    Activity,
+    ActivityStakeholder,
     Deal,
     InterviewAnswer,
     InterviewQuote,
@@ -33,8 +35,8 @@ EXPORT_FORMAT = "valuetracker.stakeholder-export/1"
 PERSON_FIELDS = (
     "id", "name", "title", "email", "phone", "buying_role", "influence", "sentiment",
     "is_key", "reports_to_id", "preferences", "notes", "preferred_channel", "opted_out_at",
-    "opted_out_via", "left_company_at", "last_contacted_on", "external_id", "erased_at",
-    "created_at", "updated_at",
+    "opted_out_via", "left_company_at", "last_contacted_on", "contacted_before_timeline_on",
+    "external_id", "erased_at", "created_at", "updated_at",
 )
 
 
@@ -81,6 +83,12 @@ def export_stakeholder(session: Session, person: Stakeholder, *,
         .where(ValueEntryBeneficiary.stakeholder_id == person.id)
         .order_by(ValueEntry.delivered_on, ValueEntry.id)
     ).all()
+    activities = session.exec(
+        select(Activity)
+        .join(ActivityStakeholder, ActivityStakeholder.activity_id == Activity.id)
+        .where(ActivityStakeholder.stakeholder_id == person.id)
+        .order_by(Activity.occurred_on, Activity.id)
+    ).all()
     interviews = session.exec(
         select(WinLossInterview, Deal.name)
         .join(Deal, Deal.id == WinLossInterview.deal_id)
@@ -104,6 +112,10 @@ def export_stakeholder(session: Session, person: Stakeholder, *,
         "value_confirmations": [_row(c, (
             "id", "entry_id", "response", "adjusted_amount", "comment", "method",
             "responded_at")) | {"entry_title": title} for c, title in confirmations],
+        # What the team logged with them (not who else was there: that is others' data).
+        "activities": [_row(a, (
+            "id", "kind", "occurred_on", "summary", "outcome", "created_at"))
+            for a in activities],
         "value_entries_benefited": [_row(e, (
             "id", "title", "driver", "amount", "unit", "delivered_on", "evidence_status"))
             for e in benefits],
@@ -138,13 +150,17 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
 
     Pulses, confirmations, value entries and interviews stay (their figures still count)
     but no longer say who; open links to the person are revoked so nothing reaches them.
+    Activities logged with them stay on the account's timeline without them: their
+    links to the person are removed and their name is taken out of the texts.
     The audit event records that an erasure happened, not what was erased.
     """
     if person.erased_at is not None:
         return
     now = utcnow()
     _erase_outbox(person)  # files first: no database lock is held while reading them
-    _scrub_audit_trail(session, person)
+    names = _known_names(session, person)
+    _scrub_audit_trail(session, person, names)
+    _erase_activities(session, person, names)
     _erase_summaries(session, person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
@@ -218,7 +234,52 @@ _NAMING_ENTITIES = ("stakeholder", "loyalty_pulse", "access_link", "value_confir
 _PERSONAL_KEYS = ("name", "title", "email", "phone", "preferences", "notes", "external_id")
 
 
-def _scrub_audit_trail(session: Session, person: Stakeholder) -> None:
+def _own_events(session: Session, person: Stakeholder) -> list[Any]:
+    from .models import AuditEvent
+
+    return list(session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "stakeholder", AuditEvent.entity_id == str(person.id))).all())
+
+
+def _known_names(session: Session, person: Stakeholder) -> set[str]:
+    """Every name the person's record had: now, and before a rename (their audit trail)."""
+    names = {person.name}
+    for event in _own_events(session, person):
+        names.update(v for v in (event.details or {}).get("name", []) if isinstance(v, str))
+    return {n for n in names if n and n.strip()}
+
+
+def _replace_names(column: Any, names: set[str], erased: str) -> Any:
+    """SQL: `column` with every one of `names` replaced, longest first ("Erin Q.
+    Evaluator" before "Erin Q.")."""
+    for name in sorted(names, key=len, reverse=True):
+        column = sa.func.replace(column, name, erased)
+    return column
+
+
+def _erase_activities(session: Session, person: Stakeholder, names: set[str]) -> None:
+    """The account's logged activities keep what happened, not who: the person's links
+    to them go, and their names leave the summaries and outcomes (of any activity of
+    the account: a call with someone else may be about them)."""
+    session.exec(
+        sa.delete(ActivityStakeholder).where(ActivityStakeholder.stakeholder_id == person.id)
+        .execution_options(synchronize_session=False))
+    if not names:
+        return
+    erased = erased_name(person)
+    mentions = sa.or_(*[column.contains(name, autoescape=True)
+                        for name in names for column in (Activity.summary, Activity.outcome)])
+    session.exec(
+        sa.update(Activity)
+        .where(Activity.account_id == person.account_id, mentions)
+        # A new version: an edit form opened before cannot put the name back unnoticed.
+        .values(summary=_replace_names(Activity.summary, names, erased),
+                outcome=_replace_names(Activity.outcome, names, erased),
+                version=Activity.version + 1)
+        .execution_options(synchronize_session=False))
+
+
+def _scrub_audit_trail(session: Session, person: Stakeholder, names: set[str]) -> None:
     """Remove the person from the audit trail: every name they had from event summaries
     (e.g. "pulse recorded for Carol Buyer") and the old values of personal fields from
     the diffs of their record's edits. That an event happened, when and by whom, stays.
@@ -226,12 +287,7 @@ def _scrub_audit_trail(session: Session, person: Stakeholder) -> None:
     from .models import AuditEvent
 
     erased = erased_name(person)
-    own_events = session.exec(select(AuditEvent).where(
-        AuditEvent.entity == "stakeholder", AuditEvent.entity_id == str(person.id))).all()
-    names = {person.name}
-    for event in own_events:  # names the record had before a rename
-        names.update(v for v in (event.details or {}).get("name", []) if isinstance(v, str))
-    names = {n for n in names if n and n.strip()}
+    own_events = _own_events(session, person)
     for event in own_events:
         details = dict(event.details or {})
         if any(key in details for key in _PERSONAL_KEYS):

@@ -25,10 +25,11 @@ ENGAGED_WITHIN_DAYS = 90
 # An account needs at least this many engaged contacts not to be single-threaded.
 MIN_ENGAGED = 2
 
+# Not "last contacted": it derives from the person's activity timeline
+# (activities/contact.py), so it is logged there, never typed in here.
 EDITABLE_FIELDS = (
     "name", "title", "email", "phone", "buying_role", "influence", "sentiment", "is_key",
-    "reports_to_id", "preferences", "notes", "preferred_channel", "last_contacted_on",
-    "external_id",
+    "reports_to_id", "preferences", "notes", "preferred_channel", "external_id",
 )
 # The yes/no flags a POST button (or the form) can set: flag -> timestamp column or bool.
 FLAGS = {"key": "is_key", "opted_out": "opted_out_at", "left": "left_company_at"}

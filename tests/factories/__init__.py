@@ -7,6 +7,7 @@ account's quarter for summaries) and `csv_files` (CSV files and a CRM export for
 """
 
 from .accounts import PASSWORD, make_account, make_stakeholder, make_user
+from .activities import make_activity
 from .summaries import make_summary
 from .value import make_commitment, make_confirmation, make_entry, make_pulse, ranking
 from .winloss import (
@@ -22,6 +23,7 @@ from .winloss import (
 __all__ = [
     "PASSWORD",
     "make_account",
+    "make_activity",
     "make_commitment",
     "make_competitor",
     "make_confirmation",

@@ -127,7 +127,11 @@ class Stakeholder(SQLModel, table=True):
     # our mail), or None (recorded by the team, or imported).
     opted_out_via: str | None = Field(default=None, max_length=30)
     left_company_at: datetime | None = timestamp_field()
+    # The newest contact on the person's activity timeline (activities/contact.py keeps
+    # it; never typed in). `contacted_before_timeline_on` is the last contact recorded
+    # before the timeline existed (copied once by migration 0012): it still counts.
     last_contacted_on: date | None = None
+    contacted_before_timeline_on: date | None = None
     external_id: str | None = Field(default=None, max_length=100, index=True)
     erased_at: datetime | None = timestamp_field()
     version: int = Field(default=1)

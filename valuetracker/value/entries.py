@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import audit
+from ..activities.contact import refresh_last_contacted
 from ..db import check_version
 from ..models import (
     Account,
@@ -248,6 +249,7 @@ def record_confirmation(
     session.flush()
     audit.record(session, "create", "value_confirmation", confirmation.id,
                  f"{response} answer recorded for '{entry.title}'", user=user)
+    refresh_last_contacted(session, [stakeholder_id])  # their answer is a contact
     return confirmation
 
 

@@ -17,6 +17,7 @@ from flask import current_app, render_template
 from sqlmodel import Session, select
 
 from .. import audit, links, mail, stakeholder_mail
+from ..activities.contact import refresh_last_contacted
 from ..models import (
     DRIVERS,
     AccessLink,
@@ -316,6 +317,7 @@ def submit_confirmation(
     audit.record(session, "create", "value_confirmation", link.id,
                  f"{stakeholder.name if stakeholder else 'Someone'} answered a confirmation link",
                  details=result)
+    refresh_last_contacted(session, [link.stakeholder_id])  # their answer is a contact
     return result
 
 
@@ -373,6 +375,7 @@ def record_pulse(session: Session, stakeholder: Stakeholder, data: dict[str, Any
     session.flush()
     audit.record(session, "create", "loyalty_pulse", pulse.id,
                  f"pulse recorded for {stakeholder.name}", user=user)
+    refresh_last_contacted(session, [stakeholder.id])  # their answer is a contact
     return pulse
 
 
@@ -390,6 +393,7 @@ def submit_pulse(session: Session, link: AccessLink, data: dict[str, Any]) -> Lo
     session.flush()
     audit.record(session, "create", "loyalty_pulse", pulse.id,
                  f"{stakeholder.name} answered a pulse link")
+    refresh_last_contacted(session, [stakeholder.id])  # their answer is a contact
     return pulse
 
 

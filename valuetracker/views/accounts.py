@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import accounts, stakeholders, summaries, value, winloss
+from .. import accounts, activities, stakeholders, summaries, value, winloss
 from ..access import (
     account_access,
     get_account_for_user,
@@ -149,6 +149,9 @@ def show(slug: str) -> str:
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account)),
+        recent_activity=activities.recent_events(
+            session, activities.Scope(account_id=account.id, user=current_user),
+            slug=account.slug),
     )
 
 

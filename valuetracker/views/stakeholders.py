@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
@@ -11,7 +10,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     SelectField,
@@ -19,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
-from .. import personal_data, stakeholders
+from .. import activities, personal_data, stakeholders
 from ..access import (
     get_account_for_user,
     get_stakeholder_for_user,
@@ -28,7 +26,7 @@ from ..access import (
     stakeholder_access,
 )
 from ..db import StaleEditError, get_session
-from ..forms import LineField, choices, date_in_range
+from ..forms import LineField, choices
 from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
 from ._request import edit_conflict, file_response
 
@@ -51,7 +49,6 @@ class StakeholderForm(FlaskForm):
     reports_to_id = SelectField("Reports to")
     is_key = BooleanField("Key stakeholder (gets the quarterly value summary)")
     preferred_channel = SelectField("Preferred channel", choices=choices(CHANNELS, blank="—"))
-    last_contacted_on = DateField("Last contacted", validators=[Optional(), date_in_range])
     preferences = TextAreaField(
         "Preferences", validators=[Optional(), Length(max=5000)],
         description="What they care about and how they like to work "
@@ -92,10 +89,6 @@ class StakeholderForm(FlaskForm):
                                           external_id=field.data,
                                           exclude_id=self.stakeholder_id):
             raise ValidationError("Someone else at this account has this external id.")
-
-    def validate_last_contacted_on(self, field: DateField) -> None:
-        if field.data and field.data > date.today():
-            raise ValidationError("The last contact cannot be in the future.")
 
     def person_data(self) -> dict[str, Any]:
         data = {name: getattr(self, name).data for name in stakeholders.EDITABLE_FIELDS}
@@ -156,9 +149,13 @@ def show(stakeholder_id: int) -> str:
     session = get_session()
     person, account, can_edit = stakeholder_access(session, current_user, stakeholder_id)
     manager = session.get(Stakeholder, person.reports_to_id) if person.reports_to_id else None
+    recent = activities.recent_events(
+        session, activities.Scope(account_id=account.id, stakeholder_ids=(person.id,),
+                                  user=current_user), slug=account.slug)
     return render_template(
         "stakeholders/show.html", person=person, account=account, manager=manager,
         reports=stakeholders.direct_reports(session, person), can_edit=can_edit,
+        recent_activity=recent,
     )
 
 
