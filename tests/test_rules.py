@@ -85,7 +85,7 @@ def test_links_summaries_and_coverage_give_the_same_reasons(session: Session,
                                                             cast: Any) -> None:
     both = make_stakeholder(session, cast.account1, "Both", left_company_at=MOMENT,
                             opted_out_at=MOMENT)
-    nomail = make_stakeholder(session, cast.account1, "No Mail", email=None)
+    nomail = make_stakeholder(session, cast.account1, "No Mail", email=None, is_key=True)
     session.commit()
     # Left and opted out: "left the company" for the link page, the sending and coverage.
     assert unreachable_reason(both) == skip_reason(both) == LEFT_COMPANY
