@@ -160,6 +160,7 @@ def test_coverage_and_generate_all_are_the_same_people(smtp: Inbox, app: Flask,
 
     # The job page names who was not in the send, as the coverage page does.
     page = leader.get(response.location).get_data(as_text=True)
+    assert "Finished: 2 of 2 done, 8 not in the send" in page
     assert _section(page, "data-job-not-in-send>") == (
         "Archived Co (archived): 1 key stakeholder not in the send "
         "Proseware Studio (prospect): 1 key stakeholder not in the send "

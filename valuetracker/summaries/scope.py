@@ -114,3 +114,11 @@ def excluded_accounts_page(session: Session, scope: Any, *, number: int, size: i
     """One page of `excluded_accounts` (the coverage page's "Not in the send")."""
     page = paginate(session, excluded_accounts_query(scope), number=number, size=size)
     return replace(page, items=[ExcludedAccount(*row) for row in page.items])
+
+
+def not_in_send_count(result: dict[str, Any] | None) -> int:
+    """How many key stakeholders a batch's job result names as not in the send: the
+    people skipped, plus the key stakeholders of the accounts left out."""
+    result = result or {}
+    return len(result.get("skipped", [])) + sum(
+        int(a.get("key_stakeholders", 0)) for a in result.get("excluded_accounts", []))

@@ -52,7 +52,7 @@ from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
 from ..summaries.retry import create_failed_sendings_job
 from ..summaries.runs import create_summaries_job, enqueue_job
-from ..summaries.scope import SEND_ACCOUNT_STATUS, excluded_accounts_page
+from ..summaries.scope import SEND_ACCOUNT_STATUS, excluded_accounts_page, not_in_send_count
 from ..summaries.send import CHANNEL, NotUnknown, mark_delivered, resend, unknown_sendings
 from ..wording import counted
 from ._request import file_response, id_arg, page_arg, quarter_arg, reports_file
@@ -131,9 +131,7 @@ def _start_job(account_ids: list[int] | None, form: GenerateForm | SendForm, *, 
                           "send": send})
     session.commit()
     enqueue_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
-    result = job.result or {}
-    left_out = len(result.get("skipped", [])) + sum(
-        a["key_stakeholders"] for a in result.get("excluded_accounts", []))
+    left_out = not_in_send_count(job.result)
     note = f"; {counted(left_out, 'key stakeholder')} not in the send" if left_out else ""
     flash(f"{summary} {quarter}: {counted(job.total, 'item')} queued{note}.", "success")
     return redirect(url_for("jobs.show", job_id=job.id))
