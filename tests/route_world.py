@@ -127,6 +127,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
 LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
+                "summaries.send_portfolio",
                 "summaries.resolve", "summaries.retry_failed", "jobs.retry",
                 "exports.index", "auth.login", "auth.logout"}
 # Blueprints whose every change is an account editor's (analysts only read them).

@@ -67,7 +67,7 @@ def test_summary_equals_the_value_modules_figures_per_account(session, seeded, t
         assert row["Satisfied but not loyal"] == loyalty.satisfied_not_loyal
         cov = coverage.get(account.id)
         assert row["Key stakeholders sent summary"] == (cov.sent if cov else 0)
-        assert row["Key stakeholders (active)"] == (cov.eligible if cov else 0)
+        assert row["Key stakeholders in the send"] == (cov.eligible if cov else 0)
         assert row["Coverage"] == approx(cov.rate if cov else None)
         assert row["Margin tier"] == (label(tiers[account.id]) if account.id in tiers else None)
         risk_text = row["At-risk reasons (as of 2026-11-23)"] or ""

@@ -151,7 +151,7 @@ def test_summary_figures_per_account(session, seeded, tmp_path):
     assert acme["NPS at quarter end"] == pytest.approx(50)
     assert acme["Satisfied but not loyal"] == 1  # Carol: 5 and "probably"
     # coverage: Carol is the only eligible key stakeholder (Erin opted out, Frank left)
-    assert (acme["Key stakeholders sent summary"], acme["Key stakeholders (active)"]) == (1, 1)
+    assert (acme["Key stakeholders sent summary"], acme["Key stakeholders in the send"]) == (1, 1)
     assert acme["Coverage"] == pytest.approx(1.0)
     globex = by_account["Globex"]
     assert globex["NPS at quarter end"] == pytest.approx(-100)

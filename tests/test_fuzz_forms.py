@@ -68,8 +68,8 @@ QUERY_NAMES = ("q", "page", "status", "sort", "segment", "tier", "owner", "quart
 # the end of the session, a person's erasure (the world's stakeholder), the file
 # downloads. Their own tests cover them.
 SKIP_POST = {"auth.logout", "summaries.generate", "summaries.generate_portfolio",
-             "summaries.send", "exports.index", "stakeholders.export", "stakeholders.erase",
-             "auth.login"}
+             "summaries.send", "summaries.send_portfolio", "exports.index",
+             "stakeholders.export", "stakeholders.erase", "auth.login"}
 PUBLIC_FIRST = {"public.confirm", "public.pulse", "survey.answer"}
 SKIP_GET = {"static", "summaries.preview", "summaries.download", "exports.download",
             "admin.audit_csv", "stakeholders.export"}

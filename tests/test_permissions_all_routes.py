@@ -110,7 +110,8 @@ def test_leader_gets_403_on_every_change(app: Flask, cast: Any, world: World,
 def test_leader_may_send_summaries(app: Flask, cast: Any, world: World,
                                    login_as: Any) -> None:
     client = login_as(cast.leader)
-    for endpoint in ("summaries.generate", "summaries.send"):
+    for endpoint in ("summaries.generate", "summaries.send", "summaries.generate_portfolio",
+                     "summaries.send_portfolio"):
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         # An empty form is refused by validation (a redirect back), not by role.
         assert client.post(route_url(app, rule, world), data={}).status_code == 302

@@ -41,6 +41,7 @@ from valuetracker.models import (
 )
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.coverage import coverage_state
+from valuetracker.summaries.scope import stakeholder_exclusion
 from valuetracker.summaries.send import skip_reason
 from valuetracker.value.outreach import unreachable_reason
 
@@ -84,15 +85,17 @@ def test_links_summaries_and_coverage_give_the_same_reasons(session: Session,
                                                             cast: Any) -> None:
     both = make_stakeholder(session, cast.account1, "Both", left_company_at=MOMENT,
                             opted_out_at=MOMENT)
-    nomail = make_stakeholder(session, cast.account1, "No Mail", email=None)
+    nomail = make_stakeholder(session, cast.account1, "No Mail", email=None, is_key=True)
     session.commit()
     # Left and opted out: "left the company" for the link page, the sending and coverage.
     assert unreachable_reason(both) == skip_reason(both) == LEFT_COMPANY
     assert coverage_state(both.contact_block_reason(by_email=True), sent=False,
                           generated=False) == ("skipped", LEFT_COMPANY)
-    # No address: no link, no summary, but counted (missing) for coverage.
+    # No address: no link, no summary, and not in the send that coverage counts.
     assert unreachable_reason(nomail) == skip_reason(nomail) == NO_EMAIL
-    assert coverage_state(NO_EMAIL, sent=False, generated=True) == ("missing", NO_EMAIL)
+    assert stakeholder_exclusion(nomail, cast.account1) == NO_EMAIL
+    assert coverage_state(stakeholder_exclusion(nomail, cast.account1), sent=False,
+                          generated=True) == ("skipped", NO_EMAIL)
     assert skip_reason(None) == ERASED
     assert unreachable_reason(cast.stakeholder1) is None
 

@@ -76,3 +76,57 @@ def test_bad_arguments(app: Flask, runner: Any, cast: object) -> None:
     result = runner.invoke(args=["summaries", "generate", "--quarter", "2026-Q3",
                                  "--variant", "internal"])
     assert result.exit_code == 0 and "Finished: 2 of 2 done" in result.output
+
+
+def test_generate_and_send_as_the_readme_shows(smtp: Any, app_config: dict[str, Any],
+                                               app: Flask, session: Session,
+                                               cast: object) -> None:
+    """`valuetracker summaries generate --quarter Q [--account SLUG]... --send`, the
+    console script itself with no worker running: it sends the quarter's summary to the
+    people the coverage page counts, names everyone else, and coverage reaches 100%."""
+    import subprocess
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from valuetracker.quarters import parse_quarter
+    from valuetracker.summaries.coverage import portfolio_coverage
+
+    from .conftest import VENV_BIN, worker_env
+    from .factories import make_account, make_stakeholder
+
+    c = cast  # type: ignore[assignment]
+    make_stakeholder(session, c.account1, "Grace Hopper", is_key=True,
+                     opted_out_at=datetime(2026, 10, 2, tzinfo=UTC))
+    make_stakeholder(session, c.account1, "Nora Nomail", is_key=True, email=None)
+    trey = make_account(session, "Trey Research", status="churned")
+    for name in ("Tom Trey", "Tina Trey", "Ted Trey"):
+        make_stakeholder(session, trey, name, is_key=True)
+    session.commit()
+
+    def valuetracker(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(VENV_BIN / "valuetracker"), *args], env=worker_env(app_config),
+                              capture_output=True, text=True, timeout=180, check=False)
+
+    done = valuetracker("summaries", "generate", "--quarter", "2026-Q3", "--send")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No worker is running" in done.stdout
+    assert "Not in the send: Trey Research (churned): 3 key stakeholders" in done.stdout
+    assert "Not in the send: Grace Hopper (Acme Corp): opted out on 2026-10-02" in done.stdout
+    assert "Not in the send: Nora Nomail (Acme Corp): no email address" in done.stdout
+    assert "Finished: 2 of 2 done" in done.stdout
+    assert sorted(r for rcpts, _m in smtp.messages for r in rcpts) == sorted(
+        [c.stakeholder1.email, c.stakeholder2.email])
+    figure = portfolio_coverage(session, parse_quarter("2026-Q3"), sa.true())
+    assert (figure.sent, figure.eligible, figure.rate) == (2, 2, 1)
+
+    # One account by slug, the quarter as typed: only that account's people, that quarter.
+    done = valuetracker("summaries", "generate", "--quarter", "2026q4", "--account",
+                        "acme-corp", "--account", "trey-research", "--send")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Not in the send: Trey Research (churned): 3 key stakeholders" in done.stdout
+    assert "Finished: 1 of 1 done" in done.stdout
+    assert [r for rcpts, _m in smtp.messages[2:] for r in rcpts] == [c.stakeholder1.email]
+    session.expire_all()
+    assert sorted(session.exec(select(ValueSummary.quarter)).all()) == [
+        "2026-Q3", "2026-Q3", "2026-Q4"]

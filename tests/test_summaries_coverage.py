@@ -66,8 +66,8 @@ def test_coverage_counts_and_states(app: Flask, session: Session, cast: object) 
     session.commit()
 
     figure = account_coverage(session, acme, Q3)
-    # Eligible: Carol, Gail, Pat, Quinn, No Email = 5; sent this quarter: Carol.
-    assert (figure.eligible, figure.sent, figure.rate) == (5, 1, Decimal("0.2"))
+    # In the send: Carol, Gail, Pat, Quinn = 4; sent this quarter: Carol.
+    assert (figure.eligible, figure.sent, figure.rate) == (4, 1, Decimal("0.25"))
     states = {r.name: (r.state, r.reason) for r in coverage_rows(session, Q3,
                                                                   account_scope(c.admin))}
     assert states == {
@@ -75,16 +75,16 @@ def test_coverage_counts_and_states(app: Flask, session: Session, cast: object) 
         "Gail Generated": ("missing", "generated, not sent"),
         "Pat Pending": ("missing", "generated, not sent"),
         "Quinn Q2": ("missing", "not generated"),
-        "No Email": ("missing", "no email address"),
+        "No Email": ("skipped", "no email address"),
         "Otto Optout": ("skipped", "opted out"),
         "Lee Left": ("skipped", "left the company"),
         "Dan Champion": ("missing", "not generated"),
     }
     rows = coverage_by_account(session, Q3, account_scope(c.admin))
-    assert [(r.name, r.eligible, r.sent) for r in rows] == [("Acme Corp", 5, 1),
+    assert [(r.name, r.eligible, r.sent) for r in rows] == [("Acme Corp", 4, 1),
                                                             ("Globex", 1, 0)]
     total = portfolio_coverage(session, Q3, account_scope(c.admin))
-    assert (total.eligible, total.sent) == (6, 1)
+    assert (total.eligible, total.sent) == (5, 1)
     # An account manager's portfolio holds only their accounts.
     assert [r.name for r in coverage_by_account(session, Q3, account_scope(c.am2))] == [
         "Globex"]
@@ -137,7 +137,7 @@ def test_portfolio_figure_matches_an_independent_count(app: Flask, session: Sess
         account_ids = set(session.exec(select(Account.id).where(account_scope(user))).all())
         eligible = [s for s in session.exec(select(Stakeholder)).all()
                     if s.account_id in account_ids and s.is_key and s.erased_at is None
-                    and s.left_company_at is None and s.opted_out_at is None]
+                    and s.left_company_at is None and s.opted_out_at is None and s.email]
         figure = portfolio_coverage(session, Q3, account_scope(user))
         assert (figure.eligible, figure.sent) == (
             len(eligible), sum(s.id in sent_to for s in eligible))

@@ -98,8 +98,8 @@ def test_plan_and_data_queries_are_bounded(app: Flask, session: Session, cast: o
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
     seed_account_value(session, account, buyer)
     session.commit()
-    items, skipped = plan_batch(session, [account.id], "stakeholder")
-    assert [i.stakeholder_id for i in items] == [buyer.id] and skipped == []
+    plan = plan_batch(session, [account.id], "stakeholder")
+    assert [i.stakeholder_id for i in plan.items] == [buyer.id] and plan.skipped == []
     import sqlalchemy as sa
 
     statements: list[str] = []

@@ -147,9 +147,10 @@ def test_coverage_page_scoped_to_user(app: Flask, session: Session, cast: object
     c = cast  # type: ignore[assignment]
     page = login_as(c.am1).get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
     assert "Acme Corp" in page and "Globex" not in page and "Carol Buyer" in page
-    assert "Generate all" not in page
+    assert ">Generate all</button>" not in page and f">Send all {Q} summaries" not in page
     page = login_as(c.leader).get(f"/summaries/coverage?quarter={Q}").get_data(as_text=True)
-    assert "Acme Corp" in page and "Globex" in page and "Generate all" in page
+    assert "Acme Corp" in page and "Globex" in page and ">Generate all</button>" in page
+    assert f">Send all {Q} summaries</button>" in page
 
 
 def _coverage_accounts(client: object, page: str = "1", below: str = "") -> list[str]:

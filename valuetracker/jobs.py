@@ -124,12 +124,14 @@ class LostWorkCheck:
 
 def job_message(job: Job) -> str:
     """A one-line progress text for pages, JSON and the CLI."""
-    skipped = len((job.result or {}).get("skipped", []))
+    from .summaries.scope import not_in_send_count
+
+    left_out = not_in_send_count(job.result)
     text = f"{job.done} of {job.total} done"
     if job.failed:
         text += f", {job.failed} failed"
-    if skipped:
-        text += f", {skipped} skipped"
+    if left_out:
+        text += f", {left_out} not in the send"
     if job.status == "queued":
         text = "Waiting for a worker… " + text
     elif job.status in FINISHED:

@@ -37,7 +37,8 @@ def register(app: Flask) -> None:
     @summaries_group.command("generate")
     @click.option("--quarter", required=True, help="The quarter, like 2026-Q3.")
     @click.option("--account", "accounts", multiple=True, metavar="SLUG",
-                  help="Only this account (repeatable); default: every active account.")
+                  help="Only this account (repeatable); default: every account in the "
+                       "send (the active ones).")
     @click.option("--send", is_flag=True, help="Also send each summary to its stakeholder.")
     @click.option("--no-wait", is_flag=True,
                   help="Return once the job is queued (needs a running worker).")
@@ -45,24 +46,26 @@ def register(app: Flask) -> None:
                   default="stakeholder", show_default=True)
     def generate_command(quarter: str, accounts: tuple[str, ...], send: bool, no_wait: bool,
                          variant: str) -> None:
-        """Generate (and with --send, send) the quarter's summaries as a background job.
+        """Generate (and with --send, send) the quarter's summaries as a background job,
+        for the people in the quarter's send (the coverage page's): key stakeholders of
+        active accounts who may be e-mailed. Who is not in it is listed, with why.
 
         A running `valuetracker worker` does the work; with none, this command does it
         in its own process.
         """
         from ..db import get_session
         from ..jobs import get_huey
-        from ..quarters import QuarterError, parse_quarter
+        from ..quarters import QuarterError, app_start_month, parse_quarter
         from ..summaries.runs import active_account_ids, create_summaries_job
         from ..workers import any_worker_alive
 
         try:
-            parse_quarter(quarter)
+            quarter = parse_quarter(quarter, app_start_month()).label
         except QuarterError as exc:
             raise click.BadParameter(str(exc), param_hint="--quarter") from None
         session = get_session()
-        account_ids = active_account_ids(session, list(accounts) or None)
-        if accounts and len(account_ids) != len(set(accounts)):
+        account_ids = active_account_ids(session, list(accounts)) if accounts else None
+        if account_ids is not None and len(account_ids) != len(set(accounts)):
             raise click.BadParameter("unknown account slug(s).", param_hint="--account")
         if variant == "internal" and send:
             raise click.BadParameter("the internal review is not sent.", param_hint="--send")
@@ -73,6 +76,7 @@ def register(app: Flask) -> None:
         job = create_summaries_job(session, quarter=quarter, account_ids=account_ids,
                                    variant=variant, send=send)
         session.commit()
+        _echo_not_in_send(job)
         _run(app, session, job, queued=queued, immediate=immediate, no_wait=no_wait)
 
     @summaries_group.command("retry")
@@ -166,6 +170,21 @@ def register(app: Flask) -> None:
             click.echo("Resolve them with --mark-delivered or --resend.")
         if failed:
             raise SystemExit(1)
+
+
+def _echo_not_in_send(job: Job) -> None:
+    """Name who of the batch's accounts is not in the quarter's send, and why (the job
+    page's and the coverage page's list)."""
+    from ..wording import counted
+
+    result = job.result or {}
+    for account in result.get("excluded_accounts", []):
+        click.echo(f"Not in the send: {account['name']} ({account['status']}): "
+                   f"{counted(account['key_stakeholders'], 'key stakeholder')}")
+    for person in result.get("skipped", []):
+        since = f" on {person['since']}" if person.get("since") else ""
+        where = f" ({person['account_name']})" if person.get("account_name") else ""
+        click.echo(f"Not in the send: {person['name']}{where}: {person['reason']}{since}")
 
 
 def _run(app: Flask, session: Session, job: Job, *, queued: bool, immediate: bool,

@@ -46,7 +46,7 @@ def summary_columns(ctx: ExportContext) -> list[Column]:
         Column("Pulses (latest per stakeholder)", "int", 12),
         Column("Satisfied but not loyal", "int", 12),
         Column("Key stakeholders sent summary", "int", 12),
-        Column("Key stakeholders (active)", "int", 12),
+        Column("Key stakeholders in the send", "int", 12),
         Column("Coverage", "percent", 10),
         Column("Margin tier", "text", 10),
         Column(f"At-risk reasons (as of {ctx.today.isoformat()})", "text", 60),

@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..quarters import quarter_of
 from ..summaries.coverage import coverage_state
+from ..summaries.scope import send_exclusion
 from .spec import (
     ACCOUNT,
     DELIVERED_ON,
@@ -209,23 +210,25 @@ def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
         .subquery()
     )
     statement = (
-        select(Account.name, Stakeholder.name, Stakeholder.title, Stakeholder.buying_role,
-               Stakeholder.email, Stakeholder.opted_out_at, Stakeholder.left_company_at,
-               sendings.c.generated_at, sendings.c.sent_at, sendings.c.sent,
-               sendings.c.channels)
+        select(Account.name, Account.status, Stakeholder.name, Stakeholder.title,
+               Stakeholder.buying_role, Stakeholder.email, Stakeholder.opted_out_at,
+               Stakeholder.left_company_at, sendings.c.generated_at, sendings.c.sent_at,
+               sendings.c.sent, sendings.c.channels)
         .join(Account, Account.id == Stakeholder.account_id)
         .outerjoin(sendings, sendings.c.stakeholder_id == Stakeholder.id)
         .where(Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None),
                ctx.scope(Stakeholder.account_id))
         .order_by(Account.name, Stakeholder.name, Stakeholder.id)
     )
-    for (account, name, title, role, email, opted_out_at, left_at, generated_at, sent_at,
-         sent, channels) in ctx.stream(statement):
-        # The coverage page's rule: the contact rule, then sent / generated.
+    for (account, status, name, title, role, email, opted_out_at, left_at, generated_at,
+         sent_at, sent, channels) in ctx.stream(statement):
+        # The coverage page's rule: in the quarter's send (account status, then the
+        # contact rule by e-mail), then sent / generated.
         blocked = contact_block(erased=False, left=left_at is not None,
                                 opted_out=opted_out_at is not None, has_email=bool(email),
                                 by_email=True)
-        state, reason = coverage_state(blocked, sent=bool(sent),
+        exclusion = send_exclusion(account_status=status, is_key=True, block_reason=blocked)
+        state, reason = coverage_state(exclusion, sent=bool(sent),
                                        generated=generated_at is not None)
         counted = state != "skipped"
         yield (account, name, title, label(role), email, yes_no(counted), label(state), reason,

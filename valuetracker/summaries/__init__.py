@@ -7,19 +7,18 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..models import Account, Stakeholder, ValueSummary
-from ..quarters import Quarter, current_quarter
+from ..quarters import Quarter, app_start_month, current_quarter
 
 
 def account_overview(session: Session, account: Account, *,
                      quarter: Quarter | None = None) -> dict[str, Any]:
-    """Context for the summaries panel on the account page: last quarter's coverage and PDFs."""
-    from flask import current_app
-
+    """Context for the summaries panel on the account page: the quarter's coverage and PDFs,
+    by default the current quarter's (as the rest of the account page and its summaries
+    page)."""
     from .coverage import account_coverage
 
     if quarter is None:
-        start_month = int(current_app.config.get("FISCAL_YEAR_START_MONTH", 1))
-        quarter = current_quarter(start_month).previous()
+        quarter = current_quarter(app_start_month())
     figure = account_coverage(session, account, quarter)
     rows = session.exec(
         select(ValueSummary.id, ValueSummary.variant, Stakeholder.name)

@@ -1,24 +1,33 @@
-"""Coverage: did every key stakeholder get the quarter's summary?
+"""Coverage: did everyone in the quarter's send get the quarter's summary?
 
-Coverage (docs/definitions.md) = active, not opted-out key stakeholders who were sent the
-quarter's summary / all active, not opted-out key stakeholders. "Active" = not left
-the company and not erased. Figures are one aggregate query; the coverage page's lists
-are paginated (ids of one page first, then the figures or rows of that page only).
+Coverage (docs/definitions.md) = people in the quarter's send who were sent its summary /
+everyone in the quarter's send. Who is in the send is one rule, shared with generation
+(`scope.py`): key stakeholders of active accounts who have not left, not opted out, not
+been erased and have an e-mail address. Everyone else is listed with why (skipped), so
+100% is reachable. Figures are one aggregate query; the coverage page's lists are
+paginated (ids of one page first, then the figures or rows of that page only) and hold
+the active accounts, the others being named by `scope.excluded_accounts`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import NO_EMAIL, Account, Distribution, Stakeholder, ValueSummary, contact_block
+from ..models import Account, Distribution, Stakeholder, ValueSummary, contact_block
 from ..pagination import Page, paginate
 from ..quarters import Quarter
+from .scope import (
+    exclusion_since,
+    in_send_condition,
+    send_account_condition,
+    send_exclusion,
+)
 from .send import unknown_condition
 
 COVERAGE_STATES = ("received", "skipped", "missing")
@@ -26,28 +35,17 @@ COVERAGE_STATES = ("received", "skipped", "missing")
 DELIVERY_UNKNOWN_REASON = "delivery unknown"
 
 
-def eligible_condition() -> Any:
-    """Key stakeholders who count for coverage (and get a summary): those we may contact.
-
-    Someone without an e-mail address still counts: they are a gap in coverage."""
-    return sa.and_(Stakeholder.is_key.is_(True),
-                   Stakeholder.contactable_condition(by_email=False))
-
-
-def coverage_state(block_reason: str | None, *, sent: bool, generated: bool,
+def coverage_state(exclusion: str | None, *, sent: bool, generated: bool,
                    unknown: bool = False) -> tuple[str, str]:
     """(state, reason) of a listed key stakeholder for the quarter, the first that applies.
 
-    `block_reason` is the contact rule's answer with `by_email=True`
-    (`models.contact_block`): whoever may not be contacted at all is skipped; someone
-    we only lack an address for is missing (coverage counts them).
+    `exclusion` is why they are not in the quarter's send (`scope.send_exclusion`): then
+    they are skipped, whatever was sent before (coverage does not count them).
     """
-    if block_reason is not None and block_reason != NO_EMAIL:
-        return "skipped", block_reason
+    if exclusion is not None:
+        return "skipped", exclusion
     if sent:
         return "received", "sent"
-    if block_reason is not None:
-        return "missing", block_reason
     if unknown:  # not counted as sent until a person resolves it
         return "missing", DELIVERY_UNKNOWN_REASON
     if generated:
@@ -61,8 +59,8 @@ def _listed_condition() -> Any:
 
 
 def _skipped_condition() -> Any:
-    """Listed but not counted: may not be contacted (left the company or opted out)."""
-    return sa.not_(Stakeholder.contactable_condition(by_email=False))
+    """Listed but not counted: not in the quarter's send (over Stakeholder and Account)."""
+    return sa.not_(in_send_condition())
 
 
 def _sent_ids(quarter: Quarter) -> Any:
@@ -117,6 +115,7 @@ class CoverageRow:
     sent_at: datetime | None
     summary_id: int | None
     unknown_id: int | None = None  # the delivery-unknown sending, for its resolve buttons
+    since: date | None = None  # when they left or opted out, for a skipped row's reason
 
     @property
     def delivery_unknown(self) -> bool:
@@ -124,8 +123,9 @@ class CoverageRow:
 
 
 def coverage_by_account(session: Session, quarter: Quarter, scope: Any) -> list[AccountCoverage]:
-    """Coverage per account (accounts with at least one key stakeholder), one GROUP BY."""
-    eligible = eligible_condition()
+    """Coverage per account (accounts with at least one key stakeholder), one GROUP BY.
+    An account that is not active has nobody in the send (eligible 0, rate None)."""
+    eligible = in_send_condition()
     sent = sa.and_(eligible, _sent_exists(quarter))
     rows = session.exec(
         select(Account.id, Account.name, Account.slug,
@@ -145,8 +145,8 @@ class PortfolioCoverage:
 
     eligible: int
     sent: int
-    listed: int  # key stakeholders in the list: eligible + skipped
-    accounts: int  # accounts with at least one listed key stakeholder
+    listed: int  # key stakeholders of active accounts in the list: eligible + skipped
+    accounts: int  # active accounts with at least one listed key stakeholder
     accounts_below_full: int  # accounts where someone eligible was not sent the summary
 
     @property
@@ -160,9 +160,10 @@ class PortfolioCoverage:
 
 
 def portfolio_coverage(session: Session, quarter: Quarter, scope: Any) -> PortfolioCoverage:
-    """The portfolio figure over every account in `scope`, one aggregate query: counts of
-    people summed over the portfolio (not a mean of the accounts' rates)."""
-    eligible = eligible_condition()
+    """The portfolio figure over the active accounts in `scope`, one aggregate query:
+    counts of people summed over the portfolio (not a mean of the accounts' rates).
+    Accounts that are not active have nobody in the send (`scope.excluded_accounts`)."""
+    eligible = in_send_condition()
     sent = sa.and_(eligible, Stakeholder.id.in_(_sent_ids(quarter)))
     per_account = (
         select(sa.func.sum(sa.case((eligible, 1), else_=0)).label("eligible"),
@@ -170,7 +171,7 @@ def portfolio_coverage(session: Session, quarter: Quarter, scope: Any) -> Portfo
                sa.func.count().label("listed"))
         .select_from(Stakeholder)
         .join(Account, Account.id == Stakeholder.account_id)
-        .where(scope, _listed_condition())
+        .where(scope, send_account_condition(), _listed_condition())
         .group_by(Stakeholder.account_id)
         .subquery()
     )
@@ -185,14 +186,15 @@ def portfolio_coverage(session: Session, quarter: Quarter, scope: Any) -> Portfo
 def coverage_by_account_page(session: Session, quarter: Quarter, scope: Any,
                              totals: PortfolioCoverage, *, number: int, size: int,
                              below_full: bool = False) -> Page:
-    """One page of `coverage_by_account`, by account name: the page's account ids, then
-    the GROUP BY for those accounts only. `below_full` keeps the accounts where someone
-    eligible was not sent the summary. `totals` (the portfolio figure of the same scope
-    and quarter) counts the list, so no COUNT runs."""
-    who = (sa.and_(eligible_condition(), Stakeholder.id.not_in(_sent_ids(quarter)))
+    """One page of `coverage_by_account` over the active accounts, by account name: the
+    page's account ids, then the GROUP BY for those accounts only. `below_full` keeps the
+    accounts where someone eligible was not sent the summary. `totals` (the portfolio
+    figure of the same scope and quarter) counts the list, so no COUNT runs."""
+    who = (sa.and_(in_send_condition(), Stakeholder.id.not_in(_sent_ids(quarter)))
            if below_full else _listed_condition())
     condition = select(Stakeholder.id).where(Stakeholder.account_id == Account.id, who).exists()
-    ids = select(Account.id).where(scope, condition).order_by(Account.name)
+    ids = select(Account.id).where(scope, send_account_condition(), condition) \
+        .order_by(Account.name)
     page = paginate(session, ids, number=number, size=size,
                     total=totals.accounts_below_full if below_full else totals.accounts)
     return replace(page, items=coverage_by_account(session, quarter,
@@ -211,13 +213,13 @@ def _state_condition(state: str, quarter: Quarter) -> Any:
 def coverage_rows_page(session: Session, quarter: Quarter, scope: Any,
                        totals: PortfolioCoverage, *, number: int, size: int,
                        state: str = "") -> Page:
-    """One page of `coverage_rows`, optionally in one state: the page's stakeholder ids,
-    then `coverage_rows` for those people only. `totals` (the portfolio figure of the
-    same scope and quarter) counts each state, so no COUNT runs."""
+    """One page of `coverage_rows` over the active accounts, optionally in one state: the
+    page's stakeholder ids, then `coverage_rows` for those people only. `totals` (the
+    portfolio figure of the same scope and quarter) counts each state, so no COUNT runs."""
     ids = (
         select(Stakeholder.id)
         .join(Account, Account.id == Stakeholder.account_id)
-        .where(scope, _listed_condition(),
+        .where(scope, send_account_condition(), _listed_condition(),
                _state_condition(state, quarter) if state else sa.true())
         .order_by(Account.name, Stakeholder.name, Stakeholder.id)
     )
@@ -227,7 +229,8 @@ def coverage_rows_page(session: Session, quarter: Quarter, scope: Any,
 
 
 def coverage_rows(session: Session, quarter: Quarter, scope: Any) -> list[CoverageRow]:
-    """Every (non-erased) key stakeholder in scope with received / skipped (why) / missing.
+    """Every (non-erased) key stakeholder in scope with received / skipped (why, and
+    since when for someone who left or opted out) / missing.
 
     A summary counts as received when a sending of it succeeded (`sent`, which always
     stamps `sent_at`), the same rule as the figures and `_state_condition`."""
@@ -256,22 +259,25 @@ def coverage_rows(session: Session, quarter: Quarter, scope: Any) -> list[Covera
     rows = session.exec(
         select(Stakeholder.id, Stakeholder.name, Stakeholder.title, Stakeholder.email,
                Stakeholder.opted_out_at, Stakeholder.left_company_at,
-               Account.name, Account.slug, sent_at, summary_id, unknown_id)
+               Account.name, Account.slug, Account.status, sent_at, summary_id, unknown_id)
         .join(Account, Account.id == Stakeholder.account_id)
         .where(scope, _listed_condition())
         .order_by(Account.name, Stakeholder.name, Stakeholder.id)
     ).all()
     result = []
-    for (sid, name, title, email, opted_out, left, acc_name, acc_slug, sent, summary,
-         unknown) in rows:
+    for (sid, name, title, email, opted_out, left, acc_name, acc_slug, acc_status, sent,
+         summary, unknown) in rows:
         blocked = contact_block(erased=False, left=left is not None,
                                 opted_out=opted_out is not None, has_email=bool(email),
                                 by_email=True)
-        state, reason = coverage_state(blocked, sent=sent is not None,
+        exclusion = send_exclusion(account_status=acc_status, is_key=True,
+                                   block_reason=blocked)
+        state, reason = coverage_state(exclusion, sent=sent is not None,
                                        generated=summary is not None,
                                        unknown=unknown is not None)
         result.append(CoverageRow(sid, name, title, acc_name, acc_slug, state, reason, sent,
-                                  summary, unknown))
+                                  summary, unknown,
+                                  exclusion_since(exclusion, left=left, opted_out=opted_out)))
     return result
 
 

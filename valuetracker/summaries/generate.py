@@ -1,4 +1,4 @@
-"""Build one summary PDF, store it, and plan a batch (who gets one, who is skipped).
+"""Build one summary PDF, store it, and plan a batch (who gets one, who is not in the send).
 
 Nothing here knows about HTTP or the job queue; `runs.py` runs `generate_one` per item.
 Files are written to a temporary file and renamed into place, so a reader (or a
@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,18 @@ from ..models.summaries import DELIVERY_UNKNOWN
 from ..quarters import Quarter
 from ..value.overview import driver_chart, driver_legend
 from .branding import branding_dir, get_branding
-from .coverage import account_coverage, eligible_condition
+from .coverage import account_coverage
 from .data import SummaryData, summary_data
 from .kpis import kpi_cards
 from .render import html_to_pdf
+from .scope import (
+    SEND_ACCOUNT_STATUS,
+    ExcludedAccount,
+    excluded_accounts,
+    exclusion_since,
+    in_send_condition,
+    send_exclusion,
+)
 
 
 @dataclass
@@ -44,30 +53,64 @@ class Skipped:
     stakeholder_id: int
     name: str
     reason: str
+    account_name: str = ""
+    since: date | None = None  # when they left or opted out
+
+    def as_dict(self) -> dict[str, Any]:
+        """For a job's `result` (JSON)."""
+        return {"stakeholder_id": self.stakeholder_id, "name": self.name,
+                "reason": self.reason, "account_name": self.account_name,
+                "since": self.since.isoformat() if self.since else None}
 
 
-def plan_batch(session: Session, account_ids: list[int], variant: str
-               ) -> tuple[list[BatchItem], list[Skipped]]:
-    """Items to render for these accounts, and key stakeholders skipped (with why)."""
+@dataclass
+class BatchPlan:
+    """What a batch renders, and who of its accounts is not in the quarter's send."""
+
+    items: list[BatchItem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # people of active accounts
+    excluded: list[ExcludedAccount] = field(default_factory=list)  # accounts not active
+
+
+def plan_batch(session: Session, account_ids: list[int], variant: str, *,
+               portfolio: bool = False) -> BatchPlan:
+    """Items to render for these accounts, and who is not in the send (with why).
+
+    Stakeholder summaries go to exactly the people coverage counts (`scope.py`, one
+    query): a key stakeholder of one of these accounts who is not in the send is skipped
+    with the reason; an account that is not active is named with its number of key
+    stakeholders. With `portfolio` (the whole portfolio's batch of the active accounts),
+    every account that is not active is named. The internal review is not a send: one
+    per account given.
+    """
     if variant == "internal":
-        return [BatchItem(a, None) for a in account_ids], []
+        return BatchPlan(items=[BatchItem(a, None) for a in account_ids])
     rows = session.exec(
-        select(Stakeholder.id, Stakeholder.account_id, Stakeholder.name,
-               Stakeholder.opted_out_at, Stakeholder.left_company_at, eligible_condition())
+        select(Stakeholder.id, Stakeholder.account_id, Stakeholder.name, Stakeholder.email,
+               Stakeholder.opted_out_at, Stakeholder.left_company_at, Account.status,
+               Account.name, in_send_condition())
+        .join(Account, Account.id == Stakeholder.account_id)
         .where(Stakeholder.account_id.in_(account_ids), Stakeholder.is_key.is_(True),
                Stakeholder.erased_at.is_(None))
         .order_by(Stakeholder.account_id, Stakeholder.id)
     ).all()
-    items, skipped = [], []
-    for sid, aid, name, opted_out, left, eligible in rows:
-        if eligible:
-            items.append(BatchItem(aid, sid))
-        else:
-            reason = contact_block(erased=False, left=left is not None,
-                                   opted_out=opted_out is not None, has_email=True,
-                                   by_email=False)
-            skipped.append(Skipped(aid, sid, name, reason or "not eligible"))
-    return items, skipped
+    plan = BatchPlan()
+    for sid, aid, name, email, opted_out, left, status, account_name, in_send in rows:
+        reason = send_exclusion(
+            account_status=status, is_key=True,
+            block_reason=contact_block(erased=False, left=left is not None,
+                                       opted_out=opted_out is not None,
+                                       has_email=bool(email), by_email=True))
+        if in_send:
+            plan.items.append(BatchItem(aid, sid))
+        elif status == SEND_ACCOUNT_STATUS:
+            plan.skipped.append(Skipped(aid, sid, name, reason or "not in the send",
+                                        account_name,
+                                        exclusion_since(reason, left=left,
+                                                        opted_out=opted_out)))
+    scope = sa.true() if portfolio else Account.id.in_(account_ids)
+    plan.excluded = excluded_accounts(session, scope)
+    return plan
 
 
 def summary_charts(data: SummaryData) -> dict[str, Any]:

@@ -99,10 +99,13 @@ def register_tasks(huey: Huey, app: Flask) -> None:
 
 
 def active_account_ids(session: Session, slugs: list[str] | None = None) -> list[int]:
-    """Ids of the accounts to summarise: the given slugs, or every active account."""
+    """Ids of the accounts to summarise: the given slugs (whatever their status), or
+    every account whose key stakeholders are in the send (`scope.py`: the active ones)."""
+    from .scope import send_account_condition
+
     query = select(Account.id)
     query = query.where(Account.slug.in_(slugs)) if slugs else query.where(
-        Account.status == "active")
+        send_account_condition())
     return list(session.exec(query.order_by(Account.name)).all())
 
 
@@ -110,30 +113,37 @@ def create_summaries_job(
     session: Session,
     *,
     quarter: str,
-    account_ids: list[int],
+    account_ids: list[int] | None,
     variant: str = "stakeholder",
     send: bool = False,
     regenerate: bool = True,
     user_id: int | None = None,
 ) -> Job:
-    """A queued Job with the batch's items and skipped stakeholders (the caller commits).
+    """A queued Job with the batch's items and who is not in the send (the caller commits).
 
-    Enqueue with `enqueue_job` after the commit, so workers can see the row.
+    `account_ids` None is the whole portfolio: every active account, and every account
+    that is not active named in the result with its number of key stakeholders. The
+    result's `skipped` (people, with why) and `excluded_accounts` are the coverage
+    page's exclusions (`generate.plan_batch`). Enqueue with `enqueue_job` after the
+    commit, so workers can see the row.
     """
     from .generate import plan_batch
 
-    items, skipped = plan_batch(session, account_ids, variant)
+    portfolio = account_ids is None
+    account_ids = active_account_ids(session) if account_ids is None else account_ids
+    plan = plan_batch(session, account_ids, variant, portfolio=portfolio)
     job = Job(
         kind=JOB_KIND,
-        total=len(items),
+        total=len(plan.items),
         created_by_id=user_id,
         params={"quarter": quarter, "variant": variant, "send": send,
                 "regenerate": regenerate, "account_ids": account_ids,
-                "items": [[i.account_id, i.stakeholder_id] for i in items]},
-        result={"skipped": [{"stakeholder_id": s.stakeholder_id, "name": s.name,
-                             "reason": s.reason} for s in skipped]},
+                "portfolio": portfolio,
+                "items": [[i.account_id, i.stakeholder_id] for i in plan.items]},
+        result={"skipped": [s.as_dict() for s in plan.skipped],
+                "excluded_accounts": [a.as_dict() for a in plan.excluded]},
     )
-    if not items:
+    if not plan.items:
         job.status, job.finished_at = "done", utcnow()
     session.add(job)
     session.flush()

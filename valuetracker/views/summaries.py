@@ -1,6 +1,7 @@
-"""Views of the summaries area: coverage, an account's summaries, preview, generate, send,
-download; resolve a sending of unknown delivery, retry the failed sendings. Generation
-and sending run as background jobs (see summaries/runs.py)."""
+"""Views of the summaries area: coverage, an account's summaries, preview, generate, send
+(one account, or every account in the send), download; resolve a sending of unknown
+delivery, retry the failed sendings. Generation and sending run as background jobs (see
+summaries/runs.py), for the quarter the page shows (its one quarter box)."""
 
 from __future__ import annotations
 
@@ -50,19 +51,23 @@ from ..summaries.coverage import (
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
 from ..summaries.retry import create_failed_sendings_job
-from ..summaries.runs import active_account_ids, create_summaries_job, enqueue_job
+from ..summaries.runs import create_summaries_job, enqueue_job
+from ..summaries.scope import SEND_ACCOUNT_STATUS, excluded_accounts_page, not_in_send_count
 from ..summaries.send import CHANNEL, NotUnknown, mark_delivered, resend, unknown_sendings
+from ..wording import counted
 from ._request import file_response, id_arg, page_arg, quarter_arg, reports_file
 
 bp = Blueprint("summaries", __name__)
 
 ACCOUNTS_PER_PAGE = 25
 ROWS_PER_PAGE = 50
+EXCLUDED_PER_PAGE = 25
 
 
 def default_quarter() -> Quarter:
-    """Summaries report on the quarter that has just ended."""
-    return current_quarter(app_start_month()).previous()
+    """The quarter a summaries page shows unless asked: the current one, as on the
+    account page (`quarters.current_quarter`)."""
+    return current_quarter(app_start_month())
 
 
 def _quarter() -> Quarter:
@@ -79,7 +84,8 @@ def _validate_quarter(_form: FlaskForm, field: StringField) -> None:
 
 
 class GenerateForm(FlaskForm):
-    quarter = StringField("Quarter", validators=[DataRequired(), _validate_quarter])
+    # Hidden: the page's one quarter box chooses the quarter (rendered without an id).
+    quarter = HiddenField("Quarter", validators=[DataRequired(), _validate_quarter])
     variant = SelectField("Variant", choices=choices({"stakeholder": "Stakeholder summaries",
                                                      "internal": "Internal account review"}))
     send = BooleanField("Send each summary when generated")
@@ -111,19 +117,23 @@ def resolve_forms(back: str = "") -> dict[str, ResolveForm]:
             for action in RESOLVE_ACTIONS}
 
 
-def _start_job(account_ids: list[int], form: GenerateForm | SendForm, *, send: bool,
+def _start_job(account_ids: list[int] | None, form: GenerateForm | SendForm, *, send: bool,
                regenerate: bool, variant: str, summary: str) -> Response:
-    """Create, audit and commit the job, then enqueue it and show its progress."""
+    """Create, audit and commit the job (`account_ids` None: every account in the send),
+    then enqueue it and show its progress."""
     session = get_session()
     quarter = parse_quarter(form.quarter.data, app_start_month()).label
     job = create_summaries_job(session, quarter=quarter, account_ids=account_ids,
                                variant=variant, send=send, regenerate=regenerate,
                                user_id=current_user.id)
     audit.record(session, "create", "job", job.id, summary,
-                 details={"quarter": quarter, "accounts": account_ids, "send": send})
+                 details={"quarter": quarter, "accounts": job.params["account_ids"],
+                          "send": send})
     session.commit()
     enqueue_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
-    flash(f"{summary}: {job.total} item(s) queued.", "success")
+    left_out = not_in_send_count(job.result)
+    note = f"; {counted(left_out, 'key stakeholder')} not in the send" if left_out else ""
+    flash(f"{summary} {quarter}: {counted(job.total, 'item')} queued{note}.", "success")
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -151,13 +161,21 @@ def coverage() -> str:
         "page": accounts.number if accounts.number > 1 else "",
         "rows_page": rows.number if rows.number > 1 else "",
     }.items() if value}
-    form = GenerateForm(quarter=quarter.label) if may_send_summaries(current_user) else None
+    # Accounts whose status keeps their key stakeholders out of the send, named.
+    excluded = excluded_accounts_page(session, scope, number=page_arg("excluded_page"),
+                                      size=EXCLUDED_PER_PAGE)
+    if excluded.number > 1:
+        args["excluded_page"] = excluded.number
+    sends = may_send_summaries(current_user)
+    form = GenerateForm(quarter=quarter.label) if sends else None
+    send_form = SendForm(quarter=quarter.label) if sends else None
     # Who sends summaries, or edits accounts (an account manager's scope is the accounts
     # they edit), may resolve the rows of unknown delivery they see.
-    can_resolve = may_send_summaries(current_user) or may_edit_accounts(current_user)
+    can_resolve = sends or may_edit_accounts(current_user)
     return render_template("summaries/coverage.html", quarter=quarter, total=total,
                            accounts=accounts, rows=rows, below=below, state=state,
                            states=COVERAGE_STATES, args=args, form=form,
+                           send_form=send_form, excluded=excluded,
                            resolve=resolve_forms("coverage") if can_resolve else None)
 
 
@@ -170,10 +188,23 @@ def generate_portfolio() -> object:
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
-        return redirect(url_for("summaries.coverage"))
-    account_ids = active_account_ids(get_session())
-    return _start_job(account_ids, form, send=form.send.data, regenerate=True,
+        return redirect(url_for("summaries.coverage", quarter=form.quarter.data or None))
+    return _start_job(None, form, send=form.send.data, regenerate=True,
                       variant=form.variant.data, summary="Portfolio summaries")
+
+
+@bp.route("/summaries/send", methods=["POST"])
+@login_required
+def send_portfolio() -> object:
+    """Send the quarter's summaries to everyone in the send who has not received theirs
+    (generating any missing), every account at once; never twice to anyone."""
+    require(may_send_summaries(current_user))
+    form = SendForm()
+    if not form.validate_on_submit():
+        flash("Give a quarter like 2026-Q3.", "danger")
+        return redirect(url_for("summaries.coverage"))
+    return _start_job(None, form, send=True, regenerate=False, variant="stakeholder",
+                      summary="Send all summaries")
 
 
 @bp.route("/accounts/<slug>/summaries")
@@ -194,9 +225,13 @@ def account(slug: str) -> str:
     unknown = {summary.id for _d, summary, _n, _s in unknown_sendings(
         session, sa.and_(ValueSummary.account_id == acc.id,
                          ValueSummary.quarter == quarter.label))}
+    form = GenerateForm(quarter=quarter.label)
+    in_send = acc.status == SEND_ACCOUNT_STATUS
+    if not in_send:  # nobody of the account is sent a summary: only the internal review
+        form.variant.choices = [c for c in form.variant.choices if c.value == "internal"]
     return render_template(
         "summaries/account.html", account=acc, quarter=quarter, figure=figure, rows=rows,
-        summaries=summaries, form=GenerateForm(quarter=quarter.label),
+        in_send=in_send, summaries=summaries, form=form,
         send_form=SendForm(quarter=quarter.label), can_send=can_send, unknown=unknown,
         any_failed=any(status == "failed" for _s, _n, status, _e in summaries),
         retry_form=SendForm(quarter=quarter.label), resolve=resolve_forms(),
@@ -232,7 +267,8 @@ def generate(slug: str) -> object:
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
-        return redirect(url_for("summaries.account", slug=acc.slug))
+        return redirect(url_for("summaries.account", slug=acc.slug,
+                                quarter=form.quarter.data or None))
     variant = form.variant.data if form.variant.data in SUMMARY_VARIANTS else "stakeholder"
     return _start_job([acc.id], form, send=form.send.data, regenerate=True, variant=variant,
                       summary=f"Summaries for {acc.name}")
