@@ -88,6 +88,10 @@ def test_every_public_page_carries_the_branding_not_the_app(
     pages["link error"] = client.get("/l/pulse/not-a-token")
     pages["survey closed"] = client.get("/s/not-a-token")
     pages["thanks"] = client.get("/l/thanks")
+    from valuetracker.links import unsubscribe_token
+    with client.application.app_context():
+        token = unsubscribe_token(cast.stakeholder1.id)
+    pages["unsubscribe"] = client.get(f"/l/unsubscribe/{token}")
     for name, response in pages.items():
         html = response.get_data(as_text=True)
         assert "valuetracker" not in html.lower(), name

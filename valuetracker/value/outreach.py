@@ -111,7 +111,7 @@ def link_subject(purpose: str, *, account: Account, deal: Deal | None = None) ->
     if purpose == "confirm_value":
         return f"{account.name}: did we deliver what we think we did?"
     if purpose == "pulse":
-        return f"{account.name}: two minutes on how we are doing"
+        return f"{account.name}: a minute on how we are doing"
     return f"{deal.name if deal else account.name}: a few questions about your decision"
 
 
