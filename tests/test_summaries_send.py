@@ -87,6 +87,21 @@ def test_opted_out_after_generation_is_skipped(smtp: Inbox, app: Flask, session:
     assert smtp.messages == []
 
 
+def test_account_churned_after_generation_is_skipped(smtp: Inbox, app: Flask,
+                                                    session: Session, cast: object) -> None:
+    account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]
+    with app.app_context():
+        summary = generate_one(session, account_id=account.id, stakeholder_id=buyer.id,
+                               quarter=parse_quarter("2026-Q3"), variant="stakeholder")
+        session.commit()
+        account.status = "churned"
+        session.add(account)
+        session.commit()
+        row = send_summary(session, summary)
+    assert (row.status, row.error) == ("skipped", "account churned")
+    assert smtp.messages == []
+
+
 def test_failed_send_is_retried_once_server_is_back(app: Flask, session: Session,
                                                     cast: object) -> None:
     account, buyer = cast.account1, cast.stakeholder1  # type: ignore[attr-defined]

@@ -45,6 +45,7 @@ from ..models import (
     ValueSummary,
     utcnow,
 )
+from .scope import SEND_ACCOUNT_STATUS, account_exclusion
 
 TEMPLATE_KEY = "summary_email_template"
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "emails" / "summary.txt"
@@ -76,12 +77,16 @@ def save_message_template(session: Session, text: str) -> None:
     session.add(row)
 
 
-def skip_reason(stakeholder: Stakeholder | None) -> str | None:
+def skip_reason(stakeholder: Stakeholder | None, account: Account | None = None) -> str | None:
     """Why this person must not receive a summary by e-mail, or None: the model's rule
-    (`Stakeholder.contact_block_reason`). A summary without its person counts as erased.
+    (`Stakeholder.contact_block_reason`), and, given the account, its status at the time
+    of sending (a summary generated before the account churned is not sent: "account
+    churned", as in the quarter's send). A summary without its person counts as erased.
     The reason is stored as the skipped sending's error."""
     if stakeholder is None:
         return ERASED
+    if account is not None and account.status != SEND_ACCOUNT_STATUS:
+        return account_exclusion(account.status)
     return stakeholder.contact_block_reason(by_email=True)
 
 
@@ -122,7 +127,7 @@ def send_summary(session: Session, summary: ValueSummary) -> Distribution:
         Distribution.summary_id == summary.id, Distribution.channel == CHANNEL)).first()
     if existing is not None and existing.status in ("sent", "pending", DELIVERY_UNKNOWN):
         return existing  # never a second automatic sending
-    reason = skip_reason(stakeholder)
+    reason = skip_reason(stakeholder, session.get(Account, summary.account_id))
     if reason is not None:
         claimed = _claim(session, summary, None, "skipped", reason)
         return claimed or _current(session, summary)
@@ -280,7 +285,7 @@ def resend(session: Session, row: Distribution, *, user: User | None) -> Distrib
     assert summary is not None
     stakeholder = session.get(Stakeholder, summary.stakeholder_id) \
         if summary.stakeholder_id else None
-    reason = skip_reason(stakeholder)
+    reason = skip_reason(stakeholder, session.get(Account, summary.account_id))
     if reason is not None:
         _take_unknown(session, row, status="skipped", error=reason)
         audit.record(session, "resend", "distribution", row.id,
