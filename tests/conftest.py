@@ -34,6 +34,7 @@ from werkzeug.serving import make_server
 from valuetracker import create_app
 from valuetracker.db import make_engine, upgrade_database
 from valuetracker.models import Account, Stakeholder, User, metadata
+from valuetracker.search import clear_index
 
 from .factories import PASSWORD, make_account, make_stakeholder, make_user
 from .factories.scenarios import Seeded, seed_quarter
@@ -91,6 +92,7 @@ def empty_all_tables(engine: sa.Engine) -> None:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
             if _has_sqlite_sequence(conn):
                 conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+        clear_index(conn)  # a TRUNCATE fires no trigger: the search index is emptied too
 
 
 def _has_sqlite_sequence(conn: sa.Connection) -> bool:

@@ -133,7 +133,7 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value")
 # Query strings that make a GET do its real work (otherwise it may stop early).
-QUERY = {"summaries.preview": "?stakeholder=internal"}
+QUERY = {"summaries.preview": "?stakeholder=internal", "search.index": "?q=acme"}
 
 
 @dataclass

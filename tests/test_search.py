@@ -1,0 +1,187 @@
+"""Search: the database's full-text index, kept current by triggers whatever the write
+path, scoped as every list, ranked and highlighted; the page and the header's box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from valuetracker import personal_data, search, stakeholders
+from valuetracker import value as domain
+from valuetracker.imports import run_import
+
+from .conftest import browser_login, login
+from .factories import make_deal, make_entry, make_interview, make_quote, make_stakeholder
+from .factories.csv_files import csv_bytes
+from .rendered import rendered_forms
+
+
+def _found(session: Session, user: Any, text: str) -> dict[str, list[str]]:
+    """{kind: [plain titles]} of what `text` finds for `user`."""
+    results = search.search(session, user, text)
+    return {g.kind: [h.title.striptags() for h in g.hits] for g in results.groups}
+
+
+def _index(session: Session) -> list[tuple[Any, ...]]:
+    if session.get_bind().dialect.name == "postgresql":
+        sql = "SELECT kind, ref_id, title, body FROM search_document ORDER BY kind, ref_id"
+    else:
+        sql = "SELECT rowid, kind, title, body FROM search_index ORDER BY rowid"
+    return [tuple(row) for row in session.execute(sa.text(sql)).all()]
+
+
+def test_finds_people_by_name_title_and_email_prefix_highlighted(
+        session: Session, cast: Any) -> None:
+    make_stakeholder(session, cast.account1, "Grace Lopez", title="VP Operations",
+                     email="zed@acme.example")
+    session.commit()
+    assert _found(session, cast.am1, "gra")["stakeholder"] == ["Grace Lopez"]
+    assert _found(session, cast.am1, "operations")["stakeholder"] == ["Grace Lopez"]
+    assert _found(session, cast.am1, "zed")["stakeholder"] == ["Grace Lopez"]
+    # Every word must match.
+    assert _found(session, cast.am1, "grace lop") == {"stakeholder": ["Grace Lopez"]}
+    assert _found(session, cast.am1, "grace nobody") == {}
+    hit = search.search(session, cast.am1, "grace").groups[0].hits[0]
+    assert "<mark>Grace</mark>" in hit.title and hit.context == "Acme Corp"
+    assert (hit.endpoint, hit.values) == ("stakeholders.show", {"stakeholder_id": hit.id})
+
+
+def test_every_kind_is_found_and_grouped_in_order(session: Session, cast: Any) -> None:
+    entry = make_entry(session, cast.account1, "900", title="Zephyr rollout",
+                       description="Cut the zephyr backlog")
+    domain.create_commitment(session, cast.account1, {
+        "title": "Zephyr phase two", "driver": "productivity", "expected_amount": None,
+        "unit": "currency", "due_on": entry.delivered_on, "status": "planned"}, user=cast.am1)
+    deal = make_deal(session, cast.account1, "lost", name="Zephyr platform", product="Zephyr")
+    interview = make_interview(session, deal, cast.stakeholder1, notes="Zephyr was late")
+    make_quote(session, interview, "Zephyr pricing confused us")
+    session.commit()
+    results = search.search(session, cast.analyst, "zephyr")
+    assert [g.kind for g in results.groups] == ["deal", "value_entry", "commitment", "quote",
+                                               "interview"]
+    assert results.total == 5
+    # Account managers never search interviews or quotes (interviewees may be anonymous).
+    assert set(_found(session, cast.am1, "zephyr")) == {"deal", "value_entry", "commitment"}
+
+
+def test_scoped_to_the_users_accounts(session: Session, cast: Any) -> None:
+    make_stakeholder(session, cast.account2, "Quentin Globex")
+    make_deal(session, None, "won", name="Quentin side deal", owner_id=cast.am2.id)
+    session.commit()
+    assert _found(session, cast.am1, "quentin") == {}
+    assert _found(session, cast.am2, "quentin") == {"stakeholder": ["Quentin Globex"],
+                                                    "deal": ["Quentin side deal"]}
+    assert _found(session, cast.leader, "quentin")["stakeholder"] == ["Quentin Globex"]
+
+
+def test_ranked_title_matches_before_body_matches(session: Session, cast: Any) -> None:
+    make_entry(session, cast.account1, "1", title="Other thing",
+               description="mentions the quasar project")
+    make_entry(session, cast.account1, "2", title="Quasar project")
+    session.commit()
+    assert _found(session, cast.am1, "quasar")["value_entry"] == ["Quasar project",
+                                                                 "Other thing"]
+
+
+def test_the_index_follows_every_write_path(app: Any, session: Session, cast: Any) -> None:
+    person = make_stakeholder(session, cast.account1, "Nina Costa", email="nina@acme.example")
+    entry = make_entry(session, cast.account1, "5", title="Warehouse win")
+    session.commit()
+    stakeholders.update_stakeholder(session, person, data={"name": "Nina Ferreira",
+                                                           "email": "nina@acme.example"},
+                                    expected_version=person.version, user=cast.am1)
+    session.commit()
+    assert _found(session, cast.am1, "costa") == {}
+    assert _found(session, cast.am1, "ferreira")["stakeholder"] == ["Nina Ferreira"]
+
+    domain.delete_entry(session, entry, user=cast.am1)
+    session.commit()
+    assert _found(session, cast.am1, "warehouse") == {}
+
+    with app.app_context():
+        personal_data.erase_stakeholder(session, person)
+        session.commit()
+    assert _found(session, cast.am1, "nina") == {}
+
+    # A bulk import (one INSERT for many rows) is searchable at once.
+    run_import(session, "stakeholders", csv_bytes(
+        ["account", "name", "email"], [["Acme Corp", "Orla Import", "orla@acme.example"]]),
+        actor=cast.am1)
+    session.commit()
+    assert _found(session, cast.am1, "orla")["stakeholder"] == ["Orla Import"]
+
+    # A rebuild from the rows gives exactly what the triggers kept.
+    kept = _index(session)
+    assert search.rebuild_index(session) == len(kept) > 0
+    session.commit()
+    assert _index(session) == kept
+
+
+def test_text_is_escaped_and_odd_queries_are_harmless(session: Session, cast: Any) -> None:
+    make_stakeholder(session, cast.account1, "<b>Bold</b> Hacker")
+    session.commit()
+    hit = search.search(session, cast.am1, "hacker").groups[0].hits[0]
+    assert "<b>" not in hit.title and "&lt;b&gt;" in hit.title and "<mark>" in hit.title
+    for text in ('"', "AND", "NOT OR", "*", "a:b", "(", "-x", "'; DROP", "\x00", "   "):
+        search.search(session, cast.am1, text)  # no SQL or FTS syntax error
+    assert search.query_words("one two three four five six seven eight nine") == [
+        "one", "two", "three", "four", "five", "six", "seven", "eight"]
+
+
+def test_the_page_and_the_header_box(client: FlaskClient, session: Session,
+                                     cast: Any) -> None:
+    make_stakeholder(session, cast.account1, "Grace Lopez", title="VP Operations")
+    for n in range(12):
+        make_entry(session, cast.account1, "1", title=f"Grace period {n}")
+    session.commit()
+    login(client, cast.am1)
+    accounts_page = client.get("/accounts").get_data(as_text=True)
+    box = next(f for f in rendered_forms(accounts_page) if f.action == "/search")
+    assert box.method == "get"
+    page = client.get(box.action, query_string=box.data(q="grace"))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "13 results" in html and "<mark>Grace</mark> Lopez" in html
+    assert 'href="/stakeholders/' in html
+    assert "All 12 value entries" in html  # ten shown, the rest one click away
+    more = client.get("/search", query_string={"q": "grace", "kind": "value_entry"})
+    assert more.get_data(as_text=True).count("search-hit") == 12
+
+    odd = client.get("/search", query_string={"q": "grace", "kind": "nonsense"})
+    assert "There is no kind “nonsense”" in odd.get_data(as_text=True)
+    long = client.get("/search", query_string={"q": "grace " + "x" * 300})
+    assert long.status_code == 200 and "first 200 characters" in long.get_data(as_text=True)
+    assert "Nothing you can see matches" in client.get(
+        "/search?q=zzzz").get_data(as_text=True)
+    assert client.get("/search").status_code == 200
+    client.post("/logout")
+    assert client.get("/search?q=grace").status_code == 302  # signed in only
+
+
+def test_search_in_the_browser(live_server: str, page: Any, session: Session,
+                               cast: Any) -> None:
+    make_stakeholder(session, cast.account1, "Grace Lopez", title="VP Operations")
+    session.commit()
+    browser_login(page, live_server, cast.am1.email)
+    page.get_by_role("searchbox", name="Search accounts, people, deals, value").fill("grac")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=grac")
+    page.get_by_role("link", name="Grace Lopez").click()
+    page.wait_for_url("**/stakeholders/*")
+    assert "Grace Lopez" in page.content()
+
+
+def test_rebuild_command(runner: Any, session: Session, cast: Any) -> None:
+    make_stakeholder(session, cast.account1, "Grace Lopez")
+    session.commit()
+    search.clear_index(session.connection())  # as a load that went around the triggers
+    session.commit()
+    assert _found(session, cast.am1, "grace") == {}
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    rows = len(_index(session))
+    assert result.output.strip() == f"The search index holds {rows} rows."
+    assert _found(session, cast.am1, "grace") == {"stakeholder": ["Grace Lopez"]}
