@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from .. import value as domain
 from ..access import (
@@ -218,6 +218,21 @@ def _described_entry(slug: str, entry_id: int) -> tuple[Account, Any] | None:
     return account, entry
 
 
+def _take_review(session: Session, entry: Any, **review: Any) -> bool:
+    """Review a described entry (`value.review_described_entry`) and commit. False, rolled
+    back and said so, when someone reviewed or changed it since the page was opened
+    (a second tab, a colleague): of two reviews exactly one is taken."""
+    try:
+        domain.review_described_entry(session, entry, user=current_user, **review)
+    except (StaleEditError, domain.ReviewError):
+        session.rollback()
+        flash("Someone reviewed or changed this value since you opened the page; "
+              "here it is as it is now.", "warning")
+        return False
+    session.commit()
+    return True
+
+
 @bp.route("/described/<int:entry_id>/review", methods=["POST"])
 @login_required
 def review_described(slug: str, entry_id: int) -> Any:
@@ -229,17 +244,9 @@ def review_described(slug: str, entry_id: int) -> Any:
     account, entry = found
     form = _review_form(entry)
     if form.validate_on_submit():
-        try:
-            domain.review_described_entry(session, entry, accept=True, data=form.data_dict(),
-                                          expected_version=form.version.data,
-                                          user=current_user)
-        except (StaleEditError, domain.ReviewError):
-            session.rollback()
-            flash("Someone reviewed or changed this value since you opened the page; "
-                  "here it is as it is now.", "warning")
-            return redirect(url_for("value.overview", slug=account.slug) + "#described")
-        session.commit()
-        flash(f"“{entry.title}” added to the value log as confirmed value.", "success")
+        if _take_review(session, entry, accept=True, data=form.data_dict(),
+                        expected_version=form.version.data):
+            flash(f"“{entry.title}” added to the value log as confirmed value.", "success")
         return redirect(url_for("value.overview", slug=account.slug) + "#described")
     return _overview_page(account, True, submitted=form, entry_id=entry.id), 400
 
@@ -256,9 +263,8 @@ def dismiss_described(slug: str, entry_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     title = entry.title
-    domain.review_described_entry(session, entry, accept=False, user=current_user)
-    session.commit()
-    flash(f"Dismissed “{title}”.", "success")
+    if _take_review(session, entry, accept=False):
+        flash(f"Dismissed “{title}”.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#described")
 
 
