@@ -25,7 +25,7 @@ from valuetracker.models import AuditEvent, ValueConfirmation, ValueEntry
 from valuetracker.quarters import current_quarter
 
 from .factories import make_entry
-from .rendered import page_form, rendered_forms
+from .rendered import page_form, page_html, posting_to
 
 WORDS = "Your team trained our new hires for free, twice."
 
@@ -151,9 +151,8 @@ def test_dismiss_removes_it_and_the_trail_keeps_their_words(
         session: Session, cast: Any, described: dict, login_as: Any) -> None:
     am = login_as(cast.am1)
     entry_id = described["entry"].id
-    page = am.get(_value_page(cast)).get_data(as_text=True)
-    [form] = [f for f in rendered_forms(page)
-              if f.action.endswith(f"/described/{entry_id}/dismiss")]
+    form = posting_to(page_html(am, _value_page(cast)),
+                      f"{_value_page(cast)}/described/{entry_id}/dismiss")
     assert am.post(form.action, data=form.data()).status_code == 302
     session.expire_all()
     assert session.get(ValueEntry, entry_id) is None
@@ -193,9 +192,8 @@ def test_a_dismiss_racing_a_colleagues_review_is_refused_like_a_second_review(
     dismiss is refused with the message a second review gets, and deletes nothing."""
     am = login_as(cast.am1)
     entry_id = described["entry"].id
-    page = am.get(_value_page(cast)).get_data(as_text=True)
-    [form] = [f for f in rendered_forms(page)
-              if f.action.endswith(f"/described/{entry_id}/dismiss")]
+    form = posting_to(page_html(am, _value_page(cast)),
+                      f"{_value_page(cast)}/described/{entry_id}/dismiss")
     engine = app.extensions["valuetracker.engine"]
     reviewed: list[str] = []
 
