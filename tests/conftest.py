@@ -367,6 +367,29 @@ def count_rows(session: Session, model: Any = Account) -> int:
     return session.exec(select(func.count()).select_from(model)).one()
 
 
+@contextlib.contextmanager
+def sql_statements(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block, in order (for query counts)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def get_statements(app: Flask, client: FlaskClient, url: str) -> list[str]:
+    """The SQL statements one GET of `url` runs; the page must answer 200."""
+    with sql_statements(app.extensions["valuetracker.engine"]) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return statements
+
+
 def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
     """A PDF's reader and its text, whitespace collapsed to single spaces."""
     from pypdf import PdfReader

@@ -5,7 +5,9 @@ changed, never a hand-built dictionary."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -111,10 +113,29 @@ def rendered_form(html: str, *, having: str = "version") -> RenderedForm:
     return forms[0]
 
 
-def page_form(client: Any, url: str, *, having: str = "version") -> RenderedForm:
+def posting_to(html: str, action: str, *, having: str | None = None) -> RenderedForm:
+    """The one POST form of the page that posts to `action` (with a field named `having`):
+    a button, or one form of several on the page."""
+    forms = [f for f in rendered_forms(html) if f.method == "post" and f.action == action
+             and (having is None or having in f.names)]
+    assert len(forms) == 1, f"{len(forms)} post forms to {action!r}"
+    return forms[0]
+
+
+def page_html(client: Any, url: str) -> str:
+    """The page at `url`, which answers 200."""
     response = client.get(url)
     assert response.status_code == 200, response.status_code
-    form = rendered_form(response.get_data(as_text=True), having=having)
+    return response.get_data(as_text=True)
+
+
+def page_text(html: str) -> str:
+    """The page's text: tags dropped, entities read, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def page_form(client: Any, url: str, *, having: str = "version") -> RenderedForm:
+    form = rendered_form(page_html(client, url), having=having)
     if not form.action:
         form.action = url
     return form

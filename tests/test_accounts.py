@@ -13,6 +13,7 @@ from sqlmodel import select
 from valuetracker import accounts
 from valuetracker.models import Account, AccountMember, AuditEvent
 
+from .conftest import get_statements
 from .factories import make_account, make_user
 
 
@@ -120,27 +121,13 @@ def test_list_queries_do_not_grow_with_rows(app: Any, session: Any, cast: Any,
     client = login_as(cast.admin)
     client.get("/")  # warm up (login, user loading)
 
-    def count_queries() -> int:
-        statements: list[str] = []
-        engine = app.extensions["valuetracker.engine"]
-
-        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
-
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            assert client.get("/?sort=-revenue").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-        return len(statements)
-
-    few = count_queries()
+    few = len(get_statements(app, client, "/?sort=-revenue"))
     session.execute(sa.insert(Account), [
         {"name": f"Bulk {n:04d}", "slug": f"bulk-{n:04d}", "tier": "key", "status": "active",
          "owner_id": cast.am1.id, "annual_revenue": Decimal(n), "version": 1}
         for n in range(300)])
     session.commit()
-    assert count_queries() == few
+    assert len(get_statements(app, client, "/?sort=-revenue")) == few
 
 
 def test_account_manager_creates_account_and_becomes_owner(login_as: Any, cast: Any,

@@ -13,6 +13,7 @@ from valuetracker import audit
 from valuetracker.cache import cached, current_version
 from valuetracker.models import Account, Stakeholder
 
+from .conftest import sql_statements
 from .factories import make_account, make_entry
 
 
@@ -107,17 +108,8 @@ def test_the_portfolio_page_shows_a_change_made_after_it_was_cached(
 
 
 def _count_statements(app: Flask, request: Any) -> tuple[Any, int]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.extensions["valuetracker.engine"]
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app.extensions["valuetracker.engine"]) as statements:
         response = request()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     return response, len(statements)
 
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from valuetracker.imports import run_import as run_import_now
 from valuetracker.models import LoyaltyPulse, Stakeholder, ValueEntryBeneficiary
 
-from .conftest import count_rows, run_import
+from .conftest import count_rows, run_import, sql_statements
 from .factories import make_entry, make_pulse, make_stakeholder
 from .factories.csv_files import csv_bytes, write_csv
 
@@ -110,23 +110,13 @@ def test_reports_to_a_rejected_row_is_rejected_too(runner: Any, session: Any, ca
 
 def test_ten_thousand_stakeholders_with_a_bounded_number_of_queries(
         app: Any, runner: Any, session: Any, cast: Any, tmp_path: Path) -> None:
-    import sqlalchemy as sa
-
     rows = [["Acme Corp" if i % 2 else "Globex", f"P {i}", f"p{i}@c.example", "",
              f"p{i - 2}@c.example" if i >= 2 else "", f"S-{i}"] for i in range(10_000)]
     path = write_csv(tmp_path / "s.csv", ["account", "name", "email", "sentiment",
                                           "reports_to", "external_id"], rows)
-    statements: list[str] = []
-
-    def count_statement(*args: Any) -> None:
-        statements.append(args[2])
-
     engine = app.extensions["valuetracker.engine"]
-    sa.event.listen(engine, "before_cursor_execute", count_statement)
-    try:
+    with sql_statements(engine) as statements:
         result = run_import(runner, "stakeholders", path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count_statement)
     assert result.exit_code == 0, result.output
     assert "10000 created" in result.output
     # Bulk lookups and batched writes: nothing proportional to the number of rows.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import select
 
 from valuetracker.models import Account
 from valuetracker.pagination import Page, paginate, paginate_keys
 
+from .conftest import sql_statements
 from .factories import make_account
 
 
@@ -35,18 +35,9 @@ def test_paginate_with_a_known_total_skips_the_count(session: Any, app: Any) -> 
     for n in range(7):
         make_account(session, f"P{n}")
     session.commit()
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        statements.append(sql)
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(session.get_bind()) as statements:
         page = paginate(session, select(Account.name).order_by(Account.name), number=9,
                         size=3, total=7)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert (page.items, page.number, page.pages) == (["P6"], 3, 3)
     assert len(statements) == 1 and "count(" not in statements[0].lower()
 

@@ -17,20 +17,7 @@ from valuetracker.quarters import current_quarter
 
 from .conftest import Inbox
 from .factories import make_account, make_stakeholder
-from .rendered import RenderedForm, rendered_forms
-
-
-def _page(client: Any, url: str) -> tuple[str, list[RenderedForm]]:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    html = response.get_data(as_text=True)
-    return html, [f for f in rendered_forms(html) if f.method == "post"]
-
-
-def _form(forms: list[RenderedForm], action: str) -> RenderedForm:
-    found = [f for f in forms if f.action == action]
-    assert len(found) == 1, [f.action for f in forms]
-    return found[0]
+from .rendered import page_html, posting_to
 
 
 def _quarter_boxes(html: str) -> list[str]:
@@ -50,11 +37,11 @@ def test_one_quarter_box_and_the_current_quarter_by_default(app: Flask, cast: An
     client = login_as(cast.am1)
     with app.app_context():
         current = current_quarter(int(app.config["FISCAL_YEAR_START_MONTH"])).label
-    html, forms = _page(client, "/accounts/acme-corp/summaries")
+    html = page_html(client, "/accounts/acme-corp/summaries")
     assert f"<h1>Summaries {current} · Acme Corp</h1>" in html
     assert len(_quarter_boxes(html)) == 1 and f'value="{current}"' in _quarter_boxes(html)[0]
-    generate = _form(forms, "/accounts/acme-corp/summaries/generate")
-    send = _form(forms, "/accounts/acme-corp/summaries/send")
+    generate = posting_to(html, "/accounts/acme-corp/summaries/generate")
+    send = posting_to(html, "/accounts/acme-corp/summaries/send")
     assert generate.value("quarter") == send.value("quarter") == current
     # The account page shows the same quarter in its summaries panel, and links to it.
     account = client.get("/accounts/acme-corp").get_data(as_text=True)
@@ -65,32 +52,32 @@ def test_one_quarter_box_and_the_current_quarter_by_default(app: Flask, cast: An
 def test_generate_and_send_act_on_the_quarter_shown(smtp: Inbox, app: Flask, session: Session,
                                                    cast: Any, login_as: Any) -> None:
     client = login_as(cast.am1)
-    html, forms = _page(client, "/accounts/acme-corp/summaries?quarter=2026q2")
+    html = page_html(client, "/accounts/acme-corp/summaries?quarter=2026q2")
     assert "<h1>Summaries 2026-Q2 · Acme Corp</h1>" in html
-    generate = _form(forms, "/accounts/acme-corp/summaries/generate")
+    generate = posting_to(html, "/accounts/acme-corp/summaries/generate")
     response = client.post(generate.action, data=generate.data(), follow_redirects=True)
     assert "Summaries for Acme Corp 2026-Q2: 1 item queued." in response.get_data(as_text=True)
     assert [s.quarter for s in session.exec(select(ValueSummary)).all()] == ["2026-Q2"]
     assert smtp.messages == []  # generated, not sent
 
-    html, forms = _page(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
-    send = _form(forms, "/accounts/acme-corp/summaries/send")
+    html = page_html(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
+    send = posting_to(html, "/accounts/acme-corp/summaries/send")
     assert client.post(send.action, data=send.data()).status_code == 302
     assert [r for rcpts, _m in smtp.messages for r in rcpts] == [cast.stakeholder1.email]
     row = session.exec(select(ValueSummary.quarter, Distribution.status).join(Distribution)).one()
     assert tuple(row) == ("2026-Q2", "sent")
-    html, _forms = _page(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
+    html = page_html(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
     assert 'data-coverage-account>100%' in html
     # The next quarter is untouched.
-    html, _forms = _page(client, "/accounts/acme-corp/summaries?quarter=2026-Q3")
+    html = page_html(client, "/accounts/acme-corp/summaries?quarter=2026-Q3")
     assert 'data-coverage-account>0%' in html
 
 
 def test_the_finished_job_links_to_what_it_produced(app: Flask, session: Session, cast: Any,
                                                     login_as: Any) -> None:
     client = login_as(cast.am1)
-    _html, forms = _page(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
-    generate = _form(forms, "/accounts/acme-corp/summaries/generate")
+    html = page_html(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
+    generate = posting_to(html, "/accounts/acme-corp/summaries/generate")
     job_url = client.post(generate.action, data=generate.data()).location
     html = client.get(job_url).get_data(as_text=True)
     links = _links(html.split("data-job-produced>", 1)[1].split("</ul>", 1)[0])
@@ -109,8 +96,8 @@ def test_a_failed_job_links_to_its_failed_items(app: Flask, session: Session, ca
     (reports / "2026-Q2").mkdir(parents=True)
     (reports / "2026-Q2" / "acme-corp").write_text("in the way")
     client = login_as(cast.am1)
-    _html, forms = _page(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
-    generate = _form(forms, "/accounts/acme-corp/summaries/generate")
+    html = page_html(client, "/accounts/acme-corp/summaries?quarter=2026-Q2")
+    generate = posting_to(html, "/accounts/acme-corp/summaries/generate")
     job_url = client.post(generate.action, data=generate.data()).location
     html = client.get(job_url).get_data(as_text=True)
     assert session.exec(select(Job.status)).one() == "failed"
@@ -129,8 +116,8 @@ def test_a_portfolio_job_links_to_coverage_not_to_every_account(
                          is_key=True, opted_out_at=datetime(2026, 1, 1, tzinfo=UTC))
     session.commit()
     admin = login_as(cast.admin)
-    _html, forms = _page(admin, "/summaries/coverage?quarter=2026-Q2")
-    generate = _form(forms, "/summaries/generate")
+    html = page_html(admin, "/summaries/coverage?quarter=2026-Q2")
+    generate = posting_to(html, "/summaries/generate")
     job_url = admin.post(generate.action, data=generate.data()).location
     html = admin.get(job_url).get_data(as_text=True)
     produced = html.split("data-job-produced>", 1)[1].split("</ul>", 1)[0]

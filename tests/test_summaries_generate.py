@@ -15,6 +15,7 @@ from valuetracker.summaries.data import summary_data
 from valuetracker.summaries.generate import generate_one, plan_batch
 from valuetracker.summaries.runs import create_summaries_job, enqueue_job, missing_items
 
+from .conftest import sql_statements
 from .factories import make_stakeholder
 from .factories.scenarios import seed_account_value
 
@@ -100,19 +101,8 @@ def test_plan_and_data_queries_are_bounded(app: Flask, session: Session, cast: o
     session.commit()
     plan = plan_batch(session, [account.id], "stakeholder")
     assert [i.stakeholder_id for i in plan.items] == [buyer.id] and plan.skipped == []
-    import sqlalchemy as sa
-
-    statements: list[str] = []
-    engine = app.extensions["valuetracker.engine"]
-
-    def count(*_args: object) -> None:
-        statements.append("q")
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app.extensions["valuetracker.engine"]) as statements:
         data = summary_data(session, account, buyer, parse_quarter("2026-Q3"))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 8
     assert data.value_quarter == 12500 and data.value_quarter_confirmed == 7500
 

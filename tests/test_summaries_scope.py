@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, datetime
-from html import unescape
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from valuetracker.summaries.scope import in_send_condition, stakeholder_exclusio
 
 from .conftest import Inbox
 from .factories import make_account, make_stakeholder
-from .rendered import RenderedForm, rendered_forms
+from .rendered import page_html, page_text, posting_to, rendered_forms
 
 Q = "2026-Q3"
 OPTED_OUT_ON = datetime(2026, 10, 2, 9, 30, tzinfo=UTC)
@@ -58,26 +57,8 @@ def world(session: Session, cast: Any) -> dict[str, Any]:
     return {"in_send": {cast.stakeholder1.email, cast.stakeholder2.email}, **people}
 
 
-def _forms(client: Any, url: str) -> tuple[str, list[RenderedForm]]:
-    response = client.get(url)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    return html, [f for f in rendered_forms(html) if f.method == "post"]
-
-
-def _form(forms: list[RenderedForm], action: str) -> RenderedForm:
-    found = [f for f in forms if f.action == action]
-    assert len(found) == 1, [f.action for f in forms]
-    return found[0]
-
-
-def _text(html: str) -> str:
-    """The page's text, tags dropped and whitespace collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
 def _section(html: str, marker: str) -> str:
-    return _text(html.split(marker, 1)[1].split("</ul>", 1)[0])
+    return page_text(html.split(marker, 1)[1].split("</ul>", 1)[0])
 
 
 def _coverage_people(html: str) -> dict[str, tuple[str, str]]:
@@ -89,7 +70,7 @@ def _coverage_people(html: str) -> dict[str, tuple[str, str]]:
     result = {}
     for state, name, rest in rows:
         why = re.findall(r'<td class="small">(.*?)</td>', rest, re.S)[0]
-        result[name] = (state, _text(why))
+        result[name] = (state, page_text(why))
     return result
 
 
@@ -125,9 +106,9 @@ def test_coverage_and_generate_all_are_the_same_people(smtp: Inbox, app: Flask,
                                                        login_as: Any) -> None:
     leader = login_as(cast.leader)
     url = f"/summaries/coverage?quarter={Q}"
-    html, forms = _forms(leader, url)
+    html = page_html(leader, url)
     # The page says who is in the send, and names everyone else with why.
-    scope = _text(html.split("data-coverage-scope>", 1)[1].split("</p>", 1)[0])
+    scope = page_text(html.split("data-coverage-scope>", 1)[1].split("</p>", 1)[0])
     assert "key stakeholders of active accounts" in scope
     assert "have an e-mail address" in scope and "Coverage = those of them" in scope
     assert _section(html, "data-not-in-send>").split(" of active accounts")[0].split(
@@ -148,7 +129,7 @@ def test_coverage_and_generate_all_are_the_same_people(smtp: Inbox, app: Flask,
     counted = {name for name, (state, _why) in people.items() if state != "skipped"}
 
     # "Generate all", with sending, as the page renders it.
-    generate = _form(forms, "/summaries/generate")
+    generate = posting_to(html, "/summaries/generate")
     assert generate.value("quarter") == Q
     response = leader.post(generate.action, data=generate.data(send="y"))
     assert response.status_code == 302 and "/jobs/" in response.location
@@ -169,7 +150,7 @@ def test_coverage_and_generate_all_are_the_same_people(smtp: Inbox, app: Flask,
         "Lee Left (Acme Corp): left the company on 2026-09-15 "
         "Nora Nomail (Acme Corp): no email address")
     # ... and coverage reached 100%.
-    html, _forms_ = _forms(leader, url)
+    html = page_html(leader, url)
     assert 'data-coverage-total>100%' in html and "Portfolio: 2 of 2 key stakeholders" in html
     totals = portfolio_coverage(session, parse_quarter(Q), sa.true())
     assert (totals.sent, totals.eligible, totals.rate) == (2, 2, 1)
@@ -180,8 +161,8 @@ def test_send_all_button_sends_once_to_everyone_in_the_send(
         login_as: Any) -> None:
     admin = login_as(cast.admin)
     url = f"/summaries/coverage?quarter={Q}"
-    _html, forms = _forms(admin, url)
-    send_all = _form(forms, "/summaries/send")
+    html = page_html(admin, url)
+    send_all = posting_to(html, "/summaries/send")
     assert send_all.names == {"quarter"} and send_all.value("quarter") == Q
     response = admin.post(send_all.action, data=send_all.data())
     assert response.status_code == 302 and "/jobs/" in response.location
@@ -192,23 +173,24 @@ def test_send_all_button_sends_once_to_everyone_in_the_send(
     # A newcomer, then the same button again: only the newcomer gets one.
     make_stakeholder(session, cast.account2, "Nadia New", is_key=True, email="nadia@globex.example")
     session.commit()
-    _html, forms = _forms(admin, url)
-    send_all = _form(forms, "/summaries/send")
+    html = page_html(admin, url)
+    send_all = posting_to(html, "/summaries/send")
     assert admin.post(send_all.action, data=send_all.data()).status_code == 302
     assert sorted(r for rcpts, _m in smtp.messages for r in rcpts) == sorted(
         [*world["in_send"], "nadia@globex.example"])
     assert 'data-coverage-total>100%' in admin.get(url).get_data(as_text=True)
     # An account manager is not shown the portfolio buttons and may not post them.
     manager = login_as(cast.am1)
-    _html, forms = _forms(manager, url)
-    assert not [f for f in forms if f.action in ("/summaries/send", "/summaries/generate")]
+    html = page_html(manager, url)
+    assert not [f for f in rendered_forms(html)
+                if f.action in ("/summaries/send", "/summaries/generate")]
     assert manager.post("/summaries/send", data={"quarter": Q}).status_code == 403
 
 
 def test_a_bad_quarter_on_send_all_is_refused(app: Flask, cast: Any, login_as: Any) -> None:
     admin = login_as(cast.admin)
-    _html, forms = _forms(admin, f"/summaries/coverage?quarter={Q}")
-    send_all = _form(forms, "/summaries/send")
+    html = page_html(admin, f"/summaries/coverage?quarter={Q}")
+    send_all = posting_to(html, "/summaries/send")
     response = admin.post(send_all.action, data=send_all.data(quarter="2026-Q9"),
                           follow_redirects=True)
     assert response.status_code == 200 and "Give a quarter like 2026-Q3" in response.get_data(
@@ -222,11 +204,11 @@ def test_an_account_not_in_the_send(app: Flask, session: Session, cast: Any,
     """A churned account's summaries page says why nobody there is sent a summary, offers
     only the internal review, and its coverage rows give the reason."""
     admin = login_as(cast.admin)
-    html, forms = _forms(admin, f"/accounts/trey-research/summaries?quarter={Q}")
+    html = page_html(admin, f"/accounts/trey-research/summaries?quarter={Q}")
     assert "Trey Research is churned: its key stakeholders are not in the quarterly send" \
-        in _text(html)
-    assert not [f for f in forms if f.action.endswith("/summaries/send")]
-    generate = _form(forms, "/accounts/trey-research/summaries/generate")
+        in page_text(html)
+    assert not [f for f in rendered_forms(html) if f.action.endswith("/summaries/send")]
+    generate = posting_to(html, "/accounts/trey-research/summaries/generate")
     assert generate.value("variant") == "internal" and 'value="stakeholder"' not in html
     assert {name: why for name, (_s, why) in _coverage_people(html).items()} == {
         "Ted Trey": "Account churned", "Tina Trey": "Account churned",

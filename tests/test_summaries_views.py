@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask, render_template
 from sqlmodel import Session, select
 
@@ -17,6 +16,7 @@ from valuetracker.models import Distribution, Job, ValueSummary
 from valuetracker.quarters import parse_quarter
 from valuetracker.summaries import account_overview
 
+from .conftest import get_statements
 from .factories import make_account, make_stakeholder
 from .factories.scenarios import seed_account_value
 
@@ -245,27 +245,13 @@ def test_coverage_queries_do_not_grow_with_rows(app: Flask, session: Session, ca
     urls = [f"/summaries/coverage?quarter={Q}",
             f"/summaries/coverage?quarter={Q}&below=1&state=missing&page=2&rows_page=2"]
 
-    def count_queries(url: str) -> int:
-        statements: list[str] = []
-        engine = app.extensions["valuetracker.engine"]
-
-        def before(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-            statements.append(statement)
-
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-        return len(statements)
-
-    few = [count_queries(url) for url in urls]
+    few = [len(get_statements(app, client, url)) for url in urls]
     for i in range(60):
         account = make_account(session, f"Bulk {i:02}")
         for j in range(3):
             make_stakeholder(session, account, f"Person {i:02}-{j}", is_key=True)
     session.commit()
-    assert [count_queries(url) for url in urls] == few
+    assert [len(get_statements(app, client, url)) for url in urls] == few
 
 
 def test_preview_with_a_huge_stakeholder_id_is_404(app: Flask, cast: object,

@@ -14,6 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, select
 
@@ -24,7 +25,7 @@ from valuetracker.models import AuditEvent, ValueConfirmation, ValueEntry
 from valuetracker.quarters import current_quarter
 
 from .factories import make_entry
-from .rendered import page_form, rendered_forms
+from .rendered import page_form, page_html, posting_to
 
 WORDS = "Your team trained our new hires for free, twice."
 
@@ -150,9 +151,8 @@ def test_dismiss_removes_it_and_the_trail_keeps_their_words(
         session: Session, cast: Any, described: dict, login_as: Any) -> None:
     am = login_as(cast.am1)
     entry_id = described["entry"].id
-    page = am.get(_value_page(cast)).get_data(as_text=True)
-    [form] = [f for f in rendered_forms(page)
-              if f.action.endswith(f"/described/{entry_id}/dismiss")]
+    form = posting_to(page_html(am, _value_page(cast)),
+                      f"{_value_page(cast)}/described/{entry_id}/dismiss")
     assert am.post(form.action, data=form.data()).status_code == 302
     session.expire_all()
     assert session.get(ValueEntry, entry_id) is None
@@ -183,6 +183,39 @@ def test_a_second_review_of_the_same_entry_is_not_taken(
         domain.record_confirmation(session, other, stakeholder_id=None, response="confirmed",
                                    comment=None)
     session.rollback()
+
+
+def test_a_dismiss_racing_a_colleagues_review_is_refused_like_a_second_review(
+        app: Flask, session: Session, cast: Any, described: dict, login_as: Any) -> None:
+    """A colleague's review lands after the dismiss read the entry and before it claims
+    it (here on the request's own connection, as SQLite takes one writer at a time): the
+    dismiss is refused with the message a second review gets, and deletes nothing."""
+    am = login_as(cast.am1)
+    entry_id = described["entry"].id
+    form = posting_to(page_html(am, _value_page(cast)),
+                      f"{_value_page(cast)}/described/{entry_id}/dismiss")
+    engine = app.extensions["valuetracker.engine"]
+    reviewed: list[str] = []
+
+    def colleague_reviews_first(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE value_entry SET version") and not reviewed:
+            reviewed.append(statement)
+            conn.execute(sa.update(ValueEntry).where(ValueEntry.id == entry_id).values(
+                version=ValueEntry.version + 1, evidence_status="confirmed"))
+
+    sa.event.listen(engine, "before_cursor_execute", colleague_reviews_first)
+    try:
+        response = am.post(form.action, data=form.data(), follow_redirects=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", colleague_reviews_first)
+    assert reviewed and response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Someone reviewed or changed this value" in text and "Dismissed" not in text
+    session.expire_all()
+    assert session.get(ValueEntry, entry_id) is not None
+    assert session.exec(select(ValueConfirmation).where(
+        ValueConfirmation.entry_id == entry_id)).all() != []
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "review")).all() == []
 
 
 def test_readers_see_the_customers_words_but_no_review_form(

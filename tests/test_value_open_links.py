@@ -3,7 +3,6 @@ buttons submitted as the page renders them."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from valuetracker import links
 from valuetracker.models import AccessLink, AuditEvent, utcnow
 
 from .factories import make_entry, make_stakeholder
-from .rendered import RenderedForm, rendered_forms
+from .rendered import page_text, posting_to
 
 
 def sent_days_ago(app: Any, session: Session, person: Any, days: float, *,
@@ -26,17 +25,6 @@ def sent_days_ago(app: Any, session: Session, person: Any, days: float, *,
     link.created_at, link.expires_at = sent, sent + timedelta(days=14)
     session.commit()
     return link, token
-
-
-def text_of(html: str) -> str:
-    """The page's text, tags dropped and whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def button(html: str, action: str) -> RenderedForm:
-    forms = [f for f in rendered_forms(html) if f.method == "post" and f.action == action]
-    assert len(forms) == 1, f"{len(forms)} forms posting to {action}"
-    return forms[0]
 
 
 def test_the_list_shows_each_link_with_its_age(app: Any, session: Session, cast: Any,
@@ -61,7 +49,7 @@ def test_the_list_shows_each_link_with_its_age(app: Any, session: Session, cast:
 
     page = login_as(cast.am1).get(f"/accounts/{cast.account1.slug}/value")
     assert page.status_code == 200
-    text = text_of(page.get_data(as_text=True))
+    text = page_text(page.get_data(as_text=True))
     day = "%Y-%m-%d"
     assert (f"Carol Buyer · pulse · sent 9 days ago ({pulse.created_at:{day}}) · reminded on "
             f"{pulse.reminded_at:{day}} · expires on {pulse.expires_at:{day}}") in text
@@ -77,7 +65,7 @@ def test_the_list_shows_each_link_with_its_age(app: Any, session: Session, cast:
     html = page.get_data(as_text=True)
     base = f"/accounts/{cast.account1.slug}/value/links"
     assert f'action="{base}/{today.id}/resend"' not in html  # she may not be mailed
-    button(html, f"{base}/{today.id}/revoke")
+    posting_to(html, f"{base}/{today.id}/revoke")
 
 
 def test_resend_replaces_the_link(smtp: Any, app: Any, session: Session, cast: Any,
@@ -88,7 +76,7 @@ def test_resend_replaces_the_link(smtp: Any, app: Any, session: Session, cast: A
                                    payload={"entry_ids": [entry.id]})
     am1 = login_as(cast.am1)
     page = am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
-    form = button(page, f"/accounts/{cast.account1.slug}/value/links/{old.id}/resend")
+    form = posting_to(page, f"/accounts/{cast.account1.slug}/value/links/{old.id}/resend")
     response = am1.post(form.action, data=form.data())
     assert response.status_code == 302 and response.location.endswith("/value#links")
 
@@ -111,7 +99,7 @@ def test_resend_replaces_the_link(smtp: Any, app: Any, session: Session, cast: A
     assert (event.entity_id, event.details["replaces"], event.user_id) == \
         (str(new.id), old.id, cast.am1.id)
     # The list now shows the new link, sent today.
-    text = text_of(am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True))
+    text = page_text(am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True))
     assert "Carol Buyer · confirmation · sent today" in text and "9 days ago" not in text
 
 
@@ -120,14 +108,14 @@ def test_withdraw_stops_the_link(app: Any, session: Session, cast: Any, login_as
     link, token = sent_days_ago(app, session, cast.stakeholder1, 4)
     am1 = login_as(cast.am1)
     page = am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
-    form = button(page, f"/accounts/{cast.account1.slug}/value/links/{link.id}/revoke")
+    form = posting_to(page, f"/accounts/{cast.account1.slug}/value/links/{link.id}/revoke")
     assert am1.post(form.action, data=form.data()).status_code == 302
     session.expire_all()
     assert session.get(AccessLink, link.id).revoked_at is not None
     assert client.get(f"/l/pulse/{token}").status_code == 410
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "revoke")).one()
     assert (event.entity_id, event.user_id) == (str(link.id), cast.am1.id)
-    text = text_of(am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True))
+    text = page_text(am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True))
     assert "Links waiting for an answer" not in text
 
 
@@ -137,7 +125,7 @@ def test_another_teams_manager_gets_404(smtp: Any, app: Any, session: Session, c
     page = login_as(cast.am1).get(f"/accounts/{cast.account1.slug}/value").get_data(
         as_text=True)
     base = f"/accounts/{cast.account1.slug}/value/links/{link.id}"
-    forms = [button(page, f"{base}/resend"), button(page, f"{base}/revoke")]
+    forms = [posting_to(page, f"{base}/resend"), posting_to(page, f"{base}/revoke")]
     am2 = login_as(cast.am2)
     for form in forms:
         assert am2.post(form.action, data=form.data()).status_code == 404, form.action
@@ -155,7 +143,7 @@ def test_resend_of_an_answered_link_is_refused(smtp: Any, app: Any, session: Ses
     link, _ = sent_days_ago(app, session, cast.stakeholder1, 9)
     am1 = login_as(cast.am1)
     page = am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
-    form = button(page, f"/accounts/{cast.account1.slug}/value/links/{link.id}/resend")
+    form = posting_to(page, f"/accounts/{cast.account1.slug}/value/links/{link.id}/resend")
     link.used_at = utcnow()  # answered while the page was open
     session.add(link)
     session.commit()
@@ -172,7 +160,7 @@ def test_a_refused_mail_keeps_the_old_link(smtp: Any, app: Any, session: Session
     link, _ = sent_days_ago(app, session, cast.stakeholder1, 9)
     am1 = login_as(cast.am1)
     page = am1.get(f"/accounts/{cast.account1.slug}/value").get_data(as_text=True)
-    form = button(page, f"/accounts/{cast.account1.slug}/value/links/{link.id}/resend")
+    form = posting_to(page, f"/accounts/{cast.account1.slug}/value/links/{link.id}/resend")
     app.config["MAIL_PORT"] = free_port()  # nobody listens there
     response = am1.post(form.action, data=form.data(), follow_redirects=True)
     assert "The old link still works" in response.get_data(as_text=True)

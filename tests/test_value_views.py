@@ -19,6 +19,7 @@ from valuetracker.models import (
     ValueEntryBeneficiary,
 )
 
+from .conftest import get_statements
 from .factories import make_commitment, make_entry, make_pulse, ranking
 
 ENTRY_FORM = {
@@ -226,22 +227,6 @@ def test_entry_of_another_account_is_404_through_this_slug(session: Any, cast: A
 # --------------------------------------------------------------------------- query count
 
 
-def _count_queries(app: Any, client: Any, url: str) -> int:
-    engine = app.extensions["valuetracker.engine"]
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    assert response.status_code == 200
-    return len(statements)
-
-
 def _fill(session: Any, cast: Any, n: int) -> None:
     people = [cast.stakeholder1]
     for i in range(n):
@@ -264,9 +249,9 @@ def test_page_query_count_does_not_grow_with_entries(app: Any, session: Any, cas
     client = login_as(cast.am1)
     slug = cast.account1.slug
     _fill(session, cast, 3)
-    small = {u: _count_queries(app, client, u) for u in (
+    small = {u: len(get_statements(app, client, u)) for u in (
         f"/accounts/{slug}/value", f"/accounts/{slug}/value/log", "/portfolio")}
     _fill(session, cast, 30)
-    large = {u: _count_queries(app, client, u) for u in small}
+    large = {u: len(get_statements(app, client, u)) for u in small}
     assert large == small
     assert small[f"/accounts/{slug}/value"] < 25

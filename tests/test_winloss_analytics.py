@@ -26,6 +26,7 @@ from valuetracker.winloss import (
 )
 from valuetracker.winloss.analytics import analytics_page
 
+from .conftest import get_statements
 from .factories import (
     make_account,
     make_competitor,
@@ -169,18 +170,7 @@ def test_analytics_page_renders_figures(login_as: Any, cast: Any, data: Any) -> 
 
 
 def _count_queries(app: Any, client: Any, url: str) -> int:
-    engine = app.extensions["valuetracker.engine"]
-    statements: list[str] = []
-
-    def before(*args: Any) -> None:
-        statements.append(args[2])
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
+    return len(get_statements(app, client, url))
 
 
 def test_analytics_query_count_does_not_grow(app: Any, session: Any, login_as: Any,

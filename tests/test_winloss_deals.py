@@ -17,6 +17,7 @@ from valuetracker.winloss import (
 )
 from valuetracker.winloss.deals import close_problems, split_names
 
+from .conftest import sql_statements
 from .factories import make_competitor, make_deal, make_guide, make_interview
 
 
@@ -96,17 +97,8 @@ def test_rules_applied_in_bulk_with_bounded_queries(app: Any, session: Any, cast
     session.commit()
     ids = [d.id for d in versus + big + other] + [already.id, 999999]
 
-    statements: list[str] = []
-    engine = app.extensions["valuetracker.engine"]
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app.extensions["valuetracker.engine"]) as statements:
         new_ids = apply_program_rules_to_deals(session, ids)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     session.commit()
     # The transaction's one data-version bump (valuetracker.cache) is not a query per deal.
     statements = [s for s in statements if "data_version" not in s]

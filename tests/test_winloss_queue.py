@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from valuetracker.models import WinLossInterview
 from valuetracker.winloss.interviews import list_interviews
 
+from .conftest import get_statements
 from .factories import make_deal, make_interview, make_user
 
 OPEN = ("requested", "scheduled")
@@ -78,17 +78,7 @@ def test_queue_page_renders_in_order_with_a_bounded_number_of_queries(
     body = client.get("/interviews").get_data(as_text=True)
     positions = [body.index(f"/interviews/{i}\"") for i in _expected(queue)]
     assert positions == sorted(positions)
-    engine = app.extensions["valuetracker.engine"]
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        assert client.get("/interviews?status=requested&page=2").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
+    statements = get_statements(app, client, "/interviews?status=requested&page=2")
     # The user, one COUNT on the interviews alone, one page with its joins.
     assert len(statements) == 3
     assert "JOIN" not in statements[1].upper()

@@ -14,20 +14,9 @@ from valuetracker.models import AccessLink, AuditEvent, ProgramRule, WinLossInte
 from valuetracker.winloss.deals import apply_program_rules
 
 from .factories import make_deal, make_factor, make_guide, make_stakeholder
-from .rendered import RenderedForm, rendered_forms
+from .rendered import RenderedForm, page_text, posting_to, rendered_forms
 
 SURVEY_URL = re.compile(r"http://\S+(/s/\S+)")
-
-
-def button(html: str, action: str, *, having: str | None = None) -> RenderedForm:
-    forms = [f for f in rendered_forms(html) if f.method == "post" and f.action == action
-             and (having is None or having in f.names)]
-    assert len(forms) == 1, f"{len(forms)} forms posting to {action}"
-    return forms[0]
-
-
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def requested(session: Session, cast: Any) -> Any:
 def survey_form(client: Any, deal: Any) -> RenderedForm:
     page = client.get(f"/deals/{deal.id}")
     assert page.status_code == 200
-    return button(page.get_data(as_text=True), f"/deals/{deal.id}/survey",
+    return posting_to(page.get_data(as_text=True), f"/deals/{deal.id}/survey",
                   having="stakeholder_id")
 
 
@@ -72,7 +61,7 @@ def test_the_survey_is_mailed_beside_the_rules_request(smtp: Any, app: Any, sess
     assert ("Buyer survey emailed to Carol Buyer: a single-use link, and one reminder if they"
             " have not answered in 7 days.") in page
     assert "Buyer surveys waiting for an answer" in page
-    assert "Carol Buyer · buyer survey · sent today" in text_of(page)
+    assert "Carol Buyer · buyer survey · sent today" in page_text(page)
 
     # The buyer answers as the public page renders it: the rule's request is completed.
     public = client.get(path).get_data(as_text=True)
@@ -109,7 +98,7 @@ def test_resend_and_withdraw_as_rendered(smtp: Any, app: Any, session: Session, 
     assert event.details == {"replaces": [first.id]}
 
     page = analyst.get(f"/deals/{requested.id}").get_data(as_text=True)
-    withdraw = button(page, f"/deals/{requested.id}/survey-links/{second.id}/withdraw")
+    withdraw = posting_to(page, f"/deals/{requested.id}/survey-links/{second.id}/withdraw")
     assert analyst.post(withdraw.action, data=withdraw.data()).status_code == 302
     session.expire_all()
     assert session.get(AccessLink, second.id).revoked_at is not None

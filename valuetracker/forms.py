@@ -73,6 +73,13 @@ def choices(
     return result
 
 
+def stakeholder_choices(people: Iterable[Any], *, blank: str | None = None
+                        ) -> list[SelectChoice]:
+    """SelectField choices of stakeholders by id, labelled "Name · Title"."""
+    return choices({str(p.id): p.name + (f" · {p.title}" if p.title else "") for p in people},
+                   blank=blank)
+
+
 def clean_form_data(data: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """Only `fields` present in `data`; text trimmed, empty text turned into None."""
     clean: dict[str, Any] = {}

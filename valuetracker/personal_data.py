@@ -52,6 +52,17 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
+def _linked(session: Session, person: Stakeholder, model: Any, link_key: Any,
+            when: Any) -> list[Any]:
+    """The `model` rows the person is linked to through a link table (`link_key`: its
+    column naming the row, beside its `stakeholder_id`), oldest first by `when`."""
+    link = link_key.class_
+    return list(session.exec(
+        select(model).join(link, link_key == model.id)
+        .where(link.stakeholder_id == person.id).order_by(when, model.id)
+    ).all())
+
+
 INTERVIEWS_WITHHELD = (
     "Win/loss interviews are the interview program's and may be anonymous; an admin "
     "exports them.")
@@ -77,18 +88,10 @@ def export_stakeholder(session: Session, person: Stakeholder, *,
         .where(ValueConfirmation.stakeholder_id == person.id)
         .order_by(ValueConfirmation.responded_at, ValueConfirmation.id)
     ).all()
-    benefits = session.exec(
-        select(ValueEntry)
-        .join(ValueEntryBeneficiary, ValueEntryBeneficiary.entry_id == ValueEntry.id)
-        .where(ValueEntryBeneficiary.stakeholder_id == person.id)
-        .order_by(ValueEntry.delivered_on, ValueEntry.id)
-    ).all()
-    activities = session.exec(
-        select(Activity)
-        .join(ActivityStakeholder, ActivityStakeholder.activity_id == Activity.id)
-        .where(ActivityStakeholder.stakeholder_id == person.id)
-        .order_by(Activity.occurred_on, Activity.id)
-    ).all()
+    benefits = _linked(session, person, ValueEntry, ValueEntryBeneficiary.entry_id,
+                       ValueEntry.delivered_on)
+    activities = _linked(session, person, Activity, ActivityStakeholder.activity_id,
+                         Activity.occurred_on)
     interviews = session.exec(
         select(WinLossInterview, Deal.name)
         .join(Deal, Deal.id == WinLossInterview.deal_id)

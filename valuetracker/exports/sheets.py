@@ -42,6 +42,7 @@ from ..models import (
 from ..quarters import quarter_of
 from ..summaries.coverage import coverage_state
 from ..summaries.scope import send_exclusion
+from ..winloss.interviews import HIDDEN_ANONYMITY, with_deal_and_interviewee
 from .spec import (
     ACCOUNT,
     DELIVERED_ON,
@@ -58,8 +59,6 @@ from .spec import (
 )
 
 ANONYMOUS = "Anonymized"
-# Interviews whose interviewee must never be named outside the interview itself.
-HIDDEN_ANONYMITY = ("anonymized", "blind")
 # Commitments whose "On time" is settled (open and dropped ones leave it blank).
 SETTLED_STATUSES = ("delivered", "missed")
 
@@ -338,12 +337,10 @@ def reason_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     common = (WinLossInterview.completed_at, Account.name, Deal.name, Deal.outcome, name, title,
               DecisionFactor.category, DecisionFactor.name)
     ratings = (
-        select(*common, FactorRating.rating, FactorRating.importance, FactorRating.effect)
-        .join(WinLossInterview, WinLossInterview.id == FactorRating.interview_id)
+        with_deal_and_interviewee(
+            select(*common, FactorRating.rating, FactorRating.importance, FactorRating.effect)
+            .join(WinLossInterview, WinLossInterview.id == FactorRating.interview_id))
         .join(DecisionFactor, DecisionFactor.id == FactorRating.factor_id)
-        .join(Deal, Deal.id == WinLossInterview.deal_id)
-        .outerjoin(Account, Account.id == Deal.account_id)
-        .outerjoin(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id)
         .where(_quarter_interviews(ctx))
         .order_by(Deal.closed_on, WinLossInterview.id, DecisionFactor.category,
                   DecisionFactor.name)
@@ -353,12 +350,10 @@ def reason_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
         yield ("Rating", _day(completed_at), account, deal, label(outcome), who, what,
                category, factor, rating, importance, label(effect), None, None)
     quotes = (
-        select(*common, InterviewQuote.text, InterviewQuote.tags)
-        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
+        with_deal_and_interviewee(
+            select(*common, InterviewQuote.text, InterviewQuote.tags)
+            .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id))
         .outerjoin(DecisionFactor, DecisionFactor.id == InterviewQuote.factor_id)
-        .join(Deal, Deal.id == WinLossInterview.deal_id)
-        .outerjoin(Account, Account.id == Deal.account_id)
-        .outerjoin(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id)
         .where(_quarter_interviews(ctx))
         .order_by(Deal.closed_on, WinLossInterview.id, InterviewQuote.id)
     )

@@ -21,7 +21,7 @@ from ..access import (
 )
 from ..activities.forms import ActivityForm, show_error
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, choices
+from ..forms import EmptyForm, stakeholder_choices
 from ..models import ACTIVITY_KINDS, Account, Activity
 from ..value import account_stakeholders
 from ._request import edit_conflict, id_arg, page_arg
@@ -74,8 +74,7 @@ def stakeholder_timeline(stakeholder_id: int) -> str:
 def _form(account: Account, activity: Activity | None = None) -> ActivityForm:
     form = ActivityForm(obj=activity)
     people = account_stakeholders(get_session(), account_id=account.id)
-    form.stakeholder_ids.choices = choices(
-        {str(p.id): p.name + (f" · {p.title}" if p.title else "") for p in people})
+    form.stakeholder_ids.choices = stakeholder_choices(people)
     return form
 
 

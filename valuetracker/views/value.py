@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from .. import value as domain
 from ..access import (
@@ -25,7 +25,7 @@ from ..access import (
     get_entry_for_user,
 )
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, choices
+from ..forms import EmptyForm, choices, stakeholder_choices
 from ..models import DRIVERS, EVIDENCE_STATUSES, Account
 from ..value.forms import (
     CommitmentForm,
@@ -40,15 +40,12 @@ from ._request import edit_conflict, page_arg, quarter_arg
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
 
-def _stakeholder_choices(account: Account, *, reachable_only: bool = False) -> list[Any]:
+def _stakeholder_choices(account: Account, *, reachable_only: bool = False,
+                         blank: str | None = None) -> list[Any]:
     people = domain.account_stakeholders(get_session(), account_id=account.id)
     if reachable_only:
         people = [p for p in people if domain.unreachable_reason(p) is None]
-    return [(p.id, p.name + (f" · {p.title}" if p.title else "")) for p in people]
-
-
-def _int_choices(pairs: list[tuple[int, str]], blank: str | None = None) -> list[Any]:
-    return choices({str(k): v for k, v in pairs}, blank=blank)
+    return stakeholder_choices(people, blank=blank)
 
 
 # --------------------------------------------------------------------------- pages
@@ -91,10 +88,15 @@ def _review_form(entry: Any, **kwargs: Any) -> DescribedReviewForm:
     return DescribedReviewForm(prefix=f"described-{entry.id}", obj=entry, **kwargs)
 
 
-def _to_review(account: Account) -> Any:
-    """Where a described entry goes instead of the edit and answer forms: its review."""
-    flash("The customer described this value; review it on the value page first.", "info")
-    return redirect(url_for("value.overview", slug=account.slug) + "#described")
+def _listed_entry(slug: str, entry_id: int) -> tuple[Account, Any]:
+    """The account and an entry to edit or record an answer for (404 out of scope, 403 for
+    readers); a described entry goes to its review on the value page instead."""
+    account, entry = get_entry_for_user(get_session(), current_user, slug, entry_id,
+                                        write=True)
+    if entry.is_described:
+        flash("The customer described this value; review it on the value page first.", "info")
+        abort(redirect(url_for("value.overview", slug=account.slug) + "#described"))
+    return account, entry
 
 
 @bp.route("/log")
@@ -130,7 +132,7 @@ def new_entry(slug: str) -> Any:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     form = EntryForm()
-    form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
+    form.beneficiaries.choices = _stakeholder_choices(account)
     if form.validate_on_submit():
         domain.create_entry(session, account, form.data_dict(),
                             beneficiaries=form.beneficiaries.data or [], user=current_user)
@@ -144,11 +146,9 @@ def new_entry(slug: str) -> Any:
 @login_required
 def edit_entry(slug: str, entry_id: int) -> Any:
     session = get_session()
-    account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
-    if entry.is_described:
-        return _to_review(account)
+    account, entry = _listed_entry(slug, entry_id)
     form = EntryForm(obj=entry)
-    form.beneficiaries.choices = _int_choices(_stakeholder_choices(account))
+    form.beneficiaries.choices = _stakeholder_choices(account)
     if request.method == "GET":
         form.beneficiaries.data = domain.beneficiary_ids(session, entry.id)
     conflict = None
@@ -187,11 +187,9 @@ def delete_entry(slug: str, entry_id: int) -> Any:
 def record_confirmation(slug: str, entry_id: int) -> Any:
     """The team records a stakeholder's answer given on a call."""
     session = get_session()
-    account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
-    if entry.is_described:
-        return _to_review(account)
+    account, entry = _listed_entry(slug, entry_id)
     form = RecordConfirmationForm()
-    form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
+    form.stakeholder_id.choices = _stakeholder_choices(account, blank="Choose…")
     if form.validate_on_submit():
         domain.record_confirmation(
             session, entry, stakeholder_id=form.stakeholder_id.data,
@@ -207,15 +205,31 @@ def record_confirmation(slug: str, entry_id: int) -> Any:
 # --------------------------------------------------------------------------- described value
 
 
-def _described_entry(slug: str, entry_id: int) -> tuple[Account, Any] | None:
+def _described_entry(slug: str, entry_id: int) -> tuple[Account, Any]:
     """The account and a described entry to review (404 out of scope, 403 for readers);
-    None, with a message, when it was reviewed already (a second tab, a colleague)."""
+    back to the value page, with a message, when it was reviewed already (a second tab,
+    a colleague)."""
     account, entry = get_entry_for_user(get_session(), current_user, slug, entry_id,
                                         write=True)
     if not entry.is_described:
         flash("That value was already reviewed.", "info")
-        return None
+        abort(redirect(url_for("value.overview", slug=account.slug)))
     return account, entry
+
+
+def _take_review(session: Session, entry: Any, **review: Any) -> bool:
+    """Review a described entry (`value.review_described_entry`) and commit. False, rolled
+    back and said so, when someone reviewed or changed it since the page was opened
+    (a second tab, a colleague): of two reviews exactly one is taken."""
+    try:
+        domain.review_described_entry(session, entry, user=current_user, **review)
+    except (StaleEditError, domain.ReviewError):
+        session.rollback()
+        flash("Someone reviewed or changed this value since you opened the page; "
+              "here it is as it is now.", "warning")
+        return False
+    session.commit()
+    return True
 
 
 @bp.route("/described/<int:entry_id>/review", methods=["POST"])
@@ -223,23 +237,12 @@ def _described_entry(slug: str, entry_id: int) -> tuple[Account, Any] | None:
 def review_described(slug: str, entry_id: int) -> Any:
     """Put a figure on value the customer described: it becomes a confirmed entry."""
     session = get_session()
-    found = _described_entry(slug, entry_id)
-    if found is None:
-        return redirect(url_for("value.overview", slug=slug))
-    account, entry = found
+    account, entry = _described_entry(slug, entry_id)
     form = _review_form(entry)
     if form.validate_on_submit():
-        try:
-            domain.review_described_entry(session, entry, accept=True, data=form.data_dict(),
-                                          expected_version=form.version.data,
-                                          user=current_user)
-        except (StaleEditError, domain.ReviewError):
-            session.rollback()
-            flash("Someone reviewed or changed this value since you opened the page; "
-                  "here it is as it is now.", "warning")
-            return redirect(url_for("value.overview", slug=account.slug) + "#described")
-        session.commit()
-        flash(f"“{entry.title}” added to the value log as confirmed value.", "success")
+        if _take_review(session, entry, accept=True, data=form.data_dict(),
+                        expected_version=form.version.data):
+            flash(f"“{entry.title}” added to the value log as confirmed value.", "success")
         return redirect(url_for("value.overview", slug=account.slug) + "#described")
     return _overview_page(account, True, submitted=form, entry_id=entry.id), 400
 
@@ -249,16 +252,12 @@ def review_described(slug: str, entry_id: int) -> Any:
 def dismiss_described(slug: str, entry_id: int) -> Any:
     """Dismiss value the customer described (not value we delivered, or listed already)."""
     session = get_session()
-    found = _described_entry(slug, entry_id)
-    if found is None:
-        return redirect(url_for("value.overview", slug=slug))
-    account, entry = found
+    account, entry = _described_entry(slug, entry_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     title = entry.title
-    domain.review_described_entry(session, entry, accept=False, user=current_user)
-    session.commit()
-    flash(f"Dismissed “{title}”.", "success")
+    if _take_review(session, entry, accept=False):
+        flash(f"Dismissed “{title}”.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#described")
 
 
@@ -341,8 +340,8 @@ def send_link(slug: str) -> Any:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     form = SendLinkForm()
-    reachable = _stakeholder_choices(account, reachable_only=True)
-    form.stakeholder_id.choices = _int_choices(reachable, blank="Choose…")
+    form.stakeholder_id.choices = _stakeholder_choices(account, reachable_only=True,
+                                                       blank="Choose…")
     if request.method == "GET" and request.args.get("purpose") in ("confirm_value", "pulse"):
         form.purpose.data = request.args["purpose"]
     people = domain.account_stakeholders(session, account_id=account.id)
@@ -377,15 +376,23 @@ def send_link(slug: str) -> Any:
                            unreachable=unreachable)
 
 
-@bp.route("/links/<int:link_id>/revoke", methods=["POST"])
-@login_required
-def revoke_link(slug: str, link_id: int) -> Any:
-    """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
+def _value_link(slug: str, link_id: int) -> tuple[Account, Any]:
+    """The account and one of its value links (confirmation, pulse), for a button that
+    changes it: 404 out of scope, 403 for readers, 400 without the form's CSRF token."""
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    return account, link
+
+
+@bp.route("/links/<int:link_id>/revoke", methods=["POST"])
+@login_required
+def revoke_link(slug: str, link_id: int) -> Any:
+    """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
+    session = get_session()
+    account, link = _value_link(slug, link_id)
     domain.withdraw_link(session, link, user=current_user)
     session.commit()
     flash("Link withdrawn.", "success")
@@ -397,10 +404,7 @@ def revoke_link(slug: str, link_id: int) -> Any:
 def resend_link(slug: str, link_id: int) -> Any:
     """Send a new link in place of an unanswered one (the old one stops working)."""
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
-    link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    account, link = _value_link(slug, link_id)
     try:
         sent = domain.resend_link(session, link, user=current_user)
     except domain.OutreachError as exc:
@@ -425,7 +429,7 @@ def record_pulse(slug: str) -> Any:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     form = RecordPulseForm()
-    form.stakeholder_id.choices = _int_choices(_stakeholder_choices(account), blank="Choose…")
+    form.stakeholder_id.choices = _stakeholder_choices(account, blank="Choose…")
     if form.validate_on_submit():
         stakeholder = get_account_stakeholder(session, account, form.stakeholder_id.data)
         domain.record_pulse(session, stakeholder, form.data_dict(),

@@ -39,6 +39,7 @@ from .errors import WinLossError
 INTERVIEW_FIELDS = ("stakeholder_id", "contact_name", "contact_title", "anonymity", "status",
                     "channel", "scheduled_for", "completed_at", "primary_reason_id", "notes")
 
+# Interviews whose interviewee is never named outside the interview page itself.
 HIDDEN_ANONYMITY = ("anonymized", "blind")
 
 
@@ -63,6 +64,17 @@ def interviewee_display(interview: WinLossInterview, stakeholder: Stakeholder | 
     if not name:
         return "Interviewee not chosen yet"
     return f"{name}, {title}" if title else name
+
+
+def with_deal_and_interviewee(statement: Any) -> Any:
+    """`statement` (whose FROM has `winloss_interview`) joined to the interview's deal,
+    the deal's account and the interviewee, as lists of interviews and quotes show them.
+    The account and the interviewee may be missing (a deal of no account, a contact who
+    is not a stakeholder): outer joins."""
+    return (statement.join(Deal, Deal.id == WinLossInterview.deal_id)
+            .join(Account, Account.id == Deal.account_id, isouter=True)
+            .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id,
+                  isouter=True))
 
 
 def guide_questions(session: Session, guide_id: int | None) -> list[GuideQuestion]:
@@ -228,10 +240,8 @@ def list_interviews(
     open_first = sa.case((WinLossInterview.status.in_(("requested", "scheduled")), 0), else_=1)
     order = (open_first, WinLossInterview.requested_at.desc(), WinLossInterview.id.desc())
     result = paginate_keys(session, keys.order_by(*order), lambda page_ids: (
-        select(WinLossInterview, Deal, Account.name, Stakeholder, User.name)
-        .join(Deal, Deal.id == WinLossInterview.deal_id)
-        .join(Account, Account.id == Deal.account_id, isouter=True)
-        .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
+        with_deal_and_interviewee(
+            select(WinLossInterview, Deal, Account.name, Stakeholder, User.name))
         .join(User, User.id == WinLossInterview.interviewer_id, isouter=True)
         .where(WinLossInterview.id.in_(page_ids))
         .order_by(*order)

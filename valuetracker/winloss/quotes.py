@@ -19,7 +19,7 @@ from ..models import (
 from ..pagination import Page, paginate_keys
 from ..quarters import Quarter
 from .deals import against_competitor, closed_in_period
-from .interviews import interviewee_display
+from .interviews import interviewee_display, with_deal_and_interviewee
 
 
 def list_quotes(
@@ -65,13 +65,11 @@ def list_quotes(
         .where(*conditions).order_by(*order)
     )
     result = paginate_keys(session, keys, lambda page_ids: (
-        select(InterviewQuote, WinLossInterview, Deal, Account.name, Stakeholder,
-               DecisionFactor.name)
-        .select_from(InterviewQuote)
-        .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id)
-        .join(Deal, Deal.id == WinLossInterview.deal_id)
-        .join(Account, Account.id == Deal.account_id, isouter=True)
-        .join(Stakeholder, Stakeholder.id == WinLossInterview.stakeholder_id, isouter=True)
+        with_deal_and_interviewee(
+            select(InterviewQuote, WinLossInterview, Deal, Account.name, Stakeholder,
+                   DecisionFactor.name)
+            .select_from(InterviewQuote)
+            .join(WinLossInterview, WinLossInterview.id == InterviewQuote.interview_id))
         .join(DecisionFactor, DecisionFactor.id == InterviewQuote.factor_id, isouter=True)
         .where(InterviewQuote.id.in_(page_ids))
         .order_by(*order)
