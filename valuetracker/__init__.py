@@ -21,6 +21,7 @@ __all__ = ["ConfigError", "create_app"]
 # One blueprint per area; each module under views/ defines `bp`.
 BLUEPRINTS = (
     "auth",
+    "work",
     "admin",
     "accounts",
     "stakeholders",
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     "exports",
     "jobs",
     "survey",
+    "tasks",
 )
 
 

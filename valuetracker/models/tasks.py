@@ -36,7 +36,8 @@ class Task(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)  # TASK_STATUSES
     dismissed_reason: str | None = Field(default=None, sa_type=sa.Text)
     source: str = Field(default="person", max_length=20)  # TASK_SOURCES
-    signal_id: int | None = Field(default=None, index=True)
+    signal_id: int | None = Field(default=None, foreign_key="signal.id", index=True,
+                                  ondelete="SET NULL")
     play: str | None = Field(default=None, max_length=60)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = timestamp_field(nullable=False, default_now=True)

@@ -24,6 +24,7 @@ from .queries import (
     comments,
     list_tasks,
     my_work,
+    task_names,
     team_options,
 )
 from .writes import (
@@ -44,5 +45,5 @@ __all__ = [
     "TaskFilters", "TaskRow", "add_comment", "all_tasks", "assignee_options",
     "bulk_complete", "bulk_reassign", "bulk_set_due", "comments", "complete_task",
     "create_task", "dismiss_task", "list_tasks", "my_work", "reopen_task", "run_plays",
-    "team_options", "update_task",
+    "task_names", "team_options", "update_task",
 ]

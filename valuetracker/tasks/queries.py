@@ -5,7 +5,7 @@ each is a fixed number of statements, however many tasks there are."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from ..access import (
     sees_everyones_work,
     task_scope,
 )
-from ..models import Account, Stakeholder, Task, TaskComment, User
+from ..models import Account, Signal, Stakeholder, Task, TaskComment, User
 from ..pagination import Page, paginate
 
 STATUS_ALL = "all"
@@ -131,6 +131,31 @@ def team_options(session: Session, user: User) -> list[tuple[int, str]]:
         .order_by(User.name, User.id)).all()]
 
 
+@dataclass(frozen=True)
+class TaskNames:
+    """The names a task's page shows beside the task."""
+
+    assignee: str | None
+    stakeholder: str | None
+    created_by: str | None
+    signal: Signal | None
+
+
+def task_names(session: Session, task: Task) -> TaskNames:
+    """Who the task is for and about, who made it and the signal it came from: one query."""
+    assignee, creator = aliased(User), aliased(User)
+    row = session.exec(
+        select(assignee.name, Stakeholder.name, creator.name, Signal)
+        .select_from(Task)
+        .outerjoin(assignee, assignee.id == Task.assignee_id)
+        .outerjoin(Stakeholder, sa.and_(Stakeholder.id == Task.stakeholder_id,
+                                        Stakeholder.erased_at.is_(None)))
+        .outerjoin(creator, creator.id == Task.created_by_id)
+        .outerjoin(Signal, Signal.id == Task.signal_id)
+        .where(Task.id == task.id)).one()
+    return TaskNames(row[0], row[1], row[2], row[3])
+
+
 # --- My work --------------------------------------------------------------------------
 
 MY_WORK_LIMIT = 50  # rows per panel; the panel says how many there are in all
@@ -191,7 +216,17 @@ def my_work(session: Session, user: User, *, assignee_id: int | None = None,
                   assignee_id=person if everyone else None, everyone=everyone)
 
 
-def _new_signals(session: Session, accounts_of: Any, today: date) -> tuple[list[Any], int]:
-    """The open signals raised in the last `NEW_SIGNAL_DAYS` on the accounts (filled in
-    once the signals exist)."""
-    return [], 0
+def _new_signals(session: Session, accounts_of: Any, today: date
+                 ) -> tuple[list[tuple[Signal, str, str]], int]:
+    """The open signals raised in the last `NEW_SIGNAL_DAYS` on the accounts: (signal,
+    account name, account slug), the most severe first, and how many there are."""
+    since = datetime.combine(today - timedelta(days=NEW_SIGNAL_DAYS), time.min, tzinfo=UTC)
+    where = [Signal.cleared_at.is_(None), Signal.opened_at >= since,
+             accounts_of(Signal.account_id)]
+    count = session.exec(select(sa.func.count()).select_from(Signal).where(*where)).one()
+    severity = sa.case({"high": 0, "medium": 1}, value=Signal.severity, else_=2)
+    rows = session.exec(
+        select(Signal, Account.name, Account.slug).join(Account, Account.id == Signal.account_id)
+        .where(*where).order_by(severity, Signal.opened_at.desc(), Signal.id.desc())
+        .limit(MY_WORK_LIMIT)).all()
+    return [(r[0], r[1], r[2]) for r in rows], int(count)

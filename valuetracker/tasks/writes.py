@@ -38,7 +38,7 @@ class TaskError(ValueError):
         self.message = message
 
 
-def _emit(session: Session, event: str, task: Task, **data: Any) -> None:
+def emit_task_event(session: Session, event: str, task: Task, **data: Any) -> None:
     """The domain event of a task change (notifications, webhooks), in the same
     transaction as the change."""
     try:  # valuetracker/events.py lands on main with the notifications
@@ -46,6 +46,10 @@ def _emit(session: Session, event: str, task: Task, **data: Any) -> None:
     except ImportError:
         return
     events.emit(session, event, task_payload(task, **data))
+
+
+def _id(user: User | None) -> int | None:
+    return user.id if user is not None else None
 
 
 def task_payload(task: Task, **extra: Any) -> dict[str, Any]:
@@ -154,9 +158,9 @@ def create_task(session: Session, account: Account, data: Mapping[str, Any], *,
                       details={"source": source, "play": play, "signal_id": signal_id,
                                "assignee_id": task.assignee_id,
                                "due_on": task.due_on.isoformat() if task.due_on else None})
-    _emit(session, "task.created", task)
+    emit_task_event(session, "task.created", task)
     if task.assignee_id is not None:
-        _emit(session, "task.assigned", task, by_id=user.id if user is not None else None)
+        emit_task_event(session, "task.assigned", task, by_id=_id(user))
     return task
 
 
@@ -177,7 +181,7 @@ def update_task(session: Session, task: Task, data: Mapping[str, Any], *,
     diff = audit.apply_changes(session, task, values, entity="task", redact=_title_redacted,
                                summary=f"{_described(task, account)} updated", user=user)
     if task.assignee_id is not None and task.assignee_id != before:
-        _emit(session, "task.assigned", task, by_id=user.id if user is not None else None)
+        emit_task_event(session, "task.assigned", task, by_id=_id(user))
     return diff
 
 
@@ -201,7 +205,7 @@ def _set_status(session: Session, task: Task, status: str, *, user: User | None,
         session.add(TaskComment(task_id=task.id, text=note,
                                 author_id=user.id if user is not None else None))
     if status == "done":
-        _emit(session, "task.done", task, by_id=user.id if user is not None else None)
+        emit_task_event(session, "task.done", task, by_id=_id(user))
 
 
 def complete_task(session: Session, task: Task, *, user: User | None = None,
@@ -275,7 +279,7 @@ def bulk_reassign(session: Session, task_ids: Iterable[int], assignee_id: Any, *
         account = session.get(Account, task.account_id)
         audit.apply_changes(session, task, {"assignee_id": new_id}, entity="task", user=user,
                             summary=f"{_described(task, account)} reassigned")
-        _emit(session, "task.assigned", task, by_id=user.id if user is not None else None)
+        emit_task_event(session, "task.assigned", task, by_id=_id(user))
         changed += 1
     return changed
 

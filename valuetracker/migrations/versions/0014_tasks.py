@@ -5,7 +5,7 @@ from a signal: once per signal occurrence, `uq_task_signal_play`), and
 `task_comment`.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 02:20:00
 """
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from alembic import op
 import valuetracker.models.base
 
 revision: str = '0014'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
     sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['signal_id'], ['signal.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('signal_id', 'play', name='uq_task_signal_play')
