@@ -231,9 +231,9 @@ def _open_tasks(session: Session, signals: list[Signal], *, user: User | None) -
                               "assignee_id": task.assignee_id,
                               "due_on": task.due_on.isoformat() if task.due_on else None},
                      user=user)
-        emit_task_event(session, "task.created", task)
+        emit_task_event(session, "task.created", task, user=user)
         if task.assignee_id is not None:
-            emit_task_event(session, "task.assigned", task, by_id=None)
+            emit_task_event(session, "task.assigned", task, user=user)
     return tasks
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from .. import audit
+from .. import audit, events
 from ..access import account_editor_of
 from ..db import check_version
 from ..forms import clean_form_data
@@ -38,27 +38,22 @@ class TaskError(ValueError):
         self.message = message
 
 
-def emit_task_event(session: Session, event: str, task: Task, **data: Any) -> None:
-    """The domain event of a task change (notifications, webhooks), in the same
-    transaction as the change."""
-    try:  # valuetracker/events.py lands on main with the notifications
-        from .. import events
-    except ImportError:
-        return
-    events.emit(session, event, task_payload(task, **data))
+def emit_task_event(session: Session, name: str, task: Task, *,
+                    user: User | None = None) -> None:
+    """The domain event of a task change (`task.created`, `task.assigned`,
+    `task.done`), in the same transaction as the change: notifications and webhooks
+    read it. `user` is who did it (None: a play)."""
+    events.emit(session, name, account_id=task.account_id, entity="task", entity_id=task.id,
+                user=user, data=task_payload(task))
 
 
-def _id(user: User | None) -> int | None:
-    return user.id if user is not None else None
-
-
-def task_payload(task: Task, **extra: Any) -> dict[str, Any]:
-    """What a task's domain events carry."""
+def task_payload(task: Task) -> dict[str, Any]:
+    """What a task's domain events carry (plain JSON)."""
     return {"task_id": task.id, "account_id": task.account_id,
             "stakeholder_id": task.stakeholder_id, "assignee_id": task.assignee_id,
             "due_on": task.due_on.isoformat() if task.due_on else None,
             "status": task.status, "source": task.source, "play": task.play,
-            "signal_id": task.signal_id, **extra}
+            "signal_id": task.signal_id}
 
 
 # --- checking input ---------------------------------------------------------------
@@ -158,9 +153,9 @@ def create_task(session: Session, account: Account, data: Mapping[str, Any], *,
                       details={"source": source, "play": play, "signal_id": signal_id,
                                "assignee_id": task.assignee_id,
                                "due_on": task.due_on.isoformat() if task.due_on else None})
-    emit_task_event(session, "task.created", task)
+    emit_task_event(session, "task.created", task, user=user)
     if task.assignee_id is not None:
-        emit_task_event(session, "task.assigned", task, by_id=_id(user))
+        emit_task_event(session, "task.assigned", task, user=user)
     return task
 
 
@@ -181,7 +176,7 @@ def update_task(session: Session, task: Task, data: Mapping[str, Any], *,
     diff = audit.apply_changes(session, task, values, entity="task", redact=_title_redacted,
                                summary=f"{_described(task, account)} updated", user=user)
     if task.assignee_id is not None and task.assignee_id != before:
-        emit_task_event(session, "task.assigned", task, by_id=_id(user))
+        emit_task_event(session, "task.assigned", task, user=user)
     return diff
 
 
@@ -205,7 +200,7 @@ def _set_status(session: Session, task: Task, status: str, *, user: User | None,
         session.add(TaskComment(task_id=task.id, text=note,
                                 author_id=user.id if user is not None else None))
     if status == "done":
-        emit_task_event(session, "task.done", task, by_id=_id(user))
+        emit_task_event(session, "task.done", task, user=user)
 
 
 def complete_task(session: Session, task: Task, *, user: User | None = None,
@@ -279,7 +274,7 @@ def bulk_reassign(session: Session, task_ids: Iterable[int], assignee_id: Any, *
         account = session.get(Account, task.account_id)
         audit.apply_changes(session, task, {"assignee_id": new_id}, entity="task", user=user,
                             summary=f"{_described(task, account)} reassigned")
-        emit_task_event(session, "task.assigned", task, by_id=_id(user))
+        emit_task_event(session, "task.assigned", task, user=user)
         changed += 1
     return changed
 
