@@ -1,0 +1,29 @@
+"""Signals: named, explained facts about an account or a person, and account health.
+
+- `registry.py`: the `Kind` registry (`KINDS`, `@kind`), `Context` and `Fact`.
+- `kinds.py`: the kinds themselves, each one SQL over all (or some) accounts.
+- `refresh.py`: `refresh_signals(session, account_ids=, today=)` opens and clears them.
+- `health.py`: the health score and bands, the weights setting, weekly snapshots.
+- `jobs.py`: the worker's periodic refresh and the refresh after writes.
+
+docs/signals.md lists every kind with its severity, weight and what clears it.
+"""
+
+from .health import (
+    HEALTHY_MIN,
+    WATCH_MIN,
+    AccountHealth,
+    OpenSignal,
+    account_health,
+    accounts_health,
+    band,
+    get_weights,
+    save_weights,
+    scores,
+)
+from .refresh import Refresh, refresh_signals
+from .registry import KINDS, Kind
+
+__all__ = ["HEALTHY_MIN", "KINDS", "WATCH_MIN", "AccountHealth", "Kind", "OpenSignal",
+           "Refresh", "account_health", "accounts_health", "band", "get_weights",
+           "refresh_signals", "save_weights", "scores"]

@@ -1,0 +1,141 @@
+"""Refreshing signals: open what became true, clear what no longer is.
+
+`refresh_signals` asks every kind (registry.py) for what is true now over the accounts
+asked about, in one set-based pass (a query or two per kind, whatever the number of
+accounts), compares with the open signals (one query) and
+
+- opens a new `Signal` for each occurrence not open yet (a recurrence after a clear is
+  a new row: history is kept),
+- clears (`cleared_at`) each open one that is no longer true,
+- keeps the others open, refreshing their message and details,
+
+then upserts this week's health snapshot of those accounts. Signals are derived rows:
+the refresh records no audit event per signal (their history is the table itself) and
+never commits; the CLI, the worker task and the views do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from ..models import Signal, utcnow
+from . import kinds as _kinds  # noqa: F401 - registers the kinds
+from .health import save_snapshots
+from .registry import KINDS, Context, Fact, Kind
+
+
+@dataclass
+class Refresh:
+    """What one refresh did: the signals it opened and the ones it cleared."""
+
+    opened: list[Signal] = field(default_factory=list)
+    closed: list[Signal] = field(default_factory=list)
+    kept: int = 0
+
+
+def _start_month() -> int:
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return int(current_app.config.get("FISCAL_YEAR_START_MONTH", 1))
+    return 1
+
+
+def current_facts(session: Session, ctx: Context) -> list[tuple[Kind, Fact]]:
+    """Every occurrence true now, kind by kind (those reading others' results last)."""
+    found: list[tuple[Kind, Fact]] = []
+    for k in KINDS.values():
+        if not k.after:
+            found.extend((k, f) for f in k.compute(session, ctx))
+    for k in KINDS.values():
+        if k.after:
+            found.extend((k, f) for f in k.compute(session, ctx, found))
+    return found
+
+
+def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = None,
+                    today: date | None = None, now: datetime | None = None) -> Refresh:
+    """Recompute the signals of these accounts (None: all) as of `today`; see the module.
+    Flushes, never commits."""
+    now = now or utcnow()
+    today = today or now.date()
+    ids = None if account_ids is None else tuple(sorted(set(account_ids)))
+    result = Refresh()
+    if ids == ():
+        return result
+    ctx = Context(today=today, now=now, account_ids=ids, start_month=_start_month())
+    facts = {(f.account_id, k.name, f.key): (k, f) for k, f in current_facts(session, ctx)}
+
+    query = select(Signal).where(Signal.cleared_at.is_(None))
+    if ids is not None:
+        query = query.where(Signal.account_id.in_(ids))
+    open_now = {(s.account_id, s.kind, s.key): s for s in session.exec(query).all()}
+
+    for key, signal in open_now.items():
+        if key not in facts:
+            signal.cleared_at = now
+            session.add(signal)
+            result.closed.append(signal)
+            continue
+        k, fact = facts[key]
+        changed = _update(signal, k, fact)
+        if changed:
+            session.add(signal)
+        result.kept += 1
+    for key, (k, fact) in facts.items():
+        if key not in open_now:
+            signal = Signal(account_id=fact.account_id, kind=k.name, severity=k.severity,
+                            key=fact.key, stakeholder_id=fact.stakeholder_id,
+                            subject_type=fact.subject_type, subject_id=fact.subject_id,
+                            message=fact.message, since=fact.since, opened_at=now,
+                            details=fact.details or None)
+            session.add(signal)
+            result.opened.append(signal)
+    session.flush()
+    save_snapshots(session, account_ids=ids, today=today)
+    session.flush()
+    _emit(session, result)
+    # --- plays: T calls run_plays(session, opened=result.opened, closed=result.closed) here.
+    return result
+
+
+def _update(signal: Signal, k: Kind, fact: Fact) -> bool:
+    """Refresh an open signal's text and details from today's fact (its `since` and
+    opening stay); True when anything changed."""
+    new = {"message": fact.message, "severity": k.severity, "details": fact.details or None,
+           "stakeholder_id": fact.stakeholder_id, "subject_type": fact.subject_type,
+           "subject_id": fact.subject_id}
+    changed = False
+    for name, value in new.items():
+        if getattr(signal, name) != value:
+            setattr(signal, name, value)
+            changed = True
+    return changed
+
+
+def _emit(session: Session, result: Refresh) -> None:
+    """The domain events `signal.opened` / `signal.closed` (valuetracker/events.py)."""
+    try:
+        from .. import events
+    except ImportError:  # the events module is not in this installation yet
+        return
+    emit: Any = getattr(events, "emit", None)
+    if emit is None:
+        return
+    for name, signals in (("signal.opened", result.opened), ("signal.closed", result.closed)):
+        for signal in signals:
+            emit(session, name, signal)
+
+
+def open_signal_count(session: Session) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(Signal)
+                            .where(Signal.cleared_at.is_(None))).one())
+
+
+__all__ = ["Refresh", "current_facts", "open_signal_count", "refresh_signals"]
