@@ -71,24 +71,24 @@ class Play:
 PLAY_LIST: tuple[Play, ...] = (
     Play("map_successor", "key_stakeholder_left", "Map the successor of who left",
          lambda c: f"Find and map the successor of {c.who}", 14,
-         close_note="Closed by itself: the person is no longer marked as gone."),
-    Play("win_back_detractor", "key_stakeholder_detractor", "Win back a detractor",
+         close_note="Done by itself: a successor is mapped (or the person is back)."),
+    Play("win_back_detractor", "key_detractor", "Win back a detractor",
          lambda c: f"Call {c.who} to hear what went wrong and agree a fix", 7,
-         close_note="Closed by itself: their latest answer is no longer a detractor's."),
+         close_note="Done by itself: their latest answer is no longer a detractor's."),
     Play("secure_loyalty", "satisfied_not_loyal", "Turn satisfaction into loyalty",
          lambda c: f"Ask {c.who} what would make them definitely buy again", 21),
     Play("resolve_dispute", "value_disputed", "Resolve a value dispute",
          lambda c: (f"Resolve the dispute with {c.who} about {c.what('the disputed value')}"
                     if c.person else
                     f"Resolve the dispute about {c.what('the disputed value')}"), 7,
-         close_note="Closed by itself: the value is no longer disputed."),
+         close_note="Done by itself: the value is no longer disputed."),
     Play("log_recent_value", "no_recent_value", "Log the value delivered",
          lambda c: f"Log the value delivered to {c.account.name} lately", 14),
     Play("confirm_value", "low_confirmed_share", "Get this year's value confirmed",
          lambda c: f"Ask {c.account.name} to confirm this year's value", 21),
     Play("recover_commitment", "commitment_overdue", "Deliver or re-plan a commitment",
          lambda c: f"Deliver or re-plan the overdue commitment {c.what('')}".rstrip(), 7,
-         close_note="Closed by itself: the commitment is no longer overdue."),
+         close_note="Done by itself: the commitment is no longer overdue."),
     Play("plan_renewal_review", "renewal_at_risk", "Plan the renewal review",
          lambda c: "Plan the renewal review" + (
              f" (renewal on {c.account.renewal_date.isoformat()})"
@@ -97,9 +97,9 @@ PLAY_LIST: tuple[Play, ...] = (
          lambda c: f"Meet a second contact at {c.account.name}", 30),
     Play("find_economic_buyer", "no_economic_buyer", "Find the economic buyer",
          lambda c: f"Find and meet the economic buyer at {c.account.name}", 30),
-    Play("reconnect", "key_stakeholder_not_contacted", "Get back in touch",
+    Play("reconnect", "key_not_contacted", "Get back in touch",
          lambda c: f"Get in touch with {c.who}", 7,
-         close_note="Closed by itself: they were contacted."),
+         close_note="Done by itself: they were contacted."),
     Play("review_nps_drop", "nps_drop", "Review an NPS drop",
          lambda c: f"Review why NPS fell at {c.account.name} and plan a response", 14),
     Play("debrief_lost_deal", "deal_lost", "Debrief a lost deal",
@@ -107,7 +107,7 @@ PLAY_LIST: tuple[Play, ...] = (
              "  ", " "), 7, closes=False),
     Play("follow_up_link", "link_unanswered", "Follow up an unanswered link",
          lambda c: f"Follow up with {c.who} on the unanswered link", 3,
-         close_note="Closed by itself: the link was answered, withdrawn or expired."),
+         close_note="Done by itself: the link was answered, withdrawn or expired."),
 )
 PLAYS: dict[str, Play] = {play.key: play for play in PLAY_LIST}
 
@@ -133,9 +133,7 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 # Where the title of a signal's object comes from, by its subject type.
 _SUBJECTS: dict[str, tuple[Any, Any]] = {
     "value_entry": (ValueEntry.id, ValueEntry.title),
-    "entry": (ValueEntry.id, ValueEntry.title),
     "commitment": (ValueCommitment.id, ValueCommitment.title),
-    "value_commitment": (ValueCommitment.id, ValueCommitment.title),
     "deal": (Deal.id, Deal.name),
 }
 
