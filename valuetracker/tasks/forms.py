@@ -38,7 +38,8 @@ class TaskForm(FlaskForm):
     version = HiddenField()  # optimistic locking: the version the form was loaded at
 
     def data_dict(self) -> dict[str, Any]:
-        return {"title": self.title.data, "stakeholder_id": self.stakeholder_id.data,
+        person = getattr(self, "stakeholder_id", None)  # not on the task list's form
+        return {"title": self.title.data, "stakeholder_id": person.data if person else None,
                 "assignee_id": self.assignee_id.data, "due_on": self.due_on.data}
 
 

@@ -180,13 +180,20 @@ def update_task(session: Session, task: Task, data: Mapping[str, Any], *,
     return diff
 
 
+_NOT_OPEN = "This task is not open any more."
+
+
 def _set_status(session: Session, task: Task, status: str, *, user: User | None,
                 reason: str | None = None, note: str | None = None,
                 expected_version: Any = None) -> None:
+    # With the version the page showed: a change since is a StaleEditError, before the
+    # status is judged (the page was not showing what is true now).
     if expected_version is not None:
         check_version(session, task, expected_version)
     else:
         task.version += 1  # a bulk action or a play: open edit forms see the change
+    if (status == "open") == task.is_open:
+        raise TaskError("status", "This task is open already." if task.is_open else _NOT_OPEN)
     account = session.get(Account, task.account_id)
     values = {"status": status, "dismissed_reason": reason,
               "done_at": utcnow() if status == "done" else None}
@@ -207,9 +214,8 @@ def complete_task(session: Session, task: Task, *, user: User | None = None,
                   note: str | None = None, expected_version: Any = None) -> None:
     """Mark an open task done (a `note` is added as a comment: a play says why it closed
     the task). Records "complete task", emits `task.done`. With `expected_version`,
-    `db.StaleEditError` when it changed since. Does not commit."""
-    if not task.is_open:
-        raise TaskError("status", "This task is not open any more.")
+    `db.StaleEditError` when it changed since. Raises TaskError when it is not open.
+    Does not commit."""
     _set_status(session, task, "done", user=user, note=note,
                 expected_version=expected_version)
 
@@ -219,8 +225,6 @@ def dismiss_task(session: Session, task: Task, reason: Any, *, user: User | None
     """Dismiss an open task, saying why (the reason is kept on the task). Records
     "dismiss task". Does not commit."""
     text = _text(reason, "reason", "Say why the task is dismissed.", TEXT_MAX)
-    if not task.is_open:
-        raise TaskError("status", "This task is not open any more.")
     _set_status(session, task, "dismissed", user=user, reason=text,
                 expected_version=expected_version)
 
@@ -228,8 +232,6 @@ def dismiss_task(session: Session, task: Task, reason: Any, *, user: User | None
 def reopen_task(session: Session, task: Task, *, user: User | None = None,
                 expected_version: Any = None) -> None:
     """Open a done or dismissed task again. Records "reopen task". Does not commit."""
-    if task.is_open:
-        raise TaskError("status", "This task is open already.")
     _set_status(session, task, "open", user=user, expected_version=expected_version)
 
 
