@@ -1,7 +1,7 @@
 """The world of the route matrix: which row fills each route argument, how each route is
 guarded, and the `world` fixture that makes those rows (account1's value entry,
 commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
-summary, jobs and an upload). Shared by the permission walk and the form fuzzer;
+summary, jobs, an upload and a task). Shared by the permission walk and the form fuzzer;
 fixtures are imported by name into the test modules that use them.
 """
 
@@ -29,6 +29,7 @@ from .factories import (
     make_guide,
     make_interview,
     make_pulse,
+    make_task,
 )
 
 # How a route with arguments is guarded:
@@ -60,6 +61,14 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "activities.new": (SCOPED, {"slug": "slug"}),
     "activities.edit": (SCOPED, {"slug": "slug", "activity_id": "activity_id"}),
     "activities.delete": (SCOPED, {"slug": "slug", "activity_id": "activity_id"}),
+    # tasks: a task on account1 (am1's); a new one from account1's page
+    "tasks.show": (SCOPED, {"task_id": "task_id"}),
+    "tasks.edit": (SCOPED, {"task_id": "task_id"}),
+    "tasks.complete": (SCOPED, {"task_id": "task_id"}),
+    "tasks.dismiss": (SCOPED, {"task_id": "task_id"}),
+    "tasks.reopen": (SCOPED, {"task_id": "task_id"}),
+    "tasks.comment": (SCOPED, {"task_id": "task_id"}),
+    "tasks.new_for_account": (SCOPED, {"slug": "slug"}),
     # value: account1's entry, commitment and link
     "value.overview": (SCOPED, {"slug": "slug"}),
     "value.log": (SCOPED, {"slug": "slug"}),
@@ -131,7 +140,7 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
                 "summaries.resolve", "summaries.retry_failed", "jobs.retry",
                 "exports.index", "auth.login", "auth.logout"}
 # Blueprints whose every change is an account editor's (analysts only read them).
-ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value")
+ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value", "tasks")
 # Query strings that make a GET do its real work (otherwise it may stop early).
 QUERY = {"summaries.preview": "?stakeholder=internal", "search.index": "?q=acme"}
 
@@ -162,6 +171,7 @@ class World:
     survey_link_id: int
     unsubscribe_token: str
     activity_id: int
+    task_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -175,6 +185,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     commitment = make_commitment(session, account, due_on=date(2026, 12, 31))
     make_pulse(session, person)
     activity = make_activity(session, account, people=(person,), author=cast.am1)
+    task = make_task(session, account, stakeholder=person, assignee=cast.am1)
     deal = make_deal(session, account, outcome="won", owner_id=cast.am1.id)
     interview = make_interview(session, deal, person, anonymity="anonymized")
     factor = make_factor(session, "Price")
@@ -224,7 +235,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
         confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token,
         survey_link_id=survey_link.id, unsubscribe_token=unsubscribe,
-        activity_id=activity.id)
+        activity_id=activity.id, task_id=task.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

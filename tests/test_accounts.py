@@ -38,9 +38,9 @@ def test_list_is_scoped_to_the_managers_accounts(session: Any, cast: Any) -> Non
 
 
 def test_am1_never_sees_globex_on_the_page(login_as: Any, cast: Any) -> None:
-    body = login_as(cast.am1).get("/?q=glob&status=all").get_data(as_text=True)
+    body = login_as(cast.am1).get("/accounts?q=glob&status=all").get_data(as_text=True)
     assert "Globex" not in body and "No accounts match" in body
-    assert "Globex" in login_as(cast.analyst).get("/").get_data(as_text=True)
+    assert "Globex" in login_as(cast.analyst).get("/accounts").get_data(as_text=True)
 
 
 def test_search_by_name_industry_and_external_id(session: Any, cast: Any) -> None:
@@ -107,11 +107,11 @@ def test_list_page_renders_filters_sort_and_pager(app_config: dict, cast: Any, s
         make_account(session, f"Zeta {n:02d}", owner=cast.am1, segment="SMB")
     session.commit()
     client = login_as(cast.am1)
-    body = client.get("/?segment=SMB&sort=-name&page=2").get_data(as_text=True)
+    body = client.get("/accounts?segment=SMB&sort=-name&page=2").get_data(as_text=True)
     assert "Page 2 of 2" in body and "Zeta 04" in body and "Zeta 29" not in body
     assert "segment=SMB" in body  # pager links keep the filters
     # garbage in the query string is ignored, never a 500
-    response = client.get("/?tier=bogus&owner=x&sort=drop+table&page=abc")
+    response = client.get("/accounts?tier=bogus&owner=x&sort=drop+table&page=abc")
     assert response.status_code == 200
 
 
@@ -119,9 +119,9 @@ def test_list_queries_do_not_grow_with_rows(app: Any, session: Any, cast: Any,
                                             login_as: Any) -> None:
     """One COUNT and one page query, whatever the page size: no query per row."""
     client = login_as(cast.admin)
-    client.get("/")  # warm up (login, user loading)
+    client.get("/accounts")  # warm up (login, user loading)
 
-    few = len(get_statements(app, client, "/?sort=-revenue"))
+    few = len(get_statements(app, client, "/accounts?sort=-revenue"))
     session.execute(sa.insert(Account), [
         {"name": f"Bulk {n:04d}", "slug": f"bulk-{n:04d}", "tier": "key", "status": "active",
          "owner_id": cast.am1.id, "annual_revenue": Decimal(n), "version": 1}
@@ -273,8 +273,8 @@ def test_archive_hides_from_list_and_is_audited(login_as: Any, cast: Any, sessio
     assert client.post("/accounts/acme-corp/archive").status_code == 302
     session.refresh(cast.account1)
     assert cast.account1.status == "archived" and cast.account1.version == 2
-    assert 'href="/accounts/acme-corp"' not in client.get("/").get_data(as_text=True)
-    assert 'href="/accounts/acme-corp"' in client.get("/?status=archived").get_data(
+    assert 'href="/accounts/acme-corp"' not in client.get("/accounts").get_data(as_text=True)
+    assert 'href="/accounts/acme-corp"' in client.get("/accounts?status=archived").get_data(
         as_text=True)
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "archive")).one()
 
@@ -326,17 +326,17 @@ def test_owner_filter_still_filters_and_escapes_names(session: Any, cast: Any,
     make_account(session, "Umbrella", owner=odd)
     session.commit()
     client = login_as(cast.admin)
-    body = client.get(f"/?owner={cast.am2.id}").get_data(as_text=True)
+    body = client.get(f"/accounts?owner={cast.am2.id}").get_data(as_text=True)
     assert "Globex" in body and "Acme Corp" not in body and "Umbrella" not in body
     assert f'<option value="{cast.am2.id}" selected>Bob Manager</option>' in body
     assert f'<option value="{cast.am1.id}">Alice Manager</option>' in body
     assert "&lt;b&gt;Odd&lt;/b&gt; &amp; Co" in body and "<b>Odd</b>" not in body
     # The other filters render the same way, with their choice kept.
-    body = client.get("/?tier=key&status=all").get_data(as_text=True)
+    body = client.get("/accounts?tier=key&status=all").get_data(as_text=True)
     assert '<option value="key" selected>Key</option>' in body
     assert '<select class="form-select" id="owner" name="owner">' in body
     # An owner the user may not filter by is ignored, not an error.
-    body = login_as(cast.am1).get(f"/?owner={cast.am2.id}").get_data(as_text=True)
+    body = login_as(cast.am1).get(f"/accounts?owner={cast.am2.id}").get_data(as_text=True)
     assert "Acme Corp" in body and "Globex" not in body
 
 

@@ -210,8 +210,8 @@ def test_a_nul_in_a_form_or_query_string_is_a_clear_400(app: Flask, cast: Any,
     am1 = login_as(cast.am1)
     before = _counts(app)
     for response in (
-        am1.get("/?q=Acme%00"),
-        am1.get("/?%00=1"),
+        am1.get("/accounts?q=Acme%00"),
+        am1.get("/accounts?%00=1"),
         am1.get(f"/accounts/{cast.account1.slug}%00"),
         am1.post("/accounts/new", data={"name": "Ini\x00tech", "tier": "standard",
                                         "status": "active", "owner_id": ""}),

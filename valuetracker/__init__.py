@@ -21,6 +21,7 @@ __all__ = ["ConfigError", "create_app"]
 # One blueprint per area; each module under views/ defines `bp`.
 BLUEPRINTS = (
     "auth",
+    "work",
     "admin",
     "accounts",
     "stakeholders",
@@ -35,6 +36,7 @@ BLUEPRINTS = (
     "jobs",
     "survey",
     "search",
+    "tasks",
 )
 
 

@@ -62,6 +62,8 @@ def datefmt(value: date | datetime | None, fmt: str = "%Y-%m-%d") -> str:
 # Items whose endpoint is not registered are left out, so an area appears as soon as its
 # blueprint has the view.
 NAV: tuple[tuple[str, str, Callable[[Any], bool] | None], ...] = (
+    ("work.my_work", "My work", None),
+    ("tasks.index", "Tasks", None),
     ("accounts.index", "Accounts", None),
     ("portfolio.index", "Portfolio", None),
     ("winloss.deals", "Deals", None),

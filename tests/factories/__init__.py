@@ -9,6 +9,7 @@ account's quarter for summaries) and `csv_files` (CSV files and a CRM export for
 from .accounts import PASSWORD, make_account, make_stakeholder, make_user
 from .activities import make_activity
 from .summaries import make_summary
+from .tasks import make_signal, make_task
 from .value import make_commitment, make_confirmation, make_entry, make_pulse, ranking
 from .winloss import (
     make_competitor,
@@ -35,8 +36,10 @@ __all__ = [
     "make_pulse",
     "make_quote",
     "make_rating",
+    "make_signal",
     "make_stakeholder",
     "make_summary",
+    "make_task",
     "make_user",
     "ranking",
 ]

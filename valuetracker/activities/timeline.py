@@ -48,6 +48,7 @@ from ..models import (
     Distribution,
     LoyaltyPulse,
     Stakeholder,
+    Task,
     User,
     ValueConfirmation,
     ValueEntry,
@@ -418,6 +419,19 @@ def interviews_completed(scope: Scope) -> Any:
     if scope.per_person:
         query = query.where(named, scope.about(WinLossInterview.stakeholder_id))
     return query
+
+
+@source(kinds={"task": "Task done"},
+        link=lambda event, slug: url_for("tasks.show", task_id=event.ref_id))
+def tasks_done(scope: Scope) -> Any:
+    """A task on the account was marked done (by its assignee, a colleague, or by its
+    play when the signal behind it cleared); on a person's timeline, the tasks about
+    them."""
+    return (select(*columns(on=utc_day(Task.done_at), at=Task.done_at, kind="task",
+                            title=_text("Task done: ") + Task.title,
+                            person=Task.stakeholder_id, user=Task.assignee_id, ref=Task.id))
+            .where(Task.status == "done", Task.done_at.is_not(None),
+                   scope.of_account(Task.account_id), scope.about(Task.stakeholder_id)))
 
 
 __all__ = ["Event", "SOURCES", "Scope", "Source", "columns", "contact_kinds", "kind_labels",

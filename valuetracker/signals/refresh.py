@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..models import Signal, utcnow
+from ..tasks.plays import PlayRun, run_plays
 from . import kinds as _kinds  # noqa: F401 - registers the kinds
 from .health import save_snapshots
 from .registry import KINDS, Context, Fact, Kind
@@ -37,6 +38,7 @@ class Refresh:
     opened: list[Signal] = field(default_factory=list)
     closed: list[Signal] = field(default_factory=list)
     kept: int = 0
+    plays: PlayRun = field(default_factory=PlayRun)  # the tasks the plays made and closed
 
 
 def _start_month() -> int:
@@ -101,7 +103,8 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
     save_snapshots(session, account_ids=ids, today=today)
     session.flush()
     _emit(session, result)
-    # --- plays: T calls run_plays(session, opened=result.opened, closed=result.closed) here.
+    # The plays: a task for each signal that opened, and done for those that cleared.
+    result.plays = run_plays(session, opened=result.opened, closed=result.closed)
     return result
 
 
@@ -130,7 +133,10 @@ def _emit(session: Session, result: Refresh) -> None:
         return
     for name, signals in (("signal.opened", result.opened), ("signal.closed", result.closed)):
         for signal in signals:
-            emit(session, name, signal)
+            emit(session, name, account_id=signal.account_id, entity="signal",
+                 entity_id=signal.id,
+                 data={"kind": signal.kind, "severity": signal.severity,
+                       "stakeholder_id": signal.stakeholder_id})
 
 
 def open_signal_count(session: Session) -> int:

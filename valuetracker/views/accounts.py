@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import accounts, activities, signals, stakeholders, summaries, value, winloss
+from .. import accounts, activities, signals, stakeholders, summaries, tasks, value, winloss
 from ..access import (
     account_access,
     get_account_for_user,
@@ -104,7 +104,7 @@ def _parse_filters(form: AccountFilterForm) -> accounts.AccountFilters:
     )
 
 
-@bp.route("/")
+@bp.route("/accounts")
 @login_required
 def index() -> str:
     session = get_session()
@@ -154,6 +154,10 @@ def show(slug: str) -> str:
         recent_activity=activities.recent_events(
             session, activities.Scope(account_id=account.id, user=current_user),
             slug=account.slug),
+        tasks_overview=tasks.list_tasks(session, current_user,
+                                        tasks.TaskFilters(account_slug=account.slug),
+                                        size=5, today=today),
+        today=today,
     )
 
 

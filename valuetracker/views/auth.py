@@ -110,7 +110,7 @@ def _safe_next(target: str | None) -> str:
             and "\\" not in target and target.isprintable() and " " not in target \
             and urlsplit(target).netloc == "" and urlsplit(target).scheme == "":
         return target
-    return url_for("accounts.index")
+    return url_for("work.my_work")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -121,7 +121,7 @@ def _safe_next(target: str | None) -> str:
 def login() -> object:
     global _DUMMY_HASH
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.index"))
+        return redirect(url_for("work.my_work"))
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()

@@ -1,0 +1,330 @@
+"""Tasks: the list (filters, bulk actions), a task's page (comments, done, dismiss,
+reopen), new and edit.
+
+A task is seen and changed exactly when its account is (`access.task_access`): other
+teams' tasks answer 404, and roles that only read (analysts, leaders) get 403 on every
+change. Each write view is the access helper, the form, one function of
+`valuetracker.tasks`, one commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from .. import tasks
+from ..access import (
+    account_scope,
+    editable_task_ids,
+    get_account_for_user,
+    get_task_for_user,
+    may_edit_accounts,
+    permission_required,
+    task_access,
+)
+from ..db import StaleEditError, get_session
+from ..forms import choices
+from ..models import TASK_SOURCES, TASK_STATUSES, Account, Task
+from ..tasks.forms import (
+    BulkForm,
+    CommentForm,
+    DismissForm,
+    StatusForm,
+    TaskFilterForm,
+    TaskForm,
+    set_choices,
+)
+from ..value import account_stakeholders
+from ._request import edit_conflict, page_arg
+
+bp = Blueprint("tasks", __name__)
+
+
+def _filters(form: TaskFilterForm) -> tasks.TaskFilters:
+    form.validate()
+    for name in form.errors:
+        getattr(form, name).data = ""
+    assignee = form.assignee.data or ""
+    return tasks.TaskFilters(
+        assignee_id=int(assignee) if assignee.isdigit() else None,
+        account_slug=(form.account.data or "").strip() or None,
+        status=form.status.data if form.status.data in tasks.LIST_STATUSES else "open",
+        overdue=request.args.get("overdue") == "1")
+
+
+def _list_args(filters: tasks.TaskFilters) -> dict[str, str]:
+    args = {"assignee": str(filters.assignee_id or ""), "account": filters.account_slug or "",
+            "status": filters.status if filters.status != "open" else "",
+            "overdue": "1" if filters.overdue else ""}
+    return {k: v for k, v in args.items() if v}
+
+
+@bp.route("/tasks")
+@login_required
+def index() -> str:
+    session = get_session()
+    form = TaskFilterForm(request.args)
+    people = tasks.team_options(session, current_user)
+    form.assignee.choices = choices({"": "Anyone", **{str(i): n for i, n in people}})
+    filters = _filters(form)
+    page = tasks.list_tasks(session, current_user, filters, page=page_arg(),
+                            size=int(current_app.config.get("PAGE_SIZE", 25)))
+    args = _list_args(filters)
+    bulk = None
+    if may_edit_accounts(current_user):
+        bulk = BulkForm(formdata=None, back=urlencode(args))
+        set_choices(bulk.assignee_id, people, blank="Choose…")
+    account = None
+    if filters.account_slug:
+        account = session.exec(select(Account).where(
+            Account.slug == filters.account_slug, account_scope(current_user))).first()
+    return render_template("tasks/index.html", form=form, page=page, filters=filters,
+                           args=args, bulk=bulk, account=account, today=date.today(),
+                           statuses=TASK_STATUSES, sources=TASK_SOURCES)
+
+
+@bp.route("/tasks/bulk", methods=["POST"])
+@permission_required(may_edit_accounts)
+def bulk() -> Any:
+    session = get_session()
+    form = BulkForm()
+    set_choices(form.assignee_id, tasks.team_options(session, current_user), blank="Choose…")
+    back = url_for("tasks.index") + (f"?{form.back.data}" if form.back.data else "")
+    if not back.startswith("/tasks"):
+        back = url_for("tasks.index")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(back)
+    chosen = form.chosen()
+    if not chosen:
+        flash("Choose the tasks first (tick their boxes).", "warning")
+        return redirect(back)
+    # Every chosen task must be one the user may change: otherwise it is not theirs to
+    # see (someone else's account), the same answer as opening it.
+    if editable_task_ids(session, current_user, chosen) != chosen:
+        abort(404)
+    try:
+        if form.reassign.data:
+            count = tasks.bulk_reassign(session, chosen, form.assignee_id.data,
+                                        user=current_user)
+            done = f"{count} task{'s' if count != 1 else ''} reassigned."
+        elif form.complete.data:
+            count = tasks.bulk_complete(session, chosen, user=current_user)
+            done = f"{count} task{'s' if count != 1 else ''} marked done."
+        elif form.set_due.data:
+            if form.due_on.data is None:
+                raise tasks.TaskError("due_on", "Enter the new due date (YYYY-MM-DD).")
+            count = tasks.bulk_set_due(session, chosen, form.due_on.data, user=current_user)
+            done = f"Due date changed on {count} task{'s' if count != 1 else ''}."
+        else:
+            abort(400)
+    except tasks.TaskError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    session.commit()
+    flash(done, "success")
+    return redirect(back)
+
+
+def _task_form(account: Account | None, task: Task | None = None, *,
+               accounts: list[Account] | None = None) -> TaskForm:
+    session = get_session()
+    form = TaskForm(obj=task)
+    if accounts is not None:
+        form.account_id.choices = choices({str(a.id): a.name for a in accounts},
+                                          blank="Choose…")
+        del form.stakeholder_id
+    else:
+        del form.account_id
+        people = account_stakeholders(session, account_id=account.id)
+        form.stakeholder_id.choices = choices({str(p.id): p.name for p in people},
+                                              blank="Nobody in particular")
+    if account is not None:
+        options = tasks.assignee_options(session, account.id)
+    else:
+        options = tasks.team_options(session, current_user)
+    set_choices(form.assignee_id, options, blank="Nobody yet")
+    if task is None and not form.is_submitted():
+        form.assignee_id.data = (account.owner_id if account is not None
+                                 and account.owner_id in dict(options) else
+                                 current_user.id if current_user.id in dict(options) else None)
+    return form
+
+
+def _show_error(form: Any, error: tasks.TaskError) -> None:
+    field = getattr(form, error.field, None)
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+def _create(form: TaskForm, account: Account) -> Any:
+    session = get_session()
+    try:
+        task = tasks.create_task(session, account, form.data_dict(), user=current_user)
+    except tasks.TaskError as exc:
+        session.rollback()
+        _show_error(form, exc)
+        return None
+    session.commit()
+    flash("Task added.", "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@permission_required(may_edit_accounts)
+def new() -> Any:
+    session = get_session()
+    # The accounts the user may add tasks to: theirs (admins: every one), not archived.
+    mine = list(session.exec(
+        select(Account).where(account_scope(current_user), Account.status != "archived")
+        .order_by(Account.name)).all())
+    form = _task_form(None, accounts=mine)
+    if form.validate_on_submit():
+        if form.account_id.data is None:
+            form.account_id.errors = ["Choose the account."]
+        else:
+            account = get_account_for_user(session, current_user, form.account_id.data,
+                                           write=True)
+            answer = _create(form, account)
+            if answer is not None:
+                return answer
+    return render_template("tasks/form.html", form=form, account=None, task=None,
+                           cancel=url_for("tasks.index"))
+
+
+@bp.route("/accounts/<slug>/tasks/new", methods=["GET", "POST"])
+@login_required
+def new_for_account(slug: str) -> Any:
+    session = get_session()
+    account = get_account_for_user(session, current_user, slug, write=True)
+    form = _task_form(account)
+    if form.validate_on_submit():
+        answer = _create(form, account)
+        if answer is not None:
+            return answer
+    return render_template("tasks/form.html", form=form, account=account, task=None,
+                           cancel=url_for("accounts.show", slug=account.slug))
+
+
+@bp.route("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int) -> str:
+    session = get_session()
+    task, account, can_edit = task_access(session, current_user, task_id)
+    return _show(task, account, can_edit)
+
+
+def _show(task: Task, account: Account, can_edit: bool, *,
+          comment_form: CommentForm | None = None, dismiss_form: DismissForm | None = None,
+          conflict: str | None = None, status: int = 200) -> Any:
+    session = get_session()
+    version = str(task.version)
+    names = tasks.task_names(session, task)
+    return render_template(
+        "tasks/show.html", task=task, account=account, can_edit=can_edit, names=names,
+        comments=tasks.comments(session, task.id),
+        comment_form=comment_form or CommentForm(formdata=None),
+        dismiss_form=dismiss_form or DismissForm(formdata=None, version=version),
+        status_form=StatusForm(formdata=None, version=version), conflict=conflict,
+        statuses=TASK_STATUSES, sources=TASK_SOURCES, today=date.today()), status
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(task_id: int) -> Any:
+    session = get_session()
+    task, account = get_task_for_user(session, current_user, task_id, write=True)
+    form = _task_form(account, task)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            tasks.update_task(session, task, form.data_dict(), expected_version=form.version.data,
+                              user=current_user)
+        except tasks.TaskError as exc:
+            session.rollback()
+            _show_error(form, exc)
+        except StaleEditError:
+            conflict = edit_conflict(session, form, task, form.data_dict(), entity="task")
+        else:
+            session.commit()
+            flash("Task saved.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template("tasks/form.html", form=form, account=account, task=task,
+                           conflict=conflict,
+                           cancel=url_for("tasks.show", task_id=task.id)
+                           ), 409 if conflict else 200
+
+
+def _status_change(task_id: int, change: Any, form: Any, done: str) -> Any:
+    session = get_session()
+    task, account = get_task_for_user(session, current_user, task_id, write=True)
+    if not form.validate_on_submit():
+        if isinstance(form, DismissForm):
+            return _show(task, account, True, dismiss_form=form, status=400)
+        abort(400)
+    try:
+        change(session, task, form)
+    except tasks.TaskError as exc:
+        session.rollback()
+        session.refresh(task)
+        return _show(task, account, True, conflict=exc.message, status=409)
+    except StaleEditError:
+        session.rollback()
+        session.refresh(task)
+        return _show(task, account, True, status=409,
+                     conflict="Someone changed this task since you opened it: nothing was "
+                              "changed. Here it is as it is now.")
+    session.commit()
+    flash(done, "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
+@login_required
+def complete(task_id: int) -> Any:
+    return _status_change(task_id, lambda s, t, f: tasks.complete_task(
+        s, t, user=current_user, expected_version=f.version.data), StatusForm(),
+        "Task done.")
+
+
+@bp.route("/tasks/<int:task_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(task_id: int) -> Any:
+    return _status_change(task_id, lambda s, t, f: tasks.dismiss_task(
+        s, t, f.reason.data, user=current_user, expected_version=f.version.data),
+        DismissForm(), "Task dismissed.")
+
+
+@bp.route("/tasks/<int:task_id>/reopen", methods=["POST"])
+@login_required
+def reopen(task_id: int) -> Any:
+    return _status_change(task_id, lambda s, t, f: tasks.reopen_task(
+        s, t, user=current_user, expected_version=f.version.data), StatusForm(),
+        "Task reopened.")
+
+
+@bp.route("/tasks/<int:task_id>/comments", methods=["POST"])
+@login_required
+def comment(task_id: int) -> Any:
+    session = get_session()
+    task, account = get_task_for_user(session, current_user, task_id, write=True)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _show(task, account, True, comment_form=form, status=400)
+    try:
+        tasks.add_comment(session, task, form.text.data, user=current_user)
+    except tasks.TaskError as exc:
+        session.rollback()
+        form.text.errors = [exc.message]
+        return _show(task, account, True, comment_form=form, status=400)
+    session.commit()
+    flash("Comment added.", "success")
+    return redirect(url_for("tasks.show", task_id=task.id) + "#comments")
+
