@@ -31,6 +31,7 @@ from .models import (
     Deal,
     Job,
     Stakeholder,
+    Task,
     User,
     ValueCommitment,
     ValueEntry,
@@ -49,6 +50,7 @@ _EDITS_DEALS = frozenset({"account_manager", "analyst", "admin"})
 _SENDS_SUMMARIES = frozenset({"leader", "admin"})  # every account's, portfolio-wide
 _EXPORTS = frozenset({"account_manager", "leader", "admin"})
 _SEES_ALL_JOBS = frozenset({"leader", "admin"})
+_SEES_EVERYONES_WORK = frozenset({"leader", "admin"})  # "My work" of every team
 _ADMINISTERS = frozenset({"admin"})
 # Who may import what in the web app (the CLI is a system user, unscoped).
 _IMPORTS = {
@@ -148,6 +150,12 @@ def sees_all_jobs(user: User) -> bool:
     return _role(user) in _SEES_ALL_JOBS
 
 
+def sees_everyones_work(user: User) -> bool:
+    """"My work" shows every team's tasks, signals and renewals, with a filter by
+    assignee (leaders, admins); everyone else sees their own."""
+    return _role(user) in _SEES_EVERYONES_WORK
+
+
 def role_may_administer(role: str | None) -> bool:
     """The role manages users, settings, branding and the audit log."""
     return role in _ADMINISTERS
@@ -196,6 +204,7 @@ class Permissions:
     export = _right(may_export)
     import_files = _right(may_import)
     administer = _right(may_administer)
+    see_everyones_work = _right(sees_everyones_work)
 
 
 def require(allowed: bool) -> None:
@@ -236,9 +245,32 @@ def account_scope(user: User, account_id_col: Any = None) -> Any:
     col = Account.id if account_id_col is None else account_id_col
     if sees_all_accounts(user):
         return sa.true()
-    member_ids = select(AccountMember.account_id).where(AccountMember.user_id == user.id)
-    owned_ids = select(Account.id).where(Account.owner_id == user.id)
-    return sa.or_(col.in_(owned_ids), col.in_(member_ids))
+    return on_team_of(user.id, col)
+
+
+def on_team_of(user_id: Any, account_id_col: Any) -> Any:
+    """SQL condition: `account_id_col` is an account the user owns or is a team member
+    of, whatever the role ("my accounts" on My work)."""
+    member_ids = select(AccountMember.account_id).where(AccountMember.user_id == user_id)
+    owned_ids = select(Account.id).where(Account.owner_id == user_id)
+    return sa.or_(account_id_col.in_(owned_ids), account_id_col.in_(member_ids))
+
+
+def account_editor_of(account_id: Any) -> Any:
+    """SQL condition on User: may edit the account `account_id` (a value or a column):
+    its owner and team members in a role that edits accounts, and those who edit every
+    account. Who a task on the account may be assigned to."""
+    member_ids = select(AccountMember.user_id).where(AccountMember.account_id == account_id)
+    owner_ids = select(Account.owner_id).where(Account.id == account_id)
+    return sa.or_(
+        User.role.in_(sorted(_EDITS_EVERY_ACCOUNT)),
+        sa.and_(account_editor_condition(), sa.or_(User.id.in_(member_ids),
+                                                   User.id.in_(owner_ids))))
+
+
+def task_scope(user: User) -> Any:
+    """SQL condition: the tasks a user may see, exactly those of the accounts they see."""
+    return account_scope(user, Task.account_id)
 
 
 def scope_key(user: User) -> Any:
@@ -369,6 +401,39 @@ def get_activity_for_user(
     the account's other editors alike."""
     account = get_account_for_user(session, user, slug, write=write)
     return account, _row_of_account(session, account, Activity, activity_id)
+
+
+def task_access(session: Session, user: User, task_id: int) -> tuple[Task, Account, bool]:
+    """(task, its account, may the user change it): a task is seen and changed exactly
+    when its account is; 404 outside the user's scope."""
+    row = session.exec(
+        select(Task, Account).join(Account, Account.id == Task.account_id)
+        .where(Task.id == task_id, account_scope(user))
+    ).first()
+    if row is None:
+        abort(404)
+    task, account = row
+    return task, account, may_edit_account(user, account, is_member=not sees_all_accounts(user))
+
+
+def get_task_for_user(session: Session, user: User, task_id: int, *,
+                      write: bool = False) -> tuple[Task, Account]:
+    """(task, its account) if the user may see it (404) and, with write, change it (403)."""
+    task, account, may_edit = task_access(session, user, task_id)
+    require(may_edit or not write)
+    return task, account
+
+
+def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list[int]:
+    """Of `task_ids`, those the user may change (a bulk action on the task list)."""
+    if not task_ids or not may_edit_accounts(user):
+        return []
+    rows = session.exec(
+        select(Task.id, Account).join(Account, Account.id == Task.account_id)
+        .where(Task.id.in_(task_ids), account_scope(user))).all()
+    member = not sees_all_accounts(user)
+    return sorted(task_id for task_id, account in rows
+                  if may_edit_account(user, account, is_member=member))
 
 
 # --- win/loss area ---------------------------------------------------------------

@@ -7,7 +7,9 @@ from .activities import *  # noqa: F403
 from .base import slugify, utcnow
 from .core import *  # noqa: F403
 from .sessions import *  # noqa: F403
+from .signals import *  # noqa: F403
 from .summaries import *  # noqa: F403
+from .tasks import *  # noqa: F403
 from .value import *  # noqa: F403
 from .winloss import *  # noqa: F403
 

@@ -1,0 +1,76 @@
+"""signals and weekly account health
+
+`signal`: one occurrence of a named fact about an account or a person (kind, severity,
+the date it began, when it was cleared); at most one open occurrence per account, kind
+and key. `health_snapshot`: an account's health score per week (the week's Monday).
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-02 02:10:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import valuetracker.models.base
+
+revision: str = '0013'
+down_revision: str | None = '0012'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('signal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('stakeholder_id', sa.Integer(), nullable=True),
+    sa.Column('subject_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('opened_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cleared_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('signal', schema=None) as batch_op:
+        batch_op.create_index('ix_signal_account_cleared', ['account_id', 'cleared_at'],
+                              unique=False)
+        batch_op.create_index('ix_signal_opened_at', ['opened_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signal_stakeholder_id'), ['stakeholder_id'],
+                              unique=False)
+        # One open occurrence per account, kind and key; cleared ones are history.
+        batch_op.create_index('uq_signal_open', ['account_id', 'kind', 'key'], unique=True,
+                              sqlite_where=sa.text('cleared_at IS NULL'),
+                              postgresql_where=sa.text('cleared_at IS NULL'))
+
+    op.create_table('health_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('updated_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('account_id', 'week')
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('health_snapshot')
+    with op.batch_alter_table('signal', schema=None) as batch_op:
+        batch_op.drop_index('uq_signal_open', sqlite_where=sa.text('cleared_at IS NULL'),
+                            postgresql_where=sa.text('cleared_at IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_signal_stakeholder_id'))
+        batch_op.drop_index('ix_signal_opened_at')
+        batch_op.drop_index('ix_signal_account_cleared')
+    op.drop_table('signal')
