@@ -68,6 +68,8 @@ _ENV_SETTINGS: dict[str, type] = {
     "TRUSTED_PROXIES": int,  # reverse proxies in front that set X-Forwarded-* (ProxyFix)
     "HEARTBEAT_INTERVAL": float,  # seconds between a worker's heartbeats
     "LINK_REMINDER_DAYS": int,  # days before an unanswered link gets its one reminder
+    "DIGEST_HOUR": int,  # the hour (UTC, 0-23) after which the day's digests go out
+    "DIGEST_WEEKDAY": int,  # the day of the weekly digest (0 = Monday)
 }
 
 
@@ -95,6 +97,10 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "LINK_MAX_AGE_DAYS": 14,
         # An unanswered link gets one reminder this many days after it was sent (0 = none).
         "LINK_REMINDER_DAYS": 7,
+        # Digests (notifications/digest.py): daily after this hour (UTC), weekly on this
+        # day of the week (0 = Monday) after the same hour.
+        "DIGEST_HOUR": 7,
+        "DIGEST_WEEKDAY": 0,
         # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",
