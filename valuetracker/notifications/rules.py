@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
 from ..events import Event
@@ -123,7 +123,11 @@ def recipients(session: Session, event: Event) -> list[User]:
 
 
 def app_path(endpoint: str, **values: Any) -> str:
-    """The path of a page inside the app, outside any request too (a worker's event)."""
+    """The path of a page inside the app, outside any request too (a worker's event).
+    Without an app at all (a write function called bare, as in some tests) there is
+    no URL map: "" (the notifications page then links to itself)."""
+    if not has_app_context() or endpoint not in current_app.view_functions:
+        return ""
     adapter = current_app.url_map.bind("localhost")
     return adapter.build(endpoint, values)
 
@@ -168,9 +172,10 @@ def describe(session: Session, event: Event) -> tuple[str, str]:
         if name == "stakeholder.opted_out":
             return f"{who} opted out of our e-mail{at}.", url
         role = str(data.get("buying_role") or "").replace("_", " ")
-        what = ", ".join(x for x in ("key stakeholder" if data.get("is_key") else "", role)
-                         if x)
-        return f"{who}{f' ({what})' if what else ''} left{at or ' the company'}.", url
+        what = ", ".join(x for x in ("key stakeholder" if data.get("is_key") else "",
+                                     "" if role == "other" else role) if x)
+        where = account.name if account is not None else "the company"
+        return f"{who}{f' ({what})' if what else ''} left {where}.", url
     if name == "deal.closed":
         return (f"Deal {_quoted(data.get('name'))}{at} closed: "
                 f"{str(data.get('outcome') or '').replace('_', ' ')}."), (
@@ -191,8 +196,7 @@ def describe(session: Session, event: Event) -> tuple[str, str]:
         task_id = data.get("task_id") or event.entity_id
         task = session.get(Task, task_id) if task_id else None
         title = _quoted(task.title if task is not None else data.get("title"))
-        url = (app_path("tasks.show", task_id=task_id)
-               if task_id and "tasks.show" in current_app.view_functions else home)
+        url = (app_path("tasks.show", task_id=task_id) if task_id else "") or home
         due = f", due {data['due_on']}" if data.get("due_on") else ""
         if name == "task.assigned":
             return f"Task {title}{at} was assigned to you{due}.", url
