@@ -1,8 +1,8 @@
 """The world of the route matrix: which row fills each route argument, how each route is
 guarded, and the `world` fixture that makes those rows (account1's value entry,
 commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
-summary, jobs, an upload, and a notification of am1's). Shared by the permission walk and the form fuzzer;
-fixtures are imported by name into the test modules that use them.
+summary, jobs, an upload, and a notification of am1's). Shared by the permission walk
+and the form fuzzer; fixtures are imported by name into the test modules that use them.
 """
 
 from __future__ import annotations
