@@ -1,8 +1,8 @@
 """The world of the route matrix: which row fills each route argument, how each route is
 guarded, and the `world` fixture that makes those rows (account1's value entry,
 commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
-summary, jobs, an upload and a task). Shared by the permission walk and the form fuzzer;
-fixtures are imported by name into the test modules that use them.
+summary, jobs, an upload, a task and a notification of am1's). Shared by the permission
+walk and the form fuzzer; fixtures are imported by name into the test modules that use them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from valuetracker.links import create_link, unsubscribe_token
-from valuetracker.models import Job, ProgramRule, ValueSummary
+from valuetracker.links import create_link, digest_unsubscribe_token, unsubscribe_token
+from valuetracker.models import Job, Notification, ProgramRule, ValueSummary
 
 from .factories import (
     make_activity,
@@ -132,13 +132,22 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     # the unsubscribe link of every mail to a stakeholder, and its one-click address
     "public.unsubscribe": (PUBLIC, {"token": "unsubscribe_token"}),
     "public.unsubscribe_one_click": (PUBLIC, {"token": "unsubscribe_token"}),
+    # notifications: am1's own (anyone else's is a 404, whatever their role), and the
+    # unsubscribe-from-digest link of am1's digest mail
+    "notifications.read": (SCOPED, {"notification_id": "notification_id"}),
+    "notifications.open_notification": (SCOPED, {"notification_id": "notification_id"}),
+    "notifications.unsubscribe_digest": (PUBLIC, {"token": "digest_token"}),
+    "notifications.unsubscribe_digest_one_click": (PUBLIC, {"token": "digest_token"}),
 }
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
 LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
                 "summaries.send_portfolio",
                 "summaries.resolve", "summaries.retry_failed", "jobs.retry",
-                "exports.index", "auth.login", "auth.logout"}
+                "exports.index", "auth.login", "auth.logout",
+                # everyone's own notifications and preferences (another's: 404)
+                "notifications.read", "notifications.open_notification",
+                "notifications.read_all", "notifications.preferences"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value", "tasks")
 # Query strings that make a GET do its real work (otherwise it may stop early).
@@ -172,6 +181,8 @@ class World:
     unsubscribe_token: str
     activity_id: int
     task_id: int
+    notification_id: int
+    digest_token: str
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -197,7 +208,11 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     job = Job(kind="summaries", status="done", created_by_id=cast.am1.id)
     export_job = Job(kind="quarterly_export", status="done", created_by_id=cast.am1.id,
                      params={"quarter": "2026-Q3", "format": "xlsx", "account_ids": []})
-    session.add_all([rule, job, export_job])
+    notification = Notification(user_id=cast.am1.id, event="value.disputed",
+                                account_id=account.id, entity="value_entry", entity_id=entry.id,
+                                text="Carol Buyer disputed a value entry.",
+                                url=f"/accounts/{account.slug}/value/log")
+    session.add_all([rule, job, export_job, notification])
     session.flush()
     reports = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / account.slug
     reports.mkdir(parents=True)
@@ -218,6 +233,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
                                                  account_id=account.id,
                                                  stakeholder_id=person.id)
         unsubscribe = unsubscribe_token(person.id)
+        digest_token = digest_unsubscribe_token(cast.am1.id)
     session.commit()
     # Where the import wizard keeps uploads (views/imports.py).
     upload_dir = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
@@ -235,7 +251,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         export_job_id=export_job.id, user_id=cast.am1.id, upload_token=token,
         confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token,
         survey_link_id=survey_link.id, unsubscribe_token=unsubscribe,
-        activity_id=activity.id, task_id=task.id)
+        activity_id=activity.id, task_id=task.id, notification_id=notification.id,
+        digest_token=digest_token)
 
 
 def all_rules(app: Flask) -> list[Any]:

@@ -139,7 +139,8 @@ def test_signed_link_pages_need_their_own_valid_token(app: Flask, cast: Any, wor
     """Public pages answer only to their own purpose's token; tampering is a 404."""
     pages = {"public.confirm": world.confirm_token, "public.pulse": world.pulse_token,
              "survey.answer": world.survey_token,
-             "public.unsubscribe": world.unsubscribe_token}
+             "public.unsubscribe": world.unsubscribe_token,
+             "notifications.unsubscribe_digest": world.digest_token}
     for endpoint, token in pages.items():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         assert client.get(rule.build({"token": token})[1]).status_code == 200, endpoint

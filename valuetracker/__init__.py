@@ -37,6 +37,7 @@ BLUEPRINTS = (
     "survey",
     "search",
     "tasks",
+    "notifications",
 )
 
 

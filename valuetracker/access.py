@@ -30,6 +30,7 @@ from .models import (
     Activity,
     Deal,
     Job,
+    Notification,
     Stakeholder,
     Task,
     User,
@@ -528,3 +529,17 @@ def get_export_job_for_user(session: Session, user: User, job_id: int) -> Job:
     if job.created_by_id != user.id and not may_administer(user):
         abort(404)
     return job
+
+
+# --- notifications ----------------------------------------------------------------
+# A notification is its user's alone, whatever their role: anyone else gets 404.
+
+
+def get_notification_for_user(session: Session, user: User,
+                              notification_id: int) -> Notification:
+    """One of the user's own notifications (404 for anyone else's, or none)."""
+    row = session.exec(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user.id)).first()
+    if row is None:
+        abort(404)
+    return row

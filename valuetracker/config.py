@@ -71,6 +71,8 @@ _ENV_SETTINGS: dict[str, type] = {
     "SIGNALS_REFRESH_MINUTES": int,  # the worker refreshes every account's signals (0 = off)
     # Refresh the written accounts' signals after each commit.
     "SIGNALS_REFRESH_AFTER_WRITES": lambda v: v.lower() in ("1", "true", "yes"),  # type: ignore[dict-item]
+    "DIGEST_HOUR": int,  # the hour (UTC, 0-23) after which the day's digests go out
+    "DIGEST_WEEKDAY": int,  # the day of the weekly digest (0 = Monday)
 }
 
 
@@ -102,6 +104,10 @@ def defaults(instance_path: Path) -> dict[str, object]:
         # and the accounts a transaction wrote right after it commits.
         "SIGNALS_REFRESH_MINUTES": 60,
         "SIGNALS_REFRESH_AFTER_WRITES": True,
+        # Digests (notifications/digest.py): daily after this hour (UTC), weekly on this
+        # day of the week (0 = Monday) after the same hour.
+        "DIGEST_HOUR": 7,
+        "DIGEST_WEEKDAY": 0,
         # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",

@@ -6,7 +6,8 @@ expiry; the AccessLink row makes single use and revocation work.
 
 Unsubscribe links are different on purpose: a person must be able to stop our mail
 from any old message, so the token only names the stakeholder, signed (with its own
-salt), and never expires or runs out; opting out twice is harmless.
+salt), and never expires or runs out; opting out twice is harmless. The link in a
+user's digest mail (`digest_unsubscribe_token`) works the same way for our own users.
 """
 
 from __future__ import annotations
@@ -54,6 +55,29 @@ def unsubscribe_stakeholder_id(token: str) -> int:
     except BadSignature as exc:
         raise LinkError("invalid") from exc
     value = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise LinkError("invalid")
+    return value
+
+
+def _digest_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"],
+                             salt="valuetracker.digest-unsubscribe")
+
+
+def digest_unsubscribe_token(user_id: int) -> str:
+    """The token of the unsubscribe link in a user's digest mail (our own user, not a
+    stakeholder: its own salt, so neither token opens the other's page; never expires)."""
+    return _digest_serializer().dumps({"d": int(user_id)})
+
+
+def digest_unsubscribe_user_id(token: str) -> int:
+    """The user a digest unsubscribe token names; LinkError("invalid") if it is not ours."""
+    try:
+        data = _digest_serializer().loads(token)
+    except BadSignature as exc:
+        raise LinkError("invalid") from exc
+    value = data.get("d") if isinstance(data, dict) else None
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
         raise LinkError("invalid")
     return value

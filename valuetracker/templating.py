@@ -89,6 +89,19 @@ def nav_items() -> list[tuple[str, str]]:
     return items
 
 
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications, for the menu (one COUNT per page)."""
+    from flask_login import current_user
+
+    from .notifications.inbox import unread_count
+
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(get_session(), current_user)
+    return int(g.unread_notifications)
+
+
 def page_branding() -> Branding:
     """The branding of the stakeholders' pages, read once per request: the public layout
     asks for it, so every page that extends the layout is branded without its view's help."""
@@ -112,6 +125,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         EmptyForm=EmptyForm,
         nav_items=nav_items,
+        unread_notifications=unread_notifications,  # the menu's badge (base.html)
         can=Permissions(),  # what the signed-in user may do: {% if can.export %}
         has_endpoint=lambda endpoint: endpoint in current_app.view_functions,
         branding=page_branding,  # templates/public/_layout.html

@@ -6,6 +6,7 @@ from .accounts import *  # noqa: F403
 from .activities import *  # noqa: F403
 from .base import slugify, utcnow
 from .core import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .sessions import *  # noqa: F403
 from .signals import *  # noqa: F403
 from .summaries import *  # noqa: F403

@@ -33,6 +33,9 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = timestamp_field()
     version: int = Field(default=1)  # optimistic locking (db.check_version)
     created_at: datetime = timestamp_field(nullable=False, default_now=True)
+    # How often the user's digest mail comes: daily, weekly or off (models/notifications.py).
+    digest_frequency: str = Field(default="daily", max_length=10,
+                                  sa_column_kwargs={"server_default": "daily"})
 
     # Flask-Login protocol
     @property
