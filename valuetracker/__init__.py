@@ -34,6 +34,8 @@ BLUEPRINTS = (
     "exports",
     "jobs",
     "survey",
+    "api",
+    "api_tokens",
 )
 
 
