@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from sqlmodel import Session, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from wtforms import BooleanField, Field, SelectMultipleField
+from wtforms import BooleanField, Field, SelectFieldBase, SelectMultipleField
 
 from ... import api_tokens
 from ...db import get_session
@@ -148,6 +148,11 @@ def _field_value(field: Field) -> list[str]:
         return ["y"] if field.data else []
     if isinstance(field, SelectMultipleField):
         return [str(v) for v in field.data or [] if v is not None]
+    if isinstance(field, SelectFieldBase) and field.data in (None, ""):
+        # A browser posts the blank choice of an optional select left alone; a select
+        # without one must be given (the form says "Not a valid choice").
+        first = next(iter(field.iter_choices()), None)
+        return [""] if first is not None and first[0] == "" else []
     if hasattr(field, "_value"):
         text = field._value()
         return [] if text is None else [str(text)]

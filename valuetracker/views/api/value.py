@@ -23,6 +23,7 @@ from ...models import (
     ValueEntryBeneficiary,
 )
 from ...quarters import Quarter
+from ...value.entries import entry_filters
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm
 from .._request import quarter_arg
 from ._core import (
@@ -133,7 +134,7 @@ def list_value_entries() -> Any:
     query, account = _filter_args(select(ValueEntry, Account.slug)
                                   .join(Account, Account.id == ValueEntry.account_id),
                                   ValueEntry.account_id)
-    query = query.where(*domain.entry_filters(
+    query = query.where(*entry_filters(
         account_id=None, quarter=_quarter_arg(), driver=args.get("driver") or None,
         status=args.get("evidence_status") or None))
     since = updated_since()
