@@ -70,7 +70,8 @@ def _field_type(unbound: Any) -> Any:
     if issubclass(cls, SelectMultipleField):
         return list[int]
     if issubclass(cls, SelectFieldBase):
-        values = [c.value if hasattr(c, "value") else c[0] for c in unbound.kwargs.get("choices") or []]
+        given = unbound.kwargs.get("choices") or []
+        values = [c.value if hasattr(c, "value") else c[0] for c in given]
         numeric = unbound.kwargs.get("coerce") in (int, int_or_none)
         if values and not numeric:
             return Literal[tuple(v for v in values)]  # type: ignore[valid-type]
