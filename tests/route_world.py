@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from valuetracker import api_tokens
 from valuetracker.links import create_link, digest_unsubscribe_token, unsubscribe_token
 from valuetracker.models import Job, Notification, ProgramRule, ValueSummary
 
@@ -40,6 +41,8 @@ STATIC = "static"  # bundled files
 # Lists that hold only the user's own accounts (e.g. a portfolio tier): everyone may open
 # them; what they show is scoped, which the area's own tests check.
 LISTING = "listing"
+# The JSON API (/api/v1): bearer tokens, never the session cookie (tests/test_api_routes.py).
+API = "api"
 
 # endpoint -> (guard, {argument: attribute of World that fills it}).
 ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
@@ -138,6 +141,19 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "notifications.open_notification": (SCOPED, {"notification_id": "notification_id"}),
     "notifications.unsubscribe_digest": (PUBLIC, {"token": "digest_token"}),
     "notifications.unsubscribe_digest_one_click": (PUBLIC, {"token": "digest_token"}),
+    # the JSON API: account1's rows by id
+    "api.get_account": (API, {"account_id": "account_id"}),
+    "api.update_account": (API, {"account_id": "account_id"}),
+    "api.get_stakeholder": (API, {"stakeholder_id": "stakeholder_id"}),
+    "api.update_stakeholder": (API, {"stakeholder_id": "stakeholder_id"}),
+    "api.get_value_entry": (API, {"entry_id": "entry_id"}),
+    "api.update_value_entry": (API, {"entry_id": "entry_id"}),
+    "api.delete_value_entry": (API, {"entry_id": "entry_id"}),
+    "api.get_commitment": (API, {"commitment_id": "commitment_id"}),
+    "api.update_commitment": (API, {"commitment_id": "commitment_id"}),
+    "api.get_pulse": (API, {"pulse_id": "pulse_id"}),
+    # a user's own API tokens (someone else's: 404)
+    "api_tokens.revoke": (SCOPED, {"token_id": "api_token_id"}),
 }
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
@@ -147,7 +163,9 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
                 "exports.index", "auth.login", "auth.logout",
                 # everyone's own notifications and preferences (another's: 404)
                 "notifications.read", "notifications.open_notification",
-                "notifications.read_all", "notifications.preferences"}
+                "notifications.read_all", "notifications.preferences",
+                # every user manages their own API tokens (someone else's: 404)
+                "api_tokens.index", "api_tokens.revoke"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value", "tasks")
 # Query strings that make a GET do its real work (otherwise it may stop early).
@@ -183,6 +201,9 @@ class World:
     task_id: int
     notification_id: int
     digest_token: str
+    account_id: int
+    pulse_id: int
+    api_token_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -194,7 +215,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     account, person = cast.account1, cast.stakeholder1
     entry = make_entry(session, account, beneficiaries=(person,))
     commitment = make_commitment(session, account, due_on=date(2026, 12, 31))
-    make_pulse(session, person)
+    pulse = make_pulse(session, person)
+    token_row, _token = api_tokens.create_token(session, cast.am1, name="am1's token")
     activity = make_activity(session, account, people=(person,), author=cast.am1)
     task = make_task(session, account, stakeholder=person, assignee=cast.am1)
     deal = make_deal(session, account, outcome="won", owner_id=cast.am1.id)
@@ -252,7 +274,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         confirm_token=confirm_token, pulse_token=pulse_token, survey_token=survey_token,
         survey_link_id=survey_link.id, unsubscribe_token=unsubscribe,
         activity_id=activity.id, task_id=task.id, notification_id=notification.id,
-        digest_token=digest_token)
+        digest_token=digest_token, account_id=account.id, pulse_id=pulse.id,
+        api_token_id=token_row.id)
 
 
 def all_rules(app: Flask) -> list[Any]:
@@ -269,8 +292,10 @@ def route_url(app: Flask, rule: Any, world: World) -> str:
 
 
 def route_methods(rule: Any) -> list[str]:
-    return [m for m in ("GET", "POST") if m in (rule.methods or set())]
+    return [m for m in ("GET", "POST", "PATCH", "DELETE") if m in (rule.methods or set())]
 
 
 def route_guard(rule: Any) -> str | None:
+    if rule.endpoint.startswith("api."):
+        return API
     return ROUTE_ARGS[rule.endpoint][0] if rule.arguments else None

@@ -38,6 +38,8 @@ BLUEPRINTS = (
     "search",
     "tasks",
     "notifications",
+    "api",
+    "api_tokens",
 )
 
 

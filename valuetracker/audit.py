@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlmodel import Session, select
 
@@ -51,6 +51,11 @@ def record(
         ip = request.remote_addr
         if user_id is None and current_user and current_user.is_authenticated:
             user_id = current_user.id
+        token = g.get("api_token")
+        if token is not None:
+            # A change made through the API names the token it came with.
+            summary = f"{summary} (via API token {token.name})"
+            details = {**(details or {}), "via": f"API token {token.name}"}
     event = AuditEvent(
         user_id=user_id,
         action=action,

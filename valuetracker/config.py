@@ -113,6 +113,8 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",
         "TRUSTED_PROXIES": 0,
         "PUBLIC_RATE_LIMIT": "30 per minute",
+        # Requests per API token (per address without one); Redis counts them when set.
+        "API_RATE_LIMIT": "600 per minute",
         "PDF_RENDER_TIMEOUT": 60,
         "HEARTBEAT_INTERVAL": 10.0,
         # Portfolio-wide figures kept per process until the data changes (0 = off).

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from .accounts import *  # noqa: F403
 from .activities import *  # noqa: F403
+from .api import *  # noqa: F403
 from .base import slugify, utcnow
 from .core import *  # noqa: F403
 from .notifications import *  # noqa: F403

@@ -33,12 +33,15 @@ ENTRY_FIELDS = ("title", "description", "driver", "amount", "unit", "delivered_o
 
 
 def entry_filters(
-    *, account_id: int, quarter: Quarter | None = None, driver: str | None = None,
+    *, account_id: int | None, quarter: Quarter | None = None, driver: str | None = None,
     status: str | None = None,
 ) -> list[Any]:
+    """The value log's filters (the web list and the API's); `account_id` None: every
+    account (the caller adds the user's scope)."""
     # Described entries wait on the value page for review, not in the log.
-    conditions: list[Any] = [ValueEntry.account_id == account_id,
-                             ValueEntry.counted_condition()]
+    conditions: list[Any] = [ValueEntry.counted_condition()]
+    if account_id is not None:
+        conditions.append(ValueEntry.account_id == account_id)
     if quarter is not None:
         conditions.append(ValueEntry.delivered_on.between(quarter.start, quarter.end))
     if driver:

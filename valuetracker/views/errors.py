@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
@@ -42,7 +44,11 @@ def register(app: Flask) -> None:
         return render_error(413)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> Any:
+        if _is_api():
+            from .api._core import http_problem
+
+            return http_problem(error)
         code = error.code or 500
         # A description given with abort(code, "...") says more than the generic message.
         given = error.description if error.description != type(error).description else None
@@ -57,4 +63,13 @@ def register(app: Flask) -> None:
             get_session().rollback()
         except Exception:  # noqa: BLE001 - the page must render even if the DB is gone
             pass
+        if _is_api():
+            from .api._core import problem
+
+            return problem(500)
         return render_error(500)
+
+
+def _is_api() -> bool:
+    """A request to the JSON API, answered with problem documents, never pages."""
+    return request.path.startswith("/api/")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import (
     BooleanField,
     EmailField,
@@ -100,15 +101,22 @@ class FlagForm(FlaskForm):
     on = HiddenField(validators=[AnyOf(["0", "1"])])
 
 
-def _stakeholder_form(account: Account, person: Stakeholder | None) -> StakeholderForm:
-    form = StakeholderForm(obj=person)
+def stakeholder_form(account: Account, person: Stakeholder | None, *,
+                     formdata: Any = _Auto) -> StakeholderForm:
+    """The add/edit form as the page shows it (its choices, the flags of `person`);
+    `formdata` None: as rendered, unsubmitted (the API's starting point)."""
+    if formdata is _Auto:
+        form = StakeholderForm(obj=person)
+    else:
+        form = StakeholderForm(formdata=formdata, obj=person, meta={"csrf": False})
     form.account_id = account.id
     form.stakeholder_id = person.id if person else None
     managers = stakeholders.manager_choices(get_session(), account,
                                             exclude_id=person.id if person else None)
     form.reports_to_id.choices = choices({str(i): name for i, name in managers},
                                          blank="Nobody here (top of the chart)")
-    if person is not None and not form.is_submitted():
+    unsubmitted = formdata is None or (formdata is _Auto and not form.is_submitted())
+    if person is not None and unsubmitted:
         form.opted_out.data = person.opted_out_at is not None
         form.left_company.data = person.left_company_at is not None
     return form
@@ -132,7 +140,7 @@ def _person_to_change(stakeholder_id: int) -> tuple[Stakeholder, Account]:
 def create(slug: str) -> Any:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
-    form = _stakeholder_form(account, None)
+    form = stakeholder_form(account, None)
     if form.validate_on_submit():
         person = stakeholders.create_stakeholder(
             session, account, data=form.person_data(), opted_out=form.opted_out.data,
@@ -164,7 +172,7 @@ def show(stakeholder_id: int) -> str:
 def edit(stakeholder_id: int) -> Any:
     session = get_session()
     person, account = _person_to_change(stakeholder_id)
-    form = _stakeholder_form(account, person)
+    form = stakeholder_form(account, person)
     conflict = None
     if form.validate_on_submit():
         try:

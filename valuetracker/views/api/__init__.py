@@ -1,0 +1,32 @@
+"""The JSON API under /api/v1 (docs/api.md): personal bearer tokens, the web's access
+rules, forms and write functions, RFC 9457 problems, an OpenAPI 3.1 document and its
+reference page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, render_template, request
+
+from . import accounts, value  # noqa: F401 - their routes are on bp
+from ._core import bp
+from .spec import document
+
+__all__ = ["bp"]
+
+
+def _base_url() -> str:
+    return request.host_url.rstrip("/") + bp.url_prefix
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3.1 document (no token needed)."""
+    return jsonify(document(_base_url()))
+
+
+@bp.get("/")
+def reference() -> str:
+    """The reference page, rendered on the server from the same document."""
+    return render_template("api/reference.html", spec=document(_base_url()),
+                           base_url=_base_url())
