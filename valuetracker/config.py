@@ -68,6 +68,9 @@ _ENV_SETTINGS: dict[str, type] = {
     "TRUSTED_PROXIES": int,  # reverse proxies in front that set X-Forwarded-* (ProxyFix)
     "HEARTBEAT_INTERVAL": float,  # seconds between a worker's heartbeats
     "LINK_REMINDER_DAYS": int,  # days before an unanswered link gets its one reminder
+    # Webhook endpoints on loopback, private or link-local addresses (tests, a LAN receiver).
+    "WEBHOOKS_ALLOW_PRIVATE": lambda v: v.lower() in ("1", "true", "yes"),  # type: ignore[dict-item]
+    "WEBHOOKS_TIMEOUT": float,  # seconds a webhook receiver has to answer
 }
 
 
@@ -95,6 +98,10 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "LINK_MAX_AGE_DAYS": 14,
         # An unanswered link gets one reminder this many days after it was sent (0 = none).
         "LINK_REMINDER_DAYS": 7,
+        # Webhooks (webhooks/): refuse receivers on private addresses; a receiver has
+        # this many seconds to connect and answer.
+        "WEBHOOKS_ALLOW_PRIVATE": False,
+        "WEBHOOKS_TIMEOUT": 5.0,
         # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",

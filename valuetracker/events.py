@@ -44,7 +44,7 @@ EVENTS: dict[str, str] = {
 }
 
 # The modules whose `@handler`s receive every event (imported on the first `emit`).
-CONSUMERS: tuple[str, ...] = ()
+CONSUMERS: tuple[str, ...] = ("valuetracker.webhooks",)
 
 
 @dataclass(frozen=True)

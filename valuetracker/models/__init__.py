@@ -9,6 +9,7 @@ from .core import *  # noqa: F403
 from .sessions import *  # noqa: F403
 from .summaries import *  # noqa: F403
 from .value import *  # noqa: F403
+from .webhooks import *  # noqa: F403
 from .winloss import *  # noqa: F403
 
 metadata = SQLModel.metadata
