@@ -34,6 +34,7 @@ BLUEPRINTS = (
     "exports",
     "jobs",
     "survey",
+    "webhooks",
 )
 
 
