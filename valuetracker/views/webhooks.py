@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import events, webhooks
 from ..access import may_administer, permission_required
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, LineField
+from ..forms import EmptyForm, LineField, choices
 from ..models import WebhookDelivery, WebhookEndpoint
 from ..pagination import paginate
 from ._request import edit_conflict, page_arg
@@ -37,7 +37,7 @@ class EndpointForm(FlaskForm):
                       description="Where the events are POSTed (https:// in production).")
     description = LineField("Description", validators=[Length(max=200)],
                             description="Optional: what receives them.")
-    events = EventsField("Events", choices=list(events.EVENTS.items()))
+    events = EventsField("Events", choices=choices(events.EVENTS))
     enabled = BooleanField("Enabled", default=True)
     version = HiddenField()
 

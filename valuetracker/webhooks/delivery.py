@@ -129,19 +129,22 @@ class Attempt:
     duration_ms: int = 0
 
 
-_clients: dict[int, httpx.Client] = {}
+_clients: dict[tuple[int, float], httpx.Client] = {}
 
 
 def _client(timeout: float) -> httpx.Client:
-    """One pooled client per process (the worker's processes are forked)."""
-    client = _clients.get(os.getpid())
+    """One pooled client per process (the worker's processes are forked) and timeout."""
+    key = (os.getpid(), timeout)
+    client = _clients.get(key)
     if client is None:
         client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
                               trust_env=False,
                               limits=httpx.Limits(max_connections=20,
                                                   max_keepalive_connections=10))
-        _clients.clear()  # a forked child drops its parent's (shared sockets)
-        _clients[os.getpid()] = client
+        # A forked child drops its parent's clients (their sockets are shared).
+        for old in [k for k in _clients if k[0] != key[0]]:
+            del _clients[old]
+        _clients[key] = client
     return client
 
 
@@ -339,7 +342,7 @@ def tell_owner(session: Session, endpoint: WebhookEndpoint) -> int:
     went out (a refused mail is logged, the endpoint stays disabled)."""
     from ..links import public_url
 
-    page = public_url(f"/admin/webhooks/{endpoint.id}")
+    page = public_url("webhooks.show_endpoint", endpoint_id=endpoint.id)
     sent = 0
     for user in owners(session, endpoint):
         message = mail.Message(
