@@ -285,6 +285,50 @@ def smtp(app_config: dict[str, Any]) -> Iterator[Inbox]:
     controller.stop()
 
 
+class Receiver:
+    """A webhook receiver on loopback: keeps every request (path, headers, body) and
+    answers each with the next of `statuses` (then 200); `/moved` answers a redirect."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        self.url = ""
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        from werkzeug.wrappers import Request
+
+        request = Request(environ)
+        body = request.get_data()
+        path = request.path
+        with self.lock:
+            if path == "/moved":
+                start_response("302 Found", [("Location", self.url + "/elsewhere")])
+                self.requests.append((path, dict(request.headers), body))
+                return [b""]
+            self.requests.append((path, dict(request.headers), body))
+            status = self.statuses.pop(0) if self.statuses else 200
+        start_response(f"{status} X", [("Content-Type", "text/plain")])
+        return [b"x" * 5000 if status >= 500 else b"ok"]
+
+    def bodies(self, path: str = "/hook") -> list[bytes]:
+        return [body for p, _h, body in self.requests if p == path]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP server on a loopback port receiving webhook deliveries."""
+    hook = Receiver()
+    port = free_port()
+    hook.url = f"http://127.0.0.1:{port}"
+    server = make_server("127.0.0.1", port, hook, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield hook
+    server.shutdown()
+    thread.join(timeout=5)
+
+
 @pytest.fixture
 def queued_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """Tasks wait in the SQLite queue for a worker (not run at once); a failed item is

@@ -1,8 +1,9 @@
 """The world of the route matrix: which row fills each route argument, how each route is
 guarded, and the `world` fixture that makes those rows (account1's value entry,
 commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
-summary, jobs, an upload, a task and a notification of am1's). Shared by the permission
-walk and the form fuzzer; fixtures are imported by name into the test modules that use them.
+summary, jobs, an upload, a task, a notification of am1's, a webhook endpoint with one
+delivery). Shared by the permission walk and the form fuzzer; fixtures are imported by
+name into the test modules that use them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from flask import Flask
 
 from valuetracker import api_tokens
 from valuetracker.links import create_link, digest_unsubscribe_token, unsubscribe_token
-from valuetracker.models import Job, Notification, ProgramRule, ValueSummary
+from valuetracker.models import (
+    Job,
+    Notification,
+    ProgramRule,
+    ValueSummary,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 from .factories import (
     make_activity,
@@ -128,6 +136,15 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     # admin
     "admin.edit_user": (ROLE, {"user_id": "user_id"}),
     "admin.end_sessions": (ROLE, {"user_id": "user_id"}),
+    # webhooks (admins): an endpoint and one delivery in its log
+    "webhooks.show_endpoint": (ROLE, {"endpoint_id": "webhook_endpoint_id"}),
+    "webhooks.edit_endpoint": (ROLE, {"endpoint_id": "webhook_endpoint_id"}),
+    "webhooks.enable_endpoint": (ROLE, {"endpoint_id": "webhook_endpoint_id"}),
+    "webhooks.disable_endpoint": (ROLE, {"endpoint_id": "webhook_endpoint_id"}),
+    "webhooks.rotate_secret": (ROLE, {"endpoint_id": "webhook_endpoint_id"}),
+    "webhooks.delete_endpoint": (ROLE, {"endpoint_id": "webhook_endpoint_id"}),
+    "webhooks.replay_delivery": (ROLE, {"endpoint_id": "webhook_endpoint_id",
+                                        "delivery_id": "webhook_delivery_id"}),
     # signed links for stakeholders, who never log in
     "public.confirm": (PUBLIC, {"token": "confirm_token"}),
     "public.pulse": (PUBLIC, {"token": "pulse_token"}),
@@ -204,6 +221,8 @@ class World:
     account_id: int
     pulse_id: int
     api_token_id: int
+    webhook_endpoint_id: int
+    webhook_delivery_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -256,6 +275,13 @@ def world(app: Flask, cast: Any, session: Any) -> World:
                                                  stakeholder_id=person.id)
         unsubscribe = unsubscribe_token(person.id)
         digest_token = digest_unsubscribe_token(cast.am1.id)
+    endpoint = WebhookEndpoint(url="https://hooks.example.com/in", events=["deal.closed"],
+                               secret="whsec_" + "A" * 44, created_by_id=cast.admin.id)
+    session.add(endpoint)
+    session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="msg_world",
+                               event="deal.closed", body="{}", status="delivered", attempt=1)
+    session.add(delivery)
     session.commit()
     # Where the import wizard keeps uploads (views/imports.py).
     upload_dir = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
@@ -275,7 +301,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         survey_link_id=survey_link.id, unsubscribe_token=unsubscribe,
         activity_id=activity.id, task_id=task.id, notification_id=notification.id,
         digest_token=digest_token, account_id=account.id, pulse_id=pulse.id,
-        api_token_id=token_row.id)
+        api_token_id=token_row.id, webhook_endpoint_id=endpoint.id,
+        webhook_delivery_id=delivery.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

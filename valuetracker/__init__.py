@@ -40,6 +40,7 @@ BLUEPRINTS = (
     "notifications",
     "api",
     "api_tokens",
+    "webhooks",
 )
 
 

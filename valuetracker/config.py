@@ -73,6 +73,9 @@ _ENV_SETTINGS: dict[str, type] = {
     "SIGNALS_REFRESH_AFTER_WRITES": lambda v: v.lower() in ("1", "true", "yes"),  # type: ignore[dict-item]
     "DIGEST_HOUR": int,  # the hour (UTC, 0-23) after which the day's digests go out
     "DIGEST_WEEKDAY": int,  # the day of the weekly digest (0 = Monday)
+    # Webhook endpoints on loopback, private or link-local addresses (tests, a LAN receiver).
+    "WEBHOOKS_ALLOW_PRIVATE": lambda v: v.lower() in ("1", "true", "yes"),  # type: ignore[dict-item]
+    "WEBHOOKS_TIMEOUT": float,  # seconds a webhook receiver has to answer
 }
 
 
@@ -108,6 +111,10 @@ def defaults(instance_path: Path) -> dict[str, object]:
         # day of the week (0 = Monday) after the same hour.
         "DIGEST_HOUR": 7,
         "DIGEST_WEEKDAY": 0,
+        # Webhooks (webhooks/): refuse receivers on private addresses; a receiver has
+        # this many seconds to connect and answer.
+        "WEBHOOKS_ALLOW_PRIVATE": False,
+        "WEBHOOKS_TIMEOUT": 5.0,
         # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",

@@ -44,7 +44,7 @@ EVENTS: dict[str, str] = {
 }
 
 # The modules whose `@handler`s receive every event (imported on the first `emit`).
-CONSUMERS: tuple[str, ...] = ("valuetracker.notifications.handler",)
+CONSUMERS: tuple[str, ...] = ("valuetracker.notifications.handler", "valuetracker.webhooks")
 
 
 @dataclass(frozen=True)

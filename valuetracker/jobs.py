@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # The areas with background jobs; each module defines `register_tasks` and `recover`.
 TASK_MODULES = ("summaries.runs", "exports.runs", "reminders", "signals.jobs",
-                "notifications.tasks")
+                "notifications.tasks", "webhooks.worker")
 FINISHED = ("done", "failed")
 
 

@@ -11,7 +11,8 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 COMMAND_MODULES = ("users", "demo", "imports", "summaries", "exports", "winloss", "worker",
-                   "backup", "links", "search", "signals", "tasks", "digest", "api_tokens")
+                   "backup", "links", "search", "signals", "tasks", "digest", "api_tokens",
+                   "webhooks")
 
 
 def register(app: Flask) -> None:

@@ -13,6 +13,7 @@ from .signals import *  # noqa: F403
 from .summaries import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .value import *  # noqa: F403
+from .webhooks import *  # noqa: F403
 from .winloss import *  # noqa: F403
 
 metadata = SQLModel.metadata
