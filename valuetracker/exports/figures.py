@@ -77,7 +77,7 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
                                             today=ctx.today)}
     statement = (
         select(Account.id, Account.name, Account.segment, Account.tier, Account.status,
-               User.name)
+               sa.func.coalesce(User.name, Account.owner_name))
         .outerjoin(User, User.id == Account.owner_id)
         .where(Account.status != "archived", ctx.scope(Account.id))
         .order_by(Account.name)
