@@ -34,6 +34,7 @@ class KindPreset:
     # when two columns of the file would feed one field, the first listed wins and the
     # other is ignored.
     columns: tuple[tuple[str, str], ...]
+    # Words of choice columns (as the system writes them) the shared vocabulary lacks.
     value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # strptime format of the system's non-ISO dates (ISO dates are read anyway).
     date_format: str | None = None
@@ -61,7 +62,7 @@ SALESFORCE = Preset("salesforce", "Salesforce", {
                  ("Forecast Category", IGNORE)),
         # The stages of Salesforce's standard sales process that the shared stage words
         # (imports/deals.py) do not already read.
-        value_maps={"outcome": {"id._decision_makers": "open", "id_decision_makers": "open"}},
+        value_maps={"outcome": {"Id. Decision Makers": "open"}},
         date_format=_SF_DATES,
     ),
     "accounts": KindPreset(
@@ -101,10 +102,9 @@ HUBSPOT = Preset("hubspot", "HubSpot", {
                  ("Associated Contact", IGNORE)),
         # HubSpot's default sales pipeline, by label and by internal value.
         value_maps={"outcome": {
-            "appointmentscheduled": "open", "qualifiedtobuy": "open",
-            "qualified_to_buy": "open", "presentationscheduled": "open",
-            "decisionmakerboughtin": "open", "decision_maker_bought_in": "open",
-            "contractsent": "open",
+            "Qualified to buy": "open", "qualifiedtobuy": "open",
+            "appointmentscheduled": "open", "presentationscheduled": "open",
+            "decisionmakerboughtin": "open", "contractsent": "open",
         }},
     ),
     "accounts": KindPreset(
@@ -118,9 +118,9 @@ HUBSPOT = Preset("hubspot", "HubSpot", {
         # Lifecycle stages: customers (and their evangelists) are active accounts.
         value_maps={"status": {
             **{w: "prospect" for w in (
-                "subscriber", "lead", "marketingqualifiedlead", "marketing_qualified_lead",
-                "salesqualifiedlead", "sales_qualified_lead", "opportunity", "other")},
-            "customer": "active", "evangelist": "active",
+                "Subscriber", "Lead", "Marketing Qualified Lead", "marketingqualifiedlead",
+                "Sales Qualified Lead", "salesqualifiedlead", "Opportunity", "Other")},
+            "Customer": "active", "Evangelist": "active",
         }},
     ),
     "stakeholders": KindPreset(
@@ -138,10 +138,6 @@ HUBSPOT = Preset("hubspot", "HubSpot", {
 })
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (SALESFORCE, HUBSPOT)}
-
-assert all(norm_word(w) == w for p in PRESETS.values() for k in p.kinds.values()
-           for words in k.value_maps.values() for w in words)
-
 
 def get_preset(name: str, kind: str) -> KindPreset:
     """The preset `name` for `kind`, or ImportStop naming the presets there are."""
@@ -212,7 +208,8 @@ def preset_mapping(kind_preset: KindPreset, headers: list[str], names: set[str],
 def merged_value_maps(kind_preset: KindPreset,
                       own: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, str]]:
     """The preset's word mappings with the user's own on top."""
-    merged = {f: dict(words) for f, words in kind_preset.value_maps.items()}
+    merged = {f: {norm_word(w): v for w, v in words.items()}
+              for f, words in kind_preset.value_maps.items()}
     for f, words in (own or {}).items():
         merged.setdefault(f, {}).update(words)
     return merged
