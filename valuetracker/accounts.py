@@ -203,9 +203,13 @@ def create_account(
 def update_account(
     session: Session, account: Account, *, data: dict[str, Any], expected_version: Any,
     owner_id: int | None = None, member_ids: list[int] | None = None, change_team: bool = False,
-    user: User | None = None,
+    keep_owner_name: bool = True, user: User | None = None,
 ) -> dict[str, list[Any]]:
     """Save edited facts (and, with change_team, owner and members) under optimistic locking.
+
+    An owner kept by name from an import (`Account.owner_name`, not a user) stays while
+    no user owns the account and `keep_owner_name`; choosing a user, or no owner with
+    `keep_owner_name` False, clears it.
 
     Raises `db.StaleEditError` (nothing changed) when someone saved since the form was
     loaded. Records an "update account" event with the diff (facts, then team) and
@@ -214,7 +218,8 @@ def update_account(
     check_version(session, account, expected_version)
     values = clean_account_data(data)
     # The team is not among the facts: set it first, audit it after them.
-    team_diff = _set_team(session, account, owner_id, member_ids or []) if change_team else {}
+    team_diff = _set_team(session, account, owner_id, member_ids or [],
+                          keep_owner_name=keep_owner_name) if change_team else {}
     return audit.apply_changes(session, account, values, entity="account",
                                summary=lambda: f"account {account.name} updated",
                                extra=team_diff, user=user)
@@ -231,11 +236,14 @@ def member_ids(session: Session, account: Account) -> list[int]:
 
 
 def _set_team(session: Session, account: Account, owner_id: int | None,
-              wanted: list[int]) -> dict[str, list[Any]]:
+              wanted: list[int], *, keep_owner_name: bool = True) -> dict[str, list[Any]]:
     diff: dict[str, list[Any]] = {}
     if owner_id != account.owner_id:
         diff["owner_id"] = [account.owner_id, owner_id]
         account.owner_id = owner_id
+    if account.owner_name and (owner_id is not None or not keep_owner_name):
+        diff["owner_name"] = [account.owner_name, None]
+        account.owner_name = None
     current = member_ids(session, account)
     target = _members_without_owner(wanted, owner_id)
     if current != target:

@@ -122,3 +122,22 @@ def crm_deals_export(accounts: Sequence[tuple[str, str]], owners: Sequence[str],
                              in COMPETITOR_SPELLINGS[c]), None),
         })
     return CrmExport(csv_bytes(CRM_HEADER, rows), expected)
+
+
+# Sample exports as Salesforce (report export, US locale) and HubSpot (export with a
+# BOM, ISO dates with times) write them: tests/data/crm/. The reps Dana Sales and Raj
+# Patel are no users of the app; Alice Manager, Ann Analyst and Ada Admin are (the cast).
+CRM_SAMPLES = Path(__file__).resolve().parent.parent / "data" / "crm"
+CRM_SAMPLE_FILES = {
+    ("salesforce", "accounts"): "salesforce_accounts.csv",
+    ("salesforce", "stakeholders"): "salesforce_contacts.csv",
+    ("salesforce", "deals"): "salesforce_opportunities.csv",
+    ("hubspot", "accounts"): "hubspot_companies.csv",
+    ("hubspot", "stakeholders"): "hubspot_contacts.csv",
+    ("hubspot", "deals"): "hubspot_deals.csv",
+}
+
+
+def crm_sample(preset: str, kind: str) -> Path:
+    """The sample export of `preset`'s system for `kind`."""
+    return CRM_SAMPLES / CRM_SAMPLE_FILES[(preset, kind)]

@@ -17,6 +17,7 @@ from ..imports import (
     run_import,
     write_rejected,
 )
+from ..imports.presets import PRESETS
 
 MAX_ERRORS_SHOWN = 200
 
@@ -27,6 +28,9 @@ def register(app: Flask) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--map", "maps", multiple=True, metavar="SRC=FIELD",
                   help="Read column SRC as FIELD (or SRC=ignore). Repeatable.")
+    @click.option("--preset", type=click.Choice(list(PRESETS), case_sensitive=False),
+                  default=None, help="Read a CRM's standard export (its column names, "
+                  "stage words and dates); --map, --value-map and --date-format override it.")
     @click.option("--date-format", default=None, metavar="FMT",
                   help='strptime format for non-ISO dates, e.g. "%m/%d/%Y".')
     @click.option("--value-map", "value_maps", multiple=True, metavar="FIELD:WORD=VALUE",
@@ -35,7 +39,8 @@ def register(app: Flask) -> None:
     @click.option("--skip-invalid", is_flag=True,
                   help="Import the valid rows; write the rejected ones to FILE.rejected.csv.")
     def import_command(kind: str, file: Path, maps: tuple[str, ...], date_format: str | None,
-                       value_maps: tuple[str, ...], dry_run: bool, skip_invalid: bool) -> None:
+                       value_maps: tuple[str, ...], dry_run: bool, skip_invalid: bool,
+                       preset: str | None) -> None:
         """Import a CSV export (UTF-8) of accounts, stakeholders, deals or value entries.
 
         All or nothing: any invalid row aborts the import, nothing is written, and every
@@ -54,6 +59,7 @@ def register(app: Flask) -> None:
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
                 source=file.name,
+                preset=preset,
             )
         except ImportStop as exc:
             session.rollback()
@@ -65,6 +71,10 @@ def register(app: Flask) -> None:
             session.rollback()
             raise
 
+        if report.preset:
+            click.echo(f"Preset {PRESETS[report.preset].label}: " + (", ".join(
+                f"{column} → {target}" for column, target in report.preset_columns)
+                or "none of its columns are in the file") + ".")
         if report.unknown_columns:
             click.echo("Ignored unknown columns: " + ", ".join(report.unknown_columns))
         for error in report.errors[:MAX_ERRORS_SHOWN]:

@@ -73,7 +73,7 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     top_signals = signals.top_signals_text(session, account_ids=ctx.account_ids())
     statement = (
         select(Account.id, Account.name, Account.segment, Account.tier, Account.status,
-               User.name)
+               sa.func.coalesce(User.name, Account.owner_name))
         .outerjoin(User, User.id == Account.owner_id)
         .where(Account.status != "archived", ctx.scope(Account.id))
         .order_by(Account.name)

@@ -273,7 +273,8 @@ def deal_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     )
     statement = (
         select(Account.name, Account.segment, Deal.name, Deal.external_id, Deal.product,
-               User.name, Deal.opened_on, Deal.closed_on, Deal.outcome, Deal.amount,
+               sa.func.coalesce(User.name, Deal.owner_name), Deal.opened_on, Deal.closed_on,
+               Deal.outcome, Deal.amount,
                primary.name, competitors.c.names, DecisionFactor.category,
                DecisionFactor.name)
         .outerjoin(Account, Account.id == Deal.account_id)

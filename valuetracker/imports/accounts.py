@@ -11,15 +11,15 @@ from .common import (
     Context,
     FirstRows,
     Item,
+    Owners,
     Plan,
     Row,
     RowErrors,
-    UserIndex,
     differs,
     key,
     write_items,
 )
-from .reading import Field
+from .reading import Field, ImportStop
 
 ENTITY = "account"
 # The tables an import of this kind writes to (their statistics are refreshed after it).
@@ -32,14 +32,16 @@ FIELDS = (
     Field("tier", "choice", choices=TIERS, default="standard"),
     Field("status", "choice", choices=ACCOUNT_STATUSES, default="active"),
     Field("owner_email", "email", max_length=255),
+    # A user's e-mail or name, else a CRM rep's name kept as written ("not a user").
+    Field("owner", max_length=200),
     Field("annual_revenue", "money"),
     Field("cost_to_serve", "money"),
     Field("renewal_date", "date"),
 )
 # Common CRM headers the web wizard pre-selects (the CLI needs --map for them).
 SUGGESTED = {"account_name": "name", "company": "name", "company_name": "name",
-             "account_id": "external_id", "id": "external_id", "owner": "owner_email",
-             "account_owner": "owner_email", "revenue": "annual_revenue",
+             "account_id": "external_id", "id": "external_id",
+             "account_owner": "owner", "revenue": "annual_revenue",
              "renewal": "renewal_date"}
 _COPIED = ("name", "segment", "industry", "tier", "status", "annual_revenue", "cost_to_serve",
            "renewal_date")
@@ -47,11 +49,15 @@ _COPIED = ("name", "segment", "industry", "tier", "status", "annual_revenue", "c
 
 def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     """Match each row to an account and check names, ids, owners and permissions."""
+    if "owner" in ctx.columns.index and "owner_email" in ctx.columns.index:
+        raise ImportStop(f'Columns "{ctx.col("owner_email")}" and "{ctx.col("owner")}" both '
+                         "give the account's owner; map one of them to ignore.")
     result = Plan()
     accounts = session.exec(select(Account)).all()
     by_external = {key(a.external_id): a for a in accounts if a.external_id}
     by_name = {key(a.name): a for a in accounts}
-    users = UserIndex(session)
+    owners = Owners(session, Account)
+    users = owners.users
     seen_external = FirstRows()
     seen_name = FirstRows()
     actor = ctx.actor
@@ -92,7 +98,13 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
             elif is_manager and email and owner_id != actor.id:  # type: ignore[union-attr]
                 errors.add("owner_email", "account managers can only import accounts they own")
             elif not is_manager:
-                data["owner_id"] = owner_id
+                data["owner_id"], data["owner_name"] = owner_id, None
+        elif row.has("owner"):
+            owner_id, owner_name = owners.find(values["owner"])
+            if is_manager and values["owner"] and owner_id != actor.id:  # type: ignore[union-attr]
+                errors.add("owner", "account managers can only import accounts they own")
+            elif not is_manager:
+                data["owner_id"], data["owner_name"] = owner_id, owner_name
         if existing is not None and not ctx.may_edit(existing.id):
             errors.add("name", "account not yours")
         if existing is None and is_manager:

@@ -146,6 +146,30 @@ class UserIndex:
         return ids[0] if len(ids) == 1 else None
 
 
+class Owners:
+    """Resolves an owner cell: the user it names (e-mail, or a name only one user has),
+    else the rep's name kept as written. A name already kept on another row of `model`
+    (or earlier in the file) in another case or spacing is kept in that first spelling,
+    so "dana sales" and "Dana Sales" stay one owner."""
+
+    def __init__(self, session: Session, model: Any):
+        self.users = UserIndex(session)
+        self.kept: dict[str, str] = {}
+        names = session.exec(select(model.owner_name).where(model.owner_name.is_not(None))
+                             .distinct()).all()
+        for name in sorted(names):
+            self.kept.setdefault(key(name), name)
+
+    def find(self, ref: str | None) -> tuple[int | None, str | None]:
+        """(owner_id, owner_name); (None, None) for an empty cell."""
+        if not ref:
+            return None, None
+        user_id = self.users.find(ref)
+        if user_id is not None:
+            return user_id, None
+        return None, self.kept.setdefault(key(ref), " ".join(ref.split()))
+
+
 def load_where_in(session: Session, model: Any, column: Any, values: Sequence[Any],
                   *extra: Any) -> list[Any]:
     """Rows of `model` whose `column` is in `values`, in chunked IN queries."""

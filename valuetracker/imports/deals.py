@@ -19,10 +19,10 @@ from .common import (
     Context,
     FirstRows,
     Item,
+    Owners,
     Plan,
     Row,
     RowErrors,
-    UserIndex,
     chunks,
     differs,
     key,
@@ -60,7 +60,7 @@ FIELDS = (
     Field("name", max_length=200),
     Field("amount", "money"),
     Field("product", max_length=120),
-    Field("owner"),
+    Field("owner", max_length=200),
     Field("opened_on", "date"),
     Field("closed_on", "date"),
     Field("outcome", "choice", required=True, choices=OUTCOMES, aliases=OUTCOME_WORDS,
@@ -81,7 +81,7 @@ assert all(norm_word(w) == w for w in OUTCOME_WORDS)
 def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     result = Plan()
     accounts = AccountIndex(session)
-    users = UserIndex(session)
+    owners = Owners(session, Deal)
     externals = [row.values["external_id"] for row in rows if row.values.get("external_id")]
     deals = load_where_in(session, Deal, Deal.external_id, externals)
     by_external = {key(d.external_id): d for d in deals}
@@ -120,13 +120,10 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         closed_on = data.get("closed_on", existing.closed_on if existing else None)
         if closed and closed_on is None:
             errors.add("closed_on", "closed deals need a close date")
-        if values.get("owner"):
-            owner_id = users.find(values["owner"])
-            if owner_id is None:
-                errors.add("owner", f'no user with email or name "{values["owner"]}"')
-            data["owner_id"] = owner_id
-        elif row.has("owner"):
-            data["owner_id"] = None
+        if row.has("owner"):
+            # A user when one matches, else the rep's name as written (most CRM reps
+            # never become users of the app).
+            data["owner_id"], data["owner_name"] = owners.find(values.get("owner"))
         if values.get("name"):
             data["name"] = values["name"]
         elif existing is None:

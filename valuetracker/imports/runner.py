@@ -21,7 +21,7 @@ from .. import audit
 from ..models import User, utcnow
 from ..validation import has_line_break
 from ..winloss.deals import apply_program_rules_to_deals
-from . import accounts, deals, stakeholders, value
+from . import accounts, deals, presets, stakeholders, value
 from .common import Context, Plan, Row, editable_account_ids
 from .reading import (
     FALSE_WORDS,
@@ -71,6 +71,9 @@ class ImportReport:
     rejected_rows: list[tuple[int, list[str], str]] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     interviews_requested: int = 0  # deals: requests made by the win/loss program rules
+    preset: str | None = None  # the preset applied, and what it mapped (column, field)
+    preset_columns: list[tuple[str, str]] = field(default_factory=list)
+    mapped: list[tuple[str, str]] = field(default_factory=list)  # (file column, field) read
 
     @property
     def ok(self) -> bool:
@@ -116,15 +119,27 @@ def run_import(
     skip_invalid: bool = False,
     actor: User | None = None,
     source: str = "",
+    preset: str | None = None,
 ) -> ImportReport:
     """Import `data` (CSV bytes) as `kind`; the caller commits, or rolls back.
 
     Raises ImportStop for problems with the file as a whole. Row problems are listed in
     the report; then nothing is written unless `skip_invalid`. `actor` None is the CLI's
-    system user (no scoping); a web user only changes accounts they may edit.
+    system user (no scoping); a web user only changes accounts they may edit. `preset`
+    (`presets.PRESETS`) reads a CRM's standard export; `mapping`, `value_maps` and
+    `date_format` still override it.
     """
     module = kind_module(kind)
     table = read_table(data)
+    applied: list[tuple[str, str]] = []
+    if preset:
+        kind_preset = presets.get_preset(preset, kind)
+        table = presets.prepare_table(table, kind_preset)
+        mapping = presets.preset_mapping(kind_preset, table.headers,
+                                         {f.name for f in module.FIELDS}, mapping)
+        applied = presets.describe(kind_preset, table.headers, mapping)
+        value_maps = presets.merged_value_maps(kind_preset, value_maps)
+        date_format = date_format or kind_preset.date_format
     columns = resolve_columns(table.headers, module.FIELDS, mapping)
     value_maps = _check_value_maps(module.FIELDS, columns, value_maps or {})
     rows, errors = parse_rows(table, columns, module.FIELDS, date_format, value_maps)
@@ -146,6 +161,10 @@ def run_import(
         ignored_columns=columns.ignored,
         dry_run=dry_run,
         headers=table.headers,
+        preset=presets.PRESETS[presets.norm_name(preset)].name if preset else None,
+        preset_columns=applied,
+        mapped=sorted(((table.headers[i], name) for name, i in columns.index.items()),
+                      key=lambda pair: table.headers.index(pair[0])),
     )
     reasons: dict[int, list[str]] = {}
     for error in errors:
@@ -175,7 +194,8 @@ def run_import(
         audit.record(
             session, "import", module.ENTITY, None,
             f"import {kind}{' from ' + source if source else ''}: {report.summary()}",
-            details={"kind": kind, "source": source, **report.counts(),
+            details={"kind": kind, "source": source, "preset": report.preset,
+                     **report.counts(),
                      "interviews_requested": report.interviews_requested},
             user_id=actor.id if actor is not None else None,
         )

@@ -76,6 +76,9 @@ class Account(SQLModel, table=True):
     tier: str = Field(default="standard", max_length=20, index=True)
     status: str = Field(default="active", max_length=20, index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # The owner as an import named them when no user matches ("not a user"); empty
+    # whenever owner_id is set. Access follows owner_id alone.
+    owner_name: str | None = Field(default=None, max_length=200)
     annual_revenue: Decimal | None = money_field()
     cost_to_serve: Decimal | None = money_field()
     renewal_date: date | None = None

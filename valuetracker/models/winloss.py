@@ -56,6 +56,9 @@ class Deal(SQLModel, table=True):
     amount: Decimal | None = money_field()
     product: str | None = Field(default=None, max_length=120, index=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # The owner as a CRM export named them when no user matches (a rep who is not a
+    # user of the app); empty whenever owner_id is set.
+    owner_name: str | None = Field(default=None, max_length=200)
     opened_on: date | None = None
     closed_on: date | None = Field(default=None, index=True)
     outcome: str = Field(default="open", max_length=20)

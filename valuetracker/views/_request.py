@@ -93,7 +93,8 @@ def edit_conflict(session: Session, form: FlaskForm, row: Any, mine: Mapping[str
     differences = [
         (getattr(form, name).label.text, _shown(form, name, getattr(row, name)),
          _shown(form, name, value))
-        for name, value in mine.items() if getattr(row, name) != value
+        for name, value in mine.items()
+        if name in form and getattr(row, name) != value  # (fields the form derives: skipped)
     ]
     form.version.data = str(row.version)
     return {"who": last_editor(session, entity, row.id), "differences": differences}

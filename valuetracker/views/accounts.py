@@ -31,7 +31,7 @@ from ..access import (
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
-from ..models import ACCOUNT_STATUSES, TIERS, label
+from ..models import ACCOUNT_STATUSES, TIERS, Account, label
 from ._request import edit_conflict, page_arg
 
 bp = Blueprint("accounts", __name__)
@@ -77,8 +77,13 @@ class AccountForm(FlaskForm):
         return {name: getattr(self, name).data for name in accounts.EDITABLE_FIELDS}
 
     def team(self) -> tuple[int | None, list[int]]:
-        owner = int(self.owner_id.data) if self.owner_id.data else None
+        owner = (int(self.owner_id.data)
+                 if self.owner_id.data and self.owner_id.data != KEPT_OWNER else None)
         return owner, [int(m) for m in self.member_ids.data or []]
+
+    def keeps_owner_name(self) -> bool:
+        """The owner select still names the rep kept from an import (not a user)."""
+        return self.owner_id.data == KEPT_OWNER
 
 
 class AccountFilterForm(Form):
@@ -161,10 +166,18 @@ def show(slug: str) -> str:
     )
 
 
-def _team_choices(form: AccountForm) -> None:
+KEPT_OWNER = "kept"  # the owner select's value for a name kept from an import
+
+
+def _team_choices(form: AccountForm, account: Account | None = None) -> None:
     candidates = accounts.team_candidates(get_session())
     people = {str(u.id): f"{u.name} ({u.role_label})" for u in candidates}
-    form.owner_id.choices = choices(people, blank="No owner")
+    owners = dict(people)
+    if account is not None and account.owner_name and account.owner_id is None:
+        owners[KEPT_OWNER] = f"{account.owner_name} (not a user)"
+        if request.method == "GET":
+            form.owner_id.data = KEPT_OWNER
+    form.owner_id.choices = choices(owners, blank="No owner")
     form.member_ids.choices = choices(people)
 
 
@@ -204,7 +217,7 @@ def edit(slug: str) -> Any:
     form = AccountForm(obj=account)
     form.account_id = account.id
     if manage_team:
-        _team_choices(form)
+        _team_choices(form, account)
         if request.method == "GET":
             form.member_ids.data = [str(m) for m in accounts.member_ids(session, account)]
     else:
@@ -221,6 +234,7 @@ def edit(slug: str) -> Any:
             accounts.update_account(session, account, data=form.account_data(),
                                     expected_version=form.version.data, owner_id=owner_id,
                                     member_ids=members, change_team=manage_team,
+                                    keep_owner_name=manage_team and form.keeps_owner_name(),
                                     user=current_user)
         except StaleEditError:
             # The form keeps the user's input; the table shows how the saved values differ.

@@ -39,7 +39,8 @@ from ..access import may_import, permission_required, require
 from ..db import get_session, refresh_statistics
 from ..forms import choices
 from ..imports import KIND_TABLES, KINDS, ImportStop, parse_value_maps, run_import
-from ..imports.reading import IGNORE, norm_name, read_table, resolve_columns
+from ..imports.presets import PRESETS, describe, get_preset, prepare_table, preset_mapping
+from ..imports.reading import IGNORE, Table, norm_name, read_table, resolve_columns
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -52,6 +53,12 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 class UploadForm(FlaskForm):
     kind = SelectField("What the file contains")
+    preset = SelectField(
+        "Exported from", default="",
+        choices=choices({p.name: f"{p.label} (its standard export)" for p in PRESETS.values()},
+                        blank="Another system or a spreadsheet"),
+        description="A preset reads the system's column names, stage words and dates; "
+                    "you can still change the mapping on the next page.")
     file = FileField("CSV file (UTF-8, with or without BOM)", validators=[FileRequired()])
 
 
@@ -182,6 +189,12 @@ def index() -> Any:
     if form.validate_on_submit():
         data = form.file.data.read()
         try:
+            if form.preset.data:
+                get_preset(form.preset.data, form.kind.data)
+        except ImportStop as exc:
+            form.preset.errors = list(exc.problems)
+            return _render_index(form, kinds)
+        try:
             read_table(data)
         except ImportStop as exc:
             form.file.errors = list(exc.problems)
@@ -190,16 +203,40 @@ def index() -> Any:
             (_upload_dir() / f"{token}.csv").write_bytes(data)
             _save_meta(token, {"kind": form.kind.data, "user_id": current_user.id,
                                "filename": Path(form.file.data.filename or "upload.csv").name,
-                               "mapping": None, "date_format": "", "value_map": ""})
+                               "mapping": None, "date_format": "", "value_map": "",
+                               "preset": form.preset.data or None})
             return redirect(url_for("imports.map_columns", token=token))
+    return _render_index(form, kinds)
+
+
+def _render_index(form: UploadForm, kinds: list[str]) -> str:
     return render_template("imports/index.html", form=form, kinds=kinds, labels=KIND_LABELS,
                            fields={k: KINDS[k].FIELDS for k in kinds})
+
+
+def _table(meta: dict[str, Any], data: bytes) -> Table:
+    """The upload as the import reads it (with a preset's joined columns)."""
+    table = read_table(data)
+    if meta.get("preset"):
+        table = prepare_table(table, get_preset(meta["preset"], meta["kind"]))
+    return table
+
+
+def _preset_columns(meta: dict[str, Any], headers: list[str]) -> dict[str, str]:
+    """{file column: field} the upload's preset reads (empty without a preset)."""
+    if not meta.get("preset"):
+        return {}
+    kind_preset = get_preset(meta["preset"], meta["kind"])
+    names = {f.name for f in KINDS[meta["kind"]].FIELDS}
+    return dict(describe(kind_preset, headers, preset_mapping(kind_preset, headers, names)))
 
 
 def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskForm:
     fields = KINDS[kind].FIELDS
     names = {f.name for f in fields}
-    suggested = getattr(KINDS[kind], "SUGGESTED", {})
+    # With a preset, its reading of the system's columns replaces the generic guesses.
+    from_preset = _preset_columns(meta, headers)
+    suggested = {} if from_preset else getattr(KINDS[kind], "SUGGESTED", {})
     options = choices({IGNORE: "— ignore —",
                        **{f.name: f.name + (" *" if f.required else "") for f in fields}})
 
@@ -213,18 +250,22 @@ def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskF
             description='One per line, e.g. "outcome:Signed=won".')
 
     saved = meta.get("mapping") or {}
-    defaults: dict[str, Any] = {"date_format": meta.get("date_format") or "",
+    preset_dates = (get_preset(meta["preset"], kind).date_format
+                    if meta.get("preset") else None)
+    defaults: dict[str, Any] = {"date_format": meta.get("date_format") or preset_dates or "",
                                 "value_map": meta.get("value_map") or ""}
     for i, header in enumerate(headers):
         setattr(MappingForm, f"col_{i}", SelectField(header or f"Column {i + 1}",
                                                      choices=options))
         norm = norm_name(header)
-        guess = norm if norm in names else suggested.get(norm, IGNORE)
+        guess = from_preset.get(header) or (
+            norm if norm in names else suggested.get(norm, IGNORE))
         defaults[f"col_{i}"] = saved.get(header) or guess
     # A field guessed for two columns keeps only the first (exact names win).
     taken: set[str] = set()
     for i, _header in sorted(enumerate(headers),
-                             key=lambda pair: norm_name(pair[1]) not in names):
+                             key=lambda pair: (pair[1] not in from_preset,
+                                               norm_name(pair[1]) not in names)):
         choice = defaults[f"col_{i}"]
         if choice != IGNORE and choice in taken and not saved:
             defaults[f"col_{i}"] = IGNORE
@@ -237,7 +278,7 @@ def _mapping_form(headers: list[str], kind: str, meta: dict[str, Any]) -> FlaskF
 def map_columns(token: str) -> Any:
     """Say which field each file column feeds (pre-filled by name)."""
     meta, data = _load_upload(token)
-    table = read_table(data)
+    table = _table(meta, data)
     form = _mapping_form(table.headers, meta["kind"], meta)
     problems: list[str] = []
     if form.validate_on_submit():
@@ -259,10 +300,13 @@ def _render_map(token: str, meta: dict[str, Any], table: Any, form: FlaskForm,
                 problems: list[str], needs_date_format: bool = False) -> str:
     samples = [next((cells[i] for _, cells in table.rows if cells[i]), "")
                for i in range(len(table.headers))]
+    preset = PRESETS[meta["preset"]] if meta.get("preset") else None
     return render_template("imports/map.html", token=token, meta=meta, form=form,
                            columns=list(zip(table.headers, samples, strict=True)),
                            problems=problems, needs_date_format=needs_date_format,
-                           label=KIND_LABELS[meta["kind"]])
+                           label=KIND_LABELS[meta["kind"]], preset=preset,
+                           preset_columns=_preset_columns(meta, table.headers),
+                           preset_words=preset.kinds[meta["kind"]].value_maps if preset else {})
 
 
 def _lines(text: str | None) -> list[str]:
@@ -278,21 +322,24 @@ def _run(meta: dict[str, Any], data: bytes, *, dry_run: bool, skip_invalid: bool
         dry_run=dry_run, skip_invalid=skip_invalid,
         actor=current_user._get_current_object(),  # type: ignore[attr-defined]
         source=meta.get("filename", ""),
+        preset=meta.get("preset"),
     )
 
 
 def _render_preview(token: str, meta: dict[str, Any], data: bytes, report: Any,
                     form: FlaskForm) -> str:
-    table = read_table(data)
+    table = _table(meta, data)
     return render_template("imports/preview.html", token=token, meta=meta, report=report,
                            form=form, headers=table.headers, rows=table.rows[:PREVIEW_ROWS],
                            errors=report.errors[:MAX_ERRORS_SHOWN],
-                           label=KIND_LABELS[meta["kind"]])
+                           label=KIND_LABELS[meta["kind"]],
+                           preset=PRESETS[report.preset] if report.preset else None,
+                           preset_columns=dict(report.preset_columns))
 
 
 def _stopped(token: str, meta: dict[str, Any], data: bytes, exc: ImportStop) -> str:
     get_session().rollback()
-    table = read_table(data)
+    table = _table(meta, data)
     form = _mapping_form(table.headers, meta["kind"], meta)
     return _render_map(token, meta, table, form, exc.problems, exc.needs_date_format)
 

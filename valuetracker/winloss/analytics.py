@@ -194,10 +194,13 @@ def win_rates(
     elif by == "competitor":
         query = _competitor_query(period, deals_without=True)
     elif by == "owner":
-        counted = (select(Deal.owner_id.label("owner_id"), Deal.outcome.label("outcome"),
-                          *_deal_counts())
-                   .where(*period).group_by(Deal.outcome, Deal.owner_id)).subquery()
-        query = _named(counted, User.name, User, User.id == counted.c.owner_id)
+        # The user when there is one, else the rep's name kept from a CRM import.
+        counted = (select(Deal.owner_id.label("owner_id"), Deal.owner_name.label("owner_name"),
+                          Deal.outcome.label("outcome"), *_deal_counts())
+                   .where(*period)
+                   .group_by(Deal.outcome, Deal.owner_id, Deal.owner_name)).subquery()
+        query = _named(counted, sa.func.coalesce(User.name, counted.c.owner_name), User,
+                       User.id == counted.c.owner_id)
     else:
         quarters = _quarters_between(session, since, until, start_month)
         if not quarters:

@@ -61,12 +61,20 @@ def list_deals(
     q: str | None = None,
     competitor_id: int | None = None,
     account_id: int | None = None,
+    owner_id: int | None = None,
+    owner_name: str | None = None,
     page: int = 1,
     size: int = PAGE_SIZE,
 ) -> Page:
     """A page of the deals the user may see, newest close first; rows are
-    (Deal, account name, owner name, primary competitor name)."""
+    (Deal, account name, owner's user name, primary competitor name). A deal whose
+    owner is no user has its kept name in `Deal.owner_name` (`owner_name` filters on
+    it, `owner_id` on the user)."""
     conditions = [deal_scope(user)]
+    if owner_id:
+        conditions.append(Deal.owner_id == owner_id)
+    if owner_name:
+        conditions.append(sa.and_(Deal.owner_id.is_(None), Deal.owner_name == owner_name))
     if outcome:
         conditions.append(Deal.outcome == outcome)
     if q:
@@ -90,6 +98,27 @@ def list_deals(
         .where(Deal.id.in_(page_ids))
         .order_by(*order)
     ), number=page, size=size)
+
+
+def deal_owner_options(session: Session, user: User) -> tuple[list[tuple[int, str]], list[str]]:
+    """The owners of the deals `user` may see, for the list's owner filter: the users
+    (id, name), and the names kept for reps who are not users. Two queries."""
+    users = session.exec(
+        select(User.id, User.name).where(User.id.in_(
+            select(Deal.owner_id).where(deal_scope(user), Deal.owner_id.is_not(None))))
+        .order_by(User.name, User.id)).all()
+    kept = session.exec(
+        select(Deal.owner_name).where(deal_scope(user), Deal.owner_id.is_(None),
+                                      Deal.owner_name.is_not(None))
+        .distinct().order_by(Deal.owner_name)).all()
+    return [(i, n) for i, n in users], list(kept)
+
+
+def owner_label(owner: str | None, deal: Deal | Any) -> str | None:
+    """How a deal's owner is shown: the user's name, else the kept name "(not a user)"."""
+    if owner:
+        return owner
+    return f"{deal.owner_name} (not a user)" if getattr(deal, "owner_name", None) else None
 
 
 def deal_competitors(session: Session, deal: Deal) -> list[Competitor]:

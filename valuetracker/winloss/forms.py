@@ -70,6 +70,9 @@ def show_error(form: FlaskForm, error: WinLossError) -> None:
     target.extend(error.messages)
 
 
+KEPT_OWNER = "kept"  # the owner select's value for a name kept from an import
+
+
 class DealForm(FlaskForm):
     name = LineField("Name", validators=[DataRequired(), Length(max=200)])
     account_id = SelectField("Account", default="")
@@ -86,14 +89,20 @@ class DealForm(FlaskForm):
     external_id = LineField("External id (CRM)", validators=[Optional(), Length(max=100)])
     # Optimistic locking: the deal's version when the form was opened (edits only).
     version = HiddenField()
+    # The owner's name kept from a CRM import when no user matched (`Deal.owner_name`):
+    # offered in the owner select as KEPT_OWNER, "<name> (not a user)".
+    kept_owner: str | None = None
 
     def data_dict(self) -> dict[str, Any]:
         """The deal's fields (a close date only for a closed deal, or when given)."""
+        keeps_name = self.owner_id.data == KEPT_OWNER and bool(self.kept_owner)
         return {
             "name": self.name.data.strip(), "account_id": optional_int(self.account_id.data),
             "outcome": self.outcome.data, "amount": self.amount.data,
             "product": _text(self.product.data),
-            "owner_id": optional_int(self.owner_id.data), "opened_on": self.opened_on.data,
+            "owner_id": None if keeps_name else optional_int(self.owner_id.data),
+            "owner_name": self.kept_owner if keeps_name else None,
+            "opened_on": self.opened_on.data,
             "closed_on": self.closed_on.data
             if self.outcome.data != "open" or self.closed_on.data else None,
             "external_id": _text(self.external_id.data),

@@ -37,12 +37,15 @@ from ...winloss.deals import (
     SavedDeal,
     create_deal,
     deal_competitors,
+    deal_owner_options,
     debrief_deal,
     list_deals,
+    owner_label,
     update_deal,
 )
 from ...winloss.errors import WinLossError
 from ...winloss.forms import (
+    KEPT_OWNER,
     DealForm,
     DebriefForm,
     SurveyLinkForm,
@@ -63,6 +66,8 @@ from ...wording import counted
 from .._request import edit_conflict, id_arg, page_arg
 from ._common import bp
 
+OWNER_NAME_PREFIX = "name:"  # the deal list's owner filter for a kept name
+
 
 def _deal_form(deal: Deal | None = None) -> DealForm:
     session = get_session()
@@ -73,11 +78,16 @@ def _deal_form(deal: Deal | None = None) -> DealForm:
     form.account_id.choices = choices({str(i): n for i, n in accounts}, blank="No account (open)")
     users = session.exec(select(User.id, User.name).where(User.active.is_(True))
                          .order_by(User.name)).all()
-    form.owner_id.choices = choices({str(i): n for i, n in users}, blank="—")
+    owners = {str(i): n for i, n in users}
+    if deal is not None and deal.owner_name and deal.owner_id is None:
+        # A rep kept by name from a CRM import stays the owner until a user is picked.
+        form.kept_owner = deal.owner_name
+        owners[KEPT_OWNER] = f"{deal.owner_name} (not a user)"
+    form.owner_id.choices = choices(owners, blank="—")
     if request.method == "GET":
         if deal is not None:
             form.account_id.data = str(deal.account_id or "")
-            form.owner_id.data = str(deal.owner_id or "")
+            form.owner_id.data = KEPT_OWNER if form.kept_owner else str(deal.owner_id or "")
             comps = deal_competitors(session, deal)
             form.competitors.data = "; ".join(c.name for c in comps)
             primary = next((c for c in comps if c.id == deal.primary_competitor_id), None)
@@ -121,13 +131,26 @@ def deals() -> str:
     competitor_id = id_arg("competitor")
     account_id = id_arg("account")  # scoped by list_deals like the rest
     q = request.args.get("q", "").strip()[:100]
+    # ?owner=<user id>, or ?owner=name:<kept name> for a rep who is not a user.
+    owner = request.args.get("owner", "").strip()[:210]
+    owner_id, owner_name = None, None
+    if owner.startswith(OWNER_NAME_PREFIX):
+        owner_name = owner.removeprefix(OWNER_NAME_PREFIX).strip() or None
+    else:
+        owner_id = id_arg("owner")
+    owner = (f"{OWNER_NAME_PREFIX}{owner_name}" if owner_name
+             else str(owner_id) if owner_id else "")
     page = list_deals(session, current_user, outcome=outcome, q=q, competitor_id=competitor_id,
-                      account_id=account_id, page=page_arg())
+                      account_id=account_id, owner_id=owner_id, owner_name=owner_name,
+                      page=page_arg())
     competitors = session.exec(select(Competitor).order_by(Competitor.name)).all()
+    owner_users, kept_owners = deal_owner_options(session, current_user)
     args = {k: v for k, v in {"outcome": outcome, "q": q, "competitor": competitor_id,
-                              "account": account_id}.items() if v}
+                              "account": account_id, "owner": owner}.items() if v}
     return render_template("winloss/deals.html", page=page, outcome=outcome, q=q,
                            competitor_id=competitor_id, competitors=competitors, args=args,
+                           owner=owner, owner_users=owner_users, kept_owners=kept_owners,
+                           owner_name_prefix=OWNER_NAME_PREFIX, owner_label=owner_label,
                            outcomes=OUTCOMES, can_create=may_edit_deals(current_user))
 
 
@@ -170,6 +193,7 @@ def deal(deal_id: int) -> str:
         survey_links = open_survey_links(session, deal)
     return render_template(
         "winloss/deal.html", deal=deal, account=account, owner=owner, rep_reason=rep_reason,
+        owner_shown=owner_label(owner.name if owner else None, deal),
         competitors=deal_competitors(session, deal), interviews=interviews,
         link_form=link_form, survey_links=survey_links,
         can_edit=can_edit, runs_program=runs_program)
