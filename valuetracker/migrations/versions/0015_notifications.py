@@ -6,7 +6,7 @@ default), `digest_send` (one digest per user and period, unique, claimed before 
 is sent) and the user's `digest_frequency` (daily for everyone to begin with).
 
 Revision ID: 0015
-Revises: 0013, 0014
+Revises: 0014
 Create Date: 2026-12-02 02:15:10.815713
 """
 from collections.abc import Sequence
@@ -18,8 +18,7 @@ from alembic import op
 import valuetracker.models.base
 
 revision: str = '0015'
-# After both signals (0013) and tasks (0014); the two branches meet here.
-down_revision: str | tuple[str, ...] | None = ('0013', '0014')
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ when no user matches (most sales reps in a CRM never log in here); they are empt
 whenever `owner_id` names a user.
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0017
 Create Date: 2026-12-02 02:15:00.000000
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0018'
-down_revision: str | None = '0012'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

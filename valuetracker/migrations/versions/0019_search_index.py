@@ -6,7 +6,7 @@ transaction (valuetracker/search.py, `install_index`), and it is filled from the
 already there.
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-02 02:30:00
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from valuetracker.search import SOURCES, install_index
 
 revision: str = '0019'
-down_revision: str | None = '0012'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
