@@ -155,8 +155,9 @@ def prepare_table(table: Table, kind_preset: KindPreset) -> Table:
     file has their parts and no column of that name yet."""
     normalised = [norm_name(h) for h in table.headers]
     for joined in kind_preset.joined:
-        if norm_name(joined.header) in normalised:
-            continue
+        whole = {norm_name(h) for h, target in kind_preset.columns if target == joined.target}
+        if norm_name(joined.header) in normalised or whole & set(normalised):
+            continue  # the file has the whole name already (Salesforce's "Full Name")
         where = [normalised.index(norm_name(p)) for p in joined.parts
                  if norm_name(p) in normalised]
         if not where:
@@ -195,12 +196,11 @@ def preset_mapping(kind_preset: KindPreset, headers: list[str], names: set[str],
             continue
         mapping[source] = target
         taken.add(target)
-    # The parts of a joined column are read through it.
+    # The parts of a joined column are read through it (or the whole name) alone.
     for joined in kind_preset.joined:
-        if mapping.get(norm_name(joined.header)) == joined.target:
-            for part in joined.parts:
-                if norm_name(part) in present and norm_name(part) not in overrides:
-                    mapping.setdefault(norm_name(part), IGNORE)
+        for part in joined.parts:
+            if norm_name(part) in present and norm_name(part) not in overrides:
+                mapping.setdefault(norm_name(part), IGNORE)
     mapping.update({k: v for k, v in overrides.items()})
     return mapping
 
