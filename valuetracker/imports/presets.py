@@ -139,11 +139,17 @@ HUBSPOT = Preset("hubspot", "HubSpot", {
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (SALESFORCE, HUBSPOT)}
 
-def get_preset(name: str, kind: str) -> KindPreset:
-    """The preset `name` for `kind`, or ImportStop naming the presets there are."""
+def find_preset(name: str) -> Preset:
+    """The preset called `name` (any case), or ImportStop naming the presets there are."""
     preset = PRESETS.get(norm_name(name))
     if preset is None:
         raise ImportStop(f'Unknown preset "{name}" (presets: {", ".join(PRESETS)}).')
+    return preset
+
+
+def get_preset(name: str, kind: str) -> KindPreset:
+    """The preset `name` for `kind`, or ImportStop."""
+    preset = find_preset(name)
     if kind not in preset.kinds:
         raise ImportStop(f"The {preset.label} preset has no {kind} "
                          f'(it reads {", ".join(preset.kinds)}).')
@@ -226,5 +232,6 @@ def describe(kind_preset: KindPreset, headers: list[str],
             if norm_name(h) in own and norm_name(h) in mapping]
 
 
-__all__ = ["PRESETS", "Preset", "KindPreset", "Joined", "get_preset", "prepare_table",
+__all__ = ["PRESETS", "Preset", "KindPreset", "Joined", "find_preset", "get_preset",
+           "prepare_table",
            "preset_mapping", "merged_value_maps", "describe"]
