@@ -228,3 +228,31 @@ def test_an_account_managers_import_cannot_hand_accounts_to_a_rep(session: Any, 
     with pytest.raises(ImportStop, match="both give the account's owner"):
         import_rows(session, "accounts", both)
     session.rollback()
+
+
+def test_a_full_name_column_is_read_as_it_is(runner: Any, session: Any, cast: Any,
+                                             tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", ["Full Name", "First Name", "Last Name",
+                                          "Account Name"],
+                     [["Grace B. Hopper", "Grace", "Hopper", "Acme Corp"]])
+    result = run_import(runner, "stakeholders", path, "--preset", "salesforce")
+    assert result.exit_code == 0, result.output
+    assert "Full Name → name, First Name → ignore, Last Name → ignore" in result.output
+    session.expire_all()
+    assert "Grace B. Hopper" in set(session.exec(select(Stakeholder.name)).all())
+
+
+def test_a_preset_never_makes_two_columns_feed_one_field() -> None:
+    from valuetracker.imports.deals import FIELDS
+    from valuetracker.imports.presets import get_preset, preset_mapping
+
+    names = {f.name for f in FIELDS}
+    hubspot = get_preset("hubspot", "deals")
+    headers = ["Deal Name", "name", "Associated Company", "Company Name", "Deal Stage"]
+    mapping = preset_mapping(hubspot, headers, names)
+    # "name" feeds name by itself; the second company column is left out.
+    assert mapping == {"deal_name": "ignore", "associated_company": "account",
+                       "company_name": "ignore", "deal_stage": "outcome"}
+    # The user's own mapping wins, and the preset's column for that field steps aside.
+    mapping = preset_mapping(hubspot, headers, names, {"Company Name": "account"})
+    assert (mapping["company_name"], mapping["associated_company"]) == ("account", "ignore")

@@ -197,3 +197,26 @@ def test_account_pages_show_a_kept_owner(login_as: Any, cast: Any, session: Any)
     assert client.post(edit_url, data=form.data(owner_id="")).status_code == 302
     session.expire_all()
     assert session.get(Account, account.id).owner_name is None
+
+
+def test_analytics_and_the_quarterly_export_use_kept_owners(login_as: Any, cast: Any,
+                                                            session: Any) -> None:
+    from datetime import date
+
+    from valuetracker.exports.sheets import deal_rows
+    from valuetracker.exports.spec import ExportContext
+    from valuetracker.quarters import parse_quarter
+
+    make_deal(session, cast.account1, name="Kept won", owner_name="Dana Sales",
+              closed_on=date(2026, 5, 1))
+    make_deal(session, cast.account1, outcome="lost", name="Kept lost", owner_name="Dana Sales",
+              closed_on=date(2026, 5, 2))
+    make_deal(session, cast.account2, name="User's", owner_id=cast.analyst.id,
+              closed_on=date(2026, 5, 3))
+    session.commit()
+    page = login_as(cast.analyst).get("/analytics?by=owner").get_data(as_text=True)
+    assert "Dana Sales" in page and "Ann Analyst" in page
+    rows = list(deal_rows(ExportContext(session=session, quarter=parse_quarter("2026-Q2"))))
+    assert {(r[2], r[5]) for r in rows} == {("Kept won", "Dana Sales"),
+                                            ("Kept lost", "Dana Sales"),
+                                            ("User's", "Ann Analyst")}

@@ -139,11 +139,17 @@ HUBSPOT = Preset("hubspot", "HubSpot", {
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (SALESFORCE, HUBSPOT)}
 
-def get_preset(name: str, kind: str) -> KindPreset:
-    """The preset `name` for `kind`, or ImportStop naming the presets there are."""
+def find_preset(name: str) -> Preset:
+    """The preset called `name` (any case), or ImportStop naming the presets there are."""
     preset = PRESETS.get(norm_name(name))
     if preset is None:
         raise ImportStop(f'Unknown preset "{name}" (presets: {", ".join(PRESETS)}).')
+    return preset
+
+
+def get_preset(name: str, kind: str) -> KindPreset:
+    """The preset `name` for `kind`, or ImportStop."""
+    preset = find_preset(name)
     if kind not in preset.kinds:
         raise ImportStop(f"The {preset.label} preset has no {kind} "
                          f'(it reads {", ".join(preset.kinds)}).')
@@ -155,8 +161,9 @@ def prepare_table(table: Table, kind_preset: KindPreset) -> Table:
     file has their parts and no column of that name yet."""
     normalised = [norm_name(h) for h in table.headers]
     for joined in kind_preset.joined:
-        if norm_name(joined.header) in normalised:
-            continue
+        whole = {norm_name(h) for h, target in kind_preset.columns if target == joined.target}
+        if norm_name(joined.header) in normalised or whole & set(normalised):
+            continue  # the file has the whole name already (Salesforce's "Full Name")
         where = [normalised.index(norm_name(p)) for p in joined.parts
                  if norm_name(p) in normalised]
         if not where:
@@ -195,12 +202,11 @@ def preset_mapping(kind_preset: KindPreset, headers: list[str], names: set[str],
             continue
         mapping[source] = target
         taken.add(target)
-    # The parts of a joined column are read through it.
+    # The parts of a joined column are read through it (or the whole name) alone.
     for joined in kind_preset.joined:
-        if mapping.get(norm_name(joined.header)) == joined.target:
-            for part in joined.parts:
-                if norm_name(part) in present and norm_name(part) not in overrides:
-                    mapping.setdefault(norm_name(part), IGNORE)
+        for part in joined.parts:
+            if norm_name(part) in present and norm_name(part) not in overrides:
+                mapping.setdefault(norm_name(part), IGNORE)
     mapping.update({k: v for k, v in overrides.items()})
     return mapping
 
@@ -226,5 +232,6 @@ def describe(kind_preset: KindPreset, headers: list[str],
             if norm_name(h) in own and norm_name(h) in mapping]
 
 
-__all__ = ["PRESETS", "Preset", "KindPreset", "Joined", "get_preset", "prepare_table",
+__all__ = ["PRESETS", "Preset", "KindPreset", "Joined", "find_preset", "get_preset",
+           "prepare_table",
            "preset_mapping", "merged_value_maps", "describe"]

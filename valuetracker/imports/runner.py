@@ -161,10 +161,10 @@ def run_import(
         ignored_columns=columns.ignored,
         dry_run=dry_run,
         headers=table.headers,
-        preset=presets.PRESETS[presets.norm_name(preset)].name if preset else None,
+        preset=presets.find_preset(preset).name if preset else None,
         preset_columns=applied,
-        mapped=sorted(((table.headers[i], name) for name, i in columns.index.items()),
-                      key=lambda pair: table.headers.index(pair[0])),
+        mapped=[(table.headers[i], name) for name, i in
+                sorted(columns.index.items(), key=lambda item: item[1])],
     )
     reasons: dict[int, list[str]] = {}
     for error in errors:
