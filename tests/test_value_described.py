@@ -218,6 +218,18 @@ def test_a_dismiss_racing_a_colleagues_review_is_refused_like_a_second_review(
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "review")).all() == []
 
 
+def test_the_edit_and_answer_forms_of_a_described_entry_send_to_its_review(
+        session: Session, cast: Any, described: dict, login_as: Any) -> None:
+    am = login_as(cast.am1)
+    entry_id = described["entry"].id
+    for form in ("edit", "confirmation"):
+        response = am.get(f"{_value_page(cast)}/entries/{entry_id}/{form}")
+        assert response.status_code == 302, form
+        assert response.location == f"{_value_page(cast)}#described"
+        page = am.get(response.location).get_data(as_text=True)
+        assert "review it on the value page first" in page and WORDS in page
+
+
 def test_readers_see_the_customers_words_but_no_review_form(
         session: Session, cast: Any, described: dict, login_as: Any) -> None:
     leader = login_as(cast.leader)
