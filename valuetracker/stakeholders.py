@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from . import audit
+from . import audit, events
 from .db import check_version
 from .forms import clean_form_data
 from .models import OPT_OUT_LINK, Account, Stakeholder, User, utcnow
@@ -296,15 +296,33 @@ def clean_stakeholder_data(data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _apply_state(person: Stakeholder, *, opted_out: bool | None, left: bool | None) -> None:
-    """Set or clear the opted-out / left timestamps (keeping the original time if set)."""
+def _apply_state(person: Stakeholder, *, opted_out: bool | None, left: bool | None) -> list[str]:
+    """Set or clear the opted-out / left timestamps (keeping the original time if set).
+    Returns the events of the marks that were just set (see `emit_state`)."""
     now = utcnow()
+    started: list[str] = []
     if opted_out is not None:
+        if opted_out and person.opted_out_at is None:
+            started.append("stakeholder.opted_out")
         person.opted_out_at = (person.opted_out_at or now) if opted_out else None
         if person.opted_out_at is None:
             person.opted_out_via = None  # opted back in: a later opt-out says its own way
     if left is not None:
+        if left and person.left_company_at is None:
+            started.append("stakeholder.left")
         person.left_company_at = (person.left_company_at or now) if left else None
+    return started
+
+
+def emit_state(session: Session, person: Stakeholder, names: list[str], *,
+               user: User | None = None, via: str = "web") -> None:
+    """Emit stakeholder.left / stakeholder.opted_out for the marks just set on a person
+    (who has an id: flushed). `via` says how (web, import, link)."""
+    for name in names:
+        events.emit(session, name, account_id=person.account_id, entity="stakeholder",
+                    entity_id=person.id, user=user,
+                    data={"name": person.name, "is_key": person.is_key,
+                          "buying_role": person.buying_role, "via": via})
 
 
 def same_email(session: Session, *, account_id: int, email: str | None,
@@ -358,9 +376,10 @@ def create_stakeholder(session: Session, account: Account, *, data: dict[str, An
                      manager_id=values.get("reports_to_id"))
     check_unique_email(session, account_id=account.id, email=values.get("email"))
     person = Stakeholder(account_id=account.id, **values)
-    _apply_state(person, opted_out=opted_out, left=left)
+    started = _apply_state(person, opted_out=opted_out, left=left)
     audit.add_created(session, person, entity="stakeholder",
                       summary=f"stakeholder {person.name} added to {account.name}", user=user)
+    emit_state(session, person, started, user=user)
     return person
 
 
@@ -382,16 +401,18 @@ def update_stakeholder(session: Session, person: Stakeholder, *, data: dict[str,
                        exclude_id=person.id)
     check_version(session, person, expected_version)
     before = (person.opted_out_at is not None, person.left_company_at is not None)
-    _apply_state(person, opted_out=opted_out, left=left)
+    started = _apply_state(person, opted_out=opted_out, left=left)
     after = (person.opted_out_at is not None, person.left_company_at is not None)
     state: dict[str, list[Any]] = {}
     if before[0] != after[0]:
         state["opted_out"] = [before[0], after[0]]
     if before[1] != after[1]:
         state["left_company"] = [before[1], after[1]]
-    return audit.apply_changes(session, person, values, entity="stakeholder",
+    diff = audit.apply_changes(session, person, values, entity="stakeholder",
                                summary=lambda: f"stakeholder {person.name} updated",
                                extra=state, redact=_private_safe, user=user)
+    emit_state(session, person, started, user=user)
+    return diff
 
 
 def _private_safe(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -414,14 +435,15 @@ def set_flag(session: Session, person: Stakeholder, flag: str, on: bool, *,
     check_version(session, person, person.version)
     if flag == "key":
         person.is_key = on
-    else:
-        _apply_state(person, opted_out=on if flag == "opted_out" else None,
-                     left=on if flag == "left" else None)
+    started = [] if flag == "key" else _apply_state(
+        person, opted_out=on if flag == "opted_out" else None,
+        left=on if flag == "left" else None)
     person.updated_at = utcnow()
     session.add(person)
     audit.record(session, "flag", "stakeholder", person.id,
                  f"stakeholder {person.name}: {flag.replace('_', ' ')} "
                  f"{'set' if on else 'cleared'}", details={flag: [current, on]}, user=user)
+    emit_state(session, person, started, user=user)
     return True
 
 
@@ -436,13 +458,14 @@ def opt_out_by_link(session: Session, person: Stakeholder) -> bool:
     if person.opted_out_at is not None:
         return False
     check_version(session, person, person.version)
-    _apply_state(person, opted_out=True, left=None)
+    started = _apply_state(person, opted_out=True, left=None)
     person.opted_out_via = OPT_OUT_LINK
     person.updated_at = utcnow()
     session.add(person)
     audit.record(session, "opt_out", "stakeholder", person.id,
                  f"stakeholder {person.name} opted out through the unsubscribe link",
                  details={"opted_out": [False, True], "through": "link"})
+    emit_state(session, person, started, via="link")
     return True
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from .. import events
 from ..competitors import _key as competitor_key
 from ..competitors import competitor_index, resolve_competitors
 from ..models import CLOSED_OUTCOMES, OUTCOMES, Deal, DealCompetitor
@@ -164,8 +165,22 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
 
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
-    """Create and update deals, then replace the competitor lists that changed."""
+    """Create and update deals, then replace the competitor lists that changed; emits
+    deal.closed for each deal the file closed (`closed_deal_ids`)."""
     write_items(session, result, ctx, Deal)
+    closed = set(closed_deal_ids(result))
+    for item in result.items:
+        if item.extra["id"] in closed:
+            # An updated deal's object already holds the file's values (write_items).
+            def value(name: str, item: Item = item) -> Any:
+                return item.data.get(name) if item.obj is None else getattr(item.obj, name)
+            closed_on, amount = value("closed_on"), value("amount")
+            events.emit(session, "deal.closed", account_id=value("account_id"), entity="deal",
+                        entity_id=item.extra["id"], user=ctx.actor,
+                        data={"name": value("name"), "outcome": value("outcome"),
+                              "amount": None if amount is None else str(amount),
+                              "closed_on": closed_on.isoformat() if closed_on else None,
+                              "external_id": value("external_id"), "via": "import"})
 
     index = competitor_index(session)
     replace = [item for item in result.items if "competitors" in item.extra

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from .. import events
 from ..models import BUYING_ROLES, SENTIMENTS, Stakeholder
 from .common import (
     AccountIndex,
@@ -58,6 +59,8 @@ SUGGESTED = {"account_name": "account", "company": "account", "full_name": "name
 _COPIED = ("name", "title", "email", "phone", "buying_role", "influence", "sentiment",
            "is_key", "preferences")
 _FLAGS = {"opted_out": "opted_out_at", "left_company": "left_company_at"}
+# The event of each mark, when the file sets it on someone who did not have it.
+_EVENTS = {"opted_out_at": "stakeholder.opted_out", "left_company_at": "stakeholder.left"}
 
 # A person a `reports_to` can point at: ("s", stakeholder id) or ("i", index of a new item).
 Token = tuple[str, int]
@@ -230,8 +233,20 @@ def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result
 
 
 def apply(session: Session, result: Plan, ctx: Context) -> None:
-    """Create and update stakeholders, then set reports-to once every row has an id."""
+    """Create and update stakeholders, then set reports-to once every row has an id;
+    emits stakeholder.left / stakeholder.opted_out for the marks the file sets."""
+    started = [(item, name) for item in result.items if item.action in ("create", "update")
+               for attr, name in _EVENTS.items()
+               if item.data.get(attr) is not None
+               and (item.obj is None or getattr(item.obj, attr) is None)]
     write_items(session, result, ctx, Stakeholder)
+    for item, name in started:
+        def value(field: str, item: Item = item) -> Any:
+            return item.data.get(field) if item.obj is None else getattr(item.obj, field)
+        events.emit(session, name, account_id=value("account_id"), entity="stakeholder",
+                    entity_id=item.extra["id"], user=ctx.actor,
+                    data={"name": value("name"), "is_key": bool(value("is_key")),
+                          "buying_role": value("buying_role"), "via": "import"})
     # reports_to once every row has an id: one executemany UPDATE by primary key.
     changes: list[dict[str, Any]] = []
     for item in result.items:

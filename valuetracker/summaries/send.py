@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
-from .. import audit, mail, stakeholder_mail
+from .. import audit, events, mail, stakeholder_mail
 from ..config import TEMPLATES_DIR
 from ..models import (
     DELIVERY_UNKNOWN,
@@ -165,6 +165,11 @@ def _deliver(session: Session, summary: ValueSummary, stakeholder: Stakeholder,
     claimed.status, claimed.sent_at, claimed.message_id = "sent", utcnow(), message_id[:255]
     claimed.error = note
     session.add(claimed)
+    events.emit(session, "summary.sent", account_id=account.id, entity="value_summary",
+                entity_id=summary.id,
+                data={"quarter": summary.quarter, "stakeholder_id": stakeholder.id,
+                      "stakeholder": stakeholder.name, "distribution_id": claimed.id,
+                      "message_id": claimed.message_id})
     session.commit()
     return claimed
 

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import audit
+from .. import audit, events
 from ..activities.contact import refresh_last_contacted
 from ..db import check_version
 from ..models import (
@@ -230,7 +230,25 @@ def apply_answer(
             entry.amount = adjusted_amount  # type: ignore[assignment]
     entry.updated_at = utcnow()
     session.add(entry)
+    _emit_answer(session, entry, confirmation, user_id=recorded_by_id)
     return confirmation
+
+
+def _emit_answer(session: Session, entry: ValueEntry, confirmation: ValueConfirmation, *,
+                 user_id: int | None) -> None:
+    """The events of a stakeholder's answer: value.confirmed (an adjusted answer confirms
+    too) or value.disputed, and value.adjusted for a corrected amount."""
+    session.flush()  # the confirmation's id
+    data = {"confirmation_id": confirmation.id, "response": confirmation.response,
+            "stakeholder_id": confirmation.stakeholder_id, "method": confirmation.method,
+            "title": entry.title, "amount": None if entry.amount is None else str(entry.amount),
+            "comment": confirmation.comment}
+    names = {"confirmed": ["value.confirmed"], "adjusted": ["value.confirmed", "value.adjusted"],
+             "disputed": ["value.disputed"]}[confirmation.response]
+    user = session.get(User, user_id) if user_id is not None else None
+    for name in names:
+        events.emit(session, name, account_id=entry.account_id, entity="value_entry",
+                    entity_id=entry.id, user=user, data=data)
 
 
 def record_confirmation(

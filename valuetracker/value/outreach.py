@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app, render_template
 from sqlmodel import Session, select
 
-from .. import audit, links, mail, stakeholder_mail
+from .. import audit, events, links, mail, stakeholder_mail
 from ..activities.contact import refresh_last_contacted
 from ..models import (
     DRIVERS,
@@ -29,6 +29,7 @@ from ..models import (
     ValueEntry,
     ValueEntryBeneficiary,
     label,
+    nps_group,
     utcnow,
 )
 from .described import describe_value
@@ -361,6 +362,14 @@ def add_pulse(
     )
     pulse.positive_emotion = bool(data.get("positive_emotion"))
     session.add(pulse)
+    session.flush()  # the pulse's id, for its event
+    events.emit(session, "pulse.answered", account_id=pulse.account_id, entity="loyalty_pulse",
+                entity_id=pulse.id,
+                user=session.get(User, recorded_by_id) if recorded_by_id is not None else None,
+                data={"stakeholder_id": stakeholder.id, "stakeholder": stakeholder.name,
+                      "method": method, "satisfaction": pulse.satisfaction,
+                      "repurchase_intent": pulse.repurchase_intent,
+                      "recommend": pulse.recommend, "nps_group": nps_group(pulse.recommend)})
     return pulse
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import audit
+from .. import audit, events
 from ..access import deal_scope, sees_all_accounts
 from ..competitors import resolve_competitors
 from ..db import check_version
@@ -285,6 +285,7 @@ def create_deal(session: Session, *, data: dict[str, Any], competitors: list[str
                       details={k: None if v is None else str(v) for k, v in data.items()},
                       user=user)
     set_competitors(session, deal, competitors, primary_competitor)
+    emit_if_closed(session, deal, was=None, user=user)
     return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=True))
 
 
@@ -299,8 +300,10 @@ def update_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected_
     interview". Does not commit.
     """
     check_deal(session, data, deal=deal, user=user)
+    was = deal.outcome
     _save_fields(session, deal, data, expected_version, summary=None, user=user)
     set_competitors(session, deal, competitors, primary_competitor)
+    emit_if_closed(session, deal, was=was, user=user)
     return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=True))
 
 
@@ -316,9 +319,24 @@ def debrief_deal(session: Session, deal: Deal, *, data: dict[str, Any], expected
     problems = close_problems(data["outcome"], deal.account_id, data["closed_on"])
     if problems:
         raise WinLossError(problems)
+    was = deal.outcome
     _save_fields(session, deal, data, expected_version, summary=f"debrief of deal {deal.name}",
                  user=user)
+    emit_if_closed(session, deal, was=was, user=user)
     return SavedDeal(deal, _request_by_rules(session, deal, user=user, name_rule=False))
+
+
+def emit_if_closed(session: Session, deal: Deal, *, was: str | None, user: User | None,
+                   via: str = "web") -> None:
+    """Emit deal.closed when a deal has just got a closed outcome (it was open or new).
+    The deal has an id (flushed). `via` says how (web, import)."""
+    if deal.outcome in CLOSED_OUTCOMES and was not in CLOSED_OUTCOMES:
+        events.emit(session, "deal.closed", account_id=deal.account_id, entity="deal",
+                    entity_id=deal.id, user=user,
+                    data={"name": deal.name, "outcome": deal.outcome,
+                          "amount": None if deal.amount is None else str(deal.amount),
+                          "closed_on": deal.closed_on.isoformat() if deal.closed_on else None,
+                          "external_id": deal.external_id, "via": via})
 
 
 def _save_fields(session: Session, deal: Deal, data: dict[str, Any], expected_version: Any, *,

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import audit, links
+from .. import audit, events, links
 from ..db import check_version
 from ..models import (
     CLOSED_OUTCOMES,
@@ -169,6 +169,7 @@ def record_interview(session: Session, interview: WinLossInterview, *, data: dic
     interview since the form was loaded at `expected_version`. Does not commit.
     """
     check_version(session, interview, expected_version)
+    was = interview.status
     values = {key: data[key] for key in INTERVIEW_FIELDS if key in data}
     given_completed_at = values.get("completed_at")
     values["completed_at"] = given_completed_at or interview.completed_at
@@ -185,7 +186,21 @@ def record_interview(session: Session, interview: WinLossInterview, *, data: dic
     mark_completed(interview)
     session.add(interview)
     store_recording(session, interview, recording)
+    if interview.status == "completed" and was != "completed":
+        emit_completed(session, interview, deal, user=user)
     return diff
+
+
+def emit_completed(session: Session, interview: WinLossInterview, deal: Deal | None, *,
+                   user: User | None) -> None:
+    """Emit interview.completed. Names the deal, never the interviewee (who may be
+    anonymous)."""
+    events.emit(session, "interview.completed",
+                account_id=deal.account_id if deal is not None else None,
+                entity="interview", entity_id=interview.id, user=user,
+                data={"deal_id": interview.deal_id, "deal": deal.name if deal else None,
+                      "outcome": deal.outcome if deal else None, "channel": interview.channel,
+                      "primary_reason_id": interview.primary_reason_id})
 
 
 def list_interviews(
@@ -342,4 +357,5 @@ def submit_survey(
     store_recording(session, interview, recording)
     audit.record(session, "create", "interview", interview.id,
                  f"buyer survey answered for deal {deal.id}")
+    emit_completed(session, interview, deal, user=None)
     return interview
