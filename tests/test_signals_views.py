@@ -150,3 +150,41 @@ def test_only_admins_open_the_weights_page(cast: Any, login_as: Any) -> None:
         assert login_as(user).get("/admin/signals").status_code == 403
     html = login_as(cast.admin).get("/admin/users").get_data(as_text=True)
     assert 'href="/admin/signals"' in html
+
+
+def test_the_timeline_shows_signals_raised_and_cleared(session: Any, cast: Any,
+                                                       login_as: Any) -> None:
+    commitment = make_commitment(session, cast.account1, due_on=date.today() - timedelta(days=3),
+                                 title="Roll out SSO")
+    session.commit()
+    refresh(session)
+    commitment.status = "delivered"
+    session.add(commitment)
+    session.commit()
+    refresh(session)
+    client = login_as(cast.am1)
+    html = client.get(f"/accounts/{cast.account1.slug}/timeline").get_data(as_text=True)
+    assert "Signal raised: The commitment “Roll out SSO”" in html
+    assert "Signal cleared: The commitment “Roll out SSO”" in html
+    only = client.get(f"/accounts/{cast.account1.slug}/timeline?type=signal_cleared"
+                      ).get_data(as_text=True)
+    assert "Signal cleared:" in only and "Signal raised:" not in only
+    person = client.get(f"/stakeholders/{cast.stakeholder1.id}/timeline").get_data(as_text=True)
+    assert "Signal raised: Carol Buyer has never been contacted." in person
+    assert "Roll out SSO" not in person  # about the account, not about her
+    outsider = login_as(cast.am2).get(f"/accounts/{cast.account1.slug}/timeline")
+    assert outsider.status_code == 404
+
+
+def test_erasing_a_person_takes_their_name_out_of_signals(session: Any, cast: Any) -> None:
+    from valuetracker.models import Signal
+    from valuetracker.personal_data import erase_stakeholder
+
+    person = make_stakeholder(session, cast.account1, "Nina Costa", title="CFO", is_key=True)
+    session.commit()
+    refresh(session)
+    erase_stakeholder(session, person)
+    session.commit()
+    messages = session.exec(select(Signal.message)).all()
+    assert messages and not any("Nina" in m or "CFO" in m for m in messages)
+    assert f"Erased stakeholder #{person.id} has never been contacted." in messages
