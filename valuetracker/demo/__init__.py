@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from . import activities, core, summaries, value, winloss
+from . import activities, core, signals, summaries, value, winloss
 
 
 def seed_demo(session: Session) -> dict[str, Any]:
     """Fill an empty database with a realistic demo installation; returns what was made."""
     made: dict[str, Any] = {}
-    for area in (core, value, winloss, summaries, activities):
+    # Signals last: they are computed from everything the other areas made.
+    for area in (core, value, winloss, summaries, activities, signals):
         area.seed(session, made)
     return made
