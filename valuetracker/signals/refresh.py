@@ -103,7 +103,8 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
     save_snapshots(session, account_ids=ids, today=today)
     session.flush()
     _emit(session, result)
-    # --- plays: T calls run_plays(session, opened=result.opened, closed=result.closed) here.
+    # --- plays: the place to turn signals into tasks, with
+    # run_plays(session, opened=result.opened, closed=result.closed) (same transaction).
     return result
 
 
