@@ -23,6 +23,7 @@ from .models import (
     InterviewAnswer,
     InterviewQuote,
     LoyaltyPulse,
+    Signal,
     Stakeholder,
     ValueConfirmation,
     ValueEntry,
@@ -164,6 +165,7 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     names = _known_names(session, person)
     _scrub_audit_trail(session, person, names)
     _erase_activities(session, person, names)
+    _erase_signals(session, person, names)
     _erase_summaries(session, person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
@@ -279,6 +281,22 @@ def _erase_activities(session: Session, person: Stakeholder, names: set[str]) ->
         .values(summary=_replace_names(Activity.summary, names, erased),
                 outcome=_replace_names(Activity.outcome, names, erased),
                 version=Activity.version + 1)
+        .execution_options(synchronize_session=False))
+
+
+def _erase_signals(session: Session, person: Stakeholder, names: set[str]) -> None:
+    """Signals name the person they concern ("Nina Costa (CFO) left the company"): their
+    messages keep what happened, not who (with the title that followed the name)."""
+    if not names:
+        return
+    erased = erased_name(person)
+    spelled = set(names) | ({f"{n} ({person.title})" for n in names} if person.title else set())
+    mentions = sa.or_(Signal.stakeholder_id == person.id,
+                      *[Signal.message.contains(n, autoescape=True) for n in names])
+    session.exec(
+        sa.update(Signal)
+        .where(Signal.account_id == person.account_id, mentions)
+        .values(message=_replace_names(Signal.message, spelled, erased))
         .execution_options(synchronize_session=False))
 
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from . import activities, core, notifications, summaries, value, winloss
+from . import activities, core, notifications, signals, summaries, value, winloss
 
 
 def seed_demo(session: Session) -> dict[str, Any]:
     """Fill an empty database with a realistic demo installation; returns what was made."""
     made: dict[str, Any] = {}
-    for area in (core, value, winloss, summaries, activities, notifications):
+    # Signals after the areas they are computed from; notifications last (they tell of all).
+    for area in (core, value, winloss, summaries, activities, signals, notifications):
         area.seed(session, made)
     return made

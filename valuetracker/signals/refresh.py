@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .. import events
 from ..models import Signal, utcnow
 from ..tasks.plays import PlayRun, run_plays
 from . import kinds as _kinds  # noqa: F401 - registers the kinds
@@ -90,15 +90,17 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
         if changed:
             session.add(signal)
         result.kept += 1
-    for key, (k, fact) in facts.items():
-        if key not in open_now:
-            signal = Signal(account_id=fact.account_id, kind=k.name, severity=k.severity,
-                            key=fact.key, stakeholder_id=fact.stakeholder_id,
-                            subject_type=fact.subject_type, subject_id=fact.subject_id,
-                            message=fact.message, since=fact.since, opened_at=now,
-                            details=fact.details or None)
-            session.add(signal)
-            result.opened.append(signal)
+    new = [{"account_id": fact.account_id, "kind": k.name, "severity": k.severity,
+            "key": fact.key, "stakeholder_id": fact.stakeholder_id,
+            "subject_type": fact.subject_type, "subject_id": fact.subject_id,
+            "message": fact.message, "since": fact.since, "opened_at": now,
+            "cleared_at": None, "details": fact.details or None}
+           for key, (k, fact) in facts.items() if key not in open_now]
+    if new:
+        # One multi-row INSERT … RETURNING: the first refresh opens thousands at once.
+        session.flush()
+        result.opened = list(session.scalars(
+            sa.insert(Signal).returning(Signal, sort_by_parameter_order=True), new).all())
     session.flush()
     save_snapshots(session, account_ids=ids, today=today)
     session.flush()
@@ -123,20 +125,18 @@ def _update(signal: Signal, k: Kind, fact: Fact) -> bool:
 
 
 def _emit(session: Session, result: Refresh) -> None:
-    """The domain events `signal.opened` / `signal.closed` (valuetracker/events.py)."""
-    try:
-        from .. import events
-    except ImportError:  # the events module is not in this installation yet
-        return
-    emit: Any = getattr(events, "emit", None)
-    if emit is None:
-        return
+    """The domain events `signal.opened` / `signal.closed`, one per signal, in the
+    refresh's transaction (events.py; notifications and webhooks consume them)."""
     for name, signals in (("signal.opened", result.opened), ("signal.closed", result.closed)):
         for signal in signals:
-            emit(session, name, account_id=signal.account_id, entity="signal",
-                 entity_id=signal.id,
-                 data={"kind": signal.kind, "severity": signal.severity,
-                       "stakeholder_id": signal.stakeholder_id})
+            events.emit(session, name, account_id=signal.account_id, entity="signal",
+                        entity_id=signal.id,
+                        data={"kind": signal.kind, "severity": signal.severity,
+                              "key": signal.key, "since": signal.since.isoformat(),
+                              "message": signal.message,
+                              "stakeholder_id": signal.stakeholder_id,
+                              "subject_type": signal.subject_type,
+                              "subject_id": signal.subject_id})
 
 
 def open_signal_count(session: Session) -> int:
