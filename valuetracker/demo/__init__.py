@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from . import activities, core, summaries, value, winloss
+from . import activities, core, summaries, tasks, value, winloss
 
 
 def seed_demo(session: Session) -> dict[str, Any]:
     """Fill an empty database with a realistic demo installation; returns what was made."""
     made: dict[str, Any] = {}
-    for area in (core, value, winloss, summaries, activities):
+    for area in (core, value, winloss, summaries, activities, tasks):
         area.seed(session, made)
     return made
