@@ -113,6 +113,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
         "HUEY_IMMEDIATE": True,
+        # Signals are refreshed by the tests that check them (test_signals_jobs.py).
+        "SIGNALS_REFRESH_AFTER_WRITES": False,
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "PUBLIC_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 from valuetracker import audit
 from valuetracker.cache import cached, current_version
 from valuetracker.models import Account, Stakeholder
+from valuetracker.signals import refresh_signals
 
-from .factories import make_account, make_entry
+from .factories import make_account, make_commitment, make_entry
 
 
 def _version(app: Flask) -> int:
@@ -97,13 +98,16 @@ def test_the_portfolio_page_shows_a_change_made_after_it_was_cached(
         session: Any, cast: Any, login_as: Any) -> None:
     client = login_as(cast.leader)
     html = client.get("/portfolio").get_data(as_text=True)
-    assert "Disputed value" not in html
+    assert "Value disputed" not in html
 
     make_entry(session, cast.account1, "900", delivered_on=date.today(),
-               evidence_status="disputed")
+               evidence_status="disputed", title="Lower churn")
+    make_commitment(session, cast.account1, due_on=date.today() - timedelta(days=2))
+    session.commit()
+    refresh_signals(session)  # signals are data: their refresh counts as a change
     session.commit()
     html = client.get("/portfolio").get_data(as_text=True)
-    assert "Disputed value" in html and "1 disputed entry" in html
+    assert "Value disputed" in html and "“Lower churn”" in html
 
 
 def _count_statements(app: Flask, request: Any) -> tuple[Any, int]:

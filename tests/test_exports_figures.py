@@ -22,6 +22,7 @@ from valuetracker.exports.figures import scoped_win_rates
 from valuetracker.exports.spec import ExportContext
 from valuetracker.models import DRIVERS, Account, label
 from valuetracker.quarters import parse_quarter
+from valuetracker.signals import accounts_health, refresh_signals
 from valuetracker.summaries.coverage import coverage_by_account
 
 from .factories.scenarios import QUARTER, TODAY
@@ -42,10 +43,12 @@ def approx(value: Decimal | None) -> Any:
 
 
 def test_summary_equals_the_value_modules_figures_per_account(session, seeded, tmp_path):
+    refresh_signals(session, today=TODAY)
+    session.commit()
     rows = summary_rows(session, tmp_path)
     accounts = session.exec(select(Account)).all()
     tiers = {t.id: t.tier for t in value.margin_tiers(session)}
-    risks = {r.id: r for r in value.at_risk_accounts(session, today=TODAY)}
+    health = {h.account_id: h for h in accounts_health(session)}
     coverage = {c.account_id: c for c in coverage_by_account(session, Q, Account.id.is_not(None))}
     for account in accounts:
         row, ids = rows[account.name], [account.id]
@@ -70,11 +73,16 @@ def test_summary_equals_the_value_modules_figures_per_account(session, seeded, t
         assert row["Key stakeholders in the send"] == (cov.eligible if cov else 0)
         assert row["Coverage"] == approx(cov.rate if cov else None)
         assert row["Margin tier"] == (label(tiers[account.id]) if account.id in tiers else None)
-        risk_text = row["At-risk reasons (as of 2026-11-23)"] or ""
-        expected = risks[account.id].reasons if account.id in risks else {}
-        for key, detail in expected.items():
-            assert f"{value.RISK_LABELS[key]} ({detail})" in risk_text
-        assert risk_text.count("; ") == max(len(expected) - 1, 0)
+        if account.status != "active":
+            assert (row["Health score"], row["Health band"], row["Top signals"]) == (
+                None, None, None)
+            continue
+        h = health[account.id]
+        assert (row["Health score"], row["Health band"]) == (h.score, h.band)
+        top = row["Top signals"] or ""
+        for o in h.top_reasons():
+            assert f"{o.label}: {o.signal.message}" in top
+        assert bool(top) == bool(h.signals)
 
 
 def test_manager_summary_shows_the_portfolio_wide_tiers(session, seeded, cast, tmp_path):

@@ -156,9 +156,9 @@ def test_summary_figures_per_account(session, seeded, tmp_path):
     globex = by_account["Globex"]
     assert globex["NPS at quarter end"] == pytest.approx(-100)
     assert globex["Coverage"] == pytest.approx(0.0)
-    risk = next(h for h in header if h.startswith("At-risk reasons"))
-    assert risk == "At-risk reasons (as of 2026-11-23)"
-    assert "Disputed value" in acme[risk] and "Overdue commitments" in acme[risk]
+    # Health as signals say today (none refreshed yet: every active account healthy).
+    assert (acme["Health score"], acme["Health band"], acme["Top signals"]) == (
+        100, "healthy", None)
     initech = by_account["Initech"]
     assert initech["Value delivered 2026-Q3 (USD)"] == 0
     assert initech["Margin tier"] == "Let go"

@@ -343,3 +343,30 @@ def test_every_kind_has_a_severity_weight_and_texts(app: Any, session: Any) -> N
     for name, k in KINDS.items():
         assert k.severity in ("high", "medium", "low")
         assert weights[name] == k.weight > 0 and k.clears and k.next_step and k.label
+
+
+def test_refresh_emits_signal_opened_and_closed(session: Any) -> None:
+    from valuetracker import events
+
+    got: list[events.Event] = []
+
+    def catch(_session: Any, event: events.Event) -> None:
+        got.append(event)
+
+    events.handler(catch)
+    try:
+        account, _, _ = healthy_account(session)
+        commitment = make_commitment(session, account, due_on=TODAY - timedelta(days=3),
+                                     title="Roll out SSO")
+        session.commit()
+        opened = refresh(session).opened
+        assert [(e.name, e.entity, e.entity_id, e.data["kind"]) for e in got] == [
+            ("signal.opened", "signal", opened[0].id, "commitment_overdue")]
+        assert "Roll out SSO" in got[0].data["message"] and got[0].account_id == account.id
+        commitment.status = "missed"
+        session.add(commitment)
+        session.commit()
+        refresh(session)
+        assert [e.name for e in got] == ["signal.opened", "signal.closed"]
+    finally:
+        events._handlers.remove(catch)

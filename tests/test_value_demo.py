@@ -24,4 +24,3 @@ def test_demo_seeds_value_for_every_active_account(session: Any, cast: Any) -> N
     assert value.confirmed_share(session).share is not None
     assert value.on_time_rate(session).due >= 6
     assert value.loyalty(session).respondents >= 4
-    assert value.at_risk_accounts(session)  # overdue/missed commitments at least

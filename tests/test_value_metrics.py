@@ -189,28 +189,6 @@ def test_priority_drift(session: Any, cast: Any) -> None:
     assert q4["strategic"].average_rank == Decimal(6)
 
 
-def test_at_risk_reasons(session: Any, cast: Any) -> None:
-    from datetime import timedelta
-
-    a, b = cast.account1, cast.account2
-    a.renewal_date = TODAY + timedelta(days=30)
-    session.add(a)
-    make_entry(session, a, "100", delivered_on=TODAY - timedelta(days=200),
-               evidence_status="disputed")
-    make_commitment(session, a, due_on=TODAY - timedelta(days=1), status="planned")
-    make_pulse(session, cast.stakeholder1, recommend=9, satisfaction=5, intent="probably")
-    # b: fresh value, two engaged contacts, nothing wrong
-    make_entry(session, b, "100", delivered_on=TODAY - timedelta(days=10))
-    for name in ("E1", "E2"):
-        make_stakeholder(session, b, name, last_contacted_on=TODAY - timedelta(days=5))
-    session.commit()
-    risky = value.at_risk_accounts(session, today=TODAY)
-    assert [r.name for r in risky] == ["Acme Corp"]
-    assert set(risky[0].reasons) == set(value.RISK_LABELS)
-    scoped = value.at_risk_accounts(session, account_ids=[b.id], today=TODAY)
-    assert scoped == []
-
-
 def test_value_summary_matches_the_separate_figures(session: Any, cast: Any) -> None:
     a = cast.account1
     specs = [("1000", "cost_reduction", date(2026, 10, 5), "confirmed"),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import select
 
 from valuetracker.models import Stakeholder
+from valuetracker.signals import refresh_signals
 
 from .factories import make_account, make_entry, make_pulse, ranking
 
@@ -22,11 +23,13 @@ def test_portfolio_shows_every_section(session: Any, cast: Any, login_as: Any) -
     make_account(session, "Money Pit", annual_revenue=Decimal("50000"),
                  cost_to_serve=Decimal("90000"))
     session.commit()
+    refresh_signals(session)
+    session.commit()
     page = login_as(cast.leader).get("/portfolio")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     for text in ("Keep", "Grow", "Fix", "Let go", "Money Pit", "Accounts at risk",
-                 "Disputed value", "Single-threaded", "Value migration", "Enterprise",
+                 "No value logged in 90 days", "Single-threaded", "Value migration", "Enterprise",
                  "Drift in stakeholders", "top half is rank", "<svg"):
         assert text in html, text
 
@@ -53,9 +56,9 @@ def test_segment_filter(session: Any, cast: Any, login_as: Any) -> None:
 
 
 def test_single_threaded_counts_like_the_relationship_map(session: Any, cast: Any) -> None:
-    """At-risk "single-threaded" uses the stakeholders module's engaged rule."""
+    """The "single-threaded" signal uses the stakeholders module's engaged rule."""
     from valuetracker import stakeholders
-    from valuetracker.value import at_risk_accounts
+    from valuetracker.models import Signal
 
     from .factories import make_stakeholder
 
@@ -69,25 +72,33 @@ def test_single_threaded_counts_like_the_relationship_map(session: Any, cast: An
     make_stakeholder(session, account, "Never contacted")
     session.commit()
 
+    def single_threaded() -> list[Signal]:
+        refresh_signals(session, today=today)
+        session.commit()
+        return list(session.exec(select(Signal).where(
+            Signal.account_id == account.id, Signal.kind == "single_threaded",
+            Signal.cleared_at.is_(None))).all())
+
     counts = stakeholders.coverage_counts(session, today, account_ids=[account.id])
     assert counts[account.id]["engaged"] == 2 == stakeholders.MIN_ENGAGED
-    risky = {a.id: a.reasons for a in at_risk_accounts(session, today=today)}
-    assert "single_threaded" not in risky.get(account.id, {})
+    assert single_threaded() == []
 
     edge = session.exec(select(Stakeholder).where(Stakeholder.name == "Edge")).one()
     edge.last_contacted_on = today - timedelta(days=91)
     session.commit()
     assert stakeholders.coverage_counts(session, today,
                                         account_ids=[account.id])[account.id]["engaged"] == 1
-    risky = {a.id: a.reasons for a in at_risk_accounts(session, today=today)}
-    assert risky[account.id]["single_threaded"] == "1 engaged contact"
+    [signal] = single_threaded()
+    assert signal.message == "Recent is the only engaged contact at Acme Corp."
 
 
 def test_at_risk_accounts_are_listed_a_page_at_a_time(session: Any, cast: Any,
                                                       login_as: Any) -> None:
-    # Every active account without value is at risk ("no value logged yet").
+    # An active account without value, stakeholders or economic buyer is in watch.
     for n in range(30):
         make_account(session, f"Risky {n:02d}")
+    session.commit()
+    refresh_signals(session)
     session.commit()
     client = login_as(cast.leader)
 

@@ -74,10 +74,12 @@ def register_extensions(app: Flask) -> None:
     from . import cache, db
     from .extensions import csrf, limiter, login_manager
     from .security import configure_proxies, refuse_nul_bytes, set_security_headers
+    from .signals import jobs as signal_jobs
 
     configure_proxies(app)
     db.init_app(app)
     cache.init_app(app)
+    signal_jobs.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.config.setdefault(

@@ -236,3 +236,21 @@ def interval_chart(
             f'<circle cx="{label_w + plot_w * value:.1f}" cy="{y}" r="5" fill="{color(0)}"/>'
         )
     return _svg(width, height, body, title)
+
+
+def sparkline(points: Sequence[tuple[str, Number]], *, title: str, width: int = 240,
+              height: int = 48, top: Number = 100) -> Markup:
+    """A small line of values from 0 to `top` (oldest first, labelled for hover), e.g.
+    an account's weekly health scores."""
+    if not points:
+        return empty_chart(title, "No history yet", width=width)
+    pad = 4
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+    scale = (height - 2 * pad) / float(top or 1)
+    coords = [(pad + i * step, height - pad - float(v) * scale) for i, (_, v) in enumerate(points)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    body = [f'<polyline points="{line}" fill="none" stroke="{color(0)}" stroke-width="2"/>']
+    for (x, y), (name, value) in zip(coords, points, strict=True):
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{color(0)}">'
+                    f"<title>{escape(name)}: {escape(_fmt(value))}</title></circle>")
+    return _svg(width, height, body, title)

@@ -68,6 +68,9 @@ _ENV_SETTINGS: dict[str, type] = {
     "TRUSTED_PROXIES": int,  # reverse proxies in front that set X-Forwarded-* (ProxyFix)
     "HEARTBEAT_INTERVAL": float,  # seconds between a worker's heartbeats
     "LINK_REMINDER_DAYS": int,  # days before an unanswered link gets its one reminder
+    "SIGNALS_REFRESH_MINUTES": int,  # the worker refreshes every account's signals (0 = off)
+    # Refresh the written accounts' signals after each commit.
+    "SIGNALS_REFRESH_AFTER_WRITES": lambda v: v.lower() in ("1", "true", "yes"),  # type: ignore[dict-item]
 }
 
 
@@ -95,6 +98,10 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "LINK_MAX_AGE_DAYS": 14,
         # An unanswered link gets one reminder this many days after it was sent (0 = none).
         "LINK_REMINDER_DAYS": 7,
+        # The worker refreshes every account's signals this often (minutes; 0 = never),
+        # and the accounts a transaction wrote right after it commits.
+        "SIGNALS_REFRESH_MINUTES": 60,
+        "SIGNALS_REFRESH_AFTER_WRITES": True,
         # Failed sign-ins: per client address and account, and per account from anywhere.
         "LOGIN_RATE_LIMIT": "10 per minute",
         "LOGIN_ACCOUNT_RATE_LIMIT": "50 per hour",

@@ -39,7 +39,7 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 # The areas with background jobs; each module defines `register_tasks` and `recover`.
-TASK_MODULES = ("summaries.runs", "exports.runs", "reminders")
+TASK_MODULES = ("summaries.runs", "exports.runs", "reminders", "signals.jobs")
 FINISHED = ("done", "failed")
 
 

@@ -23,6 +23,7 @@ from .models import (
     InterviewAnswer,
     InterviewQuote,
     LoyaltyPulse,
+    Signal,
     Stakeholder,
     ValueConfirmation,
     ValueEntry,
@@ -162,6 +163,7 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     _scrub_audit_trail(session, person, names)
     _erase_activities(session, person, names)
     _erase_tasks(session, person, names)
+    _erase_signals(session, person, names)
     _erase_summaries(session, person)
     person.name = erased_name(person)
     for column in ("title", "email", "phone", "preferences", "notes", "external_id"):
@@ -304,6 +306,22 @@ def _erase_tasks(session: Session, person: Stakeholder, names: set[str]) -> None
         .where(TaskComment.task_id.in_(account_tasks),
                sa.or_(*[TaskComment.text.contains(name, autoescape=True) for name in names]))
         .values(text=_replace_names(TaskComment.text, names, erased))
+        .execution_options(synchronize_session=False))
+
+
+def _erase_signals(session: Session, person: Stakeholder, names: set[str]) -> None:
+    """Signals name the person they concern ("Nina Costa (CFO) left the company"): their
+    messages keep what happened, not who (with the title that followed the name)."""
+    if not names:
+        return
+    erased = erased_name(person)
+    spelled = set(names) | ({f"{n} ({person.title})" for n in names} if person.title else set())
+    mentions = sa.or_(Signal.stakeholder_id == person.id,
+                      *[Signal.message.contains(n, autoescape=True) for n in names])
+    session.exec(
+        sa.update(Signal)
+        .where(Signal.account_id == person.account_id, mentions)
+        .values(message=_replace_names(Signal.message, spelled, erased))
         .execution_options(synchronize_session=False))
 
 

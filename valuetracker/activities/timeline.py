@@ -7,7 +7,7 @@ timeline is the UNION ALL of the sources the viewer may see and the type filter 
 for, ordered by day and time and paged by the database (LIMIT/OFFSET through
 `pagination.paginate`): events are never all loaded into Python.
 
-A new kind of event (a signal raised or cleared, a task done) is one more function
+A new kind of event (a task done) is one more function
 here, or in its own area module, which imports `source` and `columns`:
 
     @source(kinds={"signal": "Signal raised or cleared"},
@@ -47,6 +47,7 @@ from ..models import (
     Deal,
     Distribution,
     LoyaltyPulse,
+    Signal,
     Stakeholder,
     Task,
     User,
@@ -432,6 +433,31 @@ def tasks_done(scope: Scope) -> Any:
                             person=Task.stakeholder_id, user=Task.assignee_id, ref=Task.id))
             .where(Task.status == "done", Task.done_at.is_not(None),
                    scope.of_account(Task.account_id), scope.about(Task.stakeholder_id)))
+
+
+def _signal_title(prefix: str) -> Any:
+    return _text(prefix) + Signal.message
+
+
+@source(kinds={"signal_raised": "Signal raised"},
+        link=lambda event, slug: url_for("accounts.show", slug=slug) + "#health")
+def signals_raised(scope: Scope) -> Any:
+    """A signal opened about the account or the person (valuetracker/signals)."""
+    return (select(*columns(on=utc_day(Signal.opened_at), at=Signal.opened_at,
+                            kind="signal_raised", title=_signal_title("Signal raised: "),
+                            person=Signal.stakeholder_id, ref=Signal.id))
+            .where(scope.of_account(Signal.account_id), scope.about(Signal.stakeholder_id)))
+
+
+@source(kinds={"signal_cleared": "Signal cleared"},
+        link=lambda event, slug: url_for("accounts.show", slug=slug) + "#health")
+def signals_cleared(scope: Scope) -> Any:
+    """A signal that no longer holds was cleared (kept in its history)."""
+    return (select(*columns(on=utc_day(Signal.cleared_at), at=Signal.cleared_at,
+                            kind="signal_cleared", title=_signal_title("Signal cleared: "),
+                            person=Signal.stakeholder_id, ref=Signal.id))
+            .where(Signal.cleared_at.is_not(None), scope.of_account(Signal.account_id),
+                   scope.about(Signal.stakeholder_id)))
 
 
 __all__ = ["Event", "SOURCES", "Scope", "Source", "columns", "contact_kinds", "kind_labels",

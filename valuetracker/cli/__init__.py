@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 COMMAND_MODULES = ("users", "demo", "imports", "summaries", "exports", "winloss", "worker",
-                   "backup", "links", "tasks")
+                   "backup", "links", "tasks", "signals")
 
 
 def register(app: Flask) -> None:

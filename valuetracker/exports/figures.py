@@ -1,7 +1,7 @@
 """The figure sheets: Summary (one row per account) and Win-loss (win rates).
 
-The figures are the app's own (docs/definitions.md): coverage, margin tiers, at-risk
-reasons and win rates come from the value, summaries and win/loss modules' functions;
+The figures are the app's own (docs/definitions.md): coverage, margin tiers, health and
+win rates come from the value, summaries, signals and win/loss modules' functions;
 value, commitments and loyalty per account come from per_account.py, one GROUP BY each,
 built from the value module's SQL. Never a query per account.
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import select
 
+from .. import signals, winloss
 from .. import value as value_figures
-from .. import winloss
 from ..models import DRIVERS, Account, Competitor, Deal, DealCompetitor, User, label
 from ..summaries.coverage import coverage_by_account
 from ..winloss.analytics import NONE_LABEL, WinRateRow, closed_in_period
@@ -49,14 +49,10 @@ def summary_columns(ctx: ExportContext) -> list[Column]:
         Column("Key stakeholders in the send", "int", 12),
         Column("Coverage", "percent", 10),
         Column("Margin tier", "text", 10),
-        Column(f"At-risk reasons (as of {ctx.today.isoformat()})", "text", 60),
+        Column("Health score", "int", 10),
+        Column("Health band", "text", 10),
+        Column("Top signals", "text", 80),
     ]
-
-
-def _risk_text(reasons: dict[str, str]) -> str | None:
-    labels = value_figures.RISK_LABELS
-    return "; ".join(f"{labels.get(key, key)} ({detail})" for key, detail in reasons.items()) \
-        or None
 
 
 def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
@@ -72,9 +68,9 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
     # A tier is portfolio-wide (ranked over every account), as on the portfolio page.
     tiers = {t.id: t.tier for t in
              value_figures.margin_tiers(session, account_ids=ctx.account_ids())}
-    risks = {r.id: r.reasons for r in
-             value_figures.at_risk_accounts(session, account_ids=ctx.account_ids(),
-                                            today=ctx.today)}
+    # Health is today's (signals are computed for active accounts only).
+    health_scores = signals.scores(session, account_ids=ctx.account_ids())
+    top_signals = signals.top_signals_text(session, account_ids=ctx.account_ids())
     statement = (
         select(Account.id, Account.name, Account.segment, Account.tier, Account.status,
                User.name)
@@ -95,8 +91,16 @@ def summary_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
             lo.nps, lo.respondents, lo.satisfied_not_loyal,
             cov.sent if cov else 0, cov.eligible if cov else 0, cov.rate if cov else None,
             label(tiers.get(account_id)) or None,
-            _risk_text(risks.get(account_id, {})),
+            *_health(status, health_scores.get(account_id, signals.MAX_SCORE),
+                     top_signals.get(account_id)),
         )
+
+
+def _health(status: str, score: int, top: str | None) -> tuple[Any, Any, Any]:
+    """Health score, band and top signals; blank for an account that is not active."""
+    if status != "active":
+        return None, None, None
+    return score, signals.band(score), top
 
 
 # --- Win-loss --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ docs/signals.md lists every kind with its severity, weight and what clears it.
 
 from .health import (
     HEALTHY_MIN,
+    MAX_SCORE,
     WATCH_MIN,
     AccountHealth,
     OpenSignal,
@@ -20,10 +21,13 @@ from .health import (
     get_weights,
     save_weights,
     scores,
+    top_signals_text,
+    trend_chart,
 )
 from .refresh import Refresh, refresh_signals
 from .registry import KINDS, Kind
 
-__all__ = ["HEALTHY_MIN", "KINDS", "WATCH_MIN", "AccountHealth", "Kind", "OpenSignal",
+__all__ = ["HEALTHY_MIN", "KINDS", "MAX_SCORE", "WATCH_MIN", "AccountHealth", "Kind", "OpenSignal",
            "Refresh", "account_health", "accounts_health", "band", "get_weights",
-           "refresh_signals", "save_weights", "scores"]
+           "refresh_signals", "save_weights", "scores", "top_signals_text",
+           "trend_chart"]

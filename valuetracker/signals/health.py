@@ -201,6 +201,15 @@ def account_health(session: Session, account: Account, *, today: date | None = N
     return AccountHealth(account.id, account.name, account.slug, score, signals, trend)
 
 
+def trend_chart(health: AccountHealth) -> Any:
+    """The account's weekly scores as a small line (oldest first)."""
+    from ..charts import sparkline
+
+    points = [(f"Week of {s.week.isoformat()}", s.score) for s in health.trend]
+    return sparkline(points, title=f"Health of {health.name}, week by week", width=160,
+                     height=28)
+
+
 def accounts_health(session: Session, scope: Any = None, *, slugs: Iterable[str] | None = None,
                     below: int | None = None, limit: int | None = None
                     ) -> list[AccountHealth]:
@@ -234,6 +243,27 @@ def accounts_health(session: Session, scope: Any = None, *, slugs: Iterable[str]
     return [AccountHealth(i, n, s, int(sc), signals.get(i, [])) for i, n, s, sc in rows]
 
 
+def top_signals_text(session: Session, *, account_ids: Any = None, count: int = 3
+                     ) -> dict[int, str]:
+    """{account id: its `count` heaviest open signals as one text, "Label: message; …"},
+    read as plain columns (exports: one entry per account, not per signal row)."""
+    weights = get_weights(session)
+    query = (select(Signal.account_id, Signal.kind, Signal.severity, Signal.since,
+                    Signal.message, Signal.id).where(Signal.cleared_at.is_(None)))
+    if account_ids is not None:
+        query = query.where(Signal.account_id.in_(account_ids))
+    order = {"high": 0, "medium": 1, "low": 2}
+    best: dict[int, list[tuple[Any, ...]]] = {}
+    for account_id, name, severity, since, message, signal_id in session.exec(query):
+        rank = (-weights.get(name, 0), order.get(severity, 3), since, signal_id)
+        kept = best.setdefault(account_id, [])
+        kept.append((rank, name, message))
+        kept.sort(key=lambda item: item[0])
+        del kept[count:]
+    return {a: "; ".join(f"{KINDS[n].label if n in KINDS else n}: {m}" for _, n, m in kept)
+            for a, kept in best.items()}
+
+
 def save_snapshots(session: Session, *, account_ids: Iterable[int] | None, today: date) -> int:
     """Upsert this week's snapshot of every active account asked about (None: all) from
     its current open signals. Returns how many were written. Does not commit."""
@@ -262,7 +292,7 @@ def save_snapshots(session: Session, *, account_ids: Iterable[int] | None, today
     return len(ids)
 
 
-__all__ = ["HEALTHY_MIN", "WATCH_MIN", "AccountHealth", "OpenSignal", "WeightsError",
+__all__ = ["HEALTHY_MIN", "MAX_SCORE", "WATCH_MIN", "AccountHealth", "OpenSignal", "WeightsError",
            "account_health", "accounts_health", "band", "default_weights", "get_weights",
-           "open_signals", "save_snapshots", "save_weights", "scores", "week_of",
-           "weights_version"]
+           "open_signals", "save_snapshots", "save_weights", "scores", "top_signals_text",
+           "trend_chart", "week_of", "weights_version"]

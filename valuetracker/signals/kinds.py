@@ -276,7 +276,7 @@ def value_disputed(session: Session, ctx: Context) -> list[Fact]:
 
 
 @kind(name="no_recent_value", label="No value logged in 90 days", severity="medium",
-      weight=10, link=lambda signal, slug: url_for("value.log", slug=slug),
+      weight=15, link=lambda signal, slug: url_for("value.log", slug=slug),
       clears="A value entry delivered in the last 90 days is logged.",
       next_step="Log the value delivered lately, or plan a delivery with the customer.")
 def no_recent_value(session: Session, ctx: Context) -> list[Fact]:

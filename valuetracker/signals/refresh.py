@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .. import events
 from ..models import Signal, utcnow
 from ..tasks.plays import PlayRun, run_plays
 from . import kinds as _kinds  # noqa: F401 - registers the kinds
@@ -123,20 +123,18 @@ def _update(signal: Signal, k: Kind, fact: Fact) -> bool:
 
 
 def _emit(session: Session, result: Refresh) -> None:
-    """The domain events `signal.opened` / `signal.closed` (valuetracker/events.py)."""
-    try:
-        from .. import events
-    except ImportError:  # the events module is not in this installation yet
-        return
-    emit: Any = getattr(events, "emit", None)
-    if emit is None:
-        return
+    """The domain events `signal.opened` / `signal.closed`, one per signal, in the
+    refresh's transaction (events.py; notifications and webhooks consume them)."""
     for name, signals in (("signal.opened", result.opened), ("signal.closed", result.closed)):
         for signal in signals:
-            emit(session, name, account_id=signal.account_id, entity="signal",
-                 entity_id=signal.id,
-                 data={"kind": signal.kind, "severity": signal.severity,
-                       "stakeholder_id": signal.stakeholder_id})
+            events.emit(session, name, account_id=signal.account_id, entity="signal",
+                        entity_id=signal.id,
+                        data={"kind": signal.kind, "severity": signal.severity,
+                              "key": signal.key, "since": signal.since.isoformat(),
+                              "message": signal.message,
+                              "stakeholder_id": signal.stakeholder_id,
+                              "subject_type": signal.subject_type,
+                              "subject_id": signal.subject_id})
 
 
 def open_signal_count(session: Session) -> int:

@@ -17,7 +17,6 @@ account ids, a SELECT of ids, or None for every account:
 - latest_pulses(session, account_id=), is_satisfied_not_loyal(satisfaction, intent)
 - margin_tiers(session, account_ids=) -> [TieredAccount(.tier in keep/grow/fix/let_go)]
 - value_migration(session, quarters=, account_ids=, segment=), priority_drift(...)
-- at_risk_accounts(session, account_ids=, today=) -> [AtRisk(.reasons)]
 - account_overview(session, account) -> dict for the account page panel
 - driver_chart(by_quarter, title=, width=, legend=) -> value by driver per quarter (web, PDF)
 - driver_legend(by_quarter) -> its legend as (driver, colour) pairs, for a legend in HTML (PDF)
@@ -88,13 +87,10 @@ from .outreach import (
 )
 from .overview import account_overview, account_value_page, driver_chart, driver_legend
 from .portfolio import (
-    RISK_LABELS,
     TIER_ORDER,
     TIER_RULE,
-    AtRisk,
     PortfolioOverview,
     TieredAccount,
-    at_risk_accounts,
     margin_tiers,
     portfolio_overview,
     priority_drift,
@@ -106,12 +102,12 @@ from .portfolio import (
 __all__ = [
     "Described", "ReviewError", "described_entries", "describe_value",
     "review_described_entry",
-    "Answer", "AtRisk", "ConfirmedShare", "LoyaltyFigures", "OnTimeRate", "OutreachError",
+    "Answer", "ConfirmedShare", "LoyaltyFigures", "OnTimeRate", "OutreachError",
     "VALUE_PURPOSES",
-    "Page", "PortfolioOverview", "RISK_LABELS", "TIER_ORDER", "TIER_RULE", "TieredAccount",
+    "Page", "PortfolioOverview", "TIER_ORDER", "TIER_RULE", "TieredAccount",
     "ValuePeriods",
     "account_overview", "account_stakeholders", "account_value_page", "apply_answer",
-    "at_risk_accounts", "beneficiary_ids", "beneficiary_names", "confirmed_share",
+    "beneficiary_ids", "beneficiary_names", "confirmed_share",
     "create_commitment", "create_entry", "delete_entry", "driver_chart", "driver_legend",
     "entries_to_confirm", "entry_choices", "is_overdue", "is_satisfied_not_loyal",
     "latest_confirmation_by_entry", "latest_pulses", "link_entries", "recent_confirmations",

@@ -1,9 +1,9 @@
-"""Portfolio figures: margin tiers, value migration, priority drift and accounts at risk."""
+"""Portfolio figures: margin tiers, value migration and priority drift."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,16 +14,11 @@ from ..models import (
     DRIVERS,
     Account,
     LoyaltyPulse,
-    Stakeholder,
-    ValueCommitment,
     ValueEntry,
-    detractor_condition,
-    satisfied_not_loyal_condition,
 )
 from ..quarters import Quarter, quarter_case
-from ..stakeholders import MIN_ENGAGED, active_condition, engaged_condition
-from ._scope import AccountIds, dec, scoped, today_or
-from .metrics import counted_currency, latest_pulses_subquery
+from ._scope import AccountIds, dec, scoped
+from .metrics import counted_currency
 
 TIER_ORDER = ("keep", "grow", "fix", "let_go")
 TIER_RULE = (
@@ -264,106 +259,6 @@ def priority_drift(
     return result
 
 
-# --------------------------------------------------------------------------- at risk
-
-RISK_LABELS = {
-    "no_recent_value": "No value logged in 90 days",
-    "disputed_value": "Disputed value",
-    "overdue_commitments": "Overdue commitments",
-    "unhappy_key_stakeholders": "Detractor or satisfied-but-not-loyal key stakeholders",
-    "single_threaded": "Single-threaded (fewer than 2 engaged contacts)",
-    "renewal_soon": "Renewal within 90 days",
-}
-WINDOW_DAYS = 90
-
-
-@dataclass
-class AtRisk:
-    id: int
-    name: str
-    slug: str
-    renewal_date: date | None
-    reasons: dict[str, str]  # reason key -> detail text
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def at_risk_accounts(
-    session: Session, *, account_ids: AccountIds = None, today: date | None = None,
-) -> list[AtRisk]:
-    """Active accounts with at least one risk reason, most reasons first.
-
-    Reasons (four queries however many accounts):
-    no value entry delivered in the last 90 days; any disputed entry; open
-    commitments past due; key active stakeholders whose latest pulse is a detractor
-    (recommend 0-6) or satisfied but not loyal; single-threaded = fewer than
-    `stakeholders.MIN_ENGAGED` contacts meeting `stakeholders.engaged_condition`;
-    renewal date within the next 90 days.
-    """
-    today = today_or(today)
-    since = today - timedelta(days=WINDOW_DAYS)
-    # Per account, answered from the (account_id, ...) indexes one account at a time;
-    # a GROUP BY over value_entry would read all of its rows.
-    last_value = (select(sa.func.max(ValueEntry.delivered_on))
-                  .where(ValueEntry.account_id == Account.id,
-                         ValueEntry.counted_condition()).scalar_subquery())
-    disputed = (select(sa.func.count()).select_from(ValueEntry)
-                .where(ValueEntry.account_id == Account.id,
-                       ValueEntry.evidence_status == "disputed").scalar_subquery())
-    accounts = session.exec(scoped(
-        select(Account.id, Account.name, Account.slug, Account.renewal_date, last_value, disputed)
-        .where(Account.status == "active"), Account.id, account_ids)).all()
-    if not accounts:
-        return []
-
-    def grouped(column: Any, value: Any, *conditions: Any) -> dict[int, Any]:
-        """{account id: aggregate} over one table, grouped by its account column."""
-        stmt = select(column, value).where(*conditions).group_by(column)
-        return {row[0]: row[1] for row in session.exec(scoped(stmt, column, account_ids)).all()}
-
-    overdue = grouped(ValueCommitment.account_id, sa.func.count(),
-                      ValueCommitment.overdue_condition(today))
-    latest = latest_pulses_subquery(account_ids=account_ids)
-    unhappy_rows = session.exec(
-        select(latest.c.account_id, sa.func.count())
-        .join(Stakeholder, Stakeholder.id == latest.c.stakeholder_id)
-        .where(Stakeholder.is_key.is_(True), active_condition(),
-               sa.or_(detractor_condition(latest.c.recommend),
-                      satisfied_not_loyal_condition(latest.c.satisfaction,
-                                                    latest.c.repurchase_intent)))
-        .group_by(latest.c.account_id)
-    ).all()
-    unhappy = {row[0]: row[1] for row in unhappy_rows}
-    # The stakeholders module's rule, so this counts like the relationship map.
-    engaged = grouped(Stakeholder.account_id, sa.func.count(), engaged_condition(today))
-
-    result = []
-    for account_id, name, slug, renewal, last, disputed_count in accounts:
-        reasons: dict[str, str] = {}
-        if last is None or last < since:
-            reasons["no_recent_value"] = (f"last value delivered {last.isoformat()}" if last
-                                          else "no value logged yet")
-        if disputed_count:
-            reasons["disputed_value"] = _count(disputed_count, "disputed entry",
-                                               "disputed entries")
-        if overdue.get(account_id):
-            reasons["overdue_commitments"] = f"{overdue[account_id]} overdue"
-        if unhappy.get(account_id):
-            reasons["unhappy_key_stakeholders"] = _count(unhappy[account_id], "key stakeholder",
-                                                         "key stakeholders")
-        if engaged.get(account_id, 0) < MIN_ENGAGED:
-            reasons["single_threaded"] = _count(engaged.get(account_id, 0), "engaged contact",
-                                                "engaged contacts")
-        if renewal is not None and today <= renewal <= today + timedelta(days=WINDOW_DAYS):
-            reasons["renewal_soon"] = f"renews {renewal.isoformat()}"
-        if reasons:
-            result.append(AtRisk(account_id, name, slug, renewal, reasons))
-    result.sort(key=lambda a: (-len(a.reasons), a.name))
-    return result
-
-
 def segments(session: Session, *, account_ids: AccountIds = None) -> list[str]:
     rows = session.exec(scoped(select(sa.func.coalesce(Account.segment, NO_SEGMENT))
                                .distinct(), Account.id, account_ids)).all()
@@ -380,15 +275,14 @@ class PortfolioOverview:
     segments: list[str]
     tiers: list[TieredAccount]  # most valuable first
     grouped: dict[str, list[TieredAccount]]  # the same accounts per tier (tiers_grouped)
-    at_risk: list[AtRisk]
 
 
 def portfolio_overview(
     session: Session, *, account_ids: AccountIds = None, today: date | None = None,
 ) -> PortfolioOverview:
-    """Segments, margin tiers and accounts at risk (a handful of queries, whatever the size)."""
+    """Segments and margin tiers (a handful of queries, whatever the size). Accounts at
+    risk are the health list of `valuetracker.signals` (`accounts_health`)."""
     tiers = margin_tiers(session, account_ids=account_ids)
     return PortfolioOverview(
         segments=segments(session, account_ids=account_ids), tiers=tiers,
-        grouped=tiers_grouped(tiers),
-        at_risk=at_risk_accounts(session, account_ids=account_ids, today=today))
+        grouped=tiers_grouped(tiers))

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import accounts, activities, stakeholders, summaries, tasks, value, winloss
+from .. import accounts, activities, signals, stakeholders, summaries, tasks, value, winloss
 from ..access import (
     account_access,
     get_account_for_user,
@@ -137,6 +137,7 @@ def show(slug: str) -> str:
     owner, members = accounts.team(session, account)
     today = date.today()
     rows = stakeholders.account_stakeholders(session, account, today)
+    health = signals.account_health(session, account, today=today)
     return render_template(
         "accounts/show.html",
         account=account, owner=owner, members=members, facts=accounts.facts(account),
@@ -149,6 +150,7 @@ def show(slug: str) -> str:
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account)),
+        health=health, health_trend=signals.trend_chart(health),
         recent_activity=activities.recent_events(
             session, activities.Scope(account_id=account.id, user=current_user),
             slug=account.slug),

@@ -320,3 +320,62 @@ def _branding_conflict(session: Any, form: BrandingForm, mine: Any) -> dict[str,
         differences.append((form.email_template.label.text, "changed", "yours kept below"))
     form.version.data = str(branding_version(session))
     return {"who": last_editor(session, "setting", "branding"), "differences": differences}
+
+
+# Signal weights: how many health points each open signal takes off (signals/health.py).
+def _weights_form(data: dict[str, Any] | None = None) -> FlaskForm:
+    from wtforms import IntegerField
+    from wtforms.validators import NumberRange
+
+    from ..signals import KINDS
+    from ..signals.health import MAX_WEIGHT
+
+    class SignalWeightsForm(FlaskForm):
+        version = HiddenField()  # optimistic locking (signals.health.weights_version)
+
+    for name, k in KINDS.items():
+        setattr(SignalWeightsForm, name, IntegerField(
+            k.label, validators=[InputRequired(), NumberRange(min=0, max=MAX_WEIGHT)],
+            description=f"{k.severity.capitalize()} severity · default {k.weight}"))
+    return SignalWeightsForm(data=data)
+
+
+@bp.route("/signals", methods=["GET", "POST"])
+@permission_required(may_administer)
+def signal_weights() -> object:
+    from ..signals import KINDS
+    from ..signals.health import (
+        HEALTHY_MIN,
+        WATCH_MIN,
+        WeightsError,
+        get_weights,
+        save_weights,
+        weights_version,
+    )
+
+    session = get_session()
+    current = get_weights(session)
+    form = _weights_form({**current, "version": str(weights_version(session))})
+    conflict = None
+    if form.validate_on_submit():
+        new = {name: getattr(form, name).data for name in KINDS}
+        try:
+            save_weights(session, new, expected_version=form.version.data)
+        except StaleEditError:
+            from ..accounts import last_editor
+            from ..signals.health import WEIGHTS_KEY
+
+            session.rollback()
+            saved = get_weights(session)
+            conflict = {"who": last_editor(session, "setting", WEIGHTS_KEY), "differences": [
+                (KINDS[n].label, saved[n], new[n]) for n in KINDS if saved[n] != new[n]]}
+            form.version.data = str(weights_version(session))
+        except WeightsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            session.commit()
+            flash("Signal weights saved. Health scores use them from now on.", "success")
+            return redirect(url_for("admin.signal_weights"))
+    return render_template("admin/signals.html", form=form, kinds=KINDS,
+                           healthy_min=HEALTHY_MIN, watch_min=WATCH_MIN,
+                           conflict=conflict), 409 if conflict else 200

@@ -1,4 +1,4 @@
-"""The portfolio: most valuable customers, margin tiers, value migration, accounts at risk.
+"""The portfolio: most valuable customers, margin tiers, value migration, account health.
 
 Leaders, analysts and admins see every account; account managers see their own. The
 figures aggregate the whole portfolio, so they are kept until the data changes
@@ -15,9 +15,9 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlmodel import Session
 
-from .. import charts
+from .. import charts, signals
 from .. import value as domain
-from ..access import scope_key, scoped_account_ids
+from ..access import account_scope, scope_key, scoped_account_ids
 from ..cache import cached
 from ..db import get_session
 from ..models import DRIVERS, label
@@ -97,11 +97,16 @@ def index() -> str:
         [(t.name, t.revenue) for t in overview.tiers[:10]],
         title="Most valuable customers (revenue)")
     previews = {tier: accounts[:TIER_PREVIEW] for tier, accounts in overview.grouped.items()}
+    # Watch and at-risk accounts, lowest score first (kept until the data, signals
+    # included, changes).
+    at_risk = cached(session, "portfolio-health", (scope_key,),
+                     lambda: signals.accounts_health(session, account_scope(current_user),
+                                                     below=signals.HEALTHY_MIN))
     return render_template(
         "portfolio/index.html", overview=overview, previews=previews,
         tier_rule=domain.TIER_RULE, shifts=shifts, value_chart=value_chart, quarters=quarters,
-        at_risk=paginate_list(overview.at_risk, number=page_arg(), size=AT_RISK_PAGE),
-        risk_labels=domain.RISK_LABELS, segments=overview.segments, segment=segment,
+        at_risk=paginate_list(at_risk, number=page_arg(), size=AT_RISK_PAGE),
+        healthy_min=signals.HEALTHY_MIN, segments=overview.segments, segment=segment,
         drivers=DRIVERS, args={"segment": segment} if segment else {},
     )
 
