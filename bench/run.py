@@ -25,12 +25,13 @@ from . import export as export_mod
 from . import load as load_mod
 from . import pages as pages_mod
 from . import pdf as pdf_mod
+from . import signals as signals_mod
 from .generate import DATA_DIR, SCALES, GenerationResult, generate, sqlite_url
 from .probe import Probe, find_probe
 from .procs import BENCH_SECRET
 from .report import RESULTS_PATH, Report, percentile
 
-SECTIONS = ("pages", "pdf", "batch", "export", "load")
+SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals")
 
 # Targets (issue 7).
 PAGE_P95_MS = 150.0
@@ -43,6 +44,8 @@ EXPORT_L_SECONDS = 60.0
 EXPORT_MEMORY_GROWTH = 1.5
 LOAD_P95_MS = 250.0
 GENERATE_L_SECONDS = 180.0
+SIGNALS_L_SECONDS = 60.0  # issue 16: refreshing every account's signals on L
+SIGNALS_WRITE_MS = 200.0  # issue 16: the refresh of one account after a single write
 
 
 @dataclass
@@ -143,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
                 [(d.scale, apps[d.scale], d.probe) for d in datasets],
                 requests=args.requests, log=log)
         big = datasets[-1]
+        if "signals" in args.only:
+            for d in datasets:
+                log(f"-- signals on {d.scale}")
+                _signals(report, apps[d.scale], d, is_large=d.scale == large)
         if "pdf" in args.only:
             log(f"-- summary PDF on {big.scale}")
             _pdf(report, apps[big.scale], big, args)
@@ -176,7 +183,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5}
+SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
+                 "signals": 6}
+
+
+def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> None:
+    r = signals_mod.measure_signals(app, data.probe)
+    scale = data.scale
+    target = f"<= {SIGNALS_L_SECONDS:.0f} s" if is_large else ""
+    report.add("signals", "refresh, every account", scale, "time", r.full_seconds, "s",
+               target=target,
+               ok=(r.full_seconds is not None and r.full_seconds <= SIGNALS_L_SECONDS)
+               if is_large else None,
+               note=f"{r.accounts:,} accounts, {r.opened:,} signals opened")
+    report.add("signals", "refresh after one write", scale, "median", r.incremental_median,
+               "ms", target=f"<= {SIGNALS_WRITE_MS:.0f} ms",
+               ok=(r.incremental_median or 0) <= SIGNALS_WRITE_MS,
+               note=f"slowest of {len(r.incremental_ms)}: {r.incremental_max or 0:.0f} ms")
+    print(f"    all: {r.full_seconds and round(r.full_seconds, 2)} s ({r.opened} opened); "
+          f"one write: {r.incremental_median and round(r.incremental_median)} ms", flush=True)
 
 
 def _engine_for(url: str) -> Any:

@@ -371,3 +371,11 @@ def test_refresh_emits_signal_opened_and_closed(session: Any) -> None:
         assert [e.name for e in got] == ["signal.opened", "signal.closed"]
     finally:
         events._handlers.remove(catch)
+
+
+def test_docs_list_every_kind_with_its_severity_and_default_weight() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "signals.md").read_text()
+    for name, k in KINDS.items():
+        assert f"| `{name}` | {k.label} | {k.severity} | {k.weight} |" in text, name

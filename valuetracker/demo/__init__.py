@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from . import activities, core, summaries, tasks, value, winloss
+from . import activities, core, signals, summaries, tasks, value, winloss
 
 
 def seed_demo(session: Session) -> dict[str, Any]:
     """Fill an empty database with a realistic demo installation; returns what was made."""
     made: dict[str, Any] = {}
-    for area in (core, value, winloss, summaries, activities, tasks):
+    # Signals after everything they are computed from (the refresh runs the plays);
+    # then the tasks the team added by hand.
+    for area in (core, value, winloss, summaries, activities, signals, tasks):
         area.seed(session, made)
     return made

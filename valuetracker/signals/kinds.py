@@ -249,21 +249,20 @@ def no_economic_buyer(session: Session, ctx: Context) -> list[Fact]:
       next_step="Resolve the dispute with the person who disputed it: agree on the figure "
                 "and record their confirmation.")
 def value_disputed(session: Session, ctx: Context) -> list[Fact]:
-    later = aliased(ValueConfirmation, name="later_answer")
-    newest = ~(select(later.id).where(later.entry_id == ValueConfirmation.entry_id,
-                                      later.response == "disputed",
-                                      later.id > ValueConfirmation.id).exists())
-    answer = (select(ValueConfirmation.entry_id, ValueConfirmation.stakeholder_id,
-                     ValueConfirmation.responded_at)
-              .where(ValueConfirmation.response == "disputed", newest).subquery("dispute"))
+    # The entry's latest disputing answer, probed per disputed entry (entry_id index).
+    latest = (select(sa.func.max(ValueConfirmation.id))
+              .where(ValueConfirmation.entry_id == ValueEntry.id,
+                     ValueConfirmation.response == "disputed")
+              .correlate(ValueEntry).scalar_subquery())
     rows = session.exec(
         select(ValueEntry.id, ValueEntry.account_id, ValueEntry.title, ValueEntry.updated_at,
-               answer.c.responded_at, answer.c.stakeholder_id, Stakeholder.name)
+               ValueConfirmation.responded_at, ValueConfirmation.stakeholder_id,
+               Stakeholder.name)
         .join(Account, ctx.accounts(ValueEntry.account_id))
-        .outerjoin(answer, answer.c.entry_id == ValueEntry.id)
-        .outerjoin(Stakeholder, sa.and_(Stakeholder.id == answer.c.stakeholder_id,
+        .outerjoin(ValueConfirmation, ValueConfirmation.id == latest)
+        .outerjoin(Stakeholder, sa.and_(Stakeholder.id == ValueConfirmation.stakeholder_id,
                                         Stakeholder.erased_at.is_(None)))
-        .where(ValueEntry.evidence_status == "disputed")
+        .where(ValueEntry.evidence_status == "disputed", ctx.of(ValueEntry.account_id))
     ).all()
     facts = []
     for entry_id, account_id, title, updated, answered, sid, name in rows:
@@ -280,14 +279,23 @@ def value_disputed(session: Session, ctx: Context) -> list[Fact]:
       clears="A value entry delivered in the last 90 days is logged.",
       next_step="Log the value delivered lately, or plan a delivery with the customer.")
 def no_recent_value(session: Session, ctx: Context) -> list[Fact]:
-    last = (select(sa.func.max(ValueEntry.delivered_on))
-            .where(ValueEntry.account_id == Account.id, ValueEntry.counted_condition())
-            .scalar_subquery())
     cutoff = ctx.today - timedelta(days=NO_VALUE_DAYS)
-    rows = session.exec(
-        select(Account.id, Account.name, Account.created_at, last.label("last"))
-        .where(ctx.accounts(), sa.or_(last.is_(None), last < cutoff))
-    ).all()
+    # A range probe of the (account_id, delivered_on) index: only recent entries are read.
+    recent = (select(ValueEntry.id)
+              .where(ValueEntry.account_id == Account.id, ValueEntry.delivered_on >= cutoff,
+                     ValueEntry.counted_condition())
+              .correlate(Account).exists())
+    quiet = session.exec(select(Account.id, Account.name, Account.created_at)
+                         .where(ctx.accounts(), ~recent)).all()
+    if not quiet:
+        return []
+    lasts = dict(session.exec(
+        select(ValueEntry.account_id, sa.func.max(ValueEntry.delivered_on))
+        .where(ValueEntry.account_id.in_([q[0] for q in quiet]),
+               ValueEntry.counted_condition())
+        .group_by(ValueEntry.account_id)).all())
+    rows = [(account_id, name, created, lasts.get(account_id))
+            for account_id, name, created in quiet]
     facts = []
     for account_id, name, created, last_day in rows:
         if last_day is None:

@@ -90,15 +90,17 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
         if changed:
             session.add(signal)
         result.kept += 1
-    for key, (k, fact) in facts.items():
-        if key not in open_now:
-            signal = Signal(account_id=fact.account_id, kind=k.name, severity=k.severity,
-                            key=fact.key, stakeholder_id=fact.stakeholder_id,
-                            subject_type=fact.subject_type, subject_id=fact.subject_id,
-                            message=fact.message, since=fact.since, opened_at=now,
-                            details=fact.details or None)
-            session.add(signal)
-            result.opened.append(signal)
+    new = [{"account_id": fact.account_id, "kind": k.name, "severity": k.severity,
+            "key": fact.key, "stakeholder_id": fact.stakeholder_id,
+            "subject_type": fact.subject_type, "subject_id": fact.subject_id,
+            "message": fact.message, "since": fact.since, "opened_at": now,
+            "cleared_at": None, "details": fact.details or None}
+           for key, (k, fact) in facts.items() if key not in open_now]
+    if new:
+        # One multi-row INSERT … RETURNING: the first refresh opens thousands at once.
+        session.flush()
+        result.opened = list(session.scalars(
+            sa.insert(Signal).returning(Signal, sort_by_parameter_order=True), new).all())
     session.flush()
     save_snapshots(session, account_ids=ids, today=today)
     session.flush()
