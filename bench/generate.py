@@ -35,7 +35,7 @@ from valuetracker.models import metadata
 from .rows import ADMIN_EMAIL, SEED, Generator
 
 # Bump when the generated data changes shape; part of the reuse hash.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: signals and tasks (My work)
 BATCH = 5000
 BENCH_PASSWORD = "bench-password-not-secret"
 DATA_DIR = Path(__file__).resolve().parent / "data"

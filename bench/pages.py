@@ -34,6 +34,8 @@ class PageSpec:
     # Measure the first view after a data change: bump the data version before each
     # request, so figures the app caches (valuetracker.cache) are recomputed every time.
     after_change: bool = False
+    # Signed in as the busiest account manager instead of the admin.
+    as_manager: bool = False
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -48,6 +50,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("win/loss analytics", ("winloss.analytics",)),
     PageSpec("interview queue", ("winloss.queue",)),
     PageSpec("coverage page", ("summaries.coverage",), lambda p: {"quarter": p.quarter}),
+    PageSpec("My work, account manager", ("work.my_work",), as_manager=True),
+    PageSpec("My work, everyone's (admin)", ("work.my_work",)),
     PageSpec("portfolio page, first view after a change", ("portfolio.index",),
              after_change=True),
     PageSpec("account page, first view after a change", ("accounts.show",),
@@ -153,6 +157,11 @@ class _Target:
         with self.client.session_transaction() as sess:
             sess["_user_id"] = probe.admin_session_id
             sess["_fresh"] = True
+        self.manager_client = app.test_client()
+        with self.manager_client.session_transaction() as sess:
+            sess["_user_id"] = probe.manager_session_id or probe.admin_session_id
+            sess["_fresh"] = True
+        self.as_manager = False  # which client `get` uses (the spec being measured)
 
     def get(self, url: str) -> tuple[int, float, int, float]:
         """(status, milliseconds, statements, CPU milliseconds) of one GET."""
@@ -160,7 +169,7 @@ class _Target:
         self.counter.reset()
         cpu = time.process_time()
         started = time.perf_counter()
-        response = self.client.get(url)
+        response = (self.manager_client if self.as_manager else self.client).get(url)
         _ = response.get_data()
         elapsed = (time.perf_counter() - started) * 1000
         cpu_ms = (time.process_time() - cpu) * 1000
@@ -192,6 +201,7 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
         for spec in pages:
             live: list[tuple[_Target, PageResult]] = []
             for t in runs:
+                t.as_manager = spec.as_manager
                 url = resolve_url(t.app, spec, t.probe)
                 result = PageResult(spec.name, url)
                 results[t.scale].append(result)
@@ -219,7 +229,7 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                     result.statuses.append(status)
             for t, result in live:
                 t.counter.reset(keep=True)
-                t.client.get(result.url or "").close()
+                (t.manager_client if t.as_manager else t.client).get(result.url or "").close()
                 result.slowest = sorted(t.counter.statements, reverse=True)[:3]
                 t.counter.reset()
             for t in runs:

@@ -30,6 +30,8 @@ class Probe:
     deep_page: int
     quarter: str  # the last complete quarter (summaries sent, exports taken)
     current_quarter: str
+    # The account manager who owns the most accounts, signed in: My work at its busiest.
+    manager_session_id: str = ""
 
 
 def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
@@ -43,6 +45,15 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         # A live server-side session, as the login form starts (sessions.start_session).
         admin_id = admin.id
         admin_session_id = f"{admin.get_id()}:{start_session(session, admin)}"
+        busiest_manager = session.exec(
+            select(User).join(Account, Account.owner_id == User.id)
+            .where(User.role == "account_manager")
+            .group_by(User.id).order_by(func.count(Account.id).desc(), User.id).limit(1)
+        ).first()
+        manager_session_id = ""
+        if busiest_manager is not None:
+            manager_session_id = (f"{busiest_manager.get_id()}:"
+                                  f"{start_session(session, busiest_manager)}")
         session.commit()
         busiest = session.exec(
             select(ValueEntry.account_id, func.count().label("n"))
@@ -88,4 +99,5 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         deep_page=max(1, int(in_segment * 0.9) // page_size),
         quarter=current.previous().label,
         current_quarter=current.label,
+        manager_session_id=manager_session_id,
     )

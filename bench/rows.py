@@ -29,7 +29,9 @@ from valuetracker.models import (
     InterviewQuote,
     LoyaltyPulse,
     ProgramRule,
+    Signal,
     Stakeholder,
+    Task,
     User,
     ValueCommitment,
     ValueConfirmation,
@@ -545,6 +547,76 @@ class Generator:
                    ("opted out or left the company" if status == "skipped" else None),
                    "created_at": generated}
 
+    # -- signals and tasks (My work) ------------------------------------------------
+    def signals(self) -> Iterator[dict[str, Any]]:
+        """Open and cleared signals on some active accounts (the kinds the plays answer),
+        as a refresh would leave them: a few opened in the last week."""
+        from valuetracker.tasks.plays import PLAY_LIST
+
+        rng = self.rng
+        kinds = sorted({play.kind for play in PLAY_LIST})
+        severity = {"key_stakeholder_left": "high", "key_detractor": "high",
+                    "value_disputed": "high", "commitment_overdue": "high",
+                    "renewal_at_risk": "high", "nps_drop": "high"}
+        self.open_signals: list[tuple[int, int, str]] = []  # signal id, account id, kind
+        sid = 0
+        for aid, _seg, _tier, status, _owner in self.acc:
+            if status != "active" or rng.random() >= 0.4:
+                continue
+            for _ in range(rng.randint(1, 3)):
+                sid += 1
+                kind = rng.choice(kinds)
+                since = self.anchor - timedelta(days=rng.randrange(60))
+                opened = datetime.combine(since, dtime(6, 0), tzinfo=UTC)
+                cleared = (opened + timedelta(days=rng.randint(1, 20))
+                           if rng.random() < 0.3 else None)
+                if cleared is not None and cleared >= self.now:
+                    cleared = None
+                if cleared is None:
+                    self.open_signals.append((sid, aid, kind))
+                yield {"id": sid, "account_id": aid, "kind": kind,
+                       "severity": severity.get(kind, "medium"), "key": f"bench:{sid}",
+                       "stakeholder_id": None, "subject_type": "account",
+                       "subject_id": aid, "message": f"Bench signal {kind} at account {aid}.",
+                       "since": since, "opened_at": opened, "cleared_at": cleared,
+                       "details": None}
+
+    def tasks(self) -> Iterator[dict[str, Any]]:
+        """The plays' tasks of most open signals, and tasks the teams added by hand on
+        half the accounts: open (some overdue), done and dismissed."""
+        from valuetracker.tasks.plays import PLAY_LIST
+
+        rng = self.rng
+        play_of = {play.kind: play.key for play in PLAY_LIST}
+        owner_of = {a[0]: a[4] for a in self.acc}
+        tid = 0
+        for signal_id, aid, kind in self.open_signals:
+            if rng.random() < 0.8:
+                tid += 1
+                yield {"id": tid, "account_id": aid, "stakeholder_id": None,
+                       "title": f"Play task for {kind}", "assignee_id": owner_of[aid],
+                       "due_on": self.anchor + timedelta(days=rng.randint(-10, 30)),
+                       "status": "open", "dismissed_reason": None, "source": "play",
+                       "signal_id": signal_id, "play": play_of[kind],
+                       "created_by_id": None, "created_at": self.now - timedelta(days=5),
+                       "done_at": None, "version": 1}
+        status = _picker(rng, (("open", 0.6), ("done", 0.3), ("dismissed", 0.1)))
+        for aid, *_rest, owner in self.acc:
+            if rng.random() >= 0.5:
+                continue
+            for _ in range(rng.randint(1, 4)):
+                tid += 1
+                st = status()
+                yield {"id": tid, "account_id": aid, "stakeholder_id": None,
+                       "title": f"Follow up with account {aid}", "assignee_id": owner,
+                       "due_on": self.anchor + timedelta(days=rng.randint(-20, 40)),
+                       "status": st,
+                       "dismissed_reason": "Not needed" if st == "dismissed" else None,
+                       "source": "person", "signal_id": None, "play": None,
+                       "created_by_id": owner, "created_at": self.now - timedelta(days=30),
+                       "done_at": self.now - timedelta(days=2) if st == "done" else None,
+                       "version": 1}
+
     # -- run -------------------------------------------------------------------
     def steps(self) -> list[tuple[sa.Table, Callable[[], Iterable[dict[str, Any]]]]]:
         """(table, rows) in insert order; later tables use what earlier ones recorded."""
@@ -562,5 +634,6 @@ class Generator:
             (t(WinLossInterview), self.interviews), (t(FactorRating), self.factor_ratings),
             (t(InterviewQuote), self.quotes), (t(InterviewAnswer), self.answers),
             (t(ValueSummary), self.summaries), (t(Distribution), self.distribution_rows),
+            (t(Signal), self.signals), (t(Task), self.tasks),
         ]
         return steps

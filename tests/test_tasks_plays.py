@@ -241,3 +241,14 @@ def test_a_play_made_by_someone_is_attributed(session: Session, cast: Any) -> No
     admin = make_user(session, "admin", email="ops@example.com")
     [task] = run_plays(session, opened=[signal], user=admin).created
     assert task.created_by_id == admin.id
+
+
+def test_the_demo_has_tasks_by_people_and_by_plays(runner: Any, session: Session) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    sources = session.exec(select(Task.source, sa.func.count()).group_by(Task.source)).all()
+    counts = dict(sources)
+    assert counts.get("play", 0) >= 3 and counts.get("person", 0) >= 3
+    played = session.exec(select(Task).where(Task.source == "play")).all()
+    assert all(t.signal_id is not None and t.play in PLAYS for t in played)
+    assert any(t.status == "done" for t in session.exec(select(Task)).all())

@@ -170,3 +170,21 @@ def test_bulk_actions(session: Session, cast: Any, seen: list[events.Event]) -> 
     session.commit()
     assert {first.status, second.status} == {"done"} and first.version == 4
     assert session.exec(select(TaskComment)).all() == []
+
+
+def test_erasing_a_person_takes_their_name_out_of_tasks(session: Session, cast: Any) -> None:
+    from valuetracker.personal_data import erase_stakeholder
+
+    nina = make_stakeholder(session, cast.account1, "Nina Costa")
+    task = make_task(session, cast.account1, "Find and map the successor of Nina Costa",
+                     stakeholder=nina)
+    other = make_task(session, cast.account2, "Ask Nina Costa at Globex")  # another person
+    tasks.add_comment(session, task, "Nina Costa left for a competitor")
+    session.commit()
+    erase_stakeholder(session, nina)
+    session.commit()
+    session.expire_all()
+    assert "Nina" not in session.get(type(task), task.id).title
+    assert session.get(type(task), task.id).version == 2
+    assert "Nina" not in session.exec(select(TaskComment.text)).one()
+    assert session.get(type(other), other.id).title == "Ask Nina Costa at Globex"

@@ -165,6 +165,7 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
     names = _known_names(session, person)
     _scrub_audit_trail(session, person, names)
     _erase_activities(session, person, names)
+    _erase_tasks(session, person, names)
     _erase_signals(session, person, names)
     _erase_summaries(session, person)
     person.name = erased_name(person)
@@ -281,6 +282,33 @@ def _erase_activities(session: Session, person: Stakeholder, names: set[str]) ->
         .values(summary=_replace_names(Activity.summary, names, erased),
                 outcome=_replace_names(Activity.outcome, names, erased),
                 version=Activity.version + 1)
+        .execution_options(synchronize_session=False))
+
+
+def _erase_tasks(session: Session, person: Stakeholder, names: set[str]) -> None:
+    """The account's tasks keep what was to be done, not who: the person's names leave
+    their titles, dismissal reasons and comments (a play titles its task with the name:
+    "Find and map the successor of …")."""
+    from .models import Task, TaskComment
+
+    if not names:
+        return
+    erased = erased_name(person)
+    columns = (Task.title, Task.dismissed_reason)
+    mentions = sa.or_(*[column.contains(name, autoescape=True)
+                        for name in names for column in columns])
+    session.exec(
+        sa.update(Task).where(Task.account_id == person.account_id, mentions)
+        .values(title=_replace_names(Task.title, names, erased),
+                dismissed_reason=_replace_names(Task.dismissed_reason, names, erased),
+                version=Task.version + 1)
+        .execution_options(synchronize_session=False))
+    account_tasks = sa.select(Task.id).where(Task.account_id == person.account_id)
+    session.exec(
+        sa.update(TaskComment)
+        .where(TaskComment.task_id.in_(account_tasks),
+               sa.or_(*[TaskComment.text.contains(name, autoescape=True) for name in names]))
+        .values(text=_replace_names(TaskComment.text, names, erased))
         .execution_options(synchronize_session=False))
 
 

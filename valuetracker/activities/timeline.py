@@ -422,6 +422,19 @@ def interviews_completed(scope: Scope) -> Any:
     return query
 
 
+@source(kinds={"task": "Task done"},
+        link=lambda event, slug: url_for("tasks.show", task_id=event.ref_id))
+def tasks_done(scope: Scope) -> Any:
+    """A task on the account was marked done (by its assignee, a colleague, or by its
+    play when the signal behind it cleared); on a person's timeline, the tasks about
+    them."""
+    return (select(*columns(on=utc_day(Task.done_at), at=Task.done_at, kind="task",
+                            title=_text("Task done: ") + Task.title,
+                            person=Task.stakeholder_id, user=Task.assignee_id, ref=Task.id))
+            .where(Task.status == "done", Task.done_at.is_not(None),
+                   scope.of_account(Task.account_id), scope.about(Task.stakeholder_id)))
+
+
 def _signal_title(prefix: str) -> Any:
     return _text(prefix) + Signal.message
 
@@ -445,19 +458,6 @@ def signals_cleared(scope: Scope) -> Any:
                             person=Signal.stakeholder_id, ref=Signal.id))
             .where(Signal.cleared_at.is_not(None), scope.of_account(Signal.account_id),
                    scope.about(Signal.stakeholder_id)))
-
-
-@source(kinds={"task": "Task done"},
-        link=lambda event, slug: url_for("tasks.show", task_id=event.ref_id))
-def tasks_done(scope: Scope) -> Any:
-    """A task on the account was marked done (by its assignee, a colleague, or by its
-    play when the signal behind it cleared); on a person's timeline, the tasks about
-    them."""
-    return (select(*columns(on=utc_day(Task.done_at), at=Task.done_at, kind="task",
-                            title=_text("Task done: ") + Task.title,
-                            person=Task.stakeholder_id, user=Task.assignee_id, ref=Task.id))
-            .where(Task.status == "done", Task.done_at.is_not(None),
-                   scope.of_account(Task.account_id), scope.about(Task.stakeholder_id)))
 
 
 __all__ = ["Event", "SOURCES", "Scope", "Source", "columns", "contact_kinds", "kind_labels",
