@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from valuetracker.api_tokens import create_token
 from valuetracker.models import Account, LoyaltyPulse, Stakeholder, User, ValueEntry
 from valuetracker.quarters import quarter_of
 from valuetracker.sessions import start_session
@@ -30,6 +31,7 @@ class Probe:
     deep_page: int
     quarter: str  # the last complete quarter (summaries sent, exports taken)
     current_quarter: str
+    api_token: str = ""  # the admin's read token, for the API rows
 
 
 def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
@@ -43,6 +45,8 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         # A live server-side session, as the login form starts (sessions.start_session).
         admin_id = admin.id
         admin_session_id = f"{admin.get_id()}:{start_session(session, admin)}"
+        _row, api_token = create_token(session, admin, name="bench", scope="read",
+                                       expires_days=1)
         session.commit()
         busiest = session.exec(
             select(ValueEntry.account_id, func.count().label("n"))
@@ -88,4 +92,5 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         deep_page=max(1, int(in_segment * 0.9) // page_size),
         quarter=current.previous().label,
         current_quarter=current.label,
+        api_token=api_token,
     )

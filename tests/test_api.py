@@ -240,9 +240,13 @@ def test_rate_limited_per_token(app_config: dict[str, Any], cast: Any) -> None:
         am1 = session.get(User, cast.am1.id)
         one, other = _token(session, am1, "read"), _token(session, am1, "read")
     client = app.test_client()
-    codes = [client.get("/api/v1/accounts", headers=_auth(one)).status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
-    assert client.get("/api/v1/accounts", headers=_auth(other)).status_code == 200
+    try:
+        codes = [client.get("/api/v1/accounts", headers=_auth(one)).status_code
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert client.get("/api/v1/accounts", headers=_auth(other)).status_code == 200
+    finally:
+        app.extensions["valuetracker.engine"].dispose()
 
 
 def test_openapi_document_and_reference_page(client: Any) -> None:

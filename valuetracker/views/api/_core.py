@@ -272,7 +272,7 @@ def page_size() -> int:
     raw = request.args.get("limit", "")
     if not raw:
         return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_SIZE_MAX:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= PAGE_SIZE_MAX:
         raise Invalid({"limit": [f"A number from 1 to {PAGE_SIZE_MAX}."]})
     return int(raw)
 
@@ -330,7 +330,7 @@ def account_key(raw: Any) -> int | str:
     """An account id (an int, or digits) or a slug; an id out of range is no account."""
     if isinstance(raw, bool):
         raise Invalid({"account": ["An account id or slug."]})
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = id_arg(raw.strip()) or 0
     if isinstance(raw, int):
         if not 0 < raw <= MAX_ID:

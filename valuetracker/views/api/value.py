@@ -345,7 +345,7 @@ def list_pulses() -> Any:
                                    LoyaltyPulse.account_id)
     raw = request.args.get("stakeholder", "")
     if raw:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise Invalid({"stakeholder": ["A stakeholder id."]})
         query = query.where(LoyaltyPulse.stakeholder_id == (id_arg(raw) or 0))
     since = updated_since()
