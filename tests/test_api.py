@@ -285,3 +285,30 @@ def test_settings_page_creates_shows_once_and_revokes(login_as: Any, cast: Any,
     # Someone else's token: 404.
     other = login_as(cast.am2)
     assert other.post(forms[0].action, data={}).status_code == 404
+
+
+def test_deals_with_competitors(client: Any, cast: Any, session: Any) -> None:
+    token = _token(session, cast.am1)
+    deal = client.post("/api/v1/deals", headers=_auth(token), json={
+        "account": "acme-corp", "name": "Acme renewal 2027", "outcome": "open",
+        "amount": "50000", "competitors": ["Initech", "Umbrella"],
+        "primary_competitor": "Initech"})
+    assert deal.status_code == 201, deal.json
+    item = deal.json
+    assert item["account"] == "acme-corp" and item["owner_id"] == cast.am1.id
+    assert item["competitors"] == ["Initech", "Umbrella"]
+    assert item["primary_competitor"] == "Initech"
+    won = client.patch(f"/api/v1/deals/{item['id']}", headers={**_auth(token),
+                                                              "If-Match": '"1"'},
+                       json={"outcome": "won", "closed_on": "2026-11-15"})
+    assert won.status_code == 200, won.json
+    assert won.json["outcome"] == "won" and won.json["competitors"] == ["Initech", "Umbrella"]
+    outsider = client.post("/api/v1/deals", headers=_auth(_token(session, cast.am2)),
+                           json={"account": "acme-corp", "name": "Sneaky", "outcome": "open"})
+    assert outsider.status_code == 422  # not one of their accounts: the form's choice check
+    assert outsider.json["errors"][0]["field"] == "account"
+    listed = client.get("/api/v1/deals?outcome=won", headers=_auth(token)).json
+    assert [d["name"] for d in listed["items"]] == ["Acme renewal 2027"]
+    leader = _token(session, cast.leader)
+    assert client.post("/api/v1/deals", headers=_auth(leader),
+                       json={"name": "x", "outcome": "open"}).status_code == 403

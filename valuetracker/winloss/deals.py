@@ -66,17 +66,8 @@ def list_deals(
 ) -> Page:
     """A page of the deals the user may see, newest close first; rows are
     (Deal, account name, owner name, primary competitor name)."""
-    conditions = [deal_scope(user)]
-    if outcome:
-        conditions.append(Deal.outcome == outcome)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
-                                 sa.func.lower(Account.name).like(like)))
-    if competitor_id:
-        conditions.append(against_competitor(competitor_id))
-    if account_id:
-        conditions.append(Deal.account_id == account_id)
+    conditions = deal_list_conditions(user, outcome=outcome, q=q, competitor_id=competitor_id,
+                                      account_id=account_id)
     # Open deals (no close date) first, then the newest closes; same on both dialects.
     order = (sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
              Deal.id.desc())
@@ -90,6 +81,25 @@ def list_deals(
         .where(Deal.id.in_(page_ids))
         .order_by(*order)
     ), number=page, size=size)
+
+
+def deal_list_conditions(user: User, *, outcome: str | None = None, q: str | None = None,
+                         competitor_id: int | None = None, account_id: int | None = None
+                         ) -> list[Any]:
+    """The deal list's filters (the web list and the API's); `q` needs Account joined
+    (outer) for the account name."""
+    conditions = [deal_scope(user)]
+    if outcome:
+        conditions.append(Deal.outcome == outcome)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
+                                 sa.func.lower(Account.name).like(like)))
+    if competitor_id:
+        conditions.append(against_competitor(competitor_id))
+    if account_id:
+        conditions.append(Deal.account_id == account_id)
+    return conditions
 
 
 def deal_competitors(session: Session, deal: Deal) -> list[Competitor]:

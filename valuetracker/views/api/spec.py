@@ -27,12 +27,14 @@ from ...models import (
     COMMITMENT_STATUSES,
     DRIVERS,
     EVIDENCE_STATUSES,
+    OUTCOMES,
     REPURCHASE_INTENTS,
     SENTIMENTS,
     TIERS,
     UNITS,
 )
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
+from ...winloss.forms import DealForm
 from ..accounts import AccountForm
 from ..stakeholders import StakeholderForm
 
@@ -127,6 +129,10 @@ ValueEntryUpdate = form_model("ValueEntryUpdate", EntryForm, create=False)
 CommitmentCreate = form_model("CommitmentCreate", CommitmentForm, create=True,
                               extra={"account": ACCOUNT_REF})
 CommitmentUpdate = form_model("CommitmentUpdate", CommitmentForm, create=False)
+DealCreate = form_model("DealCreate", DealForm, create=True, skip=("account_id",),
+                        extra={"account": (int | str | None, Field(None))})
+DealUpdate = form_model("DealUpdate", DealForm, create=False, skip=("account_id",),
+                        extra={"account": (int | str | None, Field(None))})
 PulseCreate = form_model(
     "PulseCreate", RecordPulseForm, create=True, skip=RecordPulseForm.RANK_FIELDS,
     extra={"account": ACCOUNT_REF,
@@ -314,6 +320,33 @@ class IfMatch(BaseModel):
                                  description="The ETag you read; a stale one answers 412.")
 
 
+class DealItem(BaseModel):
+    id: int
+    account: str | None
+    account_id: int | None
+    name: str
+    external_id: str | None
+    amount: Money
+    product: str | None
+    owner_id: int | None
+    opened_on: date | None
+    closed_on: date | None
+    outcome: Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
+    competitors: list[str]
+    primary_competitor: str | None
+    rep_reason_id: int | None
+    rep_notes: str | None
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class DealQuery(ListQuery):
+    outcome: str | None = None
+    q: str | None = Field(None, max_length=100)
+    competitor: str | None = None
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -333,12 +366,16 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_commitment": (CommitmentItem, None, None),
     "create_commitment": (CommitmentItem, CommitmentCreate, None),
     "update_commitment": (CommitmentItem, CommitmentUpdate, None),
+    "list_deals": (_list_of(DealItem), None, DealQuery),
+    "get_deal": (DealItem, None, None),
+    "create_deal": (DealItem, DealCreate, None),
+    "update_deal": (DealItem, DealUpdate, None),
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
-        "commitment": "commitments", "pulse": "pulses"}
+        "commitment": "commitments", "pulse": "pulses", "deal": "deals"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,
