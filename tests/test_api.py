@@ -312,3 +312,28 @@ def test_deals_with_competitors(client: Any, cast: Any, session: Any) -> None:
     leader = _token(session, cast.leader)
     assert client.post("/api/v1/deals", headers=_auth(leader),
                        json={"name": "x", "outcome": "open"}).status_code == 403
+
+
+def test_summaries_metadata_and_pdf(app: Flask, client: Any, cast: Any, session: Any) -> None:
+    from pathlib import Path
+
+    from valuetracker.models import ValueSummary
+
+    folder = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / "acme-corp"
+    folder.mkdir(parents=True)
+    (folder / "carol.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    summary = ValueSummary(account_id=cast.account1.id, stakeholder_id=cast.stakeholder1.id,
+                           quarter="2026-Q3", file_path="2026-Q3/acme-corp/carol.pdf",
+                           sha256="0" * 64)
+    session.add(summary)
+    session.commit()
+    token = _token(session, cast.leader, "read")  # leaders read every account's summaries
+    listed = client.get("/api/v1/summaries?account=acme-corp&quarter=2026-Q3",
+                        headers=_auth(token)).json
+    assert [s["id"] for s in listed["items"]] == [summary.id]
+    pdf = client.get(listed["items"][0]["pdf"], headers=_auth(token))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    outsider = _token(session, cast.am2, "read")
+    assert client.get(f"/api/v1/summaries/{summary.id}/pdf",
+                      headers=_auth(outsider)).status_code == 404

@@ -347,6 +347,32 @@ class DealQuery(ListQuery):
     competitor: str | None = None
 
 
+class Sending(BaseModel):
+    channel: str
+    recipient: str | None
+    status: str
+    sent_at: Stamp | None
+    error: str | None
+
+
+class SummaryItem(BaseModel):
+    id: int
+    account: str
+    account_id: int
+    stakeholder_id: int | None
+    quarter: str
+    variant: str
+    sha256: str
+    generated_at: Stamp
+    generated_by_id: int | None
+    distributions: list[Sending]
+    pdf: str = Field(..., description="The PDF's address.")
+
+
+class SummaryQuery(ListQuery):
+    quarter: str | None = Field(None, description="A quarter such as 2026-Q3.")
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -370,12 +396,16 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_deal": (DealItem, None, None),
     "create_deal": (DealItem, DealCreate, None),
     "update_deal": (DealItem, DealUpdate, None),
+    "list_summaries": (_list_of(SummaryItem), None, SummaryQuery),
+    "get_summary": (SummaryItem, None, None),
+    "get_summary_pdf": (None, None, None),
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
-        "commitment": "commitments", "pulse": "pulses", "deal": "deals"}
+        "commitment": "commitments", "pulse": "pulses", "deal": "deals",
+        "summar": "summaries"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,
@@ -414,6 +444,9 @@ def document(base_url: str) -> dict[str, Any]:
                         ("get_", "create_", "update_")):
                     response.setdefault("headers", {})["ETag"] = {
                         "schema": {"type": "string"}, "description": "The item's version."}
+                if op["operationId"] == "get_summary_pdf" and code == "200":
+                    response["content"] = {"application/pdf": {
+                        "schema": {"type": "string", "format": "binary"}}}
                 if code == "201":
                     response["headers"]["Location"] = {"schema": {"type": "string"},
                                                        "description": "The new item's URL."}
