@@ -3,6 +3,7 @@ the web forms, ETags, problems, the audit trail and the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -337,3 +338,32 @@ def test_summaries_metadata_and_pdf(app: Flask, client: Any, cast: Any, session:
     outsider = _token(session, cast.am2, "read")
     assert client.get(f"/api/v1/summaries/{summary.id}/pdf",
                       headers=_auth(outsider)).status_code == 404
+
+
+def test_interviews_for_the_program_never_naming_the_anonymous(
+        client: Any, cast: Any, session: Any) -> None:
+    from valuetracker.models import InterviewQuote
+
+    from .factories import make_deal, make_interview
+
+    deal = make_deal(session, cast.account1, outcome="won", owner_id=cast.am1.id)
+    hidden = make_interview(session, deal, cast.stakeholder1, anonymity="anonymized")
+    named = make_interview(session, deal, cast.stakeholder1, anonymity="named")
+    session.add(InterviewQuote(interview_id=hidden.id, text="Onboarding was quick.",
+                               tags="speed; onboarding"))
+    session.commit()
+    token = _token(session, cast.analyst, "read")
+    listed = client.get(f"/api/v1/interviews?deal={deal.id}", headers=_auth(token))
+    assert listed.status_code == 200
+    items = {i["id"]: i for i in listed.json["items"]}
+    assert "Carol" not in json.dumps(items[hidden.id])
+    assert items[hidden.id]["stakeholder_id"] is None
+    assert items[hidden.id]["quotes"] == [{"text": "Onboarding was quick.", "factor_id": None,
+                                           "tags": ["speed", "onboarding"]}]
+    assert items[named.id]["interviewee"].startswith("Carol Buyer")
+    one = client.get(f"/api/v1/interviews/{hidden.id}", headers=_auth(token)).json
+    assert "Carol" not in json.dumps(one)
+    # Account managers do not read the program (interviewees may be promised anonymity).
+    am = _token(session, cast.am1, "read")
+    assert client.get("/api/v1/interviews", headers=_auth(am)).status_code == 403
+    assert client.get(f"/api/v1/interviews/{hidden.id}", headers=_auth(am)).status_code == 403

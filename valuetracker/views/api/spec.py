@@ -23,10 +23,13 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ...models import (
     ACCOUNT_STATUSES,
+    ANONYMITY,
     BUYING_ROLES,
     COMMITMENT_STATUSES,
     DRIVERS,
     EVIDENCE_STATUSES,
+    FACTOR_EFFECTS,
+    INTERVIEW_STATUSES,
     OUTCOMES,
     REPURCHASE_INTENTS,
     SENTIMENTS,
@@ -373,6 +376,50 @@ class SummaryQuery(ListQuery):
     quarter: str | None = Field(None, description="A quarter such as 2026-Q3.")
 
 
+class Answer(BaseModel):
+    question_id: int | None
+    text: str | None
+    rating: int | None
+    choice: str | None
+
+
+class Rating(BaseModel):
+    factor_id: int
+    rating: int | None
+    importance: int | None
+    effect: Literal[tuple(FACTOR_EFFECTS)]  # type: ignore[valid-type]
+
+
+class Quote(BaseModel):
+    text: str
+    factor_id: int | None
+    tags: list[str]
+
+
+class InterviewItem(BaseModel):
+    id: int
+    deal_id: int
+    interviewee: str = Field(..., description="Never a name when anonymized or blind.")
+    stakeholder_id: int | None
+    status: Literal[tuple(INTERVIEW_STATUSES)]  # type: ignore[valid-type]
+    channel: str | None
+    anonymity: Literal[tuple(ANONYMITY)]  # type: ignore[valid-type]
+    requested_at: Stamp
+    scheduled_for: Stamp | None
+    completed_at: Stamp | None
+    primary_reason_id: int | None
+    interviewer_id: int | None
+    version: int
+    answers: list[Answer]
+    ratings: list[Rating]
+    quotes: list[Quote]
+
+
+class InterviewQuery(ListQuery):
+    deal: str | None = None
+    status: str | None = None
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -399,13 +446,15 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_summaries": (_list_of(SummaryItem), None, SummaryQuery),
     "get_summary": (SummaryItem, None, None),
     "get_summary_pdf": (None, None, None),
+    "list_interviews": (_list_of(InterviewItem), None, InterviewQuery),
+    "get_interview": (InterviewItem, None, None),
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",
-        "summar": "summaries"}
+        "summar": "summaries", "interview": "interviews"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,
