@@ -25,8 +25,9 @@ from .factories import make_commitment, make_entry, make_pulse
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-EXAMPLES = 30  # per operation
-BUDGET = 150.0  # seconds for the whole run
+EXAMPLES = 25  # per operation while within the budget
+FEW = 5  # per operation once the budget is spent (a slow machine): every one still runs
+BUDGET = 120.0  # seconds
 
 
 def test_api_holds_up_to_its_own_openapi_document(app: Flask, cast: Any,
@@ -44,11 +45,10 @@ def test_api_holds_up_to_its_own_openapi_document(app: Flask, cast: Any,
     statuses: dict[int, int] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
-        if time.monotonic() - started > BUDGET:
-            break
         operations += 1
+        within = time.monotonic() - started < BUDGET
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
+        @settings(max_examples=EXAMPLES if within else FEW, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck),
                   phases=[Phase.explicit, Phase.generate])
         @given(case=operation.as_strategy())
@@ -61,5 +61,5 @@ def test_api_holds_up_to_its_own_openapi_document(app: Flask, cast: Any,
         run()
     print(f"schemathesis: {operations} operations, {examples} examples, statuses {statuses}")
     assert operations == len(list(schema.get_all_operations()))
-    assert examples >= operations * 5
+    assert examples >= operations * FEW
     assert any(200 <= code < 300 for code in statuses)

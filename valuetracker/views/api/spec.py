@@ -462,14 +462,15 @@ def doc(operation: str, *, write: bool = False, created: bool = False,
     """Describe a view in the OpenAPI document (spectree, without its own validation:
     the forms validate)."""
     item, body, query = OPERATIONS[operation]
-    codes: dict[str, Any] = {"HTTP_401": Problem, "HTTP_400": Problem, "HTTP_404": Problem,
-                             "HTTP_422": Problem, "HTTP_429": Problem}
+    # 403 on reads too: the program's pages (interviews) are refused to some roles.
+    codes: dict[str, Any] = {"HTTP_401": Problem, "HTTP_400": Problem, "HTTP_403": Problem,
+                             "HTTP_404": Problem, "HTTP_422": Problem, "HTTP_429": Problem}
     if deleted:
         codes["HTTP_204"] = None
     else:
         codes["HTTP_201" if created else "HTTP_200"] = item
     if write:
-        codes.update(HTTP_403=Problem, HTTP_409=Problem, HTTP_412=Problem, HTTP_415=Problem)
+        codes.update(HTTP_409=Problem, HTTP_412=Problem, HTTP_415=Problem)
     tag = next(t for key, t in TAGS.items() if key in operation)
     headers = IfMatch if write and not created else None
     return api.validate(json=body, query=query, headers=headers, resp=Response(**codes),
