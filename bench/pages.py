@@ -36,6 +36,9 @@ class PageSpec:
     after_change: bool = False
     # Signed in as the busiest account manager instead of the admin.
     as_manager: bool = False
+    # A JSON API row: the admin's bearer token instead of the session, and its own target.
+    api: bool = False
+    p95_ms: float | None = None
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -56,6 +59,9 @@ PAGES: tuple[PageSpec, ...] = (
              after_change=True),
     PageSpec("account page, first view after a change", ("accounts.show",),
              after_change=True),
+    PageSpec("API list of accounts", ("api.list_accounts",), api=True, p95_ms=50.0),
+    PageSpec("API list of value entries", ("api.list_value_entries",), api=True,
+             p95_ms=50.0),
 )
 AFTER_CHANGE_REQUESTS = 10  # each recomputes everything: fewer, and reported without target
 
@@ -163,13 +169,16 @@ class _Target:
             sess["_fresh"] = True
         self.as_manager = False  # which client `get` uses (the spec being measured)
 
-    def get(self, url: str) -> tuple[int, float, int, float]:
-        """(status, milliseconds, statements, CPU milliseconds) of one GET."""
+    def get(self, url: str, api: bool = False) -> tuple[int, float, int, float]:
+        """(status, milliseconds, statements, CPU milliseconds) of one GET (`api`: with
+        the admin's API token)."""
+        headers = {"Authorization": f"Bearer {self.probe.api_token}"} if api else {}
         self.errors.last = None
         self.counter.reset()
         cpu = time.process_time()
         started = time.perf_counter()
-        response = (self.manager_client if self.as_manager else self.client).get(url)
+        response = (self.manager_client if self.as_manager else self.client).get(
+            url, headers=headers)
         _ = response.get_data()
         elapsed = (time.perf_counter() - started) * 1000
         cpu_ms = (time.process_time() - cpu) * 1000
@@ -209,7 +218,7 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                     result.error = "n/a (endpoint missing)"
                     continue
                 for _ in range(WARMUP):
-                    status, _ms, _q, _cpu = t.get(url)
+                    status, _ms, _q, _cpu = t.get(url, spec.api)
                     if status != 200:
                         result.statuses.append(status)
                         result.error = f"HTTP {status}" + (
@@ -222,14 +231,16 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                 for t, result in live:
                     if spec.after_change:
                         t.touch()
-                    status, ms, queries, cpu_ms = t.get(result.url or "")
+                    status, ms, queries, cpu_ms = t.get(result.url or "", spec.api)
                     result.times_ms.append(ms)
                     result.cpu_ms.append(cpu_ms)
                     result.queries.append(queries)
                     result.statuses.append(status)
             for t, result in live:
                 t.counter.reset(keep=True)
-                (t.manager_client if t.as_manager else t.client).get(result.url or "").close()
+                (t.manager_client if t.as_manager else t.client).get(
+                    result.url or "", headers={"Authorization": "Bearer " + t.probe.api_token}
+                    if spec.api else {}).close()
                 result.slowest = sorted(t.counter.statements, reverse=True)[:3]
                 t.counter.reset()
             for t in runs:

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from valuetracker.api_tokens import create_token
 from valuetracker.models import Account, LoyaltyPulse, Stakeholder, User, ValueEntry
 from valuetracker.quarters import quarter_of
 from valuetracker.sessions import start_session
@@ -32,6 +33,7 @@ class Probe:
     current_quarter: str
     # The account manager who owns the most accounts, signed in: My work at its busiest.
     manager_session_id: str = ""
+    api_token: str = ""  # the admin's read token, for the API rows
 
 
 def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
@@ -54,6 +56,8 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         if busiest_manager is not None:
             manager_session_id = (f"{busiest_manager.get_id()}:"
                                   f"{start_session(session, busiest_manager)}")
+        _row, api_token = create_token(session, admin, name="bench", scope="read",
+                                       expires_days=1)
         session.commit()
         busiest = session.exec(
             select(ValueEntry.account_id, func.count().label("n"))
@@ -100,4 +104,5 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         quarter=current.previous().label,
         current_quarter=current.label,
         manager_session_id=manager_session_id,
+        api_token=api_token,
     )

@@ -256,10 +256,11 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
             is_large = scale == large
             slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest
                              if ms >= 5)
+            limit = spec.p95_ms if spec is not None and spec.p95_ms else PAGE_P95_MS
             report.add("pages", name, scale, "p95", p95, "ms",
-                       target=f"<= {PAGE_P95_MS:.0f} ms" if is_large else "",
-                       ok=(p95 <= PAGE_P95_MS) if is_large else None,
-                       note=f"slowest SQL: {slow}" if is_large and p95 > PAGE_P95_MS / 2
+                       target=f"<= {limit:.0f} ms" if is_large else "",
+                       ok=(p95 <= limit) if is_large else None,
+                       note=f"slowest SQL: {slow}" if is_large and p95 > limit / 2
                        and slow else "")
             q = max(r.queries)
             report.add("pages", name, scale, "queries", q, "",

@@ -169,6 +169,11 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.get_commitment": (API, {"commitment_id": "commitment_id"}),
     "api.update_commitment": (API, {"commitment_id": "commitment_id"}),
     "api.get_pulse": (API, {"pulse_id": "pulse_id"}),
+    "api.get_deal": (API, {"deal_id": "deal_id"}),
+    "api.get_summary": (API, {"summary_id": "summary_id"}),
+    "api.get_interview": (API, {"interview_id": "interview_id"}),
+    "api.get_summary_pdf": (API, {"summary_id": "summary_id"}),
+    "api.update_deal": (API, {"deal_id": "deal_id"}),
     # a user's own API tokens (someone else's: 404)
     "api_tokens.revoke": (SCOPED, {"token_id": "api_token_id"}),
 }

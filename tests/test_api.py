@@ -3,6 +3,7 @@ the web forms, ETags, problems, the audit trail and the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -240,9 +241,13 @@ def test_rate_limited_per_token(app_config: dict[str, Any], cast: Any) -> None:
         am1 = session.get(User, cast.am1.id)
         one, other = _token(session, am1, "read"), _token(session, am1, "read")
     client = app.test_client()
-    codes = [client.get("/api/v1/accounts", headers=_auth(one)).status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
-    assert client.get("/api/v1/accounts", headers=_auth(other)).status_code == 200
+    try:
+        codes = [client.get("/api/v1/accounts", headers=_auth(one)).status_code
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert client.get("/api/v1/accounts", headers=_auth(other)).status_code == 200
+    finally:
+        app.extensions["valuetracker.engine"].dispose()
 
 
 def test_openapi_document_and_reference_page(client: Any) -> None:
@@ -281,3 +286,84 @@ def test_settings_page_creates_shows_once_and_revokes(login_as: Any, cast: Any,
     # Someone else's token: 404.
     other = login_as(cast.am2)
     assert other.post(forms[0].action, data={}).status_code == 404
+
+
+def test_deals_with_competitors(client: Any, cast: Any, session: Any) -> None:
+    token = _token(session, cast.am1)
+    deal = client.post("/api/v1/deals", headers=_auth(token), json={
+        "account": "acme-corp", "name": "Acme renewal 2027", "outcome": "open",
+        "amount": "50000", "competitors": ["Initech", "Umbrella"],
+        "primary_competitor": "Initech"})
+    assert deal.status_code == 201, deal.json
+    item = deal.json
+    assert item["account"] == "acme-corp" and item["owner_id"] == cast.am1.id
+    assert item["competitors"] == ["Initech", "Umbrella"]
+    assert item["primary_competitor"] == "Initech"
+    won = client.patch(f"/api/v1/deals/{item['id']}", headers={**_auth(token),
+                                                              "If-Match": '"1"'},
+                       json={"outcome": "won", "closed_on": "2026-11-15"})
+    assert won.status_code == 200, won.json
+    assert won.json["outcome"] == "won" and won.json["competitors"] == ["Initech", "Umbrella"]
+    outsider = client.post("/api/v1/deals", headers=_auth(_token(session, cast.am2)),
+                           json={"account": "acme-corp", "name": "Sneaky", "outcome": "open"})
+    assert outsider.status_code == 422  # not one of their accounts: the form's choice check
+    assert outsider.json["errors"][0]["field"] == "account"
+    listed = client.get("/api/v1/deals?outcome=won", headers=_auth(token)).json
+    assert [d["name"] for d in listed["items"]] == ["Acme renewal 2027"]
+    leader = _token(session, cast.leader)
+    assert client.post("/api/v1/deals", headers=_auth(leader),
+                       json={"name": "x", "outcome": "open"}).status_code == 403
+
+
+def test_summaries_metadata_and_pdf(app: Flask, client: Any, cast: Any, session: Any) -> None:
+    from pathlib import Path
+
+    from valuetracker.models import ValueSummary
+
+    folder = Path(app.config["REPORTS_DIR"]) / "2026-Q3" / "acme-corp"
+    folder.mkdir(parents=True)
+    (folder / "carol.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    summary = ValueSummary(account_id=cast.account1.id, stakeholder_id=cast.stakeholder1.id,
+                           quarter="2026-Q3", file_path="2026-Q3/acme-corp/carol.pdf",
+                           sha256="0" * 64)
+    session.add(summary)
+    session.commit()
+    token = _token(session, cast.leader, "read")  # leaders read every account's summaries
+    listed = client.get("/api/v1/summaries?account=acme-corp&quarter=2026-Q3",
+                        headers=_auth(token)).json
+    assert [s["id"] for s in listed["items"]] == [summary.id]
+    pdf = client.get(listed["items"][0]["pdf"], headers=_auth(token))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    outsider = _token(session, cast.am2, "read")
+    assert client.get(f"/api/v1/summaries/{summary.id}/pdf",
+                      headers=_auth(outsider)).status_code == 404
+
+
+def test_interviews_for_the_program_never_naming_the_anonymous(
+        client: Any, cast: Any, session: Any) -> None:
+    from valuetracker.models import InterviewQuote
+
+    from .factories import make_deal, make_interview
+
+    deal = make_deal(session, cast.account1, outcome="won", owner_id=cast.am1.id)
+    hidden = make_interview(session, deal, cast.stakeholder1, anonymity="anonymized")
+    named = make_interview(session, deal, cast.stakeholder1, anonymity="named")
+    session.add(InterviewQuote(interview_id=hidden.id, text="Onboarding was quick.",
+                               tags="speed; onboarding"))
+    session.commit()
+    token = _token(session, cast.analyst, "read")
+    listed = client.get(f"/api/v1/interviews?deal={deal.id}", headers=_auth(token))
+    assert listed.status_code == 200
+    items = {i["id"]: i for i in listed.json["items"]}
+    assert "Carol" not in json.dumps(items[hidden.id])
+    assert items[hidden.id]["stakeholder_id"] is None
+    assert items[hidden.id]["quotes"] == [{"text": "Onboarding was quick.", "factor_id": None,
+                                           "tags": ["speed", "onboarding"]}]
+    assert items[named.id]["interviewee"].startswith("Carol Buyer")
+    one = client.get(f"/api/v1/interviews/{hidden.id}", headers=_auth(token)).json
+    assert "Carol" not in json.dumps(one)
+    # Account managers do not read the program (interviewees may be promised anonymity).
+    am = _token(session, cast.am1, "read")
+    assert client.get("/api/v1/interviews", headers=_auth(am)).status_code == 403
+    assert client.get(f"/api/v1/interviews/{hidden.id}", headers=_auth(am)).status_code == 403

@@ -37,7 +37,8 @@ def test_every_post_route_requires_csrf(app_config: dict[str, Any], cast: Any) -
     exempt = {f"{view.__module__}.{view.__name__}" for view in app.view_functions.values()}
     assert {e for e in exempt if e in csrf._exempt_views} == {
         "valuetracker.views.public.unsubscribe_one_click"}
-    assert not csrf._exempt_blueprints
+    # The JSON API: bearer tokens only, a session cookie alone is refused (test_api.py).
+    assert {bp.name for bp in csrf._exempt_blueprints} == {"api"}
     client = login(app.test_client(), cast.admin)
     post_rules = [r for r in app.url_map.iter_rules() if "POST" in (r.methods or set())]
     assert post_rules, "the app has POST routes"
@@ -45,21 +46,33 @@ def test_every_post_route_requires_csrf(app_config: dict[str, Any], cast: Any) -
         if rule.endpoint in CSRF_EXEMPT:
             continue
         url = _fill(rule)
+        if rule.endpoint.startswith("api."):
+            assert client.post(url, data={"anything": "1"}).status_code == 401, rule.rule
+            continue
         response = client.post(url, data={"anything": "1"})
         assert response.status_code == 400, f"{rule.rule} answered {response.status_code}"
     app.extensions["valuetracker.engine"].dispose()
 
 
 def test_no_route_accepts_other_unsafe_methods(app: Any) -> None:
+    """Web pages take GET and POST alone; the JSON API (bearer tokens) also PATCH and
+    DELETE."""
     for rule in app.url_map.iter_rules():
-        assert not {"PUT", "PATCH", "DELETE"} & set(rule.methods or ()), rule.rule
+        unsafe = {"PUT", "PATCH", "DELETE"} & set(rule.methods or ())
+        if rule.endpoint.startswith("api."):
+            assert "PUT" not in unsafe, rule.rule
+        else:
+            assert not unsafe, rule.rule
 
 
 def test_anonymous_users_are_sent_to_login(app: Any, client: Any) -> None:
     """Every page except login, static files and signed public links needs a login."""
     public_prefixes = ("/login", "/static/", "/l/", "/s/")
+    # The API's description and reference page are public; the rest of it answers 401.
+    public = {"api.openapi", "api.reference"}
     for rule in app.url_map.iter_rules():
-        if "GET" not in (rule.methods or set()) or rule.rule.startswith(public_prefixes):
+        if "GET" not in (rule.methods or set()) or rule.rule.startswith(public_prefixes) \
+                or rule.endpoint in public:
             continue
         response = client.get(_fill(rule))
         assert response.status_code in (302, 401), f"{rule.rule} answered {response.status_code}"

@@ -38,7 +38,9 @@ class IdConverter(IntegerConverter):
 
 def id_arg(value: str | None) -> int | None:
     """A query-string id (`?competitor=3`) as an int, or None when absent or out of range."""
-    if not value or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
+    # isascii: "³" is a digit to isdigit, not to int().
+    if not value or not (value.isascii() and value.isdigit()) or len(value) > 10 \
+            or int(value) > MAX_ID:
         return None
     return int(value)
 

@@ -70,21 +70,9 @@ def list_deals(
     (Deal, account name, owner's user name, primary competitor name). A deal whose
     owner is no user has its kept name in `Deal.owner_name` (`owner_name` filters on
     it, `owner_id` on the user)."""
-    conditions = [deal_scope(user)]
-    if owner_id:
-        conditions.append(Deal.owner_id == owner_id)
-    if owner_name:
-        conditions.append(sa.and_(Deal.owner_id.is_(None), Deal.owner_name == owner_name))
-    if outcome:
-        conditions.append(Deal.outcome == outcome)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
-                                 sa.func.lower(Account.name).like(like)))
-    if competitor_id:
-        conditions.append(against_competitor(competitor_id))
-    if account_id:
-        conditions.append(Deal.account_id == account_id)
+    conditions = deal_list_conditions(user, outcome=outcome, q=q, competitor_id=competitor_id,
+                                      account_id=account_id, owner_id=owner_id,
+                                      owner_name=owner_name)
     # Open deals (no close date) first, then the newest closes; same on both dialects.
     order = (sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
              Deal.id.desc())
@@ -119,6 +107,31 @@ def owner_label(owner: str | None, deal: Deal | Any) -> str | None:
     if owner:
         return owner
     return f"{deal.owner_name} (not a user)" if getattr(deal, "owner_name", None) else None
+
+
+def deal_list_conditions(user: User, *, outcome: str | None = None, q: str | None = None,
+                         competitor_id: int | None = None, account_id: int | None = None,
+                         owner_id: int | None = None, owner_name: str | None = None
+                         ) -> list[Any]:
+    """The deal list's filters (the web list and the API's); `q` needs Account joined
+    (outer) for the account name. `owner_id` filters on the user, `owner_name` on the
+    name kept for a rep who is not a user."""
+    conditions = [deal_scope(user)]
+    if owner_id:
+        conditions.append(Deal.owner_id == owner_id)
+    if owner_name:
+        conditions.append(sa.and_(Deal.owner_id.is_(None), Deal.owner_name == owner_name))
+    if outcome:
+        conditions.append(Deal.outcome == outcome)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
+                                 sa.func.lower(Account.name).like(like)))
+    if competitor_id:
+        conditions.append(against_competitor(competitor_id))
+    if account_id:
+        conditions.append(Deal.account_id == account_id)
+    return conditions
 
 
 def deal_competitors(session: Session, deal: Deal) -> list[Competitor]:

@@ -24,9 +24,10 @@ from werkzeug.exceptions import HTTPException
 from wtforms import BooleanField, Field, SelectFieldBase, SelectMultipleField
 
 from ... import api_tokens
-from ...db import get_session
+from ...db import MAX_ID, get_session, id_arg
 from ...extensions import csrf, limiter
 from ...models import Account
+from ...security import NUL_MESSAGE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens only, never cookies: a cross-site page cannot make a browser send the
@@ -162,6 +163,10 @@ def _field_value(field: Field) -> list[str]:
 def _posted(value: Any, field: Field, name: str, errors: dict[str, list[str]]) -> list[str]:
     if value is None:
         return []
+    if "\x00" in repr(value):
+        # The rule the web applies to every form field (security.refuse_nul_bytes).
+        errors[name] = [NUL_MESSAGE]
+        return []
     if isinstance(field, SelectMultipleField):
         if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
             errors[name] = ["Give a list of values."]
@@ -254,7 +259,7 @@ def _decode_cursor(text: str | None) -> int:
         value = int(base64.urlsafe_b64decode(text.encode() + b"==").decode())
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise Invalid({"cursor": ["Not a cursor from a `next` link."]}) from None
-    if value < 0 or value > 2**63:
+    if value < 0 or value > MAX_ID:
         raise Invalid({"cursor": ["Not a cursor from a `next` link."]})
     return value
 
@@ -267,7 +272,7 @@ def page_size() -> int:
     raw = request.args.get("limit", "")
     if not raw:
         return PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_SIZE_MAX:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= PAGE_SIZE_MAX:
         raise Invalid({"limit": [f"A number from 1 to {PAGE_SIZE_MAX}."]})
     return int(raw)
 
@@ -322,13 +327,17 @@ def account_arg(session: Session, user: Any) -> Account | None:
 
 
 def account_key(raw: Any) -> int | str:
+    """An account id (an int, or digits) or a slug; an id out of range is no account."""
     if isinstance(raw, bool):
         raise Invalid({"account": ["An account id or slug."]})
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        raw = id_arg(raw.strip()) or 0
     if isinstance(raw, int):
+        if not 0 < raw <= MAX_ID:
+            abort(404)
         return raw
     if isinstance(raw, str) and raw.strip():
-        text = raw.strip()
-        return int(text) if text.isdigit() and len(text) < 18 else text
+        return raw.strip()
     raise Invalid({"account": ["An account id or slug."]})
 
 
@@ -340,8 +349,6 @@ def body_account(session: Session, user: Any, body: Mapping[str, Any], *,
     if "account" not in body or body["account"] in (None, ""):
         raise Invalid({"account": ["This field is required."]})
     key = account_key(body["account"])
-    if isinstance(key, int) and key > 2**62:
-        abort(404)
     return get_account_for_user(session, user, key, write=write)
 
 

@@ -19,7 +19,7 @@ from ...access import (
     require,
     stakeholder_access,
 )
-from ...db import StaleEditError, get_session
+from ...db import StaleEditError, get_session, id_arg
 from ...models import Account, Stakeholder, User
 from ..accounts import AccountForm
 from ..stakeholders import stakeholder_form
@@ -80,7 +80,7 @@ def list_accounts() -> Any:
     filters = accounts.AccountFilters(
         q=args.get("q", "")[:200], segment=args.get("segment", ""), tier=args.get("tier", ""),
         status=args.get("status", ""),
-        owner_id=int(owner) if owner.isdigit() and len(owner) < 18 else None)
+        owner_id=id_arg(owner))
     query = (select(Account, User.email).join(User, User.id == Account.owner_id, isouter=True)
              .where(*accounts.account_list_conditions(current_user, filters)))
     since = updated_since()

@@ -23,16 +23,21 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ...models import (
     ACCOUNT_STATUSES,
+    ANONYMITY,
     BUYING_ROLES,
     COMMITMENT_STATUSES,
     DRIVERS,
     EVIDENCE_STATUSES,
+    FACTOR_EFFECTS,
+    INTERVIEW_STATUSES,
+    OUTCOMES,
     REPURCHASE_INTENTS,
     SENTIMENTS,
     TIERS,
     UNITS,
 )
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
+from ...winloss.forms import DealForm
 from ..accounts import AccountForm
 from ..stakeholders import StakeholderForm
 
@@ -127,6 +132,10 @@ ValueEntryUpdate = form_model("ValueEntryUpdate", EntryForm, create=False)
 CommitmentCreate = form_model("CommitmentCreate", CommitmentForm, create=True,
                               extra={"account": ACCOUNT_REF})
 CommitmentUpdate = form_model("CommitmentUpdate", CommitmentForm, create=False)
+DealCreate = form_model("DealCreate", DealForm, create=True, skip=("account_id",),
+                        extra={"account": (int | str | None, Field(None))})
+DealUpdate = form_model("DealUpdate", DealForm, create=False, skip=("account_id",),
+                        extra={"account": (int | str | None, Field(None))})
 PulseCreate = form_model(
     "PulseCreate", RecordPulseForm, create=True, skip=RecordPulseForm.RANK_FIELDS,
     extra={"account": ACCOUNT_REF,
@@ -314,6 +323,103 @@ class IfMatch(BaseModel):
                                  description="The ETag you read; a stale one answers 412.")
 
 
+class DealItem(BaseModel):
+    id: int
+    account: str | None
+    account_id: int | None
+    name: str
+    external_id: str | None
+    amount: Money
+    product: str | None
+    owner_id: int | None
+    opened_on: date | None
+    closed_on: date | None
+    outcome: Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
+    competitors: list[str]
+    primary_competitor: str | None
+    rep_reason_id: int | None
+    rep_notes: str | None
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class DealQuery(ListQuery):
+    outcome: str | None = None
+    q: str | None = Field(None, max_length=100)
+    competitor: str | None = None
+
+
+class Sending(BaseModel):
+    channel: str
+    recipient: str | None
+    status: str
+    sent_at: Stamp | None
+    error: str | None
+
+
+class SummaryItem(BaseModel):
+    id: int
+    account: str
+    account_id: int
+    stakeholder_id: int | None
+    quarter: str
+    variant: str
+    sha256: str
+    generated_at: Stamp
+    generated_by_id: int | None
+    distributions: list[Sending]
+    pdf: str = Field(..., description="The PDF's address.")
+
+
+class SummaryQuery(ListQuery):
+    quarter: str | None = Field(None, description="A quarter such as 2026-Q3.")
+
+
+class Answer(BaseModel):
+    question_id: int | None
+    text: str | None
+    rating: int | None
+    choice: str | None
+
+
+class Rating(BaseModel):
+    factor_id: int
+    rating: int | None
+    importance: int | None
+    effect: Literal[tuple(FACTOR_EFFECTS)]  # type: ignore[valid-type]
+
+
+class Quote(BaseModel):
+    text: str
+    factor_id: int | None
+    tags: list[str]
+
+
+class InterviewItem(BaseModel):
+    id: int
+    deal_id: int
+    interviewee: str = Field(..., description="Never a name when anonymized or blind.")
+    stakeholder_id: int | None
+    status: Literal[tuple(INTERVIEW_STATUSES)]  # type: ignore[valid-type]
+    channel: str | None
+    anonymity: Literal[tuple(ANONYMITY)]  # type: ignore[valid-type]
+    requested_at: Stamp
+    scheduled_for: Stamp | None
+    completed_at: Stamp | None
+    primary_reason_id: int | None
+    interviewer_id: int | None
+    version: int
+    answers: list[Answer]
+    ratings: list[Rating]
+    quotes: list[Quote]
+
+
+class InterviewQuery(ListQuery):
+    deal: str | None = None
+    status: str | None = None
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -333,12 +439,22 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_commitment": (CommitmentItem, None, None),
     "create_commitment": (CommitmentItem, CommitmentCreate, None),
     "update_commitment": (CommitmentItem, CommitmentUpdate, None),
+    "list_deals": (_list_of(DealItem), None, DealQuery),
+    "get_deal": (DealItem, None, None),
+    "create_deal": (DealItem, DealCreate, None),
+    "update_deal": (DealItem, DealUpdate, None),
+    "list_summaries": (_list_of(SummaryItem), None, SummaryQuery),
+    "get_summary": (SummaryItem, None, None),
+    "get_summary_pdf": (None, None, None),
+    "list_interviews": (_list_of(InterviewItem), None, InterviewQuery),
+    "get_interview": (InterviewItem, None, None),
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
-        "commitment": "commitments", "pulse": "pulses"}
+        "commitment": "commitments", "pulse": "pulses", "deal": "deals",
+        "summar": "summaries", "interview": "interviews"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,
@@ -346,14 +462,15 @@ def doc(operation: str, *, write: bool = False, created: bool = False,
     """Describe a view in the OpenAPI document (spectree, without its own validation:
     the forms validate)."""
     item, body, query = OPERATIONS[operation]
-    codes: dict[str, Any] = {"HTTP_401": Problem, "HTTP_400": Problem, "HTTP_404": Problem,
-                             "HTTP_422": Problem, "HTTP_429": Problem}
+    # 403 on reads too: the program's pages (interviews) are refused to some roles.
+    codes: dict[str, Any] = {"HTTP_401": Problem, "HTTP_400": Problem, "HTTP_403": Problem,
+                             "HTTP_404": Problem, "HTTP_422": Problem, "HTTP_429": Problem}
     if deleted:
         codes["HTTP_204"] = None
     else:
         codes["HTTP_201" if created else "HTTP_200"] = item
     if write:
-        codes.update(HTTP_403=Problem, HTTP_409=Problem, HTTP_412=Problem, HTTP_415=Problem)
+        codes.update(HTTP_409=Problem, HTTP_412=Problem, HTTP_415=Problem)
     tag = next(t for key, t in TAGS.items() if key in operation)
     headers = IfMatch if write and not created else None
     return api.validate(json=body, query=query, headers=headers, resp=Response(**codes),
@@ -377,6 +494,9 @@ def document(base_url: str) -> dict[str, Any]:
                         ("get_", "create_", "update_")):
                     response.setdefault("headers", {})["ETag"] = {
                         "schema": {"type": "string"}, "description": "The item's version."}
+                if op["operationId"] == "get_summary_pdf" and code == "200":
+                    response["content"] = {"application/pdf": {
+                        "schema": {"type": "string", "format": "binary"}}}
                 if code == "201":
                     response["headers"]["Location"] = {"schema": {"type": "string"},
                                                        "description": "The new item's URL."}

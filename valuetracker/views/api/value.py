@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from ... import value as domain
 from ...access import account_scope, get_account_for_user, get_account_stakeholder
-from ...db import StaleEditError, get_session
+from ...db import StaleEditError, get_session, id_arg
 from ...forms import choices
 from ...imports import value as value_import
 from ...models import (
@@ -345,9 +345,9 @@ def list_pulses() -> Any:
                                    LoyaltyPulse.account_id)
     raw = request.args.get("stakeholder", "")
     if raw:
-        if not raw.isdigit() or len(raw) > 17:
+        if not (raw.isascii() and raw.isdigit()):
             raise Invalid({"stakeholder": ["A stakeholder id."]})
-        query = query.where(LoyaltyPulse.stakeholder_id == int(raw))
+        query = query.where(LoyaltyPulse.stakeholder_id == (id_arg(raw) or 0))
     since = updated_since()
     if since is not None:
         query = query.where(LoyaltyPulse.created_at >= since)
