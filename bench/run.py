@@ -21,6 +21,7 @@ from flask import Flask
 
 from valuetracker import create_app
 
+from . import digest as digest_mod
 from . import export as export_mod
 from . import load as load_mod
 from . import pages as pages_mod
@@ -30,7 +31,7 @@ from .probe import Probe, find_probe
 from .procs import BENCH_SECRET
 from .report import RESULTS_PATH, Report, percentile
 
-SECTIONS = ("pages", "pdf", "batch", "export", "load")
+SECTIONS = ("pages", "pdf", "batch", "export", "load", "digest")
 
 # Targets (issue 7).
 PAGE_P95_MS = 150.0
@@ -43,6 +44,7 @@ EXPORT_L_SECONDS = 60.0
 EXPORT_MEMORY_GROWTH = 1.5
 LOAD_P95_MS = 250.0
 GENERATE_L_SECONDS = 180.0
+DIGEST_L_SECONDS = 60.0  # issue 16: digests for all users of L
 
 
 @dataclass
@@ -155,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
                                                              workroot / d.scale / "export")
                 log(f"    {e.seconds and round(e.seconds, 2)} s, "
                     f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
+        if "digest" in args.only:
+            for d in datasets:
+                log(f"-- digests for every user on {d.scale}")
+                _digest(report, d, workroot / d.scale / "digest")
         if "batch" in args.only:
             log(f"-- batch of {args.batch_size} summaries on {big.scale}")
             _batch(report, big, args, workroot / big.scale)
@@ -176,7 +182,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5}
+SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
+                 "digest": 6}
+
+
+def _digest(report: Report, data: DataSet, workdir: Path) -> None:
+    r = digest_mod.run_digests(data.url, workdir)
+    is_l = data.scale == "L"
+    target = f"<= {DIGEST_L_SECONDS:.0f} s" if is_l else ""
+    item = "daily digests, every user" + (" (dry run)" if r.dry_run else "")
+    if r.error or r.seconds is None:
+        report.missing("digest", item, data.scale, "time", target or "-", r.error or "n/a")
+        return
+    report.add("digest", item, data.scale, "time", r.seconds, "s", target=target,
+               ok=(r.seconds <= DIGEST_L_SECONDS) if is_l else None,
+               note=f"{r.users} digests" if r.users is not None else "")
+    print(f"    {r.seconds:.2f} s, {r.users} digests", flush=True)
 
 
 def _engine_for(url: str) -> Any:
