@@ -17,7 +17,7 @@ out, as a summary's Distribution is, so a re-run, a second worker or a restart f
 it taken. A crash while sending leaves it `pending`: missed rather than doubled. A
 mail the server refuses is marked `failed` and tried again by the next run.
 
-The worker runs `send_due_digests` every few minutes (`tasks.py`): the daily digest
+The worker runs `send_due_digests` every minute (`tasks.py`): the daily digest
 once DIGEST_HOUR (UTC) has passed, the weekly one once that hour of DIGEST_WEEKDAY
 (0 = Monday) has passed in the ISO week; `valuetracker digest send --period ...`
 sends the period's digests at once.
