@@ -21,6 +21,7 @@ from flask import Flask
 
 from valuetracker import create_app
 
+from . import digest as digest_mod
 from . import export as export_mod
 from . import load as load_mod
 from . import pages as pages_mod
@@ -31,7 +32,7 @@ from .probe import Probe, find_probe
 from .procs import BENCH_SECRET
 from .report import RESULTS_PATH, Report, percentile
 
-SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals")
+SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals", "digest")
 
 # Targets (issue 7).
 PAGE_P95_MS = 150.0
@@ -46,6 +47,7 @@ LOAD_P95_MS = 250.0
 GENERATE_L_SECONDS = 180.0
 SIGNALS_L_SECONDS = 60.0  # issue 16: refreshing every account's signals on L
 SIGNALS_WRITE_MS = 200.0  # issue 16: the refresh of one account after a single write
+DIGEST_L_SECONDS = 60.0  # issue 16: digests for all users of L
 
 
 @dataclass
@@ -162,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                                                              workroot / d.scale / "export")
                 log(f"    {e.seconds and round(e.seconds, 2)} s, "
                     f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
+        if "digest" in args.only:
+            for d in datasets:
+                log(f"-- digests for every user on {d.scale}")
+                _digest(report, d, workroot / d.scale / "digest")
         if "batch" in args.only:
             log(f"-- batch of {args.batch_size} summaries on {big.scale}")
             _batch(report, big, args, workroot / big.scale)
@@ -184,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
-                 "signals": 6}
+                 "signals": 6, "digest": 7}
 
 
 def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> None:
@@ -204,6 +210,21 @@ def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> No
                     f"CPU median {statistics.median(r.incremental_cpu_ms or [0]):.0f} ms")
     print(f"    all: {r.full_seconds and round(r.full_seconds, 2)} s ({r.opened} opened); "
           f"one write: {r.incremental_median and round(r.incremental_median)} ms", flush=True)
+
+
+
+def _digest(report: Report, data: DataSet, workdir: Path) -> None:
+    r = digest_mod.run_digests(data.url, workdir)
+    is_l = data.scale == "L"
+    target = f"<= {DIGEST_L_SECONDS:.0f} s" if is_l else ""
+    item = "daily digests, every user" + (" (dry run)" if r.dry_run else "")
+    if r.error or r.seconds is None:
+        report.missing("digest", item, data.scale, "time", target or "-", r.error or "n/a")
+        return
+    report.add("digest", item, data.scale, "time", r.seconds, "s", target=target,
+               ok=(r.seconds <= DIGEST_L_SECONDS) if is_l else None,
+               note=f"{r.users} digests" if r.users is not None else "")
+    print(f"    {r.seconds:.2f} s, {r.users} digests", flush=True)
 
 
 def _engine_for(url: str) -> Any:

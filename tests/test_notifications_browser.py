@@ -76,7 +76,7 @@ def test_menu_notification_preferences_and_digest_unsubscribe(
     assert link.startswith(f"{live_server}/notifications/unsubscribe/")
     stranger = page.context.browser.new_context().new_page()  # not signed in
     stranger.goto(link)
-    expect(stranger.get_by_role("heading", name="Stop your weekly (mondays) digest?")
+    expect(stranger.get_by_role("heading", name="Stop your weekly digest?")
            ).to_be_visible()
     stranger.get_by_role("button", name="Stop the digest").click()
     expect(stranger.get_by_role("heading", name="Your digest is off")).to_be_visible()

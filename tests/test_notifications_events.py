@@ -159,3 +159,14 @@ def test_inactive_users_hear_nothing(app: Flask, session: Session, cast: Any) ->
         session.commit()
     assert _rows(session) == []
     assert utcnow()  # the clock the rows use is timezone-aware
+
+
+def test_a_long_comment_is_cut_on_one_line(app: Flask, session: Session, cast: Any) -> None:
+    entry = make_entry(session, cast.account1, "1000", title="Faster close")
+    session.commit()
+    with app.app_context():
+        domain.apply_answer(session, entry, stakeholder_id=cast.stakeholder1.id,
+                            response="disputed", comment="Not us.\n" + "really " * 300)
+        session.commit()
+    (row,) = _rows(session)
+    assert "\n" not in row.text and row.text.endswith("…”") and len(row.text) < 300

@@ -14,7 +14,7 @@ from .base import timestamp_field
 # How a user may hear of an event, with its label on the preferences page.
 NOTIFICATION_CHANNELS = {"in_app": "In the app", "email": "E-mail at once",
                          "digest": "In my digest"}
-DIGEST_FREQUENCIES = {"daily": "Daily", "weekly": "Weekly (Mondays)", "off": "Off"}
+DIGEST_FREQUENCIES = {"daily": "Daily", "weekly": "Weekly", "off": "Off"}
 DEFAULT_DIGEST_FREQUENCY = "daily"
 DIGEST_PERIODS = ("daily", "weekly")
 # A digest's claim: `pending` while it is being sent (a crash leaves it so: never sent

@@ -17,7 +17,7 @@ out, as a summary's Distribution is, so a re-run, a second worker or a restart f
 it taken. A crash while sending leaves it `pending`: missed rather than doubled. A
 mail the server refuses is marked `failed` and tried again by the next run.
 
-The worker runs `send_due_digests` every few minutes (`tasks.py`): the daily digest
+The worker runs `send_due_digests` every minute (`tasks.py`): the daily digest
 once DIGEST_HOUR (UTC) has passed, the weekly one once that hour of DIGEST_WEEKDAY
 (0 = Monday) has passed in the ISO week; `valuetracker digest send --period ...`
 sends the period's digests at once.
@@ -301,6 +301,26 @@ def _claim(session: Session, user: User, period: str, key: str, start: datetime,
         DigestSend.period_key == key)).one()
 
 
+def _record_empty(session: Session, user: User, digest: Digest) -> bool:
+    session.add(DigestSend(user_id=user.id, period=digest.period, period_key=digest.key,
+                           status="empty", window_start=digest.window_start,
+                           window_end=digest.window_end, counts={}))
+    try:
+        session.commit()
+        return True
+    except sa.exc.IntegrityError:
+        session.rollback()
+    # A digest the mail server refused earlier, with nothing left to say now.
+    result = session.execute(
+        sa.update(DigestSend)
+        .where(DigestSend.user_id == user.id, DigestSend.period == digest.period,
+               DigestSend.period_key == digest.key, DigestSend.status == "failed")
+        .values(status="empty", counts={}, error=None)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount == 1
+
+
 def message_for(digest: Digest) -> mail.Message:
     """The digest mail: plain text, with the unsubscribe-from-digest link in the text
     and in the List-Unsubscribe headers (one click, RFC 8058)."""
@@ -334,27 +354,27 @@ def send_digests(session: Session, period: str, *, now: datetime | None = None,
     run = DigestRun(period, key)
     for user in _pending_users(session, period, key):
         start = _window_start(session, user, period, now)
+        digest = build_digest(session, user, period, window_start=start, window_end=now,
+                              key=key)
         if dry_run:
-            digest = build_digest(session, user, period, window_start=start,
-                                  window_end=now, key=key)
-            if not digest.is_empty:
-                run.previews.append((user.email, digest.describe()))
-            else:
+            if digest.is_empty:
                 run.empty += 1
+            else:
+                run.previews.append((user.email, digest.describe()))
+            continue
+        if digest.is_empty:
+            # Nothing to say: recorded as done for the period, in one commit (no mail,
+            # so nothing to claim first); someone else's row wins.
+            if _record_empty(session, user, digest):
+                run.empty += 1
+            else:
+                run.taken += 1
             continue
         claimed = _claim(session, user, period, key, start, now)
         if claimed is None:
             run.taken += 1
             continue
-        digest = build_digest(session, user, period, window_start=claimed.window_start,
-                              window_end=claimed.window_end, key=key)
         claimed.counts = digest.counts
-        if digest.is_empty:
-            claimed.status = "empty"
-            session.add(claimed)
-            session.commit()
-            run.empty += 1
-            continue
         try:
             message_id = mail.send(message_for(digest))
         except (smtplib.SMTPException, OSError) as exc:

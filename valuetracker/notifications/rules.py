@@ -132,6 +132,12 @@ def app_path(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values)
 
 
+def _clip(text: Any, limit: int = 200) -> str:
+    """A customer's words on one line, cut at a word before `limit` characters."""
+    words = " ".join(str(text).split())
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def _quoted(text: Any) -> str:
     return f"“{text}”" if text else "a value entry"
 
@@ -156,7 +162,7 @@ def describe(session: Session, event: Event) -> tuple[str, str]:
         if name == "value.confirmed":
             return f"{person()} confirmed {_quoted(data.get('title'))}{at}.", url
         if name == "value.disputed":
-            said = f": “{data['comment']}”" if data.get("comment") else "."
+            said = f": “{_clip(data['comment'])}”" if data.get("comment") else "."
             return f"{person()} disputed {_quoted(data.get('title'))}{at}{said}", url
         return (f"{person()} corrected the amount of {_quoted(data.get('title'))}{at} "
                 f"to {data.get('amount')}."), url

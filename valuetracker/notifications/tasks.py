@@ -1,10 +1,11 @@
 """The worker's periodic tasks for notifications (listed in `jobs.TASK_MODULES`).
 
 Every minute: the immediate e-mails waiting in the outbox (`mailing.send_immediate`;
-one indexed query when there are none). Every five minutes: the digests that are due
+one indexed query when there are none), and the digests that are due
 (`digest.send_due_digests`: nothing before DIGEST_HOUR, then one query per period
-once everyone has theirs). Several worker nodes each run them; the claims keep every
-mail single. A run lost with a stopped worker is simply the next run.
+once everyone has theirs). A consumer also runs both when it starts. Several
+worker nodes each run them; the claims keep every mail single. A run lost with a
+stopped worker is simply the next run.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def register_tasks(huey: Any, app: Flask) -> None:
         if run.sent or run.failed:
             log.info("notification e-mails: %d sent, %d refused", run.sent, run.failed)
 
-    @huey.periodic_task(crontab(minute="*/5"), name=DIGEST_TASK, retries=0)
+    @huey.periodic_task(crontab(), name=DIGEST_TASK, retries=0)
     def send_digests() -> None:
         with app.app_context(), session_scope(engine) as session:
             runs = send_due_digests(session)

@@ -35,6 +35,7 @@ from ..notifications import inbox
 from ..notifications.forms import field_name, preferences_form
 from ..notifications.preferences import choices, save_preferences, stop_digest
 from ..notifications.rules import CHANNELS_OF, RULES
+from ..templating import unread_notifications
 from ._request import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -60,7 +61,7 @@ def index() -> str:
                                     size=int(current_app.config.get("PAGE_SIZE", 25)),
                                     unread_only=unread_only)
     return render_template("notifications/index.html", page=page, unread_only=unread_only,
-                           unread=inbox.unread_count(session, current_user),
+                           unread=unread_notifications(),  # the menu's count, reused
                            form=EmptyForm(), safe_path=_safe_path,
                            pager_args={"show": "unread"} if unread_only else {})
 
