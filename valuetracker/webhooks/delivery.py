@@ -296,11 +296,13 @@ def record_attempt(session: Session, delivery: WebhookDelivery, endpoint: Webhoo
         delivery.status, delivery.next_attempt_at = "delivered", None
         session.add(delivery)
         run.delivered += 1
-        if endpoint.failing_since is not None:
-            session.execute(sa.update(WebhookEndpoint)
-                            .where(WebhookEndpoint.id == endpoint.id)
-                            .values(failing_since=None)
-                            .execution_options(synchronize_session=False))
+        # Conditional, not on what this session loaded: another worker may have just
+        # recorded a failure.
+        session.execute(sa.update(WebhookEndpoint)
+                        .where(WebhookEndpoint.id == endpoint.id,
+                               WebhookEndpoint.failing_since.is_not(None))  # type: ignore
+                        .values(failing_since=None)
+                        .execution_options(synchronize_session=False))
         return
     if delivery.attempt >= MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = "dead", None
