@@ -279,14 +279,25 @@ def deliver(session: Session, delivery_ids: list[int], *, now: datetime | None =
             results = list(pool.map(attempt, rows))
     for (delivery, endpoint), result in zip(rows, results, strict=True):
         record_attempt(session, delivery, endpoint, result, now=now or utcnow(), run=run)
+    succeeded = {endpoint.id for (_d, endpoint), result in zip(rows, results, strict=True)
+                 if result.ok}
+    if succeeded:
+        # A success ends the endpoint's failure record: one conditional UPDATE per batch,
+        # on the database's value (another worker may have just recorded a failure).
+        session.execute(sa.update(WebhookEndpoint)
+                        .where(WebhookEndpoint.id.in_(succeeded),  # type: ignore[union-attr]
+                               WebhookEndpoint.failing_since.is_not(None))  # type: ignore
+                        .values(failing_since=None)
+                        .execution_options(synchronize_session=False))
     session.commit()
     return run
 
 
 def record_attempt(session: Session, delivery: WebhookDelivery, endpoint: WebhookEndpoint,
                    attempt: Attempt, *, now: datetime, run: DrainRun) -> None:
-    """Log the attempt on the delivery; schedule the retry, or let it die; keep the
-    endpoint's failure record, disabling it when it has failed long enough."""
+    """Log the attempt on the delivery; schedule the retry, or let it die; on a failure,
+    keep the endpoint's failure record, disabling it when it has failed long enough
+    (`deliver` clears the record after a success)."""
     delivery.last_attempt_at = now
     delivery.response_code = attempt.code
     delivery.duration_ms = attempt.duration_ms
@@ -296,13 +307,6 @@ def record_attempt(session: Session, delivery: WebhookDelivery, endpoint: Webhoo
         delivery.status, delivery.next_attempt_at = "delivered", None
         session.add(delivery)
         run.delivered += 1
-        # Conditional, not on what this session loaded: another worker may have just
-        # recorded a failure.
-        session.execute(sa.update(WebhookEndpoint)
-                        .where(WebhookEndpoint.id == endpoint.id,
-                               WebhookEndpoint.failing_since.is_not(None))  # type: ignore
-                        .values(failing_since=None)
-                        .execution_options(synchronize_session=False))
         return
     if delivery.attempt >= MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = "dead", None
