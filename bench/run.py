@@ -27,12 +27,13 @@ from . import load as load_mod
 from . import pages as pages_mod
 from . import pdf as pdf_mod
 from . import signals as signals_mod
+from . import webhooks as webhooks_mod
 from .generate import DATA_DIR, SCALES, GenerationResult, generate, sqlite_url
 from .probe import Probe, find_probe
 from .procs import BENCH_SECRET
 from .report import RESULTS_PATH, Report, percentile
 
-SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals", "digest")
+SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals", "digest", "webhooks")
 
 # Targets (issue 7).
 PAGE_P95_MS = 150.0
@@ -48,6 +49,7 @@ GENERATE_L_SECONDS = 180.0
 SIGNALS_L_SECONDS = 60.0  # issue 16: refreshing every account's signals on L
 SIGNALS_WRITE_MS = 200.0  # issue 16: the refresh of one account after a single write
 DIGEST_L_SECONDS = 60.0  # issue 16: digests for all users of L
+WEBHOOK_BURST_SECONDS = 60.0  # issue 17
 
 
 @dataclass
@@ -175,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"-- load: gunicorn -w 2, {args.load_clients} clients, "
                 f"{args.load_seconds:.0f} s on {big.scale}")
             _load(report, big, args, workroot / big.scale)
+        if "webhooks" in args.only:
+            log(f"-- webhooks: a burst of {webhooks_mod.EVENTS} events, 2 workers")
+            _webhooks(report, args, workroot / "webhooks")
         _pages_figures(report, page_results, small, large)
         _export_figures(report, exports, small, large)
     finally:
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
-                 "signals": 6, "digest": 7}
+                 "signals": 6, "digest": 7, "webhooks": 8}
 
 
 def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> None:
@@ -225,6 +230,27 @@ def _digest(report: Report, data: DataSet, workdir: Path) -> None:
                ok=(r.seconds <= DIGEST_L_SECONDS) if is_l else None,
                note=f"{r.users} digests" if r.users is not None else "")
     print(f"    {r.seconds:.2f} s, {r.users} digests", flush=True)
+
+
+
+
+def _webhooks(report: Report, args: argparse.Namespace, workdir: Path) -> None:
+    item = f"burst of {webhooks_mod.EVENTS:,} events"
+    r = webhooks_mod.run_burst(workdir, workers=2, redis_url=args.redis_url or None)
+    print(f"    {r.delivered} delivered in {r.seconds and round(r.seconds, 1)} s "
+          f"(events written in {r.emit_seconds and round(r.emit_seconds, 1)} s) "
+          f"{r.error or ''}", flush=True)
+    if r.seconds is None:
+        report.missing("webhooks", item, "-", "all delivered, 2 workers",
+                       f"<= {WEBHOOK_BURST_SECONDS:.0f} s", r.error or "not delivered")
+        return
+    report.add("webhooks", item, "-", "all delivered, 2 workers", r.seconds, "s",
+               target=f"<= {WEBHOOK_BURST_SECONDS:.0f} s",
+               ok=r.seconds <= WEBHOOK_BURST_SECONDS and r.bad_signatures == 0,
+               note=f"{r.bad_signatures} bad signatures; events written in "
+                    f"{r.emit_seconds or 0:.1f} s")
+    report.add("webhooks", item, "-", "event to delivery p95",
+               webhooks_mod.p95(r.latencies_ms), "ms")
 
 
 def _engine_for(url: str) -> Any:

@@ -8,7 +8,8 @@ creates the app (config, database) and runs Huey's consumer on the same instance
 The jobs themselves live in their areas, one `runs` module each (TASK_MODULES:
 `summaries/runs.py` for summaries batches, `exports/runs.py` for quarterly exports), and
 `reminders.py` for the periodic reminders of unanswered links, `notifications/tasks.py`
-for the immediate notification e-mails and the digests.
+for the immediate notification e-mails and the digests, and `webhooks/worker.py` for
+webhook deliveries.
 Each module has `register_tasks(huey, app)`, which puts its tasks on the instance, and
 `recover(app, huey, pending)`, which re-enqueues what its unfinished jobs lost: Huey's
 SQLite and Redis queues remove a task when it starts, so a killed worker loses the

@@ -32,6 +32,7 @@ import os
 import smtplib
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +60,8 @@ RESPONSE_LOG_CHARS = 1000
 RESPONSE_READ_BYTES = 16 * 1024
 DUE_STATUSES = ("pending", "failed")
 BATCH = 50
+# HTTP calls of one batch in flight at once (receivers are often slow, rarely busy).
+SEND_THREADS = 8
 USER_AGENT = "valuetracker-webhooks/1"
 
 
@@ -240,34 +243,61 @@ def claim_due(session: Session, *, now: datetime, limit: int = BATCH) -> list[in
     return claimed
 
 
-def deliver(session: Session, delivery_id: int, *, now: datetime | None = None,
-            run: DrainRun | None = None) -> WebhookDelivery | None:
-    """Make the claimed attempt of one delivery and record it. Commits (no transaction is
-    held open during the HTTP call)."""
+def deliver(session: Session, delivery_ids: list[int], *, now: datetime | None = None,
+            run: DrainRun | None = None) -> DrainRun:
+    """Make the claimed attempt of each delivery and record them. The HTTP calls run side
+    by side (SEND_THREADS at a time) and outside any transaction; the results are saved
+    in one transaction. Commits."""
     run = run if run is not None else DrainRun()
-    # populate_existing: the claim changed the row behind this session's back.
-    delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    endpoint = (session.get(WebhookEndpoint, delivery.endpoint_id, populate_existing=True)
-                if delivery else None)
+    if not delivery_ids:
+        return run
+    # populate_existing: the claim changed the rows behind this session's back.
+    rows = session.exec(
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.id.in_(delivery_ids))  # type: ignore[union-attr]
+        .order_by(WebhookDelivery.id)
+        .execution_options(populate_existing=True)).all()
     session.commit()
-    if delivery is None or endpoint is None:
-        return None
     config = current_app.config
-    # The header is the real time of sending (receivers check it is recent), even when
-    # `now` (the schedule's clock) is given.
-    attempt = post(endpoint.url, delivery.body.encode(),
-                   headers(endpoint, delivery, int(time.time())),
-                   allow_private=bool(config.get("WEBHOOKS_ALLOW_PRIVATE")),
-                   timeout=float(config.get("WEBHOOKS_TIMEOUT") or 5))
-    record_attempt(session, delivery, endpoint, attempt, now=now or utcnow(), run=run)
+    allow_private = bool(config.get("WEBHOOKS_ALLOW_PRIVATE"))
+    timeout = float(config.get("WEBHOOKS_TIMEOUT") or 5)
+    _client(timeout)  # made here, not by several threads at once
+
+    def attempt(pair: tuple[WebhookDelivery, WebhookEndpoint]) -> Attempt:
+        delivery, endpoint = pair
+        # The header is the real time of sending (receivers check it is recent), even
+        # when `now` (the schedule's clock) is given.
+        return post(endpoint.url, delivery.body.encode(),
+                    headers(endpoint, delivery, int(time.time())),
+                    allow_private=allow_private, timeout=timeout)
+
+    if len(rows) == 1:
+        results = [attempt(rows[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(rows))) as pool:
+            results = list(pool.map(attempt, rows))
+    for (delivery, endpoint), result in zip(rows, results, strict=True):
+        record_attempt(session, delivery, endpoint, result, now=now or utcnow(), run=run)
+    succeeded = {endpoint.id for (_d, endpoint), result in zip(rows, results, strict=True)
+                 if result.ok}
+    if succeeded:
+        # A success ends the endpoint's failure record: one conditional UPDATE per batch,
+        # on the database's value (another worker may have just recorded a failure).
+        session.execute(sa.update(WebhookEndpoint)
+                        .where(WebhookEndpoint.id.in_(succeeded),  # type: ignore[union-attr]
+                               WebhookEndpoint.failing_since.is_not(None))  # type: ignore
+                        .values(failing_since=None)
+                        .execution_options(synchronize_session=False))
     session.commit()
-    return delivery
+    return run
 
 
 def record_attempt(session: Session, delivery: WebhookDelivery, endpoint: WebhookEndpoint,
                    attempt: Attempt, *, now: datetime, run: DrainRun) -> None:
-    """Log the attempt on the delivery; schedule the retry, or let it die; keep the
-    endpoint's failure record, disabling it when it has failed long enough."""
+    """Log the attempt on the delivery; schedule the retry, or let it die; on a failure,
+    keep the endpoint's failure record, disabling it when it has failed long enough
+    (`deliver` clears the record after a success)."""
     delivery.last_attempt_at = now
     delivery.response_code = attempt.code
     delivery.duration_ms = attempt.duration_ms
@@ -277,11 +307,6 @@ def record_attempt(session: Session, delivery: WebhookDelivery, endpoint: Webhoo
         delivery.status, delivery.next_attempt_at = "delivered", None
         session.add(delivery)
         run.delivered += 1
-        if endpoint.failing_since is not None:
-            session.execute(sa.update(WebhookEndpoint)
-                            .where(WebhookEndpoint.id == endpoint.id)
-                            .values(failing_since=None)
-                            .execution_options(synchronize_session=False))
         return
     if delivery.attempt >= MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = "dead", None
@@ -370,6 +395,4 @@ def drain(session: Session, *, now: datetime | None = None, limit: int = BATCH,
     claimed = claim_due(session, now=now or utcnow(), limit=limit)
     if len(claimed) == limit and on_full_batch is not None:
         on_full_batch()
-    for delivery_id in claimed:
-        deliver(session, delivery_id, now=now, run=run)
-    return run
+    return deliver(session, claimed, now=now, run=run)

@@ -122,6 +122,10 @@ def set_enabled(session: Session, endpoint: WebhookEndpoint, enabled: bool, *,
     audit.apply_changes(session, endpoint, values, entity="webhook_endpoint",
                         summary=f"webhook endpoint {endpoint.url} "
                                 f"{'enabled' if enabled else 'disabled'}", user=user)
+    if enabled:
+        from .outbox import wake_after_commit
+
+        wake_after_commit(session)  # what waited while it was disabled goes out now
     return True
 
 

@@ -31,6 +31,7 @@ from ..models import WebhookDelivery, WebhookEndpoint
 log = logging.getLogger(__name__)
 
 _WAKE_KEY = "valuetracker.webhooks.wake"
+_ENDPOINTS_KEY = "valuetracker.webhooks.endpoints"
 
 
 def new_event_id() -> str:
@@ -48,11 +49,20 @@ def payload(event: events.Event) -> dict[str, Any]:
 
 
 def subscribers(session: Session, name: str) -> list[WebhookEndpoint]:
-    """The enabled endpoints that want event `name`."""
-    with session.no_autoflush:
-        endpoints = session.exec(select(WebhookEndpoint).where(
-            WebhookEndpoint.enabled.is_(True))).all()  # type: ignore[attr-defined]
+    """The enabled endpoints that want event `name`. Read once per transaction (an import
+    emits thousands of events), forgotten when the transaction ends."""
+    endpoints = session.info.get(_ENDPOINTS_KEY)
+    if endpoints is None:
+        with session.no_autoflush:
+            endpoints = list(session.exec(select(WebhookEndpoint).where(
+                WebhookEndpoint.enabled.is_(True))).all())  # type: ignore[attr-defined]
+        session.info[_ENDPOINTS_KEY] = endpoints
+        sa.event.listen(session, "after_transaction_end", _forget_endpoints, once=True)
     return [endpoint for endpoint in endpoints if endpoint.wants(name)]
+
+
+def _forget_endpoints(session: Any, transaction: Any) -> None:
+    session.info.pop(_ENDPOINTS_KEY, None)
 
 
 @events.handler
