@@ -41,6 +41,13 @@ def view_url(view: SavedView) -> str:
     return f"{base}?{view.query}" if view.query else base
 
 
+def _with_query(base: str, endpoint: str, query: str | None) -> str:
+    """Back to the list as it was filtered (its own arguments only)."""
+    spec = saved_views.LISTS.get(endpoint)
+    kept = saved_views.clean_query(spec, query or "") if spec else ""
+    return f"{base}?{kept}" if kept else base
+
+
 def saved_views_menu() -> list[tuple[SavedView, str]]:
     """The signed-in user's views and their URLs, for the menu (read once per request)."""
     if not current_user.is_authenticated:
@@ -73,17 +80,17 @@ def create() -> Any:
     endpoint = form.endpoint.data or ""
     back = url_for(endpoint) if endpoint in saved_views.LISTS else url_for("saved_views.index")
     if not form.validate_on_submit():
-        if form.csrf_token.errors or form.endpoint.errors:
+        if "csrf_token" in form.errors or "endpoint" in form.errors:
             abort(400)
         flash("Give the view a name of 1 to 80 characters.", "warning")
-        return redirect(back + (f"?{form.query.data}" if form.query.data else ""))
+        return redirect(_with_query(back, endpoint, form.query.data))
     session = get_session()
     try:
         view = saved_views.save_view(session, current_user, name=form.name.data,
                                      endpoint=endpoint, query=form.query.data or "")
     except saved_views.SavedViewError as exc:
         flash(str(exc), "warning")
-        return redirect(back)
+        return redirect(_with_query(back, endpoint, form.query.data))
     session.commit()
     flash(f"View “{view.name}” saved: it is in your menu under Saved views.", "success")
     return redirect(view_url(view))
@@ -105,7 +112,7 @@ def rename(view_id: int) -> Any:
     view = get_saved_view_for_user(session, current_user, view_id)
     form = RenameViewForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         flash("Give the view a name of 1 to 80 characters.", "warning")
         return redirect(url_for("saved_views.index"))
