@@ -2,8 +2,8 @@
 guarded, and the `world` fixture that makes those rows (account1's value entry,
 commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
 summary, jobs, an upload, a task, a notification of am1's, a webhook endpoint with one
-delivery, a saved view of am1's). Shared by the permission walk and the form fuzzer; fixtures are imported by
-name into the test modules that use them.
+delivery, a saved view of am1's). Shared by the permission walk and the form fuzzer;
+fixtures are imported by name into the test modules that use them.
 """
 
 from __future__ import annotations

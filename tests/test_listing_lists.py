@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -195,9 +195,9 @@ def test_account_managers_csv_holds_only_their_accounts(session: Session, cast: 
     rows = _csv(login_as(cast.am1), "/accounts?format=csv")
     assert [r["Name"] for r in rows] == ["Acme Corp"]
     # am1 owns none of am2's accounts: that owner filter is ignored, the scope stays.
-    rows = _csv(login_as(cast.am2), "/accounts?format=csv&owner=%d" % cast.am1.id)
+    rows = _csv(login_as(cast.am2), f"/accounts?format=csv&owner={cast.am1.id}")
     assert [r["Name"] for r in rows] == ["Globex"]
-    rows = _csv(login_as(cast.leader), "/accounts?format=csv&owner=%d" % cast.am1.id)
+    rows = _csv(login_as(cast.leader), f"/accounts?format=csv&owner={cast.am1.id}")
     assert [r["Name"] for r in rows] == ["Acme Corp"]
 
 
@@ -205,7 +205,7 @@ def test_account_managers_csv_holds_only_their_accounts(session: Session, cast: 
 
 
 def _people(session: Session, cast: Any) -> dict[str, Stakeholder]:
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
     third = make_account(session, "Umbrella", owner=cast.am1)
     people = {
         "Erin": make_stakeholder(session, cast.account1, "Erin Evaluator", influence=2,
