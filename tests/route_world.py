@@ -2,8 +2,8 @@
 guarded, and the `world` fixture that makes those rows (account1's value entry,
 commitment, pulse, logged activity, links, deal, interview, guide, factor, rule,
 summary, jobs, an upload, a task, a notification of am1's, a webhook endpoint with one
-delivery). Shared by the permission walk and the form fuzzer; fixtures are imported by
-name into the test modules that use them.
+delivery, a saved view of am1's). Shared by the permission walk and the form fuzzer;
+fixtures are imported by name into the test modules that use them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from valuetracker.models import (
     Job,
     Notification,
     ProgramRule,
+    SavedView,
     ValueSummary,
     WebhookDelivery,
     WebhookEndpoint,
@@ -176,6 +177,10 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.update_deal": (API, {"deal_id": "deal_id"}),
     # a user's own API tokens (someone else's: 404)
     "api_tokens.revoke": (SCOPED, {"token_id": "api_token_id"}),
+    # a user's own saved views (someone else's: 404)
+    "saved_views.open_view": (SCOPED, {"view_id": "saved_view_id"}),
+    "saved_views.rename": (SCOPED, {"view_id": "saved_view_id"}),
+    "saved_views.delete": (SCOPED, {"view_id": "saved_view_id"}),
 }
 
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
@@ -187,7 +192,9 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
                 "notifications.read", "notifications.open_notification",
                 "notifications.read_all", "notifications.preferences",
                 # every user manages their own API tokens (someone else's: 404)
-                "api_tokens.index", "api_tokens.revoke"}
+                "api_tokens.index", "api_tokens.revoke",
+                # every user saves, renames and deletes their own views (another's: 404)
+                "saved_views.create", "saved_views.rename", "saved_views.delete"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value", "tasks")
 # Query strings that make a GET do its real work (otherwise it may stop early).
@@ -228,6 +235,7 @@ class World:
     api_token_id: int
     webhook_endpoint_id: int
     webhook_delivery_id: int
+    saved_view_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -287,6 +295,9 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="msg_world",
                                event="deal.closed", body="{}", status="delivered", attempt=1)
     session.add(delivery)
+    saved_view = SavedView(user_id=cast.am1.id, name="My won deals", endpoint="winloss.deals",
+                           query="outcome=won")
+    session.add(saved_view)
     session.commit()
     # Where the import wizard keeps uploads (views/imports.py).
     upload_dir = Path(app.config.get("UPLOAD_DIR") or Path(app.instance_path) / "uploads")
@@ -307,7 +318,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         activity_id=activity.id, task_id=task.id, notification_id=notification.id,
         digest_token=digest_token, account_id=account.id, pulse_id=pulse.id,
         api_token_id=token_row.id, webhook_endpoint_id=endpoint.id,
-        webhook_delivery_id=delivery.id)
+        webhook_delivery_id=delivery.id, saved_view_id=saved_view.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

@@ -41,6 +41,7 @@ BLUEPRINTS = (
     "api",
     "api_tokens",
     "webhooks",
+    "saved_views",
 )
 
 

@@ -31,6 +31,7 @@ from .models import (
     Deal,
     Job,
     Notification,
+    SavedView,
     Stakeholder,
     Task,
     User,
@@ -376,6 +377,14 @@ def get_account_summary(session: Session, account: Account, summary_id: int) -> 
 
 
 # --- value area: entries and commitments are reached through their account's slug.
+
+
+def get_saved_view_for_user(session: Session, user: User, view_id: int) -> SavedView:
+    """One of the user's own saved views; anyone else's (or none) is a 404."""
+    view = session.get(SavedView, view_id)
+    if view is None or view.user_id != user.id:
+        abort(404)
+    return view
 
 
 def get_entry_for_user(

@@ -18,6 +18,7 @@ from . import audit
 from .access import account_editor_condition, account_scope
 from .db import check_version
 from .forms import clean_form_data
+from .listing import TEXT, Filter, ListSpec, Sort
 from .models import Account, AccountMember, AuditEvent, User, slugify, utcnow
 from .pagination import Page, paginate_keys
 
@@ -29,15 +30,24 @@ EDITABLE_FIELDS = (
 # Status filter values beyond the real statuses: "" hides archived accounts, "all" shows all.
 STATUS_ALL = "all"
 
-# Sort keys of the list -> the column to order by. Ties are broken by name, then id.
+# The list's sorts and filters (listing.py reads them from the URL). Ties are broken by
+# name, then id; accounts without revenue or renewal date go last in both directions.
 _TIER_RANK = sa.case({"strategic": 1, "key": 2, "standard": 3}, value=Account.tier, else_=4)
-SORTS: dict[str, Any] = {
-    "name": sa.func.lower(Account.name),
-    "tier": _TIER_RANK,
-    "revenue": Account.annual_revenue,
-    "renewal": Account.renewal_date,
-}
-DEFAULT_SORT = "name"
+ACCOUNT_LIST = ListSpec(
+    endpoint="accounts.index", title="Accounts",
+    sorts={
+        "name": Sort("Name", (sa.func.lower(Account.name),)),
+        "tier": Sort("Tier", (_TIER_RANK,)),
+        "revenue": Sort("Revenue", (Account.annual_revenue,), nulls_last=True),
+        "renewal": Sort("Renewal", (Account.renewal_date,), nulls_last=True),
+    },
+    default_sort="name",
+    filters=(Filter("q", "Search", TEXT), Filter("segment", "Segment"),
+             Filter("tier", "Tier"), Filter("status", "Status"), Filter("owner", "Owner")),
+    tie_breaks=(sa.func.lower(Account.name), Account.id),
+)
+SORTS = ACCOUNT_LIST.sorts
+DEFAULT_SORT = ACCOUNT_LIST.default_sort
 
 
 @dataclass(frozen=True)
@@ -76,17 +86,6 @@ def account_list_conditions(user: User, filters: AccountFilters) -> list[Any]:
     return conditions
 
 
-def _order_by(sort: str) -> list[Any]:
-    key = sort.removeprefix("-")
-    column = SORTS.get(key, SORTS[DEFAULT_SORT])
-    ordered = column.desc() if sort.startswith("-") else column.asc()
-    if key in ("revenue", "renewal"):
-        # Accounts without revenue or renewal date go last in both directions.
-        ordered = ordered.nulls_last()
-    tie_breaks = [Account.id] if key == "name" else [sa.func.lower(Account.name), Account.id]
-    return [ordered, *tie_breaks]
-
-
 def list_accounts(
     session: Session, user: User, filters: AccountFilters, *, page: int = 1, size: int = 25
 ) -> Page:
@@ -96,7 +95,7 @@ def list_accounts(
     (its ids, then the page's ids); only the page's rows are joined to their owner, so
     the cost of the join does not grow with the number of accounts.
     """
-    order = _order_by(filters.sort)
+    order = ACCOUNT_LIST.order_by(filters.sort)
     keys = select(Account.id).where(*account_list_conditions(user, filters)).order_by(*order)
     return paginate_keys(session, keys, lambda page_ids: (
         select(Account, User.name.label("owner_name"))
@@ -104,6 +103,15 @@ def list_accounts(
         .where(Account.id.in_(page_ids))
         .order_by(*order)
     ), number=page, size=size)
+
+
+def all_accounts(session: Session, user: User, filters: AccountFilters) -> list[Any]:
+    """Every account of the list (not one page), as `list_accounts` rows: the CSV."""
+    order = ACCOUNT_LIST.order_by(filters.sort)
+    return list(session.exec(
+        select(Account, User.name.label("owner_name"))
+        .join(User, User.id == Account.owner_id, isouter=True)
+        .where(*account_list_conditions(user, filters)).order_by(*order)).all())
 
 
 def segment_options(session: Session, user: User) -> list[str]:

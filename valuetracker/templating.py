@@ -65,6 +65,7 @@ NAV: tuple[tuple[str, str, Callable[[Any], bool] | None], ...] = (
     ("work.my_work", "My work", None),
     ("tasks.index", "Tasks", None),
     ("accounts.index", "Accounts", None),
+    ("stakeholders.index", "Stakeholders", None),
     ("portfolio.index", "Portfolio", None),
     ("winloss.deals", "Deals", None),
     ("winloss.queue", "Interviews", reads_winloss_program),

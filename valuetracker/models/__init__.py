@@ -8,6 +8,7 @@ from .api import *  # noqa: F403
 from .base import slugify, utcnow
 from .core import *  # noqa: F403
 from .notifications import *  # noqa: F403
+from .saved_views import *  # noqa: F403
 from .sessions import *  # noqa: F403
 from .signals import *  # noqa: F403
 from .summaries import *  # noqa: F403

@@ -7,7 +7,7 @@ Query-string arguments never fail a request: a value that cannot be used is igno
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from .. import db
 from ..accounts import last_editor
+from ..listing import CHOICE, Column, ListSpec, ListState, csv_filename, csv_rows, read_state
 from ..quarters import Quarter, QuarterError, app_start_month, parse_quarter
 
 # --- query-string arguments -------------------------------------------------------------
@@ -65,6 +66,37 @@ def quarter_arg(default: Quarter | None = None, *, name: str = "quarter",
         else:
             errors.append(str(exc))
         return default
+
+
+# --- lists: sort, filters and the CSV download (listing.py) ----------------------------
+
+
+def list_state(spec: ListSpec, form: Any = None,
+               choices: Mapping[str, Iterable[str]] | None = None) -> ListState:
+    """The list's sort and filters from the query string. A CHOICE filter accepts the
+    values of the form's select of the same name (or those of `choices`); the form's
+    fields are then set to what was accepted, so the page shows the filters in use."""
+    allowed: dict[str, Iterable[str]] = dict(choices or {})
+    if form is not None:
+        for flt in spec.filters:
+            if flt.kind == CHOICE and flt.name not in allowed and flt.name in form:
+                allowed[flt.name] = [_choice_value(c) for c in getattr(form, flt.name).choices]
+    state = read_state(spec, request.args, allowed)
+    if form is not None:
+        for flt in spec.filters:
+            if flt.name in form:
+                getattr(form, flt.name).data = state.args.get(flt.name, "")
+    return state
+
+
+def _choice_value(choice: Any) -> str:
+    return str(choice[0] if isinstance(choice, tuple) else getattr(choice, "value", choice))
+
+
+def list_csv(spec: ListSpec, columns: Sequence[Column], rows: Iterable[Any]) -> Response:
+    """Every row of a list as a CSV download (the caller applied the same filters)."""
+    return file_response(csv_rows(columns, rows), filename=csv_filename(spec),
+                         mimetype="text/csv")
 
 
 # --- the edit-conflict answer (optimistic locking) --------------------------------------

@@ -31,14 +31,14 @@ from ..access import (
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
+from ..listing import Column, wants_csv
 from ..models import ACCOUNT_STATUSES, TIERS, Account, label
-from ._request import edit_conflict, page_arg
+from ._request import edit_conflict, list_csv, list_state, page_arg
 
 bp = Blueprint("accounts", __name__)
 
 STATUS_FILTER_CHOICES = {"": "Open (not archived)", **{s: label(s) for s in ACCOUNT_STATUSES},
                          accounts.STATUS_ALL: "All, including archived"}
-SORT_KEYS = tuple(accounts.SORTS) + tuple("-" + key for key in accounts.SORTS)
 
 
 def _money(label_text: str) -> MoneyField:
@@ -87,31 +87,32 @@ class AccountForm(FlaskForm):
 
 
 class AccountFilterForm(Form):
-    """The list's GET filters; unknown values are ignored rather than refused."""
+    """The list's GET filters, as the page shows them; `listing.read_state` reads them
+    (an unknown value is ignored with a note)."""
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
     segment = SelectField("Segment")
     tier = SelectField("Tier", choices=choices(TIERS, blank="All tiers"))
     status = SelectField("Status", choices=choices(STATUS_FILTER_CHOICES))
     owner = SelectField("Owner")
-    sort = HiddenField()
 
 
-def _parse_filters(form: AccountFilterForm) -> accounts.AccountFilters:
-    form.validate()
-    for name in form.errors:
-        getattr(form, name).data = ""
-    sort = form.sort.data if form.sort.data in SORT_KEYS else accounts.DEFAULT_SORT
-    return accounts.AccountFilters(
-        q=form.q.data or "", segment=form.segment.data or "", tier=form.tier.data or "",
-        status=form.status.data or "", sort=sort,
-        owner_id=int(form.owner.data) if form.owner.data else None,
-    )
+ACCOUNT_CSV = (
+    Column("Name", lambda r: r[0].name), Column("Segment", lambda r: r[0].segment),
+    Column("Industry", lambda r: r[0].industry), Column("Tier", lambda r: r[0].tier),
+    Column("Status", lambda r: r[0].status),
+    Column("Owner", lambda r: r[1] or r[0].owner_name),
+    Column("Annual revenue", lambda r: r[0].annual_revenue),
+    Column("Cost to serve", lambda r: r[0].cost_to_serve),
+    Column("Margin", lambda r: r[0].margin),
+    Column("Renewal date", lambda r: r[0].renewal_date),
+    Column("External id", lambda r: r[0].external_id),
+)
 
 
 @bp.route("/accounts")
 @login_required
-def index() -> str:
+def index() -> Any:
     session = get_session()
     form = AccountFilterForm(request.args)
     segments = accounts.segment_options(session, current_user)
@@ -119,17 +120,20 @@ def index() -> str:
     form.owner.choices = choices({str(uid): name for uid, name in
                                   accounts.owner_options(session, current_user)},
                                  blank="Any owner")
-    filters = _parse_filters(form)
+    state = list_state(accounts.ACCOUNT_LIST, form)
+    filters = accounts.AccountFilters(
+        q=state.get("q", ""), segment=state.get("segment", ""), tier=state.get("tier", ""),
+        status=state.get("status", ""), sort=state.sort,
+        owner_id=int(state.get("owner")) if state.get("owner") else None)
+    if wants_csv(request.args):
+        return list_csv(accounts.ACCOUNT_LIST, ACCOUNT_CSV,
+                        accounts.all_accounts(session, current_user, filters))
     page = accounts.list_accounts(session, current_user, filters,
                                   page=page_arg(),
                                   size=current_app.config["PAGE_SIZE"])
-    args = {key: value for key, value in {
-        "q": filters.q, "segment": filters.segment, "tier": filters.tier,
-        "status": filters.status, "owner": form.owner.data or "",
-    }.items() if value}
     return render_template(
-        "accounts/index.html", form=form, page=page, filters=filters,
-        args=args, sort_args=dict(args, sort=filters.sort),
+        "accounts/index.html", form=form, page=page, filters=filters, state=state,
+        args=state.args, sort_args=state.sort_args,
         may_create=may_edit_accounts(current_user),
     )
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
@@ -28,8 +38,9 @@ from ..access import (
 )
 from ..db import StaleEditError, get_session
 from ..forms import LineField, choices
+from ..listing import YES_NO_CHOICES, Column, wants_csv
 from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
-from ._request import edit_conflict, file_response
+from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("stakeholders", __name__)
 
@@ -149,6 +160,43 @@ def create(slug: str) -> Any:
         flash(f"{person.name} added to {account.name}.", "success")
         return redirect(url_for("accounts.show", slug=account.slug))
     return render_template("stakeholders/form.html", form=form, account=account, person=None)
+
+
+PEOPLE_CSV = (
+    Column("Name", lambda r: r[0].name), Column("Title", lambda r: r[0].title),
+    Column("Account", lambda r: r[1]), Column("E-mail", lambda r: r[0].email),
+    Column("Buying role", lambda r: r[0].buying_role),
+    Column("Influence", lambda r: r[0].influence),
+    Column("Sentiment", lambda r: r[0].sentiment), Column("Key", lambda r: r[0].is_key),
+    Column("Left", lambda r: r[0].left_company_at is not None),
+    Column("Opted out", lambda r: r[0].opted_out_at is not None),
+    Column("Last contacted", lambda r: r[0].last_contacted_on),
+)
+
+
+@bp.route("/stakeholders")
+@login_required
+def index() -> Any:
+    """The people at the user's accounts, across accounts: filtered, sorted, CSV."""
+    session = get_session()
+    account_options = stakeholders.account_options(session, current_user)
+    state = list_state(stakeholders.STAKEHOLDER_LIST, choices={
+        "account": [str(i) for i, _n in account_options], "role": BUYING_ROLES,
+        "sentiment": SENTIMENTS})
+    filters = stakeholders.PeopleFilters(
+        q=state.get("q", ""),
+        account_id=int(state.get("account")) if state.get("account") else None,
+        role=state.get("role"), key=state.get("key"), sentiment=state.get("sentiment"),
+        left=state.get("left"), opted_out=state.get("opted_out"), sort=state.sort)
+    if wants_csv(request.args):
+        return list_csv(stakeholders.STAKEHOLDER_LIST, PEOPLE_CSV,
+                        stakeholders.all_people(session, current_user, filters))
+    page = stakeholders.list_people(session, current_user, filters, page=page_arg(),
+                                    size=current_app.config["PAGE_SIZE"])
+    return render_template("stakeholders/index.html", page=page, state=state,
+                           args=state.args, account_options=account_options,
+                           roles=BUYING_ROLES, sentiments=SENTIMENTS,
+                           yes_no=YES_NO_CHOICES)
 
 
 @bp.route("/stakeholders/<int:stakeholder_id>")

@@ -19,6 +19,7 @@ from .. import audit, events
 from ..access import deal_scope, sees_all_accounts
 from ..competitors import resolve_competitors
 from ..db import check_version
+from ..listing import AMOUNT, DATE, ID, TEXT, Filter, ListSpec, Sort
 from ..models import (
     CLOSED_OUTCOMES,
     Account,
@@ -53,39 +54,118 @@ def closed_in_period(since: date | None = None, until: date | None = None) -> li
     return conditions
 
 
+# The deal list's sorts and filters (listing.py reads them from the URL). Open deals (no
+# close date) count as closing last: newest close first puts them on top.
+_CLOSED_SORT = (sa.case((Deal.closed_on.is_(None), 1), else_=0), Deal.closed_on)
+DEAL_LIST = ListSpec(
+    endpoint="winloss.deals", title="Deals",
+    sorts={
+        "closed": Sort("Close date", _CLOSED_SORT),
+        "amount": Sort("Amount", (Deal.amount,), nulls_last=True),
+        "name": Sort("Name", (sa.func.lower(Deal.name),)),
+        "account": Sort("Account", (sa.func.lower(Account.name),), nulls_last=True),
+    },
+    default_sort="-closed",
+    filters=(Filter("q", "Search", TEXT), Filter("outcome", "Outcome"),
+             Filter("owner", "Owner"), Filter("product", "Product"),
+             Filter("competitor", "Competitor"), Filter("account", "Account", ID),
+             Filter("closed_from", "Closed from", DATE), Filter("closed_to", "Closed to", DATE),
+             Filter("amount_min", "Amount from", AMOUNT),
+             Filter("amount_max", "Amount to", AMOUNT)),
+    tie_breaks=(Deal.id.desc(),),
+)
+
+
+@dataclass(frozen=True)
+class DealFilters:
+    """What the deal list is narrowed and ordered by (all optional)."""
+
+    outcome: str | None = None
+    q: str | None = None
+    competitor_id: int | None = None
+    account_id: int | None = None
+    owner_id: int | None = None
+    owner_name: str | None = None  # a rep kept by name (no user)
+    product: str | None = None
+    closed_from: date | None = None
+    closed_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    sort: str = DEAL_LIST.default_sort
+
+
+def deal_list_conditions(user: User, f: DealFilters) -> list[Any]:
+    """WHERE of the deal list (joined to Account for the search): scope and filters."""
+    conditions = [deal_scope(user)]
+    if f.owner_id:
+        conditions.append(Deal.owner_id == f.owner_id)
+    if f.owner_name:
+        conditions.append(sa.and_(Deal.owner_id.is_(None), Deal.owner_name == f.owner_name))
+    if f.outcome:
+        conditions.append(Deal.outcome == f.outcome)
+    if f.q:
+        like = f"%{f.q.strip().lower()}%"
+        conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
+                                 sa.func.lower(Account.name).like(like)))
+    if f.competitor_id:
+        conditions.append(against_competitor(f.competitor_id))
+    if f.account_id:
+        conditions.append(Deal.account_id == f.account_id)
+    if f.product:
+        conditions.append(Deal.product == f.product)
+    if f.closed_from:
+        conditions.append(Deal.closed_on >= f.closed_from)
+    if f.closed_to:
+        conditions.append(Deal.closed_on <= f.closed_to)
+    if f.amount_min is not None:
+        conditions.append(Deal.amount >= f.amount_min)
+    if f.amount_max is not None:
+        conditions.append(Deal.amount <= f.amount_max)
+    return conditions
+
+
+def _deal_rows() -> Any:
+    return (select(Deal, Account.name, User.name, Competitor.name)
+            .join(Account, Account.id == Deal.account_id, isouter=True)
+            .join(User, User.id == Deal.owner_id, isouter=True)
+            .join(Competitor, Competitor.id == Deal.primary_competitor_id, isouter=True))
+
+
 def list_deals(
     session: Session,
     user: User,
+    filters: DealFilters | None = None,
     *,
-    outcome: str | None = None,
-    q: str | None = None,
-    competitor_id: int | None = None,
-    account_id: int | None = None,
-    owner_id: int | None = None,
-    owner_name: str | None = None,
     page: int = 1,
     size: int = PAGE_SIZE,
+    **by: Any,
 ) -> Page:
-    """A page of the deals the user may see, newest close first; rows are
-    (Deal, account name, owner's user name, primary competitor name). A deal whose
-    owner is no user has its kept name in `Deal.owner_name` (`owner_name` filters on
-    it, `owner_id` on the user)."""
-    conditions = deal_list_conditions(user, outcome=outcome, q=q, competitor_id=competitor_id,
-                                      account_id=account_id, owner_id=owner_id,
-                                      owner_name=owner_name)
-    # Open deals (no close date) first, then the newest closes; same on both dialects.
-    order = (sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
-             Deal.id.desc())
+    """A page of the deals the user may see (default: newest close first, open deals on
+    top); rows are (Deal, account name, owner's user name, primary competitor name). A
+    deal whose owner is no user has its kept name in `Deal.owner_name` (`owner_name`
+    filters on it, `owner_id` on the user). `by` are `DealFilters` fields, for callers
+    that name one or two."""
+    f = filters or DealFilters(**by)
+    order = DEAL_LIST.order_by(f.sort)
     keys = (select(Deal.id).join(Account, Account.id == Deal.account_id, isouter=True)
-            .where(*conditions).order_by(*order))
+            .where(*deal_list_conditions(user, f)).order_by(*order))
     return paginate_keys(session, keys, lambda page_ids: (
-        select(Deal, Account.name, User.name, Competitor.name)
-        .join(Account, Account.id == Deal.account_id, isouter=True)
-        .join(User, User.id == Deal.owner_id, isouter=True)
-        .join(Competitor, Competitor.id == Deal.primary_competitor_id, isouter=True)
-        .where(Deal.id.in_(page_ids))
-        .order_by(*order)
+        _deal_rows().where(Deal.id.in_(page_ids)).order_by(*order)
     ), number=page, size=size)
+
+
+def all_deals(session: Session, user: User, filters: DealFilters) -> list[Any]:
+    """Every deal of the list (not one page), as `list_deals` rows: the CSV."""
+    return list(session.exec(_deal_rows().where(*deal_list_conditions(user, filters))
+                             .order_by(*DEAL_LIST.order_by(filters.sort))).all())
+
+
+def deal_products(session: Session, user: User) -> list[str]:
+    """Products of the deals the user may see, for the list's product filter."""
+    return [p for p in session.exec(
+        select(Deal.product).distinct()
+        .where(deal_scope(user), Deal.product.is_not(None), Deal.product != "")
+        .order_by(Deal.product)).all()]
 
 
 def deal_owner_options(session: Session, user: User) -> tuple[list[tuple[int, str]], list[str]]:
@@ -107,31 +187,6 @@ def owner_label(owner: str | None, deal: Deal | Any) -> str | None:
     if owner:
         return owner
     return f"{deal.owner_name} (not a user)" if getattr(deal, "owner_name", None) else None
-
-
-def deal_list_conditions(user: User, *, outcome: str | None = None, q: str | None = None,
-                         competitor_id: int | None = None, account_id: int | None = None,
-                         owner_id: int | None = None, owner_name: str | None = None
-                         ) -> list[Any]:
-    """The deal list's filters (the web list and the API's); `q` needs Account joined
-    (outer) for the account name. `owner_id` filters on the user, `owner_name` on the
-    name kept for a rep who is not a user."""
-    conditions = [deal_scope(user)]
-    if owner_id:
-        conditions.append(Deal.owner_id == owner_id)
-    if owner_name:
-        conditions.append(sa.and_(Deal.owner_id.is_(None), Deal.owner_name == owner_name))
-    if outcome:
-        conditions.append(Deal.outcome == outcome)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        conditions.append(sa.or_(sa.func.lower(Deal.name).like(like),
-                                 sa.func.lower(Account.name).like(like)))
-    if competitor_id:
-        conditions.append(against_competitor(competitor_id))
-    if account_id:
-        conditions.append(Deal.account_id == account_id)
-    return conditions
 
 
 def deal_competitors(session: Session, deal: Deal) -> list[Competitor]:

@@ -14,7 +14,7 @@ from ...db import StaleEditError, get_session, id_arg
 from ...forms import choices
 from ...models import OUTCOMES, Account, Competitor, Deal, DealCompetitor, User
 from ...winloss.deals import create_deal as create_deal_row
-from ...winloss.deals import deal_list_conditions
+from ...winloss.deals import DealFilters, deal_list_conditions
 from ...winloss.deals import update_deal as update_deal_row
 from ...winloss.errors import WinLossError
 from ...winloss.forms import DealForm
@@ -81,10 +81,9 @@ def list_deals() -> Any:
         account_id = get_account_for_user(session, current_user,
                                           account_key(args["account"])).id
     query = (select(Deal).join(Account, Account.id == Deal.account_id, isouter=True)
-             .where(*deal_list_conditions(current_user, outcome=outcome,
-                                          q=args.get("q", "").strip()[:100] or None,
-                                          competitor_id=id_arg(args.get("competitor")),
-                                          account_id=account_id)))
+             .where(*deal_list_conditions(current_user, DealFilters(
+                 outcome=outcome, q=args.get("q", "").strip()[:100] or None,
+                 competitor_id=id_arg(args.get("competitor")), account_id=account_id))))
     since = updated_since()
     if since is not None:
         query = query.where(Deal.updated_at >= since)

