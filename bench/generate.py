@@ -80,6 +80,8 @@ class GenerationResult:
     reused: bool
     counts: dict[str, int] = field(default_factory=dict)
     anchor: str = ""
+    # Seconds per phase of a fresh generation: schema, rows, search index, statistics.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -322,8 +324,10 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
 
         password_hash = hash_password(BENCH_PASSWORD)
     started = time.perf_counter()
+    phases: dict[str, float] = {}
     _reset_database(url)
     sync_indexes(url, log)
+    phases["schema"] = time.perf_counter() - started
     engine = make_engine(url)
     try:
         gen = Generator(scale, anchor, password_hash)
@@ -338,23 +342,34 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
             if rebuild:
                 _search_triggers(conn, enabled=False)
             writer = _Writer(conn)
+            mark = time.perf_counter()
             for table, rows in gen.steps():
                 writer.write(table, rows())
             counts = writer.counts
+            phases["rows"] = time.perf_counter() - mark
             if rebuild:
                 from valuetracker.search import rebuild_index
 
+                mark = time.perf_counter()
                 _search_triggers(conn, enabled=True)
                 rebuild_index(conn)
+                phases["search index"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+        phases["commit"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         _after_load(engine)
+        phases["statistics"] = time.perf_counter() - mark
     finally:
         engine.dispose()
     seconds = time.perf_counter() - started
     meta_path.write_text(json.dumps({"params_hash": digest, "seconds": seconds,
-                                     "counts": counts, "scale": scale.name}, indent=1))
+                                     "counts": counts, "scale": scale.name,
+                                     "phases": phases}, indent=1))
     log(f"  generated {scale.name} in {seconds:.1f} s "
-        f"({sum(counts.values()):,} rows in {len(counts)} tables)")
-    return GenerationResult(scale.name, url, digest, seconds, False, counts, anchor.isoformat())
+        f"({sum(counts.values()):,} rows in {len(counts)} tables; "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()) + ")")
+    return GenerationResult(scale.name, url, digest, seconds, False, counts, anchor.isoformat(),
+                            {k: round(v, 2) for k, v in phases.items()})
 
 
 def _safe_url(url: str) -> str:

@@ -112,7 +112,7 @@ def test_load_with_writes_writes_through_the_form_and_counts_stale_reads(
     app.extensions["valuetracker.engine"].dispose()
     assert {"accounts list, page 1", "account page", "account value page",
             "portfolio page", "win/loss analytics", "My work"} <= set(reads)
-    base, proc, log = load_mod.start_gunicorn(url, folder / "gunicorn", workers=2)
+    base, proc, log = load_mod.start_gunicorn(url, folder / "gunicorn", workers=1)
     try:
         cookie = load_mod.login_cookie(base)
         writer = load_mod.Writer(base, probe.account_slug)
