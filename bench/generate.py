@@ -60,6 +60,8 @@ SCALES: dict[str, Scale] = {
     "S": Scale("S", 200, 2_000, 20_000, 800, 2_000, 400, 800),
     "M": Scale("M", 1_000, 10_000, 100_000, 4_000, 10_000, 2_000, 4_000),
     "L": Scale("L", 5_000, 50_000, 500_000, 20_000, 50_000, 10_000, 20_000),
+    # Opt-in (`--scales S,L,XL`): only the portfolio's first view after a change runs on it.
+    "XL": Scale("XL", 20_000, 200_000, 2_000_000, 80_000, 200_000, 40_000, 80_000),
 }
 
 
@@ -78,6 +80,8 @@ class GenerationResult:
     reused: bool
     counts: dict[str, int] = field(default_factory=dict)
     anchor: str = ""
+    # Seconds per phase of a fresh generation: schema, rows, search index, statistics.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,13 +124,17 @@ def _meta_path(url: str, data_dir: Path) -> Path:
 # ---------------------------------------------------------------------------
 
 class _Writer:
-    """Bulk inserts in batches; counts rows per table."""
+    """Bulk inserts in batches (COPY on PostgreSQL); counts rows per table."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
         self.counts: dict[str, int] = {}
+        self.copy = conn.dialect.name == "postgresql"
 
     def write(self, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
+        if self.copy:
+            self._copy(table, rows)
+            return
         buf: list[dict[str, Any]] = []
         stmt = sa.insert(table)
         n = 0
@@ -140,6 +148,52 @@ class _Writer:
             self.conn.execute(stmt, buf)
             n += len(buf)
         self.counts[table.name] = self.counts.get(table.name, 0) + n
+
+
+    def _copy(self, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
+        """COPY … FROM STDIN through psycopg's `cursor.copy`, in this transaction; values
+        go through each column type's bind processor, as an INSERT would send them."""
+        it = iter(rows)
+        first = next(it, None)
+        if first is None:
+            self.counts.setdefault(table.name, 0)
+            return
+        columns = list(first)
+        dialect = self.conn.dialect
+        procs = [table.c[c].type._cached_bind_processor(dialect)  # noqa: SLF001
+                 for c in columns]
+        names = ", ".join(f'"{c}"' for c in columns)
+        raw = self.conn.connection.driver_connection
+        n = 0
+        with raw.cursor() as cur, cur.copy(
+                f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in _chain(first, it):
+                copy.write_row([v if p is None or v is None else p(v)
+                                for p, v in zip(procs, (row.get(c) for c in columns),
+                                                strict=True)])
+                n += 1
+        self.counts[table.name] = self.counts.get(table.name, 0) + n
+
+
+def _chain(first: dict[str, Any], rest: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    yield first
+    yield from rest
+
+
+def _search_triggers(conn: sa.Connection, enabled: bool) -> list[str]:
+    """Switch the search index's row triggers (valuetracker/search.py) off or on (PostgreSQL);
+    returns the tables touched."""
+    from valuetracker.search import SOURCES
+
+    tables = []
+    for s in SOURCES:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_trigger WHERE tgname = :n"),
+                              {"n": f"search_{s.kind}"}).first()
+        if exists:
+            conn.exec_driver_sql(f'ALTER TABLE "{s.table}" '
+                                 f'{"ENABLE" if enabled else "DISABLE"} TRIGGER search_{s.kind}')
+            tables.append(s.table)
+    return tables
 
 
 # ---------------------------------------------------------------------------
@@ -241,6 +295,7 @@ def _count_rows(engine: sa.Engine, table: str) -> int | None:
 
 def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: bool = False,
              data_dir: Path = DATA_DIR, password_hash: str | None = None,
+             search_rebuild: bool = True,
              log: Callable[[str], None] = print) -> GenerationResult:
     """Build (or reuse) the data set `scale` at `url`; returns counts and timing.
 
@@ -269,28 +324,52 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
 
         password_hash = hash_password(BENCH_PASSWORD)
     started = time.perf_counter()
+    phases: dict[str, float] = {}
     _reset_database(url)
     sync_indexes(url, log)
+    phases["schema"] = time.perf_counter() - started
     engine = make_engine(url)
     try:
         gen = Generator(scale, anchor, password_hash)
+        postgres = engine.dialect.name == "postgresql"
         with engine.begin() as conn:
-            if engine.dialect.name == "sqlite":
+            if not postgres:
                 # Bulk load only: no need to survive a power cut mid-generation.
                 conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            # The search index's triggers index row by row; on PostgreSQL one rebuild after
+            # the load is faster (README: "PostgreSQL"). SQLite keeps its triggers.
+            rebuild = postgres and search_rebuild
+            if rebuild:
+                _search_triggers(conn, enabled=False)
             writer = _Writer(conn)
+            mark = time.perf_counter()
             for table, rows in gen.steps():
                 writer.write(table, rows())
             counts = writer.counts
+            phases["rows"] = time.perf_counter() - mark
+            if rebuild:
+                from valuetracker.search import rebuild_index
+
+                mark = time.perf_counter()
+                _search_triggers(conn, enabled=True)
+                rebuild_index(conn)
+                phases["search index"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+        phases["commit"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         _after_load(engine)
+        phases["statistics"] = time.perf_counter() - mark
     finally:
         engine.dispose()
     seconds = time.perf_counter() - started
     meta_path.write_text(json.dumps({"params_hash": digest, "seconds": seconds,
-                                     "counts": counts, "scale": scale.name}, indent=1))
+                                     "counts": counts, "scale": scale.name,
+                                     "phases": phases}, indent=1))
     log(f"  generated {scale.name} in {seconds:.1f} s "
-        f"({sum(counts.values()):,} rows in {len(counts)} tables)")
-    return GenerationResult(scale.name, url, digest, seconds, False, counts, anchor.isoformat())
+        f"({sum(counts.values()):,} rows in {len(counts)} tables; "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()) + ")")
+    return GenerationResult(scale.name, url, digest, seconds, False, counts, anchor.isoformat(),
+                            {k: round(v, 2) for k, v in phases.items()})
 
 
 def _safe_url(url: str) -> str:

@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 from .generate import ADMIN_EMAIL, BENCH_PASSWORD
 from .procs import VENV_BIN, app_env, stop
@@ -189,6 +190,230 @@ def run_load(database_url: str, path: str, workdir: Path, *, clients: int = 8,
         # the same load for a few seconds, then measure: like the in-process warm-up.
         run(url, cookie, clients, WARMUP_SECONDS)
         return run(url, cookie, clients, seconds)
+    finally:
+        stop(proc)
+        log.close()
+
+
+# ---------------------------------------------------------------------------
+# Reads while someone writes (issue 18): a mix of pages, one writer, stale reads counted
+# ---------------------------------------------------------------------------
+
+WRITE_AMOUNT = 1000  # each write logs this much currency value on the probe account
+_TOTAL = re.compile(r'data-figure="total"[^>]*>([^<]*)<')
+_CSRF = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
+         re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
+
+
+def shown_total(page: str) -> int | None:
+    """The account's value total as the value page shows it ("$1,234" -> 1234)."""
+    match = _TOTAL.search(page)
+    if match is None:
+        return None
+    digits = re.sub(r"[^\d-]", "", match.group(1))
+    return int(digits) if digits not in ("", "-") else None
+
+
+def is_stale(page: str, floor: int) -> bool:
+    """A read is stale when the total it shows is below what the writes committed before
+    the read began add up to (writes only add value, so the total never goes down)."""
+    total = shown_total(page)
+    return total is None or total < floor
+
+
+@dataclass
+class MixedLoadResult:
+    tool: str
+    reads: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    errors: int
+    stale: int
+    writes: int
+    write_errors: int
+    per_page_p95_ms: dict[str, float]
+    error: str | None = None
+
+
+class Writer:
+    """One browser-like client that logs value through the real form (GET, CSRF, POST)
+    and reads the account's value page back after each write."""
+
+    def __init__(self, base: str, slug: str, email: str = ADMIN_EMAIL,
+                 password: str = BENCH_PASSWORD) -> None:
+        self.base, self.slug = base, slug
+        jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = self._get("/login")
+        form = {"email": email, "password": password, "csrf_token": _csrf(page) or ""}
+        with self.opener.open(f"{base}/login", data=urllib.parse.urlencode(form).encode(),
+                              timeout=30) as resp:
+            if "/login" in urllib.parse.urlsplit(resp.geturl()).path:
+                raise RuntimeError("the writer's login through the form failed")
+        self.value_path = f"/accounts/{slug}/value"
+
+    def _get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as resp:
+            return resp.read().decode()
+
+    def read_total(self) -> tuple[str, float]:
+        started = time.perf_counter()
+        page = self._get(self.value_path)
+        return page, (time.perf_counter() - started) * 1000
+
+    def write(self, n: int) -> bool:
+        """Log one entry through the form as it renders; True when it was saved."""
+        form_page = self._get(f"{self.value_path}/entries/new")
+        fields = {
+            "csrf_token": _csrf(form_page) or "", "title": f"Bench write {n}",
+            "description": "", "driver": "revenue_growth", "amount": str(WRITE_AMOUNT),
+            "unit": "currency", "delivered_on": time.strftime("%Y-%m-%d"),
+            "evidence_status": "claimed", "source": "", "version": "",
+        }
+        data = urllib.parse.urlencode(fields).encode()
+        try:
+            with self.opener.open(f"{self.base}{self.value_path}/entries/new", data=data,
+                                  timeout=30) as resp:
+                resp.read()
+                return resp.status == 200 and resp.geturl().endswith("/value/log")
+        except OSError:
+            return False
+
+
+def _csrf(page: str) -> str | None:
+    for pattern in _CSRF:
+        match = pattern.search(page)
+        if match:
+            return match.group(1)
+    return None
+
+
+def run_mixed(base: str, reads: dict[str, str], cookie: str, writer: Writer, *,
+              clients: int, seconds: float, writes_per_second: float = 2.0
+              ) -> MixedLoadResult:
+    """`clients` readers cycle through `reads` (name -> path) while `writer` writes
+    `writes_per_second`; every read of the writer's value page is checked for staleness
+    against the writes committed (POST answered) before that read began."""
+    netloc = urllib.parse.urlsplit(base).netloc
+    names = list(reads)
+    lock = threading.Lock()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    errors, stale = [0], [0]
+    page0, _ms = writer.read_total()
+    base_total = shown_total(page0)
+    if base_total is None:
+        raise RuntimeError("the value page shows no total to check reads against")
+    floor = [base_total]  # the total every read that starts now must show at least
+    writes, write_errors = [0], [0]
+    deadline = time.perf_counter() + seconds
+
+    def reader(offset: int) -> None:
+        conn = http.client.HTTPConnection(netloc, timeout=30)
+        i = offset
+        while time.perf_counter() < deadline:
+            name = names[i % len(names)]
+            i += 1
+            path = reads[name]
+            with lock:
+                must_show = floor[0]
+            started = time.perf_counter()
+            ok, body = False, ""
+            try:
+                conn.request("GET", path, headers={"Cookie": f"session={cookie}"})
+                resp = conn.getresponse()
+                body = resp.read().decode(errors="replace")
+                ok = resp.status == 200
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+            ms = (time.perf_counter() - started) * 1000
+            with lock:
+                times[name].append(ms)
+                errors[0] += not ok
+                if ok and path == writer.value_path and is_stale(body, must_show):
+                    stale[0] += 1
+
+    def write_loop() -> None:
+        n = 0
+        period = 1 / writes_per_second
+        next_at = time.perf_counter()
+        while time.perf_counter() < deadline:
+            n += 1
+            saved = writer.write(n)
+            with lock:
+                if saved:
+                    writes[0] += 1
+                    floor[0] += WRITE_AMOUNT
+                else:
+                    write_errors[0] += 1
+                must_show = floor[0]
+            page, ms = writer.read_total()  # read your own write
+            with lock:
+                times.setdefault("value page (writer's read-back)", []).append(ms)
+                if is_stale(page, must_show):
+                    stale[0] += 1
+            next_at += period
+            time.sleep(max(0.0, min(next_at, deadline) - time.perf_counter()))
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(clients)]
+    if writes_per_second > 0:
+        threads.append(threading.Thread(target=write_loop))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    every = [ms for values in times.values() for ms in values]
+    if not every:
+        return MixedLoadResult("python threads", 0, 0, 0, 0, 0, 0, 0, 0, {}, "no reads")
+    return MixedLoadResult(
+        "python threads", len(every), len(every) / elapsed, percentile(every, 50),
+        percentile(every, 95), errors[0], stale[0], writes[0], write_errors[0],
+        {name: percentile(v, 95) for name, v in times.items() if v})
+
+
+def start_gunicorn(database_url: str, workdir: Path, *, workers: int = 2
+                   ) -> tuple[str, subprocess.Popen[bytes], Any]:
+    """gunicorn on a free loopback port, answering; (base URL, process, its log file)."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = app_env(database_url, workdir)
+    env["VALUETRACKER_BASE_URL"] = base
+    gunicorn = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
+    log = open(workdir / "gunicorn.log", "wb")  # noqa: SIM115 - closed by the caller
+    proc = subprocess.Popen(
+        [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
+         "valuetracker:create_app()"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_up(base, proc)
+    except BaseException:
+        stop(proc)
+        log.close()
+        raise
+    return base, proc, log
+
+
+def run_mixed_load(database_url: str, reads: dict[str, str], slug: str, workdir: Path, *,
+                   clients: int = 8, seconds: float = 15, workers: int = 2,
+                   writes_per_second: float = 2.0) -> MixedLoadResult:
+    """gunicorn -w `workers`, readers on `reads` and one writer on account `slug`."""
+    base, proc, log = start_gunicorn(database_url, workdir, workers=workers)
+    try:
+        cookie = login_cookie(base)
+        for path in reads.values():
+            _check(base, path, cookie)
+        writer = Writer(base, slug)
+        # Warm-up without writes (imports, templates, pools in both workers).
+        run_mixed(base, reads, cookie, writer, clients=clients, seconds=WARMUP_SECONDS,
+                  writes_per_second=0)
+        return run_mixed(base, reads, cookie, writer, clients=clients, seconds=seconds,
+                         writes_per_second=writes_per_second)
     finally:
         stop(proc)
         log.close()

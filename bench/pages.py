@@ -57,13 +57,20 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("My work, everyone's (admin)", ("work.my_work",)),
     PageSpec("portfolio page, first view after a change", ("portfolio.index",),
              after_change=True),
+    PageSpec("win/loss analytics, first view after a change", ("winloss.analytics",),
+             after_change=True),
+    PageSpec("coverage figure, first view after a change", ("summaries.coverage",),
+             lambda p: {"quarter": p.quarter}, after_change=True),
     PageSpec("account page, first view after a change", ("accounts.show",),
              after_change=True),
     PageSpec("API list of accounts", ("api.list_accounts",), api=True, p95_ms=50.0),
     PageSpec("API list of value entries", ("api.list_value_entries",), api=True,
              p95_ms=50.0),
 )
-AFTER_CHANGE_REQUESTS = 10  # each recomputes everything: fewer, and reported without target
+AFTER_CHANGE_REQUESTS = 10  # each recomputes the figures: fewer requests
+# The one page measured on XL (issue 18): the growth of the portfolio's recompute.
+XL_PAGES: tuple[PageSpec, ...] = tuple(
+    p for p in PAGES if p.name == "portfolio page, first view after a change")
 
 
 @dataclass

@@ -29,6 +29,7 @@ class Figure:
     target: str = ""
     status: str = INFO
     note: str = ""
+    database: str = ""  # "SQLite" / "PostgreSQL" (the run's backends, issue 18)
 
     def shown(self) -> str:
         if self.value is None:
@@ -55,7 +56,9 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     generation: list[dict[str, Any]] = field(default_factory=list)
     preamble: list[str] = field(default_factory=list)  # overview tables printed first
+    remarks: list[str] = field(default_factory=list)  # lines printed under the table
     started: float = field(default_factory=time.time)
+    database: str = ""  # stamped on every figure added while it is set
 
     def add(self, section: str, item: str, scale: str, metric: str, value: float | None,
             unit: str, *, target: str = "", ok: bool | None = None, note: str = "") -> Figure:
@@ -65,7 +68,8 @@ class Report:
             status = FAIL if (target and value is None) else INFO
         else:
             status = PASS if ok else FAIL
-        fig = Figure(section, item, scale, metric, value, unit, target, status, note)
+        fig = Figure(section, item, scale, metric, value, unit, target, status, note,
+                     self.database)
         self.figures.append(fig)
         return fig
 
@@ -80,9 +84,10 @@ class Report:
         return [f for f in self.figures if f.status == FAIL]
 
     def table(self) -> str:
-        head = ("section", "item", "scale", "metric", "value", "target", "result")
+        head = ("section", "item", "database", "scale", "metric", "value", "target", "result")
         rows = [head] + [
-            (f.section, f.item, f.scale, f.metric, f.shown(), f.target or "-", f.status)
+            (f.section, f.item, f.database or "-", f.scale, f.metric, f.shown(),
+             f.target or "-", f.status)
             for f in self.figures
         ]
         widths = [min(48, max(len(str(r[i])) for r in rows)) for i in range(len(head))]
@@ -96,11 +101,15 @@ class Report:
         lines.append("")
         lines.append(f"{passed} PASS, {len(self.failed)} FAIL, "
                      f"{sum(f.status == INFO for f in self.figures)} info")
+        if self.remarks:
+            lines.append("")
+            lines.extend(self.remarks)
         notes = [f for f in self.figures if f.note and f.value is not None]
         if notes:
             lines.append("")
             lines.append("notes:")
-            lines.extend(f"  {f.section} / {f.item} / {f.scale}: {f.note}" for f in notes)
+            lines.extend(f"  {f.section} / {f.item} / {f.database + ' ' if f.database else ''}"
+                         f"{f.scale}: {f.note}" for f in notes)
         return "\n".join(lines)
 
     def write_json(self, path: Path = RESULTS_PATH) -> None:
@@ -110,6 +119,7 @@ class Report:
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "generation": self.generation,
             "overview": self.preamble,
+            "remarks": self.remarks,
             "figures": [asdict(f) for f in self.figures],
             "summary": {"pass": sum(f.status == PASS for f in self.figures),
                         "fail": len(self.failed)},

@@ -7,6 +7,7 @@ when the harness itself broke (an exception in this package, bad arguments).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -17,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
 from valuetracker import create_app
@@ -50,6 +52,21 @@ SIGNALS_L_SECONDS = 60.0  # issue 16: refreshing every account's signals on L
 SIGNALS_WRITE_MS = 200.0  # issue 16: the refresh of one account after a single write
 DIGEST_L_SECONDS = 60.0  # issue 16: digests for all users of L
 WEBHOOK_BURST_SECONDS = 60.0  # issue 17
+# Issue 18: the first view after a change (a write bumped the data version), p95 on L.
+AFTER_CHANGE_P95_MS = {
+    "portfolio page, first view after a change": 150.0,
+    "win/loss analytics, first view after a change": 150.0,
+    "coverage figure, first view after a change": 150.0,
+    "account page, first view after a change": 50.0,
+}
+AFTER_CHANGE_GROWTH = {  # L / S of those p95s
+    "portfolio page, first view after a change": 3.0,
+    "win/loss analytics, first view after a change": 3.0,
+    "coverage figure, first view after a change": 3.0,
+}
+XL_GROWTH = 2.0  # XL / L, portfolio's first view after a change
+MIXED_P95_MS = 150.0  # reads while one client writes twice a second
+MIXED_WRITES_PER_SECOND = 2.0
 
 
 @dataclass
@@ -119,12 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     report = Report()
     log: Callable[[str], None] = lambda msg: print(msg, flush=True)  # noqa: E731
     workroot = Path(tempfile.mkdtemp(prefix="vt-bench-"))
-    small, large = args.scales[0], args.scales[-1]
-    today = date.today()
-    page_results: dict[str, list[pages_mod.PageResult]] = {}
-    exports: dict[str, export_mod.ExportResult] = {}
-    datasets: list[DataSet] = []
-    apps: dict[str, Flask] = {}
     try:
         for scale in args.scales:
             log(f"== data set {scale}")
@@ -182,6 +193,14 @@ def main(argv: list[str] | None = None) -> int:
             _webhooks(report, args, workroot / "webhooks")
         _pages_figures(report, page_results, small, large)
         _export_figures(report, exports, small, large)
+        backends = plan_backends(args, os.environ.get(POSTGRES_ENV, "").strip())
+        report.remarks.extend(backend_remarks(backends))
+        for n, (label, url_of) in enumerate(backends):
+            log(f"==== {label}")
+            report.database = label
+            _run_backend(report, args, url_of, primary=n == 0,
+                         workroot=workroot / label.lower(), log=log)
+        report.database = ""
     finally:
         shutil.rmtree(workroot, ignore_errors=True)
     report.figures.sort(key=lambda f: SECTION_ORDER.get(f.section, 99))
@@ -251,6 +270,119 @@ def _webhooks(report: Report, args: argparse.Namespace, workdir: Path) -> None:
                     f"{r.emit_seconds or 0:.1f} s")
     report.add("webhooks", item, "-", "event to delivery p95",
                webhooks_mod.p95(r.latencies_ms), "ms")
+POSTGRES_ENV = "VALUETRACKER_BENCH_POSTGRES_URL"
+POSTGRES, SQLITE = "PostgreSQL", "SQLite"
+NOT_MEASURED = f"PostgreSQL: not measured (set {POSTGRES_ENV})"
+
+
+def database_label(url: str) -> str:
+    return POSTGRES if url.startswith("postgresql") else SQLITE
+
+
+def postgres_url_for(base: str, scale: str) -> str:
+    """The database of one data set: `{scale}` filled in, else `_<scale>` added to the
+    database name of `base` (vt_bench when it names none)."""
+    if "{scale}" in base:
+        return base.replace("{scale}", scale.lower())
+    url = sa.engine.make_url(base)
+    name = url.database or "vt_bench"
+    return url.set(database=f"{name}_{scale.lower()}").render_as_string(hide_password=False)
+
+
+def plan_backends(args: argparse.Namespace, postgres_base: str
+                  ) -> list[tuple[str, Callable[[str], str]]]:
+    """(label, scale -> URL) per database to measure: the primary one (SQLite files, or
+    --database-url), then PostgreSQL from VALUETRACKER_BENCH_POSTGRES_URL when set and
+    the primary is not PostgreSQL already."""
+    backends: list[tuple[str, Callable[[str], str]]] = []
+    if args.database_url:
+        backends.append((database_label(args.database_url),
+                         lambda scale: _url_for_scale(args, scale)))
+    else:
+        backends.append((SQLITE, lambda scale: sqlite_url(SCALES[scale])))
+    if postgres_base and backends[0][0] != POSTGRES:
+        backends.append((POSTGRES, lambda scale: postgres_url_for(postgres_base, scale)))
+    return backends
+
+
+def backend_remarks(backends: list[tuple[str, Callable[[str], str]]]) -> list[str]:
+    """The line under the table when PostgreSQL is not part of the run."""
+    return [] if any(label == POSTGRES for label, _url in backends) else [NOT_MEASURED]
+
+
+def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str], str], *,
+                 primary: bool, workroot: Path, log: Callable[[str], None]) -> None:
+    """Every data set on one database. The pages (first views after a change included)
+    run on each database; the PDF, batch, export and load sections on the primary one."""
+    today = date.today()
+    page_scales = [s for s in args.scales if s != "XL"] or args.scales
+    small, large = page_scales[0], page_scales[-1]
+    page_results: dict[str, list[pages_mod.PageResult]] = {}
+    xl_results: list[pages_mod.PageResult] = []
+    exports: dict[str, export_mod.ExportResult] = {}
+    datasets: list[DataSet] = []
+    apps: dict[str, Flask] = {}
+    for scale in args.scales:
+        log(f"== data set {scale}")
+        url = url_of(scale)
+        gen = generate(SCALES[scale], url, anchor=today, regenerate=args.regenerate,
+                       data_dir=DATA_DIR, log=log)
+        report.generation.append({**gen.to_json(), "database": report.database})
+        is_l = scale == "L"
+        report.add("generate", f"{scale} data set ({sum(gen.counts.values()):,} rows)",
+                   scale, "time" + (" (recorded, reused)" if gen.reused else ""),
+                   gen.seconds, "s", target=f"<= {GENERATE_L_SECONDS:.0f} s" if is_l else "",
+                   ok=(gen.seconds <= GENERATE_L_SECONDS) if is_l else None,
+                   note="COPY" if url.startswith("postgresql") else "")
+        engine = _engine_for(url)
+        probe = find_probe(engine, anchor=today)
+        engine.dispose()
+        datasets.append(DataSet(scale, url, gen, probe))
+        apps[scale] = make_app(url, workroot / scale)
+    measured = [d for d in datasets if d.scale in page_scales]
+    xl = next((d for d in datasets if d.scale == "XL" and d not in measured), None)
+    if "pages" in args.only:
+        log("-- pages (requests alternate between " + ", ".join(
+            f"{d.scale}: account {d.probe.account_slug} with {d.probe.account_entries} "
+            f"value entries" for d in measured) + ")")
+        page_results = pages_mod.measure_pages(
+            [(d.scale, apps[d.scale], d.probe) for d in measured],
+            requests=args.requests, log=log)
+        if xl is not None:
+            log("-- XL: the portfolio's first view after a change")
+            xl_results = pages_mod.measure_pages(
+                [(xl.scale, apps[xl.scale], xl.probe)], requests=args.requests,
+                pages=pages_mod.XL_PAGES, log=log)[xl.scale]
+    big = measured[-1]
+    if primary and "pdf" in args.only:
+        log(f"-- summary PDF on {big.scale}")
+        _pdf(report, apps[big.scale], big, args)
+    for app in apps.values():
+        app.extensions["valuetracker.engine"].dispose()
+    if primary and "export" in args.only:
+        for d in measured:
+            log(f"-- export on {d.scale}")
+            exports[d.scale] = e = export_mod.run_export(d.url, d.probe.quarter,
+                                                         workroot / d.scale / "export")
+            log(f"    {e.seconds and round(e.seconds, 2)} s, "
+                f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
+    if primary and "batch" in args.only:
+        log(f"-- batch of {args.batch_size} summaries on {big.scale}")
+        _batch(report, big, args, workroot / big.scale)
+    if primary and "load" in args.only:
+        log(f"-- load: gunicorn -w 2, {args.load_clients} clients, "
+            f"{args.load_seconds:.0f} s on {big.scale}")
+        _load(report, big, args, workroot / big.scale)
+        log(f"-- load with writes: gunicorn -w 2, {args.load_clients} readers + 1 writer, "
+            f"{args.load_seconds:.0f} s on {big.scale}")
+        _mixed_load(report, big, args, workroot / big.scale / "mixed")
+    _pages_figures(report, page_results, small, large)
+    if xl is not None and page_results:
+        _xl_figures(report, xl_results, page_results.get(large, []), large)
+    _export_figures(report, exports, small, large)
+
+
+SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5}
 
 
 def _engine_for(url: str) -> Any:
@@ -288,10 +420,7 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
         per_scale = {scale: res[i] for scale, res in results.items()}
         spec = next((p for p in pages_mod.PAGES if p.name == name), None)
         if spec is not None and spec.after_change:
-            for scale, r in per_scale.items():
-                if r.ok:
-                    report.add("pages", name, scale, "p95", percentile(r.times_ms, 95), "ms",
-                               note="informational: figures recomputed, no target")
+            _after_change_figures(report, name, per_scale, small, large)
             continue
         for scale, r in per_scale.items():
             if not r.ok:
@@ -327,6 +456,65 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
             else:
                 report.missing("pages", name, both, "p95 growth", f"<= {PAGE_GROWTH:.0f}x",
                                "n/a (page not measurable)")
+
+
+def _after_change_figures(report: Report, name: str,
+                          per_scale: dict[str, pages_mod.PageResult], small: str,
+                          large: str) -> None:
+    """p50, CPU and p95 of a first view after a change; targets on the large data set and
+    on its growth from the small one."""
+    limit = AFTER_CHANGE_P95_MS.get(name)
+    for scale, r in per_scale.items():
+        is_large = scale == large and limit is not None
+        target = f"<= {limit:.0f} ms" if is_large and limit is not None else ""
+        if not r.ok:
+            report.missing("pages", name, scale, "p95", target or "-",
+                           r.error or f"HTTP {sorted(set(r.statuses))}")
+            continue
+        p95 = percentile(r.times_ms, 95)
+        report.add("pages", name, scale, "p50", percentile(r.times_ms, 50), "ms")
+        report.add("pages", name, scale, "CPU p50", percentile(r.cpu_ms, 50), "ms")
+        slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest if ms >= 5)
+        report.add("pages", name, scale, "p95", p95, "ms", target=target,
+                   ok=(p95 <= limit) if is_large and limit is not None else None,
+                   note=f"slowest SQL: {slow}" if is_large and slow
+                   and limit is not None and p95 > limit else "")
+    growth = AFTER_CHANGE_GROWTH.get(name)
+    s, l_ = per_scale.get(small), per_scale.get(large)
+    if growth is None or small == large or s is None or l_ is None:
+        return
+    both, target = f"{small}/{large}", f"<= {growth:.0f}x"
+    if s.ok and l_.ok:
+        ratio = percentile(l_.times_ms, 95) / percentile(s.times_ms, 95)
+        report.add("pages", name, both, "p95 growth", ratio, "x", target=target,
+                   ok=ratio <= growth)
+    else:
+        report.missing("pages", name, both, "p95 growth", target, "n/a (page not measurable)")
+
+
+def _xl_figures(report: Report, xl: list[pages_mod.PageResult],
+                large_results: list[pages_mod.PageResult], large: str) -> None:
+    """XL's portfolio first view after a change, and its growth from L (issue 18)."""
+    name = pages_mod.XL_PAGES[0].name
+    r = next((x for x in xl if x.name == name), None)
+    l_ = next((x for x in large_results if x.name == name), None)
+    target = f"<= {XL_GROWTH:.0f}x"
+    if r is None or not r.ok:
+        why = (r.error if r is not None else None) or "n/a (not measured)"
+        report.missing("pages", name, "XL", "p95", "-", why)
+        report.missing("pages", name, f"{large}/XL", "p95 growth", target, why)
+        return
+    p95 = percentile(r.times_ms, 95)
+    report.add("pages", name, "XL", "p50", percentile(r.times_ms, 50), "ms")
+    report.add("pages", name, "XL", "CPU p50", percentile(r.cpu_ms, 50), "ms")
+    report.add("pages", name, "XL", "p95", p95, "ms")
+    if l_ is None or not l_.ok:
+        report.missing("pages", name, f"{large}/XL", "p95 growth", target,
+                       f"n/a ({large} not measurable)")
+        return
+    ratio = p95 / percentile(l_.times_ms, 95)
+    report.add("pages", name, f"{large}/XL", "p95 growth", ratio, "x", target=target,
+               ok=ratio <= XL_GROWTH)
 
 
 def _pdf(report: Report, app: Flask, data: DataSet, args: argparse.Namespace) -> None:
@@ -463,3 +651,75 @@ def _load(report: Report, data: DataSet, args: argparse.Namespace, workdir: Path
     report.add("load", item, data.scale, "p95", r.p95_ms, "ms",
                target=f"<= {LOAD_P95_MS:.0f} ms", ok=r.p95_ms <= LOAD_P95_MS)
     report.add("load", item, data.scale, "errors", r.errors, "", target="0", ok=r.errors == 0)
+
+
+# The pages the mixed load browses (name in the report -> PageSpec name), My work at `/`
+# when the app has it.
+MIXED_PAGES = ("accounts list, page 1", "account page", "account value page",
+               "portfolio page", "win/loss analytics")
+
+
+def mixed_reads(app: Flask, probe: Probe) -> dict[str, str]:
+    """name -> path of each page the readers cycle through (pages the app lacks left out)."""
+    reads: dict[str, str] = {}
+    for name in MIXED_PAGES:
+        spec = next(p for p in pages_mod.PAGES if p.name == name)
+        path = pages_mod.resolve_url(app, spec, probe)
+        if path is not None:
+            reads[name] = path
+    for endpoint in ("work.index", "tasks.my_work", "work.my_work"):
+        if endpoint in app.view_functions:
+            with app.test_request_context():
+                from flask import url_for
+
+                reads["My work"] = url_for(endpoint)
+            break
+    return reads
+
+
+def _mixed_load(report: Report, data: DataSet, args: argparse.Namespace, workdir: Path) -> None:
+    app = make_app(data.url, workdir)
+    try:
+        reads = mixed_reads(app, data.probe)
+    finally:
+        app.extensions["valuetracker.engine"].dispose()
+    item = f"mixed pages, {args.load_clients} readers + 1 writer"
+    targets = (("read p95", f"<= {MIXED_P95_MS:.0f} ms"), ("errors", "0"),
+               ("stale reads", "0"))
+    value_page = f"/accounts/{data.probe.account_slug}/value"
+    if value_page not in reads.values():
+        for metric, target in targets:
+            report.missing("load", item, data.scale, metric, target,
+                           "n/a (no account value page to check)")
+        return
+    started = time.perf_counter()
+    try:
+        r = load_mod.run_mixed_load(data.url, reads, data.probe.account_slug, workdir,
+                                    clients=args.load_clients, seconds=args.load_seconds,
+                                    writes_per_second=MIXED_WRITES_PER_SECOND)
+    except (RuntimeError, OSError) as exc:
+        for metric, target in targets:
+            report.missing("load", item, data.scale, metric, target, str(exc)[:200])
+        return
+    print(f"    {r.reads} reads, {r.rps:.1f}/s, p95 {r.p95_ms:.0f} ms, {r.errors} errors, "
+          f"{r.stale} stale, {r.writes} writes ({r.write_errors} failed) "
+          f"({time.perf_counter() - started:.0f} s)", flush=True)
+    if r.error:
+        for metric, target in targets:
+            report.missing("load", item, data.scale, metric, target, r.error)
+        return
+    per_page = ", ".join(f"{name} {ms:.0f}" for name, ms in r.per_page_p95_ms.items())
+    report.add("load", item, data.scale, "requests/s", r.rps, "/s",
+               note=f"{r.tool}, {r.reads} reads, {r.writes} writes "
+                    f"({r.write_errors} failed); p95 ms per page: {per_page}")
+    report.add("load", item, data.scale, "read p50", r.p50_ms, "ms")
+    report.add("load", item, data.scale, "read p95", r.p95_ms, "ms",
+               target=f"<= {MIXED_P95_MS:.0f} ms", ok=r.p95_ms <= MIXED_P95_MS)
+    report.add("load", item, data.scale, "errors", r.errors + r.write_errors, "", target="0",
+               ok=r.errors + r.write_errors == 0)
+    report.add("load", item, data.scale, "stale reads", r.stale, "", target="0",
+               ok=r.stale == 0)
+    report.add("load", item, data.scale, "writes", r.writes, "",
+               target=f">= {int(args.load_seconds * MIXED_WRITES_PER_SECOND * 0.5)}",
+               ok=r.writes >= int(args.load_seconds * MIXED_WRITES_PER_SECOND * 0.5),
+               note="" if r.writes else "no write went through: stale reads not tested")

@@ -13,8 +13,8 @@ from ...access import deal_access, get_deal_for_user, may_edit_deals, require
 from ...db import StaleEditError, get_session, id_arg
 from ...forms import choices
 from ...models import OUTCOMES, Account, Competitor, Deal, DealCompetitor, User
-from ...winloss.deals import create_deal as create_deal_row
 from ...winloss.deals import DealFilters, deal_list_conditions
+from ...winloss.deals import create_deal as create_deal_row
 from ...winloss.deals import update_deal as update_deal_row
 from ...winloss.errors import WinLossError
 from ...winloss.forms import DealForm
