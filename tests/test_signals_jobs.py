@@ -75,3 +75,29 @@ def test_schedule_of_the_interval_setting() -> None:
     assert schedule(30)(moment) and not schedule(30)(moment.replace(minute=31))
     assert schedule(60)(moment.replace(minute=0)) and not schedule(60)(moment)
     assert not schedule(0)(moment)
+
+
+def test_sending_a_summary_refreshes_its_account(app: Any, session: Any) -> None:
+    from valuetracker.models import Distribution
+
+    from .factories import make_stakeholder, make_summary
+
+    with app.app_context():
+        account = make_account(session, "Renewing Co",
+                               renewal_date=date.today() + timedelta(days=20))
+        person = make_stakeholder(session, account, "Kim Key", is_key=True)
+        session.commit()
+        assert "renewal_at_risk" in open_kinds(session, account)
+        summary = make_summary(session, person, quarter=_this_quarter(), status=None)
+        session.commit()
+        assert "renewal_at_risk" in open_kinds(session, account)  # generated, not sent
+        session.add(Distribution(summary_id=summary.id, channel="email", status="sent",
+                                 recipient=person.email, sent_at=datetime.now().astimezone()))
+        session.commit()
+    assert "renewal_at_risk" not in open_kinds(session, account)
+
+
+def _this_quarter() -> str:
+    from valuetracker.quarters import current_quarter
+
+    return current_quarter().label

@@ -5,8 +5,8 @@
   task registered here (listed in `jobs.TASK_MODULES`). Time alone changes signals
   (a commitment falls due, a link waits 14 days, a renewal comes near).
 - **After writes**: ORM listeners note the accounts of the rows a transaction wrote
-  (value entries, commitments, pulses, stakeholders, deals, links, summaries,
-  activities, the account itself) and, once it commits, enqueue one task that
+  (value entries, commitments, pulses, stakeholders, deals, links, summaries and their
+  sendings, activities, the account itself) and, once it commits, enqueue one task that
   refreshes just those accounts (SIGNALS_REFRESH_AFTER_WRITES, default on). The
   write's own transaction pays nothing but noting ids; the refresh of one account is
   a few indexed queries.
@@ -26,6 +26,7 @@ from flask import Flask, current_app, has_app_context
 from huey import crontab
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 
 from ..db import session_scope
 
@@ -99,17 +100,24 @@ def recover(app: Flask, huey: Any, pending: Sequence[Any]) -> int:
 # --- after writes -------------------------------------------------------------------------
 
 
-def _account_of(obj: Any) -> int | None:
+def _account_of(session: OrmSession, obj: Any) -> int | None:
     table = getattr(getattr(type(obj), "__table__", None), "name", None)
     if table == "account":
         return getattr(obj, "id", None)
     if table in WATCHED_TABLES:
         return getattr(obj, "account_id", None)
+    if table == "distribution":  # a summary sent: the renewal's coverage may change
+        from ..models import ValueSummary
+
+        # Only a summary already in the session: no query in the middle of a flush.
+        summary = session.identity_map.get(identity_key(ValueSummary, obj.summary_id))
+        return getattr(summary, "account_id", None)
     return None
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
-    ids = {_account_of(obj) for obj in (*session.new, *session.dirty, *session.deleted)}
+    ids = {_account_of(session, obj)
+           for obj in (*session.new, *session.dirty, *session.deleted)}
     ids.discard(None)
     if ids:
         session.info.setdefault(_WRITTEN, set()).update(ids)
