@@ -330,6 +330,8 @@ def account_key(raw: Any) -> int | str:
     """An account id (an int, or digits) or a slug; an id out of range is no account."""
     if isinstance(raw, bool):
         raise Invalid({"account": ["An account id or slug."]})
+    if isinstance(raw, str) and "\x00" in raw:
+        raise Invalid({"account": [NUL_MESSAGE]})
     if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = id_arg(raw.strip()) or 0
     if isinstance(raw, int):
