@@ -163,7 +163,7 @@ def _field_value(field: Field) -> list[str]:
 def _posted(value: Any, field: Field, name: str, errors: dict[str, list[str]]) -> list[str]:
     if value is None:
         return []
-    if "\x00" in repr(value):
+    if any("\x00" in str(v) for v in (value if isinstance(value, list) else [value])):
         # The rule the web applies to every form field (security.refuse_nul_bytes).
         errors[name] = [NUL_MESSAGE]
         return []
