@@ -157,6 +157,12 @@ def test_invalid_fields_are_422_naming_each_field_with_the_forms_words(
     assert "single line" in errors["title"]
     assert client.post("/api/v1/value-entries", headers=_auth(token),
                        json={**ENTRY}).json["errors"][0]["field"] == "account"
+    nul = client.post("/api/v1/stakeholders", headers=_auth(token),
+                      json={"account": "acme\x00", "name": "Zed\x00"})
+    assert nul.status_code == 422 and nul.json["errors"][0]["field"] == "account"
+    nul = client.post("/api/v1/stakeholders", headers=_auth(token),
+                      json={"account": "acme-corp", "name": "Zed\x00"})
+    assert nul.status_code == 422 and nul.json["errors"][0]["field"] == "name"
     assert client.post("/api/v1/value-entries", headers=_auth(token), data="x",
                        content_type="text/plain").status_code == 415
 

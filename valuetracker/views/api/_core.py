@@ -163,7 +163,7 @@ def _field_value(field: Field) -> list[str]:
 def _posted(value: Any, field: Field, name: str, errors: dict[str, list[str]]) -> list[str]:
     if value is None:
         return []
-    if "\x00" in repr(value):
+    if any("\x00" in str(v) for v in (value if isinstance(value, list) else [value])):
         # The rule the web applies to every form field (security.refuse_nul_bytes).
         errors[name] = [NUL_MESSAGE]
         return []
@@ -330,6 +330,8 @@ def account_key(raw: Any) -> int | str:
     """An account id (an int, or digits) or a slug; an id out of range is no account."""
     if isinstance(raw, bool):
         raise Invalid({"account": ["An account id or slug."]})
+    if isinstance(raw, str) and "\x00" in raw:
+        raise Invalid({"account": [NUL_MESSAGE]})
     if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = id_arg(raw.strip()) or 0
     if isinstance(raw, int):
