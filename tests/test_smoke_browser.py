@@ -74,3 +74,17 @@ def test_phone_layout_has_no_sideways_page_scroll_and_readable_charts(
     assert layout["page"] <= layout["viewport"]
     assert all(width >= 540 for width in layout["charts"]), layout["charts"]
     assert errors == []
+
+
+def test_the_user_menu_opens_settings_and_signs_out(demo: str, page: Any) -> None:
+    browser_login(page, demo, "maria@demo.example", DEMO_PASSWORD)
+    menu = page.locator("#user-menu")
+    menu.get_by_role("button", name="Maria Lopez").click()
+    assert "maria@demo.example · Account manager" in menu.inner_text()
+    menu.get_by_role("link", name="API tokens").click()
+    page.wait_for_url("**/settings/api-tokens")
+    menu = page.locator("#user-menu")
+    menu.get_by_role("button", name="Maria Lopez").click()
+    menu.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    assert page.goto(demo + "/tasks").url.endswith("/login?next=%2Ftasks")
