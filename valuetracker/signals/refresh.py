@@ -106,7 +106,7 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
     session.flush()
     _emit(session, result)
     # The plays: a task for each signal that opened, and done for those that cleared.
-    result.plays = run_plays(session, opened=result.opened, closed=result.closed)
+    result.plays = run_plays(session, opened=result.opened, closed=result.closed, today=today)
     return result
 
 

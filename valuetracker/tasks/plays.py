@@ -55,8 +55,8 @@ class Context:
 
 @dataclass(frozen=True)
 class Play:
-    """A kind of signal -> a task: `title(context)`, due `due_days` after the signal
-    opened, about the signal's person (if any), for the account's owner. With
+    """A kind of signal -> a task: `title(context)`, due `due_days` after the play made
+    it, about the signal's person (if any), for the account's owner. With
     `closes`, the task is marked done (with `close_note`) when the signal clears."""
 
     key: str
@@ -161,15 +161,17 @@ def _by_id(session: Session, model: Any, columns: Sequence[Any], ids: Iterable[i
 
 
 def run_plays(session: Session, *, opened: Iterable[Signal] = (),
-              closed: Iterable[Signal] = (), user: User | None = None) -> PlayRun:
+              closed: Iterable[Signal] = (), user: User | None = None,
+              today: date | None = None) -> PlayRun:
     """Make the plays' tasks for the `opened` signals (once per signal and play: one
     already made is not made again) and mark done the open tasks of the `closed` signals
-    whose play closes them. Each task is recorded and emitted as `create_task` and
-    `complete_task` do. Does not commit."""
+    whose play closes them. A task is due the play's number of days after `today` (the
+    day the play runs: a signal that began long ago still gets time to act on). Each task
+    is recorded and emitted as `create_task` and `complete_task` do. Does not commit."""
     run = PlayRun()
     signals = [s for s in opened if s.id is not None and plays_for(s.kind)]
     if signals:
-        run.created = _open_tasks(session, signals, user=user)
+        run.created = _open_tasks(session, signals, user=user, today=today or date.today())
     closed_ids = sorted({s.id for s in closed if s.id is not None})
     closing = {play.key: play for play in PLAY_LIST if play.closes}
     for chunk in _chunks(closed_ids):
@@ -182,7 +184,8 @@ def run_plays(session: Session, *, opened: Iterable[Signal] = (),
     return run
 
 
-def _open_tasks(session: Session, signals: list[Signal], *, user: User | None) -> list[Task]:
+def _open_tasks(session: Session, signals: list[Signal], *, user: User | None,
+                today: date) -> list[Task]:
     made: set[tuple[int, str]] = set()
     for chunk in _chunks(sorted({s.id for s in signals})):
         made.update((r[0], r[1]) for r in session.exec(
@@ -210,10 +213,9 @@ def _open_tasks(session: Session, signals: list[Signal], *, user: User | None) -
             if (signal.id, play.key) in made:
                 continue
             made.add((signal.id, play.key))
-            since = signal.since if isinstance(signal.since, date) else date.today()
             tasks.append(Task(
                 account_id=account.id, stakeholder_id=person[0] if person else None,
-                title=play.title(context)[:200], due_on=since + timedelta(days=play.due_days),
+                title=play.title(context)[:200], due_on=today + timedelta(days=play.due_days),
                 assignee_id=account.owner_id if account.owner_id in active_owners else None,
                 source="play", signal_id=signal.id, play=play.key,
                 created_by_id=user.id if user is not None else None))
