@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -245,6 +246,10 @@ class Writer:
         self.base, self.slug = base, slug
         jar = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        # POSTs are not followed to the log page: the read-back is the value page.
+        self.poster = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                                  _NoRedirect())
+        self.token: str | None = None
         page = self._get("/login")
         form = {"email": email, "password": password, "csrf_token": _csrf(page) or ""}
         with self.opener.open(f"{base}/login", data=urllib.parse.urlencode(form).encode(),
@@ -263,22 +268,38 @@ class Writer:
         return page, (time.perf_counter() - started) * 1000
 
     def write(self, n: int) -> bool:
-        """Log one entry through the form as it renders; True when it was saved."""
-        form_page = self._get(f"{self.value_path}/entries/new")
+        """Log one entry through the form (its CSRF token read from the rendered form once
+        per session, as a browser tab keeps it); True when it was saved."""
+        if self.token is None:
+            self.token = _csrf(self._get(f"{self.value_path}/entries/new")) or ""
         fields = {
-            "csrf_token": _csrf(form_page) or "", "title": f"Bench write {n}",
+            "csrf_token": self.token, "title": f"Bench write {n}",
             "description": "", "driver": "revenue_growth", "amount": str(WRITE_AMOUNT),
             "unit": "currency", "delivered_on": time.strftime("%Y-%m-%d"),
             "evidence_status": "claimed", "source": "", "version": "",
         }
         data = urllib.parse.urlencode(fields).encode()
         try:
-            with self.opener.open(f"{self.base}{self.value_path}/entries/new", data=data,
+            with self.poster.open(f"{self.base}{self.value_path}/entries/new", data=data,
                                   timeout=30) as resp:
-                resp.read()
-                return resp.status == 200 and resp.geturl().endswith("/value/log")
+                resp.read()  # 200: the form came back (not saved)
+                self.token = None
+                return False
+        except urllib.error.HTTPError as exc:
+            exc.read()
+            saved = exc.code in (302, 303) and (exc.headers.get("Location") or "").endswith(
+                "/value/log")
+            if not saved:
+                self.token = None
+            return saved
         except OSError:
+            self.token = None
             return False
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
 
 
 def _csrf(page: str) -> str | None:

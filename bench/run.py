@@ -80,7 +80,8 @@ class DataSet:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--scales", default="S,L",
-                   help="comma-separated data sets, small first (XS, S, M, L; default S,L)")
+                   help="comma-separated data sets, small first (XS, S, M, L; default S,L; XL "
+                        "adds the portfolio's first view after a change on 20,000 accounts)")
     p.add_argument("--only", default=",".join(SECTIONS),
                    help=f"sections to run (default all: {','.join(SECTIONS)})")
     p.add_argument("--database-url", default=None,
