@@ -138,62 +138,6 @@ def main(argv: list[str] | None = None) -> int:
     log: Callable[[str], None] = lambda msg: print(msg, flush=True)  # noqa: E731
     workroot = Path(tempfile.mkdtemp(prefix="vt-bench-"))
     try:
-        for scale in args.scales:
-            log(f"== data set {scale}")
-            url = _url_for_scale(args, scale)
-            gen = generate(SCALES[scale], url, anchor=today, regenerate=args.regenerate,
-                           data_dir=DATA_DIR, log=log)
-            report.generation.append(gen.to_json())
-            is_l = scale == "L"
-            report.add("generate", f"{scale} data set ({sum(gen.counts.values()):,} rows)",
-                       scale, "time" + (" (recorded, reused)" if gen.reused else ""),
-                       gen.seconds, "s", target=f"<= {GENERATE_L_SECONDS:.0f} s" if is_l else "",
-                       ok=(gen.seconds <= GENERATE_L_SECONDS) if is_l else None)
-            engine = _engine_for(url)
-            probe = find_probe(engine, anchor=today)
-            engine.dispose()
-            datasets.append(DataSet(scale, url, gen, probe))
-            apps[scale] = make_app(url, workroot / scale)
-        if "pages" in args.only:
-            log("-- pages (requests alternate between " + ", ".join(
-                f"{d.scale}: account {d.probe.account_slug} with {d.probe.account_entries} "
-                f"value entries" for d in datasets) + ")")
-            page_results = pages_mod.measure_pages(
-                [(d.scale, apps[d.scale], d.probe) for d in datasets],
-                requests=args.requests, log=log)
-        big = datasets[-1]
-        if "signals" in args.only:
-            for d in datasets:
-                log(f"-- signals on {d.scale}")
-                _signals(report, apps[d.scale], d, is_large=d.scale == large)
-        if "pdf" in args.only:
-            log(f"-- summary PDF on {big.scale}")
-            _pdf(report, apps[big.scale], big, args)
-        for app in apps.values():
-            app.extensions["valuetracker.engine"].dispose()
-        if "export" in args.only:
-            for d in datasets:
-                log(f"-- export on {d.scale}")
-                exports[d.scale] = e = export_mod.run_export(d.url, d.probe.quarter,
-                                                             workroot / d.scale / "export")
-                log(f"    {e.seconds and round(e.seconds, 2)} s, "
-                    f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
-        if "digest" in args.only:
-            for d in datasets:
-                log(f"-- digests for every user on {d.scale}")
-                _digest(report, d, workroot / d.scale / "digest")
-        if "batch" in args.only:
-            log(f"-- batch of {args.batch_size} summaries on {big.scale}")
-            _batch(report, big, args, workroot / big.scale)
-        if "load" in args.only:
-            log(f"-- load: gunicorn -w 2, {args.load_clients} clients, "
-                f"{args.load_seconds:.0f} s on {big.scale}")
-            _load(report, big, args, workroot / big.scale)
-        if "webhooks" in args.only:
-            log(f"-- webhooks: a burst of {webhooks_mod.EVENTS} events, 2 workers")
-            _webhooks(report, args, workroot / "webhooks")
-        _pages_figures(report, page_results, small, large)
-        _export_figures(report, exports, small, large)
         backends = plan_backends(args, os.environ.get(POSTGRES_ENV, "").strip())
         report.remarks.extend(backend_remarks(backends))
         for n, (label, url_of) in enumerate(backends):
@@ -214,63 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
-                 "signals": 6, "digest": 7, "webhooks": 8}
-
-
-def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> None:
-    r = signals_mod.measure_signals(app, data.probe)
-    scale = data.scale
-    target = f"<= {SIGNALS_L_SECONDS:.0f} s" if is_large else ""
-    report.add("signals", "refresh, every account", scale, "time", r.full_seconds, "s",
-               target=target,
-               ok=(r.full_seconds is not None and r.full_seconds <= SIGNALS_L_SECONDS)
-               if is_large else None,
-               note=f"{r.accounts:,} accounts, {r.opened:,} signals opened, "
-                    f"{r.full_cpu_seconds or 0:.1f} s CPU")
-    report.add("signals", "refresh after one write", scale, "median", r.incremental_median,
-               "ms", target=f"<= {SIGNALS_WRITE_MS:.0f} ms",
-               ok=(r.incremental_median or 0) <= SIGNALS_WRITE_MS,
-               note=f"slowest of {len(r.incremental_ms)}: {r.incremental_max or 0:.0f} ms; "
-                    f"CPU median {statistics.median(r.incremental_cpu_ms or [0]):.0f} ms")
-    print(f"    all: {r.full_seconds and round(r.full_seconds, 2)} s ({r.opened} opened); "
-          f"one write: {r.incremental_median and round(r.incremental_median)} ms", flush=True)
-
-
-
-def _digest(report: Report, data: DataSet, workdir: Path) -> None:
-    r = digest_mod.run_digests(data.url, workdir)
-    is_l = data.scale == "L"
-    target = f"<= {DIGEST_L_SECONDS:.0f} s" if is_l else ""
-    item = "daily digests, every user" + (" (dry run)" if r.dry_run else "")
-    if r.error or r.seconds is None:
-        report.missing("digest", item, data.scale, "time", target or "-", r.error or "n/a")
-        return
-    report.add("digest", item, data.scale, "time", r.seconds, "s", target=target,
-               ok=(r.seconds <= DIGEST_L_SECONDS) if is_l else None,
-               note=f"{r.users} digests" if r.users is not None else "")
-    print(f"    {r.seconds:.2f} s, {r.users} digests", flush=True)
-
-
-
-
-def _webhooks(report: Report, args: argparse.Namespace, workdir: Path) -> None:
-    item = f"burst of {webhooks_mod.EVENTS:,} events"
-    r = webhooks_mod.run_burst(workdir, workers=2, redis_url=args.redis_url or None)
-    print(f"    {r.delivered} delivered in {r.seconds and round(r.seconds, 1)} s "
-          f"(events written in {r.emit_seconds and round(r.emit_seconds, 1)} s) "
-          f"{r.error or ''}", flush=True)
-    if r.seconds is None:
-        report.missing("webhooks", item, "-", "all delivered, 2 workers",
-                       f"<= {WEBHOOK_BURST_SECONDS:.0f} s", r.error or "not delivered")
-        return
-    report.add("webhooks", item, "-", "all delivered, 2 workers", r.seconds, "s",
-               target=f"<= {WEBHOOK_BURST_SECONDS:.0f} s",
-               ok=r.seconds <= WEBHOOK_BURST_SECONDS and r.bad_signatures == 0,
-               note=f"{r.bad_signatures} bad signatures; events written in "
-                    f"{r.emit_seconds or 0:.1f} s")
-    report.add("webhooks", item, "-", "event to delivery p95",
-               webhooks_mod.p95(r.latencies_ms), "ms")
 POSTGRES_ENV = "VALUETRACKER_BENCH_POSTGRES_URL"
 POSTGRES, SQLITE = "PostgreSQL", "SQLite"
 NOT_MEASURED = f"PostgreSQL: not measured (set {POSTGRES_ENV})"
@@ -355,6 +242,10 @@ def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str
                 [(xl.scale, apps[xl.scale], xl.probe)], requests=args.requests,
                 pages=pages_mod.XL_PAGES, log=log)[xl.scale]
     big = measured[-1]
+    if "signals" in args.only:
+        for d in measured:
+            log(f"-- signals on {d.scale}")
+            _signals(report, apps[d.scale], d, is_large=d.scale == large)
     if primary and "pdf" in args.only:
         log(f"-- summary PDF on {big.scale}")
         _pdf(report, apps[big.scale], big, args)
@@ -367,6 +258,10 @@ def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str
                                                          workroot / d.scale / "export")
             log(f"    {e.seconds and round(e.seconds, 2)} s, "
                 f"{e.max_rss_mib and round(e.max_rss_mib, 1)} MiB {e.error or ''}")
+    if primary and "digest" in args.only:
+        for d in measured:
+            log(f"-- digests for every user on {d.scale}")
+            _digest(report, d, workroot / d.scale / "digest")
     if primary and "batch" in args.only:
         log(f"-- batch of {args.batch_size} summaries on {big.scale}")
         _batch(report, big, args, workroot / big.scale)
@@ -377,13 +272,72 @@ def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str
         log(f"-- load with writes: gunicorn -w 2, {args.load_clients} readers + 1 writer, "
             f"{args.load_seconds:.0f} s on {big.scale}")
         _mixed_load(report, big, args, workroot / big.scale / "mixed")
+    if primary and "webhooks" in args.only:
+        log(f"-- webhooks: a burst of {webhooks_mod.EVENTS} events, 2 workers")
+        _webhooks(report, args, workroot / "webhooks")
     _pages_figures(report, page_results, small, large)
     if xl is not None and page_results:
         _xl_figures(report, xl_results, page_results.get(large, []), large)
     _export_figures(report, exports, small, large)
 
 
-SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5}
+SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
+                 "signals": 6, "digest": 7, "webhooks": 8}
+
+
+def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> None:
+    r = signals_mod.measure_signals(app, data.probe)
+    scale = data.scale
+    target = f"<= {SIGNALS_L_SECONDS:.0f} s" if is_large else ""
+    report.add("signals", "refresh, every account", scale, "time", r.full_seconds, "s",
+               target=target,
+               ok=(r.full_seconds is not None and r.full_seconds <= SIGNALS_L_SECONDS)
+               if is_large else None,
+               note=f"{r.accounts:,} accounts, {r.opened:,} signals opened, "
+                    f"{r.full_cpu_seconds or 0:.1f} s CPU")
+    report.add("signals", "refresh after one write", scale, "median", r.incremental_median,
+               "ms", target=f"<= {SIGNALS_WRITE_MS:.0f} ms",
+               ok=(r.incremental_median or 0) <= SIGNALS_WRITE_MS,
+               note=f"slowest of {len(r.incremental_ms)}: {r.incremental_max or 0:.0f} ms; "
+                    f"CPU median {statistics.median(r.incremental_cpu_ms or [0]):.0f} ms")
+    print(f"    all: {r.full_seconds and round(r.full_seconds, 2)} s ({r.opened} opened); "
+          f"one write: {r.incremental_median and round(r.incremental_median)} ms", flush=True)
+
+
+
+def _digest(report: Report, data: DataSet, workdir: Path) -> None:
+    r = digest_mod.run_digests(data.url, workdir)
+    is_l = data.scale == "L"
+    target = f"<= {DIGEST_L_SECONDS:.0f} s" if is_l else ""
+    item = "daily digests, every user" + (" (dry run)" if r.dry_run else "")
+    if r.error or r.seconds is None:
+        report.missing("digest", item, data.scale, "time", target or "-", r.error or "n/a")
+        return
+    report.add("digest", item, data.scale, "time", r.seconds, "s", target=target,
+               ok=(r.seconds <= DIGEST_L_SECONDS) if is_l else None,
+               note=f"{r.users} digests" if r.users is not None else "")
+    print(f"    {r.seconds:.2f} s, {r.users} digests", flush=True)
+
+
+
+
+def _webhooks(report: Report, args: argparse.Namespace, workdir: Path) -> None:
+    item = f"burst of {webhooks_mod.EVENTS:,} events"
+    r = webhooks_mod.run_burst(workdir, workers=2, redis_url=args.redis_url or None)
+    print(f"    {r.delivered} delivered in {r.seconds and round(r.seconds, 1)} s "
+          f"(events written in {r.emit_seconds and round(r.emit_seconds, 1)} s) "
+          f"{r.error or ''}", flush=True)
+    if r.seconds is None:
+        report.missing("webhooks", item, "-", "all delivered, 2 workers",
+                       f"<= {WEBHOOK_BURST_SECONDS:.0f} s", r.error or "not delivered")
+        return
+    report.add("webhooks", item, "-", "all delivered, 2 workers", r.seconds, "s",
+               target=f"<= {WEBHOOK_BURST_SECONDS:.0f} s",
+               ok=r.seconds <= WEBHOOK_BURST_SECONDS and r.bad_signatures == 0,
+               note=f"{r.bad_signatures} bad signatures; events written in "
+                    f"{r.emit_seconds or 0:.1f} s")
+    report.add("webhooks", item, "-", "event to delivery p95",
+               webhooks_mod.p95(r.latencies_ms), "ms")
 
 
 def _engine_for(url: str) -> Any:
@@ -433,11 +387,10 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
             is_large = scale == large
             slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest
                              if ms >= 5)
-            limit = spec.p95_ms if spec is not None and spec.p95_ms else PAGE_P95_MS
             report.add("pages", name, scale, "p95", p95, "ms",
-                       target=f"<= {limit:.0f} ms" if is_large else "",
-                       ok=(p95 <= limit) if is_large else None,
-                       note=f"slowest SQL: {slow}" if is_large and p95 > limit / 2
+                       target=f"<= {PAGE_P95_MS:.0f} ms" if is_large else "",
+                       ok=(p95 <= PAGE_P95_MS) if is_large else None,
+                       note=f"slowest SQL: {slow}" if is_large and p95 > PAGE_P95_MS / 2
                        and slow else "")
             q = max(r.queries)
             report.add("pages", name, scale, "queries", q, "",
