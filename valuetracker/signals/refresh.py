@@ -100,7 +100,7 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
         # One multi-row INSERT … RETURNING: the first refresh opens thousands at once.
         session.flush()
         result.opened = list(session.scalars(
-            sa.insert(Signal).returning(Signal, sort_by_parameter_order=True), new).all())
+            sa.insert(Signal).returning(Signal), new).all())
     session.flush()
     save_snapshots(session, account_ids=ids, today=today)
     session.flush()
