@@ -188,3 +188,17 @@ def test_erasing_a_person_takes_their_name_out_of_signals(session: Any, cast: An
     messages = session.exec(select(Signal.message)).all()
     assert messages and not any("Nina" in m or "CFO" in m for m in messages)
     assert f"Erased stakeholder #{person.id} has never been contacted." in messages
+
+
+def test_a_person_signal_without_its_person_links_to_the_account(session: Any, cast: Any,
+                                                                login_as: Any) -> None:
+    from valuetracker.models import Signal
+
+    troubled(session, cast)
+    signal = session.exec(select(Signal).where(Signal.kind == "key_not_contacted")).first()
+    signal.stakeholder_id = None  # as a bulk load or an erased person can leave it
+    session.add(signal)
+    session.commit()
+    page = login_as(cast.am1).get(f"/accounts/{cast.account1.slug}")
+    assert page.status_code == 200
+    assert f'href="/accounts/{cast.account1.slug}"' in health_panel(page.get_data(as_text=True))

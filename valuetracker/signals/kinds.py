@@ -67,6 +67,10 @@ def _day(moment: Any) -> date:
 
 
 def _stakeholder_link(signal: Any, slug: str) -> str:
+    """The person's page; the account's when the signal names nobody (e.g. a pulse or an
+    answer whose person was erased since, or a data load without the link)."""
+    if signal.stakeholder_id is None:
+        return url_for("accounts.show", slug=slug)
     return url_for("stakeholders.show", stakeholder_id=signal.stakeholder_id)
 
 
