@@ -15,7 +15,13 @@ from sqlmodel import Session
 
 from valuetracker.models import Deal, Stakeholder
 
-from .factories import make_account, make_competitor, make_deal, make_stakeholder
+from .factories import (
+    make_account,
+    make_competitor,
+    make_deal,
+    make_interview,
+    make_stakeholder,
+)
 from .rendered import page_html, page_text
 
 
@@ -293,3 +299,38 @@ def test_stakeholders_csv_equals_the_filtered_list(session: Session, cast: Any,
 def test_stakeholders_page_is_in_the_menu(session: Session, cast: Any, login_as: Any) -> None:
     for user in (cast.am1, cast.analyst, cast.leader):
         assert 'href="/stakeholders"' in page_html(login_as(user), "/accounts")
+
+
+# --- the interview queue -----------------------------------------------------------------
+
+
+def test_interview_queue_sorts_filters_and_csv(session: Session, cast: Any,
+                                               login_as: Any) -> None:
+    won = make_deal(session, cast.account1, "won", name="Won deal")
+    lost = make_deal(session, cast.account2, "lost", name="Lost deal")
+    at = datetime(2026, 10, 1, tzinfo=UTC)
+    make_interview(session, won, cast.stakeholder1, status="completed", requested_at=at)
+    make_interview(session, lost, cast.stakeholder2, status="requested",
+                   requested_at=at.replace(month=9))
+    make_interview(session, won, None, status="declined", contact_name="+Pat Buyer",
+                   requested_at=at.replace(month=11))
+    session.commit()
+    client = login_as(cast.leader)
+    cases = {
+        "": ["Lost deal", "Won deal", "Won deal"],  # open first, then newest
+        "?sort=requested": ["Lost deal", "Won deal", "Won deal"],
+        "?outcome=won&sort=-requested": ["Won deal", "Won deal"],
+        "?status=requested": ["Lost deal"],
+    }
+    for query, expected in cases.items():
+        html = page_html(client, "/interviews" + query)
+        assert _rows(html, "interview-list") == expected, query
+        assert "list-note" not in html
+    html = page_html(client, "/interviews?outcome=won&sort=-requested")
+    rows = _csv(client, _csv_link(html))
+    assert [(r["Status"], r["Interviewee"]) for r in rows] == [
+        ("declined", "'+Pat Buyer"), ("completed", "Carol Buyer")]
+    text = page_text(page_html(client, "/interviews?status=lost&sort=deal"))
+    assert "Sorting by “deal” isn't available; sorted by open requests first." in text
+    assert "“lost” isn't a value of the status filter; ignored." in text
+    assert login_as(cast.am1).get("/interviews?format=csv").status_code == 403

@@ -18,12 +18,14 @@ from .listing import ListSpec
 from .models import SavedView, User
 from .stakeholders import STAKEHOLDER_LIST
 from .winloss.deals import DEAL_LIST
+from .winloss.interviews import INTERVIEW_LIST
 
 NAME_MAX = 80
 QUERY_MAX = 2000
 # The lists a view may be saved of: endpoint -> its spec.
 LISTS: dict[str, ListSpec] = {spec.endpoint: spec
-                              for spec in (ACCOUNT_LIST, DEAL_LIST, STAKEHOLDER_LIST)}
+                              for spec in (ACCOUNT_LIST, DEAL_LIST, STAKEHOLDER_LIST,
+                                           INTERVIEW_LIST)}
 
 
 class SavedViewError(ValueError):
@@ -55,8 +57,8 @@ def save_view(session: Session, user: User, *, name: str, endpoint: str, query: 
     """A new view of `user`'s; records a "create saved_view" event. Does not commit."""
     spec = LISTS.get(endpoint)
     if spec is None:
-        raise SavedViewError("Views can be saved of the accounts, deals and stakeholders "
-                             "lists.")
+        raise SavedViewError("Views can be saved of the accounts, deals, stakeholders "
+                             "and interviews lists.")
     query = clean_query(spec, query)
     if len(query) > QUERY_MAX:
         raise SavedViewError("These filters are too long to save as a view.")

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from .. import audit, events, links
 from ..db import check_version
+from ..listing import ID, Filter, ListSpec, Sort
 from ..models import (
     CLOSED_OUTCOMES,
     AccessLink,
@@ -215,43 +216,81 @@ def emit_completed(session: Session, interview: WinLossInterview, deal: Deal | N
                       "primary_reason_id": interview.primary_reason_id})
 
 
+_OPEN_FIRST = sa.case((WinLossInterview.status.in_(("requested", "scheduled")), 0), else_=1)
+# The queue's sorts and filters (listing.py reads them from the URL).
+INTERVIEW_LIST = ListSpec(
+    endpoint="winloss.queue", title="Interviews",
+    sorts={
+        "open": Sort("Open requests first", (_OPEN_FIRST,)),
+        "requested": Sort("Requested", (WinLossInterview.requested_at,)),
+        "status": Sort("Status", (WinLossInterview.status,)),
+    },
+    default_sort="open",
+    filters=(Filter("status", "Status"), Filter("outcome", "Outcome"),
+             Filter("account", "Account", ID)),
+    tie_breaks=(WinLossInterview.requested_at.desc(), WinLossInterview.id.desc()),
+)
+
+
+def _queue_keys(status: str | None, account_id: int | None, outcome: str | None) -> Any:
+    keys = select(WinLossInterview.id)
+    if status:
+        keys = keys.where(WinLossInterview.status == status)
+    if account_id or outcome:
+        keys = keys.join(Deal, Deal.id == WinLossInterview.deal_id)
+        if account_id:
+            keys = keys.where(Deal.account_id == account_id)
+        if outcome:
+            keys = keys.where(Deal.outcome == outcome)
+    return keys
+
+
+def _queue_rows(result_rows: Any) -> list[dict[str, Any]]:
+    return [{"interview": i, "deal": d, "account": a, "interviewer": u,
+             "interviewee": interviewee_display(i, s)} for i, d, a, s, u in result_rows]
+
+
+def _queue_select() -> Any:
+    return (with_deal_and_interviewee(
+        select(WinLossInterview, Deal, Account.name, Stakeholder, User.name))
+        .join(User, User.id == WinLossInterview.interviewer_id, isouter=True))
+
+
 def list_interviews(
     session: Session,
     *,
     status: str | None = None,
     account_id: int | None = None,
+    outcome: str | None = None,
+    sort: str = INTERVIEW_LIST.default_sort,
     page: int = 1,
     size: int = 50,
 ) -> Page:
-    """The interview queue: open requests first, then the rest, newest first.
+    """The interview queue: by default open requests first, then the rest, newest first.
 
     Rows are dicts with the interviewee already shown through `interviewee_display`.
     The page's ids are counted and sorted on `winloss_interview` alone (the deal is
-    joined only to filter by account); deals, accounts, stakeholders and interviewers
-    are joined to those ids only, so the joins cost one page whatever the queue's size.
-    A page past the end shows the last page.
+    joined only to filter by account or outcome); deals, accounts, stakeholders and
+    interviewers are joined to those ids only, so the joins cost one page whatever the
+    queue's size. A page past the end shows the last page.
     """
-    keys = select(WinLossInterview.id)
-    if status:
-        keys = keys.where(WinLossInterview.status == status)
-    if account_id:
-        keys = keys.join(Deal, Deal.id == WinLossInterview.deal_id).where(
-            Deal.account_id == account_id)
-    open_first = sa.case((WinLossInterview.status.in_(("requested", "scheduled")), 0), else_=1)
-    order = (open_first, WinLossInterview.requested_at.desc(), WinLossInterview.id.desc())
+    order = INTERVIEW_LIST.order_by(sort)
+    keys = _queue_keys(status, account_id, outcome)
     result = paginate_keys(session, keys.order_by(*order), lambda page_ids: (
-        with_deal_and_interviewee(
-            select(WinLossInterview, Deal, Account.name, Stakeholder, User.name))
-        .join(User, User.id == WinLossInterview.interviewer_id, isouter=True)
-        .where(WinLossInterview.id.in_(page_ids))
-        .order_by(*order)
+        _queue_select().where(WinLossInterview.id.in_(page_ids)).order_by(*order)
     ), number=page, size=size)
-    result.items = [
-        {"interview": i, "deal": d, "account": a, "interviewer": u,
-         "interviewee": interviewee_display(i, s)}
-        for i, d, a, s, u in result.items
-    ]
+    result.items = _queue_rows(result.items)
     return result
+
+
+def all_interviews(session: Session, *, status: str | None = None,
+                   account_id: int | None = None, outcome: str | None = None,
+                   sort: str = INTERVIEW_LIST.default_sort) -> list[dict[str, Any]]:
+    """Every interview of the queue as filtered (not one page), as `list_interviews` rows."""
+    keys = _queue_keys(status, account_id, outcome)
+    return _queue_rows(session.exec(
+        _queue_select().where(WinLossInterview.id.in_(keys))
+        .order_by(*INTERVIEW_LIST.order_by(sort))).all())
 
 
 def has_completed_interview(session: Session, deal_id: int) -> bool:

@@ -15,8 +15,10 @@ from ...access import (
     reads_winloss_program,
 )
 from ...db import StaleEditError, get_session
+from ...listing import Column, wants_csv
 from ...models import (
     INTERVIEW_STATUSES,
+    OUTCOMES,
     Deal,
     DecisionFactor,
     FactorRating,
@@ -34,22 +36,41 @@ from ...winloss.forms import (
     interview_form_class,
     recording_from_form,
 )
-from ...winloss.interviews import guide_questions, list_interviews
+from ...winloss.interviews import (
+    INTERVIEW_LIST,
+    all_interviews,
+    guide_questions,
+    list_interviews,
+)
 from ...winloss.interviews import record_interview as save_recording
 from ...winloss.taxonomy import list_factors
-from .._request import edit_conflict, page_arg
+from .._request import edit_conflict, list_csv, list_state, page_arg
 from ._common import bp
+
+INTERVIEW_CSV = (
+    Column("Deal", lambda r: r["deal"].name), Column("Account", lambda r: r["account"]),
+    Column("Outcome", lambda r: r["deal"].outcome),
+    Column("Interviewee", lambda r: r["interviewee"]),
+    Column("Status", lambda r: r["interview"].status),
+    Column("Requested", lambda r: r["interview"].requested_at),
+    Column("Completed", lambda r: r["interview"].completed_at),
+    Column("Interviewer", lambda r: r["interviewer"]),
+)
 
 
 @bp.route("/interviews")
 @permission_required(reads_winloss_program)
-def queue() -> str:
-    status = request.args.get("status") or None
-    if status not in (None, *INTERVIEW_STATUSES):
-        status = None
-    page = list_interviews(get_session(), status=status, page=page_arg())
-    return render_template("winloss/queue.html", page=page, status=status,
-                           statuses=INTERVIEW_STATUSES, args={"status": status} if status else {})
+def queue() -> Any:
+    state = list_state(INTERVIEW_LIST, choices={"status": INTERVIEW_STATUSES,
+                                                "outcome": OUTCOMES})
+    by = {"status": state.get("status"), "account_id": state.get("account"),
+          "outcome": state.get("outcome"), "sort": state.sort}
+    if wants_csv(request.args):
+        return list_csv(INTERVIEW_LIST, INTERVIEW_CSV, all_interviews(get_session(), **by))
+    page = list_interviews(get_session(), **by, page=page_arg())
+    return render_template("winloss/queue.html", page=page, state=state, args=state.args,
+                           status=state.get("status"), outcome=state.get("outcome"),
+                           statuses=INTERVIEW_STATUSES, outcomes=OUTCOMES)
 
 
 @bp.route("/interviews/<int:interview_id>")
