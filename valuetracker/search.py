@@ -148,6 +148,15 @@ def _install_postgresql(conn: sa.Connection) -> None:
             f"EXECUTE FUNCTION search_{s.kind}()")
 
 
+def not_index_table(obj: Any, name: str | None, type_: str, reflected: bool,
+                    compare_to: Any) -> bool:
+    """Alembic's `include_object`: the index's tables (and FTS5's shadow tables) are kept
+    by `install_index`, not by the models, so comparing the schema with the models
+    leaves them out."""
+    return not (type_ == "table" and name is not None
+                and (name == "search_document" or name.startswith("search_index")))
+
+
 def clear_index(conn: sa.Connection) -> None:
     """Empty the index (a TRUNCATE of the source tables fires no row trigger)."""
     table = "search_document" if conn.dialect.name == "postgresql" else "search_index"

@@ -4,6 +4,7 @@ from alembic import context
 
 from valuetracker.db import make_engine
 from valuetracker.models import metadata
+from valuetracker.search import not_index_table
 
 config = context.config
 
@@ -26,6 +27,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=not_index_table,
     )
     with context.begin_transaction():
         context.run_migrations()
