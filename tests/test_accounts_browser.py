@@ -12,7 +12,8 @@ from .conftest import browser_login
 
 def test_create_account_add_stakeholders_see_map(live_server: str, page: Any,
                                                  cast: Any) -> None:
-    browser_login(page, live_server, cast.am1.email)
+    browser_login(page, live_server, cast.am1.email)  # lands on My work
+    page.locator("#nav").get_by_role("link", name="Accounts").click()
     page.get_by_role("link", name="New account").click()
     page.get_by_label("Name").fill("Wayne Enterprises")
     page.get_by_label("Segment").fill("Enterprise")

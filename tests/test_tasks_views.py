@@ -321,6 +321,11 @@ def test_bulk_actions_as_rendered(session: Session, cast: Any, login_as: Any) ->
     # The filters come back after the action.
     response = client.post(form.action, data=form.data(task_ids=ids, complete="Mark done"))
     assert response.headers["Location"] == "/tasks?status=all"
+    # A back value with a line break (typed into the hidden field) is re-encoded, not a 500.
+    response = client.post(form.action, data=form.data(task_ids=ids, complete="Mark done",
+                                                       back="status=all\r\nX-Evil: 1"))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks?status=all%0D%0AX-Evil%3A+1"
 
 
 def test_bulk_reassign_refuses_someone_off_the_team(session: Session, cast: Any,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -94,9 +94,10 @@ def bulk() -> Any:
     session = get_session()
     form = BulkForm()
     set_choices(form.assignee_id, tasks.team_options(session, current_user), blank="Choose…")
-    back = url_for("tasks.index") + (f"?{form.back.data}" if form.back.data else "")
-    if not back.startswith("/tasks"):
-        back = url_for("tasks.index")
+    # Back to the list as it was filtered: its query string, read and written again, so
+    # nothing typed into the hidden field can reach the Location header as it came.
+    query = urlencode(parse_qsl(form.back.data or ""))
+    back = url_for("tasks.index") + (f"?{query}" if query else "")
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
