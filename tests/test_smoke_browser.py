@@ -16,16 +16,16 @@ from .conftest import browser_login
 
 # What each demo role sees in the navigation (templating.NAV, filtered by role).
 NAV_BY_ROLE = {
-    "admin@demo.example": ["My work", "Tasks", "Accounts", "Portfolio", "Deals", "Interviews",
-                           "Win/loss", "Coverage", "Exports", "Import", "Admin"],
-    "leader@demo.example": ["My work", "Tasks", "Accounts", "Portfolio", "Deals", "Interviews",
-                            "Win/loss", "Coverage", "Exports"],
-    "analyst@demo.example": ["My work", "Tasks", "Accounts", "Portfolio", "Deals",
-                             "Interviews", "Win/loss", "Coverage", "Import"],
-    "maria@demo.example": ["My work", "Tasks", "Accounts", "Portfolio", "Deals", "Coverage",
-                           "Exports", "Import"],
-    "tom@demo.example": ["My work", "Tasks", "Accounts", "Portfolio", "Deals", "Coverage",
-                         "Exports", "Import"],
+    "admin@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio", "Deals",
+                           "Interviews", "Win/loss", "Coverage", "Exports", "Import", "Admin"],
+    "leader@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio",
+                            "Deals", "Interviews", "Win/loss", "Coverage", "Exports"],
+    "analyst@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio",
+                             "Deals", "Interviews", "Win/loss", "Coverage", "Import"],
+    "maria@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio", "Deals",
+                           "Coverage", "Exports", "Import"],
+    "tom@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio", "Deals",
+                         "Coverage", "Exports", "Import"],
 }
 
 
