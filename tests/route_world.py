@@ -39,6 +39,7 @@ from .factories import (
     make_guide,
     make_interview,
     make_pulse,
+    make_signal,
     make_task,
 )
 
@@ -175,6 +176,9 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.get_interview": (API, {"interview_id": "interview_id"}),
     "api.get_summary_pdf": (API, {"summary_id": "summary_id"}),
     "api.update_deal": (API, {"deal_id": "deal_id"}),
+    "api.get_signal": (API, {"signal_id": "signal_id"}),
+    "api.get_task": (API, {"task_id": "task_id"}),
+    "api.update_task": (API, {"task_id": "task_id"}),
     # a user's own API tokens (someone else's: 404)
     "api_tokens.revoke": (SCOPED, {"token_id": "api_token_id"}),
     # a user's own saved views (someone else's: 404)
@@ -236,6 +240,7 @@ class World:
     webhook_endpoint_id: int
     webhook_delivery_id: int
     saved_view_id: int
+    signal_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -251,6 +256,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     token_row, _token = api_tokens.create_token(session, cast.am1, name="am1's token")
     activity = make_activity(session, account, people=(person,), author=cast.am1)
     task = make_task(session, account, stakeholder=person, assignee=cast.am1)
+    signal = make_signal(session, account, stakeholder=person)
     deal = make_deal(session, account, outcome="won", owner_id=cast.am1.id)
     interview = make_interview(session, deal, person, anonymity="anonymized")
     factor = make_factor(session, "Price")
@@ -318,7 +324,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         activity_id=activity.id, task_id=task.id, notification_id=notification.id,
         digest_token=digest_token, account_id=account.id, pulse_id=pulse.id,
         api_token_id=token_row.id, webhook_endpoint_id=endpoint.id,
-        webhook_delivery_id=delivery.id, saved_view_id=saved_view.id)
+        webhook_delivery_id=delivery.id, saved_view_id=saved_view.id,
+        signal_id=signal.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

@@ -31,11 +31,15 @@ from ...models import (
     FACTOR_EFFECTS,
     INTERVIEW_STATUSES,
     OUTCOMES,
+    HEALTH_BANDS,
     REPURCHASE_INTENTS,
     SENTIMENTS,
+    SEVERITIES,
+    TASK_STATUSES,
     TIERS,
     UNITS,
 )
+from ...tasks.forms import TaskForm
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
 from ...winloss.forms import DealForm
 from ..accounts import AccountForm
@@ -136,6 +140,14 @@ DealCreate = form_model("DealCreate", DealForm, create=True, skip=("account_id",
                         extra={"account": (int | str | None, Field(None))})
 DealUpdate = form_model("DealUpdate", DealForm, create=False, skip=("account_id",),
                         extra={"account": (int | str | None, Field(None))})
+TaskCreate = form_model("TaskCreate", TaskForm, create=True, skip=("account_id",),
+                        extra={"account": ACCOUNT_REF})
+TaskUpdate = form_model(
+    "TaskUpdate", TaskForm, create=False, skip=("account_id",),
+    extra={"status": (Literal[tuple(TASK_STATUSES)] | None,  # type: ignore[valid-type]
+                      Field(None, description="done, dismissed (with a reason) or open.")),
+           "reason": (str | None, Field(None, max_length=5000,
+                                        description="Why it is dismissed."))})
 PulseCreate = form_model(
     "PulseCreate", RecordPulseForm, create=True, skip=RecordPulseForm.RANK_FIELDS,
     extra={"account": ACCOUNT_REF,
@@ -163,6 +175,8 @@ class AccountItem(BaseModel):
     external_id: str | None
     owner_id: int | None
     owner_email: str | None
+    health_score: int = Field(..., ge=0, le=100)
+    health_band: Literal[tuple(HEALTH_BANDS)]  # type: ignore[valid-type]
     version: int
     created_at: Stamp
     updated_at: Stamp
@@ -420,6 +434,61 @@ class InterviewQuery(ListQuery):
     status: str | None = None
 
 
+class SignalItem(BaseModel):
+    id: int
+    account: str
+    account_id: int
+    kind: str
+    label: str
+    severity: Literal[tuple(SEVERITIES)]  # type: ignore[valid-type]
+    key: str
+    stakeholder_id: int | None
+    subject_type: str | None
+    subject_id: int | None
+    message: str
+    since: date
+    opened_at: Stamp
+    cleared_at: Stamp | None
+    open: bool
+
+
+class SignalQuery(BaseModel):
+    account: str | None = Field(None, description="An account id or slug.")
+    kind: str | None = None
+    severity: str | None = None
+    open: Literal["true", "false"] | None = None
+    cursor: str | None = Field(None, description="From the previous page's `next` link.")
+    limit: int | None = Field(None, ge=1, le=200)
+
+
+class TaskItem(BaseModel):
+    id: int
+    account: str
+    account_id: int
+    title: str
+    stakeholder_id: int | None
+    assignee_id: int | None
+    assignee_email: str | None
+    due_on: date | None
+    status: Literal[tuple(TASK_STATUSES)]  # type: ignore[valid-type]
+    dismissed_reason: str | None
+    source: str
+    signal_id: int | None
+    play: str | None
+    created_by_id: int | None
+    created_at: Stamp
+    done_at: Stamp | None
+    version: int
+
+
+class TaskQuery(BaseModel):
+    account: str | None = Field(None, description="An account id or slug.")
+    assignee: str | None = Field(None, description="A user id or email.")
+    status: str | None = None
+    cursor: str | None = Field(None, description="From the previous page's `next` link.")
+    limit: int | None = Field(None, ge=1, le=200)
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -451,10 +520,17 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
+    "list_signals": (_list_of(SignalItem), None, SignalQuery),
+    "get_signal": (SignalItem, None, None),
+    "list_tasks": (_list_of(TaskItem), None, TaskQuery),
+    "get_task": (TaskItem, None, None),
+    "create_task": (TaskItem, TaskCreate, None),
+    "update_task": (TaskItem, TaskUpdate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",
-        "summar": "summaries", "interview": "interviews"}
+        "summar": "summaries", "interview": "interviews", "signal": "signals",
+        "task": "tasks"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,

@@ -1,0 +1,142 @@
+"""The JSON API's signals, account health and tasks (/api/v1/signals, /api/v1/tasks):
+scoped like the web pages, tasks through the task form and the tasks area's writes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import select
+
+from valuetracker import api_tokens
+from valuetracker.models import AuditEvent, Task, utcnow
+
+from .factories.tasks import make_signal, make_task
+
+
+def _auth(session: Any, user: Any, scope: str = "write") -> dict[str, str]:
+    _row, token = api_tokens.create_token(session, user, name=f"{user.email} {scope}",
+                                          scope=scope)
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_signals_scoped_filtered_and_health_on_the_account(client: Any, cast: Any,
+                                                           session: Any) -> None:
+    left = make_signal(session, cast.account1, stakeholder=cast.stakeholder1)
+    cleared = make_signal(session, cast.account1, "single_threaded", severity="medium",
+                          cleared_at=utcnow())
+    theirs = make_signal(session, cast.account2, stakeholder=cast.stakeholder2)
+    session.commit()
+    am1 = _auth(session, cast.am1)
+    listed = client.get("/api/v1/signals", headers=am1).json
+    assert [s["id"] for s in listed["items"]] == [left.id, cleared.id]
+    assert listed["items"][0]["account"] == "acme-corp" and listed["items"][0]["open"] is True
+    assert listed["items"][0]["label"] and listed["items"][0]["since"] == "2026-11-30"
+    assert [s["id"] for s in client.get("/api/v1/signals?open=false",
+                                        headers=am1).json["items"]] == [cleared.id]
+    assert [s["id"] for s in client.get("/api/v1/signals?severity=high&kind=key_stakeholder_left",
+                                        headers=am1).json["items"]] == [left.id]
+    assert client.get("/api/v1/signals?account=globex", headers=am1).status_code == 404
+    assert client.get(f"/api/v1/signals/{theirs.id}", headers=am1).status_code == 404
+    assert client.get(f"/api/v1/signals/{left.id}", headers=am1).json["stakeholder_id"] == \
+        cast.stakeholder1.id
+    bad = client.get("/api/v1/signals?open=maybe&severity=dire", headers=am1)
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert bad.json["errors"][0]["field"] in ("open", "severity")
+    leader = _auth(session, cast.leader, "read")
+    assert len(client.get("/api/v1/signals", headers=leader).json["items"]) == 3
+
+    account = client.get(f"/api/v1/accounts/{cast.account1.id}", headers=am1).json
+    from valuetracker.signals.health import account_health
+
+    health = account_health(session, cast.account1)
+    assert account["health_score"] == health.score < 100
+    assert account["health_band"] == health.band
+    rows = {a["slug"]: a for a in client.get("/api/v1/accounts", headers=leader).json["items"]}
+    assert rows["acme-corp"]["health_score"] == health.score
+    assert rows["globex"]["health_score"] < 100
+
+
+def test_tasks_create_update_status_through_the_task_rules(client: Any, cast: Any,
+                                                            session: Any) -> None:
+    am1 = _auth(session, cast.am1)
+    made = client.post("/api/v1/tasks", headers=am1, json={
+        "account": "acme-corp", "title": "Call Carol about the renewal",
+        "stakeholder_id": cast.stakeholder1.id, "due_on": "2026-12-20"})
+    assert made.status_code == 201, made.json
+    task = made.json
+    # The assignee defaults to the account's owner, as on the web's "New task".
+    assert (task["assignee_id"], task["assignee_email"]) == (cast.am1.id, "am1@example.com")
+    assert task["status"] == "open" and made.headers["Location"].endswith(f"/tasks/{task['id']}")
+    event = session.exec(select(AuditEvent).where(AuditEvent.entity == "task")).one()
+    assert "API token am1@example.com write" in event.summary
+    assert "Carol" not in event.summary  # titles are never in the audit trail
+
+    # The form's rules: an assignee off the team, a person from another account.
+    refused = client.post("/api/v1/tasks", headers=am1, json={
+        "account": "acme-corp", "title": "x", "assignee_id": cast.am2.id,
+        "stakeholder_id": cast.stakeholder2.id})
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.json["errors"]} == {"assignee_id", "stakeholder_id"}
+    blank = client.post("/api/v1/tasks", headers=am1, json={"account": "acme-corp",
+                                                            "title": " "})
+    assert blank.status_code == 422 and blank.json["errors"][0]["field"] == "title"
+
+    url = f"/api/v1/tasks/{task['id']}"
+    etag = client.get(url, headers=am1).headers["ETag"]
+    moved = client.patch(url, headers={**am1, "If-Match": etag},
+                         json={"due_on": "2027-01-05", "title": "Call Carol"})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["due_on"] == "2027-01-05" and moved.json["stakeholder_id"] == \
+        cast.stakeholder1.id
+    stale = client.patch(url, headers={**am1, "If-Match": etag}, json={"status": "done"})
+    assert stale.status_code == 412
+    no_reason = client.patch(url, headers=am1, json={"status": "dismissed"})
+    assert no_reason.status_code == 422 and no_reason.json["errors"][0]["field"] == "reason"
+    dismissed = client.patch(url, headers=am1, json={"status": "dismissed",
+                                                     "reason": "They renewed already"})
+    assert dismissed.status_code == 200
+    assert (dismissed.json["status"], dismissed.json["dismissed_reason"]) == \
+        ("dismissed", "They renewed already")
+    assert client.patch(url, headers=am1, json={"status": "done"}).status_code == 422
+    reopened = client.patch(url, headers=am1, json={"status": "open"})
+    assert reopened.json["status"] == "open" and reopened.json["dismissed_reason"] is None
+    done = client.patch(url, headers=am1, json={"status": "done", "title": "Called Carol"})
+    assert done.json["status"] == "done" and done.json["done_at"]
+    assert done.json["title"] == "Called Carol"
+    actions = {e.action for e in session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "task")).all()}
+    assert {"create", "update", "dismiss", "reopen", "complete"} <= actions
+    assert session.get(Task, task["id"]).status == "done"
+
+
+def test_tasks_scoped_filtered_and_read_only_roles_refused(client: Any, cast: Any,
+                                                           session: Any) -> None:
+    mine = make_task(session, cast.account1, assignee=cast.am1)
+    other = make_task(session, cast.account1, "Send the deck", assignee=None, status="done")
+    theirs = make_task(session, cast.account2, assignee=cast.am2, due_on=date(2026, 12, 1))
+    session.commit()
+    am1 = _auth(session, cast.am1)
+    assert [t["id"] for t in client.get("/api/v1/tasks", headers=am1).json["items"]] == \
+        [mine.id, other.id]
+    for query in ("assignee=am1@example.com", f"assignee={cast.am1.id}", "status=open"):
+        assert [t["id"] for t in client.get(f"/api/v1/tasks?{query}",
+                                            headers=am1).json["items"]] == [mine.id], query
+    assert client.get("/api/v1/tasks?status=late", headers=am1).status_code == 422
+    assert client.get("/api/v1/tasks?account=globex", headers=am1).status_code == 404
+    for method in ("get", "patch"):
+        assert getattr(client, method)(f"/api/v1/tasks/{theirs.id}", headers=am1,
+                                       json={"status": "done"}).status_code == 404
+    assert client.post("/api/v1/tasks", headers=am1, json={
+        "account": "globex", "title": "Not mine"}).status_code == 404
+
+    for user, scope in ((cast.am1, "read"), (cast.leader, "write"), (cast.analyst, "write")):
+        headers = _auth(session, user, scope)
+        assert client.patch(f"/api/v1/tasks/{mine.id}", headers=headers,
+                            json={"status": "done"}).status_code == 403, user.email
+        assert client.post("/api/v1/tasks", headers=headers, json={
+            "account": "acme-corp", "title": "x"}).status_code == 403, user.email
+    leader = _auth(session, cast.leader, "read")
+    assert len(client.get("/api/v1/tasks", headers=leader).json["items"]) == 3
+    assert session.get(Task, mine.id).status == "open"
