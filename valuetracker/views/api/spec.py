@@ -21,17 +21,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from ...events import EVENTS
 from ...models import (
     ACCOUNT_STATUSES,
     ANONYMITY,
     BUYING_ROLES,
     COMMITMENT_STATUSES,
+    DELIVERY_STATUSES,
     DRIVERS,
     EVIDENCE_STATUSES,
     FACTOR_EFFECTS,
+    HEALTH_BANDS,
     INTERVIEW_STATUSES,
     OUTCOMES,
-    HEALTH_BANDS,
     REPURCHASE_INTENTS,
     SENTIMENTS,
     SEVERITIES,
@@ -148,6 +150,27 @@ TaskUpdate = form_model(
                       Field(None, description="done, dismissed (with a reason) or open.")),
            "reason": (str | None, Field(None, max_length=5000,
                                         description="Why it is dismissed."))})
+EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
+
+
+class WebhookCreate(BaseModel):
+    """The web's endpoint form (`views.webhooks.EndpointForm`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(..., max_length=2000, description="https:// in production.")
+    description: str | None = Field(None, max_length=200)
+    events: list[EventName] = Field(..., min_length=1)
+    enabled: bool | None = Field(None, description="true unless given.")
+
+
+class WebhookUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(None, max_length=2000)
+    description: str | None = Field(None, max_length=200)
+    events: list[EventName] | None = None
+    enabled: bool | None = None
+
+
 PulseCreate = form_model(
     "PulseCreate", RecordPulseForm, create=True, skip=RecordPulseForm.RANK_FIELDS,
     extra={"account": ACCOUNT_REF,
@@ -489,6 +512,49 @@ class TaskQuery(BaseModel):
     limit: int | None = Field(None, ge=1, le=200)
 
 
+class WebhookItem(BaseModel):
+    id: int
+    url: str
+    description: str | None
+    events: list[str]
+    enabled: bool
+    failing_since: Stamp | None
+    disabled_reason: str | None
+    created_by_id: int | None
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class WebhookWithSecret(WebhookItem):
+    secret: str = Field(..., description="The signing secret: shown in this answer only.")
+
+
+class DeliveryItem(BaseModel):
+    id: int
+    endpoint_id: int
+    event_id: str
+    event: str
+    status: Literal[tuple(DELIVERY_STATUSES)]  # type: ignore[valid-type]
+    attempt: int
+    next_attempt_at: Stamp | None
+    last_attempt_at: Stamp | None
+    response_code: int | None
+    duration_ms: int | None
+    error: str | None
+    replay_of_id: int | None
+    created_at: Stamp
+
+
+class PageQuery(BaseModel):
+    cursor: str | None = Field(None, description="From the previous page's `next` link.")
+    limit: int | None = Field(None, ge=1, le=200)
+
+
+class WebhookQuery(PageQuery):
+    updated_since: datetime | None = None
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -526,11 +592,18 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_task": (TaskItem, None, None),
     "create_task": (TaskItem, TaskCreate, None),
     "update_task": (TaskItem, TaskUpdate, None),
+    "list_webhooks": (_list_of(WebhookItem), None, WebhookQuery),
+    "get_webhook": (WebhookItem, None, None),
+    "create_webhook": (WebhookWithSecret, WebhookCreate, None),
+    "update_webhook": (WebhookItem, WebhookUpdate, None),
+    "delete_webhook": (None, None, None),
+    "rotate_webhook_secret": (WebhookWithSecret, None, None),
+    "list_webhook_deliveries": (_list_of(DeliveryItem), None, PageQuery),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",
         "summar": "summaries", "interview": "interviews", "signal": "signals",
-        "task": "tasks"}
+        "task": "tasks", "webhook": "webhooks"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,
