@@ -179,6 +179,12 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.get_signal": (API, {"signal_id": "signal_id"}),
     "api.get_task": (API, {"task_id": "task_id"}),
     "api.update_task": (API, {"task_id": "task_id"}),
+    # the API's webhooks (admins; everyone else 403, tests/test_api_routes.py)
+    "api.get_webhook": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.update_webhook": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.delete_webhook": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.rotate_webhook_secret": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.list_webhook_deliveries": (API, {"endpoint_id": "webhook_endpoint_id"}),
     # a user's own API tokens (someone else's: 404)
     "api_tokens.revoke": (SCOPED, {"token_id": "api_token_id"}),
     # a user's own saved views (someone else's: 404)
@@ -187,6 +193,10 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "saved_views.delete": (SCOPED, {"view_id": "saved_view_id"}),
 }
 
+# API routes for admins alone: any other token gets 403, not 404 (nothing is an account's).
+API_ADMIN_ONLY = {"api.list_webhooks", "api.get_webhook", "api.create_webhook",
+                  "api.update_webhook", "api.delete_webhook", "api.rotate_webhook_secret",
+                  "api.list_webhook_deliveries"}
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
 LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
                 "summaries.send_portfolio",

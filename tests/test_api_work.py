@@ -140,3 +140,65 @@ def test_tasks_scoped_filtered_and_read_only_roles_refused(client: Any, cast: An
     leader = _auth(session, cast.leader, "read")
     assert len(client.get("/api/v1/tasks", headers=leader).json["items"]) == 3
     assert session.get(Task, mine.id).status == "open"
+
+
+def test_webhooks_for_admins_secret_once_and_field_errors(client: Any, cast: Any,
+                                                          session: Any) -> None:
+    from valuetracker.models import WebhookDelivery, WebhookEndpoint
+
+    admin = _auth(session, cast.admin)
+    made = client.post("/api/v1/webhooks", headers=admin, json={
+        "url": "https://hooks.example.com/in", "events": ["deal.closed", "task.created"],
+        "description": "CRM"})
+    assert made.status_code == 201, made.json
+    hook = made.json
+    row = session.get(WebhookEndpoint, hook["id"])
+    assert hook["secret"] == row.secret and hook["secret"].startswith("whsec_")
+    assert hook["enabled"] is True and hook["events"] == ["deal.closed", "task.created"]
+    url = made.headers["Location"]
+    read = client.get(url, headers=admin)
+    assert read.status_code == 200 and "secret" not in read.json
+    assert all("secret" not in e for e in client.get("/api/v1/webhooks",
+                                                     headers=admin).json["items"])
+    audit = session.exec(select(AuditEvent).where(AuditEvent.entity == "webhook_endpoint")).one()
+    assert "API token admin@example.com write" in audit.summary
+
+    private = client.post("/api/v1/webhooks", headers=admin, json={
+        "url": "http://10.0.0.1/hook", "events": ["deal.closed"]})
+    assert private.status_code == 422 and private.json["errors"][0]["field"] == "url"
+    no_events = client.patch(url, headers=admin, json={"events": []})
+    assert no_events.status_code == 422 and no_events.json["errors"][0]["field"] == "events"
+    unknown = client.patch(url, headers=admin, json={"events": ["deal.exploded"]})
+    assert unknown.status_code == 422 and unknown.json["errors"][0]["field"] == "events"
+
+    etag = read.headers["ETag"]
+    off = client.patch(url, headers={**admin, "If-Match": etag}, json={"enabled": False})
+    assert off.status_code == 200 and off.json["enabled"] is False
+    assert off.json["url"] == "https://hooks.example.com/in"  # untouched fields stay
+    assert client.patch(url, headers={**admin, "If-Match": etag},
+                        json={"enabled": True}).status_code == 412
+    rotated = client.post(f"{url}/rotate-secret", headers=admin)
+    assert rotated.status_code == 200 and rotated.json["secret"] != hook["secret"]
+    session.refresh(row)
+    assert row.secret == rotated.json["secret"]
+
+    session.add(WebhookDelivery(endpoint_id=row.id, event_id="msg_1", event="deal.closed",
+                                body="{}", status="failed", attempt=2, error="timed out"))
+    session.commit()
+    deliveries = client.get(f"{url}/deliveries", headers=admin).json["items"]
+    assert [(d["event"], d["status"], d["attempt"], d["error"]) for d in deliveries] == \
+        [("deal.closed", "failed", 2, "timed out")]
+
+    for user in (cast.am1, cast.leader, cast.analyst):
+        headers = _auth(session, user)
+        for method, path in (("get", "/api/v1/webhooks"), ("post", "/api/v1/webhooks"),
+                             ("get", url), ("patch", url), ("delete", url),
+                             ("post", f"{url}/rotate-secret"), ("get", f"{url}/deliveries")):
+            response = client.open(path, method=method.upper(), headers=headers,
+                                   json={"url": "https://x.example.com", "events": ["deal.closed"]})
+            assert response.status_code == 403, (user.email, method, path)
+    assert client.get("/api/v1/webhooks/999999", headers=admin).status_code == 404
+    assert client.delete(url, headers=_auth(session, cast.admin, "read")).status_code == 403
+    assert client.delete(url, headers=admin).status_code == 204
+    assert session.exec(select(WebhookEndpoint)).all() == []
+    assert session.exec(select(WebhookDelivery)).all() == []
