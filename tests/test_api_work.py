@@ -202,3 +202,14 @@ def test_webhooks_for_admins_secret_once_and_field_errors(client: Any, cast: Any
     assert client.delete(url, headers=admin).status_code == 204
     assert session.exec(select(WebhookEndpoint)).all() == []
     assert session.exec(select(WebhookDelivery)).all() == []
+
+
+def test_the_same_non_ascii_account_name_twice_is_a_field_error(client: Any, cast: Any,
+                                                                session: Any) -> None:
+    """SQLite's lower() folds ASCII only: the exact name must still count as taken (a
+    500 found by schemathesis)."""
+    am1 = _auth(session, cast.am1)
+    first = client.post("/api/v1/accounts", headers=am1, json={"name": "Åström AB"})
+    assert first.status_code == 201, first.json
+    again = client.post("/api/v1/accounts", headers=am1, json={"name": "Åström AB"})
+    assert again.status_code == 422 and again.json["errors"][0]["field"] == "name"
