@@ -176,6 +176,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.get_interview": (API, {"interview_id": "interview_id"}),
     "api.get_summary_pdf": (API, {"summary_id": "summary_id"}),
     "api.update_deal": (API, {"deal_id": "deal_id"}),
+    "api.update_deal_debrief": (API, {"deal_id": "deal_id"}),
     "api.get_signal": (API, {"signal_id": "signal_id"}),
     "api.get_task": (API, {"task_id": "task_id"}),
     "api.update_task": (API, {"task_id": "task_id"}),

@@ -213,3 +213,42 @@ def test_the_same_non_ascii_account_name_twice_is_a_field_error(client: Any, cas
     assert first.status_code == 201, first.json
     again = client.post("/api/v1/accounts", headers=am1, json={"name": "Åström AB"})
     assert again.status_code == 422 and again.json["errors"][0]["field"] == "name"
+
+
+def test_deal_debrief_through_the_debrief_form(client: Any, cast: Any, session: Any) -> None:
+    from valuetracker.models import Deal
+
+    from .factories import make_deal, make_factor
+
+    price = make_factor(session, "Price")
+    deal = make_deal(session, cast.account1, outcome="open", owner_id=cast.am1.id)
+    theirs = make_deal(session, cast.account2, outcome="open", owner_id=cast.am2.id)
+    session.commit()
+    am1 = _auth(session, cast.am1)
+    url = f"/api/v1/deals/{deal.id}/debrief"
+    no_reason = client.patch(url, headers=am1, json={"outcome": "lost"})
+    assert no_reason.status_code == 422
+    assert no_reason.json["errors"][0]["field"] == "rep_reason_id"
+    bad = client.patch(url, headers=am1, json={"outcome": "open", "rep_reason_id": price.id})
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "outcome"
+    etag = client.get(f"/api/v1/deals/{deal.id}", headers=am1).headers["ETag"]
+    saved = client.patch(url, headers={**am1, "If-Match": etag}, json={
+        "outcome": "lost", "rep_reason_id": price.id, "closed_on": "2026-11-28",
+        "rep_notes": "Cheaper rival"})
+    assert saved.status_code == 200, saved.json
+    assert (saved.json["outcome"], saved.json["closed_on"], saved.json["rep_reason_id"],
+            saved.json["rep_notes"]) == ("lost", "2026-11-28", price.id, "Cheaper rival")
+    assert client.patch(url, headers={**am1, "If-Match": etag},
+                        json={"rep_notes": "x"}).status_code == 412
+    notes = client.patch(url, headers=am1, json={"rep_notes": "Cheaper rival, sooner"})
+    assert notes.json["outcome"] == "lost" and notes.json["rep_reason_id"] == price.id
+    event = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "deal", AuditEvent.summary.contains("debrief"))).first()
+    assert event is not None and "API token am1@example.com write" in event.summary
+    assert client.patch(f"/api/v1/deals/{theirs.id}/debrief", headers=am1,
+                        json={"rep_notes": "x"}).status_code == 404
+    for user, scope in ((cast.am1, "read"), (cast.leader, "write")):
+        assert client.patch(url, headers=_auth(session, user, scope),
+                            json={"rep_notes": "x"}).status_code == 403
+    session.expire_all()
+    assert session.get(Deal, deal.id).rep_notes == "Cheaper rival, sooner"

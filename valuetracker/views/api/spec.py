@@ -43,7 +43,7 @@ from ...models import (
 )
 from ...tasks.forms import TaskForm
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
-from ...winloss.forms import DealForm
+from ...winloss.forms import DealForm, DebriefForm
 from ..accounts import AccountForm
 from ..stakeholders import StakeholderForm
 
@@ -150,6 +150,9 @@ TaskUpdate = form_model(
                       Field(None, description="done, dismissed (with a reason) or open.")),
            "reason": (str | None, Field(None, max_length=5000,
                                         description="Why it is dismissed."))})
+DebriefUpdate = form_model("DebriefUpdate", DebriefForm, create=False,
+                           extra={"rep_reason_id": (int | None, Field(
+                               None, description="A decision factor's id."))})
 EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
 
 
@@ -578,6 +581,7 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_deal": (DealItem, None, None),
     "create_deal": (DealItem, DealCreate, None),
     "update_deal": (DealItem, DealUpdate, None),
+    "update_deal_debrief": (DealItem, DebriefUpdate, None),
     "list_summaries": (_list_of(SummaryItem), None, SummaryQuery),
     "get_summary": (SummaryItem, None, None),
     "get_summary_pdf": (None, None, None),
