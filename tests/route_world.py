@@ -174,6 +174,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.get_deal": (API, {"deal_id": "deal_id"}),
     "api.get_summary": (API, {"summary_id": "summary_id"}),
     "api.get_interview": (API, {"interview_id": "interview_id"}),
+    "api.update_interview": (API, {"interview_id": "interview_id"}),
     "api.get_summary_pdf": (API, {"summary_id": "summary_id"}),
     "api.update_deal": (API, {"deal_id": "deal_id"}),
     "api.update_deal_debrief": (API, {"deal_id": "deal_id"}),

@@ -252,3 +252,65 @@ def test_deal_debrief_through_the_debrief_form(client: Any, cast: Any, session: 
                             json={"rep_notes": "x"}).status_code == 403
     session.expire_all()
     assert session.get(Deal, deal.id).rep_notes == "Cheaper rival, sooner"
+
+
+def test_interview_recorded_through_the_interview_form(client: Any, cast: Any,
+                                                       session: Any) -> None:
+    from valuetracker.models import FactorRating, InterviewAnswer, InterviewQuote
+
+    from .factories import make_deal, make_factor, make_guide, make_interview
+
+    price = make_factor(session, "Price")
+    guide = make_guide(session, factor=price)
+    deal = make_deal(session, cast.account1, outcome="won", owner_id=cast.am1.id)
+    interview = make_interview(session, deal, cast.stakeholder1, status="requested",
+                               guide_id=guide.id)
+    session.commit()
+    text_q, rating_q = session.exec(sa_select_questions(guide.id)).all()
+    analyst = _auth(session, cast.analyst)
+    url = f"/api/v1/interviews/{interview.id}"
+    etag = client.get(url, headers=analyst).headers["ETag"]
+    saved = client.patch(url, headers={**analyst, "If-Match": etag}, json={
+        "status": "completed", "completed_on": "2026-11-20", "anonymity": "anonymized",
+        "primary_reason_id": price.id,
+        "answers": [{"question_id": text_q, "value": "The onboarding plan"},
+                    {"question_id": rating_q, "value": 4}],
+        "ratings": [{"factor_id": price.id, "rating": 2, "importance": 5,
+                     "effect": "loss_driver"}],
+        "quotes": [{"text": "You were pricier.", "tags": ["price"], "factor_id": price.id}]})
+    assert saved.status_code == 200, saved.json
+    item = saved.json
+    assert item["status"] == "completed" and item["completed_at"].startswith("2026-11-20")
+    assert item["stakeholder_id"] is None and "Carol" not in str(item)  # anonymized now
+    assert {(a["question_id"], a["text"], a["rating"]) for a in item["answers"]} == \
+        {(text_q, "The onboarding plan", None), (rating_q, None, 4)}
+    assert item["ratings"] == [{"factor_id": price.id, "rating": 2, "importance": 5,
+                                "effect": "loss_driver"}]
+    assert item["quotes"] == [{"text": "You were pricier.", "factor_id": price.id,
+                               "tags": ["price"]}]
+    # Only what is given changes: the answers, ratings and quotes stay.
+    notes = client.patch(url, headers=analyst, json={"notes": "Follow up in Q1"})
+    assert notes.status_code == 200 and notes.json["answers"] == item["answers"]
+    assert len(session.exec(select(InterviewQuote)).all()) == 1
+    assert len(session.exec(select(FactorRating)).all()) == 1
+    assert len(session.exec(select(InterviewAnswer)).all()) == 2
+    assert client.patch(url, headers={**analyst, "If-Match": etag},
+                        json={"notes": "x"}).status_code == 412
+    for body, field in (({"answers": [{"question_id": 999999, "value": "x"}]}, "answers"),
+                        ({"ratings": [{"factor_id": price.id, "rating": 9}]}, "ratings"),
+                        ({"status": "lost"}, "status")):
+        refused = client.patch(url, headers=analyst, json=body)
+        assert refused.status_code == 422, body
+        assert refused.json["errors"][0]["field"] == field
+    event = session.exec(select(AuditEvent).where(AuditEvent.entity == "interview")).first()
+    assert event is not None and "API token analyst" in event.summary
+    for user in (cast.am1, cast.leader):
+        assert client.patch(url, headers=_auth(session, user),
+                            json={"notes": "x"}).status_code == 403
+
+
+def sa_select_questions(guide_id: int) -> Any:
+    from valuetracker.models import GuideQuestion
+
+    return select(GuideQuestion.id).where(GuideQuestion.guide_id == guide_id).order_by(
+        GuideQuestion.position)

@@ -455,6 +455,46 @@ class InterviewItem(BaseModel):
     quotes: list[Quote]
 
 
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question_id: int = Field(..., description="A question of the interview's guide.")
+    value: str | int | None = None
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    factor_id: int = Field(..., description="An active decision factor.")
+    rating: int | None = Field(None, ge=1, le=5)
+    importance: int | None = Field(None, ge=1, le=5)
+    effect: Literal[tuple(FACTOR_EFFECTS)] | None = None  # type: ignore[valid-type]
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(..., max_length=5000)
+    tags: list[str] | str | None = None
+    factor_id: int | None = None
+
+
+class InterviewUpdate(BaseModel):
+    """The interview form's fields; `quotes` replaces the interview's quotes."""
+
+    model_config = ConfigDict(extra="forbid")
+    stakeholder_id: int | None = None
+    contact_name: str | None = Field(None, max_length=200)
+    contact_title: str | None = Field(None, max_length=200)
+    anonymity: Literal[tuple(ANONYMITY)] | None = None  # type: ignore[valid-type]
+    status: Literal[tuple(INTERVIEW_STATUSES)] | None = None  # type: ignore[valid-type]
+    channel: str | None = None
+    scheduled_for: date | None = None
+    completed_on: date | None = None
+    primary_reason_id: int | None = None
+    notes: str | None = Field(None, max_length=10000)
+    answers: list[AnswerIn] | None = None
+    ratings: list[RatingIn] | None = None
+    quotes: list[QuoteIn] | None = None
+
+
 class InterviewQuery(ListQuery):
     deal: str | None = None
     status: str | None = None
@@ -587,6 +627,7 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_summary_pdf": (None, None, None),
     "list_interviews": (_list_of(InterviewItem), None, InterviewQuery),
     "get_interview": (InterviewItem, None, None),
+    "update_interview": (InterviewItem, InterviewUpdate, None),
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
