@@ -314,3 +314,24 @@ def sa_select_questions(guide_id: int) -> Any:
 
     return select(GuideQuestion.id).where(GuideQuestion.guide_id == guide_id).order_by(
         GuideQuestion.position)
+
+
+def test_odd_json_types_are_field_errors_not_500(client: Any, cast: Any, session: Any) -> None:
+    from .factories import make_deal, make_interview
+
+    task = make_task(session, cast.account1, assignee=cast.am1)
+    deal = make_deal(session, cast.account1, outcome="won", owner_id=cast.am1.id)
+    interview = make_interview(session, deal, cast.stakeholder1, status="requested")
+    session.commit()
+    am1, analyst = _auth(session, cast.am1), _auth(session, cast.analyst)
+    for body, field in (({"status": ["done"]}, "status"), ({"status": {"a": 1}}, "status"),
+                        ({"title": ["x"]}, "title"), ({"due_on": "2026-02-30"}, "due_on")):
+        answer = client.patch(f"/api/v1/tasks/{task.id}", headers=am1, json=body)
+        assert answer.status_code == 422, body
+        assert answer.json["errors"][0]["field"] == field
+    for body, field in (({"answers": [{"question_id": [1]}]}, "answers"),
+                        ({"ratings": [{"factor_id": {"x": 1}}]}, "ratings"),
+                        ({"quotes": "x"}, "quotes"), ({"answers": "x"}, "answers")):
+        answer = client.patch(f"/api/v1/interviews/{interview.id}", headers=analyst, json=body)
+        assert answer.status_code == 422, body
+        assert answer.json["errors"][0]["field"] == field

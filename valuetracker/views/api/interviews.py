@@ -147,8 +147,9 @@ def _flat(body: dict[str, Any], questions: list[Any], factors: list[Any], slots:
             continue
         key = "question_id" if name == "answers" else "factor_id"
         if not isinstance(given, list) or any(
-                not isinstance(item, dict) or item.get(key) not in known
-                or isinstance(item.get(key), bool) for item in given):
+                not isinstance(item, dict) or not isinstance(item.get(key), int)
+                or isinstance(item.get(key), bool) or item[key] not in known
+                for item in given):
             raise Invalid({name: [f"A list of objects, each with a {key} of the guide's."
                                   if name == "answers" else
                                   f"A list of objects, each with an active factor's {key}."]})

@@ -138,7 +138,7 @@ def list_tasks() -> Any:
         query = query.where(Task.assignee_id == _assignee_arg(args["assignee"]))
     status = args.get("status")
     if status:
-        if status not in TASK_STATUSES:
+        if not isinstance(status, str) or status not in TASK_STATUSES:
             raise Invalid({"status": ["One of " + ", ".join(TASK_STATUSES) + "."]})
         query = query.where(Task.status == status)
     rows, nxt = cursor_page(session, query, Task.id)
@@ -203,7 +203,7 @@ def _status_change(task: Task, body: dict[str, Any], version: int | None) -> Non
         if "reason" in body:
             raise Invalid({"reason": ["Give it with status: dismissed."]})
         return
-    if status not in TASK_STATUSES:
+    if not isinstance(status, str) or status not in TASK_STATUSES:
         raise Invalid({"status": ["One of " + ", ".join(TASK_STATUSES) + "."]})
     if "reason" in body and status != "dismissed":
         raise Invalid({"reason": ["Give it with status: dismissed."]})
