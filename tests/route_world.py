@@ -39,6 +39,7 @@ from .factories import (
     make_guide,
     make_interview,
     make_pulse,
+    make_signal,
     make_task,
 )
 
@@ -173,8 +174,19 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.get_deal": (API, {"deal_id": "deal_id"}),
     "api.get_summary": (API, {"summary_id": "summary_id"}),
     "api.get_interview": (API, {"interview_id": "interview_id"}),
+    "api.update_interview": (API, {"interview_id": "interview_id"}),
     "api.get_summary_pdf": (API, {"summary_id": "summary_id"}),
     "api.update_deal": (API, {"deal_id": "deal_id"}),
+    "api.update_deal_debrief": (API, {"deal_id": "deal_id"}),
+    "api.get_signal": (API, {"signal_id": "signal_id"}),
+    "api.get_task": (API, {"task_id": "task_id"}),
+    "api.update_task": (API, {"task_id": "task_id"}),
+    # the API's webhooks (admins; everyone else 403, tests/test_api_routes.py)
+    "api.get_webhook": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.update_webhook": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.delete_webhook": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.rotate_webhook_secret": (API, {"endpoint_id": "webhook_endpoint_id"}),
+    "api.list_webhook_deliveries": (API, {"endpoint_id": "webhook_endpoint_id"}),
     # a user's own API tokens (someone else's: 404)
     "api_tokens.revoke": (SCOPED, {"token_id": "api_token_id"}),
     # a user's own saved views (someone else's: 404)
@@ -183,6 +195,10 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "saved_views.delete": (SCOPED, {"view_id": "saved_view_id"}),
 }
 
+# API routes for admins alone: any other token gets 403, not 404 (nothing is an account's).
+API_ADMIN_ONLY = {"api.list_webhooks", "api.get_webhook", "api.create_webhook",
+                  "api.update_webhook", "api.delete_webhook", "api.rotate_webhook_secret",
+                  "api.list_webhook_deliveries"}
 # POSTs a leader may make ("leaders read everything, analytics, exports, send summaries").
 LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_portfolio",
                 "summaries.send_portfolio",
@@ -236,6 +252,7 @@ class World:
     webhook_endpoint_id: int
     webhook_delivery_id: int
     saved_view_id: int
+    signal_id: int
     flag: str = "key"
     direction: str = "down"
     static_file: str = "css/app.css"
@@ -251,6 +268,7 @@ def world(app: Flask, cast: Any, session: Any) -> World:
     token_row, _token = api_tokens.create_token(session, cast.am1, name="am1's token")
     activity = make_activity(session, account, people=(person,), author=cast.am1)
     task = make_task(session, account, stakeholder=person, assignee=cast.am1)
+    signal = make_signal(session, account, stakeholder=person)
     deal = make_deal(session, account, outcome="won", owner_id=cast.am1.id)
     interview = make_interview(session, deal, person, anonymity="anonymized")
     factor = make_factor(session, "Price")
@@ -318,7 +336,8 @@ def world(app: Flask, cast: Any, session: Any) -> World:
         activity_id=activity.id, task_id=task.id, notification_id=notification.id,
         digest_token=digest_token, account_id=account.id, pulse_id=pulse.id,
         api_token_id=token_row.id, webhook_endpoint_id=endpoint.id,
-        webhook_delivery_id=delivery.id, saved_view_id=saved_view.id)
+        webhook_delivery_id=delivery.id, saved_view_id=saved_view.id,
+        signal_id=signal.id)
 
 
 def all_rules(app: Flask) -> list[Any]:

@@ -49,7 +49,7 @@ def _brand_as_admin(page: Page, base: str, tmp_path: Path) -> None:
     page.get_by_label("Company name").fill("Northwind Services")
     page.get_by_label("Primary colour").fill(COLOR)
     page.get_by_label("Logo (PNG or JPEG, at most 256 KB)").set_input_files(str(logo))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Branding saved.")).to_be_visible()
     page.context.clear_cookies()
 

@@ -38,7 +38,7 @@ def test_the_form_refuses_a_second_person_with_the_address_and_links_to_them(
 
     page.goto(f"{live_server}/stakeholders/{other.id}/edit")
     page.get_by_label("Email").fill(carol.email)
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.locator("[data-duplicate] a").click()
     page.wait_for_url(f"**/stakeholders/{carol.id}")
     session.expire_all()
@@ -70,10 +70,10 @@ def test_an_external_id_taken_at_the_account_is_a_field_error(
     browser_login(page, live_server, "am1@example.com")
     page.goto(f"{live_server}/stakeholders/{other.id}/edit")
     page.get_by_label("External id (CRM)").fill("CRM-7")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert page.get_by_text("Someone else at this account has this external id.").is_visible()
     page.get_by_label("External id (CRM)").fill("CRM-8")  # another account's: no concern here
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(f"**/stakeholders/{other.id}")
     session.expire_all()
     assert session.get(Stakeholder, other.id).external_id == "CRM-8"

@@ -35,7 +35,7 @@ def test_log_value_confirm_by_link_and_see_quote(live_server: str, page: Any,
     page.get_by_label("Amount").fill("24000")
     page.get_by_label("Delivered on").fill("2026-11-02")
     page.get_by_label("Beneficiaries").select_option(label="Peter Gibbons")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Value entry added.")).to_be_visible()
     expect(page.get_by_text("TPS reports automated")).to_be_visible()
 

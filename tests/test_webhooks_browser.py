@@ -65,7 +65,7 @@ def test_an_admin_manages_an_endpoint_in_the_browser(live_server: str, page: Any
 
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("task.created").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Webhook endpoint saved.")).to_be_visible()
 
     page.get_by_role("button", name="Delete").click()

@@ -32,6 +32,7 @@ from .models import (
     Job,
     Notification,
     SavedView,
+    Signal,
     Stakeholder,
     Task,
     User,
@@ -432,6 +433,18 @@ def get_task_for_user(session: Session, user: User, task_id: int, *,
     task, account, may_edit = task_access(session, user, task_id)
     require(may_edit or not write)
     return task, account
+
+
+def get_signal_for_user(session: Session, user: User, signal_id: int) -> tuple[Signal, Account]:
+    """(signal, its account) if the user sees the account (404 otherwise): signals are
+    read wherever their account is."""
+    row = session.exec(
+        select(Signal, Account).join(Account, Account.id == Signal.account_id)
+        .where(Signal.id == signal_id, account_scope(user))
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
 
 
 def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list[int]:

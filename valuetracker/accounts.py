@@ -147,8 +147,11 @@ def team_candidates(session: Session) -> list[User]:
 
 
 def name_taken(session: Session, name: str, *, exclude_id: int | None = None) -> bool:
-    """Is another account called `name` (ignoring case and surrounding spaces)?"""
-    query = select(Account.id).where(sa.func.lower(Account.name) == name.strip().lower())
+    """Is another account called `name` (ignoring case and surrounding spaces)? The exact
+    name too: SQLite's lower() folds ASCII only, so "Å" and "å" differ there while the
+    unique index refuses the same name twice."""
+    query = select(Account.id).where(sa.or_(Account.name == name.strip(),
+                                            sa.func.lower(Account.name) == name.strip().lower()))
     if exclude_id is not None:
         query = query.where(Account.id != exclude_id)
     return session.exec(query).first() is not None

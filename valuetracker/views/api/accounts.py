@@ -21,6 +21,8 @@ from ...access import (
 )
 from ...db import StaleEditError, get_session, id_arg
 from ...models import Account, Stakeholder, User
+from ...signals.health import MAX_SCORE, band
+from ...signals.health import scores as health_scores
 from ..accounts import AccountForm
 from ..stakeholders import stakeholder_form
 from ._core import (
@@ -52,9 +54,15 @@ STAKEHOLDER_FIELDS = ("id", "name", "title", "email", "phone", "buying_role", "i
                       "last_contacted_on", "version", "created_at", "updated_at")
 
 
-def account_item(account: Account, owner_email: str | None) -> dict[str, Any]:
+def account_item(account: Account, owner_email: str | None,
+                 health: dict[int, int] | None = None) -> dict[str, Any]:
+    """The account's facts and its health (`signals.health`: 100 less the weights of its
+    open signals, and the band). `health`: the page's scores, else this account's."""
+    if health is None:
+        health = health_scores(get_session(), account_ids=[account.id])
+    score = health.get(account.id, MAX_SCORE)
     return {**fields(account, ACCOUNT_FIELDS), "owner_id": account.owner_id,
-            "owner_email": owner_email}
+            "owner_email": owner_email, "health_score": score, "health_band": band(score)}
 
 
 def _owner_email(account: Account) -> str | None:
@@ -87,7 +95,8 @@ def list_accounts() -> Any:
     if since is not None:
         query = query.where(Account.updated_at >= since)
     rows, nxt = cursor_page(session, query, Account.id)
-    return listing([account_item(a, email) for a, email in rows], nxt)
+    health = health_scores(session, account_ids=[a.id for a, _email in rows])
+    return listing([account_item(a, email, health) for a, email in rows], nxt)
 
 
 @bp.get("/accounts/<int:account_id>")

@@ -3,6 +3,7 @@ deal form and `winloss.deals`' write functions."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, request, url_for
@@ -12,12 +13,13 @@ from sqlmodel import select
 from ...access import deal_access, get_deal_for_user, may_edit_deals, require
 from ...db import StaleEditError, get_session, id_arg
 from ...forms import choices
-from ...models import OUTCOMES, Account, Competitor, Deal, DealCompetitor, User
-from ...winloss.deals import DealFilters, deal_list_conditions
+from ...models import CLOSED_OUTCOMES, OUTCOMES, Account, Competitor, Deal, DealCompetitor, User
+from ...winloss.deals import DealFilters, deal_list_conditions, debrief_deal
 from ...winloss.deals import create_deal as create_deal_row
 from ...winloss.deals import update_deal as update_deal_row
 from ...winloss.errors import WinLossError
-from ...winloss.forms import DealForm
+from ...winloss.forms import DealForm, DebriefForm, factor_choices
+from ...winloss.taxonomy import list_factors
 from ._core import (
     Invalid,
     account_key,
@@ -188,6 +190,49 @@ def update_deal(deal_id: int) -> Any:
     form = bind_form(_deal_form(deal), _body(json_body()), rename={"account": "account_id"})
     try:
         deal = _saved(form, deal, version)
+    except StaleEditError:
+        abort(412)
+    session.commit()
+    return one(deal_items([deal])[0], deal)
+
+
+# --- the rep's debrief ----------------------------------------------------------------------
+
+
+def _debrief_form(deal: Deal):  # type: ignore[no-untyped-def]
+    """The debrief form as its web page builds it (the active factors as reasons; a deal
+    still open is offered as won, closed today)."""
+    factors = list_factors(get_session(), active_only=True)
+
+    def make(formdata: Any) -> DebriefForm:
+        form = form_of(DebriefForm, formdata, obj=deal)
+        form.rep_reason_id.choices = factor_choices(factors, blank="Choose…")
+        if formdata is None:
+            form.rep_reason_id.data = str(deal.rep_reason_id or "")
+            form.closed_on.data = deal.closed_on or date.today()
+            if deal.outcome not in CLOSED_OUTCOMES:
+                form.outcome.data = "won"
+        return form
+    return make
+
+
+@bp.patch("/deals/<int:deal_id>/debrief")
+@doc("update_deal_debrief", write=True)
+def update_deal_debrief(deal_id: int) -> Any:
+    """The rep's debrief on closing: `outcome` (won, lost, no decision), `closed_on`,
+    `rep_reason_id` (a decision factor's id), `rep_notes`; may request an interview, as on
+    the web. Only the fields given change. If-Match: the deal's ETag."""
+    require_write()
+    session = get_session()
+    deal = get_deal_for_user(session, current_user, deal_id, write=True)
+    version = expected_version(deal)
+    form = bind_form(_debrief_form(deal), json_body())
+    try:
+        debrief_deal(session, deal, data=form.data_dict(), expected_version=version,
+                     user=current_user)
+    except WinLossError as exc:
+        session.rollback()
+        raise Invalid({exc.field or "outcome": exc.messages}) from None
     except StaleEditError:
         abort(412)
     session.commit()

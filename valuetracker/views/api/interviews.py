@@ -1,18 +1,19 @@
-"""/api/v1/interviews (answers, factor ratings, quotes), read-only: recording an
-interview stays on its web page. An anonymized or blind interviewee is never named here
-(`interviews.interviewee_display`, the anonymity rule every list and export follows)."""
+"""/api/v1/interviews (answers, factor ratings, quotes): read by the program's readers,
+recorded (PATCH) through the web's interview form and
+`winloss.interviews.record_interview`. An anonymized or blind interviewee is never named
+here (`interviews.interviewee_display`, the anonymity rule every list and export follows)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 from sqlmodel import select
 
 from ...access import deal_scope, get_interview_for_user, reads_winloss_program, require
-from ...db import get_session, id_arg
+from ...db import StaleEditError, get_session, id_arg
 from ...models import (
     INTERVIEW_STATUSES,
     Deal,
@@ -22,8 +23,31 @@ from ...models import (
     Stakeholder,
     WinLossInterview,
 )
-from ...winloss.interviews import interviewee_display, is_hidden
-from ._core import Invalid, account_arg, bp, cursor_page, fields, listing, one, updated_since
+from ...winloss.deals import guide_for_outcome
+from ...winloss.forms import QUOTE_SLOTS, interview_form_class, recording_from_form
+from ...winloss.interviews import (
+    guide_questions,
+    interviewee_display,
+    is_hidden,
+    record_interview,
+)
+from ...winloss.taxonomy import list_factors
+from ..winloss.interviews import prefill_interview
+from ._core import (
+    Invalid,
+    account_arg,
+    bind_form,
+    bp,
+    cursor_page,
+    expected_version,
+    fields,
+    form_of,
+    json_body,
+    listing,
+    one,
+    require_write,
+    updated_since,
+)
 from .spec import doc
 
 INTERVIEW_FIELDS = ("id", "deal_id", "status", "channel", "anonymity", "requested_at",
@@ -102,4 +126,116 @@ def list_interviews() -> Any:
 def get_interview(interview_id: int) -> Any:
     """Read one interview."""
     interview = get_interview_for_user(get_session(), current_user, interview_id)
+    return one(interview_items([interview])[0], interview)
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+def _flat(body: dict[str, Any], questions: list[Any], factors: list[Any], slots: int
+          ) -> dict[str, Any]:
+    """The JSON body as the interview form's fields: `answers` ({question_id, value}) as
+    `q_<id>`, `ratings` ({factor_id, rating, importance, effect}) as `r_`/`i_`/`e_<id>`,
+    `quotes` ({text, tags, factor_id}; they replace the interview's quotes) as the quote
+    slots."""
+    flat = {k: v for k, v in body.items() if k not in ("answers", "ratings", "quotes")}
+    question_ids = {q.id for q in questions}
+    factor_ids = {f.id for f in factors}
+    for name, known in (("answers", question_ids), ("ratings", factor_ids)):
+        given = body.get(name)
+        if given is None:
+            continue
+        key = "question_id" if name == "answers" else "factor_id"
+        if not isinstance(given, list) or any(
+                not isinstance(item, dict) or not isinstance(item.get(key), int)
+                or isinstance(item.get(key), bool) or item[key] not in known
+                for item in given):
+            raise Invalid({name: [f"A list of objects, each with a {key} of the guide's."
+                                  if name == "answers" else
+                                  f"A list of objects, each with an active factor's {key}."]})
+        for item in given:
+            if name == "answers":
+                flat[f"q_{item['question_id']}"] = item.get("value")
+            else:
+                for field, prefix in (("rating", "r"), ("importance", "i"), ("effect", "e")):
+                    if field in item:
+                        flat[f"{prefix}_{item['factor_id']}"] = item[field]
+    quotes = body.get("quotes")
+    if quotes is not None:
+        if not isinstance(quotes, list) or any(not isinstance(q, dict) for q in quotes):
+            raise Invalid({"quotes": ["A list of objects with text, tags and factor_id."]})
+        for n in range(1, slots + 1):
+            quote = quotes[n - 1] if n <= len(quotes) else {}
+            tags = quote.get("tags")
+            if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+                tags = "; ".join(tags)
+            flat[f"quote_text_{n}"] = quote.get("text") or ""
+            flat[f"quote_tags_{n}"] = tags or ""
+            flat[f"quote_factor_{n}"] = quote.get("factor_id") or ""
+    return flat
+
+
+_GROUPS = (("q_", "answers"), ("r_", "ratings"), ("i_", "ratings"), ("e_", "ratings"),
+           ("quote_", "quotes"))
+
+
+def _named(exc: Invalid, form_class: Any) -> Invalid:
+    """A form field's error under the JSON list it came from (`r_3` is in `ratings`),
+    each message led by the field's label ("Price rating: Not a valid choice.")."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in exc.errors.items():
+        group = next((g for prefix, g in _GROUPS if name.startswith(prefix)), None)
+        if group is None:
+            errors.setdefault(name, []).extend(messages)
+            continue
+        unbound = getattr(form_class, name, None)
+        label = unbound.args[0] if unbound is not None and unbound.args else name
+        errors.setdefault(group, []).extend(f"{label}: {m}" for m in messages)
+    return Invalid(errors)
+
+
+@bp.patch("/interviews/<int:interview_id>")
+@doc("update_interview", write=True)
+def update_interview(interview_id: int) -> Any:
+    """Schedule or record an interview, as its web form does: its fields, `answers`,
+    `ratings` and `quotes` (only what is given changes; `quotes` replaces them all).
+    If-Match: its ETag."""
+    require_write()
+    session = get_session()
+    interview = get_interview_for_user(session, current_user, interview_id, write=True)
+    version = expected_version(interview)
+    body = json_body()
+    deal = session.get(Deal, interview.deal_id)
+    if interview.guide_id is None:
+        guide = guide_for_outcome(session, deal.outcome)
+        interview.guide_id = guide.id if guide else None
+    questions = guide_questions(session, interview.guide_id)
+    factors = list_factors(session, active_only=True)
+    people = list(session.exec(
+        select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
+                                  Stakeholder.erased_at.is_(None))
+        .order_by(Stakeholder.name)).all()) if deal.account_id else []
+    existing = list(session.exec(select(InterviewQuote).where(
+        InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all())
+    given = body.get("quotes")
+    slots = max(QUOTE_SLOTS, len(existing) + 1, len(given) if isinstance(given, list) else 0)
+    form_class = interview_form_class(questions, factors, people, slots)
+
+    def make(formdata: Any) -> Any:
+        form = form_of(form_class, formdata, obj=interview)
+        if formdata is None:
+            prefill_interview(form, interview, existing)
+        return form
+
+    try:
+        form = bind_form(make, _flat(body, questions, factors, slots))
+    except Invalid as exc:
+        raise _named(exc, form_class) from None
+    try:
+        record_interview(session, interview, data=form.data_dict(),
+                         recording=recording_from_form(form, questions, factors, slots),
+                         expected_version=version, user=current_user)
+    except StaleEditError:
+        abort(412)
+    session.commit()
     return one(interview_items([interview])[0], interview)

@@ -21,23 +21,29 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from ...events import EVENTS
 from ...models import (
     ACCOUNT_STATUSES,
     ANONYMITY,
     BUYING_ROLES,
     COMMITMENT_STATUSES,
+    DELIVERY_STATUSES,
     DRIVERS,
     EVIDENCE_STATUSES,
     FACTOR_EFFECTS,
+    HEALTH_BANDS,
     INTERVIEW_STATUSES,
     OUTCOMES,
     REPURCHASE_INTENTS,
     SENTIMENTS,
+    SEVERITIES,
+    TASK_STATUSES,
     TIERS,
     UNITS,
 )
+from ...tasks.forms import TaskForm
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
-from ...winloss.forms import DealForm
+from ...winloss.forms import DealForm, DebriefForm
 from ..accounts import AccountForm
 from ..stakeholders import StakeholderForm
 
@@ -136,6 +142,38 @@ DealCreate = form_model("DealCreate", DealForm, create=True, skip=("account_id",
                         extra={"account": (int | str | None, Field(None))})
 DealUpdate = form_model("DealUpdate", DealForm, create=False, skip=("account_id",),
                         extra={"account": (int | str | None, Field(None))})
+TaskCreate = form_model("TaskCreate", TaskForm, create=True, skip=("account_id",),
+                        extra={"account": ACCOUNT_REF})
+TaskUpdate = form_model(
+    "TaskUpdate", TaskForm, create=False, skip=("account_id",),
+    extra={"status": (Literal[tuple(TASK_STATUSES)] | None,  # type: ignore[valid-type]
+                      Field(None, description="done, dismissed (with a reason) or open.")),
+           "reason": (str | None, Field(None, max_length=5000,
+                                        description="Why it is dismissed."))})
+DebriefUpdate = form_model("DebriefUpdate", DebriefForm, create=False,
+                           extra={"rep_reason_id": (int | None, Field(
+                               None, description="A decision factor's id."))})
+EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
+
+
+class WebhookCreate(BaseModel):
+    """The web's endpoint form (`views.webhooks.EndpointForm`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(..., max_length=2000, description="https:// in production.")
+    description: str | None = Field(None, max_length=200)
+    events: list[EventName] = Field(..., min_length=1)
+    enabled: bool | None = Field(None, description="true unless given.")
+
+
+class WebhookUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(None, max_length=2000)
+    description: str | None = Field(None, max_length=200)
+    events: list[EventName] | None = None
+    enabled: bool | None = None
+
+
 PulseCreate = form_model(
     "PulseCreate", RecordPulseForm, create=True, skip=RecordPulseForm.RANK_FIELDS,
     extra={"account": ACCOUNT_REF,
@@ -163,6 +201,8 @@ class AccountItem(BaseModel):
     external_id: str | None
     owner_id: int | None
     owner_email: str | None
+    health_score: int = Field(..., ge=0, le=100)
+    health_band: Literal[tuple(HEALTH_BANDS)]  # type: ignore[valid-type]
     version: int
     created_at: Stamp
     updated_at: Stamp
@@ -415,9 +455,147 @@ class InterviewItem(BaseModel):
     quotes: list[Quote]
 
 
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question_id: int = Field(..., description="A question of the interview's guide.")
+    value: str | int | None = None
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    factor_id: int = Field(..., description="An active decision factor.")
+    rating: int | None = Field(None, ge=1, le=5)
+    importance: int | None = Field(None, ge=1, le=5)
+    effect: Literal[tuple(FACTOR_EFFECTS)] | None = None  # type: ignore[valid-type]
+
+
+class QuoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(..., max_length=5000)
+    tags: list[str] | str | None = None
+    factor_id: int | None = None
+
+
+class InterviewUpdate(BaseModel):
+    """The interview form's fields; `quotes` replaces the interview's quotes."""
+
+    model_config = ConfigDict(extra="forbid")
+    stakeholder_id: int | None = None
+    contact_name: str | None = Field(None, max_length=200)
+    contact_title: str | None = Field(None, max_length=200)
+    anonymity: Literal[tuple(ANONYMITY)] | None = None  # type: ignore[valid-type]
+    status: Literal[tuple(INTERVIEW_STATUSES)] | None = None  # type: ignore[valid-type]
+    channel: str | None = None
+    scheduled_for: date | None = None
+    completed_on: date | None = None
+    primary_reason_id: int | None = None
+    notes: str | None = Field(None, max_length=10000)
+    answers: list[AnswerIn] | None = None
+    ratings: list[RatingIn] | None = None
+    quotes: list[QuoteIn] | None = None
+
+
 class InterviewQuery(ListQuery):
     deal: str | None = None
     status: str | None = None
+
+
+class SignalItem(BaseModel):
+    id: int
+    account: str
+    account_id: int
+    kind: str
+    label: str
+    severity: Literal[tuple(SEVERITIES)]  # type: ignore[valid-type]
+    key: str
+    stakeholder_id: int | None
+    subject_type: str | None
+    subject_id: int | None
+    message: str
+    since: date
+    opened_at: Stamp
+    cleared_at: Stamp | None
+    open: bool
+
+
+class SignalQuery(BaseModel):
+    account: str | None = Field(None, description="An account id or slug.")
+    kind: str | None = None
+    severity: str | None = None
+    open: Literal["true", "false"] | None = None
+    cursor: str | None = Field(None, description="From the previous page's `next` link.")
+    limit: int | None = Field(None, ge=1, le=200)
+
+
+class TaskItem(BaseModel):
+    id: int
+    account: str
+    account_id: int
+    title: str
+    stakeholder_id: int | None
+    assignee_id: int | None
+    assignee_email: str | None
+    due_on: date | None
+    status: Literal[tuple(TASK_STATUSES)]  # type: ignore[valid-type]
+    dismissed_reason: str | None
+    source: str
+    signal_id: int | None
+    play: str | None
+    created_by_id: int | None
+    created_at: Stamp
+    done_at: Stamp | None
+    version: int
+
+
+class TaskQuery(BaseModel):
+    account: str | None = Field(None, description="An account id or slug.")
+    assignee: str | None = Field(None, description="A user id or email.")
+    status: str | None = None
+    cursor: str | None = Field(None, description="From the previous page's `next` link.")
+    limit: int | None = Field(None, ge=1, le=200)
+
+
+class WebhookItem(BaseModel):
+    id: int
+    url: str
+    description: str | None
+    events: list[str]
+    enabled: bool
+    failing_since: Stamp | None
+    disabled_reason: str | None
+    created_by_id: int | None
+    version: int
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class WebhookWithSecret(WebhookItem):
+    secret: str = Field(..., description="The signing secret: shown in this answer only.")
+
+
+class DeliveryItem(BaseModel):
+    id: int
+    endpoint_id: int
+    event_id: str
+    event: str
+    status: Literal[tuple(DELIVERY_STATUSES)]  # type: ignore[valid-type]
+    attempt: int
+    next_attempt_at: Stamp | None
+    last_attempt_at: Stamp | None
+    response_code: int | None
+    duration_ms: int | None
+    error: str | None
+    replay_of_id: int | None
+    created_at: Stamp
+
+
+class PageQuery(BaseModel):
+    cursor: str | None = Field(None, description="From the previous page's `next` link.")
+    limit: int | None = Field(None, ge=1, le=200)
+
+
+class WebhookQuery(PageQuery):
+    updated_since: datetime | None = None
 
 
 # operation -> (item model, body model, query model)
@@ -443,18 +621,34 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_deal": (DealItem, None, None),
     "create_deal": (DealItem, DealCreate, None),
     "update_deal": (DealItem, DealUpdate, None),
+    "update_deal_debrief": (DealItem, DebriefUpdate, None),
     "list_summaries": (_list_of(SummaryItem), None, SummaryQuery),
     "get_summary": (SummaryItem, None, None),
     "get_summary_pdf": (None, None, None),
     "list_interviews": (_list_of(InterviewItem), None, InterviewQuery),
     "get_interview": (InterviewItem, None, None),
+    "update_interview": (InterviewItem, InterviewUpdate, None),
     "list_pulses": (_list_of(PulseItem), None, PulseQuery),
     "get_pulse": (PulseItem, None, None),
     "create_pulse": (PulseItem, PulseCreate, None),
+    "list_signals": (_list_of(SignalItem), None, SignalQuery),
+    "get_signal": (SignalItem, None, None),
+    "list_tasks": (_list_of(TaskItem), None, TaskQuery),
+    "get_task": (TaskItem, None, None),
+    "create_task": (TaskItem, TaskCreate, None),
+    "update_task": (TaskItem, TaskUpdate, None),
+    "list_webhooks": (_list_of(WebhookItem), None, WebhookQuery),
+    "get_webhook": (WebhookItem, None, None),
+    "create_webhook": (WebhookWithSecret, WebhookCreate, None),
+    "update_webhook": (WebhookItem, WebhookUpdate, None),
+    "delete_webhook": (None, None, None),
+    "rotate_webhook_secret": (WebhookWithSecret, None, None),
+    "list_webhook_deliveries": (_list_of(DeliveryItem), None, PageQuery),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",
-        "summar": "summaries", "interview": "interviews"}
+        "summar": "summaries", "interview": "interviews", "signal": "signals",
+        "task": "tasks", "webhook": "webhooks"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,

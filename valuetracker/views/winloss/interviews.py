@@ -126,7 +126,7 @@ def record_interview(interview_id: int) -> Any:
     # Pre-filled from the interview on GET only; a POST is judged on what was sent.
     form = form_class(obj=interview if request.method == "GET" else None)
     if request.method == "GET":
-        _prefill_interview(form, interview, existing_quotes)
+        prefill_interview(form, interview, existing_quotes)
     conflict = None
     if form.validate_on_submit():
         try:
@@ -153,8 +153,9 @@ _COMPARED = ("stakeholder_id", "contact_name", "contact_title", "anonymity", "st
              "channel", "primary_reason_id", "notes")
 
 
-def _prefill_interview(form: Any, interview: WinLossInterview,
-                       quotes: list[InterviewQuote]) -> None:
+def prefill_interview(form: Any, interview: WinLossInterview,
+                      quotes: list[InterviewQuote]) -> None:
+    """The interview form as its page shows it (the API's PATCH starts from it too)."""
     session = get_session()
     form.stakeholder_id.data = str(interview.stakeholder_id or "")
     form.primary_reason_id.data = str(interview.primary_reason_id or "")
