@@ -183,7 +183,7 @@ def test_account_pages_show_a_kept_owner(login_as: Any, cast: Any, session: Any)
     client = login_as(cast.admin)
     page = client.get(f"/accounts/{account.slug}").get_data(as_text=True)
     assert '<dd id="account-owner">Dana Sales (not a user)</dd>' in page
-    assert "<td>Dana Sales (not a user)</td>" in client.get("/").get_data(as_text=True)
+    assert "<td>Dana Sales (not a user)</td>" in client.get("/accounts").get_data(as_text=True)
 
     edit_url = f"/accounts/{account.slug}/edit"
     form = page_form(client, edit_url)

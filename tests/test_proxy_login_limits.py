@@ -101,7 +101,7 @@ def make_app(app_config: dict[str, Any], cast: Any) -> Iterator[Callable[..., Fl
 
 def _start_page(app: Flask) -> str:
     with app.test_request_context():
-        return url_for("accounts.index")
+        return url_for("work.my_work")  # where signing in lands
 
 
 def _assert_locked_out(response: Any) -> None:

@@ -25,9 +25,10 @@ def _fill(rule: Any) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-# The only POST without a CSRF token: a mail client's one-click unsubscribe (RFC 8058)
-# cannot have one; its signed token protects it (tests/test_unsubscribe.py).
-CSRF_EXEMPT = {"public.unsubscribe_one_click"}
+# The only POSTs without a CSRF token: a mail client's one-click unsubscribe (RFC 8058),
+# from a stakeholder's mail or from a user's digest, cannot have one; its signed token
+# protects it (tests/test_unsubscribe.py, tests/test_digest_send.py).
+CSRF_EXEMPT = {"public.unsubscribe_one_click", "notifications.unsubscribe_digest_one_click"}
 
 
 def test_every_post_route_requires_csrf(app_config: dict[str, Any], cast: Any) -> None:
@@ -36,7 +37,8 @@ def test_every_post_route_requires_csrf(app_config: dict[str, Any], cast: Any) -
     app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
     exempt = {f"{view.__module__}.{view.__name__}" for view in app.view_functions.values()}
     assert {e for e in exempt if e in csrf._exempt_views} == {
-        "valuetracker.views.public.unsubscribe_one_click"}
+        "valuetracker.views.public.unsubscribe_one_click",
+        "valuetracker.views.notifications.unsubscribe_digest_one_click"}
     # The JSON API: bearer tokens only, a session cookie alone is refused (test_api.py).
     assert {bp.name for bp in csrf._exempt_blueprints} == {"api"}
     client = login(app.test_client(), cast.admin)
@@ -69,7 +71,9 @@ def test_anonymous_users_are_sent_to_login(app: Any, client: Any) -> None:
     """Every page except login, static files and signed public links needs a login."""
     public_prefixes = ("/login", "/static/", "/l/", "/s/")
     # The API's description and reference page are public; the rest of it answers 401.
-    public = {"api.openapi", "api.reference"}
+    public = {"api.openapi", "api.reference",
+              # the digest mail's unsubscribe link: its signed token is the key
+              "notifications.unsubscribe_digest", "notifications.unsubscribe_digest_one_click"}
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or set()) or rule.rule.startswith(public_prefixes) \
                 or rule.endpoint in public:
