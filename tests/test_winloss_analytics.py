@@ -170,7 +170,7 @@ def test_analytics_page_renders_figures(login_as: Any, cast: Any, data: Any) -> 
 
 
 def _count_queries(app: Any, client: Any, url: str) -> int:
-    return len(get_statements(app, client, url))
+    return len(get_statements(app, client, url, without_menu=True))
 
 
 def test_analytics_query_count_does_not_grow(app: Any, session: Any, login_as: Any,
