@@ -83,7 +83,7 @@ def main(argv: list[str]) -> None:
         fail(f"sign-in refused (landed on {landed})")
     print(f"signed in as {email}; landed on {urllib.parse.urlsplit(landed).path}")
 
-    _, body, _ = get("/")
+    _, body, _ = get("/accounts")  # sign-in lands on My work
     links = [href for href, text in parse(body).links if text == account]
     if not links:
         fail(f"the accounts list does not show {account!r}")
