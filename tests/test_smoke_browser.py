@@ -88,3 +88,23 @@ def test_the_user_menu_opens_settings_and_signs_out(demo: str, page: Any) -> Non
     menu.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
     assert page.goto(demo + "/tasks").url.endswith("/login?next=%2Ftasks")
+
+
+def test_top_bar_fits_a_laptop_screen(demo: str, page: Any) -> None:
+    """QA: at 1280px the admin's twelve areas, the search box, saved views, notifications and
+    the user's menu shared one row: the search box shrank to a sliver and the user's menu ran
+    off the screen. Every tool and every area link now lies inside the viewport."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    browser_login(page, demo, "admin@demo.example", DEMO_PASSWORD)
+    assert page.goto(demo + "/portfolio").status == 200
+    boxes = page.evaluate("""() => [...document.querySelectorAll(
+            'nav input[type=search], #notifications-menu, #user-menu > button, #nav a.nav-link')]
+        .map(el => { const r = el.getBoundingClientRect();
+                     return {name: el.textContent.trim() || el.name, left: r.left,
+                             right: r.right, width: r.width}; })""")
+    assert len(boxes) == 3 + len(NAV_BY_ROLE["admin@demo.example"])
+    for box in boxes:
+        assert 0 <= box["left"] and box["right"] <= 1280, box
+    search = next(box for box in boxes if box["name"] == "q")
+    assert search["width"] >= 200, search
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
