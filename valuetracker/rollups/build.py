@@ -52,9 +52,10 @@ def value_source(dialect: str, account_ids: list[int] | None = None) -> Any:
     """
     month = month_of(ValueEntry.delivered_on, dialect)
     driver = sa.func.coalesce(ValueEntry.driver, "")
+    segment = _segment()  # one expression in SELECT and GROUP BY (PostgreSQL compares them)
     stmt = (
         sa.select(ValueEntry.account_id, month.label("month"), driver.label("driver"),
-                  _segment().label("segment"), sa.func.count().label("entries"),
+                  segment.label("segment"), sa.func.count().label("entries"),
                   sa.func.coalesce(sa.func.sum(ValueEntry.amount), 0).label("amount"),
                   sa.func.coalesce(sa.func.sum(sa.case(
                       (ValueEntry.evidence_status == "confirmed", ValueEntry.amount),
@@ -64,7 +65,7 @@ def value_source(dialect: str, account_ids: list[int] | None = None) -> Any:
     )
     if account_ids is not None:
         stmt = stmt.where(ValueEntry.account_id.in_(account_ids))
-    return stmt.group_by(ValueEntry.account_id, month, driver, _segment())
+    return stmt.group_by(ValueEntry.account_id, month, driver, segment)
 
 
 def drift_source(dialect: str, account_ids: list[int] | None = None) -> Any:
