@@ -347,6 +347,12 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
                 writer.write(table, rows())
             counts = writer.counts
             phases["rows"] = time.perf_counter() - mark
+            # The rows went in without the ORM: the rollups are built once, set-based.
+            from valuetracker.rollups.build import rebuild_all
+
+            mark = time.perf_counter()
+            rebuild_all(conn)
+            phases["rollups"] = time.perf_counter() - mark
             if rebuild:
                 from valuetracker.search import rebuild_index
 

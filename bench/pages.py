@@ -12,6 +12,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,6 +88,8 @@ class PageResult:
     error: str | None = None
     # The slowest statements of one extra request: (milliseconds, SQL), for diagnosis.
     slowest: list[tuple[float, str]] = field(default_factory=list)
+    # First views after a change: the milliseconds of the write before each request.
+    write_ms: list[float] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +179,7 @@ class _Target:
             sess["_user_id"] = probe.manager_session_id or probe.admin_session_id
             sess["_fresh"] = True
         self.as_manager = False  # which client `get` uses (the spec being measured)
+        self.written: int | None = None  # the value entry `touch` logged, until it deletes it
 
     def get(self, url: str, api: bool = False) -> tuple[int, float, int, float]:
         """(status, milliseconds, statements, CPU milliseconds) of one GET (`api`: with
@@ -192,17 +197,36 @@ class _Target:
         response.close()
         return response.status_code, elapsed, self.counter.count, cpu_ms
 
-    def touch(self) -> None:
-        """Count a data change, as any write would (outside the measured request)."""
+    def touch(self) -> float:
+        """A real committed write to the probe's account, outside the measured request:
+        a value entry logged through the value area's write function (as the form does),
+        deleted again by the next write, so the data set stays as generated. The
+        rollups' incremental upkeep is thus paid as in use. Returns its milliseconds."""
         from sqlmodel import Session
 
-        from valuetracker.cache import mark_changed
+        from valuetracker import value
+        from valuetracker.models import Account, ValueEntry
 
-        with Session(self.app.extensions["valuetracker.engine"]) as session:
-            mark_changed(session)
+        started = time.perf_counter()
+        with self.app.app_context(), \
+                Session(self.app.extensions["valuetracker.engine"]) as session:
+            entry = session.get(ValueEntry, self.written) if self.written else None
+            if entry is not None:
+                value.delete_entry(session, entry)
+                self.written = None
+            else:
+                account = session.get(Account, self.probe.account_id)
+                assert account is not None
+                self.written = value.create_entry(session, account, {
+                    "title": "Bench write", "driver": "productivity",
+                    "amount": Decimal("125.00"), "unit": "currency",
+                    "delivered_on": date.today(), "evidence_status": "claimed"}).id
             session.commit()
+        return (time.perf_counter() - started) * 1000
 
     def close(self) -> None:
+        if self.written:
+            self.touch()  # deletes the last entry written
         self.app.logger.removeHandler(self.errors)
 
 
@@ -237,7 +261,7 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                            else requests):
                 for t, result in live:
                     if spec.after_change:
-                        t.touch()
+                        result.write_ms.append(t.touch())
                     status, ms, queries, cpu_ms = t.get(result.url or "", spec.api)
                     result.times_ms.append(ms)
                     result.cpu_ms.append(cpu_ms)
@@ -255,6 +279,8 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                 shown = (f"p50 {percentile(r.times_ms, 50):.1f} ms, "
                          f"p95 {percentile(r.times_ms, 95):.1f} ms, "
                          f"CPU p50 {percentile(r.cpu_ms, 50):.1f} ms, {max(r.queries)} queries"
+                         + (f", write before each p50 {percentile(r.write_ms, 50):.1f} ms"
+                            if r.write_ms else "")
                          if r.times_ms else r.error)
                 log(f"    {spec.name} [{t.scale}]: {shown}  {r.url or ''}")
     finally:

@@ -14,6 +14,7 @@ from .signals import *  # noqa: F403
 from .summaries import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .value import *  # noqa: F403
+from .value_rollups import *  # noqa: F403
 from .webhooks import *  # noqa: F403
 from .winloss import *  # noqa: F403
 

@@ -13,12 +13,14 @@ from sqlmodel import Session, select
 from ..models import (
     DRIVERS,
     Account,
-    LoyaltyPulse,
-    ValueEntry,
+    AccountDriftRollup,
+    AccountValueRollup,
+    SegmentDriftRollup,
+    SegmentValueRollup,
 )
 from ..quarters import Quarter, quarter_case
+from ..rollups.build import NO_SEGMENT as NO_SEGMENT  # re-exported: the portfolio's label
 from ._scope import AccountIds, dec, scoped
-from .metrics import counted_currency
 
 TIER_ORDER = ("keep", "grow", "fix", "let_go")
 TIER_RULE = (
@@ -110,7 +112,6 @@ class SegmentMigration:
     totals: dict[str, Decimal] = field(default_factory=dict)
 
 
-NO_SEGMENT = "(no segment)"
 
 
 def value_migration(
@@ -120,27 +121,27 @@ def value_migration(
     """Each driver's share of currency value per segment per quarter, and its change.
 
     One GROUP BY (segment, quarter, driver) over `quarters` plus the quarter before
-    them (so the first shown quarter has a change). Shares are computed from those
-    few aggregate rows. A quarter with no value has no shares (None) and the change
-    after it is None too.
+    them (so the first shown quarter has a change), over the value rollups
+    (`valuetracker.rollups`): the segment totals for the whole portfolio, the accounts'
+    rows for a scope. Shares are computed from those few aggregate rows. A quarter with
+    no value has no shares (None) and the change after it is None too.
     """
     span = [quarters[0].previous(), *quarters]
-    quarter_col = quarter_case(ValueEntry.delivered_on, span).label("quarter")
-    segment_col = sa.func.coalesce(Account.segment, NO_SEGMENT).label("segment")
+    table = (SegmentValueRollup if account_ids is None else AccountValueRollup).__table__
+    quarter_col = quarter_case(table.c.month, span).label("quarter")
     stmt = (
-        select(segment_col, quarter_col, ValueEntry.driver, sa.func.sum(ValueEntry.amount))
-        .join(Account, Account.id == ValueEntry.account_id)
-        .where(counted_currency(),
-               _range_column(session, ValueEntry.delivered_on).between(span[0].start,
-                                                                       span[-1].end))
+        select(table.c.segment, quarter_col, table.c.driver, sa.func.sum(table.c.amount))
+        .where(table.c.month.between(span[0].start, span[-1].end))
     )
     if segment:
-        stmt = stmt.where(segment_col == segment)
-    stmt = scoped(stmt, ValueEntry.account_id, account_ids).group_by(
-        segment_col, quarter_col, ValueEntry.driver)
+        stmt = stmt.where(table.c.segment == segment)
+    if account_ids is not None:
+        stmt = scoped(stmt, table.c.account_id, account_ids)
+    stmt = stmt.group_by(table.c.segment, quarter_col, table.c.driver)
     sums: dict[str, dict[str, dict[str, Decimal]]] = {}
     for seg, label, driver, total in session.exec(stmt).all():
-        sums.setdefault(seg, {}).setdefault(label, {})[driver] = dec(total)
+        if label is not None:
+            sums.setdefault(seg, {}).setdefault(label, {})[driver] = money(total)
     result = []
     for seg in sorted(sums):
         migration = SegmentMigration(seg)
@@ -163,16 +164,10 @@ def value_migration(
     return result
 
 
-def _range_column(session: Session, column: Any) -> Any:
-    """The column for a date range over much of the table.
-
-    SQLite would walk the date index and fetch each row (about twice as slow as a
-    plain scan when the range covers many quarters of the whole portfolio); wrapping
-    the column in COALESCE makes it scan. Other databases choose well by themselves.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        return sa.func.coalesce(column, column)
-    return column
+def money(value: Any) -> Decimal:
+    """A summed amount as Decimal with two places (amounts have two places; SQLite sums
+    them as floats)."""
+    return dec(value).quantize(Decimal("0.01"))
 
 
 # --------------------------------------------------------------------------- priority drift
@@ -197,40 +192,25 @@ def priority_drift(
     (4 + 5 + 6) / 3 = 5), as tied ranks do. A full ranking is its own average.
 
     The JSON ranking is unpacked in SQL (one SELECT per rank position, UNION ALL, each
-    row with its ranking's length), then GROUP BY quarter and driver. For a driver:
+    row with its ranking's length) into the drift rollups per account, segment, month
+    and driver (`valuetracker.rollups`); here they are summed per quarter and driver
+    (the segment totals for the whole portfolio, the accounts' rows for a scope). For a driver:
     average rank = (sum of its places + the left-out places of the rankings without it)
     / rankings, where a ranking of length L leaves out places averaging (L + 1 + n) / 2.
     """
-    n = len(DRIVERS)
-    quarter_col = quarter_case(LoyaltyPulse.taken_on, quarters)
-    parts = []
-    for position in range(n):
-        part = (
-            select(
-                quarter_col.label("quarter"),
-                sa.literal(position + 1).label("position"),
-                LoyaltyPulse.driver_ranking[position].as_string().label("driver"),
-                # Twice the average left-out place, L + 1 + n (kept whole).
-                (sa.func.json_array_length(LoyaltyPulse.driver_ranking) + 1 + n)
-                .label("left_out2"),
-            )
-            .join(Account, Account.id == LoyaltyPulse.account_id)
-            .where(LoyaltyPulse.driver_ranking.is_not(None),
-                   LoyaltyPulse.taken_on.between(quarters[0].start, quarters[-1].end))
-        )
-        if segment:
-            part = part.where(sa.func.coalesce(Account.segment, NO_SEGMENT) == segment)
-        parts.append(scoped(part, LoyaltyPulse.account_id, account_ids))
-    unpacked = sa.union_all(*parts).subquery("ranked_drivers")
-    first = unpacked.c.position == 1
+    table = (SegmentDriftRollup if account_ids is None else AccountDriftRollup).__table__
+    quarter_col = quarter_case(table.c.month, quarters).label("quarter")
     stmt = (
-        select(unpacked.c.quarter, unpacked.c.driver, sa.func.count(),
-               sa.func.sum(unpacked.c.position), sa.func.sum(unpacked.c.left_out2),
-               sa.func.sum(sa.case((first, 1), else_=0)),
-               sa.func.sum(sa.case((first, unpacked.c.left_out2), else_=0)))
-        .where(unpacked.c.driver.is_not(None))
-        .group_by(unpacked.c.quarter, unpacked.c.driver)
+        select(quarter_col, table.c.driver, sa.func.sum(table.c.rankings),
+               sa.func.sum(table.c.places), sa.func.sum(table.c.left_out2),
+               sa.func.sum(table.c.firsts), sa.func.sum(table.c.first_left_out2))
+        .where(table.c.month.between(quarters[0].start, quarters[-1].end))
     )
+    if segment:
+        stmt = stmt.where(table.c.segment == segment)
+    if account_ids is not None:
+        stmt = scoped(stmt, table.c.account_id, account_ids)
+    stmt = stmt.group_by(quarter_col, table.c.driver)
     # Per quarter and driver: (times ranked, sum of places, sum of left_out2); per
     # quarter: rankings (each has one first place) and their left_out2 summed.
     named: dict[str, dict[str, tuple[int, int, int]]] = {q.label: {} for q in quarters}

@@ -1,0 +1,202 @@
+"""Building the value and driver-ranking rollups: for some accounts, or all at once.
+
+`refresh_accounts` recomputes the rollup rows of a few accounts from their source rows
+and moves the segment totals by the difference (what a write pays, a few small queries);
+`rebuild_all` rebuilds every rollup set-based (imports, `seed-demo`, the bench's data
+sets, the migration that adds the tables). Both take a Connection, so they run inside
+the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..models import (
+    DRIVERS,
+    Account,
+    AccountDriftRollup,
+    AccountValueRollup,
+    LoyaltyPulse,
+    SegmentDriftRollup,
+    SegmentValueRollup,
+    ValueEntry,
+)
+
+# The label of accounts without a segment (the portfolio groups them under it).
+NO_SEGMENT = "(no segment)"
+CENT = Decimal("0.01")
+# More accounts than this in one refresh: rebuilding everything set-based is cheaper.
+REFRESH_LIMIT = 500
+
+
+def month_of(column: Any, dialect: str) -> Any:
+    """SQL: the first day of the month of a date column, as a date."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc("month", column), sa.Date)
+    return sa.type_coerce(sa.func.date(column, "start of month"), sa.Date)
+
+
+def _segment() -> Any:
+    return sa.func.coalesce(Account.segment, NO_SEGMENT)
+
+
+def value_source(dialect: str, account_ids: list[int] | None = None) -> Any:
+    """SELECT of `account_value_rollup`'s rows from the value entries themselves.
+
+    Counted currency entries only (a `described` entry waiting for review counts
+    nowhere), as every figure of value delivered.
+    """
+    month = month_of(ValueEntry.delivered_on, dialect)
+    driver = sa.func.coalesce(ValueEntry.driver, "")
+    segment = _segment()  # one expression in SELECT and GROUP BY (PostgreSQL compares them)
+    stmt = (
+        sa.select(ValueEntry.account_id, month.label("month"), driver.label("driver"),
+                  segment.label("segment"), sa.func.count().label("entries"),
+                  sa.func.coalesce(sa.func.sum(ValueEntry.amount), 0).label("amount"),
+                  sa.func.coalesce(sa.func.sum(sa.case(
+                      (ValueEntry.evidence_status == "confirmed", ValueEntry.amount),
+                      else_=sa.literal(0))), 0).label("confirmed"))
+        .join(Account, Account.id == ValueEntry.account_id)
+        .where(ValueEntry.unit == "currency", ValueEntry.counted_condition())
+    )
+    if account_ids is not None:
+        stmt = stmt.where(ValueEntry.account_id.in_(account_ids))
+    return stmt.group_by(ValueEntry.account_id, month, driver, segment)
+
+
+def drift_source(dialect: str, account_ids: list[int] | None = None) -> Any:
+    """SELECT of `account_drift_rollup`'s rows from the pulses' driver rankings.
+
+    The JSON ranking is unpacked in SQL, one SELECT per rank position (UNION ALL), each
+    row with twice the average place its ranking leaves to the drivers it omits
+    (length + 1 + number of drivers), as `value.priority_drift` reads them.
+    """
+    n = len(DRIVERS)
+    parts = []
+    for position in range(n):
+        part = (
+            sa.select(
+                LoyaltyPulse.account_id.label("account_id"),
+                month_of(LoyaltyPulse.taken_on, dialect).label("month"),
+                _segment().label("segment"),
+                sa.literal(position + 1).label("position"),
+                LoyaltyPulse.driver_ranking[position].as_string().label("driver"),
+                (sa.func.json_array_length(LoyaltyPulse.driver_ranking) + 1 + n)
+                .label("left_out2"),
+            )
+            .join(Account, Account.id == LoyaltyPulse.account_id)
+            .where(LoyaltyPulse.driver_ranking.is_not(None))
+        )
+        if account_ids is not None:
+            part = part.where(LoyaltyPulse.account_id.in_(account_ids))
+        parts.append(part)
+    unpacked = sa.union_all(*parts).subquery("ranked_drivers")
+    first = unpacked.c.position == 1
+    return (
+        sa.select(unpacked.c.account_id, unpacked.c.month, unpacked.c.driver,
+                  unpacked.c.segment, sa.func.count().label("rankings"),
+                  sa.func.sum(unpacked.c.position).label("places"),
+                  sa.func.sum(unpacked.c.left_out2).label("left_out2"),
+                  sa.func.sum(sa.case((first, 1), else_=0)).label("firsts"),
+                  sa.func.sum(sa.case((first, unpacked.c.left_out2), else_=0))
+                  .label("first_left_out2"))
+        .where(unpacked.c.driver.is_not(None))
+        .group_by(unpacked.c.account_id, unpacked.c.month, unpacked.c.driver,
+                  unpacked.c.segment)
+    )
+
+
+# (account table, segment table, source, the measures, the measure that counts rows)
+_KINDS: tuple[tuple[Any, Any, Any, tuple[str, ...], str], ...] = (
+    (AccountValueRollup.__table__, SegmentValueRollup.__table__, value_source,
+     ("entries", "amount", "confirmed"), "entries"),
+    (AccountDriftRollup.__table__, SegmentDriftRollup.__table__, drift_source,
+     ("rankings", "places", "left_out2", "firsts", "first_left_out2"), "rankings"),
+)
+
+
+def rebuild_all(conn: sa.Connection) -> None:
+    """Every rollup from scratch, set-based (INSERT ... SELECT ... GROUP BY)."""
+    dialect = conn.dialect.name
+    for account_table, segment_table, source, measures, _count in _KINDS:
+        conn.execute(account_table.delete())
+        conn.execute(segment_table.delete())
+        columns = ["account_id", "month", "driver", "segment", *measures]
+        conn.execute(account_table.insert().from_select(columns, source(dialect)))
+        a = account_table.c
+        conn.execute(segment_table.insert().from_select(
+            ["segment", "month", "driver", *measures],
+            sa.select(a.segment, a.month, a.driver,
+                      *(sa.func.sum(a[m]) for m in measures))
+            .group_by(a.segment, a.month, a.driver)))
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, int):
+        return value
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def refresh_accounts(conn: sa.Connection, account_ids: Iterable[int]) -> None:
+    """Recompute the rollup rows of `account_ids` and move the segment totals by the
+    difference, inside the caller's transaction.
+
+    On PostgreSQL the accounts' rows are locked first (in id order), so two writers to
+    one account take turns and the second one reads the first one's committed rows.
+    """
+    ids = sorted(set(account_ids))
+    if not ids:
+        return
+    if len(ids) > REFRESH_LIMIT:
+        rebuild_all(conn)
+        return
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(sa.select(Account.id).where(Account.id.in_(ids))
+                     .order_by(Account.id).with_for_update())
+    for account_table, segment_table, source, measures, count in _KINDS:
+        key = ("account_id", "month", "driver")
+        a = account_table.c
+        old = conn.execute(sa.select(*(a[c] for c in (*key, "segment", *measures)))
+                           .where(a.account_id.in_(ids))).mappings().all()
+        new = conn.execute(source(dialect, ids)).mappings().all()
+        deltas: dict[tuple[Any, ...], list[Any]] = {}
+        for sign, rows in ((-1, old), (1, new)):
+            for row in rows:
+                totals = deltas.setdefault((row["segment"], row["month"], row["driver"]),
+                                           [0 if isinstance(_number(row[m]), int)
+                                            else Decimal(0) for m in measures])
+                for i, m in enumerate(measures):
+                    totals[i] += sign * _number(row[m])
+        conn.execute(account_table.delete().where(a.account_id.in_(ids)))
+        if new:
+            conn.execute(account_table.insert(), [
+                {c: (_number(row[c]) if c in measures else row[c])
+                 for c in (*key, "segment", *measures)} for row in new])
+        changed = [(k, v) for k, v in sorted(deltas.items()) if any(v)]
+        if changed:
+            _move_segments(conn, segment_table, measures, count, changed)
+
+
+def _move_segments(conn: sa.Connection, table: Any, measures: tuple[str, ...], count: str,
+                   changed: list[tuple[tuple[Any, ...], list[Any]]]) -> None:
+    """Add each difference to its segment row (created if new), then drop the rows that
+    no longer count anything."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for (segment, month, driver), values in changed:
+        stmt = insert(table).values(segment=segment, month=month, driver=driver,
+                                    **dict(zip(measures, values, strict=True)))
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[table.c.segment, table.c.month, table.c.driver],
+            set_={m: table.c[m] + stmt.excluded[m] for m in measures}))
+    keys = [k for k, _v in changed]
+    conn.execute(table.delete().where(
+        table.c[count] == 0,
+        sa.tuple_(table.c.segment, table.c.month, table.c.driver).in_(keys)))

@@ -1,0 +1,98 @@
+"""Keeping the rollups current in the writer's own transaction.
+
+Registered on every Session (as the data version in `valuetracker.cache` is): after each
+flush, the accounts whose value entries or pulses were added, changed or deleted, or
+whose segment changed, get their rollup rows recomputed (`build.refresh_accounts`), so
+the rollups commit or roll back with the write, whatever path made it (a form, the API,
+the CLI, a stakeholder's link). A bulk INSERT/UPDATE/DELETE statement on those tables (the
+imports') names no single account: the rollups are then rebuilt set-based before the
+commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
+
+from ..models import Account, LoyaltyPulse, ValueEntry
+from .build import rebuild_all, refresh_accounts
+
+_PENDING = "valuetracker.rollups_pending"
+_FULL = "valuetracker.rollups_full"
+_SOURCES = (ValueEntry, LoyaltyPulse)
+_SOURCE_TABLES = frozenset({"value_entry", "loyalty_pulse"})
+
+
+def _old_and_new(obj: Any, attribute: str) -> set[Any]:
+    """The attribute's value now and, if this flush changed it, before."""
+    history = sa.inspect(obj).attrs[attribute].history
+    return {getattr(obj, attribute), *history.deleted}
+
+
+def _touched(session: OrmSession) -> set[int]:
+    ids: set[Any] = set()
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, _SOURCES):
+            ids |= _old_and_new(obj, "account_id")
+        elif isinstance(obj, Account) and obj in session.deleted:
+            ids.add(obj.id)
+    for obj in session.dirty:
+        if isinstance(obj, _SOURCES) and session.is_modified(obj):
+            ids |= _old_and_new(obj, "account_id")
+        elif isinstance(obj, Account) and sa.inspect(obj).attrs.segment.history.has_changes():
+            ids.add(obj.id)
+    return {i for i in ids if i is not None}
+
+
+def _after_flush(session: OrmSession, _context: Any) -> None:
+    touched = _touched(session)
+    if touched:
+        session.info.setdefault(_PENDING, set()).update(touched)
+
+
+def _after_flush_postexec(session: OrmSession, _context: Any) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending and not session.info.get(_FULL):
+        refresh_accounts(session.connection(), pending)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    # New accounts have nothing to roll up; any other bulk change may move figures.
+    if name in _SOURCE_TABLES or (name == "account" and not state.is_insert):
+        state.session.info[_FULL] = True
+
+
+def _before_commit(session: OrmSession) -> None:
+    session.flush()
+    if session.info.pop(_FULL, None):
+        session.info.pop(_PENDING, None)
+        rebuild_all(session.connection())
+
+
+def _forget(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_FULL, None)
+
+
+_LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    ("after_flush", _after_flush),
+    ("after_flush_postexec", _after_flush_postexec),
+    ("do_orm_execute", _on_execute),
+    ("before_commit", _before_commit),
+    ("after_rollback", _forget),
+    ("after_soft_rollback", _forget),
+)
+
+
+def install() -> None:
+    """Make every Session keep the rollups current (idempotent)."""
+    for event, listener in _LISTENERS:
+        if not sa.event.contains(OrmSession, event, listener):
+            sa.event.listen(OrmSession, event, listener)
