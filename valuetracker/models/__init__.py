@@ -16,6 +16,7 @@ from .tasks import *  # noqa: F403
 from .value import *  # noqa: F403
 from .webhooks import *  # noqa: F403
 from .winloss import *  # noqa: F403
+from .winloss_rollups import *  # noqa: F403
 
 metadata = SQLModel.metadata
 

@@ -1,0 +1,1 @@
+"""Rollups: figures kept per group and period, updated with the writes that change them."""
