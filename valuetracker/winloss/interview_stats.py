@@ -223,7 +223,7 @@ def _totals(session: Session, kinds: tuple[str, ...], since: date | None,
     for kind in kinds:
         r = deal_rollups.rows(session, kind, since, until)
         sums.append(select(sa.func.coalesce(sa.func.sum(r.c.n), 0)).scalar_subquery())
-    return tuple(int(n) for n in session.exec(select(*sums)).one())
+    return tuple(int(n) for n in session.execute(select(*sums)).one())
 
 
 def program_scorecard(session: Session, *, since: date | None = None,
