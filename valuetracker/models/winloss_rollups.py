@@ -8,6 +8,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# Execution options of a bulk statement on deals, competitors met, interviews or ratings:
+# the deals (or interviews) it touches, so the rollup recounts their months only (an
+# empty tuple: nothing the rollup counts). Without one, a bulk write recounts everything.
+ROLLUP_DEALS = "deal_rollup_deals"
+ROLLUP_INTERVIEWS = "deal_rollup_interviews"
+
 
 class DealRollup(SQLModel, table=True):
     """Counts of closed deals (and of their interviews) per month of closing and group.
@@ -35,4 +41,4 @@ class DealRollup(SQLModel, table=True):
     importance_sum: int = 0
 
 
-__all__ = ["DealRollup"]
+__all__ = ["ROLLUP_DEALS", "ROLLUP_INTERVIEWS", "DealRollup"]

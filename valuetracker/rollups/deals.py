@@ -44,6 +44,8 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from ..models import (
+    ROLLUP_DEALS,
+    ROLLUP_INTERVIEWS,
     Account,
     Deal,
     DealCompetitor,
@@ -53,8 +55,6 @@ from ..models import (
 )
 from ..winloss.deals import closed_in_period
 
-ROLLUP_DEALS = "deal_rollup_deals"
-ROLLUP_INTERVIEWS = "deal_rollup_interviews"
 KINDS = ("segment", "product", "owner", "competitor", "rep_reason", "interviews", "factor",
          "days", "compared", "disagreeing")
 # Deal columns a figure reads: edits to others (notes, names) leave the rollup alone.
