@@ -361,6 +361,11 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
                 rebuild_index(conn)
                 phases["search index"] = time.perf_counter() - mark
             mark = time.perf_counter()
+            from valuetracker.rollups.deals import rebuild as rebuild_deal_rollups
+
+            rebuild_deal_rollups(conn)  # the win/loss rollup, set-based, after the load
+            phases["deal rollups"] = time.perf_counter() - mark
+            mark = time.perf_counter()
         phases["commit"] = time.perf_counter() - mark
         mark = time.perf_counter()
         _after_load(engine)

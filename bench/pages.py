@@ -41,6 +41,8 @@ class PageSpec:
     # A JSON API row: the admin's bearer token instead of the session, and its own target.
     api: bool = False
     p95_ms: float | None = None
+    # The change made before each request of an after-change row (default: `touch`).
+    bump: Callable[[_Target], None] | None = None
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -60,7 +62,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("portfolio page, first view after a change", ("portfolio.index",),
              after_change=True),
     PageSpec("win/loss analytics, first view after a change", ("winloss.analytics",),
-             after_change=True),
+             after_change=True, bump=lambda t: t.close_deal()),
     PageSpec("coverage figure, first view after a change", ("summaries.coverage",),
              lambda p: {"quarter": p.quarter}, after_change=True),
     PageSpec("account page, first view after a change", ("accounts.show",),
@@ -224,6 +226,24 @@ class _Target:
             session.commit()
         return (time.perf_counter() - started) * 1000
 
+    def close_deal(self) -> None:
+        """A real committed write to one closed deal (its outcome, won <-> lost, through
+        the debrief's write function), as a rep's debrief would make."""
+        from sqlmodel import Session, select
+
+        from valuetracker.models import Deal, User
+        from valuetracker.winloss.deals import debrief_deal
+
+        with self.app.app_context(), \
+                Session(self.app.extensions["valuetracker.engine"]) as session:
+            deal = session.exec(select(Deal).where(Deal.outcome.in_(("won", "lost")))
+                                .order_by(Deal.id).limit(1)).one()
+            user = session.get(User, self.probe.admin_id)
+            debrief_deal(session, deal, data={
+                "outcome": "lost" if deal.outcome == "won" else "won",
+                "closed_on": deal.closed_on}, expected_version=deal.version, user=user)
+            session.commit()
+
     def close(self) -> None:
         if self.written:
             self.touch()  # deletes the last entry written
@@ -261,7 +281,10 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
                            else requests):
                 for t, result in live:
                     if spec.after_change:
-                        result.write_ms.append(t.touch())
+                        if spec.bump is not None:
+                            spec.bump(t)
+                        else:
+                            result.write_ms.append(t.touch())
                     status, ms, queries, cpu_ms = t.get(result.url or "", spec.api)
                     result.times_ms.append(ms)
                     result.cpu_ms.append(cpu_ms)

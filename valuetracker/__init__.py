@@ -79,6 +79,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     from . import cache, db
     from .extensions import csrf, limiter, login_manager
+    from .rollups import deals as deal_rollups
     from .rollups import maintain as rollups_maintain
     from .security import configure_proxies, refuse_nul_bytes, set_security_headers
     from .signals import jobs as signal_jobs
@@ -87,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     cache.init_app(app)
     rollups_maintain.install()
+    deal_rollups.install()
     signal_jobs.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from . import audit
 from .models import (
+    ROLLUP_DEALS,
     AccessLink,
     Account,
     Activity,
@@ -181,7 +182,8 @@ def erase_stakeholder(session: Session, person: Stakeholder) -> None:
         sa.update(WinLossInterview)
         .where(WinLossInterview.stakeholder_id == person.id)
         .values(contact_name=None, contact_title=None)
-        .execution_options(synchronize_session=False)
+        # Names only: nothing the win/loss rollup counts.
+        .execution_options(synchronize_session=False, **{ROLLUP_DEALS: ()})
     )
     session.exec(
         sa.update(AccessLink)

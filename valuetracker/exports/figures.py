@@ -19,7 +19,8 @@ from .. import signals, winloss
 from .. import value as value_figures
 from ..models import DRIVERS, Account, Competitor, Deal, DealCompetitor, User, label
 from ..summaries.coverage import coverage_by_account
-from ..winloss.analytics import NONE_LABEL, WinRateRow, closed_in_period
+from ..winloss.analytics import NONE_LABEL, WinRateRow
+from ..winloss.deals import closed_in_period
 from . import per_account
 from .spec import ACCOUNT, OWNER, SEGMENT, Column, ExportContext, Sheet
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from .. import events
 from ..competitors import _key as competitor_key
 from ..competitors import competitor_index, resolve_competitors
-from ..models import CLOSED_OUTCOMES, OUTCOMES, Deal, DealCompetitor
+from ..models import CLOSED_OUTCOMES, OUTCOMES, ROLLUP_DEALS, Deal, DealCompetitor
 from .common import (
     AccountIndex,
     Context,
@@ -183,7 +183,8 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
     replace = [item for item in result.items if "competitors" in item.extra
                and (item.action == "create" or item.extra.get("competitors_changed"))]
     for batch in chunks([item.extra["id"] for item in replace if item.action == "update"]):
-        session.execute(sa.delete(DealCompetitor).where(DealCompetitor.deal_id.in_(batch)))
+        session.execute(sa.delete(DealCompetitor).where(DealCompetitor.deal_id.in_(batch))
+                        .execution_options(**{ROLLUP_DEALS: tuple(batch)}))
     links: list[dict[str, int]] = []
     primaries: list[dict[str, Any]] = []
     for item in replace:
@@ -195,10 +196,13 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
             set_committed_value(item.obj, "primary_competitor_id", primary)
         links.extend({"deal_id": item.extra["id"], "competitor_id": c.id} for c in found)
     if links:
-        session.execute(sa.insert(DealCompetitor), links)
+        session.execute(sa.insert(DealCompetitor).execution_options(
+            **{ROLLUP_DEALS: tuple({link["deal_id"] for link in links})}), links)
     # One executemany UPDATE by primary key, not a statement per deal.
     if primaries:
-        session.execute(sa.update(Deal).execution_options(synchronize_session=False),
+        # The primary competitor: not a figure of the win/loss rollup.
+        session.execute(sa.update(Deal).execution_options(synchronize_session=False,
+                                                          **{ROLLUP_DEALS: ()}),
                         primaries)
 
 

@@ -17,6 +17,7 @@ from .value import *  # noqa: F403
 from .value_rollups import *  # noqa: F403
 from .webhooks import *  # noqa: F403
 from .winloss import *  # noqa: F403
+from .winloss_rollups import *  # noqa: F403
 
 metadata = SQLModel.metadata
 

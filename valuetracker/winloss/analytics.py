@@ -11,12 +11,11 @@ Definitions follow docs/definitions.md exactly:
 - response rate = completed / (completed + declined + no_response) interviews of deals
   closed in the period (requested and scheduled ones are still pending, so excluded).
 
-What the figures cost grows with the deals they read, so (issue 7):
-- deals are counted per (group, outcome) with a plain COUNT and SUM, and the outcomes
-  are turned into columns over those few rows in Python: five CASE sums per deal cost
-  more than the scan itself;
-- owners, competitors and quarters are named after counting, once per group rather
-  than once per deal (SQLite has no hash aggregation: every GROUP BY sorts its rows);
+The figures read the win/loss rollup (`valuetracker.rollups.deals`): closed deals
+counted per month of closing and group, kept current by every write, so a figure costs
+a few thousand rollup rows (plus the deals of a period's partial months), not every deal:
+- outcomes are turned into columns over those few rows in Python;
+- owners, competitors and quarters are named after counting, once per group;
 - `analytics_page` shares scans between the page's figures: one count of interviews
   per status and reasons feeds the scorecard, the top reasons and the rep-versus-buyer
   pairs, and the win-rate groups give the overall figure and the closed-deal count.
@@ -33,9 +32,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import Account, Competitor, Deal, DealCompetitor, User
+from ..models import Competitor, User
 from ..quarters import Quarter, quarter_case, quarter_of
-from .deals import closed_in_period
+from ..rollups import deals as deal_rollups
 from .interview_stats import (
     Disagreement,
     FactorImpactRow,
@@ -104,9 +103,18 @@ class WinRateRow:
         }
 
 
-def _deal_counts() -> list[Any]:
-    """Deals and their amount, per group of a GROUP BY that includes `Deal.outcome`."""
-    return [sa.func.count().label("deals"), sa.func.sum(Deal.amount).label("amount")]
+def _counted(session: Session, kind: str, since: date | None, until: date | None,
+             *keys: tuple[str, str], with_null_ref: bool = True) -> Any:
+    """Deals and their amount per (outcome, keys) of one kind of rollup row (see
+    `valuetracker.rollups.deals`), as a subquery with columns keys…, outcome, deals,
+    amount; `keys` are (rollup column, name) pairs."""
+    r = deal_rollups.rows(session, kind, since, until)
+    columns = [r.c[column].label(name) for column, name in keys]
+    query = select(*columns, r.c.outcome.label("outcome"), sa.func.sum(r.c.n).label("deals"),
+                   sa.func.sum(r.c.amount).label("amount"))
+    if not with_null_ref:
+        query = query.where(r.c.ref_id.is_not(None))
+    return query.group_by(r.c.outcome, *(r.c[column] for column, _ in keys)).subquery()
 
 
 def _fold(rows: Iterable[Any]) -> dict[str, WinRateRow]:
@@ -139,9 +147,9 @@ def _named(counted: Any, name: Any, *join: Any) -> Any:
 def _quarters_between(session: Session, since: date | None, until: date | None,
                       start_month: int) -> list[Quarter]:
     if since is None or until is None:
-        low, high = session.exec(
-            select(sa.func.min(Deal.closed_on), sa.func.max(Deal.closed_on))
-            .where(*closed_in_period(since, until))).one()
+        r = deal_rollups.rows(session, "segment", since, until)
+        low, high = (deal_rollups.as_date(d) for d in session.exec(
+            select(sa.func.min(r.c.month), sa.func.max(r.c.month))).one())
         since, until = since or low, until or high
     if since is None or until is None:
         return []
@@ -152,15 +160,11 @@ def _quarters_between(session: Session, since: date | None, until: date | None,
     return quarters
 
 
-def _competitor_query(period: list[Any], *, deals_without: bool) -> Any:
+def _competitor_query(session: Session, since: date | None, until: date | None, *,
+                      deals_without: bool) -> Any:
     """(competitor, outcome, deals, amount); with deals_without, also deals that met none."""
-    counted = (
-        select(DealCompetitor.competitor_id.label("competitor_id"),
-               Deal.outcome.label("outcome"), *_deal_counts())
-        .select_from(Deal)
-        .join(DealCompetitor, DealCompetitor.deal_id == Deal.id, isouter=deals_without)
-        .where(*period).group_by(Deal.outcome, DealCompetitor.competitor_id)
-    ).subquery()
+    counted = _counted(session, "competitor", since, until, ("ref_id", "competitor_id"),
+                       with_null_ref=deals_without)
     return _named(counted, Competitor.name, Competitor, Competitor.id == counted.c.competitor_id)
 
 
@@ -174,41 +178,30 @@ def win_rates(
 ) -> list[WinRateRow]:
     """Win rate per group (segment, competitor, quarter, owner or product), sorted by group.
 
-    One GROUP BY query (two for quarters without both dates). Deals without a value for
-    the grouping fall in "(none)"; by competitor, a deal counts once for each competitor
-    it met.
+    One GROUP BY over the rollup (two for quarters without both dates). Deals without a
+    value for the grouping fall in "(none)"; by competitor, a deal counts once for each
+    competitor it met.
     """
     if by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")
-    period = closed_in_period(since, until)
     query: Any
-    if by == "segment":
-        # A lookup of the account per deal: counting per account first makes thousands
-        # of groups to sort, which costs more.
-        query = (select(Account.segment, Deal.outcome, *_deal_counts()).select_from(Deal)
-                 .join(Account, Account.id == Deal.account_id, isouter=True)
-                 .where(*period).group_by(Deal.outcome, Account.segment))
-    elif by == "product":
-        query = (select(Deal.product, Deal.outcome, *_deal_counts())
-                 .where(*period).group_by(Deal.outcome, Deal.product))
+    if by in ("segment", "product"):
+        counted = _counted(session, by, since, until, ("label", "name"))
+        query = select(counted.c.name, counted.c.outcome, counted.c.deals, counted.c.amount)
     elif by == "competitor":
-        query = _competitor_query(period, deals_without=True)
+        query = _competitor_query(session, since, until, deals_without=True)
     elif by == "owner":
         # The user when there is one, else the rep's name kept from a CRM import.
-        counted = (select(Deal.owner_id.label("owner_id"), Deal.owner_name.label("owner_name"),
-                          Deal.outcome.label("outcome"), *_deal_counts())
-                   .where(*period)
-                   .group_by(Deal.outcome, Deal.owner_id, Deal.owner_name)).subquery()
+        counted = _counted(session, "owner", since, until, ("ref_id", "owner_id"),
+                           ("label", "owner_name"))
         query = _named(counted, sa.func.coalesce(User.name, counted.c.owner_name), User,
                        User.id == counted.c.owner_id)
     else:
         quarters = _quarters_between(session, since, until, start_month)
         if not quarters:
             return []
-        # Per closing day first: the quarter's CASE then runs once per day, not per deal.
-        counted = (select(Deal.closed_on.label("closed_on"), Deal.outcome.label("outcome"),
-                          *_deal_counts())
-                   .where(*period).group_by(Deal.outcome, Deal.closed_on)).subquery()
+        # Per month of closing: fiscal quarters are whole months.
+        counted = _counted(session, "segment", since, until, ("month", "closed_on"))
         query = _named(counted, quarter_case(counted.c.closed_on, quarters))
     rows = _fold(session.exec(query).all())
     return sorted(rows.values(), key=lambda r: (r.group.casefold(), r.group))
@@ -229,9 +222,9 @@ def win_rates_by_competitor(session: Session, *, since: date | None = None,
 def overall_win_rate(session: Session, *, since: date | None = None,
                      until: date | None = None) -> WinRateRow:
     """All deals closed in the period as one group."""
-    rows = session.exec(
-        select(Deal.outcome, *_deal_counts()).where(*closed_in_period(since, until))
-        .group_by(Deal.outcome)).all()
+    counted = _counted(session, "segment", since, until)
+    rows = session.exec(select(counted.c.outcome, sa.func.sum(counted.c.deals),
+                               sa.func.sum(counted.c.amount)).group_by(counted.c.outcome)).all()
     return combine(list(_fold(("All deals", *row) for row in rows).values()))
 
 
@@ -254,7 +247,7 @@ def competitor_head_to_head(session: Session, *, since: date | None = None,
 
     Reads only the deals that met a competitor (the "(none)" group is not shown here).
     """
-    query = _competitor_query(closed_in_period(since, until), deals_without=False)
+    query = _competitor_query(session, since, until, deals_without=False)
     return head_to_head_rows(list(_fold(session.exec(query).all()).values()))
 
 

@@ -22,6 +22,7 @@ from ..db import check_version
 from ..listing import AMOUNT, DATE, ID, TEXT, Filter, ListSpec, Sort
 from ..models import (
     CLOSED_OUTCOMES,
+    ROLLUP_DEALS,
     Account,
     Competitor,
     Deal,
@@ -207,7 +208,8 @@ def set_competitors(
     for competitor in primary_found:
         if competitor not in found:
             found.append(competitor)
-    session.execute(sa.delete(DealCompetitor).where(DealCompetitor.deal_id == deal.id))
+    session.execute(sa.delete(DealCompetitor).where(DealCompetitor.deal_id == deal.id)
+                    .execution_options(**{ROLLUP_DEALS: (deal.id,)}))
     for competitor in found:
         session.add(DealCompetitor(deal_id=deal.id, competitor_id=competitor.id))
     deal.primary_competitor_id = primary_found[0].id if primary_found else (
@@ -332,7 +334,8 @@ def apply_program_rules_to_deals(session: Session, deal_ids: Iterable[int]) -> l
         if rows:
             # A plain executemany (RETURNING would be a statement per row on SQLite), then
             # the new ids by deal: these deals had no interview before this insert.
-            session.execute(sa.insert(WinLossInterview), rows)
+            session.execute(sa.insert(WinLossInterview).execution_options(
+                **{ROLLUP_DEALS: tuple(row["deal_id"] for row in rows)}), rows)
             new_ids.extend(session.exec(
                 select(WinLossInterview.id)
                 .where(WinLossInterview.deal_id.in_([row["deal_id"] for row in rows]))

@@ -1,8 +1,9 @@
 """Figures from the interviews of closed deals: factor impact, top reasons, rep versus
 buyer, and the program scorecard (definitions in docs/definitions.md; see `analytics`).
 
-Each is a GROUP BY over interviews joined to their deal, bounded in rows by the
-taxonomy, not by the number of interviews. `interview_counts` is one such scan shared
+Each is a GROUP BY over the win/loss rollup (`valuetracker.rollups.deals`: interviews
+counted per month of their deal's closing), bounded in rows by the taxonomy and the
+months, not by the number of interviews. `interview_counts` is one such scan shared
 by the scorecard, the top reasons and the rep-versus-buyer pairs.
 """
 
@@ -11,14 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import Deal, DecisionFactor, FactorRating, WinLossInterview
+from ..models import DecisionFactor
 from ..quarters import Quarter
-from .deals import closed_in_period
+from ..rollups import deals as deal_rollups
 from .stats import median_from_histogram
 
 
@@ -55,29 +55,16 @@ def factor_impact(session: Session, *, since: date | None = None,
                   until: date | None = None) -> list[FactorImpactRow]:
     """Factor ratings of completed interviews of deals closed in the period, per factor.
 
-    Counted per (factor, outcome, effect) with plain COUNT and SUM and combined here,
-    over a few dozen rows whatever the number of ratings. Sorted by impact (largest
+    Read from the rollup's counts per (month, factor, outcome, effect) and combined
+    here, over a few hundred rows whatever the number of ratings. Sorted by impact (largest
     first; factors without both sides last).
     """
-    counted = (
-        select(FactorRating.factor_id.label("factor_id"), Deal.outcome.label("outcome"),
-               FactorRating.effect.label("effect"),
-               sa.func.count(FactorRating.rating).label("ratings"),
-               sa.func.sum(FactorRating.rating).label("rating_sum"),
-               sa.func.count(FactorRating.importance).label("importances"),
-               sa.func.sum(FactorRating.importance).label("importance_sum"),
-               sa.func.count().label("mentions"))
-        .select_from(FactorRating)
-        .join(WinLossInterview, WinLossInterview.id == FactorRating.interview_id)
-        .join(Deal, Deal.id == WinLossInterview.deal_id)
-        .where(WinLossInterview.status == "completed", *closed_in_period(since, until))
-        .group_by(FactorRating.factor_id, Deal.outcome, FactorRating.effect)
-    ).subquery()
+    r = deal_rollups.rows(session, "factor", since, until)
     rows = session.exec(
         select(DecisionFactor.id, DecisionFactor.category, DecisionFactor.name,
-               counted.c.outcome, counted.c.effect, counted.c.ratings, counted.c.rating_sum,
-               counted.c.importances, counted.c.importance_sum, counted.c.mentions)
-        .select_from(counted).join(DecisionFactor, DecisionFactor.id == counted.c.factor_id)
+               r.c.outcome, r.c.label, r.c.rated, r.c.rating_sum, r.c.weighted,
+               r.c.importance_sum, r.c.n)
+        .select_from(r).join(DecisionFactor, DecisionFactor.id == r.c.ref_id)
         .order_by(DecisionFactor.id)
     ).all()
     factors: dict[int, tuple[str, str]] = {}
@@ -135,13 +122,10 @@ class InterviewCounts:
 def interview_counts(session: Session, *, since: date | None = None,
                      until: date | None = None) -> InterviewCounts:
     """One scan of the interviews of deals closed in the period (see `InterviewCounts`)."""
+    r = deal_rollups.rows(session, "interviews", since, until)
     rows = session.exec(
-        select(WinLossInterview.status, WinLossInterview.primary_reason_id,
-               Deal.rep_reason_id, Deal.outcome, sa.func.count())
-        .join(Deal, Deal.id == WinLossInterview.deal_id)
-        .where(*closed_in_period(since, until))
-        .group_by(WinLossInterview.status, WinLossInterview.primary_reason_id,
-                  Deal.rep_reason_id, Deal.outcome)).all()
+        select(r.c.label, r.c.ref_id, r.c.ref2_id, r.c.outcome, sa.func.sum(r.c.n))
+        .group_by(r.c.label, r.c.ref_id, r.c.ref2_id, r.c.outcome)).all()
     return InterviewCounts(tuple((s, b, r, o, int(n)) for s, b, r, o, n in rows))
 
 
@@ -160,10 +144,10 @@ def top_reasons(session: Session, *, since: date | None = None, until: date | No
     `interviews` and `names` may come from the caller, which has them already.
     """
     interviews = interviews or interview_counts(session, since=since, until=until)
+    r = deal_rollups.rows(session, "rep_reason", since, until)
     rep = session.exec(
-        select(Deal.rep_reason_id, Deal.outcome, sa.func.count())
-        .where(Deal.rep_reason_id.is_not(None), *closed_in_period(since, until))
-        .group_by(Deal.outcome, Deal.rep_reason_id)).all()
+        select(r.c.ref_id, r.c.outcome, sa.func.sum(r.c.n))
+        .group_by(r.c.outcome, r.c.ref_id)).all()
     names = names if names is not None else factor_names(session)
     buyer: Counter[tuple[int, str]] = Counter()
     for fid, _rep, outcome, n in interviews.completed():
@@ -203,18 +187,8 @@ def reason_disagreements(session: Session, *, since: date | None = None,
     The pairs come from `interview_counts`; the deal counts need their own query, as a
     deal may have several completed interviews.
     """
-    comparable = [
-        WinLossInterview.status == "completed",
-        WinLossInterview.primary_reason_id.is_not(None),
-        Deal.rep_reason_id.is_not(None),
-        *closed_in_period(since, until),
-    ]
-    differs = WinLossInterview.primary_reason_id != Deal.rep_reason_id
-    compared, disagreeing = session.exec(
-        select(sa.func.count(sa.distinct(Deal.id)),
-               sa.func.count(sa.distinct(sa.case((differs, Deal.id)))))
-        .select_from(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
-        .where(*comparable)).one()
+    # Each deal is in one month, so the per-month counts of distinct deals add up.
+    compared, disagreeing = _totals(session, ("compared", "disagreeing"), since, until)
     interviews = interviews or interview_counts(session, since=since, until=until)
     names = names if names is not None else factor_names(session)
     pairs: Counter[tuple[str, str]] = Counter()
@@ -242,13 +216,14 @@ class Scorecard:
         return self.completed / answered if answered else None
 
 
-def _days_between(session: Session, start_date: Any, end_timestamp: Any) -> Any:
-    """Whole days from a date column to a timestamp column, per dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        # The UTC calendar day, whatever the server's time zone; date - date = whole days.
-        return sa.cast(sa.func.timezone("UTC", end_timestamp), sa.Date) - start_date
-    return sa.cast(sa.func.julianday(sa.func.date(end_timestamp))
-                   - sa.func.julianday(start_date), sa.Integer)
+def _totals(session: Session, kinds: tuple[str, ...], since: date | None,
+            until: date | None) -> tuple[int, ...]:
+    """The sum of `n` over each kind of rollup row in the period (one query)."""
+    sums = []
+    for kind in kinds:
+        r = deal_rollups.rows(session, kind, since, until)
+        sums.append(select(sa.func.coalesce(sa.func.sum(r.c.n), 0)).scalar_subquery())
+    return tuple(int(n) for n in session.execute(select(*sums)).one())
 
 
 def program_scorecard(session: Session, *, since: date | None = None,
@@ -260,18 +235,11 @@ def program_scorecard(session: Session, *, since: date | None = None,
     hundred rows), so it is exact and bounded on both dialects. `closed_deals` and
     `interviews` may come from the caller, which has them already.
     """
-    period = closed_in_period(since, until)
     if closed_deals is None:
-        closed_deals = int(session.exec(
-            select(sa.func.count()).select_from(Deal).where(*period)).one())
+        closed_deals, = _totals(session, ("segment",), since, until)
     counts = (interviews or interview_counts(session, since=since, until=until)).by_status()
-    days = _days_between(session, Deal.closed_on, WinLossInterview.completed_at)
-    histogram = session.exec(
-        select(days, sa.func.count())
-        .select_from(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
-        .where(WinLossInterview.status == "completed", WinLossInterview.completed_at.is_not(None),
-               Deal.closed_on.is_not(None), *period)
-        .group_by(days)).all()
+    r = deal_rollups.rows(session, "days", since, until)
+    histogram = session.exec(select(r.c.ref_id, sa.func.sum(r.c.n)).group_by(r.c.ref_id)).all()
     return Scorecard(
         closed_deals=closed_deals,
         requested=sum(counts.values()),

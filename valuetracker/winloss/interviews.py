@@ -18,6 +18,8 @@ from ..db import check_version
 from ..listing import ID, Filter, ListSpec, Sort
 from ..models import (
     CLOSED_OUTCOMES,
+    ROLLUP_DEALS,
+    ROLLUP_INTERVIEWS,
     AccessLink,
     Account,
     Deal,
@@ -109,11 +111,13 @@ def store_recording(session: Session, interview: WinLossInterview, recording: Re
     """Replace the interview's answers, factor ratings and quotes. Caller commits."""
     questions = {q.id: q for q in guide_questions(session, interview.guide_id)}
     for model in (InterviewAnswer, InterviewQuote):
-        session.execute(sa.delete(model).where(model.interview_id == interview.id))
+        session.execute(sa.delete(model).where(model.interview_id == interview.id)
+                        .execution_options(**{ROLLUP_DEALS: ()}))
     # Only the factors on the form are replaced: ratings of since-retired factors stay.
     session.execute(sa.delete(FactorRating).where(
         FactorRating.interview_id == interview.id,
-        FactorRating.factor_id.in_(list(recording.ratings))))
+        FactorRating.factor_id.in_(list(recording.ratings)))
+        .execution_options(**{ROLLUP_INTERVIEWS: (interview.id,)}))
     for question_id, value in recording.answers.items():
         question = questions.get(question_id)
         if question is None or value in (None, ""):
