@@ -495,6 +495,11 @@ class InterviewUpdate(BaseModel):
     quotes: list[QuoteIn] | None = None
 
 
+class InterviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deal: int = Field(..., ge=1, le=2**31 - 1, description="The deal's id.")
+
+
 class InterviewQuery(ListQuery):
     deal: str | None = None
     status: str | None = None
@@ -678,6 +683,8 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "generate_summaries": (JobItem, SummariesGenerate, None),
     "send_summaries": (JobItem, SummariesSend, None),
     "get_job": (JobItem, None, None),
+    "delete_stakeholder": (None, None, None),
+    "create_interview": (InterviewItem, InterviewCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",

@@ -26,21 +26,8 @@ from ...summaries.scope import SEND_ACCOUNT_STATUS
 from .._request import file_response, reports_file
 from ..jobs import job_feed
 from ..summaries import GenerateForm, SendForm
-from ._core import (
-    Invalid,
-    account_arg,
-    account_key,
-    bind_form,
-    bp,
-    cursor_page,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    require_write,
-    updated_since,
-)
+from . import _core as core
+from ._core import Invalid, account_key, bp, fields, form_of, one
 from .spec import doc
 
 SUMMARY_FIELDS = ("id", "account_id", "stakeholder_id", "quarter", "variant", "sha256",
@@ -76,20 +63,13 @@ def _summary(summary_id: int) -> tuple[Account, ValueSummary]:
 def list_summaries() -> Any:
     """List generated value summaries (`account`, `quarter`), with their sendings;
     `updated_since` is when generated."""
-    session = get_session()
-    account = account_arg(session, current_user)
-    query = (select(ValueSummary, Account.slug)
-             .join(Account, Account.id == ValueSummary.account_id)
-             .where(account_scope(current_user, ValueSummary.account_id)))
-    if account is not None:
-        query = query.where(ValueSummary.account_id == account.id)
+    query = core.in_account(select(ValueSummary, Account.slug)
+                            .join(Account, Account.id == ValueSummary.account_id)
+                            .where(account_scope(current_user, ValueSummary.account_id)),
+                            ValueSummary.account_id)
     if request.args.get("quarter"):
         query = query.where(ValueSummary.quarter == request.args["quarter"][:7])
-    since = updated_since()
-    if since is not None:
-        query = query.where(ValueSummary.generated_at >= since)
-    rows, nxt = cursor_page(session, query, ValueSummary.id)
-    return listing(summary_items(rows), nxt)
+    return core.listed(query, ValueSummary.id, summary_items, since=ValueSummary.generated_at)
 
 
 @bp.get("/summaries/<int:summary_id>")
@@ -172,8 +152,8 @@ def generate_summaries() -> Any:
     internal account review; `send`: send each when generated) of one or more accounts
     (`account`: an id or slug, or a list), or of the whole portfolio (no `account`:
     those who may send every account's). Answers 202 with the job's status URL."""
-    require_write()
-    body = json_body()
+    core.writing()
+    body = core.json_body()
     accounts = _batch_accounts(body)
 
     def make(formdata: Any) -> GenerateForm:
@@ -184,7 +164,7 @@ def generate_summaries() -> Any:
             form.variant.data = "internal" if formdata is None else form.variant.data
         return form
 
-    form = bind_form(make, body)
+    form = core.bind_form(make, body)
     what = "Summaries" if form.variant.data == "stakeholder" else "Internal reviews"
     return _start(accounts, form.quarter.data, send=form.send.data, regenerate=True,
                   variant=form.variant.data, what=what)
@@ -196,10 +176,10 @@ def send_summaries() -> Any:
     """Send a quarter's summaries (`quarter`) to everyone in the send who has not received
     theirs, generating any missing, never twice to anyone; of one or more accounts
     (`account`) or of the whole portfolio. Answers 202 with the job's status URL."""
-    require_write()
-    body = json_body()
+    core.writing()
+    body = core.json_body()
     accounts = _batch_accounts(body)
-    form = bind_form(lambda fd: form_of(SendForm, fd), body)
+    form = core.bind_form(lambda fd: form_of(SendForm, fd), body)
     return _start(accounts, form.quarter.data, send=True, regenerate=False,
                   variant="stakeholder", what="Send summaries")
 
