@@ -415,6 +415,19 @@ def updated(row: Any, make: Callable[[MultiDict | None], FlaskForm],
     return one(item(), row)
 
 
+def new_in_account(make: Callable[[Account], Callable[[MultiDict | None], FlaskForm]]
+                   ) -> tuple[Session, Account, FlaskForm]:
+    """The start of every POST of a row in an account: a write token, the body's
+    `account` (an id or slug the user may change: 404/403), the JSON body validated by
+    the web form `make(account)` builds."""
+    from flask_login import current_user
+
+    session = writing()
+    body = json_body()
+    account = body_account(session, current_user, body)
+    return session, account, bind_form(make(account), body)
+
+
 def saved_new(row_of: Callable[[], Any], item: Callable[[Any], dict[str, Any]],
               endpoint: str, key: str) -> Response:
     """The POST every resource shares, after its form: the write (`row_of`), one

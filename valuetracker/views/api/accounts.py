@@ -172,10 +172,8 @@ def get_stakeholder(stakeholder_id: int) -> Any:
 @doc("create_stakeholder", write=True, created=True)
 def create_stakeholder() -> Any:
     """Add a stakeholder to an account (`account`: its id or slug)."""
-    session = core.writing()
-    body = core.json_body()
-    account = core.body_account(session, current_user, body)
-    form = core.bind_form(lambda fd: stakeholder_form(account, None, formdata=fd), body)
+    session, account, form = core.new_in_account(
+        lambda a: lambda fd: stakeholder_form(a, None, formdata=fd))
     return core.saved_new(
         lambda: stakeholders.create_stakeholder(
             session, account, data=form.person_data(), opted_out=form.opted_out.data,

@@ -144,10 +144,7 @@ def _entry_form(account: Account, entry: ValueEntry | None):  # type: ignore[no-
 def create_value_entry() -> Any:
     """Add a value entry to an account (`account`: its id or slug). Answers 201 with
     the entry and its Location."""
-    session = core.writing()
-    body = core.json_body()
-    account = core.body_account(session, current_user, body)
-    form = core.bind_form(_entry_form(account, None), body)
+    session, account, form = core.new_in_account(lambda a: _entry_form(a, None))
     return core.saved_new(
         lambda: domain.create_entry(session, account, form.data_dict(),
                                     beneficiaries=form.beneficiaries.data or [],
@@ -252,10 +249,7 @@ def _delivering(account: Account, entry_id: int | None) -> ValueEntry | None:
 @doc("create_commitment", write=True, created=True)
 def create_commitment() -> Any:
     """Add a commitment to an account (`account`: its id or slug)."""
-    session = core.writing()
-    body = core.json_body()
-    account = core.body_account(session, current_user, body)
-    form = core.bind_form(_commitment_form(account, None), body)
+    session, account, form = core.new_in_account(lambda a: _commitment_form(a, None))
     return core.saved_new(
         lambda: domain.create_commitment(
             session, account, form.data_dict(),

@@ -149,10 +149,7 @@ def _refused(exc: tasks.TaskError) -> Invalid:
 def create_task() -> Any:
     """Add a task to an account (`account`: its id or slug); the assignee is the
     account's owner unless given."""
-    session = core.writing()
-    body = core.json_body()
-    account = core.body_account(session, current_user, body)
-    form = core.bind_form(_task_form(account, None), body)
+    session, account, form = core.new_in_account(lambda a: _task_form(a, None))
     try:
         task = tasks.create_task(session, account, form.data_dict(), user=current_user)
     except tasks.TaskError as exc:
