@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .generate import SCALES, sqlite_url
-from .pages import PAGES, explain_queries, resolve_url
+from .pages import PAGES, api_headers, explain_queries, resolve_url
 from .probe import find_probe
 from .run import make_app
 
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if path is None:
         print("endpoint missing")
         return 1
-    explain_queries(app, probe, path)  # warm
-    statements = explain_queries(app, probe, path)
+    explain_queries(app, probe, path, api=spec.api)  # warm
+    statements = explain_queries(app, probe, path, api=spec.api)
     total = sum(ms for ms, _ in statements)
     print(f"{path}: {len(statements)} statements, {total:.1f} ms in SQL"
           + (" (SQLite: time to the first row; fetching the rest is not counted)"
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     for ms, sql in ranked:
         print(f"\n{ms:8.2f} ms  {sql[:1200]}")
     if args.profile:
-        _profile(app, probe, path, args.profile)
+        _profile(app, probe, path, args.profile, api=spec.api)
     for ms, sql in ranked[:args.plans]:
         statement, _sep, params = sql.rpartition(" -- ")
         print(f"\n=== plan ({ms:.1f} ms)\n{statement[:300]}")
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _profile(app: Any, probe: Any, path: str, top: int) -> None:
+def _profile(app: Any, probe: Any, path: str, top: int, *, api: bool = False) -> None:
     """cProfile of one request: where the time goes when it is not SQL."""
     import cProfile
     import pstats
@@ -75,10 +75,11 @@ def _profile(app: Any, probe: Any, path: str, top: int) -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = probe.admin_session_id
         sess["_fresh"] = True
-    client.get(path).close()
+    headers = api_headers(probe, api)
+    client.get(path, headers=headers).close()
     profiler = cProfile.Profile()
     profiler.enable()
-    client.get(path).close()
+    client.get(path, headers=headers).close()
     profiler.disable()
     print(f"\n=== profile of GET {path}")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)

@@ -312,8 +312,10 @@ def measure_pages(targets: list[tuple[str, Flask, Probe]], *, requests: int,
     return results
 
 
-def explain_queries(app: Flask, probe: Probe, url: str) -> list[tuple[float, str]]:
-    """The statements one request to `url` sends (for diagnosing a missed target)."""
+def explain_queries(app: Flask, probe: Probe, url: str, *, api: bool = False
+                    ) -> list[tuple[float, str]]:
+    """The statements one request to `url` sends (for diagnosing a missed target;
+    `api`: with the admin's API token, as the API rows are timed)."""
     engine: sa.Engine = app.extensions["valuetracker.engine"]
     counter = QueryCounter(engine)
     client = app.test_client()
@@ -321,5 +323,10 @@ def explain_queries(app: Flask, probe: Probe, url: str) -> list[tuple[float, str
         sess["_user_id"] = probe.admin_session_id
         sess["_fresh"] = True
     counter.reset(keep=True)
-    client.get(url)
+    client.get(url, headers=api_headers(probe, api))
     return counter.statements
+
+
+def api_headers(probe: Probe, api: bool) -> dict[str, str]:
+    """The bearer header of an API row (none for a page, which uses the session)."""
+    return {"Authorization": f"Bearer {probe.api_token}"} if api else {}

@@ -193,6 +193,9 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "saved_views.open_view": (SCOPED, {"view_id": "saved_view_id"}),
     "saved_views.rename": (SCOPED, {"view_id": "saved_view_id"}),
     "saved_views.delete": (SCOPED, {"view_id": "saved_view_id"}),
+    # the API's job status: am1's summaries job (someone else's: 404)
+    "api.get_job": (API, {"job_id": "job_id"}),
+    "api.delete_stakeholder": (API, {"stakeholder_id": "stakeholder_id"}),
 }
 
 # API routes for admins alone: any other token gets 403, not 404 (nothing is an account's).

@@ -53,6 +53,7 @@ from ..jobs import FINISHED, get_huey
 from ..models import (
     Account,
     Job,
+    User,
     ValueSummary,
     WorkerHeartbeat,
     utcnow,
@@ -147,6 +148,22 @@ def create_summaries_job(
         job.status, job.finished_at = "done", utcnow()
     session.add(job)
     session.flush()
+    return job
+
+
+def start_summaries_job(session: Session, *, quarter: str, account_ids: list[int] | None,
+                        variant: str, send: bool, regenerate: bool, user: User,
+                        summary: str) -> Job:
+    """A batch started by a user (the web's buttons, the API): the job of
+    `create_summaries_job` and its audit event (the caller commits, then `enqueue_job`)."""
+    from .. import audit
+
+    job = create_summaries_job(session, quarter=quarter, account_ids=account_ids,
+                               variant=variant, send=send, regenerate=regenerate,
+                               user_id=user.id)
+    audit.record(session, "create", "job", job.id, summary, user=user,
+                 details={"quarter": quarter, "accounts": job.params["account_ids"],
+                          "send": send})
     return job
 
 

@@ -29,7 +29,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 LINKED_ACCOUNTS = 20
 
 
-def _progress(session: Session, job: Job) -> dict[str, Any]:
+def job_feed(session: Session, job: Job) -> dict[str, Any]:
     """The job's progress, with a `note` when it waits for a worker and none is running."""
     progress = job_progress(job)
     note = worker_note(session, job)
@@ -75,7 +75,7 @@ def show(job_id: int) -> str:
         can_act = bool(failed or unknown) and _may_send_all(session, job)
         accounts = _accounts(session, job, failed)
     linked = [accounts[i] for i in (job.params or {}).get("account_ids", []) if i in accounts]
-    return render_template("jobs/show.html", job=job, progress=_progress(session, job),
+    return render_template("jobs/show.html", job=job, progress=job_feed(session, job),
                            failed=failed, unknown=unknown, can_act=can_act,
                            accounts=accounts, linked=linked, is_summaries=job.kind == JOB_KIND,
                            retry_form=EmptyForm(), resolve=resolve_forms(f"job:{job.id}"))
@@ -110,6 +110,6 @@ def retry(job_id: int) -> object:
 def progress(job_id: int) -> object:
     session = get_session()
     job = get_job_for_user(session, current_user, job_id)
-    response = jsonify(_progress(session, job))
+    response = jsonify(job_feed(session, job))
     response.headers["Cache-Control"] = "no-store"
     return response

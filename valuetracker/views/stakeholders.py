@@ -133,7 +133,7 @@ def stakeholder_form(account: Account, person: Stakeholder | None, *,
     return form
 
 
-def _person_to_change(stakeholder_id: int) -> tuple[Stakeholder, Account]:
+def person_to_change(stakeholder_id: int) -> tuple[Stakeholder, Account]:
     """(stakeholder, account) if the user may change them (404, 403 otherwise).
 
     An erased person's record holds no personal data and takes none again (409).
@@ -219,7 +219,7 @@ def show(stakeholder_id: int) -> str:
 @login_required
 def edit(stakeholder_id: int) -> Any:
     session = get_session()
-    person, account = _person_to_change(stakeholder_id)
+    person, account = person_to_change(stakeholder_id)
     form = stakeholder_form(account, person)
     conflict = None
     if form.validate_on_submit():
@@ -253,7 +253,7 @@ def _conflict(form: StakeholderForm, person: Stakeholder) -> dict[str, Any]:
 @login_required
 def set_flag(stakeholder_id: int, flag: str) -> Any:
     session = get_session()
-    person, _account = _person_to_change(stakeholder_id)
+    person, _account = person_to_change(stakeholder_id)
     form = FlagForm()
     if not form.validate_on_submit():
         abort(400)
@@ -290,7 +290,7 @@ class EraseForm(FlaskForm):
 @login_required
 def erase(stakeholder_id: int) -> Any:
     session = get_session()
-    person, account = _person_to_change(stakeholder_id)
+    person, account = person_to_change(stakeholder_id)
     form = EraseForm()
     if form.validate_on_submit():
         personal_data.erase_stakeholder(session, person)

@@ -23,7 +23,6 @@ from sqlmodel import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Optional, Regexp, ValidationError
 
-from .. import audit
 from ..access import (
     account_scope,
     get_account_for_summaries,
@@ -51,7 +50,7 @@ from ..summaries.coverage import (
 from ..summaries.generate import build_pdf
 from ..summaries.render import RenderTimeout
 from ..summaries.retry import create_failed_sendings_job
-from ..summaries.runs import create_summaries_job, enqueue_job
+from ..summaries.runs import enqueue_job, start_summaries_job
 from ..summaries.scope import SEND_ACCOUNT_STATUS, excluded_accounts_page, not_in_send_count
 from ..summaries.send import CHANNEL, NotUnknown, mark_delivered, resend, unknown_sendings
 from ..wording import counted
@@ -123,12 +122,9 @@ def _start_job(account_ids: list[int] | None, form: GenerateForm | SendForm, *, 
     then enqueue it and show its progress."""
     session = get_session()
     quarter = parse_quarter(form.quarter.data, app_start_month()).label
-    job = create_summaries_job(session, quarter=quarter, account_ids=account_ids,
-                               variant=variant, send=send, regenerate=regenerate,
-                               user_id=current_user.id)
-    audit.record(session, "create", "job", job.id, summary,
-                 details={"quarter": quarter, "accounts": job.params["account_ids"],
-                          "send": send})
+    job = start_summaries_job(session, quarter=quarter, account_ids=account_ids,
+                              variant=variant, send=send, regenerate=regenerate,
+                              user=current_user, summary=summary)
     session.commit()
     enqueue_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
     left_out = not_in_send_count(job.result)

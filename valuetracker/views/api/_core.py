@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms import BooleanField, Field, SelectFieldBase, SelectMultipleField
 
 from ... import api_tokens
-from ...db import MAX_ID, get_session, id_arg
+from ...db import MAX_ID, StaleEditError, get_session, id_arg
 from ...extensions import csrf, limiter
 from ...models import Account
 from ...security import NUL_MESSAGE
@@ -316,6 +317,36 @@ def listing(items: list[dict[str, Any]], nxt: str | None) -> Response:
     return jsonify({"items": items, "next": nxt})
 
 
+def listed(query: Any, id_column: Any, items: Callable[[list[Any]], list[dict[str, Any]]],
+           *, since: Any = None) -> Response:
+    """The tail of every list: `updated_since` on `since` (a column or expression; None:
+    the list has no such filter), one cursor page in id order, the page's items."""
+    value = updated_since() if since is not None else None
+    if value is not None:
+        query = query.where(since >= value)
+    rows, nxt = cursor_page(get_session(), query, id_column)
+    return listing(items(rows), nxt)
+
+
+def in_account(query: Any, column: Any) -> Any:
+    """`query` limited to the `account` argument's rows (an id or slug, scoped: 404)."""
+    from flask_login import current_user
+
+    account = account_arg(get_session(), current_user)
+    return query if account is None else query.where(column == account.id)
+
+
+def one_of(name: str, allowed: Iterable[str]) -> str | None:
+    """A query argument that must be one of `allowed` (422 naming them), or None."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    allowed = list(allowed)
+    if value not in allowed:
+        raise Invalid({name: ["One of " + ", ".join(allowed) + "."]})
+    return value
+
+
 def account_arg(session: Session, user: Any) -> Account | None:
     """The `account` filter (an id or a slug), scoped like every lookup (404)."""
     from ...access import get_account_for_user
@@ -352,6 +383,67 @@ def body_account(session: Session, user: Any, body: Mapping[str, Any], *,
         raise Invalid({"account": ["This field is required."]})
     key = account_key(body["account"])
     return get_account_for_user(session, user, key, write=write)
+
+
+@contextmanager
+def stale_is_412() -> Iterator[None]:
+    """A write function's StaleEditError (the row changed since its ETag) as 412."""
+    try:
+        yield
+    except StaleEditError:
+        abort(412)
+
+
+def writing() -> Session:
+    """The start of every write: a write token (403 otherwise), the request's session."""
+    require_write()
+    return get_session()
+
+
+def updated(row: Any, make: Callable[[MultiDict | None], FlaskForm],
+            write: Callable[[Any, int], Any], item: Callable[[], dict[str, Any]], *,
+            body: Mapping[str, Any] | None = None,
+            rename: Mapping[str, str] | None = None) -> Response:
+    """The PATCH every resource shares: If-Match against `row` (412), the JSON body (or
+    `body`) through the web form `make` builds, `write(form, version)` (stale: 412), one
+    commit, and the item read back with its ETag."""
+    version = expected_version(row)
+    form = bind_form(make, json_body() if body is None else body, rename=rename)
+    with stale_is_412():
+        write(form, version)
+    get_session().commit()
+    return one(item(), row)
+
+
+def new_in_account(make: Callable[[Account], Callable[[MultiDict | None], FlaskForm]]
+                   ) -> tuple[Session, Account, FlaskForm]:
+    """The start of every POST of a row in an account: a write token, the body's
+    `account` (an id or slug the user may change: 404/403), the JSON body validated by
+    the web form `make(account)` builds."""
+    from flask_login import current_user
+
+    session = writing()
+    body = json_body()
+    account = body_account(session, current_user, body)
+    return session, account, bind_form(make(account), body)
+
+
+def saved_new(row_of: Callable[[], Any], item: Callable[[Any], dict[str, Any]],
+              endpoint: str, key: str) -> Response:
+    """The POST every resource shares, after its form: the write (`row_of`), one
+    commit, 201 with the item, its ETag and its Location (`endpoint`, the id as `key`)."""
+    row = row_of()
+    get_session().commit()
+    return created(item(row), row, url_for(endpoint, **{key: row.id}, _external=True))
+
+
+def deleted(row: Any, delete: Callable[[], Any]) -> Response:
+    """The DELETE every resource shares: If-Match against `row` (412), the area's delete
+    function (which records the audit event), one commit, 204."""
+    expected_version(row)
+    delete()
+    get_session().commit()
+    return Response(status=204)
 
 
 def created(item: dict[str, Any], row: Any, location: str) -> Response:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
-from ... import accounts, stakeholders
+from ... import accounts, personal_data, stakeholders
 from ...access import (
     account_scope,
     get_account_for_user,
@@ -19,30 +19,14 @@ from ...access import (
     require,
     stakeholder_access,
 )
-from ...db import StaleEditError, get_session, id_arg
+from ...db import get_session, id_arg
 from ...models import Account, Stakeholder, User
 from ...signals.health import MAX_SCORE, band
 from ...signals.health import scores as health_scores
 from ..accounts import AccountForm
-from ..stakeholders import stakeholder_form
-from ._core import (
-    Invalid,
-    account_arg,
-    account_slugs,
-    bind_form,
-    body_account,
-    bp,
-    created,
-    cursor_page,
-    expected_version,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    require_write,
-    updated_since,
-)
+from ..stakeholders import person_to_change, stakeholder_form
+from . import _core as core
+from ._core import Invalid, account_slugs, bp, fields, one
 from .spec import api, doc
 
 ACCOUNT_FIELDS = ("id", "slug", "name", "segment", "industry", "tier", "status",
@@ -71,10 +55,6 @@ def _owner_email(account: Account) -> str | None:
     return get_session().exec(select(User.email).where(User.id == account.owner_id)).first()
 
 
-def _conflict_412() -> None:
-    abort(412)
-
-
 @bp.get("/accounts")
 @doc("list_accounts")
 def list_accounts() -> Any:
@@ -91,12 +71,12 @@ def list_accounts() -> Any:
         owner_id=id_arg(owner))
     query = (select(Account, User.email).join(User, User.id == Account.owner_id, isouter=True)
              .where(*accounts.account_list_conditions(current_user, filters)))
-    since = updated_since()
-    if since is not None:
-        query = query.where(Account.updated_at >= since)
-    rows, nxt = cursor_page(session, query, Account.id)
-    health = health_scores(session, account_ids=[a.id for a, _email in rows])
-    return listing([account_item(a, email, health) for a, email in rows], nxt)
+
+    def items(rows: list[Any]) -> list[dict[str, Any]]:
+        health = health_scores(session, account_ids=[a.id for a, _email in rows])
+        return [account_item(a, email, health) for a, email in rows]
+
+    return core.listed(query, Account.id, items, since=Account.updated_at)
 
 
 @bp.get("/accounts/<int:account_id>")
@@ -109,7 +89,7 @@ def get_account(account_id: int) -> Any:
 
 def _account_form(account: Account | None):  # type: ignore[no-untyped-def]
     def make(formdata: Any) -> AccountForm:
-        form = form_of(AccountForm, formdata, obj=account)
+        form = core.form_of(AccountForm, formdata, obj=account)
         form.account_id = account.id if account else None
         # The team (owner and members) is managed on the web; the API edits the facts.
         del form.owner_id
@@ -122,33 +102,28 @@ def _account_form(account: Account | None):  # type: ignore[no-untyped-def]
 @doc("create_account", write=True, created=True)
 def create_account() -> Any:
     """Create an account (you own it)."""
-    require_write()
+    session = core.writing()
     require(may_edit_accounts(current_user))
-    session = get_session()
-    body = json_body()
-    form = bind_form(_account_form(None), body)
+    form = core.bind_form(_account_form(None), core.json_body())
     account = accounts.create_account(session, data=form.account_data(),
                                       owner_id=current_user.id, member_ids=[],
                                       user=current_user)
     _commit_unique(session)
-    return created(account_item(account, current_user.email), account,
-                   url_for("api.get_account", account_id=account.id, _external=True))
+    return core.created(account_item(account, current_user.email), account,
+                        url_for("api.get_account", account_id=account.id, _external=True))
 
 
 @bp.patch("/accounts/<int:account_id>")
 @doc("update_account", write=True)
 def update_account(account_id: int) -> Any:
     """Update an account's facts (only the fields given change). If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     account = get_account_for_user(session, current_user, account_id, write=True)
-    version = expected_version(account)
-    form = bind_form(_account_form(account), json_body())
-    try:
+    version = core.expected_version(account)
+    form = core.bind_form(_account_form(account), core.json_body())
+    with core.stale_is_412():
         accounts.update_account(session, account, data=form.account_data(),
                                 expected_version=version, user=current_user)
-    except StaleEditError:
-        _conflict_412()
     _commit_unique(session)
     return one(account_item(account, _owner_email(account)), account)
 
@@ -177,17 +152,12 @@ def stakeholder_item(person: Stakeholder, slug: str) -> dict[str, Any]:
 @doc("list_stakeholders")
 def list_stakeholders() -> Any:
     """List the stakeholders of the accounts you may see (`account`: one account's)."""
-    session = get_session()
-    account = account_arg(session, current_user)
-    query = (select(Stakeholder, Account.slug).join(Account, Account.id == Stakeholder.account_id)
-             .where(account_scope(current_user)))
-    if account is not None:
-        query = query.where(Stakeholder.account_id == account.id)
-    since = updated_since()
-    if since is not None:
-        query = query.where(Stakeholder.updated_at >= since)
-    rows, nxt = cursor_page(session, query, Stakeholder.id)
-    return listing([stakeholder_item(p, slug) for p, slug in rows], nxt)
+    query = core.in_account(
+        select(Stakeholder, Account.slug).join(Account, Account.id == Stakeholder.account_id)
+        .where(account_scope(current_user)), Stakeholder.account_id)
+    return core.listed(query, Stakeholder.id,
+                       lambda rows: [stakeholder_item(p, slug) for p, slug in rows],
+                       since=Stakeholder.updated_at)
 
 
 @bp.get("/stakeholders/<int:stakeholder_id>")
@@ -202,39 +172,41 @@ def get_stakeholder(stakeholder_id: int) -> Any:
 @doc("create_stakeholder", write=True, created=True)
 def create_stakeholder() -> Any:
     """Add a stakeholder to an account (`account`: its id or slug)."""
-    require_write()
-    session = get_session()
-    body = json_body()
-    account = body_account(session, current_user, body)
-    form = bind_form(lambda fd: stakeholder_form(account, None, formdata=fd), body)
-    person = stakeholders.create_stakeholder(
-        session, account, data=form.person_data(), opted_out=form.opted_out.data,
-        left=form.left_company.data, user=current_user)
-    session.commit()
-    return created(stakeholder_item(person, account.slug), person,
-                   url_for("api.get_stakeholder", stakeholder_id=person.id, _external=True))
+    session, account, form = core.new_in_account(
+        lambda a: lambda fd: stakeholder_form(a, None, formdata=fd))
+    return core.saved_new(
+        lambda: stakeholders.create_stakeholder(
+            session, account, data=form.person_data(), opted_out=form.opted_out.data,
+            left=form.left_company.data, user=current_user),
+        lambda person: stakeholder_item(person, account.slug),
+        "api.get_stakeholder", "stakeholder_id")
 
 
 @bp.patch("/stakeholders/<int:stakeholder_id>")
 @doc("update_stakeholder", write=True)
 def update_stakeholder(stakeholder_id: int) -> Any:
     """Update a stakeholder (only the fields given change). If-Match: its ETag."""
-    require_write()
-    session = get_session()
-    person, account, may_edit = stakeholder_access(session, current_user, stakeholder_id)
-    require(may_edit)
-    if person.erased_at is not None:
-        abort(409, "This person's data was erased; the record cannot be changed.")
-    version = expected_version(person)
-    form = bind_form(lambda fd: stakeholder_form(account, person, formdata=fd), json_body())
-    try:
-        stakeholders.update_stakeholder(
+    session = core.writing()
+    person, account = person_to_change(stakeholder_id)
+    return core.updated(
+        person, lambda fd: stakeholder_form(account, person, formdata=fd),
+        lambda form, version: stakeholders.update_stakeholder(
             session, person, data=form.person_data(), expected_version=version,
-            opted_out=form.opted_out.data, left=form.left_company.data, user=current_user)
-    except StaleEditError:
-        _conflict_412()
-    session.commit()
-    return one(stakeholder_item(person, account.slug), person)
+            opted_out=form.opted_out.data, left=form.left_company.data, user=current_user),
+        lambda: stakeholder_item(person, account.slug))
+
+
+@bp.delete("/stakeholders/<int:stakeholder_id>")
+@doc("delete_stakeholder", write=True, deleted=True)
+def delete_stakeholder(stakeholder_id: int) -> Any:
+    """Erase a stakeholder's personal data for good, as the web's "Erase personal data":
+    name, contact details and notes removed, their open links revoked; their pulses,
+    confirmations and interviews still count without saying who. The record stays
+    (erased: 409 on any later change). If-Match: its ETag."""
+    session = core.writing()
+    person, _account = person_to_change(stakeholder_id)
+    return core.deleted(person, lambda: personal_data.erase_stakeholder(session, person))
+
 
 
 __all__ = ["account_slugs", "api"]

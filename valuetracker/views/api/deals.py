@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import request
 from flask_login import current_user
 from sqlmodel import select
 
 from ...access import deal_access, get_deal_for_user, may_edit_deals, require
-from ...db import StaleEditError, get_session, id_arg
+from ...db import get_session, id_arg
 from ...forms import choices
 from ...models import CLOSED_OUTCOMES, OUTCOMES, Account, Competitor, Deal, DealCompetitor, User
 from ...winloss.deals import DealFilters, deal_list_conditions, debrief_deal
@@ -20,22 +20,8 @@ from ...winloss.deals import update_deal as update_deal_row
 from ...winloss.errors import WinLossError
 from ...winloss.forms import DealForm, DebriefForm, factor_choices
 from ...winloss.taxonomy import list_factors
-from ._core import (
-    Invalid,
-    account_key,
-    bind_form,
-    bp,
-    created,
-    cursor_page,
-    expected_version,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    require_write,
-    updated_since,
-)
+from . import _core as core
+from ._core import Invalid, account_key, bp, fields, one
 from .spec import doc
 
 DEAL_FIELDS = ("id", "account_id", "name", "external_id", "amount", "product", "owner_id",
@@ -73,9 +59,7 @@ def list_deals() -> Any:
     """List deals (the deal list's filters: `outcome`, `q`, `competitor`, `account`)."""
     session = get_session()
     args = request.args
-    outcome = args.get("outcome") or None
-    if outcome not in (None, *OUTCOMES):
-        raise Invalid({"outcome": ["One of " + ", ".join(OUTCOMES) + "."]})
+    outcome = core.one_of("outcome", OUTCOMES)
     account_id = None
     if args.get("account"):
         from ...access import get_account_for_user
@@ -86,11 +70,7 @@ def list_deals() -> Any:
              .where(*deal_list_conditions(current_user, DealFilters(
                  outcome=outcome, q=args.get("q", "").strip()[:100] or None,
                  competitor_id=id_arg(args.get("competitor")), account_id=account_id))))
-    since = updated_since()
-    if since is not None:
-        query = query.where(Deal.updated_at >= since)
-    rows, nxt = cursor_page(session, query, Deal.id)
-    return listing(deal_items(rows), nxt)
+    return core.listed(query, Deal.id, deal_items, since=Deal.updated_at)
 
 
 @bp.get("/deals/<int:deal_id>")
@@ -116,7 +96,7 @@ def _deal_form(deal: Deal | None):  # type: ignore[no-untyped-def]
         primary = item["primary_competitor"] or ""
 
     def make(formdata: Any) -> DealForm:
-        form = form_of(DealForm, formdata, obj=deal)
+        form = core.form_of(DealForm, formdata, obj=deal)
         form.account_id.choices = choices({str(i): n for i, n in accounts}, blank="—")
         form.owner_id.choices = choices({str(i): n for i, n in users}, blank="—")
         if formdata is None:
@@ -169,31 +149,23 @@ def _saved(form: DealForm, deal: Deal | None, version: int | None) -> Deal:
 @doc("create_deal", write=True, created=True)
 def create_deal() -> Any:
     """Add a deal (`account`: an id or slug, optional while open; `competitors`: names)."""
-    require_write()
+    core.writing()
     require(may_edit_deals(current_user))
-    body = _body(json_body())
-    form = bind_form(_deal_form(None), body, rename={"account": "account_id"})
-    deal = _saved(form, None, None)
-    get_session().commit()
-    return created(deal_items([deal])[0], deal,
-                   url_for("api.get_deal", deal_id=deal.id, _external=True))
+    form = core.bind_form(_deal_form(None), _body(core.json_body()),
+                          rename={"account": "account_id"})
+    return core.saved_new(lambda: _saved(form, None, None),
+                          lambda deal: deal_items([deal])[0], "api.get_deal", "deal_id")
 
 
 @bp.patch("/deals/<int:deal_id>")
 @doc("update_deal", write=True)
 def update_deal(deal_id: int) -> Any:
     """Update a deal (only the fields given change). If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     deal = get_deal_for_user(session, current_user, deal_id, write=True)
-    version = expected_version(deal)
-    form = bind_form(_deal_form(deal), _body(json_body()), rename={"account": "account_id"})
-    try:
-        deal = _saved(form, deal, version)
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(deal_items([deal])[0], deal)
+    return core.updated(deal, _deal_form(deal), lambda form, version: _saved(form, deal, version),
+                        lambda: deal_items([deal])[0], body=_body(core.json_body()),
+                        rename={"account": "account_id"})
 
 
 # --- the rep's debrief ----------------------------------------------------------------------
@@ -205,7 +177,7 @@ def _debrief_form(deal: Deal):  # type: ignore[no-untyped-def]
     factors = list_factors(get_session(), active_only=True)
 
     def make(formdata: Any) -> DebriefForm:
-        form = form_of(DebriefForm, formdata, obj=deal)
+        form = core.form_of(DebriefForm, formdata, obj=deal)
         form.rep_reason_id.choices = factor_choices(factors, blank="Choose…")
         if formdata is None:
             form.rep_reason_id.data = str(deal.rep_reason_id or "")
@@ -222,18 +194,15 @@ def update_deal_debrief(deal_id: int) -> Any:
     """The rep's debrief on closing: `outcome` (won, lost, no decision), `closed_on`,
     `rep_reason_id` (a decision factor's id), `rep_notes`; may request an interview, as on
     the web. Only the fields given change. If-Match: the deal's ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     deal = get_deal_for_user(session, current_user, deal_id, write=True)
-    version = expected_version(deal)
-    form = bind_form(_debrief_form(deal), json_body())
-    try:
-        debrief_deal(session, deal, data=form.data_dict(), expected_version=version,
-                     user=current_user)
-    except WinLossError as exc:
-        session.rollback()
-        raise Invalid({exc.field or "outcome": exc.messages}) from None
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(deal_items([deal])[0], deal)
+
+    def write(form: DebriefForm, version: int) -> None:
+        try:
+            debrief_deal(session, deal, data=form.data_dict(), expected_version=version,
+                         user=current_user)
+        except WinLossError as exc:
+            session.rollback()
+            raise Invalid({exc.field or "outcome": exc.messages}) from None
+
+    return core.updated(deal, _debrief_form(deal), write, lambda: deal_items([deal])[0])

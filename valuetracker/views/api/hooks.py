@@ -8,30 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app
 from flask_login import current_user
 from sqlmodel import select
 
 from ... import webhooks
 from ...access import may_administer, require
-from ...db import StaleEditError, get_session
+from ...db import get_session
 from ...models import WebhookDelivery, WebhookEndpoint
 from ..webhooks import EndpointForm
-from ._core import (
-    Invalid,
-    bind_form,
-    bp,
-    created,
-    cursor_page,
-    expected_version,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    require_write,
-    updated_since,
-)
+from . import _core as core
+from ._core import Invalid, bp, fields, one
 from .spec import doc
 
 ENDPOINT_FIELDS = ("id", "url", "description", "events", "enabled", "failing_since",
@@ -63,7 +50,7 @@ def _allow_private() -> bool:
 
 
 def _form(endpoint: WebhookEndpoint | None):  # type: ignore[no-untyped-def]
-    return lambda formdata: form_of(EndpointForm, formdata, obj=endpoint)
+    return lambda formdata: core.form_of(EndpointForm, formdata, obj=endpoint)
 
 
 def _refused(exc: webhooks.WebhookError) -> Invalid:
@@ -76,13 +63,9 @@ def _refused(exc: webhooks.WebhookError) -> Invalid:
 def list_webhooks() -> Any:
     """List the webhook endpoints (admins)."""
     _admin()
-    session = get_session()
-    query = select(WebhookEndpoint)
-    since = updated_since()
-    if since is not None:
-        query = query.where(WebhookEndpoint.updated_at >= since)
-    rows, nxt = cursor_page(session, query, WebhookEndpoint.id)
-    return listing([endpoint_item(e) for e in rows], nxt)
+    return core.listed(select(WebhookEndpoint), WebhookEndpoint.id,
+                       lambda rows: [endpoint_item(e) for e in rows],
+                       since=WebhookEndpoint.updated_at)
 
 
 @bp.get("/webhooks/<int:endpoint_id>")
@@ -97,10 +80,9 @@ def get_webhook(endpoint_id: int) -> Any:
 @doc("create_webhook", write=True, created=True)
 def create_webhook() -> Any:
     """Register an endpoint. The answer holds its `secret`, this once."""
-    require_write()
+    session = core.writing()
     _admin()
-    session = get_session()
-    form = bind_form(_form(None), json_body())
+    form = core.bind_form(_form(None), core.json_body())
     try:
         endpoint = webhooks.add_endpoint(
             session, url=form.url.data or "", event_names=form.events.data or [],
@@ -108,9 +90,9 @@ def create_webhook() -> Any:
             user=current_user, allow_private=_allow_private())
     except webhooks.WebhookError as exc:
         raise _refused(exc) from None
-    session.commit()
-    return created({**endpoint_item(endpoint), "secret": endpoint.secret}, endpoint,
-                   url_for("api.get_webhook", endpoint_id=endpoint.id, _external=True))
+    return core.saved_new(lambda: endpoint,
+                          lambda row: {**endpoint_item(row), "secret": row.secret},
+                          "api.get_webhook", "endpoint_id")
 
 
 @bp.patch("/webhooks/<int:endpoint_id>")
@@ -118,44 +100,37 @@ def create_webhook() -> Any:
 def update_webhook(endpoint_id: int) -> Any:
     """Change an endpoint's URL, events, description or `enabled` (only the fields
     given change). If-Match: its ETag."""
-    require_write()
+    session = core.writing()
     endpoint = _endpoint(endpoint_id)
-    session = get_session()
-    version = expected_version(endpoint)
-    form = bind_form(_form(endpoint), json_body())
-    try:
-        webhooks.update_endpoint(
-            session, endpoint, url=form.url.data or "", event_names=form.events.data or [],
-            enabled=form.enabled.data, description=form.description.data,
-            expected_version=version, user=current_user, allow_private=_allow_private())
-    except webhooks.WebhookError as exc:
-        raise _refused(exc) from None
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(endpoint_item(endpoint), endpoint)
+
+    def write(form: EndpointForm, version: int) -> None:
+        try:
+            webhooks.update_endpoint(
+                session, endpoint, url=form.url.data or "", event_names=form.events.data or [],
+                enabled=form.enabled.data, description=form.description.data,
+                expected_version=version, user=current_user, allow_private=_allow_private())
+        except webhooks.WebhookError as exc:
+            raise _refused(exc) from None
+
+    return core.updated(endpoint, _form(endpoint), write, lambda: endpoint_item(endpoint))
 
 
 @bp.delete("/webhooks/<int:endpoint_id>")
 @doc("delete_webhook", write=True, deleted=True)
 def delete_webhook(endpoint_id: int) -> Any:
     """Remove an endpoint and its delivery log. If-Match: its ETag."""
-    require_write()
+    session = core.writing()
     endpoint = _endpoint(endpoint_id)
-    expected_version(endpoint)
-    session = get_session()
-    webhooks.delete_endpoint(session, endpoint, user=current_user)
-    session.commit()
-    return "", 204
+    return core.deleted(endpoint,
+                        lambda: webhooks.delete_endpoint(session, endpoint, user=current_user))
 
 
 @bp.post("/webhooks/<int:endpoint_id>/rotate-secret")
 @doc("rotate_webhook_secret", write=True)
 def rotate_webhook_secret(endpoint_id: int) -> Any:
     """A new secret, used from the next attempt on; the answer holds it, this once."""
-    require_write()
+    session = core.writing()
     endpoint = _endpoint(endpoint_id)
-    session = get_session()
     secret = webhooks.rotate_secret(session, endpoint, user=current_user)
     session.commit()
     return one({**endpoint_item(endpoint), "secret": secret}, endpoint)
@@ -166,6 +141,5 @@ def rotate_webhook_secret(endpoint_id: int) -> Any:
 def list_webhook_deliveries(endpoint_id: int) -> Any:
     """An endpoint's delivery log, oldest first (each attempt's status, code, error)."""
     endpoint = _endpoint(endpoint_id)
-    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-    rows, nxt = cursor_page(get_session(), query, WebhookDelivery.id)
-    return listing([fields(d, DELIVERY_FIELDS) for d in rows], nxt)
+    return core.listed(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id),
+                       WebhookDelivery.id, lambda rows: [fields(d, DELIVERY_FIELDS) for d in rows])

@@ -12,8 +12,15 @@ from flask import abort, request
 from flask_login import current_user
 from sqlmodel import select
 
-from ...access import deal_scope, get_interview_for_user, reads_winloss_program, require
-from ...db import StaleEditError, get_session, id_arg
+from ...access import (
+    deal_scope,
+    get_deal_for_user,
+    get_interview_for_user,
+    reads_winloss_program,
+    require,
+    runs_winloss_program,
+)
+from ...db import MAX_ID, get_session, id_arg
 from ...models import (
     INTERVIEW_STATUSES,
     Deal,
@@ -23,31 +30,17 @@ from ...models import (
     Stakeholder,
     WinLossInterview,
 )
-from ...winloss.deals import guide_for_outcome
-from ...winloss.forms import QUOTE_SLOTS, interview_form_class, recording_from_form
+from ...winloss.errors import WinLossError
+from ...winloss.forms import recording_from_form
 from ...winloss.interviews import (
-    guide_questions,
     interviewee_display,
     is_hidden,
     record_interview,
+    request_interview,
 )
-from ...winloss.taxonomy import list_factors
-from ..winloss.interviews import prefill_interview
-from ._core import (
-    Invalid,
-    account_arg,
-    bind_form,
-    bp,
-    cursor_page,
-    expected_version,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    require_write,
-    updated_since,
-)
+from ..winloss.interviews import interview_form_setup, prefill_interview
+from . import _core as core
+from ._core import Invalid, bp, fields, one
 from .spec import doc
 
 INTERVIEW_FIELDS = ("id", "deal_id", "status", "channel", "anonymity", "requested_at",
@@ -100,25 +93,44 @@ def list_interviews() -> Any:
     quotes; `updated_since` is when completed (else requested). The program's readers
     only (analysts, leaders, admins)."""
     require(reads_winloss_program(current_user))
-    session = get_session()
-    query = (select(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
-             .where(deal_scope(current_user)))
-    account = account_arg(session, current_user)
-    if account is not None:
-        query = query.where(Deal.account_id == account.id)
+    query = core.in_account(select(WinLossInterview)
+                            .join(Deal, Deal.id == WinLossInterview.deal_id)
+                            .where(deal_scope(current_user)), Deal.account_id)
     if request.args.get("deal"):
         query = query.where(WinLossInterview.deal_id == (id_arg(request.args["deal"]) or 0))
-    status = request.args.get("status")
+    status = core.one_of("status", INTERVIEW_STATUSES)
     if status:
-        if status not in INTERVIEW_STATUSES:
-            raise Invalid({"status": ["One of " + ", ".join(INTERVIEW_STATUSES) + "."]})
         query = query.where(WinLossInterview.status == status)
-    since = updated_since()
-    if since is not None:
-        query = query.where(sa.func.coalesce(WinLossInterview.completed_at,
-                                             WinLossInterview.requested_at) >= since)
-    rows, nxt = cursor_page(session, query, WinLossInterview.id)
-    return listing(interview_items(rows), nxt)
+    return core.listed(query, WinLossInterview.id, interview_items,
+                       since=sa.func.coalesce(WinLossInterview.completed_at,
+                                              WinLossInterview.requested_at))
+
+
+@bp.post("/interviews")
+@doc("create_interview", write=True, created=True)
+def create_interview() -> Any:
+    """Request an interview of a closed deal's buyer (`deal`: its id), as the deal page's
+    "Request interview": the guide of its outcome, you as the interviewer. Those who run
+    the program (403 otherwise)."""
+    session = core.writing()
+    require(runs_winloss_program(current_user))
+    body = core.json_body()
+    unknown = sorted(set(body) - {"deal"})
+    if unknown:
+        raise Invalid({name: ["Unknown field."] for name in unknown})
+    raw = body.get("deal")
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise Invalid({"deal": ["A deal's id."]})
+    if not 0 < raw <= MAX_ID:
+        abort(404)
+    deal = get_deal_for_user(session, current_user, raw, write=True)
+    try:
+        interview = request_interview(session, deal, user=current_user)
+    except WinLossError as exc:
+        session.rollback()
+        raise Invalid({"deal": exc.messages}) from None
+    return core.saved_new(lambda: interview, lambda row: interview_items([row])[0],
+                          "api.get_interview", "interview_id")
 
 
 @bp.get("/interviews/<int:interview_id>")
@@ -200,42 +212,26 @@ def update_interview(interview_id: int) -> Any:
     """Schedule or record an interview, as its web form does: its fields, `answers`,
     `ratings` and `quotes` (only what is given changes; `quotes` replaces them all).
     If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     interview = get_interview_for_user(session, current_user, interview_id, write=True)
-    version = expected_version(interview)
-    body = json_body()
-    deal = session.get(Deal, interview.deal_id)
-    if interview.guide_id is None:
-        guide = guide_for_outcome(session, deal.outcome)
-        interview.guide_id = guide.id if guide else None
-    questions = guide_questions(session, interview.guide_id)
-    factors = list_factors(session, active_only=True)
-    people = list(session.exec(
-        select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
-                                  Stakeholder.erased_at.is_(None))
-        .order_by(Stakeholder.name)).all()) if deal.account_id else []
-    existing = list(session.exec(select(InterviewQuote).where(
-        InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all())
+    body = core.json_body()
     given = body.get("quotes")
-    slots = max(QUOTE_SLOTS, len(existing) + 1, len(given) if isinstance(given, list) else 0)
-    form_class = interview_form_class(questions, factors, people, slots)
+    deal, questions, factors, existing, slots, form_class = interview_form_setup(
+        session, interview, quotes_given=len(given) if isinstance(given, list) else 0)
 
     def make(formdata: Any) -> Any:
-        form = form_of(form_class, formdata, obj=interview)
+        form = core.form_of(form_class, formdata, obj=interview)
         if formdata is None:
             prefill_interview(form, interview, existing)
         return form
 
-    try:
-        form = bind_form(make, _flat(body, questions, factors, slots))
-    except Invalid as exc:
-        raise _named(exc, form_class) from None
-    try:
+    def write(form: Any, version: int) -> None:
         record_interview(session, interview, data=form.data_dict(),
                          recording=recording_from_form(form, questions, factors, slots),
                          expected_version=version, user=current_user)
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(interview_items([interview])[0], interview)
+
+    try:
+        return core.updated(interview, make, write, lambda: interview_items([interview])[0],
+                            body=_flat(body, questions, factors, slots))
+    except Invalid as exc:
+        raise _named(exc, form_class) from None

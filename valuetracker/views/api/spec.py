@@ -495,6 +495,11 @@ class InterviewUpdate(BaseModel):
     quotes: list[QuoteIn] | None = None
 
 
+class InterviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deal: int = Field(..., ge=1, le=2**31 - 1, description="The deal's id.")
+
+
 class InterviewQuery(ListQuery):
     deal: str | None = None
     status: str | None = None
@@ -598,6 +603,37 @@ class WebhookQuery(PageQuery):
     updated_since: datetime | None = None
 
 
+AccountKeys = int | str | list[int | str]
+
+
+class SummariesGenerate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quarter: str = Field(..., min_length=1, description="A quarter such as 2026-Q3.")
+    account: AccountKeys | None = Field(
+        None, description="An account's id or slug, or a list; none: the whole portfolio.")
+    variant: Literal["stakeholder", "internal"] | None = None
+    send: bool | None = Field(None, description="Send each summary when generated.")
+
+
+class SummariesSend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quarter: str = Field(..., min_length=1, description="A quarter such as 2026-Q3.")
+    account: AccountKeys | None = Field(
+        None, description="An account's id or slug, or a list; none: the whole portfolio.")
+
+
+class JobItem(BaseModel):
+    id: int
+    status: str
+    done: int
+    failed: int
+    total: int
+    percent: int
+    message: str
+    note: str | None = Field(None, description="Why it waits (no worker running).")
+    status_url: str | None = Field(None, description="Where to follow it (on 202).")
+
+
 # operation -> (item model, body model, query model)
 OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "list_accounts": (_list_of(AccountItem), None, AccountQuery),
@@ -644,15 +680,20 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "delete_webhook": (None, None, None),
     "rotate_webhook_secret": (WebhookWithSecret, None, None),
     "list_webhook_deliveries": (_list_of(DeliveryItem), None, PageQuery),
+    "generate_summaries": (JobItem, SummariesGenerate, None),
+    "send_summaries": (JobItem, SummariesSend, None),
+    "get_job": (JobItem, None, None),
+    "delete_stakeholder": (None, None, None),
+    "create_interview": (InterviewItem, InterviewCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",
         "summar": "summaries", "interview": "interviews", "signal": "signals",
-        "task": "tasks", "webhook": "webhooks"}
+        "task": "tasks", "webhook": "webhooks", "job": "jobs"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,
-        deleted: bool = False) -> Callable[[Any], Any]:
+        deleted: bool = False, accepted: bool = False) -> Callable[[Any], Any]:
     """Describe a view in the OpenAPI document (spectree, without its own validation:
     the forms validate)."""
     item, body, query = OPERATIONS[operation]
@@ -661,12 +702,14 @@ def doc(operation: str, *, write: bool = False, created: bool = False,
                              "HTTP_404": Problem, "HTTP_422": Problem, "HTTP_429": Problem}
     if deleted:
         codes["HTTP_204"] = None
+    elif accepted:  # a job started: its progress, and where to follow it
+        codes["HTTP_202"] = item
     else:
         codes["HTTP_201" if created else "HTTP_200"] = item
     if write:
         codes.update(HTTP_409=Problem, HTTP_412=Problem, HTTP_415=Problem)
     tag = next(t for key, t in TAGS.items() if key in operation)
-    headers = IfMatch if write and not created else None
+    headers = IfMatch if write and not (created or accepted) else None
     return api.validate(json=body, query=query, headers=headers, resp=Response(**codes),
                         tags=[tag], operation_id=operation, skip_validation=True)
 
@@ -694,4 +737,7 @@ def document(base_url: str) -> dict[str, Any]:
                 if code == "201":
                     response["headers"]["Location"] = {"schema": {"type": "string"},
                                                        "description": "The new item's URL."}
+                if code == "202":
+                    response.setdefault("headers", {})["Location"] = {
+                        "schema": {"type": "string"}, "description": "The job's status URL."}
     return spec

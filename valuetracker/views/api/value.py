@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, request
 from flask_login import current_user
 from sqlmodel import select
 
 from ... import value as domain
 from ...access import account_scope, get_account_for_user, get_account_stakeholder
-from ...db import StaleEditError, get_session, id_arg
+from ...db import get_session, id_arg
 from ...forms import choices
 from ...imports import value as value_import
 from ...models import (
@@ -26,24 +26,8 @@ from ...quarters import Quarter
 from ...value.entries import entry_filters
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm
 from .._request import quarter_arg
-from ._core import (
-    Invalid,
-    account_arg,
-    bind_form,
-    body_account,
-    bp,
-    created,
-    cursor_page,
-    expected_version,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    plain,
-    require_write,
-    updated_since,
-)
+from . import _core as core
+from ._core import Invalid, bp, fields, form_of, one, plain
 from .spec import doc
 
 ENTRY_FIELDS = ("id", "title", "description", "driver", "amount", "unit", "delivered_on",
@@ -70,13 +54,13 @@ def _people_choices(account: Account) -> list[Any]:
     return _int_choices([(p.id, p.name) for p in people])
 
 
-def _filter_args(query: Any, column_account: Any) -> tuple[Any, Account | None]:
-    session = get_session()
-    account = account_arg(session, current_user)
-    query = query.where(account_scope(current_user, column_account))
-    if account is not None:
-        query = query.where(column_account == account.id)
-    return query, account
+def _scoped(model: Any) -> Any:
+    """`model`'s rows with their account's slug, of the accounts the user sees, limited
+    to the `account` argument's."""
+    return core.in_account(select(model, Account.slug)
+                           .join(Account, Account.id == model.account_id)
+                           .where(account_scope(current_user, model.account_id)),
+                           model.account_id)
 
 
 def _quarter_arg() -> Quarter | None:
@@ -129,19 +113,11 @@ def domain_lookup(account_id: int, entry_id: int, *, write: bool) -> tuple[Accou
 def list_value_entries() -> Any:
     """List value entries (the value log's filters: `account`, `quarter`, `driver`,
     `evidence_status`), with beneficiaries and confirmations."""
-    session = get_session()
     args = request.args
-    query, account = _filter_args(select(ValueEntry, Account.slug)
-                                  .join(Account, Account.id == ValueEntry.account_id),
-                                  ValueEntry.account_id)
-    query = query.where(*entry_filters(
+    query = _scoped(ValueEntry).where(*entry_filters(
         account_id=None, quarter=_quarter_arg(), driver=args.get("driver") or None,
         status=args.get("evidence_status") or None))
-    since = updated_since()
-    if since is not None:
-        query = query.where(ValueEntry.updated_at >= since)
-    rows, nxt = cursor_page(session, query, ValueEntry.id)
-    return listing(entry_items(rows), nxt)
+    return core.listed(query, ValueEntry.id, entry_items, since=ValueEntry.updated_at)
 
 
 @bp.get("/value-entries/<int:entry_id>")
@@ -168,49 +144,38 @@ def _entry_form(account: Account, entry: ValueEntry | None):  # type: ignore[no-
 def create_value_entry() -> Any:
     """Add a value entry to an account (`account`: its id or slug). Answers 201 with
     the entry and its Location."""
-    require_write()
-    session = get_session()
-    body = json_body()
-    account = body_account(session, current_user, body)
-    form = bind_form(_entry_form(account, None), body)
-    entry = domain.create_entry(session, account, form.data_dict(),
-                                beneficiaries=form.beneficiaries.data or [], user=current_user)
-    session.commit()
-    return created(entry_items([(entry, account.slug)])[0], entry,
-                   url_for("api.get_value_entry", entry_id=entry.id, _external=True))
+    session, account, form = core.new_in_account(lambda a: _entry_form(a, None))
+    return core.saved_new(
+        lambda: domain.create_entry(session, account, form.data_dict(),
+                                    beneficiaries=form.beneficiaries.data or [],
+                                    user=current_user),
+        lambda entry: entry_items([(entry, account.slug)])[0],
+        "api.get_value_entry", "entry_id")
 
 
 @bp.patch("/value-entries/<int:entry_id>")
 @doc("update_value_entry", write=True)
 def update_value_entry(entry_id: int) -> Any:
     """Update a value entry (only the fields given change). If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     account, entry = _entry(entry_id, write=True)
     if entry.is_described:
         abort(409, "The customer described this value; review it on the value page first.")
-    version = expected_version(entry)
-    form = bind_form(_entry_form(account, entry), json_body())
-    try:
-        domain.update_entry(session, entry, form.data_dict(), expected_version=version,
-                            beneficiaries=form.beneficiaries.data or [], user=current_user)
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(entry_items([(entry, account.slug)])[0], entry)
+    return core.updated(
+        entry, _entry_form(account, entry),
+        lambda form, version: domain.update_entry(
+            session, entry, form.data_dict(), expected_version=version,
+            beneficiaries=form.beneficiaries.data or [], user=current_user),
+        lambda: entry_items([(entry, account.slug)])[0])
 
 
 @bp.delete("/value-entries/<int:entry_id>")
 @doc("delete_value_entry", write=True, deleted=True)
 def delete_value_entry(entry_id: int) -> Any:
     """Delete a value entry with its confirmations. If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     _account, entry = _entry(entry_id, write=True)
-    expected_version(entry)
-    domain.delete_entry(session, entry, user=current_user)
-    session.commit()
-    return "", 204
+    return core.deleted(entry, lambda: domain.delete_entry(session, entry, user=current_user))
 
 
 # --- commitments --------------------------------------------------------------------------
@@ -242,17 +207,11 @@ def _commitment(commitment_id: int, *, write: bool = False
 @doc("list_commitments")
 def list_commitments() -> Any:
     """List value commitments (`account`, `status`)."""
-    session = get_session()
-    query, _account = _filter_args(select(ValueCommitment, Account.slug)
-                                   .join(Account, Account.id == ValueCommitment.account_id),
-                                   ValueCommitment.account_id)
+    query = _scoped(ValueCommitment)
     if request.args.get("status"):
         query = query.where(ValueCommitment.status == request.args["status"])
-    since = updated_since()
-    if since is not None:
-        query = query.where(ValueCommitment.updated_at >= since)
-    rows, nxt = cursor_page(session, query, ValueCommitment.id)
-    return listing(commitment_items(rows), nxt)
+    return core.listed(query, ValueCommitment.id, commitment_items,
+                       since=ValueCommitment.updated_at)
 
 
 @bp.get("/commitments/<int:commitment_id>")
@@ -290,38 +249,31 @@ def _delivering(account: Account, entry_id: int | None) -> ValueEntry | None:
 @doc("create_commitment", write=True, created=True)
 def create_commitment() -> Any:
     """Add a commitment to an account (`account`: its id or slug)."""
-    require_write()
-    session = get_session()
-    body = json_body()
-    account = body_account(session, current_user, body)
-    form = bind_form(_commitment_form(account, None), body)
-    commitment = domain.create_commitment(
-        session, account, form.data_dict(),
-        delivered_by=_delivering(account, form.delivered_by.data), user=current_user)
-    session.commit()
-    return created(commitment_items([(commitment, account.slug)])[0], commitment,
-                   url_for("api.get_commitment", commitment_id=commitment.id, _external=True))
+    session, account, form = core.new_in_account(lambda a: _commitment_form(a, None))
+    return core.saved_new(
+        lambda: domain.create_commitment(
+            session, account, form.data_dict(),
+            delivered_by=_delivering(account, form.delivered_by.data), user=current_user),
+        lambda commitment: commitment_items([(commitment, account.slug)])[0],
+        "api.get_commitment", "commitment_id")
 
 
 @bp.patch("/commitments/<int:commitment_id>")
 @doc("update_commitment", write=True)
 def update_commitment(commitment_id: int) -> Any:
     """Update a commitment (only the fields given change). If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     account, commitment = _commitment(commitment_id, write=True)
-    version = expected_version(commitment)
-    form = bind_form(_commitment_form(account, commitment), json_body())
-    data = form.data_dict()
-    delivered_by = (_delivering(account, form.delivered_by.data)
-                    if data["status"] == "delivered" else None)
-    try:
+
+    def write(form: CommitmentForm, version: int) -> None:
+        data = form.data_dict()
+        delivered_by = (_delivering(account, form.delivered_by.data)
+                        if data["status"] == "delivered" else None)
         domain.update_commitment(session, commitment, data, expected_version=version,
                                  delivered_by=delivered_by, user=current_user)
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(commitment_items([(commitment, account.slug)])[0], commitment)
+
+    return core.updated(commitment, _commitment_form(account, commitment), write,
+                        lambda: commitment_items([(commitment, account.slug)])[0])
 
 
 # --- pulses -------------------------------------------------------------------------------
@@ -339,20 +291,15 @@ def pulse_item(pulse: LoyaltyPulse, slug: str) -> dict[str, Any]:
 def list_pulses() -> Any:
     """List loyalty pulses (`account`, `stakeholder`); `updated_since` is when recorded
     (a pulse is never changed)."""
-    session = get_session()
-    query, _account = _filter_args(select(LoyaltyPulse, Account.slug)
-                                   .join(Account, Account.id == LoyaltyPulse.account_id),
-                                   LoyaltyPulse.account_id)
+    query = _scoped(LoyaltyPulse)
     raw = request.args.get("stakeholder", "")
     if raw:
         if not (raw.isascii() and raw.isdigit()):
             raise Invalid({"stakeholder": ["A stakeholder id."]})
         query = query.where(LoyaltyPulse.stakeholder_id == (id_arg(raw) or 0))
-    since = updated_since()
-    if since is not None:
-        query = query.where(LoyaltyPulse.created_at >= since)
-    rows, nxt = cursor_page(session, query, LoyaltyPulse.id)
-    return listing([pulse_item(p, slug) for p, slug in rows], nxt)
+    return core.listed(query, LoyaltyPulse.id,
+                       lambda rows: [pulse_item(p, slug) for p, slug in rows],
+                       since=LoyaltyPulse.created_at)
 
 
 @bp.get("/pulses/<int:pulse_id>")
@@ -372,10 +319,9 @@ def get_pulse(pulse_id: int) -> Any:
 def create_pulse() -> Any:
     """Record a pulse taken on a call (`account`, `stakeholder_id`, `taken_on`, the
     answers, `driver_ranking`: the drivers most important first, three to six)."""
-    require_write()
-    session = get_session()
-    body = dict(json_body())
-    account = body_account(session, current_user, body)
+    session = core.writing()
+    body = dict(core.json_body())
+    account = core.body_account(session, current_user, body)
     ranking = body.pop("driver_ranking", None)
     if ranking is not None:
         if not isinstance(ranking, list) or len(ranking) > len(RecordPulseForm.RANK_FIELDS):
@@ -388,7 +334,7 @@ def create_pulse() -> Any:
         return form
 
     try:
-        form = bind_form(make, body)
+        form = core.bind_form(make, body)
     except Invalid as exc:
         rank_errors = [m for name in RecordPulseForm.RANK_FIELDS
                        for m in exc.errors.pop(name, [])]
@@ -396,11 +342,10 @@ def create_pulse() -> Any:
             exc.errors["driver_ranking"] = sorted(set(rank_errors))
         raise
     stakeholder = get_account_stakeholder(session, account, form.stakeholder_id.data)
-    pulse = domain.record_pulse(session, stakeholder, form.data_dict(),
-                                taken_on=form.taken_on.data, user=current_user)
-    session.commit()
-    return created(pulse_item(pulse, account.slug), pulse,
-                   url_for("api.get_pulse", pulse_id=pulse.id, _external=True))
+    return core.saved_new(
+        lambda: domain.record_pulse(session, stakeholder, form.data_dict(),
+                                    taken_on=form.taken_on.data, user=current_user),
+        lambda pulse: pulse_item(pulse, account.slug), "api.get_pulse", "pulse_id")
 
 
 __all__ = ["plain"]

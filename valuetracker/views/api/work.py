@@ -8,35 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import request
 from flask_login import current_user
 from sqlmodel import select
 
 from ... import tasks
 from ...access import account_scope, get_signal_for_user, get_task_for_user, task_scope
-from ...db import StaleEditError, get_session, id_arg
+from ...db import get_session, id_arg
 from ...forms import choices
 from ...models import SEVERITIES, TASK_STATUSES, Account, Signal, Task, User
 from ...signals.registry import KINDS
 from ...tasks.forms import TaskForm, set_choices
 from ...value import account_stakeholders
-from ._core import (
-    Invalid,
-    account_arg,
-    account_slugs,
-    bind_form,
-    body_account,
-    bp,
-    created,
-    cursor_page,
-    expected_version,
-    fields,
-    form_of,
-    json_body,
-    listing,
-    one,
-    require_write,
-)
+from . import _core as core
+from ._core import Invalid, account_slugs, bp, fields, one
 from .spec import doc
 
 SIGNAL_FIELDS = ("id", "account_id", "kind", "severity", "key", "stakeholder_id",
@@ -63,31 +48,19 @@ def signal_items(signals: list[Signal]) -> list[dict[str, Any]]:
 def list_signals() -> Any:
     """List the signals of the accounts you see (`account`, `kind`, `severity`,
     `open=true|false`), open and cleared, in id order."""
-    session = get_session()
-    args = request.args
-    query = select(Signal).join(Account, Account.id == Signal.account_id).where(
-        account_scope(current_user))
-    account = account_arg(session, current_user)
-    if account is not None:
-        query = query.where(Signal.account_id == account.id)
-    kind = args.get("kind")
+    query = core.in_account(select(Signal).join(Account, Account.id == Signal.account_id)
+                            .where(account_scope(current_user)), Signal.account_id)
+    kind = core.one_of("kind", sorted(KINDS))
     if kind:
-        if kind not in KINDS:
-            raise Invalid({"kind": ["One of " + ", ".join(sorted(KINDS)) + "."]})
         query = query.where(Signal.kind == kind)
-    severity = args.get("severity")
+    severity = core.one_of("severity", SEVERITIES)
     if severity:
-        if severity not in SEVERITIES:
-            raise Invalid({"severity": ["One of " + ", ".join(SEVERITIES) + "."]})
         query = query.where(Signal.severity == severity)
-    is_open = args.get("open")
+    is_open = core.one_of("open", ("true", "false"))
     if is_open:
-        if is_open not in ("true", "false"):
-            raise Invalid({"open": ["true or false."]})
         query = query.where(Signal.cleared_at.is_(None) if is_open == "true"
                             else Signal.cleared_at.is_not(None))
-    rows, nxt = cursor_page(session, query, Signal.id)
-    return listing(signal_items(rows), nxt)
+    return core.listed(query, Signal.id, signal_items)
 
 
 @bp.get("/signals/<int:signal_id>")
@@ -125,24 +98,17 @@ def _assignee_arg(raw: str) -> int:
 def list_tasks() -> Any:
     """List the tasks of the accounts you see (`account`, `assignee`: an id or email,
     `status`: open, done or dismissed; every status when not given), in id order."""
-    session = get_session()
     args = request.args
-    query = select(Task).join(Account, Account.id == Task.account_id).where(
-        task_scope(current_user))
-    account = account_arg(session, current_user)
-    if account is not None:
-        query = query.where(Task.account_id == account.id)
+    query = core.in_account(select(Task).join(Account, Account.id == Task.account_id)
+                            .where(task_scope(current_user)), Task.account_id)
     if args.get("assignee", "").strip():
         if "\x00" in args["assignee"]:
             raise Invalid({"assignee": ["A user id or email."]})
         query = query.where(Task.assignee_id == _assignee_arg(args["assignee"]))
-    status = args.get("status")
+    status = core.one_of("status", TASK_STATUSES)
     if status:
-        if not isinstance(status, str) or status not in TASK_STATUSES:
-            raise Invalid({"status": ["One of " + ", ".join(TASK_STATUSES) + "."]})
         query = query.where(Task.status == status)
-    rows, nxt = cursor_page(session, query, Task.id)
-    return listing(task_items(rows), nxt)
+    return core.listed(query, Task.id, task_items)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -160,7 +126,7 @@ def _task_form(account: Account, task: Task | None):  # type: ignore[no-untyped-
     options = tasks.assignee_options(session, account.id)
 
     def make(formdata: Any) -> TaskForm:
-        form = form_of(TaskForm, formdata, obj=task)
+        form = core.form_of(TaskForm, formdata, obj=task)
         del form.account_id
         form.stakeholder_id.choices = choices({str(p.id): p.name for p in people},
                                               blank="Nobody in particular")
@@ -183,18 +149,13 @@ def _refused(exc: tasks.TaskError) -> Invalid:
 def create_task() -> Any:
     """Add a task to an account (`account`: its id or slug); the assignee is the
     account's owner unless given."""
-    require_write()
-    session = get_session()
-    body = json_body()
-    account = body_account(session, current_user, body)
-    form = bind_form(_task_form(account, None), body)
+    session, account, form = core.new_in_account(lambda a: _task_form(a, None))
     try:
         task = tasks.create_task(session, account, form.data_dict(), user=current_user)
     except tasks.TaskError as exc:
         raise _refused(exc) from None
-    session.commit()
-    return created(task_items([task])[0], task,
-                   url_for("api.get_task", task_id=task.id, _external=True))
+    return core.saved_new(lambda: task, lambda row: task_items([row])[0], "api.get_task",
+                          "task_id")
 
 
 def _status_change(task: Task, body: dict[str, Any], version: int | None) -> None:
@@ -224,22 +185,20 @@ def _status_change(task: Task, body: dict[str, Any], version: int | None) -> Non
 def update_task(task_id: int) -> Any:
     """Update a task (only the fields given change) and change its status (`status`:
     open, done, or dismissed with a `reason`). If-Match: its ETag."""
-    require_write()
-    session = get_session()
+    session = core.writing()
     task, account = get_task_for_user(session, current_user, task_id, write=True)
-    version = expected_version(task)
-    body = json_body()
+    body = core.json_body()
     form_body = {k: v for k, v in body.items() if k not in STATUS_FIELDS}
-    form = bind_form(_task_form(account, task), form_body)
-    try:
-        if form_body:
-            tasks.update_task(session, task, form.data_dict(), expected_version=version,
-                              user=current_user)
-            version = None  # checked once; the status change follows in the same write
-        _status_change(task, body, version)
-    except tasks.TaskError as exc:
-        raise _refused(exc) from None
-    except StaleEditError:
-        abort(412)
-    session.commit()
-    return one(task_items([task])[0], task)
+
+    def write(form: TaskForm, version: int | None) -> None:
+        try:
+            if form_body:
+                tasks.update_task(session, task, form.data_dict(), expected_version=version,
+                                  user=current_user)
+                version = None  # checked once; the status change follows in the same write
+            _status_change(task, body, version)
+        except tasks.TaskError as exc:
+            raise _refused(exc) from None
+
+    return core.updated(task, _task_form(account, task), write,
+                        lambda: task_items([task])[0], body=form_body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -109,20 +109,8 @@ def record_interview(interview_id: int) -> Any:
     """Schedule or record an interview: guide answers, factor ratings, quotes, reason."""
     session = get_session()
     interview = get_interview_for_user(session, current_user, interview_id, write=True)
-    deal = session.get(Deal, interview.deal_id)
-    if interview.guide_id is None:
-        guide = guide_for_outcome(session, deal.outcome)
-        interview.guide_id = guide.id if guide else None
-    questions = guide_questions(session, interview.guide_id)
-    factors = list_factors(session, active_only=True)
-    stakeholders = list(session.exec(
-        select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
-                                  Stakeholder.erased_at.is_(None))
-        .order_by(Stakeholder.name)).all()) if deal.account_id else []
-    existing_quotes = session.exec(select(InterviewQuote).where(
-        InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all()
-    slots = max(QUOTE_SLOTS, len(existing_quotes) + 1)
-    form_class = interview_form_class(questions, factors, stakeholders, slots)
+    deal, questions, factors, existing_quotes, slots, form_class = interview_form_setup(
+        session, interview)
     # Pre-filled from the interview on GET only; a POST is judged on what was sent.
     form = form_class(obj=interview if request.method == "GET" else None)
     if request.method == "GET":
@@ -151,6 +139,40 @@ def record_interview(interview_id: int) -> Any:
 # quotes stay in the form as typed).
 _COMPARED = ("stakeholder_id", "contact_name", "contact_title", "anonymity", "status",
              "channel", "primary_reason_id", "notes")
+
+
+class InterviewFormSetup(NamedTuple):
+    """What the interview form is built from: its deal, the guide's questions, the active
+    factors, the quotes it has, the quote slots and the form class."""
+
+    deal: Deal
+    questions: list[Any]
+    factors: list[Any]
+    quotes: list[InterviewQuote]
+    slots: int
+    form_class: type
+
+
+def interview_form_setup(session: Any, interview: WinLossInterview, *,
+                         quotes_given: int = 0) -> InterviewFormSetup:
+    """The interview form as the record page and the API's PATCH build it: the guide of
+    the deal's outcome when none is set yet, the account's people (never an erased one),
+    a quote slot more than it has (or as many as `quotes_given`)."""
+    deal = session.get(Deal, interview.deal_id)
+    if interview.guide_id is None:
+        guide = guide_for_outcome(session, deal.outcome)
+        interview.guide_id = guide.id if guide else None
+    questions = guide_questions(session, interview.guide_id)
+    factors = list_factors(session, active_only=True)
+    people = list(session.exec(
+        select(Stakeholder).where(Stakeholder.account_id == deal.account_id,
+                                  Stakeholder.erased_at.is_(None))
+        .order_by(Stakeholder.name)).all()) if deal.account_id else []
+    quotes = list(session.exec(select(InterviewQuote).where(
+        InterviewQuote.interview_id == interview.id).order_by(InterviewQuote.id)).all())
+    slots = max(QUOTE_SLOTS, len(quotes) + 1, quotes_given)
+    return InterviewFormSetup(deal, questions, factors, quotes, slots,
+                              interview_form_class(questions, factors, people, slots))
 
 
 def prefill_interview(form: Any, interview: WinLossInterview,
