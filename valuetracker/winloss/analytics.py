@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 
 from ..models import Account, Competitor, Deal, DealCompetitor, User
 from ..quarters import Quarter, quarter_case, quarter_of
-from .deals import closed_in_period
+from .deals import NONE_LABEL, closed_in_period, shown_owner
 from .interview_stats import (
     Disagreement,
     FactorImpactRow,
@@ -51,7 +51,6 @@ from .interview_stats import (
 from .stats import SMALL_SAMPLE, wilson_interval
 
 GROUPINGS = ("segment", "competitor", "quarter", "owner", "product")
-NONE_LABEL = "(none)"
 
 
 @dataclass
@@ -199,7 +198,7 @@ def win_rates(
                           Deal.outcome.label("outcome"), *_deal_counts())
                    .where(*period)
                    .group_by(Deal.outcome, Deal.owner_id, Deal.owner_name)).subquery()
-        query = _named(counted, sa.func.coalesce(User.name, counted.c.owner_name), User,
+        query = _named(counted, shown_owner(User.name, counted.c.owner_name), User,
                        User.id == counted.c.owner_id)
     else:
         quarters = _quarters_between(session, since, until, start_month)
