@@ -202,3 +202,11 @@ def test_coverage_figures_open_their_people(app: Flask, demo: Session) -> None:
     checked = check_figures(client, "/summaries/coverage")
     checked += check_figures(client, f"/summaries/coverage?quarter={quarter.previous().label}")
     assert any("coverage=missing" in f.href and f.count for f in checked)
+
+
+@pytest.mark.parametrize("email", ["leader@demo.example", "maria@demo.example"])
+def test_portfolio_figures_open_their_accounts(app: Flask, demo: Session, email: str) -> None:
+    client = login(app.test_client(), _user(demo, email))
+    checked = check_figures(client, "/portfolio")
+    assert any("health=below_healthy" in f.href for f in checked)
+    assert any("/portfolio/tiers/" in f.href and f.count for f in checked)

@@ -22,6 +22,7 @@ from ..listing import DATE, ID, TEXT, YES_NO, Filter, ListSpec, Sort
 from ..models import Account, User, ValueCommitment, ValueEntry
 from ..pagination import Page, paginate_keys
 from .metrics import counted_currency
+from .portfolio import migration_segment
 
 ENTRY_LIST = ListSpec(
     endpoint="value_lists.entries", title="Value entries",
@@ -36,7 +37,8 @@ ENTRY_LIST = ListSpec(
              Filter("driver", "Driver"), Filter("unit", "Unit"),
              Filter("status", "Evidence"),
              Filter("delivered_from", "Delivered from", DATE),
-             Filter("delivered_to", "Delivered to", DATE)),
+             Filter("delivered_to", "Delivered to", DATE),
+             Filter("segment", "Segment")),
     tie_breaks=(ValueEntry.id.desc(),),
 )
 
@@ -68,6 +70,7 @@ class EntryFilters:
     status: str | None = None
     delivered_from: date | None = None
     delivered_to: date | None = None
+    segment: str | None = None  # the account's; NO_SEGMENT: none (as value migration)
     sort: str = ENTRY_LIST.default_sort
 
 
@@ -90,6 +93,8 @@ def entry_conditions(user: User, f: EntryFilters) -> list[Any]:
         conditions.append(ValueEntry.delivered_on >= f.delivered_from)
     if f.delivered_to:
         conditions.append(ValueEntry.delivered_on <= f.delivered_to)
+    if f.segment:
+        conditions.append(migration_segment() == f.segment)
     return conditions
 
 

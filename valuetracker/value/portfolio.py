@@ -113,6 +113,11 @@ class SegmentMigration:
 NO_SEGMENT = "(no segment)"
 
 
+def migration_segment() -> Any:
+    """SQL over Account: the segment value migration groups an account's value by."""
+    return sa.func.coalesce(Account.segment, NO_SEGMENT)
+
+
 def value_migration(
     session: Session, *, quarters: list[Quarter], account_ids: AccountIds = None,
     segment: str | None = None,
@@ -126,7 +131,7 @@ def value_migration(
     """
     span = [quarters[0].previous(), *quarters]
     quarter_col = quarter_case(ValueEntry.delivered_on, span).label("quarter")
-    segment_col = sa.func.coalesce(Account.segment, NO_SEGMENT).label("segment")
+    segment_col = migration_segment().label("segment")
     stmt = (
         select(segment_col, quarter_col, ValueEntry.driver, sa.func.sum(ValueEntry.amount))
         .join(Account, Account.id == ValueEntry.account_id)

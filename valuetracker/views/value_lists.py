@@ -8,10 +8,12 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
+from ..accounts import segment_options
 from ..db import get_session
 from ..listing import YES_NO_CHOICES, Column, wants_csv
 from ..models import COMMITMENT_STATUSES, DRIVERS, EVIDENCE_STATUSES, UNITS
 from ..value import lists
+from ..value.portfolio import NO_SEGMENT
 from ._request import list_csv, list_state, page_arg
 
 bp = Blueprint("value_lists", __name__)
@@ -35,20 +37,22 @@ COMMITMENT_CSV = (
 def entries() -> Any:
     """Value entries across the user's accounts: filtered, sorted, CSV."""
     session = get_session()
+    segments = [*segment_options(session, current_user), NO_SEGMENT]
     state = list_state(lists.ENTRY_LIST, choices={
-        "driver": DRIVERS, "unit": UNITS, "status": EVIDENCE_STATUSES})
+        "driver": DRIVERS, "unit": UNITS, "status": EVIDENCE_STATUSES, "segment": segments})
     filters = lists.EntryFilters(
         q=state.get("q", ""), account_id=state.get("account"), driver=state.get("driver"),
         unit=state.get("unit"), status=state.get("status"),
         delivered_from=state.get("delivered_from"), delivered_to=state.get("delivered_to"),
-        sort=state.sort)
+        segment=state.get("segment"), sort=state.sort)
     if wants_csv(request.args):
         return list_csv(lists.ENTRY_LIST, ENTRY_CSV,
                         lists.all_value_entries(session, current_user, filters))
     page = lists.list_value_entries(session, current_user, filters, page=page_arg(),
                                     size=current_app.config["PAGE_SIZE"])
     return render_template("value/entries.html", page=page, state=state, args=state.args,
-                           drivers=DRIVERS, units=UNITS, statuses=EVIDENCE_STATUSES)
+                           drivers=DRIVERS, units=UNITS, statuses=EVIDENCE_STATUSES,
+                           segments=segments)
 
 
 @bp.route("/commitments")
