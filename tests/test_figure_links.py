@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote_plus, urlsplit
 
 import pytest
 from flask import Flask
@@ -210,3 +210,30 @@ def test_portfolio_figures_open_their_accounts(app: Flask, demo: Session, email:
     checked = check_figures(client, "/portfolio")
     assert any("health=below_healthy" in f.href for f in checked)
     assert any("/portfolio/tiers/" in f.href and f.count for f in checked)
+
+
+def test_none_groups_and_kept_owners_open_their_deals(app: Flask, cast: Any, session: Session,
+                                                      login_as: Any) -> None:
+    """Deals without a segment, product or competitor, and reps kept by name from a CRM
+    import, are groups of the analytics too: their figures open onto them."""
+    from datetime import date
+
+    from .factories import make_account, make_competitor, make_deal
+
+    plain = make_account(session, "No segment Ltd", segment=None)
+    rival = make_competitor(session, "Rival")
+    make_deal(session, plain, "won", date(2026, 2, 1), product=None, owner_name="Kim Park")
+    make_deal(session, plain, "lost", date(2026, 2, 2), product="", competitors=(rival,))
+    make_deal(session, None, "no_decision", date(2026, 3, 1), product="Core",
+              owner_id=cast.am1.id)
+    make_deal(session, cast.account1, "won", date(2026, 4, 1), product="Core",
+              owner_name="Kim Park", owner_id=cast.am1.id)
+    session.commit()
+    client = login_as(cast.leader)
+    checked = []
+    for by in ("segment", "competitor", "quarter", "owner", "product"):
+        checked += check_figures(client, f"/analytics?by={by}&until=2026-12-31")
+    hrefs = unquote_plus(" ".join(f.href for f in checked))
+    for wanted in ("segment=(none)", "product=(none)", "competitor=(none)", "rep=Kim Park",
+                   "rep=(none)"):
+        assert wanted in hrefs
