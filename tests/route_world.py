@@ -364,3 +364,10 @@ def route_guard(rule: Any) -> str | None:
     if rule.endpoint.startswith("api."):
         return API
     return ROUTE_ARGS[rule.endpoint][0] if rule.arguments else None
+
+
+
+# Lists across accounts (no route argument) that figures open onto: filtered to account1
+# (`?account=`), they hold account1's rows for am1 and none for the outsider am2.
+SCOPED_LISTS = ("value_lists.entries", "value_lists.commitments", "winloss.deals",
+                "stakeholders.index")

@@ -14,11 +14,13 @@ role-level routes.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, url_for
 
 from valuetracker.models import metadata
 
@@ -30,6 +32,7 @@ from .route_world import (
     ROLE,
     ROUTE_ARGS,
     SCOPED,
+    SCOPED_LISTS,
     STATIC,
     World,
     all_rules,
@@ -192,3 +195,24 @@ def test_no_get_changes_data(app: Flask, cast: Any, world: World, login_as: Any,
     assert not changed, f"GETs changed row counts: {changed}"
     after = _snapshot(app)
     assert {t for t in before if before[t] != after[t]} == set()
+
+
+def test_lists_across_accounts_hold_only_the_users_rows(app: Flask, cast: Any, world: World,
+                                                        login_as: Any) -> None:
+    """The lists figures open onto, filtered to account1 and downloaded whole: am1 gets
+    account1's rows, the outsider am2 none (and the same list unfiltered neither)."""
+    for endpoint in SCOPED_LISTS:
+        with app.test_request_context():
+            filtered = url_for(endpoint, account=world.account_id, format="csv")
+            whole = url_for(endpoint, format="csv")
+        for user, expected in ((cast.am1, True), (cast.am2, False)):
+            client = login_as(user)
+            for url in (filtered, whole) if not expected else (filtered,):
+                response = client.get(url)
+                assert response.status_code == 200, (endpoint, user.email)
+                rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+                accounts = {r["Account"] for r in rows}
+                if expected:
+                    assert cast.account1.name in accounts, endpoint
+                else:
+                    assert cast.account1.name not in accounts, (endpoint, url)

@@ -42,6 +42,7 @@ BLUEPRINTS = (
     "api_tokens",
     "webhooks",
     "saved_views",
+    "value_lists",
 )
 
 

@@ -43,7 +43,8 @@ ACCOUNT_LIST = ListSpec(
     },
     default_sort="name",
     filters=(Filter("q", "Search", TEXT), Filter("segment", "Segment"),
-             Filter("tier", "Tier"), Filter("status", "Status"), Filter("owner", "Owner")),
+             Filter("tier", "Tier"), Filter("status", "Status"), Filter("owner", "Owner"),
+             Filter("health", "Health")),
     tie_breaks=(sa.func.lower(Account.name), Account.id),
 )
 SORTS = ACCOUNT_LIST.sorts
@@ -59,6 +60,7 @@ class AccountFilters:
     tier: str = ""
     status: str = ""
     owner_id: int | None = None
+    health: Any = None  # SQL over Account: `signals.health_condition` of a band
     sort: str = DEFAULT_SORT
 
 
@@ -83,6 +85,8 @@ def account_list_conditions(user: User, filters: AccountFilters) -> list[Any]:
         conditions.append(Account.status == filters.status)
     if filters.owner_id is not None:
         conditions.append(Account.owner_id == filters.owner_id)
+    if filters.health is not None:
+        conditions.append(filters.health)
     return conditions
 
 

@@ -17,6 +17,7 @@ from .accounts import ACCOUNT_LIST
 from .listing import ListSpec
 from .models import SavedView, User
 from .stakeholders import STAKEHOLDER_LIST
+from .value.lists import COMMITMENT_LIST, ENTRY_LIST
 from .winloss.deals import DEAL_LIST
 from .winloss.interviews import INTERVIEW_LIST
 
@@ -25,7 +26,7 @@ QUERY_MAX = 2000
 # The lists a view may be saved of: endpoint -> its spec.
 LISTS: dict[str, ListSpec] = {spec.endpoint: spec
                               for spec in (ACCOUNT_LIST, DEAL_LIST, STAKEHOLDER_LIST,
-                                           INTERVIEW_LIST)}
+                                           INTERVIEW_LIST, ENTRY_LIST, COMMITMENT_LIST)}
 
 
 class SavedViewError(ValueError):
@@ -57,8 +58,8 @@ def save_view(session: Session, user: User, *, name: str, endpoint: str, query: 
     """A new view of `user`'s; records a "create saved_view" event. Does not commit."""
     spec = LISTS.get(endpoint)
     if spec is None:
-        raise SavedViewError("Views can be saved of the accounts, deals, stakeholders "
-                             "and interviews lists.")
+        raise SavedViewError("Views can be saved of the accounts, deals, stakeholders, "
+                             "interviews, value entries and commitments lists.")
     query = clean_query(spec, query)
     if len(query) > QUERY_MAX:
         raise SavedViewError("These filters are too long to save as a view.")

@@ -40,7 +40,8 @@ def month_of(column: Any, dialect: str) -> Any:
     return sa.type_coerce(sa.func.date(column, "start of month"), sa.Date)
 
 
-def _segment() -> Any:
+def account_segment() -> Any:
+    """SQL over Account: the segment an account's value is grouped by (NO_SEGMENT for none)."""
     return sa.func.coalesce(Account.segment, NO_SEGMENT)
 
 
@@ -52,7 +53,7 @@ def value_source(dialect: str, account_ids: list[int] | None = None) -> Any:
     """
     month = month_of(ValueEntry.delivered_on, dialect)
     driver = sa.func.coalesce(ValueEntry.driver, "")
-    segment = _segment()  # one expression in SELECT and GROUP BY (PostgreSQL compares them)
+    segment = account_segment()  # one expression in SELECT and GROUP BY (PostgreSQL compares them)
     stmt = (
         sa.select(ValueEntry.account_id, month.label("month"), driver.label("driver"),
                   segment.label("segment"), sa.func.count().label("entries"),
@@ -82,7 +83,7 @@ def drift_source(dialect: str, account_ids: list[int] | None = None) -> Any:
             sa.select(
                 LoyaltyPulse.account_id.label("account_id"),
                 month_of(LoyaltyPulse.taken_on, dialect).label("month"),
-                _segment().label("segment"),
+                account_segment().label("segment"),
                 sa.literal(position + 1).label("position"),
                 LoyaltyPulse.driver_ranking[position].as_string().label("driver"),
                 (sa.func.json_array_length(LoyaltyPulse.driver_ranking) + 1 + n)

@@ -10,6 +10,7 @@ docs/signals.md lists every kind with its severity, weight and what clears it.
 """
 
 from .health import (
+    HEALTH_FILTERS,
     HEALTHY_MIN,
     MAX_SCORE,
     WATCH_MIN,
@@ -19,6 +20,7 @@ from .health import (
     accounts_health,
     band,
     get_weights,
+    health_condition,
     save_weights,
     scores,
     top_signals_text,
@@ -30,4 +32,4 @@ from .registry import KINDS, Kind
 __all__ = ["HEALTHY_MIN", "KINDS", "MAX_SCORE", "WATCH_MIN", "AccountHealth", "Kind", "OpenSignal",
            "Refresh", "account_health", "accounts_health", "band", "get_weights",
            "refresh_signals", "save_weights", "scores", "top_signals_text",
-           "trend_chart"]
+           "trend_chart", "HEALTH_FILTERS", "health_condition"]

@@ -210,6 +210,32 @@ def trend_chart(health: AccountHealth) -> Any:
                      height=28)
 
 
+def score_of(taken: Any) -> Any:
+    """SQL: the health score from the weights `taken` by the open signals (NULL: none)."""
+    return sa.case((taken.is_(None), MAX_SCORE), (taken >= MAX_SCORE, 0),
+                   else_=MAX_SCORE - taken)
+
+
+# The account list's `health` filter: score bounds [low, high) of each band, and
+# `below_healthy` (watch or at risk: the portfolio's "Accounts at risk").
+HEALTH_FILTERS: dict[str, tuple[int | None, int | None]] = {
+    "healthy": (HEALTHY_MIN, None), "watch": (WATCH_MIN, HEALTHY_MIN),
+    "at_risk": (None, WATCH_MIN), "below_healthy": (None, HEALTHY_MIN)}
+
+
+def health_condition(session: Session, name: str) -> Any:
+    """SQL over Account: its score (as `accounts_health` computes it) is in one of
+    `HEALTH_FILTERS`."""
+    weights = get_weights(session)
+    taken = (select(sa.func.sum(_weight_case(weights)))
+             .where(Signal.account_id == Account.id, Signal.cleared_at.is_(None))
+             .correlate(Account).scalar_subquery())
+    score = score_of(taken)
+    low, high = HEALTH_FILTERS[name]
+    return sa.and_(score >= low if low is not None else sa.true(),
+                   score < high if high is not None else sa.true())
+
+
 def accounts_health(session: Session, scope: Any = None, *, slugs: Iterable[str] | None = None,
                     below: int | None = None, limit: int | None = None
                     ) -> list[AccountHealth]:
@@ -223,8 +249,7 @@ def accounts_health(session: Session, scope: Any = None, *, slugs: Iterable[str]
     totals = (select(Signal.account_id, sa.func.sum(_weight_case(weights)).label("taken"))
               .where(Signal.cleared_at.is_(None)).group_by(Signal.account_id)
               .subquery("taken"))
-    score = sa.case((totals.c.taken.is_(None), MAX_SCORE),
-                    (totals.c.taken >= MAX_SCORE, 0), else_=MAX_SCORE - totals.c.taken)
+    score = score_of(totals.c.taken)
     query = (select(Account.id, Account.name, Account.slug, score.label("score"))
              .outerjoin(totals, totals.c.account_id == Account.id))
     if slugs is not None:
@@ -295,4 +320,5 @@ def save_snapshots(session: Session, *, account_ids: Iterable[int] | None, today
 __all__ = ["HEALTHY_MIN", "MAX_SCORE", "WATCH_MIN", "AccountHealth", "OpenSignal", "WeightsError",
            "account_health", "accounts_health", "band", "default_weights", "get_weights",
            "open_signals", "save_snapshots", "save_weights", "scores", "top_signals_text",
-           "trend_chart", "week_of", "weights_version"]
+           "trend_chart", "week_of", "weights_version", "HEALTH_FILTERS", "health_condition",
+           "score_of"]

@@ -25,7 +25,9 @@ STAKEHOLDER_LIST = ListSpec(
     filters=(Filter("q", "Search", TEXT), Filter("account", "Account"),
              Filter("role", "Buying role"), Filter("key", "Key", YES_NO),
              Filter("sentiment", "Sentiment"), Filter("left", "Left", YES_NO),
-             Filter("opted_out", "Opted out", YES_NO)),
+             Filter("opted_out", "Opted out", YES_NO),
+             Filter("pulse", "Latest pulse"), Filter("coverage", "Summary coverage"),
+             Filter("quarter", "Quarter", TEXT)),
     tie_breaks=(sa.func.lower(Stakeholder.name), Stakeholder.id),
 )
 
@@ -41,6 +43,9 @@ class PeopleFilters:
     sentiment: str | None = None
     left: bool | None = None
     opted_out: bool | None = None
+    # A SELECT of stakeholder ids: the people behind a figure (the NPS's respondents,
+    # the quarter's coverage gap), built by the figure's own module.
+    among: Any = None
     sort: str = STAKEHOLDER_LIST.default_sort
 
 
@@ -64,6 +69,8 @@ def people_conditions(user: User, f: PeopleFilters) -> list[Any]:
                            (f.opted_out, Stakeholder.opted_out_at)):
         if wanted is not None:
             conditions.append(column.is_not(None) if wanted else column.is_(None))
+    if f.among is not None:
+        conditions.append(Stakeholder.id.in_(f.among))
     return conditions
 
 

@@ -202,12 +202,26 @@ def coverage_by_account_page(session: Session, quarter: Quarter, scope: Any,
 
 
 def _state_condition(state: str, quarter: Quarter) -> Any:
-    """SQL for one state of `coverage_rows` (received, skipped or missing)."""
+    """SQL for one state of `coverage_rows` (received, skipped or missing), or `in_send`
+    (received or missing: the people the coverage figure divides by)."""
     skipped = _skipped_condition()
     sent = Stakeholder.id.in_(_sent_ids(quarter))
-    return {"skipped": skipped,
+    return {"skipped": skipped, "in_send": sa.not_(skipped),
             "received": sa.and_(sa.not_(skipped), sent),
             "missing": sa.and_(sa.not_(skipped), sa.not_(sent))}[state]
+
+
+# The stakeholder list's `coverage` filter: the people behind the coverage figures.
+COVERAGE_FILTERS = (*COVERAGE_STATES, "in_send")
+
+
+def coverage_stakeholders(quarter: Quarter, state: str) -> Any:
+    """SELECT of the ids of the key stakeholders of active accounts in one state of
+    `COVERAGE_FILTERS`: `in_send` are the people `portfolio_coverage` counts as eligible,
+    `received` those it counts as sent, `missing` the coverage gap (not yet sent)."""
+    return (select(Stakeholder.id).join(Account, Account.id == Stakeholder.account_id)
+            .where(send_account_condition(), _listed_condition(),
+                   _state_condition(state, quarter)))
 
 
 def coverage_rows_page(session: Session, quarter: Quarter, scope: Any,

@@ -291,6 +291,26 @@ def loyalty(
     return LoyaltyFigures(int(n or 0), int(promoters or 0), int(detractors or 0), int(sbnl or 0))
 
 
+# The groups of people the loyalty figures count, each a value of the stakeholder list's
+# `pulse` filter: `any` is every respondent of the NPS.
+PULSE_GROUPS = ("any", "promoter", "passive", "detractor", "satisfied_not_loyal")
+
+
+def latest_pulse_stakeholders(group: str, *, account_ids: AccountIds = None) -> Any:
+    """SELECT of the ids of the stakeholders whose latest pulse `loyalty` counts, in one
+    of `PULSE_GROUPS`: the people behind the NPS and "satisfied but not loyal"."""
+    latest = latest_pulses_subquery(account_ids=account_ids)
+    promoter = promoter_condition(latest.c.recommend)
+    detractor = detractor_condition(latest.c.recommend)
+    condition = {
+        "any": sa.true(), "promoter": promoter, "detractor": detractor,
+        "passive": sa.and_(sa.not_(promoter), sa.not_(detractor)),
+        "satisfied_not_loyal": satisfied_not_loyal_condition(latest.c.satisfaction,
+                                                             latest.c.repurchase_intent),
+    }[group]
+    return select(latest.c.stakeholder_id).where(condition)
+
+
 def nps(session: Session, *, account_ids: AccountIds = None) -> Decimal | None:
     """NPS over each stakeholder's latest pulse (None without pulses)."""
     return loyalty(session, account_ids=account_ids).nps

@@ -13,6 +13,7 @@ from ..models import DRIVERS, Account, ValueCommitment, is_satisfied_not_loyal, 
 from ..quarters import Quarter, app_start_month, current_quarter
 from .commitments import list_commitments
 from .entries import last_delivered_on, recent_confirmations
+from .lists import evidence_counts
 from .metrics import latest_pulses, loyalty, on_time_rate, value_summary
 from .outreach import open_links
 
@@ -85,6 +86,7 @@ def account_value_page(session: Session, account: Account, *,
                         nps_group(row.recommend)) for row in pulses],
         confirmations=recent_confirmations(session, account_id=account.id),
         open_links=open_links(session, account_id=account.id),
+        evidence_counts=evidence_counts(session, account_id=account.id),
         today=today,
     )
     return context

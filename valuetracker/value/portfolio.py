@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..quarters import Quarter, quarter_case
 from ..rollups.build import NO_SEGMENT as NO_SEGMENT  # re-exported: the portfolio's label
+from ..rollups.build import account_segment
 from ._scope import AccountIds, dec, scoped
 
 TIER_ORDER = ("keep", "grow", "fix", "let_go")
@@ -112,6 +113,10 @@ class SegmentMigration:
     totals: dict[str, Decimal] = field(default_factory=dict)
 
 
+def migration_segment() -> Any:
+    """SQL over Account: the segment value migration groups an account's value by (the
+    rollups' own expression, so a figure's list selects the same accounts)."""
+    return account_segment()
 
 
 def value_migration(

@@ -120,10 +120,13 @@ def index() -> Any:
     form.owner.choices = choices({str(uid): name for uid, name in
                                   accounts.owner_options(session, current_user)},
                                  blank="Any owner")
-    state = list_state(accounts.ACCOUNT_LIST, form)
+    state = list_state(accounts.ACCOUNT_LIST, form,
+                       choices={"health": signals.HEALTH_FILTERS})
+    health = state.get("health")
     filters = accounts.AccountFilters(
         q=state.get("q", ""), segment=state.get("segment", ""), tier=state.get("tier", ""),
         status=state.get("status", ""), sort=state.sort,
+        health=signals.health_condition(session, health) if health else None,
         owner_id=int(state.get("owner")) if state.get("owner") else None)
     if wants_csv(request.args):
         return list_csv(accounts.ACCOUNT_LIST, ACCOUNT_CSV,

@@ -20,17 +20,24 @@ from .. import value as domain
 from ..access import account_scope, scope_key, scoped_account_ids
 from ..cache import cached
 from ..db import get_session
+from ..listing import Column, csv_rows, wants_csv
 from ..models import DRIVERS, label
 from ..pagination import paginate_list
 from ..quarters import Quarter, app_start_month, current_quarter
 from ..value.portfolio import SegmentMigration
-from ._request import page_arg
+from ._request import file_response, page_arg
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 TIER_PREVIEW = 8  # accounts listed per tier card; the tier's own page lists them all
 AT_RISK_PAGE = 25
 TIER_PAGE = 50
+# A tier's accounts as CSV (`?format=csv`): the rows behind the tier's count.
+TIER_CSV = (
+    Column("Revenue rank", lambda a: a.revenue_rank), Column("Account", lambda a: a.name),
+    Column("Segment", lambda a: a.segment), Column("Revenue", lambda a: a.revenue),
+    Column("Cost to serve", lambda a: a.cost_to_serve), Column("Margin", lambda a: a.margin),
+)
 
 
 def _scope() -> tuple[Any, Any]:
@@ -117,6 +124,10 @@ def tier(tier: str) -> str:
     if tier not in domain.TIER_ORDER:
         abort(404)
     overview = _overview(get_session())
+    if wants_csv(request.args):
+        return file_response(csv_rows(TIER_CSV, overview.grouped[tier]),
+                             filename=f"{tier}-accounts-{date.today().isoformat()}.csv",
+                             mimetype="text/csv")
     return render_template(
         "portfolio/tier.html", tier=tier, tier_rule=domain.TIER_RULE,
         page=paginate_list(overview.grouped[tier], number=page_arg(), size=TIER_PAGE))

@@ -38,8 +38,11 @@ from ..access import (
 )
 from ..db import StaleEditError, get_session
 from ..forms import LineField, choices
-from ..listing import YES_NO_CHOICES, Column, wants_csv
+from ..listing import YES_NO_CHOICES, Column, ListState, wants_csv
 from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
+from ..quarters import QuarterError, app_start_month, current_quarter, parse_quarter
+from ..summaries.coverage import COVERAGE_FILTERS, coverage_stakeholders
+from ..value.metrics import PULSE_GROUPS, latest_pulse_stakeholders
 from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("stakeholders", __name__)
@@ -182,8 +185,9 @@ def index() -> Any:
     account_options = stakeholders.account_options(session, current_user)
     state = list_state(stakeholders.STAKEHOLDER_LIST, choices={
         "account": [str(i) for i, _n in account_options], "role": BUYING_ROLES,
-        "sentiment": SENTIMENTS})
+        "sentiment": SENTIMENTS, "pulse": PULSE_GROUPS, "coverage": COVERAGE_FILTERS})
     filters = stakeholders.PeopleFilters(
+        among=_figure_people(state),
         q=state.get("q", ""),
         account_id=int(state.get("account")) if state.get("account") else None,
         role=state.get("role"), key=state.get("key"), sentiment=state.get("sentiment"),
@@ -197,6 +201,26 @@ def index() -> Any:
                            args=state.args, account_options=account_options,
                            roles=BUYING_ROLES, sentiments=SENTIMENTS,
                            yes_no=YES_NO_CHOICES)
+
+
+def _figure_people(state: ListState) -> Any:
+    """The people behind a figure the list is filtered by: those whose latest pulse the
+    NPS counts (`pulse`), or a quarter's summary coverage (`coverage`, `quarter`; the
+    current quarter when none is given). A SELECT of ids, or None."""
+    among = None
+    if state.get("pulse"):
+        among = latest_pulse_stakeholders(state.get("pulse"))
+    if state.get("coverage"):
+        quarter = current_quarter(app_start_month())
+        if state.get("quarter"):
+            try:
+                quarter = parse_quarter(state.get("quarter"), app_start_month())
+            except QuarterError as exc:
+                state.notes.append(f"{exc}; coverage of {quarter.label} shown.")
+                state.args.pop("quarter", None)
+        covered = coverage_stakeholders(quarter, state.get("coverage"))
+        among = covered if among is None else covered.where(Stakeholder.id.in_(among))
+    return among
 
 
 @bp.route("/stakeholders/<int:stakeholder_id>")

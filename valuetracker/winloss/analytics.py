@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from ..models import Competitor, User
 from ..quarters import Quarter, quarter_case, quarter_of
 from ..rollups import deals as deal_rollups
+from .deals import NONE_LABEL, shown_owner
 from .interview_stats import (
     Disagreement,
     FactorImpactRow,
@@ -50,7 +51,6 @@ from .interview_stats import (
 from .stats import SMALL_SAMPLE, wilson_interval
 
 GROUPINGS = ("segment", "competitor", "quarter", "owner", "product")
-NONE_LABEL = "(none)"
 
 
 @dataclass
@@ -194,7 +194,7 @@ def win_rates(
         # The user when there is one, else the rep's name kept from a CRM import.
         counted = _counted(session, "owner", since, until, ("ref_id", "owner_id"),
                            ("label", "owner_name"))
-        query = _named(counted, sa.func.coalesce(User.name, counted.c.owner_name), User,
+        query = _named(counted, shown_owner(User.name, counted.c.owner_name), User,
                        User.id == counted.c.owner_id)
     else:
         quarters = _quarters_between(session, since, until, start_month)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from .. import audit, events
@@ -37,12 +38,33 @@ from ..pagination import Page, paginate_keys
 from .errors import WinLossError
 
 PAGE_SIZE = 50
+# A win-rate group of deals without a value (no segment, product, owner or competitor),
+# and the deal list's filter value that opens those deals.
+NONE_LABEL = "(none)"
+# The deal list's outcome filter value for every closed outcome (a win rate's deals).
+ANY_CLOSED = "closed"
 
 
 def against_competitor(competitor_id: int) -> Any:
     """SQL condition: deals in which this competitor took part."""
     return Deal.id.in_(select(DealCompetitor.deal_id).where(
         DealCompetitor.competitor_id == competitor_id))
+
+
+def no_competitor() -> Any:
+    """SQL condition: deals that met no competitor (the "(none)" group by competitor)."""
+    return ~sa.exists().where(DealCompetitor.deal_id == Deal.id)
+
+
+def shown_owner(user_name: Any, owner_name: Any) -> Any:
+    """SQL: the owner's name as the figures group deals by it: the user's name when the
+    deal has an owner who is a user, else the rep's name kept from a CRM import."""
+    return sa.func.coalesce(user_name, owner_name)
+
+
+def blank(column: Any) -> Any:
+    """SQL: no value ("" and NULL alike), the "(none)" group of the figures."""
+    return sa.or_(column.is_(None), column == "")
 
 
 def closed_in_period(since: date | None = None, until: date | None = None) -> list[Any]:
@@ -72,7 +94,8 @@ DEAL_LIST = ListSpec(
              Filter("competitor", "Competitor"), Filter("account", "Account", ID),
              Filter("closed_from", "Closed from", DATE), Filter("closed_to", "Closed to", DATE),
              Filter("amount_min", "Amount from", AMOUNT),
-             Filter("amount_max", "Amount to", AMOUNT)),
+             Filter("amount_max", "Amount to", AMOUNT),
+             Filter("segment", "Segment"), Filter("rep", "Owner named", TEXT)),
     tie_breaks=(Deal.id.desc(),),
 )
 
@@ -92,6 +115,10 @@ class DealFilters:
     closed_to: date | None = None
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
+    segment: str | None = None  # the account's segment; NONE_LABEL: none
+    rep: str | None = None  # the owner's name as figures show it (`shown_owner`)
+    no_competitor: bool = False
+    no_product: bool = False
     sort: str = DEAL_LIST.default_sort
 
 
@@ -102,7 +129,9 @@ def deal_list_conditions(user: User, f: DealFilters) -> list[Any]:
         conditions.append(Deal.owner_id == f.owner_id)
     if f.owner_name:
         conditions.append(sa.and_(Deal.owner_id.is_(None), Deal.owner_name == f.owner_name))
-    if f.outcome:
+    if f.outcome == ANY_CLOSED:
+        conditions.append(Deal.outcome.in_(CLOSED_OUTCOMES))
+    elif f.outcome:
         conditions.append(Deal.outcome == f.outcome)
     if f.q:
         like = f"%{f.q.strip().lower()}%"
@@ -114,6 +143,18 @@ def deal_list_conditions(user: User, f: DealFilters) -> list[Any]:
         conditions.append(Deal.account_id == f.account_id)
     if f.product:
         conditions.append(Deal.product == f.product)
+    if f.no_product:
+        conditions.append(blank(Deal.product))
+    if f.no_competitor:
+        conditions.append(no_competitor())
+    if f.segment == NONE_LABEL:
+        conditions.append(blank(Account.segment))
+    elif f.segment:
+        conditions.append(Account.segment == f.segment)
+    if f.rep == NONE_LABEL:
+        conditions.append(blank(shown_owner(_owner_user_name(), Deal.owner_name)))
+    elif f.rep:
+        conditions.append(shown_owner(_owner_user_name(), Deal.owner_name) == f.rep)
     if f.closed_from:
         conditions.append(Deal.closed_on >= f.closed_from)
     if f.closed_to:
@@ -123,6 +164,20 @@ def deal_list_conditions(user: User, f: DealFilters) -> list[Any]:
     if f.amount_max is not None:
         conditions.append(Deal.amount <= f.amount_max)
     return conditions
+
+
+def _owner_user_name() -> Any:
+    owner = aliased(User, name="deal_owner")  # the list's rows join User already
+    return (select(owner.name).where(owner.id == Deal.owner_id)
+            .correlate_except(owner).scalar_subquery())
+
+
+def deal_segments(session: Session, user: User) -> list[str]:
+    """Segments of the accounts of the deals `user` may see, for the segment filter."""
+    return [s for s in session.exec(
+        select(Account.segment).distinct().join(Deal, Deal.account_id == Account.id)
+        .where(deal_scope(user), Account.segment.is_not(None), Account.segment != "")
+        .order_by(Account.segment)).all()]
 
 
 def _deal_rows() -> Any:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from .. import audit, events, links
 from ..db import check_version
-from ..listing import ID, Filter, ListSpec, Sort
+from ..listing import DATE, ID, Filter, ListSpec, Sort
 from ..models import (
     CLOSED_OUTCOMES,
     ROLLUP_DEALS,
@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..pagination import Page, paginate_keys
 from ..value.outreach import OpenLink, SentLink, email_link, open_links
-from .deals import guide_for_outcome
+from .deals import ANY_CLOSED, closed_in_period, guide_for_outcome
 from .errors import WinLossError
 
 # The fields of an interview the recording form sets (completed_at: see record_interview).
@@ -231,21 +231,32 @@ INTERVIEW_LIST = ListSpec(
     },
     default_sort="open",
     filters=(Filter("status", "Status"), Filter("outcome", "Outcome"),
-             Filter("account", "Account", ID)),
+             Filter("account", "Account", ID),
+             Filter("closed_from", "Deal closed from", DATE),
+             Filter("closed_to", "Deal closed to", DATE)),
     tie_breaks=(WinLossInterview.requested_at.desc(), WinLossInterview.id.desc()),
 )
 
 
-def _queue_keys(status: str | None, account_id: int | None, outcome: str | None) -> Any:
+def _queue_keys(status: str | None, account_id: int | None, outcome: str | None,
+                closed_from: date | None = None, closed_to: date | None = None) -> Any:
     keys = select(WinLossInterview.id)
     if status:
         keys = keys.where(WinLossInterview.status == status)
-    if account_id or outcome:
+    if account_id or outcome or closed_from or closed_to:
         keys = keys.join(Deal, Deal.id == WinLossInterview.deal_id)
         if account_id:
             keys = keys.where(Deal.account_id == account_id)
-        if outcome:
-            keys = keys.where(Deal.outcome == outcome)
+        if outcome == ANY_CLOSED:
+            # The analytics' interviews: those of deals closed in the period.
+            keys = keys.where(*closed_in_period(closed_from, closed_to))
+        else:
+            if outcome:
+                keys = keys.where(Deal.outcome == outcome)
+            if closed_from:
+                keys = keys.where(Deal.closed_on >= closed_from)
+            if closed_to:
+                keys = keys.where(Deal.closed_on <= closed_to)
     return keys
 
 
@@ -266,6 +277,8 @@ def list_interviews(
     status: str | None = None,
     account_id: int | None = None,
     outcome: str | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
     sort: str = INTERVIEW_LIST.default_sort,
     page: int = 1,
     size: int = 50,
@@ -279,7 +292,7 @@ def list_interviews(
     queue's size. A page past the end shows the last page.
     """
     order = INTERVIEW_LIST.order_by(sort)
-    keys = _queue_keys(status, account_id, outcome)
+    keys = _queue_keys(status, account_id, outcome, closed_from, closed_to)
     result = paginate_keys(session, keys.order_by(*order), lambda page_ids: (
         _queue_select().where(WinLossInterview.id.in_(page_ids)).order_by(*order)
     ), number=page, size=size)
@@ -289,9 +302,10 @@ def list_interviews(
 
 def all_interviews(session: Session, *, status: str | None = None,
                    account_id: int | None = None, outcome: str | None = None,
+                   closed_from: date | None = None, closed_to: date | None = None,
                    sort: str = INTERVIEW_LIST.default_sort) -> list[dict[str, Any]]:
     """Every interview of the queue as filtered (not one page), as `list_interviews` rows."""
-    keys = _queue_keys(status, account_id, outcome)
+    keys = _queue_keys(status, account_id, outcome, closed_from, closed_to)
     return _queue_rows(session.exec(
         _queue_select().where(WinLossInterview.id.in_(keys))
         .order_by(*INTERVIEW_LIST.order_by(sort))).all())

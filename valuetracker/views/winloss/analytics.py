@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from typing import Any
+
+from flask import render_template, request, url_for
 from sqlmodel import select
 
-from ... import charts
+from ... import charts, figure_links
 from ...access import (
     permission_required,
     reads_winloss_program,
@@ -50,12 +52,38 @@ def analytics() -> str:
                     if r.impact is not None]
     impact_chart = charts.bar_chart(impact_items, title="Factor impact (won − lost mean rating)",
                                     signed=True)
+    links = _figure_urls(session, by=by, since=since, until=until, start_month=start_month)
     return render_template(
         "winloss/analytics.html", groups=figures.groups, overall=figures.overall,
         impact=figures.impact, h2h=figures.head_to_head, reasons=figures.reasons,
         disagreement=figures.disagreement, scorecard=figures.scorecard, by=by,
         groupings=wl.GROUPINGS, since=since, until=until, quarter=quarter, win_chart=win_chart,
-        impact_chart=impact_chart)
+        impact_chart=impact_chart, **links)
+
+
+def _figure_urls(session: Any, *, by: str, since: Any, until: Any,
+                 start_month: int) -> dict[str, Any]:
+    """The page's figure links (figure_links): per group, per competitor, the period's
+    closed deals and its interviews, each a function of the outcome or status."""
+    competitor_ids = {c.name: c.id for c in session.exec(select(Competitor)).all()}
+    period = figure_links.closed_period_args(since, until)
+
+    def deals(args: dict[str, Any] | None) -> str | None:
+        return None if args is None else url_for("winloss.deals", **args)
+
+    def group_url(row: Any, outcome: str, grouping: str = by) -> str | None:
+        args = figure_links.win_rate_group_args(
+            grouping, row.group, since=since, until=until, start_month=start_month,
+            competitor_ids=competitor_ids)
+        return deals(figure_links.with_outcome(args, outcome))
+
+    return {
+        "group_url": group_url,
+        "h2h_url": lambda row, outcome: group_url(row, outcome, "competitor"),
+        "period_url": lambda outcome: deals(dict(period, outcome=outcome)),
+        "interviews_url": lambda status="": url_for(
+            "winloss.queue", **dict(period, **({"status": status} if status else {}))),
+    }
 
 
 @bp.route("/quotes")

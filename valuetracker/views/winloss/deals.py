@@ -35,7 +35,9 @@ from ...models import (
     WinLossInterview,
 )
 from ...winloss.deals import (
+    ANY_CLOSED,
     DEAL_LIST,
+    NONE_LABEL,
     DealFilters,
     SavedDeal,
     all_deals,
@@ -43,6 +45,7 @@ from ...winloss.deals import (
     deal_competitors,
     deal_owner_options,
     deal_products,
+    deal_segments,
     debrief_deal,
     list_deals,
     owner_label,
@@ -147,25 +150,33 @@ def deals() -> Any:
     # ?owner=<user id>, or ?owner=name:<kept name> for a rep who is not a user.
     owner_values = [str(uid) for uid, _name in owner_users] + [
         OWNER_NAME_PREFIX + name for name in kept_owners]
+    segments = deal_segments(session, current_user)
+    # "(none)" opens a figure's group of deals without a product, competitor or segment.
     state = list_state(DEAL_LIST, choices={
-        "outcome": OUTCOMES, "owner": owner_values, "product": products,
-        "competitor": [str(c.id) for c in competitors]})
+        "outcome": (*OUTCOMES, ANY_CLOSED), "owner": owner_values,
+        "product": (*products, NONE_LABEL), "segment": (*segments, NONE_LABEL),
+        "competitor": [str(c.id) for c in competitors] + [NONE_LABEL]})
     owner = state.get("owner") or ""
+    competitor = state.get("competitor")
     filters = DealFilters(
         outcome=state.get("outcome"), q=state.get("q"),
-        competitor_id=int(state.get("competitor")) if state.get("competitor") else None,
+        competitor_id=int(competitor) if competitor and competitor != NONE_LABEL else None,
+        no_competitor=competitor == NONE_LABEL, no_product=state.get("product") == NONE_LABEL,
+        segment=state.get("segment"), rep=state.get("rep"),
         account_id=state.get("account"),  # scoped by the list like the rest
         owner_id=int(owner) if owner.isdigit() else None,
         owner_name=owner.removeprefix(OWNER_NAME_PREFIX) or None
         if owner.startswith(OWNER_NAME_PREFIX) else None,
-        product=state.get("product"), closed_from=state.get("closed_from"),
+        product=state.get("product") if state.get("product") != NONE_LABEL else None,
+        closed_from=state.get("closed_from"),
         closed_to=state.get("closed_to"), amount_min=state.get("amount_min"),
         amount_max=state.get("amount_max"), sort=state.sort)
     if wants_csv(request.args):
         return list_csv(DEAL_LIST, DEAL_CSV, all_deals(session, current_user, filters))
     page = list_deals(session, current_user, filters, page=page_arg())
     return render_template("winloss/deals.html", page=page, state=state, args=state.args,
-                           competitors=competitors, products=products,
+                           competitors=competitors, products=products, segments=segments,
+                           none_label=NONE_LABEL, any_closed=ANY_CLOSED,
                            owner=owner, owner_users=owner_users, kept_owners=kept_owners,
                            owner_name_prefix=OWNER_NAME_PREFIX, owner_label=owner_label,
                            outcomes=OUTCOMES, can_create=may_edit_deals(current_user))

@@ -29,6 +29,7 @@ from ...models import (
     WinLossInterview,
 )
 from ...winloss.deals import (
+    ANY_CLOSED,
     guide_for_outcome,
 )
 from ...winloss.forms import (
@@ -62,9 +63,10 @@ INTERVIEW_CSV = (
 @permission_required(reads_winloss_program)
 def queue() -> Any:
     state = list_state(INTERVIEW_LIST, choices={"status": INTERVIEW_STATUSES,
-                                                "outcome": OUTCOMES})
+                                                "outcome": (*OUTCOMES, ANY_CLOSED)})
     by = {"status": state.get("status"), "account_id": state.get("account"),
-          "outcome": state.get("outcome"), "sort": state.sort}
+          "outcome": state.get("outcome"), "closed_from": state.get("closed_from"),
+          "closed_to": state.get("closed_to"), "sort": state.sort}
     if wants_csv(request.args):
         return list_csv(INTERVIEW_LIST, INTERVIEW_CSV, all_interviews(get_session(), **by))
     page = list_interviews(get_session(), **by, page=page_arg())
