@@ -22,6 +22,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlmodel import Session, select
 
+from .db import equal_when_set
 from .models import AuditEvent, User, utcnow
 
 # What becomes an event's summary: a text, or a function called once the changes are
@@ -144,13 +145,9 @@ class TrailFilter:
     until: date | None = None
 
     def condition(self) -> Any:
-        terms = []
-        if self.user_id is not None:
-            terms.append(AuditEvent.user_id == self.user_id)
-        if self.entity:
-            terms.append(AuditEvent.entity == self.entity)
-        if self.entity_id:
-            terms.append(AuditEvent.entity_id == self.entity_id)
+        terms = equal_when_set((AuditEvent.user_id, self.user_id),
+                               (AuditEvent.entity, self.entity),
+                               (AuditEvent.entity_id, self.entity_id))
         if self.since:
             terms.append(AuditEvent.at >= datetime.combine(self.since, time.min, UTC))
         if self.until:

@@ -45,6 +45,12 @@ def id_arg(value: str | None) -> int | None:
     return int(value)
 
 
+def equal_when_set(*filters: tuple[Any, Any]) -> list[Any]:
+    """SQL terms `column == value` of the (column, value) filters that are set: a value
+    of None or "" (a filter left empty) does not narrow the list."""
+    return [column == value for column, value in filters if value is not None and value != ""]
+
+
 class StaleEditError(Exception):
     """Someone else saved the record since this form was loaded."""
 

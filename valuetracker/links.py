@@ -48,16 +48,22 @@ def unsubscribe_token(stakeholder_id: int) -> str:
     return _unsubscribe_serializer().dumps({"u": int(stakeholder_id)})
 
 
-def unsubscribe_stakeholder_id(token: str) -> int:
-    """The stakeholder an unsubscribe token names; LinkError("invalid") if it is not ours."""
+def _named_id(serializer: URLSafeSerializer, token: str, key: str) -> int:
+    """The id an unsubscribe-style token names under `key`; LinkError("invalid") unless
+    `serializer` signed it and the id is a plain positive integer a row could have."""
     try:
-        data = _unsubscribe_serializer().loads(token)
+        data = serializer.loads(token)
     except BadSignature as exc:
         raise LinkError("invalid") from exc
-    value = data.get("u") if isinstance(data, dict) else None
+    value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
         raise LinkError("invalid")
     return value
+
+
+def unsubscribe_stakeholder_id(token: str) -> int:
+    """The stakeholder an unsubscribe token names; LinkError("invalid") if it is not ours."""
+    return _named_id(_unsubscribe_serializer(), token, "u")
 
 
 def _digest_serializer() -> URLSafeSerializer:
@@ -73,14 +79,7 @@ def digest_unsubscribe_token(user_id: int) -> str:
 
 def digest_unsubscribe_user_id(token: str) -> int:
     """The user a digest unsubscribe token names; LinkError("invalid") if it is not ours."""
-    try:
-        data = _digest_serializer().loads(token)
-    except BadSignature as exc:
-        raise LinkError("invalid") from exc
-    value = data.get("d") if isinstance(data, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-        raise LinkError("invalid")
-    return value
+    return _named_id(_digest_serializer(), token, "d")
 
 
 def public_url(endpoint: str, **values: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 # Money columns are Numeric(16, 2): 14 digits before the point, 2 after.
 MONEY_MAX = Decimal("10000000000000")
@@ -26,6 +27,17 @@ DATE_RANGE_MESSAGE = "Enter a date between 1900 and 2199."
 # Characters that end a line (str.splitlines' list): none may reach a mail header.
 LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 SINGLE_LINE_MESSAGE = "Use a single line (no line breaks)."
+
+
+class FieldError(ValueError):
+    """A refused input; nothing was written. `field` names the input it concerns (a form
+    field, or the API's field of the same name); `message` says why, as the user reads it.
+    Each area's write functions raise their own subclass."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 def check_money(amount: Decimal) -> Decimal:
@@ -61,6 +73,18 @@ def check_date(value: date) -> date:
     if not DATE_MIN <= value <= DATE_MAX:
         raise ValueError(DATE_RANGE_MESSAGE)
     return value
+
+
+def field_date(value: Any, field: str, missing: str, *,
+               error: type[FieldError] = FieldError) -> date:
+    """`value` if it is a date in the years the app accepts, else `error(field, ...)`:
+    `missing` when it is no date at all, the accepted years when it is out of them."""
+    if not isinstance(value, date):
+        raise error(field, missing)
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise error(field, str(exc)) from None
 
 
 def has_line_break(text: str) -> bool:

@@ -56,15 +56,34 @@ def _checked(access: tuple[_T, bool], *, write: bool) -> _T:
     return found
 
 
+def _first_or_404(session: Session, statement: Any) -> Any:
+    """The first row `statement` selects (a scoped query), else 404."""
+    row = session.exec(statement).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _with_account(session: Session, user: User, model: Any, row_id: int) -> tuple[Any, Account]:
+    """(the row of `model` with that id, its account) if the user sees the account, else
+    404: rows that belong to an account are seen exactly when their account is."""
+    row = _first_or_404(session, select(model, Account)
+                        .join(Account, Account.id == model.account_id)
+                        .where(model.id == row_id, account_scope(user)))
+    return row[0], row[1]
+
+
+def _may_edit_seen(user: User, account: Account) -> bool:
+    """May the user edit `account`, one they see through `account_scope`? Whoever sees
+    only some accounts sees this one because they own it or are on its team."""
+    return may_edit_account(user, account, is_member=not sees_all_accounts(user))
+
 
 def account_access(session: Session, user: User, key: int | str) -> tuple[Account, bool]:
     """(the account by id or slug, may the user edit it); 404 outside the user's scope."""
     column = Account.id if isinstance(key, int) else Account.slug
-    account = session.exec(select(Account).where(column == key, account_scope(user))).first()
-    if account is None:
-        abort(404)
-    # Whoever sees only some accounts sees this one because they own it or are on its team.
-    return account, may_edit_account(user, account, is_member=not sees_all_accounts(user))
+    account = _first_or_404(session, select(Account).where(column == key, account_scope(user)))
+    return account, _may_edit_seen(user, account)
 
 
 def get_account_for_user(
@@ -78,15 +97,8 @@ def stakeholder_access(
     session: Session, user: User, stakeholder_id: int
 ) -> tuple[Stakeholder, Account, bool]:
     """(stakeholder, its account, may the user change them), scoped through the account."""
-    row = session.exec(
-        select(Stakeholder, Account).join(Account, Account.id == Stakeholder.account_id)
-        .where(Stakeholder.id == stakeholder_id, account_scope(user))
-    ).first()
-    if row is None:
-        abort(404)
-    stakeholder, account = row
-    return stakeholder, account, may_edit_account(user, account,
-                                                  is_member=not sees_all_accounts(user))
+    stakeholder, account = _with_account(session, user, Stakeholder, stakeholder_id)
+    return stakeholder, account, _may_edit_seen(user, account)
 
 
 def get_stakeholder_for_user(
@@ -166,14 +178,8 @@ def get_activity_for_user(
 def task_access(session: Session, user: User, task_id: int) -> tuple[Task, Account, bool]:
     """(task, its account, may the user change it): a task is seen and changed exactly
     when its account is; 404 outside the user's scope."""
-    row = session.exec(
-        select(Task, Account).join(Account, Account.id == Task.account_id)
-        .where(Task.id == task_id, account_scope(user))
-    ).first()
-    if row is None:
-        abort(404)
-    task, account = row
-    return task, account, may_edit_account(user, account, is_member=not sees_all_accounts(user))
+    task, account = _with_account(session, user, Task, task_id)
+    return task, account, _may_edit_seen(user, account)
 
 
 def get_task_for_user(session: Session, user: User, task_id: int, *,
@@ -187,13 +193,7 @@ def get_task_for_user(session: Session, user: User, task_id: int, *,
 def get_signal_for_user(session: Session, user: User, signal_id: int) -> tuple[Signal, Account]:
     """(signal, its account) if the user sees the account (404 otherwise): signals are
     read wherever their account is."""
-    row = session.exec(
-        select(Signal, Account).join(Account, Account.id == Signal.account_id)
-        .where(Signal.id == signal_id, account_scope(user))
-    ).first()
-    if row is None:
-        abort(404)
-    return row[0], row[1]
+    return _with_account(session, user, Signal, signal_id)
 
 
 def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list[int]:
@@ -203,9 +203,7 @@ def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list
     rows = session.exec(
         select(Task.id, Account).join(Account, Account.id == Task.account_id)
         .where(Task.id.in_(task_ids), account_scope(user))).all()
-    member = not sees_all_accounts(user)
-    return sorted(task_id for task_id, account in rows
-                  if may_edit_account(user, account, is_member=member))
+    return sorted(task_id for task_id, account in rows if _may_edit_seen(user, account))
 
 
 # --- win/loss area ---------------------------------------------------------------
@@ -218,9 +216,7 @@ def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list
 
 def deal_access(session: Session, user: User, deal_id: int) -> tuple[Deal, bool]:
     """(a deal the user may see, may the user change it); 404 outside `deal_scope`."""
-    deal = session.exec(select(Deal).where(Deal.id == deal_id, deal_scope(user))).first()
-    if deal is None:
-        abort(404)
+    deal = _first_or_404(session, select(Deal).where(Deal.id == deal_id, deal_scope(user)))
     return deal, may_edit_deals(user)
 
 
@@ -243,12 +239,9 @@ def interview_access(session: Session, user: User,
                      interview_id: int) -> tuple[WinLossInterview, bool]:
     """(an interview, may the user record it): 404 unless its deal is in `deal_scope`,
     403 unless the user reads the program."""
-    interview = session.exec(
-        select(WinLossInterview).join(Deal, Deal.id == WinLossInterview.deal_id)
-        .where(WinLossInterview.id == interview_id, deal_scope(user))
-    ).first()
-    if interview is None:
-        abort(404)
+    interview = _first_or_404(session, select(WinLossInterview)
+                              .join(Deal, Deal.id == WinLossInterview.deal_id)
+                              .where(WinLossInterview.id == interview_id, deal_scope(user)))
     require(reads_winloss_program(user))
     return interview, runs_winloss_program(user)
 
@@ -309,8 +302,5 @@ def get_export_job_for_user(session: Session, user: User, job_id: int) -> Job:
 def get_notification_for_user(session: Session, user: User,
                               notification_id: int) -> Notification:
     """One of the user's own notifications (404 for anyone else's, or none)."""
-    row = session.exec(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == user.id)).first()
-    if row is None:
-        abort(404)
-    return row
+    return _first_or_404(session, select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user.id))

@@ -27,21 +27,15 @@ from ..models import (
     Stakeholder,
     User,
 )
-from ..validation import check_date
+from ..validation import FieldError, field_date
 from .contact import refresh_last_contacted
 
 ACTIVITY_FIELDS = ("kind", "occurred_on", "summary", "outcome")
 TEXT_MAX = 5000  # summary and outcome, like other long texts
 
 
-class ActivityError(ValueError):
-    """Why an activity was refused; nothing was written. `field` names the input it
-    concerns (a form field, or the API's field of the same name)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ActivityError(FieldError):
+    """Why an activity was refused (`field`, `message`); nothing was written."""
 
 
 def clean_activity_data(data: Mapping[str, Any], *, today: date | None = None
@@ -50,13 +44,8 @@ def clean_activity_data(data: Mapping[str, Any], *, today: date | None = None
     values = clean_form_data(data, ACTIVITY_FIELDS)
     if values.get("kind") not in ACTIVITY_KINDS:
         raise ActivityError("kind", "Choose a note, call, meeting or e-mail.")
-    day = values.get("occurred_on")
-    if not isinstance(day, date):
-        raise ActivityError("occurred_on", "Enter the date it happened (YYYY-MM-DD).")
-    try:
-        check_date(day)
-    except ValueError as exc:
-        raise ActivityError("occurred_on", str(exc)) from None
+    day = field_date(values.get("occurred_on"), "occurred_on",
+                     "Enter the date it happened (YYYY-MM-DD).", error=ActivityError)
     if day > (today or date.today()):
         raise ActivityError("occurred_on", "Log what has happened: the date cannot be in "
                                            "the future.")

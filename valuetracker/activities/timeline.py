@@ -435,29 +435,27 @@ def tasks_done(scope: Scope) -> Any:
                    scope.of_account(Task.account_id), scope.about(Task.stakeholder_id)))
 
 
-def _signal_title(prefix: str) -> Any:
-    return _text(prefix) + Signal.message
+def _signal_events(scope: Scope, at: Any, kind: str, prefix: str) -> Any:
+    """The signals of the scope as events at the time `at` (opened or cleared)."""
+    return (select(*columns(on=utc_day(at), at=at, kind=kind,
+                            title=_text(prefix) + Signal.message,
+                            person=Signal.stakeholder_id, ref=Signal.id))
+            .where(at.is_not(None), scope.of_account(Signal.account_id),
+                   scope.about(Signal.stakeholder_id)))
 
 
 @source(kinds={"signal_raised": "Signal raised"},
         link=lambda event, slug: url_for("accounts.show", slug=slug) + "#health")
 def signals_raised(scope: Scope) -> Any:
     """A signal opened about the account or the person (valuetracker/signals)."""
-    return (select(*columns(on=utc_day(Signal.opened_at), at=Signal.opened_at,
-                            kind="signal_raised", title=_signal_title("Signal raised: "),
-                            person=Signal.stakeholder_id, ref=Signal.id))
-            .where(scope.of_account(Signal.account_id), scope.about(Signal.stakeholder_id)))
+    return _signal_events(scope, Signal.opened_at, "signal_raised", "Signal raised: ")
 
 
 @source(kinds={"signal_cleared": "Signal cleared"},
         link=lambda event, slug: url_for("accounts.show", slug=slug) + "#health")
 def signals_cleared(scope: Scope) -> Any:
     """A signal that no longer holds was cleared (kept in its history)."""
-    return (select(*columns(on=utc_day(Signal.cleared_at), at=Signal.cleared_at,
-                            kind="signal_cleared", title=_signal_title("Signal cleared: "),
-                            person=Signal.stakeholder_id, ref=Signal.id))
-            .where(Signal.cleared_at.is_not(None), scope.of_account(Signal.account_id),
-                   scope.about(Signal.stakeholder_id)))
+    return _signal_events(scope, Signal.cleared_at, "signal_cleared", "Signal cleared: ")
 
 
 __all__ = ["Event", "SOURCES", "Scope", "Source", "columns", "contact_kinds", "kind_labels",

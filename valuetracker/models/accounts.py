@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import money_field, timestamp_field
+from .base import link_key, money_field, timestamp_field
 
 TIERS = ("strategic", "key", "standard")
 ACCOUNT_STATUSES = ("prospect", "active", "churned", "archived")
@@ -100,8 +100,8 @@ class AccountMember(SQLModel, table=True):
     """A user on an account's team (besides the owner)."""
 
     __tablename__ = "account_member"
-    account_id: int = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
-    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True, ondelete="CASCADE")
+    account_id: int = link_key("account.id")
+    user_id: int = link_key("user.id", index=True)
 
 
 class Stakeholder(SQLModel, table=True):

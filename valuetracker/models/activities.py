@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import timestamp_field
+from .base import link_key, timestamp_field
 
 # What the team logs, with its label on pages and in the type filter.
 ACTIVITY_KINDS = {"note": "Note", "call": "Call", "meeting": "Meeting", "email": "E-mail"}
@@ -45,10 +45,8 @@ class ActivityStakeholder(SQLModel, table=True):
     """A stakeholder an activity was with (a call may be with several people)."""
 
     __tablename__ = "activity_stakeholder"
-    activity_id: int = Field(foreign_key="activity.id", primary_key=True, ondelete="CASCADE")
-    stakeholder_id: int = Field(
-        foreign_key="stakeholder.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    activity_id: int = link_key("activity.id")
+    stakeholder_id: int = link_key("stakeholder.id", index=True)
 
 
 __all__ = ["ACTIVITY_KINDS", "CONTACT_KINDS", "Activity", "ActivityStakeholder"]

@@ -54,6 +54,12 @@ def timestamp_field(*, nullable: bool = True, default_now: bool = False, **kw: A
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, **kw)
 
 
+def link_key(target: str, *, index: bool = False) -> Any:
+    """A column of a many-to-many table: part of its primary key, and a foreign key to
+    `target` ("table.id") whose rows take theirs with them when deleted."""
+    return Field(foreign_key=target, primary_key=True, index=index, ondelete="CASCADE")
+
+
 def slugify(text: str) -> str:
     """A URL-safe lower-case slug ("Acme Corp." -> "acme-corp")."""
     import re

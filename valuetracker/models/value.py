@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import money_field, timestamp_field
+from .base import link_key, money_field, timestamp_field
 
 DRIVERS = (
     "revenue_growth",
@@ -146,10 +146,8 @@ class ValueEntry(SQLModel, table=True):
 
 class ValueEntryBeneficiary(SQLModel, table=True):
     __tablename__ = "value_entry_beneficiary"
-    entry_id: int = Field(foreign_key="value_entry.id", primary_key=True, ondelete="CASCADE")
-    stakeholder_id: int = Field(
-        foreign_key="stakeholder.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    entry_id: int = link_key("value_entry.id")
+    stakeholder_id: int = link_key("stakeholder.id", index=True)
 
 
 class ValueConfirmation(SQLModel, table=True):

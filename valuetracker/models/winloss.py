@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import money_field, timestamp_field
+from .base import link_key, money_field, timestamp_field
 
 OUTCOMES = ("open", "won", "lost", "no_decision")
 CLOSED_OUTCOMES = ("won", "lost", "no_decision")
@@ -76,10 +76,8 @@ class Deal(SQLModel, table=True):
 
 class DealCompetitor(SQLModel, table=True):
     __tablename__ = "deal_competitor"
-    deal_id: int = Field(foreign_key="deal.id", primary_key=True, ondelete="CASCADE")
-    competitor_id: int = Field(
-        foreign_key="competitor.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    deal_id: int = link_key("deal.id")
+    competitor_id: int = link_key("competitor.id", index=True)
 
 
 class InterviewGuide(SQLModel, table=True):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from ..access import account_scope
+from ..db import equal_when_set
 from ..listing import TEXT, YES_NO, Filter, ListSpec, Sort
 from ..models import Account, Stakeholder, User
 from ..pagination import Page, paginate_keys
@@ -57,12 +58,9 @@ def people_conditions(user: User, f: PeopleFilters) -> list[Any]:
         conditions.append(sa.or_(Stakeholder.name.icontains(q, autoescape=True),
                                  Stakeholder.title.icontains(q, autoescape=True),
                                  Stakeholder.email.icontains(q, autoescape=True)))
-    if f.account_id is not None:
-        conditions.append(Stakeholder.account_id == f.account_id)
-    if f.role:
-        conditions.append(Stakeholder.buying_role == f.role)
-    if f.sentiment:
-        conditions.append(Stakeholder.sentiment == f.sentiment)
+    conditions += equal_when_set((Stakeholder.account_id, f.account_id),
+                                 (Stakeholder.buying_role, f.role),
+                                 (Stakeholder.sentiment, f.sentiment))
     if f.key is not None:
         conditions.append(Stakeholder.is_key.is_(f.key))
     for wanted, column in ((f.left, Stakeholder.left_company_at),

@@ -10,7 +10,7 @@ may name people, and erasing a person must find nothing of them there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,21 +21,15 @@ from ..access import account_editor_of
 from ..db import check_version
 from ..forms import clean_form_data
 from ..models import Account, Stakeholder, Task, TaskComment, User, utcnow
-from ..validation import check_date
+from ..validation import FieldError, field_date
 
 TITLE_MAX = 200
 TEXT_MAX = 5000  # comments and reasons, like other long texts
 TASK_FIELDS = ("title", "stakeholder_id", "assignee_id", "due_on")
 
 
-class TaskError(ValueError):
-    """Why a task change was refused; nothing was written. `field` names the input it
-    concerns (a form field, or the API's field of the same name)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class TaskError(FieldError):
+    """Why a task change was refused (`field`, `message`); nothing was written."""
 
 
 def emit_task_event(session: Session, name: str, task: Task, *,
@@ -99,13 +93,7 @@ def check_due(day: Any) -> date | None:
     """A due date in the years the app accepts, or None (no due date)."""
     if day in (None, ""):
         return None
-    if not isinstance(day, date):
-        raise TaskError("due_on", "Enter the due date (YYYY-MM-DD).")
-    try:
-        check_date(day)
-    except ValueError as exc:
-        raise TaskError("due_on", str(exc)) from None
-    return day
+    return field_date(day, "due_on", "Enter the due date (YYYY-MM-DD).", error=TaskError)
 
 
 def _text(value: Any, field: str, what: str, limit: int) -> str:
@@ -256,6 +244,21 @@ def _tasks(session: Session, task_ids: Iterable[int]) -> list[Task]:
     return list(session.exec(select(Task).where(Task.id.in_(ids)).order_by(Task.id)).all())
 
 
+def _bulk_set(session: Session, tasks: list[Task], field: str, value: Any, what: str, *,
+              user: User | None) -> Iterator[Task]:
+    """Set `field` to `value` on the tasks where it differs, each one a new version and
+    an "update task" event ("<task> <what>"). Yields each task as it is changed, so the
+    caller's domain event follows that task's audit event."""
+    for task in tasks:
+        if getattr(task, field) == value:
+            continue
+        task.version += 1
+        account = session.get(Account, task.account_id)
+        audit.apply_changes(session, task, {field: value}, entity="task", user=user,
+                            summary=f"{_described(task, account)} {what}")
+        yield task
+
+
 def bulk_reassign(session: Session, task_ids: Iterable[int], assignee_id: Any, *,
                   user: User | None = None) -> int:
     """Give the tasks (ids the caller checked through `access.editable_task_ids`) to one
@@ -269,13 +272,7 @@ def bulk_reassign(session: Session, task_ids: Iterable[int], assignee_id: Any, *
     if new_id is None and tasks:
         raise TaskError("assignee_id", "Choose who takes the tasks.")
     changed = 0
-    for task in tasks:
-        if task.assignee_id == new_id:
-            continue
-        task.version += 1
-        account = session.get(Account, task.account_id)
-        audit.apply_changes(session, task, {"assignee_id": new_id}, entity="task", user=user,
-                            summary=f"{_described(task, account)} reassigned")
+    for task in _bulk_set(session, tasks, "assignee_id", new_id, "reassigned", user=user):
         emit_task_event(session, "task.assigned", task, user=user)
         changed += 1
     return changed
@@ -298,16 +295,8 @@ def bulk_set_due(session: Session, task_ids: Iterable[int], due_on: Any, *,
     """Move the tasks' due date (None: no due date). Records "update task" per task
     that changed. Returns how many. Does not commit."""
     day = check_due(due_on)
-    changed = 0
-    for task in _tasks(session, task_ids):
-        if task.due_on == day:
-            continue
-        task.version += 1
-        account = session.get(Account, task.account_id)
-        audit.apply_changes(session, task, {"due_on": day}, entity="task", user=user,
-                            summary=f"{_described(task, account)} due date changed")
-        changed += 1
-    return changed
+    return sum(1 for _task in _bulk_set(session, _tasks(session, task_ids), "due_on", day,
+                                        "due date changed", user=user))
 
 
 def due_in(days: int, *, today: date | None = None) -> date:
