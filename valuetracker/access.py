@@ -55,6 +55,8 @@ _EXPORTS = frozenset({"account_manager", "leader", "admin"})
 _SEES_ALL_JOBS = frozenset({"leader", "admin"})
 _SEES_EVERYONES_WORK = frozenset({"leader", "admin"})  # "My work" of every team
 _ADMINISTERS = frozenset({"admin"})
+# Who owns which account or deal is staffing: leaders decide it too (a bulk reassignment).
+_REASSIGNS_EVERY_OWNER = frozenset({"leader", "admin"})
 # Who may import what in the web app (the CLI is a system user, unscoped).
 _IMPORTS = {
     "accounts": frozenset({"account_manager", "admin"}),
@@ -108,6 +110,26 @@ def may_manage_team(user: User, account: Account | None) -> bool:
         return True
     return (account is not None and may_edit_accounts(user)
             and account.owner_id == user.id)
+
+
+def reassigns_every_owner(user: User) -> bool:
+    """Chooses the owner of every account and deal (leaders, admins): staffing."""
+    return _role(user) in _REASSIGNS_EVERY_OWNER
+
+
+def may_reassign_owner(user: User, account: Account, *, is_member: bool = False,
+                       owner_active: bool = True) -> bool:
+    """Hand the account to another owner: leaders and admins for every account, the
+    owner for their own, and a team member (in a role that edits accounts) once the
+    owner's user is deactivated: the team passes on a departed colleague's accounts."""
+    if reassigns_every_owner(user) or may_manage_team(user, account):
+        return True
+    return may_edit_accounts(user) and is_member and not owner_active
+
+
+def may_reassign_deal_owner(user: User) -> bool:
+    """Hand the deals the user sees to another owner: whoever edits deals, and leaders."""
+    return may_edit_deals(user) or reassigns_every_owner(user)
 
 
 def runs_winloss_program(user: User) -> bool:
@@ -445,6 +467,24 @@ def get_signal_for_user(session: Session, user: User, signal_id: int) -> tuple[S
     if row is None:
         abort(404)
     return row[0], row[1]
+
+
+def accounts_for_change(session: Session, user: User, account_ids: list[int]
+                        ) -> list[tuple[Account, bool, bool]]:
+    """The accounts among `account_ids` the user may see, each with whether the user is
+    on its team and whether its owner's user is active (a bulk action's rights), in one
+    query. Ids outside the user's scope are simply absent."""
+    if not account_ids:
+        return []
+    member = select(AccountMember.account_id).where(AccountMember.user_id == user.id,
+                                                    AccountMember.account_id == Account.id)
+    owner_active = sa.func.coalesce(
+        select(User.active).where(User.id == Account.owner_id).scalar_subquery(), False)
+    rows = session.exec(
+        select(Account, member.exists(), owner_active)
+        .where(Account.id.in_(account_ids), account_scope(user))).all()
+    return [(account, bool(is_member) or account.owner_id == user.id, bool(active))
+            for account, is_member, active in rows]
 
 
 def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list[int]:
