@@ -212,7 +212,7 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
                 # every user saves, renames and deletes their own views (another's: 404)
                 "saved_views.create", "saved_views.rename", "saved_views.delete",
                 # leaders reassign the owners of accounts and deals (bulk, on the lists)
-                "accounts.index", "winloss.deals"}
+                "accounts.bulk", "winloss.deals_bulk"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value", "tasks")
 # Query strings that make a GET do its real work (otherwise it may stop early).

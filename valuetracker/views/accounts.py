@@ -111,7 +111,8 @@ ACCOUNT_CSV = (
 )
 
 
-@bp.route("/accounts", methods=["GET", "POST"])
+@bp.route("/accounts")
+@bp.route("/accounts", methods=["POST"], endpoint="bulk")  # views/_bulk.py
 @login_required
 def index() -> Any:
     session = get_session()

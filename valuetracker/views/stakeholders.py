@@ -175,7 +175,8 @@ PEOPLE_CSV = (
 )
 
 
-@bp.route("/stakeholders", methods=["GET", "POST"])
+@bp.route("/stakeholders")
+@bp.route("/stakeholders", methods=["POST"], endpoint="bulk")  # views/_bulk.py
 @login_required
 def index() -> Any:
     """The people at the user's accounts, across accounts: filtered, sorted, CSV, and

@@ -141,7 +141,8 @@ DEAL_CSV = (
 )
 
 
-@bp.route("/deals", methods=["GET", "POST"])
+@bp.route("/deals")
+@bp.route("/deals", methods=["POST"], endpoint="deals_bulk")  # views/_bulk.py
 @login_required
 def deals() -> Any:
     session = get_session()
