@@ -304,7 +304,8 @@ def test_the_job_checks_with_progress_then_writes_once(app: Flask, session: Sess
     assert _owners(session, [a.id for a in many]) == {cast.am2.id}
 
 
-def test_a_refused_job_writes_nothing(app: Flask, session: Session, cast: Any) -> None:
+def test_a_refused_job_writes_nothing(app: Flask, session: Session, cast: Any,
+                                      login_as: Any) -> None:
     many = [make_account(session, f"Many {n:02}", owner=cast.am1) for n in range(30)]
     session.commit()
     ids = [a.id for a in many] + [cast.account2.id]  # am2's: not am1's to see
@@ -318,3 +319,6 @@ def test_a_refused_job_writes_nothing(app: Flask, session: Session, cast: Any) -
     assert job.status == "failed" and job.result["refused_count"] == 1
     assert "Nothing was changed: 1 of 31 accounts refused" in job.error
     assert _audits(session, "account", "archive") == 0
+    page = page_text(page_html(login_as(cast.am1), f"/jobs/{job.id}"))
+    assert "Refused (1)" in page and f"#{cast.account2.id}: not found" in page
+    assert "Nothing was changed" in page
