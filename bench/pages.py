@@ -70,6 +70,11 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("API list of accounts", ("api.list_accounts",), api=True, p95_ms=50.0),
     PageSpec("API list of value entries", ("api.list_value_entries",), api=True,
              p95_ms=50.0),
+    # Search for a person by name (every kind, grouped, ranked, highlighted).
+    PageSpec("search, a person's name", ("search.index",),
+             lambda p: {"q": p.stakeholder_name}, p95_ms=50.0),
+    PageSpec("deals list, won, by amount", ("winloss.deals",),
+             lambda p: {"outcome": "won", "sort": "-amount"}, p95_ms=150.0),
 )
 AFTER_CHANGE_REQUESTS = 10  # each recomputes the figures: fewer requests
 # The one page measured on XL (issue 18): the growth of the portfolio's recompute.

@@ -34,6 +34,7 @@ class Probe:
     # The account manager who owns the most accounts, signed in: My work at its busiest.
     manager_session_id: str = ""
     api_token: str = ""  # the admin's read token, for the API rows
+    stakeholder_name: str = ""  # the stakeholder's name: what the search row types
 
 
 def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
@@ -87,6 +88,7 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
             stakeholder = session.exec(
                 select(Stakeholder.id).where(Stakeholder.account_id == account.id).limit(1)
             ).one()
+        stakeholder_name = session.get(Stakeholder, stakeholder).name
         segment = "Enterprise"
         in_segment = session.exec(
             select(func.count()).select_from(Account).where(Account.segment == segment)
@@ -105,4 +107,5 @@ def find_probe(engine: sa.Engine, *, page_size: int = PAGE_SIZE,
         current_quarter=current.label,
         manager_session_id=manager_session_id,
         api_token=api_token,
+        stakeholder_name=stakeholder_name,
     )

@@ -23,6 +23,7 @@ from flask import Flask
 
 from valuetracker import create_app
 
+from . import bulk as bulk_mod
 from . import digest as digest_mod
 from . import export as export_mod
 from . import load as load_mod
@@ -35,7 +36,8 @@ from .probe import Probe, find_probe
 from .procs import BENCH_SECRET
 from .report import RESULTS_PATH, Report, percentile
 
-SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals", "digest", "webhooks")
+SECTIONS = ("pages", "pdf", "batch", "export", "load", "signals", "digest", "webhooks",
+            "bulk")
 
 # Targets (issue 7).
 PAGE_P95_MS = 150.0
@@ -52,6 +54,7 @@ SIGNALS_L_SECONDS = 60.0  # issue 16: refreshing every account's signals on L
 SIGNALS_WRITE_MS = 200.0  # issue 16: the refresh of one account after a single write
 DIGEST_L_SECONDS = 60.0  # issue 16: digests for all users of L
 WEBHOOK_BURST_SECONDS = 60.0  # issue 17
+BULK_REASSIGN_SECONDS = 10.0  # issue 19: a bulk reassignment of 1,000 accounts
 # Issue 18: the first view after a change (a write bumped the data version), p95 on L.
 AFTER_CHANGE_P95_MS = {
     "portfolio page, first view after a change": 150.0,
@@ -275,6 +278,9 @@ def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str
     if primary and "webhooks" in args.only:
         log(f"-- webhooks: a burst of {webhooks_mod.EVENTS} events, 2 workers")
         _webhooks(report, args, workroot / "webhooks")
+    if primary and "bulk" in args.only:
+        log(f"-- bulk reassignment of {bulk_mod.COUNT:,} accounts on {big.scale}")
+        _bulk(report, big, workroot / big.scale / "bulk")
     _pages_figures(report, page_results, small, large)
     if xl is not None and page_results:
         _xl_figures(report, xl_results, page_results.get(large, []), large)
@@ -282,7 +288,7 @@ def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str
 
 
 SECTION_ORDER = {"generate": 0, "pages": 1, "pdf": 2, "batch": 3, "export": 4, "load": 5,
-                 "signals": 6, "digest": 7, "webhooks": 8}
+                 "signals": 6, "digest": 7, "webhooks": 8, "bulk": 9}
 
 
 def _signals(report: Report, app: Flask, data: DataSet, *, is_large: bool) -> None:
@@ -340,6 +346,19 @@ def _webhooks(report: Report, args: argparse.Namespace, workdir: Path) -> None:
                webhooks_mod.p95(r.latencies_ms), "ms")
 
 
+def _bulk(report: Report, data: DataSet, workdir: Path) -> None:
+    item = f"bulk reassign of {bulk_mod.COUNT:,} accounts (the job)"
+    target = f"<= {BULK_REASSIGN_SECONDS:.0f} s"
+    r = bulk_mod.run_bulk_reassign(data.url, workdir)
+    print(f"    {r.seconds and round(r.seconds, 2)} s, {r.changed} changed {r.error or ''}",
+          flush=True)
+    if r.seconds is None or r.error:
+        report.missing("bulk", item, data.scale, "time", target, r.error or "n/a")
+        return
+    report.add("bulk", item, data.scale, "time", r.seconds, "s", target=target,
+               ok=r.seconds <= BULK_REASSIGN_SECONDS, note=f"{r.changed:,} accounts changed")
+
+
 def _engine_for(url: str) -> Any:
     from valuetracker.db import make_engine
 
@@ -387,10 +406,11 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
             is_large = scale == large
             slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest
                              if ms >= 5)
+            limit = (spec.p95_ms if spec is not None and spec.p95_ms else PAGE_P95_MS)
             report.add("pages", name, scale, "p95", p95, "ms",
-                       target=f"<= {PAGE_P95_MS:.0f} ms" if is_large else "",
-                       ok=(p95 <= PAGE_P95_MS) if is_large else None,
-                       note=f"slowest SQL: {slow}" if is_large and p95 > PAGE_P95_MS / 2
+                       target=f"<= {limit:.0f} ms" if is_large else "",
+                       ok=(p95 <= limit) if is_large else None,
+                       note=f"slowest SQL: {slow}" if is_large and p95 > limit / 2
                        and slow else "")
             q = max(r.queries)
             report.add("pages", name, scale, "queries", q, "",

@@ -22,17 +22,25 @@ class RenderedForm:
     action: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+    # (name, value) of its <button>s with a name: only the pressed one is submitted.
+    buttons: set[tuple[str, str]] = field(default_factory=set)
 
     def data(self, **changes: str | list[str]) -> MultiDict[str, str]:
         """What the browser submits, with `changes` (field name -> new value) replacing
         the rendered values; every changed name must be a field of the form."""
         unknown = set(changes) - self.names
         assert not unknown, f"not fields of the form: {unknown} (fields: {self.names})"
+        for name, value in changes.items():
+            if any(b == name for b, _v in self.buttons) and name not in self._field_names():
+                assert (name, value) in self.buttons, f"no button {name}={value!r}"
         pairs = [(n, v) for n, v in self.fields if n not in changes]
         for name, value in changes.items():
             for v in ([value] if isinstance(value, str) else value):
                 pairs.append((name, v))
         return MultiDict(pairs)
+
+    def _field_names(self) -> set[str]:
+        return {n for n, _v in self.fields} | (self.names - {b for b, _v in self.buttons})
 
     def value(self, name: str) -> str:
         return next(v for n, v in self.fields if n == name)
@@ -66,6 +74,9 @@ class _FormReader(HTMLParser):
                     form.fields.append((name, a.get("value", "on")))
             elif kind not in ("submit", "button", "file", "image", "reset"):
                 form.fields.append((name, a.get("value", "")))
+        elif tag == "button" and name and "disabled" not in a:
+            form.names.add(name)
+            form.buttons.add((name, a.get("value", "")))
         elif tag == "select" and name:
             form.names.add(name)
             self._select = (name, "multiple" in a, [], [])

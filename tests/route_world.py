@@ -213,7 +213,9 @@ LEADER_POSTS = {"summaries.generate", "summaries.send", "summaries.generate_port
                 # every user manages their own API tokens (someone else's: 404)
                 "api_tokens.index", "api_tokens.revoke",
                 # every user saves, renames and deletes their own views (another's: 404)
-                "saved_views.create", "saved_views.rename", "saved_views.delete"}
+                "saved_views.create", "saved_views.rename", "saved_views.delete",
+                # leaders reassign the owners of accounts and deals (bulk, on the lists)
+                "accounts.bulk", "winloss.deals_bulk"}
 # Blueprints whose every change is an account editor's (analysts only read them).
 ACCOUNT_DATA_BLUEPRINTS = ("accounts", "stakeholders", "activities", "value", "tasks")
 # Query strings that make a GET do its real work (otherwise it may stop early).

@@ -118,6 +118,13 @@ def all_accounts(session: Session, user: User, filters: AccountFilters) -> list[
         .where(*account_list_conditions(user, filters)).order_by(*order)).all())
 
 
+def account_ids(session: Session, user: User, filters: AccountFilters) -> list[int]:
+    """The ids of every account of the list, in its order (a bulk action's "all matching")."""
+    return list(session.exec(
+        select(Account.id).where(*account_list_conditions(user, filters))
+        .order_by(*ACCOUNT_LIST.order_by(filters.sort))).all())
+
+
 def segment_options(session: Session, user: User) -> list[str]:
     """Segments in use among the user's accounts (for the filter and the form)."""
     rows = session.exec(
@@ -287,6 +294,33 @@ def archive_account(session: Session, account: Account, *, user: User | None = N
     session.add(account)
     audit.record(session, "archive", "account", account.id, f"account {account.name} archived",
                  details={"status": [old, "archived"]}, user=user)
+
+
+def reassign_owner(session: Session, account: Account, owner_id: int, *,
+                   user: User | None = None) -> bool:
+    """Give the account to another owner (a bulk reassignment): the new owner leaves the
+    team members (an owner is not also a member), the previous owner leaves the team,
+    a name kept from an import is cleared. Returns whether anything changed.
+
+    Bumps the version (an edit form opened before cannot undo it) and records an
+    "update account" event with the owner's before/after. Does not commit.
+    """
+    if account.owner_id == owner_id and not account.owner_name:
+        return False
+    check_version(session, account, account.version)
+    diff: dict[str, list[Any]] = {"owner_id": [account.owner_id, owner_id]}
+    if account.owner_name:
+        diff["owner_name"] = [account.owner_name, None]
+    removed = session.exec(sa.delete(AccountMember).where(
+        AccountMember.account_id == account.id, AccountMember.user_id == owner_id))
+    if removed.rowcount:
+        diff["members"] = [[owner_id], []]
+    account.owner_id, account.owner_name = owner_id, None
+    account.updated_at = utcnow()
+    session.add(account)
+    audit.record(session, "update", "account", account.id,
+                 f"account {account.name}: owner changed", details=diff, user=user)
+    return True
 
 
 def team(session: Session, account: Account) -> tuple[User | None, list[User]]:

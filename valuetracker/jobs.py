@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 # The areas with background jobs; each module defines `register_tasks` and `recover`.
 TASK_MODULES = ("summaries.runs", "exports.runs", "reminders", "signals.jobs",
-                "notifications.tasks", "webhooks.worker")
+                "notifications.tasks", "webhooks.worker", "bulk.runs")
 FINISHED = ("done", "failed")
 
 
@@ -135,6 +135,11 @@ def job_message(job: Job) -> str:
         text += f", {job.failed} failed"
     if left_out:
         text += f", {left_out} not in the send"
+    stage = (job.result or {}).get("stage") if job.status == "running" else None
+    if stage == "checking":
+        text = f"Checking: {job.done} of {job.total}"
+    elif stage == "writing":
+        text = f"Checked {job.total} of {job.total}; writing the changes…"
     if job.status == "queued":
         text = "Waiting for a worker… " + text
     elif job.status in FINISHED:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .lookups import (
     account_access,
+    accounts_for_change,
     deal_access,
     editable_task_ids,
     get_account_for_summaries,
@@ -56,10 +57,13 @@ from .roles import (
     may_export,
     may_import,
     may_manage_team,
+    may_reassign_deal_owner,
+    may_reassign_owner,
     may_send_account_summaries,
     may_send_summaries,
     permission_required,
     reads_winloss_program,
+    reassigns_every_owner,
     require,
     role_may_administer,
     runs_winloss_program,
@@ -129,4 +133,8 @@ __all__ = [
     "get_job_for_user",
     "get_export_job_for_user",
     "get_notification_for_user",
+    "reassigns_every_owner",
+    "may_reassign_owner",
+    "may_reassign_deal_owner",
+    "accounts_for_change",
 ]

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import abort
 from sqlmodel import Session, select
 
 from ..models import (
     AccessLink,
     Account,
+    AccountMember,
     Activity,
     Deal,
     Job,
@@ -194,6 +196,24 @@ def get_signal_for_user(session: Session, user: User, signal_id: int) -> tuple[S
     """(signal, its account) if the user sees the account (404 otherwise): signals are
     read wherever their account is."""
     return _with_account(session, user, Signal, signal_id)
+
+
+def accounts_for_change(session: Session, user: User, account_ids: list[int]
+                        ) -> list[tuple[Account, bool, bool]]:
+    """The accounts among `account_ids` the user may see, each with whether the user is
+    on its team and whether its owner's user is active (a bulk action's rights), in one
+    query. Ids outside the user's scope are simply absent."""
+    if not account_ids:
+        return []
+    member = select(AccountMember.account_id).where(AccountMember.user_id == user.id,
+                                                    AccountMember.account_id == Account.id)
+    owner_active = sa.func.coalesce(
+        select(User.active).where(User.id == Account.owner_id).scalar_subquery(), False)
+    rows = session.exec(
+        select(Account, member.exists(), owner_active)
+        .where(Account.id.in_(account_ids), account_scope(user))).all()
+    return [(account, bool(is_member) or account.owner_id == user.id, bool(active))
+            for account, is_member, active in rows]
 
 
 def editable_task_ids(session: Session, user: User, task_ids: list[int]) -> list[int]:

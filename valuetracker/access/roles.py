@@ -29,6 +29,8 @@ _EXPORTS = frozenset({"account_manager", "leader", "admin"})
 _SEES_ALL_JOBS = frozenset({"leader", "admin"})
 _SEES_EVERYONES_WORK = frozenset({"leader", "admin"})  # "My work" of every team
 _ADMINISTERS = frozenset({"admin"})
+# Who owns which account or deal is staffing: leaders decide it too (a bulk reassignment).
+_REASSIGNS_EVERY_OWNER = frozenset({"leader", "admin"})
 # Who may import what in the web app (the CLI is a system user, unscoped).
 _IMPORTS = {
     "accounts": frozenset({"account_manager", "admin"}),
@@ -81,6 +83,26 @@ def may_manage_team(user: User, account: Account | None) -> bool:
         return True
     return (account is not None and may_edit_accounts(user)
             and account.owner_id == user.id)
+
+
+def reassigns_every_owner(user: User) -> bool:
+    """Chooses the owner of every account and deal (leaders, admins): staffing."""
+    return _role(user) in _REASSIGNS_EVERY_OWNER
+
+
+def may_reassign_owner(user: User, account: Account, *, is_member: bool = False,
+                       owner_active: bool = True) -> bool:
+    """Hand the account to another owner: leaders and admins for every account, the
+    owner for their own, and a team member (in a role that edits accounts) once the
+    owner's user is deactivated: the team passes on a departed colleague's accounts."""
+    if reassigns_every_owner(user) or may_manage_team(user, account):
+        return True
+    return may_edit_accounts(user) and is_member and not owner_active
+
+
+def may_reassign_deal_owner(user: User) -> bool:
+    """Hand the deals the user sees to another owner: whoever edits deals, and leaders."""
+    return may_edit_deals(user) or reassigns_every_owner(user)
 
 
 def runs_winloss_program(user: User) -> bool:

@@ -35,6 +35,7 @@ from .people import (
     all_people,
     list_people,
     people_conditions,
+    people_ids,
 )
 from .writes import (
     EDITABLE_FIELDS,
@@ -95,6 +96,7 @@ __all__ = [
     "STAKEHOLDER_LIST",
     "PeopleFilters",
     "people_conditions",
+    "people_ids",
     "list_people",
     "all_people",
     "account_options",

@@ -95,6 +95,14 @@ def all_people(session: Session, user: User, filters: PeopleFilters) -> list[Any
                              .order_by(*STAKEHOLDER_LIST.order_by(filters.sort))).all())
 
 
+def people_ids(session: Session, user: User, filters: PeopleFilters) -> list[int]:
+    """The ids of every person of the list, in its order (a bulk action's "all matching")."""
+    return list(session.exec(
+        select(Stakeholder.id).join(Account, Account.id == Stakeholder.account_id)
+        .where(*people_conditions(user, filters))
+        .order_by(*STAKEHOLDER_LIST.order_by(filters.sort))).all())
+
+
 def account_options(session: Session, user: User) -> list[tuple[int, str]]:
     """(id, name) of the user's accounts that have people, for the list's account filter."""
     has_people = (select(Stakeholder.id).where(Stakeholder.account_id == Account.id,

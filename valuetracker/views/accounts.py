@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import accounts, activities, signals, stakeholders, summaries, tasks, value, winloss
+from .. import accounts, activities, bulk, signals, stakeholders, summaries, tasks, value, winloss
 from ..access import (
     account_access,
     get_account_for_user,
@@ -33,6 +33,7 @@ from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
 from ..listing import Column, wants_csv
 from ..models import ACCOUNT_STATUSES, TIERS, Account, label
+from ._bulk import bulk_form, bulk_step
 from ._request import edit_conflict, list_csv, list_state, page_arg
 
 bp = Blueprint("accounts", __name__)
@@ -111,6 +112,7 @@ ACCOUNT_CSV = (
 
 
 @bp.route("/accounts")
+@bp.route("/accounts", methods=["POST"], endpoint="bulk")  # views/_bulk.py
 @login_required
 def index() -> Any:
     session = get_session()
@@ -128,6 +130,10 @@ def index() -> Any:
         status=state.get("status", ""), sort=state.sort,
         health=signals.health_condition(session, health) if health else None,
         owner_id=int(state.get("owner")) if state.get("owner") else None)
+    owners = [(u.id, u.name) for u in accounts.team_candidates(session)]
+    if request.method == "POST":  # a bulk action on the selection (views/_bulk.py)
+        return bulk_step(bulk.ACCOUNTS, owners=owners, page_size=current_app.config[
+            "PAGE_SIZE"], matching=lambda: accounts.account_ids(session, current_user, filters))
     if wants_csv(request.args):
         return list_csv(accounts.ACCOUNT_LIST, ACCOUNT_CSV,
                         accounts.all_accounts(session, current_user, filters))
@@ -138,6 +144,7 @@ def index() -> Any:
         "accounts/index.html", form=form, page=page, filters=filters, state=state,
         args=state.args, sort_args=state.sort_args,
         may_create=may_edit_accounts(current_user),
+        bulk=bulk_form(bulk.ACCOUNTS, owners=owners, formdata=None),
     )
 
 

@@ -28,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
-from .. import activities, personal_data, stakeholders
+from .. import activities, bulk, personal_data, stakeholders
 from ..access import (
     get_account_for_user,
     get_stakeholder_for_user,
@@ -43,6 +43,7 @@ from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, s
 from ..quarters import QuarterError, app_start_month, current_quarter, parse_quarter
 from ..summaries.coverage import COVERAGE_FILTERS, coverage_stakeholders
 from ..value.metrics import PULSE_GROUPS, latest_pulse_stakeholders
+from ._bulk import bulk_form, bulk_step
 from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("stakeholders", __name__)
@@ -178,9 +179,11 @@ PEOPLE_CSV = (
 
 
 @bp.route("/stakeholders")
+@bp.route("/stakeholders", methods=["POST"], endpoint="bulk")  # views/_bulk.py
 @login_required
 def index() -> Any:
-    """The people at the user's accounts, across accounts: filtered, sorted, CSV."""
+    """The people at the user's accounts, across accounts: filtered, sorted, CSV, and
+    the bulk actions on a selection (POST, views/_bulk.py)."""
     session = get_session()
     account_options = stakeholders.account_options(session, current_user)
     state = list_state(stakeholders.STAKEHOLDER_LIST, choices={
@@ -192,6 +195,10 @@ def index() -> Any:
         account_id=int(state.get("account")) if state.get("account") else None,
         role=state.get("role"), key=state.get("key"), sentiment=state.get("sentiment"),
         left=state.get("left"), opted_out=state.get("opted_out"), sort=state.sort)
+    if request.method == "POST":
+        return bulk_step(bulk.PEOPLE, page_size=current_app.config["PAGE_SIZE"],
+                         matching=lambda: stakeholders.people_ids(session, current_user,
+                                                                  filters))
     if wants_csv(request.args):
         return list_csv(stakeholders.STAKEHOLDER_LIST, PEOPLE_CSV,
                         stakeholders.all_people(session, current_user, filters))
@@ -200,7 +207,8 @@ def index() -> Any:
     return render_template("stakeholders/index.html", page=page, state=state,
                            args=state.args, account_options=account_options,
                            roles=BUYING_ROLES, sentiments=SENTIMENTS,
-                           yes_no=YES_NO_CHOICES)
+                           yes_no=YES_NO_CHOICES,
+                           bulk=bulk_form(bulk.PEOPLE, formdata=None))
 
 
 def _figure_people(state: ListState) -> Any:

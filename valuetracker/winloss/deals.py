@@ -245,6 +245,32 @@ def owner_label(owner: str | None, deal: Deal | Any) -> str | None:
     return f"{deal.owner_name} (not a user)" if getattr(deal, "owner_name", None) else None
 
 
+def reassign_deal_owner(session: Session, deal: Deal, owner_id: int, *,
+                        user: User | None = None) -> bool:
+    """Give the deal to another owner (a bulk reassignment; a rep kept by name is
+    cleared). Returns whether anything changed. Bumps the version and records an
+    "update deal" event with the owner's before/after. Does not commit."""
+    if deal.owner_id == owner_id and not deal.owner_name:
+        return False
+    check_version(session, deal, deal.version)
+    diff: dict[str, list[Any]] = {"owner_id": [deal.owner_id, owner_id]}
+    if deal.owner_name:
+        diff["owner_name"] = [deal.owner_name, None]
+    deal.owner_id, deal.owner_name = owner_id, None
+    session.add(deal)
+    audit.record(session, "update", "deal", deal.id, f"deal {deal.name}: owner changed",
+                 details=diff, user=user)
+    return True
+
+
+def deal_ids(session: Session, user: User, filters: DealFilters) -> list[int]:
+    """The ids of every deal of the list, in its order (a bulk action's "all matching")."""
+    return list(session.exec(
+        select(Deal.id).join(Account, Account.id == Deal.account_id, isouter=True)
+        .where(*deal_list_conditions(user, filters))
+        .order_by(*DEAL_LIST.order_by(filters.sort))).all())
+
+
 def deal_competitors(session: Session, deal: Deal) -> list[Competitor]:
     return list(session.exec(
         select(Competitor).join(DealCompetitor, DealCompetitor.competitor_id == Competitor.id)

@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlmodel import select
 
+from ... import bulk
 from ...access import (
     account_scope,
     deal_access,
@@ -38,11 +39,13 @@ from ...winloss.deals import (
     ANY_CLOSED,
     DEAL_LIST,
     NONE_LABEL,
+    PAGE_SIZE,
     DealFilters,
     SavedDeal,
     all_deals,
     create_deal,
     deal_competitors,
+    deal_ids,
     deal_owner_options,
     deal_products,
     deal_segments,
@@ -71,6 +74,7 @@ from ...winloss.interviews import (
 from ...winloss.interviews import request_interview as new_interview_request
 from ...winloss.taxonomy import list_factors
 from ...wording import counted
+from .._bulk import bulk_form, bulk_step
 from .._request import edit_conflict, list_csv, list_state, page_arg
 from ._common import bp
 
@@ -141,6 +145,7 @@ DEAL_CSV = (
 
 
 @bp.route("/deals")
+@bp.route("/deals", methods=["POST"], endpoint="deals_bulk")  # views/_bulk.py
 @login_required
 def deals() -> Any:
     session = get_session()
@@ -171,6 +176,10 @@ def deals() -> Any:
         closed_from=state.get("closed_from"),
         closed_to=state.get("closed_to"), amount_min=state.get("amount_min"),
         amount_max=state.get("amount_max"), sort=state.sort)
+    owners = _active_users(session)
+    if request.method == "POST":  # a bulk action on the selection (views/_bulk.py)
+        return bulk_step(bulk.DEALS, owners=owners, page_size=PAGE_SIZE,
+                         matching=lambda: deal_ids(session, current_user, filters))
     if wants_csv(request.args):
         return list_csv(DEAL_LIST, DEAL_CSV, all_deals(session, current_user, filters))
     page = list_deals(session, current_user, filters, page=page_arg())
@@ -179,7 +188,14 @@ def deals() -> Any:
                            none_label=NONE_LABEL, any_closed=ANY_CLOSED,
                            owner=owner, owner_users=owner_users, kept_owners=kept_owners,
                            owner_name_prefix=OWNER_NAME_PREFIX, owner_label=owner_label,
-                           outcomes=OUTCOMES, can_create=may_edit_deals(current_user))
+                           outcomes=OUTCOMES, can_create=may_edit_deals(current_user),
+                           bulk=bulk_form(bulk.DEALS, owners=owners, formdata=None))
+
+
+def _active_users(session: Any) -> list[tuple[int, str]]:
+    """Who a deal may be given to (the deal form's owners): the active users."""
+    return [(i, n) for i, n in session.exec(
+        select(User.id, User.name).where(User.active.is_(True)).order_by(User.name)).all()]
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])
