@@ -65,7 +65,9 @@ def _figure_urls(session: Any, *, by: str, since: Any, until: Any,
                  start_month: int) -> dict[str, Any]:
     """The page's figure links (figure_links): per group, per competitor, the period's
     closed deals and its interviews, each a function of the outcome or status."""
-    competitor_ids = {c.name: c.id for c in session.exec(select(Competitor)).all()}
+    # Kept with the figures until the data changes, so a warm page stays at two queries.
+    competitor_ids = cached(session, "competitor-ids", None, lambda: {
+        name: id_ for id_, name in session.exec(select(Competitor.id, Competitor.name)).all()})
     period = figure_links.closed_period_args(since, until)
 
     def deals(args: dict[str, Any] | None) -> str | None:
