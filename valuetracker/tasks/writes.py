@@ -43,8 +43,13 @@ def emit_task_event(session: Session, name: str, task: Task, *,
     """The domain event of a task change (`task.created`, `task.assigned`,
     `task.done`), in the same transaction as the change: notifications and webhooks
     read it. `user` is who did it (None: a play)."""
-    events.emit(session, name, account_id=task.account_id, entity="task", entity_id=task.id,
-                user=user, data=task_payload(task))
+    events.emit_many(session, [task_event(name, task, user=user)])
+
+
+def task_event(name: str, task: Task, *, user: User | None = None) -> events.Event:
+    """The event `emit_task_event` emits (for `events.emit_many`)."""
+    return events.make_event(name, account_id=task.account_id, entity="task",
+                             entity_id=task.id, user=user, data=task_payload(task))
 
 
 def task_payload(task: Task) -> dict[str, Any]:
