@@ -32,7 +32,7 @@ from ..models import (
     ValueEntry,
     utcnow,
 )
-from .writes import complete_task, task_event
+from .writes import complete_tasks, task_event
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -177,12 +177,12 @@ def run_plays(session: Session, *, opened: Iterable[Signal] = (),
     closed_ids = sorted({s.id for s in closed if s.id is not None})
     closing = {play.key: play for play in PLAY_LIST if play.closes}
     for chunk in _chunks(closed_ids):
-        tasks = session.exec(select(Task).where(
+        run.closed.extend(session.exec(select(Task).where(
             Task.signal_id.in_(chunk), Task.status == "open",
-            Task.play.in_(sorted(closing))).order_by(Task.id)).all()
-        for task in tasks:
-            complete_task(session, task, user=user, note=closing[task.play or ""].close_note)
-            run.closed.append(task)
+            Task.play.in_(sorted(closing))).order_by(Task.id)).all())
+    complete_tasks(session, run.closed, user=user,
+                   notes={task.id or 0: closing[task.play or ""].close_note
+                          for task in run.closed})
     return run
 
 
@@ -225,9 +225,10 @@ def _open_tasks(session: Session, signals: list[Signal], *, user: User | None,
                 "created_at": utcnow(), "version": 1})
     if not rows:
         return []
-    # One multi-row INSERT … RETURNING (the first refresh's plays make thousands), then
-    # what `create_task` records and emits for each, in bulk.
-    tasks = list(session.scalars(sa.insert(Task).returning(Task), rows).all())
+    # One multi-row INSERT (the first refresh's plays make thousands), the rows read
+    # back, then what `create_task` records and emits for each, in bulk.
+    session.execute(sa.insert(Task), rows)
+    tasks = _made(session, rows)
     audit.record_many(session, "create", "task", [
         (task.id, f"task #{task.id} on {accounts[task.account_id].name} created by the "
                   f"play {task.play}",
@@ -242,6 +243,16 @@ def _open_tasks(session: Session, signals: list[Signal], *, user: User | None,
             batch.append(task_event("task.assigned", task, user=user))
     events.emit_many(session, batch)
     return tasks
+
+
+def _made(session: Session, rows: list[dict[str, Any]]) -> list[Task]:
+    """The tasks just inserted from `rows`, read back by their (signal, play), in order."""
+    wanted = {(r["signal_id"], r["play"]) for r in rows}
+    found: list[Task] = []
+    for chunk in _chunks(sorted({r["signal_id"] for r in rows})):
+        found.extend(t for t in session.exec(select(Task).where(Task.signal_id.in_(chunk)))
+                     if (t.signal_id, t.play) in wanted)
+    return sorted(found, key=lambda t: t.id or 0)
 
 
 def signal_kinds_without_play(kinds: Iterable[str]) -> list[str]:
