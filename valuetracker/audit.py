@@ -47,16 +47,10 @@ def record(
     """
     if user is not None and user_id is None:
         user_id = user.id
-    ip = None
-    if has_request_context():
-        ip = request.remote_addr
-        if user_id is None and current_user and current_user.is_authenticated:
-            user_id = current_user.id
-        token = g.get("api_token")
-        if token is not None:
-            # A change made through the API names the token it came with.
-            summary = f"{summary} (via API token {token.name})"
-            details = {**(details or {}), "via": f"API token {token.name}"}
+    user_id, ip, via = _origin(user_id)
+    if via is not None:
+        summary = f"{summary} (via API token {via})"
+        details = {**(details or {}), "via": f"API token {via}"}
     event = AuditEvent(
         user_id=user_id,
         action=action,
@@ -68,6 +62,36 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(session: Session, action: str, entity: str,
+                items: list[tuple[Any, str, dict[str, Any] | None]], *,
+                user: User | None = None) -> None:
+    """`record` for many rows at once, each (entity id, summary, details), in one
+    multi-row INSERT (a refresh's plays make thousands of tasks). Does not commit."""
+    if not items:
+        return
+    user_id, ip, via = _origin(user.id if user is not None else None)
+    rows = []
+    for entity_id, summary, details in items:
+        if via is not None:
+            summary = f"{summary} (via API token {via})"
+            details = {**(details or {}), "via": f"API token {via}"}
+        rows.append({"at": utcnow(), "user_id": user_id, "action": action, "entity": entity,
+                     "entity_id": None if entity_id is None else str(entity_id),
+                     "summary": summary[:500], "details": details, "ip": ip})
+    session.execute(sa.insert(AuditEvent), rows)
+
+
+def _origin(user_id: int | None) -> tuple[int | None, str | None, str | None]:
+    """Who and where from, in a request: the actor (the signed-in user when none was
+    given), the address, and the name of the API token it came with."""
+    if not has_request_context():
+        return user_id, None, None
+    if user_id is None and current_user and current_user.is_authenticated:
+        user_id = current_user.id
+    token = g.get("api_token")
+    return user_id, request.remote_addr, token.name if token is not None else None
 
 
 def add_created(session: Session, obj: Any, *, entity: str, summary: str,

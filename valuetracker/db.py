@@ -150,6 +150,22 @@ def check_version(session: Session, obj: Any, expected_version: int | None) -> N
     obj.version = expected + 1
 
 
+def claim_row(session: Session, row: Any, take_over: sa.Update) -> bool:
+    """Claim a row that is unique per job (a summary's sending, a user's digest of a
+    period): add `row` and commit; when the unique key refuses it (someone made it
+    first), run `take_over`, the UPDATE of that row where it may be taken over (a failed
+    attempt), and commit. True when this session now holds the row. Commits."""
+    session.add(row)
+    try:
+        session.commit()
+        return True
+    except sa.exc.IntegrityError:
+        session.rollback()
+    result = session.execute(take_over.execution_options(synchronize_session=False))
+    session.commit()
+    return bool(result.rowcount == 1)
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

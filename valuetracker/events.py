@@ -7,6 +7,12 @@ a `@handler` that adds its own rows (a notification, an outbox row) to the same 
 so an event is saved with the change, or not at all. Nothing here commits, sends or
 blocks: delivery is the worker's job.
 
+A write that makes many events at once (the signal refresh opening thousands of
+signals, the plays' tasks) calls `emit_many` with all of them: a consumer registered
+with `@bulk_handler` receives the whole list and writes its rows set-based (a few
+queries and one multi-row INSERT, whatever the number of events). `emit` is
+`emit_many` of one event, so each consumer's rule lives in one function.
+
 The consumers are the modules named in `CONSUMERS`, imported on the first event, so
 that every process (web, worker, CLI) has the same handlers without an import order
 to remember.
@@ -15,7 +21,7 @@ to remember.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,7 +69,9 @@ class Event:
 
 
 Handler = Callable[[Session, Event], None]
+BulkHandler = Callable[[Session, Sequence[Event]], None]
 _handlers: list[Handler] = []
+_bulk_handlers: list[BulkHandler] = []
 _consumers_loaded = False
 
 
@@ -74,6 +82,25 @@ def handler(fn: Handler) -> Handler:
     return fn
 
 
+def bulk_handler(fn: BulkHandler) -> BulkHandler:
+    """Register `fn(session, events)` to receive every event, a list at a time (one
+    event for `emit`, all of them for `emit_many`), in the writer's transaction."""
+    if fn not in _bulk_handlers:
+        _bulk_handlers.append(fn)
+    return fn
+
+
+def make_event(name: str, *, account_id: int | None, entity: str, entity_id: int | None,
+               user: User | None = None, data: dict[str, Any] | None = None,
+               at: datetime | None = None) -> Event:
+    """An event for `emit_many` (KeyError for a name not in `EVENTS`)."""
+    if name not in EVENTS:
+        raise KeyError(f"unknown event {name!r}")
+    return Event(name=name, account_id=account_id, entity=entity, entity_id=entity_id,
+                 actor_id=user.id if user is not None else None, data=dict(data or {}),
+                 at=at or utcnow())
+
+
 def emit(session: Session, name: str, *, account_id: int | None, entity: str,
          entity_id: int | None, user: User | None = None,
          data: dict[str, Any] | None = None) -> Event:
@@ -81,14 +108,24 @@ def emit(session: Session, name: str, *, account_id: int | None, entity: str,
 
     Raises KeyError for a name not in `EVENTS`. Does not commit.
     """
-    if name not in EVENTS:
-        raise KeyError(f"unknown event {name!r}")
-    _load_consumers()
-    event = Event(name=name, account_id=account_id, entity=entity, entity_id=entity_id,
-                  actor_id=user.id if user is not None else None, data=dict(data or {}))
-    for fn in list(_handlers):
-        fn(session, event)
+    event = make_event(name, account_id=account_id, entity=entity, entity_id=entity_id,
+                       user=user, data=data)
+    emit_many(session, [event])
     return event
+
+
+def emit_many(session: Session, batch: Sequence[Event]) -> None:
+    """Tell every consumer of each event in `batch` (made with `make_event`), in order,
+    inside the caller's transaction: what `emit` does for each, with the bulk consumers
+    receiving the whole batch at once. Does not commit."""
+    if not batch:
+        return
+    _load_consumers()
+    for fn in list(_handlers):
+        for event in batch:
+            fn(session, event)
+    for bulk in list(_bulk_handlers):
+        bulk(session, batch)
 
 
 def _load_consumers() -> None:

@@ -36,6 +36,7 @@ from flask import current_app, render_template
 from sqlmodel import Session, select
 
 from .. import links, mail
+from ..db import claim_row
 from ..models import (
     AccessLink,
     Account,
@@ -280,45 +281,31 @@ def _claim(session: Session, user: User, period: str, key: str, start: datetime,
     """Claim the user's digest of the period (committed), or None if it is taken."""
     row = DigestSend(user_id=user.id, period=period, period_key=key, status="pending",
                      window_start=start, window_end=end)
-    session.add(row)
-    try:
-        session.commit()
-        return row
-    except sa.exc.IntegrityError:
-        session.rollback()
-    result = session.execute(
-        sa.update(DigestSend)
-        .where(DigestSend.user_id == user.id, DigestSend.period == period,
-               DigestSend.period_key == key, DigestSend.status == "failed")
-        .values(status="pending", window_start=start, window_end=end, error=None,
-                created_at=utcnow())
-        .execution_options(synchronize_session=False))
-    session.commit()
-    if result.rowcount != 1:
+    if not claim_row(session, row, sa.update(DigestSend).where(*_failed(user, period, key))
+                     .values(status="pending", window_start=start, window_end=end,
+                             error=None, created_at=utcnow())):
         return None
-    return session.exec(select(DigestSend).where(
-        DigestSend.user_id == user.id, DigestSend.period == period,
-        DigestSend.period_key == key)).one()
+    if sa.inspect(row).persistent:
+        return row
+    return session.exec(select(DigestSend).where(*_failed(user, period, key)[:-1])).one()
+
+
+def _failed(user: User, period: str, key: str) -> list[Any]:
+    """SQL: the user's digest of the period, refused by the mail server (the last
+    condition)."""
+    return [DigestSend.user_id == user.id, DigestSend.period == period,
+            DigestSend.period_key == key, DigestSend.status == "failed"]
 
 
 def _record_empty(session: Session, user: User, digest: Digest) -> bool:
-    session.add(DigestSend(user_id=user.id, period=digest.period, period_key=digest.key,
-                           status="empty", window_start=digest.window_start,
-                           window_end=digest.window_end, counts={}))
-    try:
-        session.commit()
-        return True
-    except sa.exc.IntegrityError:
-        session.rollback()
-    # A digest the mail server refused earlier, with nothing left to say now.
-    result = session.execute(
-        sa.update(DigestSend)
-        .where(DigestSend.user_id == user.id, DigestSend.period == digest.period,
-               DigestSend.period_key == digest.key, DigestSend.status == "failed")
-        .values(status="empty", counts={}, error=None)
-        .execution_options(synchronize_session=False))
-    session.commit()
-    return result.rowcount == 1
+    # Someone else's row wins, except a digest the mail server refused earlier, with
+    # nothing left to say now.
+    row = DigestSend(user_id=user.id, period=digest.period, period_key=digest.key,
+                     status="empty", window_start=digest.window_start,
+                     window_end=digest.window_end, counts={})
+    return claim_row(session, row, sa.update(DigestSend)
+                     .where(*_failed(user, digest.period, digest.key))
+                     .values(status="empty", counts={}, error=None))
 
 
 def message_for(digest: Digest) -> mail.Message:

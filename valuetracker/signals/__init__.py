@@ -1,7 +1,7 @@
 """Signals: named, explained facts about an account or a person, and account health.
 
 - `registry.py`: the `Kind` registry (`KINDS`, `@kind`), `Context` and `Fact`.
-- `kinds.py`: the kinds themselves, each one SQL over all (or some) accounts.
+- `kinds/`: the kinds themselves, by area, each one SQL over all (or some) accounts.
 - `refresh.py`: `refresh_signals(session, account_ids=, today=)` opens and clears them.
 - `health.py`: the health score and bands, the weights setting, weekly snapshots.
 - `jobs.py`: the worker's periodic refresh and the refresh after writes.

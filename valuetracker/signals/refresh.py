@@ -97,10 +97,15 @@ def refresh_signals(session: Session, *, account_ids: Iterable[int] | None = Non
             "cleared_at": None, "details": fact.details or None}
            for key, (k, fact) in facts.items() if key not in open_now]
     if new:
-        # One multi-row INSERT … RETURNING: the first refresh opens thousands at once.
+        # One multi-row INSERT (the first refresh opens thousands at once), then the rows
+        # read back: an ORM INSERT … RETURNING of many rows goes one row per statement.
         session.flush()
-        result.opened = list(session.scalars(
-            sa.insert(Signal).returning(Signal), new).all())
+        session.execute(sa.insert(Signal), new)
+        opened = select(Signal).where(Signal.cleared_at.is_(None), Signal.opened_at == now)
+        if ids is not None:
+            opened = opened.where(Signal.account_id.in_(ids))
+        result.opened = [s for s in session.exec(opened.order_by(Signal.id)).all()
+                         if (s.account_id, s.kind, s.key) not in open_now]
     session.flush()
     save_snapshots(session, account_ids=ids, today=today)
     session.flush()
@@ -126,17 +131,20 @@ def _update(signal: Signal, k: Kind, fact: Fact) -> bool:
 
 def _emit(session: Session, result: Refresh) -> None:
     """The domain events `signal.opened` / `signal.closed`, one per signal, in the
-    refresh's transaction (events.py; notifications and webhooks consume them)."""
-    for name, signals in (("signal.opened", result.opened), ("signal.closed", result.closed)):
-        for signal in signals:
-            events.emit(session, name, account_id=signal.account_id, entity="signal",
-                        entity_id=signal.id,
-                        data={"kind": signal.kind, "severity": signal.severity,
-                              "key": signal.key, "since": signal.since.isoformat(),
-                              "message": signal.message,
-                              "stakeholder_id": signal.stakeholder_id,
-                              "subject_type": signal.subject_type,
-                              "subject_id": signal.subject_id})
+    refresh's transaction (events.py; notifications and webhooks consume them), as one
+    batch: the first refresh opens thousands."""
+    events.emit_many(session, [
+        events.make_event(name, account_id=signal.account_id, entity="signal",
+                          entity_id=signal.id,
+                          data={"kind": signal.kind, "severity": signal.severity,
+                                "key": signal.key, "since": signal.since.isoformat(),
+                                "message": signal.message,
+                                "stakeholder_id": signal.stakeholder_id,
+                                "subject_type": signal.subject_type,
+                                "subject_id": signal.subject_id})
+        for name, signals in (("signal.opened", result.opened),
+                              ("signal.closed", result.closed))
+        for signal in signals])
 
 
 def open_signal_count(session: Session) -> int:

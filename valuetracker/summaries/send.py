@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 
 from .. import audit, events, mail, stakeholder_mail
 from ..config import TEMPLATES_DIR
+from ..db import claim_row
 from ..models import (
     DELIVERY_UNKNOWN,
     ERASED,
@@ -95,22 +96,15 @@ def _claim(session: Session, summary: ValueSummary, recipient: str | None, statu
     """Claim the summary's Distribution row with `status`; None if someone else holds it."""
     row = Distribution(summary_id=summary.id, channel=CHANNEL, recipient=recipient,
                        status=status, error=error)
-    session.add(row)
-    try:
-        session.commit()
-        return row
-    except sa.exc.IntegrityError:
-        session.rollback()
-    result = session.execute(
-        sa.update(Distribution)
-        .where(Distribution.summary_id == summary.id, Distribution.channel == CHANNEL,
-               Distribution.status.in_(("failed", "skipped")))
-        .values(status=status, recipient=recipient, error=error, created_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if result.rowcount != 1:
+    if not claim_row(session, row, sa.update(Distribution)
+                     .where(Distribution.summary_id == summary.id,
+                            Distribution.channel == CHANNEL,
+                            Distribution.status.in_(("failed", "skipped")))
+                     .values(status=status, recipient=recipient, error=error,
+                             created_at=utcnow())):
         return None
+    if sa.inspect(row).persistent:
+        return row
     return session.exec(select(Distribution).where(
         Distribution.summary_id == summary.id, Distribution.channel == CHANNEL)).one()
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import audit
+from .. import audit, events
 from ..models import (
     Account,
     Deal,
@@ -29,8 +30,9 @@ from ..models import (
     User,
     ValueCommitment,
     ValueEntry,
+    utcnow,
 )
-from .writes import complete_task, emit_task_event
+from .writes import complete_tasks, task_event
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -175,12 +177,12 @@ def run_plays(session: Session, *, opened: Iterable[Signal] = (),
     closed_ids = sorted({s.id for s in closed if s.id is not None})
     closing = {play.key: play for play in PLAY_LIST if play.closes}
     for chunk in _chunks(closed_ids):
-        tasks = session.exec(select(Task).where(
+        run.closed.extend(session.exec(select(Task).where(
             Task.signal_id.in_(chunk), Task.status == "open",
-            Task.play.in_(sorted(closing))).order_by(Task.id)).all()
-        for task in tasks:
-            complete_task(session, task, user=user, note=closing[task.play or ""].close_note)
-            run.closed.append(task)
+            Task.play.in_(sorted(closing))).order_by(Task.id)).all())
+    complete_tasks(session, run.closed, user=user,
+                   notes={task.id or 0: closing[task.play or ""].close_note
+                          for task in run.closed})
     return run
 
 
@@ -199,7 +201,7 @@ def _open_tasks(session: Session, signals: list[Signal], *, user: User | None,
                            (a.owner_id for a in accounts.values() if a.owner_id),
                            User.active.is_(True))
     subjects = _subjects(session, signals)
-    tasks: list[Task] = []
+    rows: list[dict[str, Any]] = []
     for signal in sorted(signals, key=lambda s: s.id or 0):
         account = accounts.get(signal.account_id)
         if account is None:
@@ -213,28 +215,44 @@ def _open_tasks(session: Session, signals: list[Signal], *, user: User | None,
             if (signal.id, play.key) in made:
                 continue
             made.add((signal.id, play.key))
-            tasks.append(Task(
-                account_id=account.id, stakeholder_id=person[0] if person else None,
-                title=play.title(context)[:200], due_on=today + timedelta(days=play.due_days),
-                assignee_id=account.owner_id if account.owner_id in active_owners else None,
-                source="play", signal_id=signal.id, play=play.key,
-                created_by_id=user.id if user is not None else None))
-    if not tasks:
+            rows.append({
+                "account_id": account.id, "stakeholder_id": person[0] if person else None,
+                "title": play.title(context)[:200],
+                "due_on": today + timedelta(days=play.due_days),
+                "assignee_id": account.owner_id if account.owner_id in active_owners else None,
+                "status": "open", "source": "play", "signal_id": signal.id, "play": play.key,
+                "created_by_id": user.id if user is not None else None,
+                "created_at": utcnow(), "version": 1})
+    if not rows:
         return []
-    session.add_all(tasks)
-    session.flush()  # one INSERT … RETURNING for all of them
+    # One multi-row INSERT (the first refresh's plays make thousands), the rows read
+    # back, then what `create_task` records and emits for each, in bulk.
+    session.execute(sa.insert(Task), rows)
+    tasks = _made(session, rows)
+    audit.record_many(session, "create", "task", [
+        (task.id, f"task #{task.id} on {accounts[task.account_id].name} created by the "
+                  f"play {task.play}",
+         {"source": "play", "play": task.play, "signal_id": task.signal_id,
+          "assignee_id": task.assignee_id,
+          "due_on": task.due_on.isoformat() if task.due_on else None})
+        for task in tasks], user=user)
+    batch = []
     for task in tasks:
-        audit.record(session, "create", "task", task.id,
-                     f"task #{task.id} on {accounts[task.account_id].name} created by the "
-                     f"play {task.play}",
-                     details={"source": "play", "play": task.play, "signal_id": task.signal_id,
-                              "assignee_id": task.assignee_id,
-                              "due_on": task.due_on.isoformat() if task.due_on else None},
-                     user=user)
-        emit_task_event(session, "task.created", task, user=user)
+        batch.append(task_event("task.created", task, user=user))
         if task.assignee_id is not None:
-            emit_task_event(session, "task.assigned", task, user=user)
+            batch.append(task_event("task.assigned", task, user=user))
+    events.emit_many(session, batch)
     return tasks
+
+
+def _made(session: Session, rows: list[dict[str, Any]]) -> list[Task]:
+    """The tasks just inserted from `rows`, read back by their (signal, play), in order."""
+    wanted = {(r["signal_id"], r["play"]) for r in rows}
+    found: list[Task] = []
+    for chunk in _chunks(sorted({r["signal_id"] for r in rows})):
+        found.extend(t for t in session.exec(select(Task).where(Task.signal_id.in_(chunk)))
+                     if (t.signal_id, t.play) in wanted)
+    return sorted(found, key=lambda t: t.id or 0)
 
 
 def signal_kinds_without_play(kinds: Iterable[str]) -> list[str]:

@@ -37,8 +37,13 @@ def emit_task_event(session: Session, name: str, task: Task, *,
     """The domain event of a task change (`task.created`, `task.assigned`,
     `task.done`), in the same transaction as the change: notifications and webhooks
     read it. `user` is who did it (None: a play)."""
-    events.emit(session, name, account_id=task.account_id, entity="task", entity_id=task.id,
-                user=user, data=task_payload(task))
+    events.emit_many(session, [task_event(name, task, user=user)])
+
+
+def task_event(name: str, task: Task, *, user: User | None = None) -> events.Event:
+    """The event `emit_task_event` emits (for `events.emit_many`)."""
+    return events.make_event(name, account_id=task.account_id, entity="task",
+                             entity_id=task.id, user=user, data=task_payload(task))
 
 
 def task_payload(task: Task) -> dict[str, Any]:
@@ -174,6 +179,17 @@ _NOT_OPEN = "This task is not open any more."
 def _set_status(session: Session, task: Task, status: str, *, user: User | None,
                 reason: str | None = None, note: str | None = None,
                 expected_version: Any = None) -> None:
+    event = _change_status(session, task, status, user=user, reason=reason, note=note,
+                           expected_version=expected_version)
+    if event is not None:
+        events.emit_many(session, [event])
+
+
+def _change_status(session: Session, task: Task, status: str, *, user: User | None,
+                   reason: str | None = None, note: str | None = None,
+                   expected_version: Any = None) -> events.Event | None:
+    """The status change and its audit event; the domain event to emit (done: `task.done`)
+    is returned, so that many changes emit theirs as one batch."""
     # With the version the page showed: a change since is a StaleEditError, before the
     # status is judged (the page was not showing what is true now).
     if expected_version is not None:
@@ -194,8 +210,7 @@ def _set_status(session: Session, task: Task, status: str, *, user: User | None,
     if note:
         session.add(TaskComment(task_id=task.id, text=note,
                                 author_id=user.id if user is not None else None))
-    if status == "done":
-        emit_task_event(session, "task.done", task, user=user)
+    return task_event("task.done", task, user=user) if status == "done" else None
 
 
 def complete_task(session: Session, task: Task, *, user: User | None = None,
@@ -206,6 +221,31 @@ def complete_task(session: Session, task: Task, *, user: User | None = None,
     Does not commit."""
     _set_status(session, task, "done", user=user, note=note,
                 expected_version=expected_version)
+
+
+def complete_tasks(session: Session, tasks: Iterable[Task], *, user: User | None = None,
+                   notes: Mapping[int, str] | None = None) -> int:
+    """`complete_task` for each open one of `tasks` (a task's note from `notes`, by its
+    id), their `task.done` events emitted as one batch (a refresh's plays may close
+    thousands). Returns how many. Does not commit."""
+    todo = [task for task in tasks if task.is_open]
+    loaded = _accounts(session, {task.account_id for task in todo})
+    batch = [_change_status(session, task, "done", user=user,
+                            note=(notes or {}).get(task.id or 0)) for task in todo]
+    del loaded
+    events.emit_many(session, [event for event in batch if event is not None])
+    return len(todo)
+
+
+def _accounts(session: Session, ids: set[int]) -> list[Account]:
+    """Load the accounts into the session (the status changes' `session.get` then costs
+    no query); the caller keeps the list while it works (the identity map is weak)."""
+    wanted = sorted(ids)
+    found: list[Account] = []
+    for start in range(0, len(wanted), 500):
+        found.extend(session.exec(select(Account).where(
+            Account.id.in_(wanted[start:start + 500]))).all())
+    return found
 
 
 def dismiss_task(session: Session, task: Task, reason: Any, *, user: User | None = None,
@@ -282,12 +322,7 @@ def bulk_complete(session: Session, task_ids: Iterable[int], *,
                   user: User | None = None) -> int:
     """Mark the open ones of the tasks done (each recorded and emitted as one
     `complete_task`). Returns how many. Does not commit."""
-    done = 0
-    for task in _tasks(session, task_ids):
-        if task.is_open:
-            _set_status(session, task, "done", user=user)
-            done += 1
-    return done
+    return complete_tasks(session, _tasks(session, task_ids), user=user)
 
 
 def bulk_set_due(session: Session, task_ids: Iterable[int], due_on: Any, *,

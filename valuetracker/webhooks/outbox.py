@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,18 +66,23 @@ def _forget_endpoints(session: Any, transaction: Any) -> None:
     session.info.pop(_ENDPOINTS_KEY, None)
 
 
-@events.handler
-def on_event(session: Session, event: events.Event) -> None:
-    """Queue the event for every endpoint that wants it (in the caller's transaction)."""
-    endpoints = subscribers(session, event.name)
-    if not endpoints:
+@events.bulk_handler
+def on_event(session: Session, batch: Sequence[events.Event]) -> None:
+    """Queue each event of the batch for every endpoint that wants it (in the caller's
+    transaction, one multi-row INSERT for the batch)."""
+    rows: list[dict[str, Any]] = []
+    for event in batch:
+        endpoints = subscribers(session, event.name)
+        if not endpoints:
+            continue
+        body = json.dumps(payload(event), separators=(",", ":"), default=str)
+        event_id = new_event_id()
+        rows.extend({"endpoint_id": endpoint.id, "event_id": event_id, "event": event.name,
+                     "body": body, "status": "pending", "next_attempt_at": event.at}
+                    for endpoint in endpoints)
+    if not rows:
         return
-    body = json.dumps(payload(event), separators=(",", ":"), default=str)
-    event_id = new_event_id()
-    for endpoint in endpoints:
-        session.add(WebhookDelivery(endpoint_id=endpoint.id, event_id=event_id,
-                                    event=event.name, body=body, status="pending",
-                                    next_attempt_at=event.at))
+    session.execute(sa.insert(WebhookDelivery), rows)
     wake_after_commit(session)
 
 
