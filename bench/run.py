@@ -396,21 +396,22 @@ def _pages_figures(report: Report, results: dict[str, list[pages_mod.PageResult]
         if spec is not None and spec.after_change:
             _after_change_figures(report, name, per_scale, small, large)
             continue
+        # A row's own target (the API lists: 50 ms), else the pages' one.
+        target = spec.p95_ms if spec is not None and spec.p95_ms else PAGE_P95_MS
         for scale, r in per_scale.items():
             if not r.ok:
                 why = r.error or f"HTTP {sorted(set(r.statuses))}"
-                report.missing("pages", name, scale, "p95", f"<= {PAGE_P95_MS:.0f} ms", why)
+                report.missing("pages", name, scale, "p95", f"<= {target:.0f} ms", why)
                 continue
             p50, p95 = percentile(r.times_ms, 50), percentile(r.times_ms, 95)
             report.add("pages", name, scale, "p50", p50, "ms")
             is_large = scale == large
             slow = "; ".join(f"{ms:.0f} ms: {sql[:160]}" for ms, sql in r.slowest
                              if ms >= 5)
-            limit = (spec.p95_ms if spec is not None and spec.p95_ms else PAGE_P95_MS)
             report.add("pages", name, scale, "p95", p95, "ms",
-                       target=f"<= {limit:.0f} ms" if is_large else "",
-                       ok=(p95 <= limit) if is_large else None,
-                       note=f"slowest SQL: {slow}" if is_large and p95 > limit / 2
+                       target=f"<= {target:.0f} ms" if is_large else "",
+                       ok=(p95 <= target) if is_large else None,
+                       note=f"slowest SQL: {slow}" if is_large and p95 > target / 2
                        and slow else "")
             q = max(r.queries)
             report.add("pages", name, scale, "queries", q, "",

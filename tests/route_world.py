@@ -196,6 +196,8 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     # the API's job status: am1's summaries job (someone else's: 404)
     "api.get_job": (API, {"job_id": "job_id"}),
     "api.delete_stakeholder": (API, {"stakeholder_id": "stakeholder_id"}),
+    "api.list_task_comments": (API, {"task_id": "task_id"}),
+    "api.create_task_comment": (API, {"task_id": "task_id"}),
 }
 
 # API routes for admins alone: any other token gets 403, not 404 (nothing is an account's).

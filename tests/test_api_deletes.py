@@ -1,7 +1,7 @@
 """What the API deletes and creates beside the basic rows, as the web app does: erasing a
 stakeholder's personal data (DELETE /api/v1/stakeholders/{id}, the web's "Erase personal
 data") and requesting a win/loss interview of a closed deal (POST /api/v1/interviews,
-the deal page's "Request interview")."""
+the deal page's "Request interview"), and commenting on a task (its page's comments)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,33 @@ def test_post_interview_requests_one_as_the_deal_page(client: Any, cast: Any,
     assert client.post("/api/v1/interviews", headers=_auth(session, cast.admin, "read"),
                        json={"deal": won.id}).status_code == 403
     assert len(session.exec(select(WinLossInterview)).all()) == 1
+
+
+def test_task_comments_as_on_the_task_page(client: Any, cast: Any, session: Any) -> None:
+    from valuetracker.models import TaskComment
+
+    from .factories.tasks import make_task
+
+    task = make_task(session, cast.account1, title="Call the CFO")
+    session.commit()
+    url = f"/api/v1/tasks/{task.id}/comments"
+    am1 = _auth(session, cast.am1)
+    created = client.post(url, headers=am1, json={"text": "Left a voicemail"})
+    assert created.status_code == 201, created.json
+    assert (created.json["text"], created.json["author"]) == ("Left a voicemail",
+                                                              "Alice Manager")
+    listed = client.get(url, headers=_auth(session, cast.analyst)).json
+    assert [c["text"] for c in listed["items"]] == ["Left a voicemail"]
+    assert listed["next"] is None
+    event = session.exec(select(AuditEvent).where(AuditEvent.entity == "task_comment")).one()
+    assert "via API token" in event.summary
+    for body, field in (({}, "text"), ({"text": "  "}, "text"), ({"text": ["x"]}, "text"),
+                        ({"text": "x", "mood": 1}, "mood")):
+        bad = client.post(url, headers=am1, json=body)
+        assert bad.status_code == 422 and field in [e["field"] for e in bad.json["errors"]]
+    assert client.post(url, headers=_auth(session, cast.analyst),
+                       json={"text": "x"}).status_code == 403
+    assert client.post(url, headers=_auth(session, cast.am2),
+                       json={"text": "x"}).status_code == 404
+    assert client.get(url, headers=_auth(session, cast.am2)).status_code == 404
+    assert len(session.exec(select(TaskComment)).all()) == 1

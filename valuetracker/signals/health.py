@@ -121,12 +121,17 @@ def scores(session: Session, *, account_ids: Iterable[int] | Any = None,
     """{account id: score} of the accounts with open signals (the others score 100);
     one GROUP BY."""
     weights = weights if weights is not None else get_weights(session)
-    query = (select(Signal.account_id, sa.func.sum(_weight_case(weights)))
-             .where(Signal.cleared_at.is_(None)).group_by(Signal.account_id))
+    # Counted per account and kind, weighed here: the same sums as a CASE over every
+    # kind's weight, without building that CASE (15 kinds) on each call (the API's lists).
+    query = (select(Signal.account_id, Signal.kind, sa.func.count())
+             .where(Signal.cleared_at.is_(None)).group_by(Signal.account_id, Signal.kind))
     if account_ids is not None:
         ids = list(account_ids) if isinstance(account_ids, (list, tuple, set)) else account_ids
         query = query.where(Signal.account_id.in_(ids))
-    return {a: max(0, MAX_SCORE - int(total or 0)) for a, total in session.exec(query).all()}
+    totals: dict[int, int] = {}
+    for account_id, kind, count in session.exec(query).all():
+        totals[account_id] = totals.get(account_id, 0) + weights.get(kind, 0) * count
+    return {a: max(0, MAX_SCORE - total) for a, total in totals.items()}
 
 
 @dataclass

@@ -457,8 +457,13 @@ def one(item: dict[str, Any], row: Any) -> Response:
     return with_etag(jsonify(item), row)
 
 
+_AS_IS = (str, int, bool, float)
+
+
 def plain(value: Any) -> Any:
     """A column value as JSON: Decimal as a string (exact), dates in ISO 8601."""
+    if value is None or type(value) in _AS_IS:  # most values: a list's hot path
+        return value
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, (date, datetime)):

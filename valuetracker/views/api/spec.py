@@ -41,7 +41,7 @@ from ...models import (
     TIERS,
     UNITS,
 )
-from ...tasks.forms import TaskForm
+from ...tasks.forms import TEXT_MAX, TaskForm
 from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
 from ...winloss.forms import DealForm, DebriefForm
 from ..accounts import AccountForm
@@ -532,6 +532,20 @@ class SignalQuery(BaseModel):
     limit: int | None = Field(None, ge=1, le=200)
 
 
+class TaskCommentItem(BaseModel):
+    id: int
+    task_id: int
+    text: str
+    author_id: int | None
+    author: str | None
+    created_at: Stamp
+
+
+class TaskCommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(..., min_length=1, max_length=TEXT_MAX)
+
+
 class TaskItem(BaseModel):
     id: int
     account: str
@@ -685,6 +699,8 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "get_job": (JobItem, None, None),
     "delete_stakeholder": (None, None, None),
     "create_interview": (InterviewItem, InterviewCreate, None),
+    "list_task_comments": (_list_of(TaskCommentItem), None, PageQuery),
+    "create_task_comment": (TaskCommentItem, TaskCommentCreate, None),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
@@ -16,9 +16,9 @@ from ... import tasks
 from ...access import account_scope, get_signal_for_user, get_task_for_user, task_scope
 from ...db import get_session, id_arg
 from ...forms import choices
-from ...models import SEVERITIES, TASK_STATUSES, Account, Signal, Task, User
+from ...models import SEVERITIES, TASK_STATUSES, Account, Signal, Task, TaskComment, User
 from ...signals.registry import KINDS
-from ...tasks.forms import TaskForm, set_choices
+from ...tasks.forms import CommentForm, TaskForm, set_choices
 from ...value import account_stakeholders
 from . import _core as core
 from ._core import Invalid, account_slugs, bp, fields, one
@@ -202,3 +202,37 @@ def update_task(task_id: int) -> Any:
 
     return core.updated(task, _task_form(account, task), write,
                         lambda: task_items([task])[0], body=form_body)
+
+
+# --- task comments ----------------------------------------------------------------------------
+
+
+def comment_items(rows: list[Any]) -> list[dict[str, Any]]:
+    return [{**fields(c, ("id", "task_id", "text", "author_id", "created_at")),
+             "author": name} for c, name in rows]
+
+
+@bp.get("/tasks/<int:task_id>/comments")
+@doc("list_task_comments")
+def list_task_comments(task_id: int) -> Any:
+    """A task's comments, oldest first, with their authors' names (the task page's)."""
+    task, _account = get_task_for_user(get_session(), current_user, task_id)
+    query = (select(TaskComment, User.name).outerjoin(User, User.id == TaskComment.author_id)
+             .where(TaskComment.task_id == task.id))
+    return core.listed(query, TaskComment.id, comment_items)
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@doc("create_task_comment", write=True, created=True)
+def create_task_comment(task_id: int) -> Any:
+    """Comment on a task (`text`), as on its page: whoever may change the task."""
+    session = core.writing()
+    task, _account = get_task_for_user(session, current_user, task_id, write=True)
+    form = core.bind_form(lambda fd: core.form_of(CommentForm, fd), core.json_body())
+    try:
+        comment = tasks.add_comment(session, task, form.text.data, user=current_user)
+    except tasks.TaskError as exc:
+        raise _refused(exc) from None
+    session.commit()
+    return core.created(comment_items([(comment, current_user.name)])[0], comment,
+                        url_for("api.list_task_comments", task_id=task.id, _external=True))
