@@ -30,8 +30,10 @@ run: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/valuetracker worker
 
+# PYTEST_ARGS: more pytest options, e.g. "-n 2" (pytest-xdist, one process per core).
+PYTEST_ARGS ?=
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -36,6 +36,7 @@ from valuetracker.db import make_engine, upgrade_database
 from valuetracker.models import Account, Stakeholder, User, metadata
 from valuetracker.search import clear_index
 
+from . import speedups
 from .factories import PASSWORD, make_account, make_stakeholder, make_user
 from .factories.scenarios import Seeded, seed_quarter
 from .route_world import world  # noqa: F401 - the route matrix's rows, a fixture by name
@@ -47,6 +48,10 @@ if TYPE_CHECKING:
 # Production is the default; the suite (and the worker processes it starts) runs as a
 # development installation unless a test asks for production.
 os.environ.setdefault("VALUETRACKER_ENV", "development")
+
+# Each test's fresh app reuses the URL builders and compiled templates of the apps before
+# it in this process (same code, compiled once; see tests/speedups.py).
+speedups.install()
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,10 +65,32 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _xdist_worker() -> int | None:
+    """This process's number under pytest-xdist (`-n 2`: gw0, gw1), None when alone."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") else None
+
+
+def _own_database(url: str, worker: int) -> str:
+    """The PostgreSQL database of xdist worker N beside the configured one (`<db>_gwN`,
+    created if missing), so that parallel workers never share tables."""
+    parsed = sa.engine.make_url(url)
+    name = f"{parsed.database}_gw{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                        {"name": name}).first() is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("VALUETRACKER_TEST_DATABASE_URL")
     if url:
+        if (worker := _xdist_worker()) is not None:  # parallel run: one database each
+            url = _own_database(url, worker)
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -77,7 +104,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    return os.environ.get("VALUETRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = os.environ.get("VALUETRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if (worker := _xdist_worker()) is None:
+        return url
+    # Parallel run: xdist worker N uses the database numbered N above the configured one.
+    parsed = sa.engine.make_url(url)
+    db = int(parsed.database or 0) + worker
+    assert db <= 15, f"{url}: no Redis database {db} for worker gw{worker}; choose a lower one"
+    return parsed.set(database=str(db)).render_as_string(hide_password=False)
 
 
 def empty_all_tables(engine: sa.Engine) -> None:
