@@ -249,3 +249,12 @@ def test_split_period_covers_every_day_once() -> None:
                 day += timedelta(days=1)
         expected = [since + timedelta(days=i) for i in range((until - since).days + 1)]
         assert sorted(days) == expected, (since, until, split)
+
+
+def test_seed_demo_leaves_the_rollup_equal_to_a_recount(app: Any, runner: Any) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), Session(app.extensions["valuetracker.engine"]) as session:
+        kept = _kept(session)
+        assert sum(n for row, n in kept.items() if row[0] == "segment") > 0
+        assert kept == _recount(session)
