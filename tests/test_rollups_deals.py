@@ -188,7 +188,8 @@ def test_rollup_equals_a_recount_after_random_writes(app: Any, cast: Any) -> Non
 
 
 def test_a_write_recounts_only_its_months(app: Any, cast: Any) -> None:
-    """Changing one deal leaves the rollup rows of other months as they were (same ids)."""
+    """Changing one deal recounts its month only: a mark left on another month's row
+    (written past the app) survives the write, and the deal's month is counted anew."""
     with app.app_context():
         engine = app.extensions["valuetracker.engine"]
         with Session(engine) as session:
@@ -200,14 +201,26 @@ def test_a_write_recounts_only_its_months(app: Any, cast: Any) -> None:
                                                      closed_on=date(2026, month, 10)),
                             competitors=[], primary_competitor=None, user=user)
             session.commit()
-            before = dict(session.execute(sa.select(DealRollup.id, DealRollup.month)).all())
+        table = DealRollup.__table__
+        with engine.begin() as conn:
+            conn.execute(sa.update(table).where(table.c.month == date(2026, 1, 1),
+                                                table.c.kind == "segment")
+                         .values(n=table.c.n + 100))
+        with Session(engine) as session:
+            user = session.merge(cast.admin)
             deal = session.exec(select(Deal).where(Deal.closed_on == date(2026, 2, 10))).one()
             debrief_deal(session, deal, data={"outcome": "lost", "closed_on": deal.closed_on},
                          expected_version=deal.version, user=user)
             session.commit()
-            after = dict(session.execute(sa.select(DealRollup.id, DealRollup.month)).all())
-            kept = {i: m for i, m in before.items() if deal_rollups.as_date(m).month != 2}
-            assert kept and all(after.get(i) == m for i, m in kept.items())
+            marked = session.exec(select(DealRollup.n).where(
+                DealRollup.month == date(2026, 1, 1), DealRollup.kind == "segment")).one()
+            assert marked == 101
+            february = session.exec(select(DealRollup.outcome, DealRollup.n).where(
+                DealRollup.month == date(2026, 2, 1), DealRollup.kind == "segment")).all()
+            assert february == [("lost", 1)]
+        with engine.begin() as conn:
+            deal_rollups.rebuild(conn)
+        with Session(engine) as session:
             assert _kept(session) == _recount(session)
             figures = {r.group: (r.won, r.lost) for r in win_rates(session, by="segment")}
             assert figures == {"SMB": (2, 1)}
@@ -236,3 +249,12 @@ def test_split_period_covers_every_day_once() -> None:
                 day += timedelta(days=1)
         expected = [since + timedelta(days=i) for i in range((until - since).days + 1)]
         assert sorted(days) == expected, (since, until, split)
+
+
+def test_seed_demo_leaves_the_rollup_equal_to_a_recount(app: Any, runner: Any) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), Session(app.extensions["valuetracker.engine"]) as session:
+        kept = _kept(session)
+        assert sum(n for row, n in kept.items() if row[0] == "segment") > 0
+        assert kept == _recount(session)

@@ -143,7 +143,8 @@ def check_version(session: Session, obj: Any, expected_version: int | None) -> N
         sa.update(model)
         .where(model.id == obj.id, model.version == expected)
         .values(version=expected + 1)
-        .execution_options(synchronize_session=False)
+        # Only the version: nothing a rollup counts (valuetracker.rollups.deals).
+        .execution_options(synchronize_session=False, **{models.ROLLUP_DEALS: ()})
     )
     if result.rowcount != 1:
         raise StaleEditError

@@ -109,7 +109,10 @@ def _row(kind: str, month: Any, *, ref_id: Any = None, ref2_id: Any = None,
          ) -> tuple[list[Any], list[Any]]:
     """(the rollup's columns, the GROUP BY keys) of one kind's SELECT."""
     def value(expr: Any, default: Any, type_: Any) -> Any:
-        return (sa.literal(default, type_) if expr is None else expr)
+        # A typed NULL or 0 (PostgreSQL would type a bare NULL parameter as text).
+        if expr is not None:
+            return expr
+        return sa.cast(sa.null() if default is None else sa.literal_column(str(default)), type_)
     keys = [month, Deal.outcome] + [k for k in (ref_id, ref2_id, label) if k is not None]
     columns = [
         sa.literal(kind, sa.String).label("kind"), month.label("month"),
