@@ -201,7 +201,7 @@ def run_load(database_url: str, path: str, workdir: Path, *, clients: int = 8,
 # ---------------------------------------------------------------------------
 
 WRITE_AMOUNT = 1000  # each write logs this much currency value on the probe account
-_TOTAL = re.compile(r'data-figure="total"[^>]*>([^<]*)<')
+_TOTAL = re.compile(r'data-figure="total"[^>]*>\s*(?:<a [^>]*>)?([^<]*)<')  # the figure may carry its link
 _CSRF = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
          re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
 
