@@ -4,9 +4,10 @@ Registered on every Session (as the data version in `valuetracker.cache` is): af
 flush, the accounts whose value entries or pulses were added, changed or deleted, or
 whose segment changed, get their rollup rows recomputed (`build.refresh_accounts`), so
 the rollups commit or roll back with the write, whatever path made it (a form, the API,
-the CLI, a stakeholder's link). A bulk INSERT/UPDATE/DELETE statement on those tables (the
-imports') names no single account: the rollups are then rebuilt set-based before the
-commit.
+the CLI, a stakeholder's link). A bulk INSERT of source rows (the imports' batches)
+has its accounts refreshed before the commit, set-based (all of them rebuilt when it
+names more than `build.REFRESH_LIMIT`); a bulk UPDATE or DELETE on those tables names no
+single account, so the rollups are then rebuilt whole before the commit.
 """
 
 from __future__ import annotations
@@ -60,10 +61,26 @@ def _after_flush_postexec(session: OrmSession, _context: Any) -> None:
         refresh_accounts(session.connection(), pending)
 
 
+def _inserted_accounts(state: ORMExecuteState) -> set[int] | None:
+    """The accounts a bulk INSERT of source rows names in its parameters (the imports'
+    batches do), or None when they cannot be told."""
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    if not rows or not all(isinstance(r, dict) and r.get("account_id") for r in rows):
+        return None
+    return {int(r["account_id"]) for r in rows}
+
+
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     name = getattr(getattr(state.statement, "table", None), "name", None)
+    if name in _SOURCE_TABLES and state.is_insert:
+        accounts = _inserted_accounts(state)
+        if accounts is not None:
+            # Refreshed before the commit (a bulk statement is no flush).
+            state.session.info.setdefault(_PENDING, set()).update(accounts)
+            return
     # New accounts have nothing to roll up; any other bulk change may move figures.
     if name in _SOURCE_TABLES or (name == "account" and not state.is_insert):
         state.session.info[_FULL] = True
@@ -74,6 +91,8 @@ def _before_commit(session: OrmSession) -> None:
     if session.info.pop(_FULL, None):
         session.info.pop(_PENDING, None)
         rebuild_all(session.connection())
+    elif pending := session.info.pop(_PENDING, None):
+        refresh_accounts(session.connection(), pending)
 
 
 def _forget(session: OrmSession, *_args: Any) -> None:
