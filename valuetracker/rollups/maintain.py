@@ -20,7 +20,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
 from ..models import Account, LoyaltyPulse, ValueEntry
-from .build import rebuild_all, refresh_accounts
+from .build import KIND_NAMES, rebuild_all, refresh_accounts
 
 _PENDING = "valuetracker.rollups_pending"
 _FULL = "valuetracker.rollups_full"
@@ -34,31 +34,50 @@ def _old_and_new(obj: Any, attribute: str) -> set[Any]:
     return {getattr(obj, attribute), *history.deleted}
 
 
-def _touched(session: OrmSession) -> set[int]:
-    ids: set[Any] = set()
+# Which rollups a changed row moves: a value entry no ranking, a pulse no value.
+_KIND_OF = {ValueEntry: "value", LoyaltyPulse: "drift"}
+_TABLE_KIND = {"value_entry": "value", "loyalty_pulse": "drift"}
+
+
+def _touched(session: OrmSession) -> dict[str, set[int]]:
+    """{rollup kind: ids of the accounts this flush changed for it}."""
+    ids: dict[str, set[Any]] = {kind: set() for kind in KIND_NAMES}
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, _SOURCES):
-            ids |= _old_and_new(obj, "account_id")
+            ids[_KIND_OF[type(obj)]] |= _old_and_new(obj, "account_id")
         elif isinstance(obj, Account) and obj in session.deleted:
-            ids.add(obj.id)
+            for kind in KIND_NAMES:
+                ids[kind].add(obj.id)
     for obj in session.dirty:
         if isinstance(obj, _SOURCES) and session.is_modified(obj):
-            ids |= _old_and_new(obj, "account_id")
+            ids[_KIND_OF[type(obj)]] |= _old_and_new(obj, "account_id")
         elif isinstance(obj, Account) and sa.inspect(obj).attrs.segment.history.has_changes():
-            ids.add(obj.id)
-    return {i for i in ids if i is not None}
+            for kind in KIND_NAMES:
+                ids[kind].add(obj.id)
+    return {kind: {i for i in found if i is not None} for kind, found in ids.items() if found}
+
+
+def _add_pending(session: OrmSession, touched: dict[str, set[int]]) -> None:
+    pending = session.info.setdefault(_PENDING, {})
+    for kind, ids in touched.items():
+        pending.setdefault(kind, set()).update(ids)
+
+
+def _refresh(session: OrmSession, pending: dict[str, set[int]]) -> None:
+    for kind, ids in pending.items():
+        refresh_accounts(session.connection(), ids, kinds=(kind,))
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
     touched = _touched(session)
     if touched:
-        session.info.setdefault(_PENDING, set()).update(touched)
+        _add_pending(session, touched)
 
 
 def _after_flush_postexec(session: OrmSession, _context: Any) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending and not session.info.get(_FULL):
-        refresh_accounts(session.connection(), pending)
+        _refresh(session, pending)
 
 
 def _inserted_accounts(state: ORMExecuteState) -> set[int] | None:
@@ -79,7 +98,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         accounts = _inserted_accounts(state)
         if accounts is not None:
             # Refreshed before the commit (a bulk statement is no flush).
-            state.session.info.setdefault(_PENDING, set()).update(accounts)
+            _add_pending(state.session, {_TABLE_KIND[name]: accounts})
             return
     # New accounts have nothing to roll up; any other bulk change may move figures.
     if name in _SOURCE_TABLES or (name == "account" and not state.is_insert):
@@ -92,7 +111,7 @@ def _before_commit(session: OrmSession) -> None:
         session.info.pop(_PENDING, None)
         rebuild_all(session.connection())
     elif pending := session.info.pop(_PENDING, None):
-        refresh_accounts(session.connection(), pending)
+        _refresh(session, pending)
 
 
 def _forget(session: OrmSession, *_args: Any) -> None:
