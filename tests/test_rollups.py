@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +35,9 @@ from valuetracker.models import (
 from valuetracker.quarters import quarter_of
 from valuetracker.rollups.build import rebuild_all
 
+from .conftest import run_import
 from .factories import make_account, make_stakeholder
+from .factories.csv_files import write_csv
 
 TABLES = (AccountValueRollup, SegmentValueRollup, AccountDriftRollup, SegmentDriftRollup)
 SEGMENTS = ("Enterprise", "Mid-market", None)
@@ -187,4 +190,35 @@ def test_a_bulk_import_rebuilds_the_rollups(session: Session, cast: Any) -> None
     session.commit()
     row = session.get(SegmentValueRollup, ("Enterprise", date(2026, 4, 1), "productivity"))
     assert row is not None and row.entries == 3 and row.confirmed == Decimal("31.50")
+    _assert_equal_to_rebuild(session)
+
+
+def test_a_value_import_keeps_the_rollups_current(runner: Any, session: Session, cast: Any,
+                                                  tmp_path: Path) -> None:
+    """`valuetracker import value` (batched INSERTs, then edits of existing entries) leaves
+    the rollups equal to a rebuild, and the portfolio counts what it imported."""
+    header = ["account", "title", "driver", "amount", "unit", "delivered_on",
+              "evidence_status"]
+    path = write_csv(tmp_path / "v.csv", header, [
+        ["Acme Corp", "Saved licences", "cost reduction", "12500", "", "2026-04-15",
+         "Confirmed"],
+        ["Globex", "Faster close", "productivity", "800", "", "2026-05-02", ""],
+        ["Globex", "Hours saved", "productivity", "40", "hours", "2026-05-02", ""],
+    ])
+    result = run_import(runner, "value", path)
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    row = session.get(SegmentValueRollup, ("Enterprise", date(2026, 4, 1), "cost_reduction"))
+    assert row is not None and (row.amount, row.confirmed) == (Decimal("12500"),
+                                                               Decimal("12500"))
+    _assert_equal_to_rebuild(session)
+    write_csv(path, header, [["Globex", "Faster close", "productivity", "900", "",
+                              "2026-05-02", "confirmed"]])
+    result = run_import(runner, "value", path)
+    assert "0 created, 1 updated" in result.output, result.output
+    session.expire_all()
+    edited = session.get(AccountValueRollup, (cast.account2.id, date(2026, 5, 1),
+                                              "productivity"))
+    assert edited is not None and (edited.amount, edited.confirmed) == (Decimal("900"),
+                                                                        Decimal("900"))
     _assert_equal_to_rebuild(session)

@@ -119,6 +119,8 @@ _KINDS: tuple[tuple[Any, Any, Any, tuple[str, ...], str], ...] = (
      ("rankings", "places", "left_out2", "firsts", "first_left_out2"), "rankings"),
 )
 
+KIND_NAMES = ("value", "drift")  # the names of _KINDS, in order
+
 
 def rebuild_all(conn: sa.Connection) -> None:
     """Every rollup from scratch, set-based (INSERT ... SELECT ... GROUP BY)."""
@@ -142,9 +144,11 @@ def _number(value: Any) -> Any:
     return Decimal(str(value or 0)).quantize(CENT)
 
 
-def refresh_accounts(conn: sa.Connection, account_ids: Iterable[int]) -> None:
+def refresh_accounts(conn: sa.Connection, account_ids: Iterable[int], *,
+                     kinds: Iterable[str] = KIND_NAMES) -> None:
     """Recompute the rollup rows of `account_ids` and move the segment totals by the
-    difference, inside the caller's transaction.
+    difference, inside the caller's transaction. `kinds` limits it to some rollups
+    ("value", "drift"): a value entry written moves no driver ranking.
 
     On PostgreSQL the accounts' rows are locked first (in id order), so two writers to
     one account take turns and the second one reads the first one's committed rows.
@@ -159,7 +163,11 @@ def refresh_accounts(conn: sa.Connection, account_ids: Iterable[int]) -> None:
     if dialect == "postgresql":
         conn.execute(sa.select(Account.id).where(Account.id.in_(ids))
                      .order_by(Account.id).with_for_update())
-    for account_table, segment_table, source, measures, count in _KINDS:
+    wanted = set(kinds)
+    for name, (account_table, segment_table, source, measures, count) in zip(
+            KIND_NAMES, _KINDS, strict=True):
+        if name not in wanted:
+            continue
         key = ("account_id", "month", "driver")
         a = account_table.c
         old = conn.execute(sa.select(*(a[c] for c in (*key, "segment", *measures)))
