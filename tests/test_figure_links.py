@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -140,6 +141,9 @@ def check_figures(client: Any, url: str) -> list[Figure]:
             assert page.status_code == 200, fig.href
             assert b"list-note" not in page.data, f"{fig.href} ignored a filter"
         rows = opened[fig.href]
+        shown = re.match(r"^(\d[\d,]*)(\s|$)", fig.text)
+        if shown and fig.count is not None and fig.total is None:  # a count, as read
+            assert int(shown.group(1).replace(",", "")) == fig.count, (url, fig.text)
         assert fig.count is not None or fig.total is not None, f"{url}: “{fig.text}” says nothing"
         assert fig.count is None or len(rows) == fig.count, \
             f"{url}: “{fig.text}” says {fig.count}, {fig.href} lists {len(rows)}"

@@ -42,9 +42,12 @@ def analytics() -> str:
     # Every program reader sees every deal, so the figures are kept per filter until the
     # data changes (valuetracker.cache).
     start_month = app_start_month()
-    figures = cached(session, "winloss-analytics", (by, since, until, start_month),
-                     lambda: wl.analytics_page(session, by=by, since=since, until=until,
-                                               start_month=start_month))
+    figures, competitor_ids = cached(
+        session, "winloss-analytics", (by, since, until, start_month),
+        lambda: (wl.analytics_page(session, by=by, since=since, until=until,
+                                   start_month=start_month),
+                 # the competitors' ids, for the figure links to their deals
+                 {c.name: c.id for c in session.exec(select(Competitor)).all()}))
     win_chart = charts.interval_chart(
         [(f"{r.group} (n={r.closed})", r.win_rate or 0.0, r.ci_low, r.ci_high)
          for r in figures.groups[:25]], title=f"Win rate by {by} with 95% interval")
@@ -52,7 +55,8 @@ def analytics() -> str:
                     if r.impact is not None]
     impact_chart = charts.bar_chart(impact_items, title="Factor impact (won − lost mean rating)",
                                     signed=True)
-    links = _figure_urls(session, by=by, since=since, until=until, start_month=start_month)
+    links = _figure_urls(competitor_ids, by=by, since=since, until=until,
+                         start_month=start_month)
     return render_template(
         "winloss/analytics.html", groups=figures.groups, overall=figures.overall,
         impact=figures.impact, h2h=figures.head_to_head, reasons=figures.reasons,
@@ -61,13 +65,10 @@ def analytics() -> str:
         impact_chart=impact_chart, **links)
 
 
-def _figure_urls(session: Any, *, by: str, since: Any, until: Any,
+def _figure_urls(competitor_ids: dict[str, int], *, by: str, since: Any, until: Any,
                  start_month: int) -> dict[str, Any]:
     """The page's figure links (figure_links): per group, per competitor, the period's
     closed deals and its interviews, each a function of the outcome or status."""
-    # Kept with the figures until the data changes, so a warm page stays at two queries.
-    competitor_ids = cached(session, "competitor-ids", None, lambda: {
-        name: id_ for id_, name in session.exec(select(Competitor.id, Competitor.name)).all()})
     period = figure_links.closed_period_args(since, until)
 
     def deals(args: dict[str, Any] | None) -> str | None:
