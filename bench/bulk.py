@@ -58,9 +58,10 @@ def run_bulk_reassign(url: str, workdir: Path, *, count: int = COUNT) -> BulkRes
                 User.id.not_in([o for o in owners if o is not None]))).first()
             if admin is None or new_owner is None or len(ids) < count:
                 return BulkResult(error="no admin, no free account manager or too few accounts")
+            new_owner_id = new_owner.id
             job = create_bulk_job(session, user=admin, bulk_list=ACCOUNTS,
                                   action=ACCOUNTS.action("reassign_owner"), ids=ids,
-                                  value=new_owner.id, change="bench", back="/accounts")
+                                  value=new_owner_id, change="bench", back="/accounts")
             session.commit()
             job_id = job.id
         started = time.perf_counter()
@@ -70,7 +71,7 @@ def run_bulk_reassign(url: str, workdir: Path, *, count: int = COUNT) -> BulkRes
         with Session(engine) as session:
             job = session.get(Job, job_id)
             moved = session.exec(select(sa.func.count()).select_from(Account).where(
-                Account.id.in_(ids), Account.owner_id == new_owner.id)).one()
+                Account.id.in_(ids), Account.owner_id == new_owner_id)).one()
             if job is None or job.status != "done" or moved != count:
                 return BulkResult(seconds, moved, f"job {job and job.status}: {job and job.error}")
         return BulkResult(seconds, moved)

@@ -26,10 +26,12 @@ from .rendered import page_html, page_text
 
 
 def _rows(html: str, table: str) -> list[str]:
-    """The first link's text of each row of the table with id `table`, in page order."""
+    """The first link's text of each row of the table with id `table`, in page order
+    (after the row's bulk checkbox, when the user has bulk actions)."""
     body = html.split(f'id="{table}"', 1)[1].split("</tbody>", 1)[0]
     return [re.sub(r"<[^>]+>", "", m).strip()
-            for m in re.findall(r"<tr><td><a [^>]*>(.*?)</a>", body)]
+            for m in re.findall(r"<tr>(?:<td><input [^>]*></td>)?<td><a [^>]*>(.*?)</a>",
+                                body)]
 
 
 def _csv(client: Any, url: str) -> list[dict[str, str]]:

@@ -307,12 +307,16 @@ def reassign_owner(session: Session, account: Account, owner_id: int, *,
     """
     if account.owner_id == owner_id and not account.owner_name:
         return False
-    check_version(session, account, account.version)
     diff: dict[str, list[Any]] = {"owner_id": [account.owner_id, owner_id]}
     if account.owner_name:
         diff["owner_name"] = [account.owner_name, None]
-    removed = session.exec(sa.delete(AccountMember).where(
-        AccountMember.account_id == account.id, AccountMember.user_id == owner_id))
+    # A plain statement, not synchronised with the session's rows (nor flushing them):
+    # a bulk reassignment runs this for each of a thousand accounts.
+    with session.no_autoflush:
+        removed = session.exec(sa.delete(AccountMember).where(
+            AccountMember.account_id == account.id, AccountMember.user_id == owner_id)
+            .execution_options(synchronize_session=False))
+    account.version += 1  # saved with the owner: an edit form opened before is stale
     if removed.rowcount:
         diff["members"] = [[owner_id], []]
     account.owner_id, account.owner_name = owner_id, None
