@@ -201,7 +201,8 @@ def run_load(database_url: str, path: str, workdir: Path, *, clients: int = 8,
 # ---------------------------------------------------------------------------
 
 WRITE_AMOUNT = 1000  # each write logs this much currency value on the probe account
-_TOTAL = re.compile(r'data-figure="total"[^>]*>\s*(?:<a [^>]*>)?([^<]*)<')  # the figure may carry its link
+# The total, inside the figure's link to its entries.
+_TOTAL = re.compile(r'data-figure="total"[^>]*>\s*(?:<a [^>]*>)?([^<]*)<')
 _CSRF = (re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
          re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'))
 
