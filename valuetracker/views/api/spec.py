@@ -1,53 +1,71 @@
 """The OpenAPI 3.1 document, generated from the code by spectree: each view's route,
-docstring and the models below. Request bodies are derived from the web forms the views
-validate with (`form_model`), so the document and the validation share one definition.
+docstring and models (`spec_in.py`, what a client sends, its request bodies derived from
+the web forms the views validate with; `spec_out.py`, what the API answers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    SelectFieldBase,
-    SelectMultipleField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length
 
-from ...events import EVENTS
-from ...models import (
-    ACCOUNT_STATUSES,
-    ANONYMITY,
-    BUYING_ROLES,
-    COMMITMENT_STATUSES,
-    DELIVERY_STATUSES,
-    DRIVERS,
-    EVIDENCE_STATUSES,
-    FACTOR_EFFECTS,
-    HEALTH_BANDS,
-    INTERVIEW_STATUSES,
-    OUTCOMES,
-    REPURCHASE_INTENTS,
-    SENTIMENTS,
-    SEVERITIES,
-    TASK_STATUSES,
-    TIERS,
-    UNITS,
+from .spec_in import (
+    AccountCreate,
+    AccountQuery,
+    AccountUpdate,
+    CommitmentCreate,
+    CommitmentQuery,
+    CommitmentUpdate,
+    DealCreate,
+    DealQuery,
+    DealUpdate,
+    DebriefUpdate,
+    EntryQuery,
+    IfMatch,
+    InterviewCreate,
+    InterviewQuery,
+    InterviewUpdate,
+    ListQuery,
+    PageQuery,
+    PulseCreate,
+    PulseQuery,
+    SignalQuery,
+    StakeholderCreate,
+    StakeholderUpdate,
+    SummariesGenerate,
+    SummariesSend,
+    SummaryQuery,
+    TaskCommentCreate,
+    TaskCreate,
+    TaskQuery,
+    TaskUpdate,
+    ValueEntryCreate,
+    ValueEntryUpdate,
+    WebhookCreate,
+    WebhookQuery,
+    WebhookUpdate,
 )
-from ...tasks.forms import TEXT_MAX, TaskForm
-from ...value.forms import CommitmentForm, EntryForm, RecordPulseForm, int_or_none
-from ...winloss.forms import DealForm, DebriefForm
-from ..accounts import AccountForm
-from ..stakeholders import StakeholderForm
-
-MONEY = r"^[0-9]{1,14}(\.[0-9]{1,2})?$"
+from .spec_out import (
+    AccountItem,
+    CommitmentItem,
+    DealItem,
+    DeliveryItem,
+    InterviewItem,
+    JobItem,
+    Problem,
+    PulseItem,
+    SignalItem,
+    StakeholderItem,
+    SummaryItem,
+    TaskCommentItem,
+    TaskItem,
+    ValueEntryItem,
+    WebhookItem,
+    WebhookWithSecret,
+)
 
 api = SpecTree(
     # `path`: only what spectree leaves out of the document (the document itself); the app
@@ -64,588 +82,10 @@ api = SpecTree(
 )
 
 
-# --- request bodies, from the forms -------------------------------------------------------
-
-
-def _validators(unbound: Any) -> list[Any]:
-    given = unbound.kwargs.get("validators")
-    if given is None and len(unbound.args) > 1:
-        given = unbound.args[1]
-    return list(given or [])
-
-
-def _field_type(unbound: Any) -> Any:
-    cls = unbound.field_class
-    if issubclass(cls, BooleanField):
-        return bool
-    if issubclass(cls, SelectMultipleField):
-        return list[int]
-    if issubclass(cls, SelectFieldBase):
-        given = unbound.kwargs.get("choices") or []
-        values = [c.value if hasattr(c, "value") else c[0] for c in given]
-        numeric = unbound.kwargs.get("coerce") in (int, int_or_none)
-        if values and not numeric:
-            return Literal[tuple(v for v in values)]  # type: ignore[valid-type]
-        return int if numeric else str
-    if issubclass(cls, DecimalField):
-        return str
-    if issubclass(cls, DateField):
-        return date
-    return str
-
-
-def form_model(name: str, form_class: type, *, create: bool, skip: tuple[str, ...] = (),
-               extra: dict[str, Any] | None = None) -> type[BaseModel]:
-    """A pydantic model of the JSON body that `form_class` validates: its fields, their
-    types and choices, lengths and (on create) which are required."""
-    definitions: dict[str, Any] = {}
-    for field_name in dir(form_class):
-        unbound = getattr(form_class, field_name)
-        if not hasattr(unbound, "field_class") or field_name in ("version", *skip):
-            continue
-        kind = _field_type(unbound)
-        validators = _validators(unbound)
-        options: dict[str, Any] = {}
-        for v in validators:
-            if isinstance(v, Length) and v.max and v.max > 0:
-                options["max_length"] = v.max
-        if issubclass(unbound.field_class, DecimalField):
-            options["pattern"] = MONEY
-        required = create and any(isinstance(v, (DataRequired, InputRequired))
-                                  for v in validators)
-        if required:
-            if kind is str and "max_length" in options:
-                options.setdefault("min_length", 1)
-            definitions[field_name] = (kind, Field(..., **options))
-        else:
-            definitions[field_name] = (kind | None, Field(None, **options))
-    definitions.update(extra or {})
-    return create_model(name, __config__=ConfigDict(extra="forbid"), **definitions)
-
-
-ACCOUNT_REF = (int | str, Field(..., description="The account's id or slug."))
-
-AccountCreate = form_model("AccountCreate", AccountForm, create=True,
-                           skip=("owner_id", "member_ids"))
-AccountUpdate = form_model("AccountUpdate", AccountForm, create=False,
-                           skip=("owner_id", "member_ids"))
-StakeholderCreate = form_model("StakeholderCreate", StakeholderForm, create=True,
-                               extra={"account": ACCOUNT_REF})
-StakeholderUpdate = form_model("StakeholderUpdate", StakeholderForm, create=False)
-ValueEntryCreate = form_model("ValueEntryCreate", EntryForm, create=True,
-                              extra={"account": ACCOUNT_REF})
-ValueEntryUpdate = form_model("ValueEntryUpdate", EntryForm, create=False)
-CommitmentCreate = form_model("CommitmentCreate", CommitmentForm, create=True,
-                              extra={"account": ACCOUNT_REF})
-CommitmentUpdate = form_model("CommitmentUpdate", CommitmentForm, create=False)
-DealCreate = form_model("DealCreate", DealForm, create=True, skip=("account_id",),
-                        extra={"account": (int | str | None, Field(None))})
-DealUpdate = form_model("DealUpdate", DealForm, create=False, skip=("account_id",),
-                        extra={"account": (int | str | None, Field(None))})
-TaskCreate = form_model("TaskCreate", TaskForm, create=True, skip=("account_id",),
-                        extra={"account": ACCOUNT_REF})
-TaskUpdate = form_model(
-    "TaskUpdate", TaskForm, create=False, skip=("account_id",),
-    extra={"status": (Literal[tuple(TASK_STATUSES)] | None,  # type: ignore[valid-type]
-                      Field(None, description="done, dismissed (with a reason) or open.")),
-           "reason": (str | None, Field(None, max_length=5000,
-                                        description="Why it is dismissed."))})
-DebriefUpdate = form_model("DebriefUpdate", DebriefForm, create=False,
-                           extra={"rep_reason_id": (int | None, Field(
-                               None, description="A decision factor's id."))})
-EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
-
-
-class WebhookCreate(BaseModel):
-    """The web's endpoint form (`views.webhooks.EndpointForm`)."""
-
-    model_config = ConfigDict(extra="forbid")
-    url: str = Field(..., max_length=2000, description="https:// in production.")
-    description: str | None = Field(None, max_length=200)
-    events: list[EventName] = Field(..., min_length=1)
-    enabled: bool | None = Field(None, description="true unless given.")
-
-
-class WebhookUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str | None = Field(None, max_length=2000)
-    description: str | None = Field(None, max_length=200)
-    events: list[EventName] | None = None
-    enabled: bool | None = None
-
-
-PulseCreate = form_model(
-    "PulseCreate", RecordPulseForm, create=True, skip=RecordPulseForm.RANK_FIELDS,
-    extra={"account": ACCOUNT_REF,
-           "driver_ranking": (list[Literal[tuple(DRIVERS)]],  # type: ignore[valid-type]
-                              Field(..., min_length=3, max_length=6))})
-
-
-# --- responses ----------------------------------------------------------------------------
-
-Money = str | None
-Stamp = datetime
-
-
-class AccountItem(BaseModel):
-    id: int
-    slug: str
-    name: str
-    segment: str | None
-    industry: str | None
-    tier: Literal[tuple(TIERS)]  # type: ignore[valid-type]
-    status: Literal[tuple(ACCOUNT_STATUSES)]  # type: ignore[valid-type]
-    annual_revenue: Money
-    cost_to_serve: Money
-    renewal_date: date | None
-    external_id: str | None
-    owner_id: int | None
-    owner_email: str | None
-    health_score: int = Field(..., ge=0, le=100)
-    health_band: Literal[tuple(HEALTH_BANDS)]  # type: ignore[valid-type]
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
-
-
-class StakeholderItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    name: str
-    title: str | None
-    email: str | None
-    phone: str | None
-    buying_role: Literal[tuple(BUYING_ROLES)]  # type: ignore[valid-type]
-    influence: int
-    sentiment: Literal[tuple(SENTIMENTS)]  # type: ignore[valid-type]
-    is_key: bool
-    reports_to_id: int | None
-    preferences: str | None
-    notes: str | None
-    preferred_channel: str | None
-    external_id: str | None
-    opted_out: bool
-    opted_out_at: Stamp | None
-    left_company: bool
-    left_company_at: Stamp | None
-    last_contacted_on: date | None
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
-
-
-class Confirmation(BaseModel):
-    id: int
-    stakeholder_id: int | None
-    response: str
-    adjusted_amount: Money
-    comment: str | None
-    method: str
-    responded_at: Stamp
-
-
-class ValueEntryItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    title: str
-    description: str | None
-    driver: Literal[tuple(DRIVERS)] | None  # type: ignore[valid-type]
-    amount: Money
-    unit: Literal[tuple(UNITS)]  # type: ignore[valid-type]
-    delivered_on: date
-    evidence_status: str
-    source: str | None
-    commitment_id: int | None
-    beneficiaries: list[int]
-    confirmations: list[Confirmation]
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
-
-
-class CommitmentItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    title: str
-    description: str | None
-    driver: Literal[tuple(DRIVERS)]  # type: ignore[valid-type]
-    expected_amount: Money
-    unit: Literal[tuple(UNITS)]  # type: ignore[valid-type]
-    due_on: date
-    status: Literal[tuple(COMMITMENT_STATUSES)]  # type: ignore[valid-type]
-    delivered_on: date | None
-    delivered_by: int | None
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
-
-
-class PulseItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    stakeholder_id: int
-    taken_on: date
-    satisfaction: int
-    repurchase_intent: Literal[tuple(REPURCHASE_INTENTS)]  # type: ignore[valid-type]
-    recommend: int
-    positive_emotion: bool
-    emotion_text: str | None
-    driver_ranking: list[str]
-    comment: str | None
-    method: str
-    created_at: Stamp
-
-
 def _list_of(item: type[BaseModel]) -> type[BaseModel]:
     return create_model(item.__name__.removesuffix("Item") + "List",
                         items=(list[item], ...),  # type: ignore[valid-type]
                         next=(str | None, Field(..., description="The next page, or null.")))
-
-
-class FieldError(BaseModel):
-    field: str
-    pointer: str
-    detail: str
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem (application/problem+json)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = None
-
-
-EVIDENCE = EVIDENCE_STATUSES  # the `evidence_status` filter's choices
-LIST_QUERY = {"account", "updated_since", "cursor", "limit"}
-
-
-class ListQuery(BaseModel):
-    account: str | None = Field(None, description="An account id or slug.")
-    updated_since: datetime | None = None
-    cursor: str | None = Field(None, description="From the previous page's `next` link.")
-    limit: int | None = Field(None, ge=1, le=200)
-
-
-class AccountQuery(BaseModel):
-    q: str | None = Field(None, max_length=200)
-    segment: str | None = None
-    tier: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    updated_since: datetime | None = None
-    cursor: str | None = None
-    limit: int | None = Field(None, ge=1, le=200)
-
-
-class EntryQuery(ListQuery):
-    quarter: str | None = Field(None, description="A quarter such as 2026-Q3.")
-    driver: str | None = None
-    evidence_status: str | None = None
-
-
-class CommitmentQuery(ListQuery):
-    status: str | None = None
-
-
-class PulseQuery(ListQuery):
-    stakeholder: str | None = None
-
-
-class IfMatch(BaseModel):
-    if_match: str | None = Field(None, alias="If-Match",
-                                 description="The ETag you read; a stale one answers 412.")
-
-
-class DealItem(BaseModel):
-    id: int
-    account: str | None
-    account_id: int | None
-    name: str
-    external_id: str | None
-    amount: Money
-    product: str | None
-    owner_id: int | None
-    opened_on: date | None
-    closed_on: date | None
-    outcome: Literal[tuple(OUTCOMES)]  # type: ignore[valid-type]
-    competitors: list[str]
-    primary_competitor: str | None
-    rep_reason_id: int | None
-    rep_notes: str | None
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
-
-
-class DealQuery(ListQuery):
-    outcome: str | None = None
-    q: str | None = Field(None, max_length=100)
-    competitor: str | None = None
-
-
-class Sending(BaseModel):
-    channel: str
-    recipient: str | None
-    status: str
-    sent_at: Stamp | None
-    error: str | None
-
-
-class SummaryItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    stakeholder_id: int | None
-    quarter: str
-    variant: str
-    sha256: str
-    generated_at: Stamp
-    generated_by_id: int | None
-    distributions: list[Sending]
-    pdf: str = Field(..., description="The PDF's address.")
-
-
-class SummaryQuery(ListQuery):
-    quarter: str | None = Field(None, description="A quarter such as 2026-Q3.")
-
-
-class Answer(BaseModel):
-    question_id: int | None
-    text: str | None
-    rating: int | None
-    choice: str | None
-
-
-class Rating(BaseModel):
-    factor_id: int
-    rating: int | None
-    importance: int | None
-    effect: Literal[tuple(FACTOR_EFFECTS)]  # type: ignore[valid-type]
-
-
-class Quote(BaseModel):
-    text: str
-    factor_id: int | None
-    tags: list[str]
-
-
-class InterviewItem(BaseModel):
-    id: int
-    deal_id: int
-    interviewee: str = Field(..., description="Never a name when anonymized or blind.")
-    stakeholder_id: int | None
-    status: Literal[tuple(INTERVIEW_STATUSES)]  # type: ignore[valid-type]
-    channel: str | None
-    anonymity: Literal[tuple(ANONYMITY)]  # type: ignore[valid-type]
-    requested_at: Stamp
-    scheduled_for: Stamp | None
-    completed_at: Stamp | None
-    primary_reason_id: int | None
-    interviewer_id: int | None
-    version: int
-    answers: list[Answer]
-    ratings: list[Rating]
-    quotes: list[Quote]
-
-
-class AnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    question_id: int = Field(..., description="A question of the interview's guide.")
-    value: str | int | None = None
-
-
-class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    factor_id: int = Field(..., description="An active decision factor.")
-    rating: int | None = Field(None, ge=1, le=5)
-    importance: int | None = Field(None, ge=1, le=5)
-    effect: Literal[tuple(FACTOR_EFFECTS)] | None = None  # type: ignore[valid-type]
-
-
-class QuoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., max_length=5000)
-    tags: list[str] | str | None = None
-    factor_id: int | None = None
-
-
-class InterviewUpdate(BaseModel):
-    """The interview form's fields; `quotes` replaces the interview's quotes."""
-
-    model_config = ConfigDict(extra="forbid")
-    stakeholder_id: int | None = None
-    contact_name: str | None = Field(None, max_length=200)
-    contact_title: str | None = Field(None, max_length=200)
-    anonymity: Literal[tuple(ANONYMITY)] | None = None  # type: ignore[valid-type]
-    status: Literal[tuple(INTERVIEW_STATUSES)] | None = None  # type: ignore[valid-type]
-    channel: str | None = None
-    scheduled_for: date | None = None
-    completed_on: date | None = None
-    primary_reason_id: int | None = None
-    notes: str | None = Field(None, max_length=10000)
-    answers: list[AnswerIn] | None = None
-    ratings: list[RatingIn] | None = None
-    quotes: list[QuoteIn] | None = None
-
-
-class InterviewCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    deal: int = Field(..., ge=1, le=2**31 - 1, description="The deal's id.")
-
-
-class InterviewQuery(ListQuery):
-    deal: str | None = None
-    status: str | None = None
-
-
-class SignalItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    kind: str
-    label: str
-    severity: Literal[tuple(SEVERITIES)]  # type: ignore[valid-type]
-    key: str
-    stakeholder_id: int | None
-    subject_type: str | None
-    subject_id: int | None
-    message: str
-    since: date
-    opened_at: Stamp
-    cleared_at: Stamp | None
-    open: bool
-
-
-class SignalQuery(BaseModel):
-    account: str | None = Field(None, description="An account id or slug.")
-    kind: str | None = None
-    severity: str | None = None
-    open: Literal["true", "false"] | None = None
-    cursor: str | None = Field(None, description="From the previous page's `next` link.")
-    limit: int | None = Field(None, ge=1, le=200)
-
-
-class TaskCommentItem(BaseModel):
-    id: int
-    task_id: int
-    text: str
-    author_id: int | None
-    author: str | None
-    created_at: Stamp
-
-
-class TaskCommentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, max_length=TEXT_MAX)
-
-
-class TaskItem(BaseModel):
-    id: int
-    account: str
-    account_id: int
-    title: str
-    stakeholder_id: int | None
-    assignee_id: int | None
-    assignee_email: str | None
-    due_on: date | None
-    status: Literal[tuple(TASK_STATUSES)]  # type: ignore[valid-type]
-    dismissed_reason: str | None
-    source: str
-    signal_id: int | None
-    play: str | None
-    created_by_id: int | None
-    created_at: Stamp
-    done_at: Stamp | None
-    version: int
-
-
-class TaskQuery(BaseModel):
-    account: str | None = Field(None, description="An account id or slug.")
-    assignee: str | None = Field(None, description="A user id or email.")
-    status: str | None = None
-    cursor: str | None = Field(None, description="From the previous page's `next` link.")
-    limit: int | None = Field(None, ge=1, le=200)
-
-
-class WebhookItem(BaseModel):
-    id: int
-    url: str
-    description: str | None
-    events: list[str]
-    enabled: bool
-    failing_since: Stamp | None
-    disabled_reason: str | None
-    created_by_id: int | None
-    version: int
-    created_at: Stamp
-    updated_at: Stamp
-
-
-class WebhookWithSecret(WebhookItem):
-    secret: str = Field(..., description="The signing secret: shown in this answer only.")
-
-
-class DeliveryItem(BaseModel):
-    id: int
-    endpoint_id: int
-    event_id: str
-    event: str
-    status: Literal[tuple(DELIVERY_STATUSES)]  # type: ignore[valid-type]
-    attempt: int
-    next_attempt_at: Stamp | None
-    last_attempt_at: Stamp | None
-    response_code: int | None
-    duration_ms: int | None
-    error: str | None
-    replay_of_id: int | None
-    created_at: Stamp
-
-
-class PageQuery(BaseModel):
-    cursor: str | None = Field(None, description="From the previous page's `next` link.")
-    limit: int | None = Field(None, ge=1, le=200)
-
-
-class WebhookQuery(PageQuery):
-    updated_since: datetime | None = None
-
-
-AccountKeys = int | str | list[int | str]
-
-
-class SummariesGenerate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    quarter: str = Field(..., min_length=1, description="A quarter such as 2026-Q3.")
-    account: AccountKeys | None = Field(
-        None, description="An account's id or slug, or a list; none: the whole portfolio.")
-    variant: Literal["stakeholder", "internal"] | None = None
-    send: bool | None = Field(None, description="Send each summary when generated.")
-
-
-class SummariesSend(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    quarter: str = Field(..., min_length=1, description="A quarter such as 2026-Q3.")
-    account: AccountKeys | None = Field(
-        None, description="An account's id or slug, or a list; none: the whole portfolio.")
-
-
-class JobItem(BaseModel):
-    id: int
-    status: str
-    done: int
-    failed: int
-    total: int
-    percent: int
-    message: str
-    note: str | None = Field(None, description="Why it waits (no worker running).")
-    status_url: str | None = Field(None, description="Where to follow it (on 202).")
 
 
 # operation -> (item model, body model, query model)
