@@ -264,7 +264,10 @@ def test_requests_respect_reachability(app: Flask, session: Session, cast: Any,
     outbox = Path(app.config["OUTBOX_DIR"])
     assert not list(outbox.glob("*.eml")) if outbox.exists() else True
     confirm = _confirm_form(html)
-    assert client.post(confirm.action, data=confirm.data()).status_code == 302
+    done = client.post(confirm.action, data=confirm.data())
+    assert done.status_code == 302
+    assert "Request confirmation: 2 people e-mailed (each is e-mailed a link" in page_text(
+        page_html(client, done.headers["Location"]))
     session.expire_all()
     links = session.exec(select(AccessLink).where(AccessLink.purpose == "confirm_value")).all()
     assert sorted(link.stakeholder_id for link in links) == sorted([ok.id,
