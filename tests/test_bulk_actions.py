@@ -128,6 +128,8 @@ def test_refused_rows_are_named_and_the_rest_can_go_on(session: Session, cast: A
     assert "Nothing will be changed as selected: 2 of 3 accounts refused" in text
     assert "Initech: you may not choose its owner" in text
     assert f"#{cast.account2.id}: not found, or not one you may see" in text  # not revealed
+    # The refusal page still says what the others would get.
+    assert "What would change: owner becomes Erin Newowner, on 1 account." in text
     assert _owners(session, [cast.account1.id, initech.id]) == {cast.am1.id, cast.am2.id}
     confirm = _confirm_form(answer.get_data(as_text=True))
     assert [v for n, v in confirm.fields if n == "ids"] == [str(cast.account1.id)]
@@ -137,6 +139,25 @@ def test_refused_rows_are_named_and_the_rest_can_go_on(session: Session, cast: A
     assert _owners(session, [initech.id]) == {cast.am2.id}
     assert "Reassign owner: 1 account changed (owner becomes Erin Newowner)" in page_text(
         page_html(client, done.headers["Location"]))
+
+
+def test_refused_with_the_rest_already_so_offers_no_button(session: Session, cast: Any,
+                                                          login_as: Any) -> None:
+    """Initech is refused and account1 already has am1 as owner: the page says so and has
+    no "for the other 1" button, which would change nothing."""
+    initech = make_account(session, "Initech", owner=cast.am2, members=(cast.am1,))
+    session.commit()
+    client = login_as(cast.am1)
+    form = _bulk_form(page_html(client, "/accounts"))
+    answer = client.post(form.action, data=form.data(
+        action="reassign_owner", owner_id=str(cast.am1.id),
+        ids=[str(cast.account1.id), str(initech.id)]))
+    html = answer.get_data(as_text=True)
+    text = page_text(html)
+    assert "1 of 2 accounts refused" in text
+    assert "on 0 accounts. 1 account already so (left as they are)." in text
+    assert not [f for f in rendered_forms(html) if f.method == "post" and "confirmed" in f.names]
+    assert "Back to the list" in text
 
 
 def test_refusal_found_at_the_confirmation_writes_nothing(session: Session, cast: Any,
@@ -243,7 +264,10 @@ def test_requests_respect_reachability(app: Flask, session: Session, cast: Any,
     outbox = Path(app.config["OUTBOX_DIR"])
     assert not list(outbox.glob("*.eml")) if outbox.exists() else True
     confirm = _confirm_form(html)
-    assert client.post(confirm.action, data=confirm.data()).status_code == 302
+    done = client.post(confirm.action, data=confirm.data())
+    assert done.status_code == 302
+    assert "Request confirmation: 2 people e-mailed (each is e-mailed a link" in page_text(
+        page_html(client, done.headers["Location"]))
     session.expire_all()
     links = session.exec(select(AccessLink).where(AccessLink.purpose == "confirm_value")).all()
     assert sorted(link.stakeholder_id for link in links) == sorted([ok.id,

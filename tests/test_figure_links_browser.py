@@ -40,6 +40,11 @@ def test_win_rate_against_a_competitor_opens_those_deals(demo: str, page: Any) -
     expect(page.locator(".list-note")).to_have_count(0)
     expect(page.locator("#competitor option:checked")).to_have_text(competitor or "")
     expect(page.locator("#outcome option:checked")).to_have_text("Any closed outcome")
+    # The chosen outcome is readable whole in its select (it was cut off at 1280 px).
+    assert page.evaluate("""() => { const s = document.querySelector('#outcome');
+        const cs = getComputedStyle(s); const c = document.createElement('canvas').getContext('2d');
+        c.font = cs.font; return c.measureText(s.options[s.selectedIndex].text).width
+          + parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) <= s.clientWidth; }""")
     expect(page.get_by_text(f"of {closed} deals")).to_be_visible()
     rows = page.locator("#deal-list tbody tr")
     if closed <= 50:  # one page: the rate counted from the rows themselves

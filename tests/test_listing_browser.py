@@ -67,3 +67,17 @@ def test_filter_sort_download_and_save_a_view(live_server: str, page: Any, cast:
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("View “Biggest wins” deleted.")).to_be_visible()
     expect(page.locator("#saved-views")).to_contain_text("No saved views yet.")
+
+
+def test_list_tools_keep_their_buttons_on_one_line(live_server: str, page: Any,
+                                                   cast: Any) -> None:
+    """"Save view" is one line, as tall as "Download CSV" beside it, at 1280 px and on a
+    phone (it used to wrap to two lines and stretch its name field with it)."""
+    browser_login(page, live_server, cast.leader.email)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server}/stakeholders")
+        button = page.get_by_role("button", name="Save view").bounding_box()
+        csv_link = page.get_by_role("link", name="Download CSV").bounding_box()
+        assert button and csv_link and button["height"] <= csv_link["height"] + 1, (width, button)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width

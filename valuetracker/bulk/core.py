@@ -173,8 +173,10 @@ def execute(session: Session, user: User, action: Action, ids: Sequence[int], va
 
 
 def report(bulk_list: BulkList, action: Action, plan: Plan, change: str) -> str:
-    """The one-line report of a done action: "12 accounts changed (owner becomes …)"."""
-    text = f"{action.label}: {bulk_list.counted(len(plan.changing))} changed ({change})"
+    """The one-line report of a done action: "12 accounts changed (owner becomes …)",
+    or "2 people e-mailed (…)" for an action that sends mail and changes no row."""
+    done = "e-mailed" if action.sends_mail else "changed"
+    text = f"{action.label}: {bulk_list.counted(len(plan.changing))} {done} ({change})"
     if plan.unchanged:
         text += f", {len(plan.unchanged)} already so"
     return text + "."
