@@ -184,3 +184,38 @@ def test_redis_queue_runs_a_batch(redis_app: dict[str, Any], app: Flask, session
         assert len(session.exec(select(ValueSummary)).all()) == 2
     finally:
         huey.flush()  # only this queue's own keys
+
+
+def test_recover_reruns_a_lost_bulk_action_and_gives_up_one_that_sends_mail(
+        queued_config: dict[str, Any], app: Flask, session: Session, cast: object) -> None:
+    """A bulk job whose worker died runs again; one that e-mails people is marked failed
+    instead (its links may have left already), as is one asked for too long ago."""
+    from datetime import timedelta
+
+    from valuetracker.bulk.actions import ACCOUNTS, PEOPLE
+    from valuetracker.bulk.runs import RECOVERY_WINDOW, create_bulk_job
+    from valuetracker.models import utcnow
+
+    admin = cast.admin  # type: ignore[attr-defined]
+    account = cast.account1  # type: ignore[attr-defined]
+    person = make_stakeholder(session, account, "Lost Mail", is_key=True)
+
+    def job(bulk_list: Any, action: str, ids: list[int], status: str = "running") -> Any:
+        made = create_bulk_job(session, user=admin, bulk_list=bulk_list,
+                               action=bulk_list.action(action), ids=ids, value=None,
+                               change="", back="/accounts")
+        made.status = status
+        return made
+
+    archive = job(ACCOUNTS, "archive", [account.id])
+    mail = job(PEOPLE, "request_pulse", [person.id])
+    old = job(ACCOUNTS, "archive", [account.id], status="queued")
+    old.created_at = utcnow() - RECOVERY_WINDOW - timedelta(minutes=1)
+    session.commit()
+
+    assert recover_jobs(app) == 1
+    assert [t.args[0] for t in get_huey(app).pending()] == [archive.id]
+    for given_up in (mail, old):
+        session.refresh(given_up)
+        assert given_up.status == "failed" and "Start it again" in (given_up.error or "")
+    get_huey(app).flush()

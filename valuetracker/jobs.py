@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,9 +35,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from .models import Job
+from .models import Job, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,23 @@ def recover_jobs(app: Flask) -> int:
     waiting = [*huey.pending(), *huey.scheduled()]
     return sum(module.recover(app, huey, waiting) for module in _task_modules())
 
+
+
+def lost_jobs(session: Session, kind: str, pending: Sequence[Any], task_name: str
+              ) -> list[Job]:
+    """The unfinished jobs of `kind` (queued or running) whose task `task_name` is not
+    among the queue's `pending` tasks: a worker stopped while it held them. An area's
+    `recover` runs each again, or gives it up (`give_up`)."""
+    queued = {task.args[0] for task in pending if getattr(task, "name", "") == task_name}
+    jobs = session.exec(select(Job).where(Job.kind == kind,
+                                          Job.status.in_(("queued", "running")))).all()
+    return [job for job in jobs if job.id not in queued]
+
+
+def give_up(session: Session, job: Job, error: str) -> None:
+    """Mark a lost job failed with the reason a user reads, and commit."""
+    job.status, job.finished_at, job.error = "failed", utcnow(), error
+    session.commit()
 
 class LostWorkCheck:
     """Called at each heartbeat of a worker: when it is the oldest live worker, it

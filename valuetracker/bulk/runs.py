@@ -23,9 +23,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ..db import session_scope
+from ..jobs import give_up, lost_jobs
 from ..models import Job, User, utcnow
 from .actions import LISTS
 from .core import CHUNK, Action, BulkList, Plan, Refused, execute, inspect
@@ -131,22 +132,16 @@ def register_tasks(huey: Any, app: Flask) -> None:
 
 def recover(app: Flask, huey: Any, pending: Sequence[Any]) -> int:
     """Run again the unfinished bulk jobs the queue lost (see the module's docstring)."""
-    queued = {task.args[0] for task in pending if getattr(task, "name", "") == RUN_TASK}
     count = 0
     with session_scope(app.extensions["valuetracker.engine"]) as session:
-        jobs = session.exec(select(Job).where(Job.kind == JOB_KIND,
-                                              Job.status.in_(("queued", "running")))).all()
-        for job in jobs:
-            if job.id in queued:
-                continue
+        for job in lost_jobs(session, JOB_KIND, pending, RUN_TASK):
             bulk_list = LISTS.get((job.params or {}).get("list", ""))
             action = bulk_list.action(job.params["action"]) if bulk_list else None
             if (action is None or action.sends_mail
                     or job.created_at < utcnow() - RECOVERY_WINDOW):
-                job.status, job.finished_at = "failed", utcnow()
-                job.error = ("The worker running this action stopped before it finished: "
-                             "nothing was recorded. Start it again from the list.")
-                session.commit()
+                give_up(session, job, "The worker running this action stopped before it "
+                                      "finished: nothing was recorded. Start it again from "
+                                      "the list.")
                 continue
             huey.bulk_run(job.id)
             count += 1

@@ -17,9 +17,10 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ..db import session_scope
+from ..jobs import give_up, lost_jobs
 from ..models import Job, User, utcnow
 from ..quarters import parse_quarter
 from . import SHEET_NAMES, build_quarter_export, export_filename
@@ -122,20 +123,13 @@ def recover(app: Flask, huey: Any, pending: Sequence[Any]) -> int:
     """Build again the unfinished exports that are not among the `pending` tasks of the
     queue (an export asked for more than RECOVERY_WINDOW ago is marked failed instead).
     Returns how many were re-enqueued."""
-    queued = {task.args[0] for task in pending if getattr(task, "name", "") == BUILD_TASK}
     count = 0
     with session_scope(app.extensions["valuetracker.engine"]) as session:
-        jobs = session.exec(select(Job).where(Job.kind == JOB_KIND,
-                                              Job.status.in_(("queued", "running")))).all()
-        for job in jobs:
-            if job.id in queued:
-                continue
+        for job in lost_jobs(session, JOB_KIND, pending, BUILD_TASK):
             if job.created_at < utcnow() - RECOVERY_WINDOW:
                 # Asked for long ago: today's figures are not what was asked for.
-                job.status, job.finished_at = "failed", utcnow()
-                job.error = ("The worker building this export stopped, and it was "
-                             "asked for more than a day ago: build it again.")
-                session.commit()
+                give_up(session, job, "The worker building this export stopped, and it was "
+                                      "asked for more than a day ago: build it again.")
                 continue
             huey.export_build(job.id)
             count += 1
