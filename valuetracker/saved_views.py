@@ -18,7 +18,7 @@ from .listing import ListSpec
 from .models import SavedView, User
 from .stakeholders import STAKEHOLDER_LIST
 from .value.lists import COMMITMENT_LIST, ENTRY_LIST
-from .winloss.deals import DEAL_LIST
+from .winloss.deal_list import DEAL_LIST
 from .winloss.interviews import INTERVIEW_LIST
 
 NAME_MAX = 80

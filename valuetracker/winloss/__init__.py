@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from ..access import deal_scope
 from ..models import Account, Competitor, Deal, Stakeholder, WinLossInterview
 from .analytics import (
     GROUPINGS,
@@ -20,11 +21,10 @@ from .analytics import (
     win_rates_by_competitor,
     win_rates_by_segment,
 )
+from .deal_list import list_deals
 from .deals import (
     apply_program_rules,
     apply_program_rules_to_deals,
-    deal_scope,
-    list_deals,
     set_competitors,
 )
 from .interview_stats import (

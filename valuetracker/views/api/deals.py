@@ -14,8 +14,9 @@ from ...access import deal_access, get_deal_for_user, may_edit_deals, require
 from ...db import get_session, id_arg
 from ...forms import choices
 from ...models import CLOSED_OUTCOMES, OUTCOMES, Account, Competitor, Deal, DealCompetitor, User
-from ...winloss.deals import DealFilters, deal_list_conditions, debrief_deal
+from ...winloss.deal_list import DealFilters, deal_list_conditions
 from ...winloss.deals import create_deal as create_deal_row
+from ...winloss.deals import debrief_deal
 from ...winloss.deals import update_deal as update_deal_row
 from ...winloss.errors import WinLossError
 from ...winloss.forms import DealForm, DebriefForm, factor_choices

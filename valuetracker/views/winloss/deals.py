@@ -35,23 +35,25 @@ from ...models import (
     User,
     WinLossInterview,
 )
-from ...winloss.deals import (
-    ANY_CLOSED,
+from ...winloss.deal_list import (
     DEAL_LIST,
-    NONE_LABEL,
     PAGE_SIZE,
     DealFilters,
-    SavedDeal,
     all_deals,
-    create_deal,
-    deal_competitors,
     deal_ids,
     deal_owner_options,
     deal_products,
     deal_segments,
-    debrief_deal,
     list_deals,
     owner_label,
+)
+from ...winloss.deals import (
+    ANY_CLOSED,
+    NONE_LABEL,
+    SavedDeal,
+    create_deal,
+    deal_competitors,
+    debrief_deal,
     update_deal,
 )
 from ...winloss.errors import WinLossError
