@@ -16,16 +16,17 @@ from .conftest import browser_login
 
 # What each demo role sees in the navigation (templating.NAV, filtered by role).
 NAV_BY_ROLE = {
-    "admin@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio", "Deals",
-                           "Interviews", "Win/loss", "Coverage", "Exports", "Import", "Admin"],
-    "leader@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio",
+    "admin@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Value", "Portfolio",
+                           "Deals", "Interviews", "Win/loss", "Coverage", "Exports", "Import",
+                           "Admin"],
+    "leader@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Value", "Portfolio",
                             "Deals", "Interviews", "Win/loss", "Coverage", "Exports"],
-    "analyst@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio",
+    "analyst@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Value", "Portfolio",
                              "Deals", "Interviews", "Win/loss", "Coverage", "Import"],
-    "maria@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio", "Deals",
-                           "Coverage", "Exports", "Import"],
-    "tom@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Portfolio", "Deals",
-                         "Coverage", "Exports", "Import"],
+    "maria@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Value", "Portfolio",
+                           "Deals", "Coverage", "Exports", "Import"],
+    "tom@demo.example": ["My work", "Tasks", "Accounts", "Stakeholders", "Value", "Portfolio",
+                         "Deals", "Coverage", "Exports", "Import"],
 }
 
 

@@ -66,6 +66,7 @@ NAV: tuple[tuple[str, str, Callable[[Any], bool] | None], ...] = (
     ("tasks.index", "Tasks", None),
     ("accounts.index", "Accounts", None),
     ("stakeholders.index", "Stakeholders", None),
+    ("value_lists.entries", "Value", None),
     ("portfolio.index", "Portfolio", None),
     ("winloss.deals", "Deals", None),
     ("winloss.queue", "Interviews", reads_winloss_program),
