@@ -86,7 +86,8 @@ def test_a_daily_digest_says_what_happened_and_is_sent_once(
                  "Acme Corp: Carol Buyer answered a loyalty pulse",
                  f"http://127.0.0.1:5000/accounts/{cast.account1.slug}"):
         assert text in body, text
-    for absent in ("An old signal", "Someone else's", "Globex"):
+    # A cleared signal is named without its severity (it no longer weighs).
+    for absent in ("An old signal", "Someone else's", "Globex", "is disputed (medium)"):
         assert absent not in body, absent
     unsubscribe = msg["List-Unsubscribe"]
     assert unsubscribe.startswith("<http://127.0.0.1:5000/notifications/unsubscribe/")

@@ -169,22 +169,21 @@ def build_digest(session: Session, user: User, period: str, *, window_start: dat
     def at_account(slug: str) -> str:
         return account_url.replace("__slug__", slug)
 
+    def signal_section(name: str, at: Any, *, severity: bool) -> None:
+        """The signals opened (or cleared, by `at`) in the window, newest first."""
+        shown = (Signal.message, Signal.severity) if severity else (Signal.message,)
+        digest.sections.append(_section(session, name, select(
+            *shown, Account.name, Account.slug)
+            .join(Account, Account.id == Signal.account_id)
+            .where(Signal.account_id.in_(accounts), at >= window_start, at < window_end)
+            .order_by(at.desc(), Signal.id.desc()),
+            lambda r: Item(f"{r[-2]}: {r[0]}" + (f" ({r[1]})" if severity else ""),
+                           at_account(r[-1]))))
+
     if on["new_signals"]:
-        digest.sections.append(_section(session, "new_signals", select(
-            Signal.message, Signal.severity, Account.name, Account.slug)
-            .join(Account, Account.id == Signal.account_id)
-            .where(Signal.account_id.in_(accounts), Signal.opened_at >= window_start,
-                   Signal.opened_at < window_end)
-            .order_by(Signal.opened_at.desc(), Signal.id.desc()),
-            lambda r: Item(f"{r[2]}: {r[0]} ({r[1]})", at_account(r[3]))))
+        signal_section("new_signals", Signal.opened_at, severity=True)
     if on["cleared_signals"]:
-        digest.sections.append(_section(session, "cleared_signals", select(
-            Signal.message, Account.name, Account.slug)
-            .join(Account, Account.id == Signal.account_id)
-            .where(Signal.account_id.in_(accounts), Signal.cleared_at >= window_start,
-                   Signal.cleared_at < window_end)
-            .order_by(Signal.cleared_at.desc(), Signal.id.desc()),
-            lambda r: Item(f"{r[1]}: {r[0]}", at_account(r[2]))))
+        signal_section("cleared_signals", Signal.cleared_at, severity=False)
     if on["tasks_due"]:
         horizon = today + timedelta(days=PERIOD_DAYS[period])
         digest.sections.append(_section(session, "tasks_due", select(
