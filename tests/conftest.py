@@ -107,10 +107,12 @@ def redis_url() -> str:
     url = os.environ.get("VALUETRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     if (worker := _xdist_worker()) is None:
         return url
-    # Parallel run: xdist worker N uses the database numbered N above the configured one.
+    # Parallel run: xdist worker N uses the database numbered N above the configured one
+    # (below it when that would pass Redis's last database, 15).
     parsed = sa.engine.make_url(url)
-    db = int(parsed.database or 0) + worker
-    assert db <= 15, f"{url}: no Redis database {db} for worker gw{worker}; choose a lower one"
+    base = int(parsed.database or 0)
+    db = base + worker if base + worker <= 15 else base - worker
+    assert 0 <= db <= 15, f"{url}: no Redis database for worker gw{worker}"
     return parsed.set(database=str(db)).render_as_string(hide_password=False)
 
 

@@ -169,6 +169,20 @@ def test_analytics_page_renders_figures(login_as: Any, cast: Any, data: Any) -> 
     assert "Support was slow" in text and "Fair price" not in text
 
 
+def test_analytics_dates_outside_the_calendar_people_mean_are_ignored_with_a_note(
+        login_as: Any, cast: Any, data: Any) -> None:
+    """Year 1 or 9999 parse as dates but leave no room for the month arithmetic: each is
+    refused with the date rule's message, and the page shows every closed deal."""
+    client = login_as(cast.leader)
+    whole = client.get("/analytics").get_data(as_text=True)
+    for query in ("until=0001-01-15", "since=9999-12-15", "since=0001-01-02&until=9999-12-30"):
+        response = client.get(f"/analytics?{query}")
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200, query
+        assert "Enter a date between 1900 and 2199." in text, query
+        assert "Microsoft" in text and ("Microsoft" in whole)
+
+
 def _count_queries(app: Any, client: Any, url: str) -> int:
     return len(get_statements(app, client, url, without_menu=True))
 

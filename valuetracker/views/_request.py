@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from .. import db
 from ..accounts import last_editor
+from ..validation import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE
 from ..listing import CHOICE, Column, ListSpec, ListState, csv_filename, csv_rows, read_state
 from ..quarters import Quarter, QuarterError, app_start_month, parse_quarter
 
@@ -42,10 +43,14 @@ def date_arg(name: str) -> date | None:
     """A date filter (`?since=2026-07-01`); a bad value is ignored, with a warning."""
     value = request.args.get(name, "")
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         flash(f"'{value}' is not a date (use YYYY-MM-DD); ignored.", "warning")
         return None
+    if day is not None and not DATE_MIN <= day <= DATE_MAX:
+        flash(f"'{value}': {DATE_RANGE_MESSAGE} Ignored.", "warning")
+        return None
+    return day
 
 
 def quarter_arg(default: Quarter | None = None, *, name: str = "quarter",
