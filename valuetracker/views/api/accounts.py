@@ -157,8 +157,7 @@ def list_stakeholders() -> Any:
 @doc("get_stakeholder")
 def get_stakeholder(stakeholder_id: int) -> Any:
     """Read one stakeholder."""
-    person, account, _may_edit = access.stakeholder_access(get_session(), current_user,
-                                                           stakeholder_id)
+    person, account, _ = access.stakeholder_access(get_session(), current_user, stakeholder_id)
     return one(stakeholder_item(person, account.slug), person)
 
 
