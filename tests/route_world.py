@@ -77,9 +77,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     # tasks: a task on account1 (am1's); a new one from account1's page
     "tasks.show": (SCOPED, {"task_id": "task_id"}),
     "tasks.edit": (SCOPED, {"task_id": "task_id"}),
-    "tasks.complete": (SCOPED, {"task_id": "task_id"}),
-    "tasks.dismiss": (SCOPED, {"task_id": "task_id"}),
-    "tasks.reopen": (SCOPED, {"task_id": "task_id"}),
+    "tasks.change_status": (SCOPED, {"task_id": "task_id", "change": "task_change"}),
     "tasks.comment": (SCOPED, {"task_id": "task_id"}),
     "tasks.new_for_account": (SCOPED, {"slug": "slug"}),
     # value: account1's entry, commitment and link
@@ -264,6 +262,7 @@ class World:
     direction: str = "down"
     static_file: str = "css/app.css"
     tier: str = "keep"
+    task_change: str = "done"
 
 
 @pytest.fixture

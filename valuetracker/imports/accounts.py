@@ -7,18 +7,8 @@ from sqlmodel import Session, select
 from ..access import edits_every_account
 from ..accounts import free_slug
 from ..models import ACCOUNT_STATUSES, TIERS, Account
-from .common import (
-    Context,
-    FirstRows,
-    Item,
-    Owners,
-    Plan,
-    Row,
-    RowErrors,
-    differs,
-    key,
-    write_items,
-)
+from . import common
+from .common import differs, key, write_items
 from .reading import Field, ImportStop
 
 ENTITY = "account"
@@ -47,26 +37,26 @@ _COPIED = ("name", "segment", "industry", "tier", "status", "annual_revenue", "c
            "renewal_date")
 
 
-def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
+def plan(session: Session, rows: list[common.Row], ctx: common.Context) -> common.Plan:
     """Match each row to an account and check names, ids, owners and permissions."""
     if "owner" in ctx.columns.index and "owner_email" in ctx.columns.index:
         raise ImportStop(f'Columns "{ctx.col("owner_email")}" and "{ctx.col("owner")}" both '
                          "give the account's owner; map one of them to ignore.")
-    result = Plan()
+    result = common.Plan()
     accounts = session.exec(select(Account)).all()
     by_external = {key(a.external_id): a for a in accounts if a.external_id}
     by_name = {key(a.name): a for a in accounts}
-    owners = Owners(session, Account)
+    owners = common.Owners(session, Account)
     users = owners.users
-    seen_external = FirstRows()
-    seen_name = FirstRows()
+    seen_external = common.FirstRows()
+    seen_name = common.FirstRows()
     actor = ctx.actor
     # A manager imports on their own behalf: new accounts are theirs; owners stay as they are.
     is_manager = actor is not None and not edits_every_account(actor)
 
     for row in rows:
         values = row.values
-        errors = RowErrors(ctx, row)
+        errors = common.RowErrors(ctx, row)
 
         name = values["name"]
         external = values.get("external_id") or None
@@ -114,14 +104,15 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
             result.errors.extend(errors)
             continue
         if existing is None:
-            result.items.append(Item(row, None, data, "create"))
+            result.items.append(common.Item(row, None, data, "create"))
         else:
             changed = differs(existing, data)
-            result.items.append(Item(row, existing, changed, "update" if changed else "unchanged"))
+            action = "update" if changed else "unchanged"
+            result.items.append(common.Item(row, existing, changed, action))
     return result
 
 
-def apply(session: Session, result: Plan, ctx: Context) -> None:
+def apply(session: Session, result: common.Plan, ctx: common.Context) -> None:
     """Create the new accounts (unique slugs) and update changed ones (version bumped)."""
     slugs = set(session.exec(select(Account.slug)).all())
     for item in result.items:

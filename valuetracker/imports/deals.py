@@ -14,21 +14,8 @@ from .. import events
 from ..competitors import _key as competitor_key
 from ..competitors import competitor_index, resolve_competitors
 from ..models import CLOSED_OUTCOMES, OUTCOMES, ROLLUP_DEALS, Deal, DealCompetitor
-from .common import (
-    AccountIndex,
-    Context,
-    FirstRows,
-    Item,
-    Owners,
-    Plan,
-    Row,
-    RowErrors,
-    chunks,
-    differs,
-    key,
-    load_where_in,
-    write_items,
-)
+from . import common
+from .common import chunks, differs, key, load_where_in, write_items
 from .reading import Field, norm_word
 
 ENTITY = "deal"
@@ -78,10 +65,10 @@ _COPIED = ("amount", "product", "opened_on", "closed_on", "outcome")
 assert all(norm_word(w) == w for w in OUTCOME_WORDS)
 
 
-def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
-    result = Plan()
-    accounts = AccountIndex(session)
-    owners = Owners(session, Deal)
+def plan(session: Session, rows: list[common.Row], ctx: common.Context) -> common.Plan:
+    result = common.Plan()
+    accounts = common.AccountIndex(session)
+    owners = common.Owners(session, Deal)
     externals = [row.values["external_id"] for row in rows if row.values.get("external_id")]
     deals = load_where_in(session, Deal, Deal.external_id, externals)
     by_external = {key(d.external_id): d for d in deals}
@@ -90,11 +77,11 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
                               [d.id for d in deals]):
         current_competitors.setdefault(link.deal_id, set()).add(link.competitor_id)
     index = competitor_index(session)
-    seen = FirstRows()
+    seen = common.FirstRows()
 
     for row in rows:
         values = row.values
-        errors = RowErrors(ctx, row)
+        errors = common.RowErrors(ctx, row)
 
         external = values.get("external_id") or None
         if external and (first := seen.earlier(key(external), row)):
@@ -137,7 +124,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         if errors:
             result.errors.extend(errors)
             continue
-        item = Item(row, existing, data)
+        item = common.Item(row, existing, data)
         if row.has("primary_competitor") or row.has("competitors"):
             item.extra["competitors"] = names
             item.extra["primary"] = bool(values.get("primary_competitor"))
@@ -161,7 +148,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     return result
 
 
-def apply(session: Session, result: Plan, ctx: Context) -> None:
+def apply(session: Session, result: common.Plan, ctx: common.Context) -> None:
     """Create and update deals, then replace the competitor lists that changed; emits
     deal.closed for each deal the file closed (`closed_deal_ids`)."""
     write_items(session, result, ctx, Deal)
@@ -169,7 +156,7 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
     for item in result.items:
         if item.extra["id"] in closed:
             # An updated deal's object already holds the file's values (write_items).
-            def value(name: str, item: Item = item) -> Any:
+            def value(name: str, item: common.Item = item) -> Any:
                 return item.data.get(name) if item.obj is None else getattr(item.obj, name)
             closed_on, amount = value("closed_on"), value("amount")
             events.emit(session, "deal.closed", account_id=value("account_id"), entity="deal",
@@ -207,7 +194,7 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
 
 
 
-def closed_deal_ids(result: Plan) -> list[int]:
+def closed_deal_ids(result: common.Plan) -> list[int]:
     """The deals this (applied) import created closed, or closed: program rules apply to them.
 
     Deals that were already closed are left alone, so re-importing a file or changing

@@ -18,19 +18,8 @@ from sqlmodel import Session
 
 from .. import events
 from ..models import BUYING_ROLES, SENTIMENTS, Stakeholder
-from .common import (
-    AccountIndex,
-    Context,
-    FirstRows,
-    Item,
-    Plan,
-    Row,
-    RowErrors,
-    differs,
-    key,
-    load_where_in,
-    write_items,
-)
+from . import common
+from .common import differs, key, load_where_in, write_items
 from .reading import Field, RowError
 
 ENTITY = "stakeholder"
@@ -80,9 +69,9 @@ def _flag(column: str, value: Any, current: datetime | None, now: datetime) -> d
     return None
 
 
-def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
-    result = Plan()
-    accounts = AccountIndex(session)
+def plan(session: Session, rows: list[common.Row], ctx: common.Context) -> common.Plan:
+    result = common.Plan()
+    accounts = common.AccountIndex(session)
     # An account the importer may not edit is not there for them (same message as none).
     refs = {row.number: ref for row in rows
             if (ref := accounts.find(row.values["account"])) and ctx.may_edit(ref[0])}
@@ -100,11 +89,11 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     for s in known:
         by_name.setdefault((s.account_id, key(s.name)), []).append(s)
 
-    seen = FirstRows()
-    candidates: list[Item] = []
+    seen = common.FirstRows()
+    candidates: list[common.Item] = []
     for row in rows:
         values = row.values
-        errors = RowErrors(ctx, row)
+        errors = common.RowErrors(ctx, row)
 
         ref = refs.get(row.number)
         external = values.get("external_id") or None
@@ -158,7 +147,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         if errors:
             result.errors.extend(errors)
             continue
-        candidates.append(Item(row, existing, data))
+        candidates.append(common.Item(row, existing, data))
 
     _resolve_reports_to(candidates, known, result, ctx)
     for item in result.items:
@@ -177,8 +166,8 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     return result
 
 
-def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result: Plan,
-                        ctx: Context) -> None:
+def _resolve_reports_to(candidates: list[common.Item], known: list[Stakeholder],
+                        result: common.Plan, ctx: common.Context) -> None:
     """Point each row's reports_to at a known stakeholder or a row of the file.
 
     Rows rejected here may be the target of other rows, so repeat until stable.
@@ -232,7 +221,7 @@ def _resolve_reports_to(candidates: list[Item], known: list[Stakeholder], result
     result.items = valid
 
 
-def apply(session: Session, result: Plan, ctx: Context) -> None:
+def apply(session: Session, result: common.Plan, ctx: common.Context) -> None:
     """Create and update stakeholders, then set reports-to once every row has an id;
     emits stakeholder.left / stakeholder.opted_out for the marks the file sets."""
     started = [(item, name) for item in result.items if item.action in ("create", "update")
@@ -241,7 +230,7 @@ def apply(session: Session, result: Plan, ctx: Context) -> None:
                and (item.obj is None or getattr(item.obj, attr) is None)]
     write_items(session, result, ctx, Stakeholder)
     for item, name in started:
-        def value(field: str, item: Item = item) -> Any:
+        def value(field: str, item: common.Item = item) -> Any:
             return item.data.get(field) if item.obj is None else getattr(item.obj, field)
         events.emit(session, name, account_id=value("account_id"), entity="stakeholder",
                     entity_id=item.extra["id"], user=ctx.actor,

@@ -17,20 +17,8 @@ from ..models import (
     ValueEntry,
     ValueEntryBeneficiary,
 )
-from .common import (
-    AccountIndex,
-    Context,
-    FirstRows,
-    Item,
-    Plan,
-    Row,
-    RowErrors,
-    chunks,
-    differs,
-    key,
-    load_where_in,
-    write_items,
-)
+from . import common
+from .common import chunks, differs, key, load_where_in, write_items
 from .reading import Field
 
 ENTITY = "value_entry"
@@ -54,9 +42,9 @@ _COPIED = ("title", "driver", "amount", "unit", "delivered_on", "evidence_status
            "description", "source")
 
 
-def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
-    result = Plan()
-    accounts = AccountIndex(session)
+def plan(session: Session, rows: list[common.Row], ctx: common.Context) -> common.Plan:
+    result = common.Plan()
+    accounts = common.AccountIndex(session)
     # An account the importer may not edit is not there for them (same message as none).
     refs = {row.number: ref for row in rows
             if (ref := accounts.find(row.values["account"])) and ctx.may_edit(ref[0])}
@@ -79,11 +67,11 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     for link in load_where_in(session, ValueEntryBeneficiary, ValueEntryBeneficiary.entry_id,
                               [e.id for e in existing_by_key.values()]):
         current.setdefault(link.entry_id, set()).add(link.stakeholder_id)
-    seen = FirstRows()
+    seen = common.FirstRows()
 
     for row in rows:
         values = row.values
-        errors = RowErrors(ctx, row)
+        errors = common.RowErrors(ctx, row)
 
         ref = refs.get(row.number)
         if ref is None:
@@ -110,7 +98,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
         data: dict[str, Any] = {f: values[f] for f in _COPIED if f in values}
         data["account_id"] = account_id
         existing = existing_by_key.get(k)
-        item = Item(row, existing, data, extra={"beneficiaries": beneficiaries})
+        item = common.Item(row, existing, data, extra={"beneficiaries": beneficiaries})
         if existing is not None:
             item.data = differs(existing, data)
             changed = beneficiaries is not None and set(beneficiaries) != current.get(
@@ -123,7 +111,7 @@ def plan(session: Session, rows: list[Row], ctx: Context) -> Plan:
     return result
 
 
-def apply(session: Session, result: Plan, ctx: Context) -> None:
+def apply(session: Session, result: common.Plan, ctx: common.Context) -> None:
     """Create and update entries, then replace the beneficiary lists that changed."""
     write_items(session, result, ctx, ValueEntry)
     replace = [item for item in result.items if item.extra["beneficiaries"] is not None

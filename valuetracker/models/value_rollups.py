@@ -15,32 +15,56 @@ from sqlmodel import Field, SQLModel
 from .base import money_field
 
 
-class AccountValueRollup(SQLModel, table=True):
-    """Counted currency value of one account delivered in one month, per driver."""
+class _ValueMeasures(SQLModel):
+    """What a value rollup counts: entries, their counted amount and the confirmed part."""
 
-    __tablename__ = "account_value_rollup"
+    entries: int = 0
+    amount: Decimal = money_field(nullable=False, default=Decimal(0))
+    confirmed: Decimal = money_field(nullable=False, default=Decimal(0))
+
+
+class _DriftMeasures(SQLModel):
+    """What a drift rollup counts (see `AccountDriftRollup`)."""
+
+    rankings: int = 0
+    places: int = 0
+    left_out2: int = 0
+    firsts: int = 0
+    first_left_out2: int = 0
+
+
+class _AccountMonth(SQLModel):
+    """The key of an account's rollup row, and the segment it is counted under."""
+
     account_id: int = Field(primary_key=True)  # no foreign key: a deleted account's rows go by code
     month: date = Field(primary_key=True)  # the first day of the month
     driver: str = Field(primary_key=True, max_length=40)
-    segment: str = Field(max_length=80)  # the account's segment it is counted under
-    entries: int = 0
-    amount: Decimal = money_field(nullable=False, default=Decimal(0))
-    confirmed: Decimal = money_field(nullable=False, default=Decimal(0))
+    segment: str = Field(max_length=80)
 
 
-class SegmentValueRollup(SQLModel, table=True):
-    """The sum of `AccountValueRollup` per segment, month and driver."""
+class _SegmentMonth(SQLModel):
+    """The key of a segment's rollup row."""
 
-    __tablename__ = "segment_value_rollup"
     segment: str = Field(primary_key=True, max_length=80)
     month: date = Field(primary_key=True)
     driver: str = Field(primary_key=True, max_length=40)
-    entries: int = 0
-    amount: Decimal = money_field(nullable=False, default=Decimal(0))
-    confirmed: Decimal = money_field(nullable=False, default=Decimal(0))
 
 
-class AccountDriftRollup(SQLModel, table=True):
+# Each table is a key and its measures; the key's columns come first (pydantic orders the
+# fields of the last base first).
+class AccountValueRollup(_ValueMeasures, _AccountMonth, table=True):
+    """Counted currency value of one account delivered in one month, per driver."""
+
+    __tablename__ = "account_value_rollup"
+
+
+class SegmentValueRollup(_ValueMeasures, _SegmentMonth, table=True):
+    """The sum of `AccountValueRollup` per segment, month and driver."""
+
+    __tablename__ = "segment_value_rollup"
+
+
+class AccountDriftRollup(_DriftMeasures, _AccountMonth, table=True):
     """Pulses' driver rankings of one account taken in one month, per named driver.
 
     `rankings` = rankings naming the driver, `places` = the sum of its places,
@@ -49,26 +73,9 @@ class AccountDriftRollup(SQLModel, table=True):
     """
 
     __tablename__ = "account_drift_rollup"
-    account_id: int = Field(primary_key=True)
-    month: date = Field(primary_key=True)
-    driver: str = Field(primary_key=True, max_length=40)
-    segment: str = Field(max_length=80)
-    rankings: int = 0
-    places: int = 0
-    left_out2: int = 0
-    firsts: int = 0
-    first_left_out2: int = 0
 
 
-class SegmentDriftRollup(SQLModel, table=True):
+class SegmentDriftRollup(_DriftMeasures, _SegmentMonth, table=True):
     """The sum of `AccountDriftRollup` per segment, month and driver."""
 
     __tablename__ = "segment_drift_rollup"
-    segment: str = Field(primary_key=True, max_length=80)
-    month: date = Field(primary_key=True)
-    driver: str = Field(primary_key=True, max_length=40)
-    rankings: int = 0
-    places: int = 0
-    left_out2: int = 0
-    firsts: int = 0
-    first_left_out2: int = 0

@@ -21,17 +21,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .. import audit, events
-from ..models import (
-    Account,
-    Deal,
-    Signal,
-    Stakeholder,
-    Task,
-    User,
-    ValueCommitment,
-    ValueEntry,
-    utcnow,
-)
+from ..models import Account, Deal, Signal, Stakeholder, Task, User, ValueCommitment, ValueEntry
+from ..models.base import utcnow
 from .writes import complete_tasks, task_event
 
 CHUNK = 500  # ids per IN (...) list

@@ -19,18 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from .. import audit
+from .. import audit, models
 from ..db import check_version
-from ..models import (
-    DESCRIBED,
-    Account,
-    Stakeholder,
-    User,
-    ValueConfirmation,
-    ValueEntry,
-    ValueEntryBeneficiary,
-    utcnow,
-)
+from ..models import DESCRIBED, Stakeholder, ValueConfirmation, ValueEntry, utcnow
 from .entries import add_entry
 
 # What the team sets when it reviews a described entry.
@@ -46,7 +37,7 @@ def title_from(text: str) -> str:
     return first if len(first) <= MAX_TITLE else first[:MAX_TITLE - 3].rstrip() + "…"
 
 
-def describe_value(session: Session, account: Account, text: str, *,
+def describe_value(session: Session, account: models.Account, text: str, *,
                    stakeholder_id: int | None, link_id: int | None = None,
                    today: date | None = None) -> ValueEntry:
     """A `described` entry from a customer's words, and their answer recording who said it.
@@ -100,7 +91,7 @@ class ReviewError(ValueError):
 def review_described_entry(
     session: Session, entry: ValueEntry, *, accept: bool,
     data: dict[str, Any] | None = None, expected_version: Any = None,
-    user: User | None = None,
+    user: models.User | None = None,
 ) -> ValueEntry | None:
     """The team's review of a described entry: `accept` it with `data` (title, driver,
     amount, unit, delivered on), after which it is a `confirmed` entry counted like any
@@ -122,8 +113,8 @@ def review_described_entry(
                   else expected_version)
     if not accept:
         words, title, entry_id = entry.description, entry.title, entry.id
-        session.execute(sa.delete(ValueEntryBeneficiary).where(
-            ValueEntryBeneficiary.entry_id == entry.id))
+        session.execute(sa.delete(models.ValueEntryBeneficiary).where(
+            models.ValueEntryBeneficiary.entry_id == entry.id))
         session.execute(sa.delete(ValueConfirmation).where(
             ValueConfirmation.entry_id == entry.id))
         session.delete(entry)

@@ -9,14 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    Form,
-    HiddenField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-)
+from wtforms import DateField, Form, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import accounts, activities, bulk, signals, stakeholders, summaries, tasks, value, winloss

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.wrappers import Response
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField

@@ -5,27 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.wrappers import Response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import (
-    BooleanField,
-    EmailField,
-    HiddenField,
-    SelectField,
-    TextAreaField,
-)
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from .. import activities, bulk, personal_data, stakeholders

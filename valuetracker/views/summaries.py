@@ -6,17 +6,8 @@ summaries/runs.py), for the quarter the page shows (its one quarter box)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.wrappers import Response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import select

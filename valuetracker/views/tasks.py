@@ -263,15 +263,33 @@ def edit(task_id: int) -> Any:
                            ), 409 if conflict else 200
 
 
-def _status_change(task_id: int, change: Any, form: Any, done: str) -> Any:
+# Each status change by its URL part: the write, the form it reads, what it flashes.
+_STATUS_CHANGES: dict[str, tuple[Any, type, str]] = {
+    "done": (lambda s, t, f: tasks.complete_task(
+        s, t, user=current_user, expected_version=f.version.data), StatusForm, "Task done."),
+    "dismiss": (lambda s, t, f: tasks.dismiss_task(
+        s, t, f.reason.data, user=current_user, expected_version=f.version.data),
+        DismissForm, "Task dismissed."),
+    "reopen": (lambda s, t, f: tasks.reopen_task(
+        s, t, user=current_user, expected_version=f.version.data), StatusForm,
+        "Task reopened."),
+}
+
+
+@bp.route("/tasks/<int:task_id>/<any(done, dismiss, reopen):change>", methods=["POST"])
+@login_required
+def change_status(task_id: int, change: str) -> Any:
+    """Mark a task done, dismiss it (with a reason) or reopen it."""
+    write, form_class, done = _STATUS_CHANGES[change]
     session = get_session()
     task, account = get_task_for_user(session, current_user, task_id, write=True)
+    form = form_class()
     if not form.validate_on_submit():
         if isinstance(form, DismissForm):
             return _show(task, account, True, dismiss_form=form, status=400)
         abort(400)
     try:
-        change(session, task, form)
+        write(session, task, form)
     except tasks.TaskError as exc:
         session.rollback()
         session.refresh(task)
@@ -285,30 +303,6 @@ def _status_change(task_id: int, change: Any, form: Any, done: str) -> Any:
     session.commit()
     flash(done, "success")
     return redirect(url_for("tasks.show", task_id=task.id))
-
-
-@bp.route("/tasks/<int:task_id>/done", methods=["POST"])
-@login_required
-def complete(task_id: int) -> Any:
-    return _status_change(task_id, lambda s, t, f: tasks.complete_task(
-        s, t, user=current_user, expected_version=f.version.data), StatusForm(),
-        "Task done.")
-
-
-@bp.route("/tasks/<int:task_id>/dismiss", methods=["POST"])
-@login_required
-def dismiss(task_id: int) -> Any:
-    return _status_change(task_id, lambda s, t, f: tasks.dismiss_task(
-        s, t, f.reason.data, user=current_user, expected_version=f.version.data),
-        DismissForm(), "Task dismissed.")
-
-
-@bp.route("/tasks/<int:task_id>/reopen", methods=["POST"])
-@login_required
-def reopen(task_id: int) -> Any:
-    return _status_change(task_id, lambda s, t, f: tasks.reopen_task(
-        s, t, user=current_user, expected_version=f.version.data), StatusForm(),
-        "Task reopened.")
 
 
 @bp.route("/tasks/<int:task_id>/comments", methods=["POST"])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
@@ -10,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..accounts import segment_options
 from ..db import get_session
-from ..listing import YES_NO_CHOICES, Column, wants_csv
+from ..listing import YES_NO_CHOICES, Column, ListSpec, wants_csv
 from ..models import COMMITMENT_STATUSES, DRIVERS, EVIDENCE_STATUSES, UNITS
 from ..value import lists
 from ..value.portfolio import NO_SEGMENT
@@ -45,21 +46,16 @@ def entries() -> Any:
         unit=state.get("unit"), status=state.get("status"),
         delivered_from=state.get("delivered_from"), delivered_to=state.get("delivered_to"),
         segment=state.get("segment"), sort=state.sort)
-    if wants_csv(request.args):
-        return list_csv(lists.ENTRY_LIST, ENTRY_CSV,
-                        lists.all_value_entries(session, current_user, filters))
-    page = lists.list_value_entries(session, current_user, filters, page=page_arg(),
-                                    size=current_app.config["PAGE_SIZE"])
-    return render_template("value/entries.html", page=page, state=state, args=state.args,
-                           drivers=DRIVERS, units=UNITS, statuses=EVIDENCE_STATUSES,
-                           segments=segments)
+    return _csv_or_page(lists.ENTRY_LIST, ENTRY_CSV, lists.all_value_entries,
+                        lists.list_value_entries, filters, "value/entries.html", state,
+                        drivers=DRIVERS, units=UNITS, statuses=EVIDENCE_STATUSES,
+                        segments=segments)
 
 
 @bp.route("/commitments")
 @login_required
 def commitments() -> Any:
     """Commitments across the user's accounts: filtered, sorted, CSV."""
-    session = get_session()
     state = list_state(lists.COMMITMENT_LIST, choices={
         "driver": DRIVERS, "status": COMMITMENT_STATUSES})
     filters = lists.CommitmentFilters(
@@ -67,11 +63,18 @@ def commitments() -> Any:
         driver=state.get("driver"), due_from=state.get("due_from"), due_to=state.get("due_to"),
         due=state.get("due"), on_time=state.get("on_time"), overdue=state.get("overdue"),
         sort=state.sort)
+    return _csv_or_page(lists.COMMITMENT_LIST, COMMITMENT_CSV, lists.all_commitments,
+                        lists.list_commitments, filters, "value/commitments.html", state,
+                        drivers=DRIVERS, statuses=COMMITMENT_STATUSES, yes_no=YES_NO_CHOICES)
+
+
+def _csv_or_page(spec: ListSpec, columns: Sequence[Column], all_rows: Callable[..., Any],
+                 list_rows: Callable[..., Any], filters: Any, template: str, state: Any,
+                 **context: Any) -> Any:
+    """A value list answered as its CSV when asked for, else as its page of rows."""
+    session = get_session()
     if wants_csv(request.args):
-        return list_csv(lists.COMMITMENT_LIST, COMMITMENT_CSV,
-                        lists.all_commitments(session, current_user, filters))
-    page = lists.list_commitments(session, current_user, filters, page=page_arg(),
-                                  size=current_app.config["PAGE_SIZE"])
-    return render_template("value/commitments.html", page=page, state=state, args=state.args,
-                           drivers=DRIVERS, statuses=COMMITMENT_STATUSES,
-                           yes_no=YES_NO_CHOICES)
+        return list_csv(spec, columns, all_rows(session, current_user, filters))
+    page = list_rows(session, current_user, filters, page=page_arg(),
+                     size=current_app.config["PAGE_SIZE"])
+    return render_template(template, page=page, state=state, args=state.args, **context)

@@ -403,16 +403,25 @@ def writing() -> Session:
 def updated(row: Any, make: Callable[[MultiDict | None], FlaskForm],
             write: Callable[[Any, int], Any], item: Callable[[], dict[str, Any]], *,
             body: Mapping[str, Any] | None = None,
-            rename: Mapping[str, str] | None = None) -> Response:
+            rename: Mapping[str, str] | None = None,
+            commit: Callable[[], Any] | None = None) -> Response:
     """The PATCH every resource shares: If-Match against `row` (412), the JSON body (or
     `body`) through the web form `make` builds, `write(form, version)` (stale: 412), one
-    commit, and the item read back with its ETag."""
+    commit (`commit`, if the resource answers its own conflicts), and the item read back
+    with its ETag."""
     version = expected_version(row)
     form = bind_form(make, json_body() if body is None else body, rename=rename)
     with stale_is_412():
         write(form, version)
-    get_session().commit()
+    _commit(commit)
     return one(item(), row)
+
+
+def _commit(commit: Callable[[], Any] | None) -> None:
+    if commit is None:
+        get_session().commit()
+    else:
+        commit()
 
 
 def new_in_account(make: Callable[[Account], Callable[[MultiDict | None], FlaskForm]]
@@ -429,11 +438,13 @@ def new_in_account(make: Callable[[Account], Callable[[MultiDict | None], FlaskF
 
 
 def saved_new(row_of: Callable[[], Any], item: Callable[[Any], dict[str, Any]],
-              endpoint: str, key: str) -> Response:
+              endpoint: str, key: str, *, commit: Callable[[], Any] | None = None
+              ) -> Response:
     """The POST every resource shares, after its form: the write (`row_of`), one
-    commit, 201 with the item, its ETag and its Location (`endpoint`, the id as `key`)."""
+    commit (`commit`, as in `updated`), 201 with the item, its ETag and its Location
+    (`endpoint`, the id as `key`)."""
     row = row_of()
-    get_session().commit()
+    _commit(commit)
     return created(item(row), row, url_for(endpoint, **{key: row.id}, _external=True))
 
 

@@ -7,18 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 from sqlmodel import select
 
-from ... import accounts, personal_data, stakeholders
-from ...access import (
-    account_scope,
-    get_account_for_user,
-    may_edit_accounts,
-    require,
-    stakeholder_access,
-)
+from ... import access, accounts, personal_data, stakeholders
 from ...db import get_session, id_arg
 from ...models import Account, Stakeholder, User
 from ...signals.health import MAX_SCORE, band
@@ -83,7 +76,7 @@ def list_accounts() -> Any:
 @doc("get_account")
 def get_account(account_id: int) -> Any:
     """Read one account."""
-    account = get_account_for_user(get_session(), current_user, account_id)
+    account = access.get_account_for_user(get_session(), current_user, account_id)
     return one(account_item(account, _owner_email(account)), account)
 
 
@@ -103,14 +96,14 @@ def _account_form(account: Account | None):  # type: ignore[no-untyped-def]
 def create_account() -> Any:
     """Create an account (you own it)."""
     session = core.writing()
-    require(may_edit_accounts(current_user))
+    access.require(access.may_edit_accounts(current_user))
     form = core.bind_form(_account_form(None), core.json_body())
-    account = accounts.create_account(session, data=form.account_data(),
-                                      owner_id=current_user.id, member_ids=[],
-                                      user=current_user)
-    _commit_unique(session)
-    return core.created(account_item(account, current_user.email), account,
-                        url_for("api.get_account", account_id=account.id, _external=True))
+    return core.saved_new(
+        lambda: accounts.create_account(session, data=form.account_data(),
+                                        owner_id=current_user.id, member_ids=[],
+                                        user=current_user),
+        lambda account: account_item(account, current_user.email),
+        "api.get_account", "account_id", commit=lambda: _commit_unique(session))
 
 
 @bp.patch("/accounts/<int:account_id>")
@@ -118,14 +111,14 @@ def create_account() -> Any:
 def update_account(account_id: int) -> Any:
     """Update an account's facts (only the fields given change). If-Match: its ETag."""
     session = core.writing()
-    account = get_account_for_user(session, current_user, account_id, write=True)
-    version = core.expected_version(account)
-    form = core.bind_form(_account_form(account), core.json_body())
-    with core.stale_is_412():
-        accounts.update_account(session, account, data=form.account_data(),
-                                expected_version=version, user=current_user)
-    _commit_unique(session)
-    return one(account_item(account, _owner_email(account)), account)
+    account = access.get_account_for_user(session, current_user, account_id, write=True)
+    return core.updated(
+        account, _account_form(account),
+        lambda form, version: accounts.update_account(
+            session, account, data=form.account_data(), expected_version=version,
+            user=current_user),
+        lambda: account_item(account, _owner_email(account)),
+        commit=lambda: _commit_unique(session))
 
 
 def _commit_unique(session: Any) -> None:
@@ -154,7 +147,7 @@ def list_stakeholders() -> Any:
     """List the stakeholders of the accounts you may see (`account`: one account's)."""
     query = core.in_account(
         select(Stakeholder, Account.slug).join(Account, Account.id == Stakeholder.account_id)
-        .where(account_scope(current_user)), Stakeholder.account_id)
+        .where(access.account_scope(current_user)), Stakeholder.account_id)
     return core.listed(query, Stakeholder.id,
                        lambda rows: [stakeholder_item(p, slug) for p, slug in rows],
                        since=Stakeholder.updated_at)
@@ -164,7 +157,7 @@ def list_stakeholders() -> Any:
 @doc("get_stakeholder")
 def get_stakeholder(stakeholder_id: int) -> Any:
     """Read one stakeholder."""
-    person, account, _may_edit = stakeholder_access(get_session(), current_user, stakeholder_id)
+    person, account, _ = access.stakeholder_access(get_session(), current_user, stakeholder_id)
     return one(stakeholder_item(person, account.slug), person)
 
 
