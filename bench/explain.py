@@ -2,9 +2,9 @@
 
 Prints every statement one request sends, slowest first, with its time, and with
 `--plans` the database's plan for the slowest ones (SQLite EXPLAIN QUERY PLAN,
-PostgreSQL EXPLAIN). Uses an already generated data set (run `make bench` first). A "first view after a
-change" row makes its committed write before each request explained or profiled, as the
-bench does, so what is shown is the recompute, not the cached figure.
+PostgreSQL EXPLAIN). Uses an already generated data set (run `make bench` first). A
+"first view after a change" row makes its committed write before each request explained
+or profiled, as the bench does, so what is shown is the recompute, not the cached figure.
 """
 
 from __future__ import annotations
