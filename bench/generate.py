@@ -216,6 +216,17 @@ def _reset_database(url: str) -> None:
     upgrade_database(url)
 
 
+def _upgrade_if_behind(url: str, log: Callable[[str], None]) -> None:
+    """Apply migrations newer than a reused data set (a new rollup table is built from
+    the data set's rows by its migration)."""
+    from valuetracker.db import schema_revisions, upgrade_database
+
+    current, head = schema_revisions(url)
+    if current != head:
+        log(f"  upgrading the data set's schema {current} -> {head}")
+        upgrade_database(url)
+
+
 def sync_indexes(url: str, log: Callable[[str], None] = print) -> list[str]:
     """Make the database's `ix_*` indexes those the models declare.
 
@@ -315,6 +326,7 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
             engine.dispose()
         if meta.get("params_hash") == digest and accounts == scale.accounts:
             log(f"  reusing {scale.name} data set ({digest}) at {_safe_url(url)}")
+            _upgrade_if_behind(url, log)
             sync_indexes(url, log)
             return GenerationResult(scale.name, url, digest, meta["seconds"], True,
                                     meta["counts"], anchor.isoformat())
@@ -365,6 +377,11 @@ def generate(scale: Scale, url: str, *, anchor: date | None = None, regenerate: 
 
             rebuild_deal_rollups(conn)  # the win/loss rollup, set-based, after the load
             phases["deal rollups"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            from valuetracker.rollups.coverage import rebuild as rebuild_coverage_rollups
+
+            rebuild_coverage_rollups(conn)  # the coverage counts per account, set-based
+            phases["coverage rollups"] = time.perf_counter() - mark
             mark = time.perf_counter()
         phases["commit"] = time.perf_counter() - mark
         mark = time.perf_counter()

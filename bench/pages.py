@@ -329,7 +329,9 @@ def explain_queries(app: Flask, probe: Probe, url: str, *, api: bool = False
         sess["_fresh"] = True
     counter.reset(keep=True)
     client.get(url, headers=api_headers(probe, api))
-    return counter.statements
+    statements = counter.statements
+    counter.reset()  # the counter stays listening: later statements are not this request's
+    return statements
 
 
 def api_headers(probe: Probe, api: bool) -> dict[str, str]:

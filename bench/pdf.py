@@ -194,6 +194,9 @@ def run_batch(database_url: str, quarter: str, workers: int, slugs: list[str],
         conn.execute(sa.text("DELETE FROM distribution WHERE summary_id IN "
                              "(SELECT id FROM value_summary WHERE quarter = :q)"), {"q": quarter})
         conn.execute(sa.delete(ValueSummary).where(ValueSummary.id.in_(ids)))
+        from valuetracker.rollups.coverage import rebuild  # deleted without the ORM
+
+        rebuild(conn)
     env = app_env(url, run_dir, redis_url=redis_url)
     worker_log = open(run_dir / "worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen([cli_path(), "worker", "--workers", str(workers)], env=env,

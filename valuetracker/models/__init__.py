@@ -7,6 +7,7 @@ from .activities import *  # noqa: F403
 from .api import *  # noqa: F403
 from .base import slugify, utcnow
 from .core import *  # noqa: F403
+from .coverage_rollups import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .saved_views import *  # noqa: F403
 from .sessions import *  # noqa: F403

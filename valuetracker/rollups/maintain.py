@@ -134,3 +134,6 @@ def install() -> None:
     for event, listener in _LISTENERS:
         if not sa.event.contains(OrmSession, event, listener):
             sa.event.listen(OrmSession, event, listener)
+    from . import coverage  # the coverage counts per account, kept the same way
+
+    coverage.install()

@@ -19,9 +19,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import Account, Distribution, Stakeholder, ValueSummary, contact_block
+from ..models import (
+    Account,
+    AccountCoverageRollup,
+    AccountSentRollup,
+    Distribution,
+    Stakeholder,
+    ValueSummary,
+    contact_block,
+)
 from ..pagination import Page, paginate
 from ..quarters import Quarter
+from ..rollups import coverage as coverage_rollup
 from .scope import (
     exclusion_since,
     in_send_condition,
@@ -160,25 +169,22 @@ class PortfolioCoverage:
 
 
 def portfolio_coverage(session: Session, quarter: Quarter, scope: Any) -> PortfolioCoverage:
-    """The portfolio figure over the active accounts in `scope`, one aggregate query:
-    counts of people summed over the portfolio (not a mean of the accounts' rates).
-    Accounts that are not active have nobody in the send (`scope.excluded_accounts`)."""
-    eligible = in_send_condition()
-    sent = sa.and_(eligible, Stakeholder.id.in_(_sent_ids(quarter)))
-    per_account = (
-        select(sa.func.sum(sa.case((eligible, 1), else_=0)).label("eligible"),
-               sa.func.sum(sa.case((sent, 1), else_=0)).label("sent"),
-               sa.func.count().label("listed"))
-        .select_from(Stakeholder)
-        .join(Account, Account.id == Stakeholder.account_id)
-        .where(scope, send_account_condition(), _listed_condition())
-        .group_by(Stakeholder.account_id)
-        .subquery()
-    )
+    """The portfolio figure over the active accounts in `scope`, one aggregate query over
+    the coverage rollup (`valuetracker.rollups.coverage`, a row per account): counts of
+    people summed over the portfolio (not a mean of the accounts' rates). Accounts that
+    are not active have nobody in the send (`scope.excluded_accounts`)."""
+    coverage_rollup.settle(session)
+    people = AccountCoverageRollup.__table__.c
+    sent_rows = AccountSentRollup.__table__.c
+    sent = sa.func.coalesce(sent_rows.sent, 0)
     row = session.exec(
-        select(sa.func.sum(per_account.c.eligible), sa.func.sum(per_account.c.sent),
-               sa.func.sum(per_account.c.listed), sa.func.count(),
-               sa.func.sum(sa.case((per_account.c.sent < per_account.c.eligible, 1), else_=0)))
+        select(sa.func.sum(people.reachable), sa.func.sum(sent), sa.func.sum(people.key_people),
+               sa.func.count(), sa.func.sum(sa.case((sent < people.reachable, 1), else_=0)))
+        .select_from(Account)
+        .join(AccountCoverageRollup, people.account_id == Account.id)
+        .join(AccountSentRollup, sa.and_(sent_rows.account_id == Account.id,
+                                         sent_rows.quarter == quarter.label), isouter=True)
+        .where(scope, send_account_condition(), people.key_people > 0)
     ).one()
     return PortfolioCoverage(*(int(n or 0) for n in row))
 

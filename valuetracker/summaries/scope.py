@@ -21,8 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import LEFT_COMPANY, OPTED_OUT, Account, Stakeholder
+from ..models import LEFT_COMPANY, OPTED_OUT, Account, AccountCoverageRollup, Stakeholder
 from ..pagination import Page, paginate
+from ..rollups import coverage as coverage_rollup
 
 # The one account status whose key stakeholders get the quarter's summary.
 SEND_ACCOUNT_STATUS = "active"
@@ -94,24 +95,26 @@ class ExcludedAccount:
 
 def excluded_accounts_query(scope: Any) -> Any:
     """(id, name, slug, status, key stakeholders) of every account in `scope` that is not
-    in the send and has key stakeholders (not erased), by name; one GROUP BY."""
+    in the send and has key stakeholders (not erased), by name: the counts are the
+    coverage rollup's (`valuetracker.rollups.coverage`; callers `settle` it first)."""
+    people = AccountCoverageRollup.__table__.c
     return (
-        select(Account.id, Account.name, Account.slug, Account.status, sa.func.count())
-        .join(Stakeholder, Stakeholder.account_id == Account.id)
-        .where(scope, sa.not_(send_account_condition()), Stakeholder.is_key.is_(True),
-               Stakeholder.erased_at.is_(None))
-        .group_by(Account.id, Account.name, Account.slug, Account.status)
+        select(Account.id, Account.name, Account.slug, Account.status, people.key_people)
+        .join(AccountCoverageRollup, people.account_id == Account.id)
+        .where(scope, sa.not_(send_account_condition()), people.key_people > 0)
         .order_by(Account.name)
     )
 
 
 def excluded_accounts(session: Session, scope: Any) -> list[ExcludedAccount]:
     """The accounts of `excluded_accounts_query`, as rows."""
+    coverage_rollup.settle(session)
     return [ExcludedAccount(*row) for row in session.exec(excluded_accounts_query(scope)).all()]
 
 
 def excluded_accounts_page(session: Session, scope: Any, *, number: int, size: int) -> Page:
     """One page of `excluded_accounts` (the coverage page's "Not in the send")."""
+    coverage_rollup.settle(session)
     page = paginate(session, excluded_accounts_query(scope), number=number, size=size)
     return replace(page, items=[ExcludedAccount(*row) for row in page.items])
 

@@ -60,11 +60,15 @@ def factor_impact(session: Session, *, since: date | None = None,
     first; factors without both sides last).
     """
     r = deal_rollups.rows(session, "factor", since, until)
+    # Summed over the months in SQL: a few rows per factor reach Python, not one per month.
     rows = session.exec(
         select(DecisionFactor.id, DecisionFactor.category, DecisionFactor.name,
-               r.c.outcome, r.c.label, r.c.rated, r.c.rating_sum, r.c.weighted,
-               r.c.importance_sum, r.c.n)
+               r.c.outcome, r.c.label, sa.func.sum(r.c.rated), sa.func.sum(r.c.rating_sum),
+               sa.func.sum(r.c.weighted), sa.func.sum(r.c.importance_sum),
+               sa.func.sum(r.c.n))
         .select_from(r).join(DecisionFactor, DecisionFactor.id == r.c.ref_id)
+        .group_by(DecisionFactor.id, DecisionFactor.category, DecisionFactor.name,
+                  r.c.outcome, r.c.label)
         .order_by(DecisionFactor.id)
     ).all()
     factors: dict[int, tuple[str, str]] = {}

@@ -1,0 +1,39 @@
+"""coverage rollups: key stakeholders per account, and those sent each quarter's summary
+
+Revision ID: 0024
+Revises: 0022
+Create Date: 2026-12-02 12:40:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0024'
+down_revision: str | None = '0022'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('account_coverage_rollup',
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('key_people', sa.Integer(), nullable=False),
+    sa.Column('reachable', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id')
+    )
+    op.create_table('account_sent_rollup',
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.String(length=7), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('account_id', 'quarter')
+    )
+    # Existing stakeholders and sendings are counted once, set-based.
+    from valuetracker.rollups.coverage import rebuild
+
+    rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table('account_sent_rollup')
+    op.drop_table('account_coverage_rollup')
