@@ -37,6 +37,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import reads_winloss_program
+from ..db import in_ids
 from ..models import (
     ACTIVITY_KINDS,
     CLOSED_OUTCOMES,
@@ -334,7 +335,10 @@ def value_answers(scope: Scope) -> Any:
                             person=ValueConfirmation.stakeholder_id,
                             user=ValueConfirmation.recorded_by_id, ref=ValueConfirmation.id))
             .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
-            .where(scope.of_account(ValueEntry.account_id),
+            .where(sa.true() if scope.account_id is None else in_ids(
+                       ValueConfirmation.entry_id,
+                       select(ValueEntry.id).where(scope.of_account(ValueEntry.account_id)),
+                       scope.of_account(ValueEntry.account_id)),
                    scope.about(ValueConfirmation.stakeholder_id)))
 
 

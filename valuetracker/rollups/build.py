@@ -1,7 +1,8 @@
 """Building the value and driver-ranking rollups: for some accounts, or all at once.
 
-`refresh_accounts` recomputes the rollup rows of a few accounts from their source rows
-and moves the segment totals by the difference (what a write pays, a few small queries);
+`refresh` recomputes the rollup rows of a few accounts (only the months a write
+touched, when it is known) from their source rows and moves the segment totals by the
+difference (what a write pays, a few small queries);
 `rebuild_all` rebuilds every rollup set-based (imports, `seed-demo`, the bench's data
 sets, the migration that adds the tables). Both take a Connection, so they run inside
 the caller's transaction.
@@ -9,7 +10,8 @@ the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +34,48 @@ CENT = Decimal("0.01")
 # More accounts than this in one refresh: rebuilding everything set-based is cheaper.
 REFRESH_LIMIT = 500
 
+# What a refresh recomputes: {account id: the months (first days) of its rows to
+# recompute, or None for every month of the account}.
+Scope = Mapping[int, "frozenset[date] | None"]
+
+
+def first_of_month(day: Any) -> date | None:
+    """The month (its first day) a source row's date falls in; None when it is no date."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return day.replace(day=1) if isinstance(day, date) else None
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _whole_and_partial(scope: Scope) -> tuple[list[int], list[tuple[int, list[date]]]]:
+    whole = sorted(a for a, months in scope.items() if months is None)
+    partial = [(a, sorted(months)) for a, months in sorted(scope.items())
+               if months is not None]
+    return whole, partial
+
+
+def source_condition(account: Any, day: Any, scope: Scope) -> Any:
+    """SQL over a source table: its rows in `scope` (the account, and the day within one
+    of the months named), so an index on (account, day) finds them."""
+    whole, partial = _whole_and_partial(scope)
+    parts = [account.in_(whole)] if whole else []
+    for account_id, months in partial:
+        parts.append(sa.and_(account == account_id, sa.or_(*(
+            sa.and_(day >= m, day < _next_month(m)) for m in months))))
+    return sa.or_(*parts)
+
+
+def rollup_condition(table: Any, scope: Scope) -> Any:
+    """SQL over an account rollup table: its rows in `scope`."""
+    whole, partial = _whole_and_partial(scope)
+    parts = [table.c.account_id.in_(whole)] if whole else []
+    for account_id, months in partial:
+        parts.append(sa.and_(table.c.account_id == account_id, table.c.month.in_(months)))
+    return sa.or_(*parts)
+
 
 def month_of(column: Any, dialect: str) -> Any:
     """SQL: the first day of the month of a date column, as a date."""
@@ -45,7 +89,7 @@ def account_segment() -> Any:
     return sa.func.coalesce(Account.segment, NO_SEGMENT)
 
 
-def value_source(dialect: str, account_ids: list[int] | None = None) -> Any:
+def value_source(dialect: str, scope: Scope | None = None) -> Any:
     """SELECT of `account_value_rollup`'s rows from the value entries themselves.
 
     Counted currency entries only (a `described` entry waiting for review counts
@@ -64,12 +108,13 @@ def value_source(dialect: str, account_ids: list[int] | None = None) -> Any:
         .join(Account, Account.id == ValueEntry.account_id)
         .where(ValueEntry.unit == "currency", ValueEntry.counted_condition())
     )
-    if account_ids is not None:
-        stmt = stmt.where(ValueEntry.account_id.in_(account_ids))
+    if scope is not None:
+        stmt = stmt.where(source_condition(ValueEntry.account_id, ValueEntry.delivered_on,
+                                           scope))
     return stmt.group_by(ValueEntry.account_id, month, driver, segment)
 
 
-def drift_source(dialect: str, account_ids: list[int] | None = None) -> Any:
+def drift_source(dialect: str, scope: Scope | None = None) -> Any:
     """SELECT of `account_drift_rollup`'s rows from the pulses' driver rankings.
 
     The JSON ranking is unpacked in SQL, one SELECT per rank position (UNION ALL), each
@@ -92,8 +137,9 @@ def drift_source(dialect: str, account_ids: list[int] | None = None) -> Any:
             .join(Account, Account.id == LoyaltyPulse.account_id)
             .where(LoyaltyPulse.driver_ranking.is_not(None))
         )
-        if account_ids is not None:
-            part = part.where(LoyaltyPulse.account_id.in_(account_ids))
+        if scope is not None:
+            part = part.where(source_condition(LoyaltyPulse.account_id,
+                                               LoyaltyPulse.taken_on, scope))
         parts.append(part)
     unpacked = sa.union_all(*parts).subquery("ranked_drivers")
     first = unpacked.c.position == 1
@@ -146,33 +192,40 @@ def _number(value: Any) -> Any:
 
 def refresh_accounts(conn: sa.Connection, account_ids: Iterable[int], *,
                      kinds: Iterable[str] = KIND_NAMES) -> None:
-    """Recompute the rollup rows of `account_ids` and move the segment totals by the
-    difference, inside the caller's transaction. `kinds` limits it to some rollups
-    ("value", "drift"): a value entry written moves no driver ranking.
+    """Recompute every rollup row of `account_ids` (`refresh` with every month)."""
+    refresh(conn, dict.fromkeys(account_ids), kinds=kinds)
+
+
+def refresh(conn: sa.Connection, scope: Scope, *, kinds: Iterable[str] = KIND_NAMES) -> None:
+    """Recompute the rollup rows in `scope` (some months of some accounts, or all of
+    them) from their source rows and move the segment totals by the difference, inside
+    the caller's transaction: a write to one entry reads and rewrites the rows of its
+    month only. `kinds` limits it to some rollups ("value", "drift"): a value entry
+    written moves no driver ranking.
 
     On PostgreSQL the accounts' rows are locked first (in id order), so two writers to
     one account take turns and the second one reads the first one's committed rows.
     """
-    ids = sorted(set(account_ids))
-    if not ids:
+    if not scope:
         return
-    if len(ids) > REFRESH_LIMIT:
+    if len(scope) > REFRESH_LIMIT:
         rebuild_all(conn)
         return
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        conn.execute(sa.select(Account.id).where(Account.id.in_(ids))
+        conn.execute(sa.select(Account.id).where(Account.id.in_(sorted(scope)))
                      .order_by(Account.id).with_for_update())
     wanted = set(kinds)
+    key = ("account_id", "month", "driver")
     for name, (account_table, segment_table, source, measures, count) in zip(
             KIND_NAMES, _KINDS, strict=True):
         if name not in wanted:
             continue
-        key = ("account_id", "month", "driver")
         a = account_table.c
+        in_scope = rollup_condition(account_table, scope)
         old = conn.execute(sa.select(*(a[c] for c in (*key, "segment", *measures)))
-                           .where(a.account_id.in_(ids))).mappings().all()
-        new = conn.execute(source(dialect, ids)).mappings().all()
+                           .where(in_scope)).mappings().all()
+        new = conn.execute(source(dialect, scope)).mappings().all()
         deltas: dict[tuple[Any, ...], list[Any]] = {}
         for sign, rows in ((-1, old), (1, new)):
             for row in rows:
@@ -181,7 +234,8 @@ def refresh_accounts(conn: sa.Connection, account_ids: Iterable[int], *,
                                             else Decimal(0) for m in measures])
                 for i, m in enumerate(measures):
                     totals[i] += sign * _number(row[m])
-        conn.execute(account_table.delete().where(a.account_id.in_(ids)))
+        if old:
+            conn.execute(account_table.delete().where(in_scope))
         if new:
             conn.execute(account_table.insert(), [
                 {c: (_number(row[c]) if c in measures else row[c])
@@ -199,12 +253,13 @@ def _move_segments(conn: sa.Connection, table: Any, measures: tuple[str, ...], c
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    for (segment, month, driver), values in changed:
-        stmt = insert(table).values(segment=segment, month=month, driver=driver,
-                                    **dict(zip(measures, values, strict=True)))
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[table.c.segment, table.c.month, table.c.driver],
-            set_={m: table.c[m] + stmt.excluded[m] for m in measures}))
+    stmt = insert(table)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=[table.c.segment, table.c.month, table.c.driver],
+        set_={m: table.c[m] + stmt.excluded[m] for m in measures}), [
+        {"segment": segment, "month": month, "driver": driver,
+         **dict(zip(measures, values, strict=True))}
+        for (segment, month, driver), values in changed])
     keys = [k for k, _v in changed]
     conn.execute(table.delete().where(
         table.c[count] == 0,

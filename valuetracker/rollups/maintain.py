@@ -1,8 +1,9 @@
 """Keeping the rollups current in the writer's own transaction.
 
 Registered on every Session (as the data version in `valuetracker.cache` is): after each
-flush, the accounts whose value entries or pulses were added, changed or deleted, or
-whose segment changed, get their rollup rows recomputed (`build.refresh_accounts`), so
+flush, the rollup rows of the months whose value entries or pulses were added, changed
+or deleted (of those accounts only), and every row of the accounts whose segment changed,
+are recomputed (`build.refresh`), so
 the rollups commit or roll back with the write, whatever path made it (a form, the API,
 the CLI, a stakeholder's link). A bulk INSERT of source rows (the imports' batches)
 has its accounts refreshed before the commit, set-based (all of them rebuilt when it
@@ -20,7 +21,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
 from ..models import Account, LoyaltyPulse, ValueEntry
-from .build import KIND_NAMES, rebuild_all, refresh_accounts
+from .build import KIND_NAMES, first_of_month, rebuild_all, refresh
 
 _PENDING = "valuetracker.rollups_pending"
 _FULL = "valuetracker.rollups_full"
@@ -34,38 +35,64 @@ def _old_and_new(obj: Any, attribute: str) -> set[Any]:
     return {getattr(obj, attribute), *history.deleted}
 
 
-# Which rollups a changed row moves: a value entry no ranking, a pulse no value.
-_KIND_OF = {ValueEntry: "value", LoyaltyPulse: "drift"}
+# Which rollups a changed row moves, and the date that puts it in a month: a value
+# entry moves no ranking, a pulse no value.
+_KIND_OF = {ValueEntry: ("value", "delivered_on"), LoyaltyPulse: ("drift", "taken_on")}
 _TABLE_KIND = {"value_entry": "value", "loyalty_pulse": "drift"}
 
+# {rollup kind: {account id: the months to recompute, None for all of them}}
+Pending = dict[str, dict[int, "set[Any] | None"]]
 
-def _touched(session: OrmSession) -> dict[str, set[int]]:
-    """{rollup kind: ids of the accounts this flush changed for it}."""
-    ids: dict[str, set[Any]] = {kind: set() for kind in KIND_NAMES}
+
+def _touched(session: OrmSession) -> Pending:
+    """What this flush changed: the months of the source rows it wrote (before and
+    after), every month of the accounts deleted or moved to another segment."""
+    touched: Pending = {}
+
+    def add(kind: str, accounts: set[Any], months: set[Any] | None) -> None:
+        found = touched.setdefault(kind, {})
+        for account in accounts - {None}:
+            if months is None or None in months:
+                found[account] = None
+            elif account not in found or found[account] is not None:
+                found.setdefault(account, set()).update(months)
+
+    def add_source(obj: Any) -> None:
+        kind, day = _KIND_OF[type(obj)]
+        add(kind, _old_and_new(obj, "account_id"),
+            {first_of_month(d) for d in _old_and_new(obj, day)})
+
     for obj in (*session.new, *session.deleted):
         if isinstance(obj, _SOURCES):
-            ids[_KIND_OF[type(obj)]] |= _old_and_new(obj, "account_id")
+            add_source(obj)
         elif isinstance(obj, Account) and obj in session.deleted:
             for kind in KIND_NAMES:
-                ids[kind].add(obj.id)
+                add(kind, {obj.id}, None)
     for obj in session.dirty:
         if isinstance(obj, _SOURCES) and session.is_modified(obj):
-            ids[_KIND_OF[type(obj)]] |= _old_and_new(obj, "account_id")
+            add_source(obj)
         elif isinstance(obj, Account) and sa.inspect(obj).attrs.segment.history.has_changes():
             for kind in KIND_NAMES:
-                ids[kind].add(obj.id)
-    return {kind: {i for i in found if i is not None} for kind, found in ids.items() if found}
+                add(kind, {obj.id}, None)
+    return {kind: found for kind, found in touched.items() if found}
 
 
-def _add_pending(session: OrmSession, touched: dict[str, set[int]]) -> None:
-    pending = session.info.setdefault(_PENDING, {})
-    for kind, ids in touched.items():
-        pending.setdefault(kind, set()).update(ids)
+def _add_pending(session: OrmSession, touched: Pending) -> None:
+    pending: Pending = session.info.setdefault(_PENDING, {})
+    for kind, scope in touched.items():
+        mine = pending.setdefault(kind, {})
+        for account, months in scope.items():
+            if months is None:
+                mine[account] = None
+            elif account not in mine or mine[account] is not None:
+                mine.setdefault(account, set()).update(months)
 
 
-def _refresh(session: OrmSession, pending: dict[str, set[int]]) -> None:
-    for kind, ids in pending.items():
-        refresh_accounts(session.connection(), ids, kinds=(kind,))
+def _refresh(session: OrmSession, pending: Pending) -> None:
+    for kind, scope in pending.items():
+        refresh(session.connection(), {
+            account: None if months is None else frozenset(months)
+            for account, months in scope.items()}, kinds=(kind,))
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
@@ -98,7 +125,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         accounts = _inserted_accounts(state)
         if accounts is not None:
             # Refreshed before the commit (a bulk statement is no flush).
-            _add_pending(state.session, {_TABLE_KIND[name]: accounts})
+            _add_pending(state.session, {_TABLE_KIND[name]: dict.fromkeys(accounts)})
             return
     # New accounts have nothing to roll up; any other bulk change may move figures.
     if name in _SOURCE_TABLES or (name == "account" and not state.is_insert):

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from .. import audit, events
 from ..activities.contact import refresh_last_contacted
-from ..db import check_version
+from ..db import check_version, in_ids
 from ..models import (
     Account,
     Stakeholder,
@@ -177,7 +177,9 @@ def recent_confirmations(session: Session, *, account_id: int, limit: int = 20) 
                Stakeholder.name)
         .join(ValueEntry, ValueEntry.id == ValueConfirmation.entry_id)
         .join(Stakeholder, Stakeholder.id == ValueConfirmation.stakeholder_id, isouter=True)
-        .where(ValueEntry.account_id == account_id)
+        .where(in_ids(ValueConfirmation.entry_id,
+                      select(ValueEntry.id).where(ValueEntry.account_id == account_id),
+                      ValueEntry.account_id == account_id))
         .order_by(ValueConfirmation.responded_at.desc(), ValueConfirmation.id.desc())
         .limit(limit)
     ).all())
