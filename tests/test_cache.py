@@ -237,3 +237,23 @@ def test_the_portfolio_keeps_its_tiers_over_a_value_entry_and_shows_an_account_c
     account.name = "Renamed Portfolio Co"
     session.commit()
     assert "Renamed Portfolio Co" in client.get("/portfolio").get_data(as_text=True)
+
+
+def test_the_account_summaries_panel_outlives_a_value_entry_not_a_stakeholder_change(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    client = login_as(cast.am1)
+    url = f"/accounts/{cast.account1.slug}"
+    client.get(url).close()
+    _, warm = _count_statements(app, lambda: client.get(url))
+    make_entry(session, cast.account1, "56", delivered_on=date.today())
+    session.commit()
+    _, after_entry = _count_statements(app, lambda: client.get(url))
+    # The value panel (5 statements) is recomputed; the summaries panel (3) is kept.
+    assert warm + 5 <= after_entry < warm + 8
+    stakeholder = session.exec(select(Stakeholder)
+                               .where(Stakeholder.account_id == cast.account1.id)).first()
+    assert stakeholder is not None
+    stakeholder.is_key = not stakeholder.is_key
+    session.commit()
+    _, after_stakeholder = _count_statements(app, lambda: client.get(url))
+    assert after_stakeholder >= warm + 3

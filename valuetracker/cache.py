@@ -47,7 +47,8 @@ _TABLES_SEEN = "valuetracker.table_versions_seen"
 # Tables whose writes are counted on their own, by their row's id in `data_version`
 # (id 1 counts every change). Append new ones at the end, with a new id.
 TABLE_VERSIONS: dict[str, int] = {"account": 2, "account_member": 3, "signal": 4,
-                                  "setting": 5, "user": 6}
+                                  "setting": 5, "user": 6, "stakeholder": 7,
+                                  "distribution": 8, "value_summary": 9}
 
 
 def current_version(session: Session) -> int:
