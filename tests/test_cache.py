@@ -194,3 +194,66 @@ def test_each_kind_of_figure_has_its_own_room(app_config: dict[str, Any]) -> Non
     assert calls.count("portfolio") == 1  # still kept
     assert calls.count("panel") == 6  # 0 was pushed out by 3 and 4; 4 was kept
     app.extensions["valuetracker.engine"].dispose()
+
+
+def test_a_figure_keyed_by_its_tables_outlives_writes_to_other_tables(
+        app: Flask, session: Any, cast: Any) -> None:
+    calls: list[int] = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    def read() -> list[int]:
+        with app.test_request_context():
+            from valuetracker.db import get_session
+
+            return cached(get_session(), "tiers", ("all",), compute,
+                          tables=("account", "account_member"))
+
+    assert read() == [1] and read() == [1]
+    make_entry(session, cast.account1, "900", delivered_on=date.today())
+    session.commit()
+    assert read() == [1]  # a value entry is no account row: the figure is kept
+    session.get(Account, cast.account1.id).annual_revenue = 12345  # type: ignore[union-attr]
+    session.commit()
+    assert read() == [2]
+    session.execute(sa.update(Account).where(Account.id == cast.account2.id)
+                    .values(cost_to_serve=10))
+    session.commit()
+    assert read() == [3]  # a bulk statement on the table counts too
+    make_account(session, "Never saved")
+    session.flush()
+    session.rollback()
+    assert read() == [3]  # a rolled back write bumps nothing
+
+
+def test_the_portfolio_keeps_its_tiers_over_a_value_entry_and_shows_an_account_change(
+        session: Any, cast: Any, login_as: Any) -> None:
+    client = login_as(cast.leader)
+    client.get("/portfolio").close()
+    account = session.get(Account, cast.account1.id)
+    assert account is not None
+    account.name = "Renamed Portfolio Co"
+    session.commit()
+    assert "Renamed Portfolio Co" in client.get("/portfolio").get_data(as_text=True)
+
+
+def test_the_account_summaries_panel_outlives_a_value_entry_not_a_stakeholder_change(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    client = login_as(cast.am1)
+    url = f"/accounts/{cast.account1.slug}"
+    client.get(url).close()
+    _, warm = _count_statements(app, lambda: client.get(url))
+    make_entry(session, cast.account1, "56", delivered_on=date.today())
+    session.commit()
+    _, after_entry = _count_statements(app, lambda: client.get(url))
+    # The value panel (5 statements) is recomputed; the summaries panel (3) is kept.
+    assert warm + 5 <= after_entry < warm + 8
+    stakeholder = session.exec(select(Stakeholder)
+                               .where(Stakeholder.account_id == cast.account1.id)).first()
+    assert stakeholder is not None
+    stakeholder.is_key = not stakeholder.is_key
+    session.commit()
+    _, after_stakeholder = _count_statements(app, lambda: client.get(url))
+    assert after_stakeholder >= warm + 3

@@ -10,6 +10,12 @@ made it; a page whose data did not change pays one primary-key lookup instead of
 aggregates. Writes to bookkeeping tables (audit trail, jobs, links, sessions' own
 version row) do not count as data changes.
 
+A figure that reads only a few tables can be keyed by *their* versions instead
+(`cached(..., tables=...)`): the tables of `TABLE_VERSIONS` have a row of their own in
+`data_version`, bumped with the global one by the same listeners, so a value entry
+logged on one account does not throw away the portfolio's margin tiers or health list,
+which read no value entries.
+
 Cached values are shared between requests: callers treat them as read-only.
 """
 
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -35,6 +41,14 @@ IGNORED_TABLES = frozenset({"audit_event", "job", "access_link", "data_version"}
 EXTENSION = "valuetracker.figure_cache"
 _BUMPED = "valuetracker.data_version_bumped"
 _VERSION = "valuetracker.data_version_seen"
+_TABLES_BUMPED = "valuetracker.table_versions_bumped"
+_TABLES_SEEN = "valuetracker.table_versions_seen"
+
+# Tables whose writes are counted on their own, by their row's id in `data_version`
+# (id 1 counts every change). Append new ones at the end, with a new id.
+TABLE_VERSIONS: dict[str, int] = {"account": 2, "account_member": 3, "signal": 4,
+                                  "setting": 5, "user": 6, "stakeholder": 7,
+                                  "distribution": 8, "value_summary": 9}
 
 
 def current_version(session: Session) -> int:
@@ -50,21 +64,46 @@ def current_version(session: Session) -> int:
     return int(version)
 
 
-def mark_changed(session: OrmSession) -> None:
-    """Count this transaction as a data change (once per transaction)."""
-    if session.info.get(_BUMPED):
-        return
-    connection = session.connection()
+def _bump(connection: Any, row_id: int) -> None:
     table = DataVersion.__table__
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(id=1, version=1).on_conflict_do_update(
+    statement = insert(table).values(id=row_id, version=1).on_conflict_do_update(
         index_elements=[table.c.id], set_={"version": table.c.version + 1})
     connection.execute(statement)
-    session.info[_BUMPED] = True
+
+
+def mark_changed(session: OrmSession, tables: Iterable[str | None] = ()) -> None:
+    """Count this transaction as a data change (once per transaction), and as a change
+    of each of `tables` that has its own version (once per table)."""
+    bumped: set[str] = session.info.setdefault(_TABLES_BUMPED, set())
+    own = {t for t in tables if t in TABLE_VERSIONS and t not in bumped}
+    if session.info.get(_BUMPED) and not own:
+        return
+    connection = session.connection()
+    if not session.info.get(_BUMPED):
+        _bump(connection, 1)
+        session.info[_BUMPED] = True
+    for name in sorted(own):
+        _bump(connection, TABLE_VERSIONS[name])
+    bumped |= own
     session.info.pop(_VERSION, None)
+    session.info.pop(_TABLES_SEEN, None)
+
+
+def tables_version(session: Session, tables: Iterable[str]) -> tuple[int, ...]:
+    """The committed versions of `tables` (each in TABLE_VERSIONS) this session sees,
+    read once per transaction."""
+    seen: dict[frozenset[str], tuple[int, ...]] = session.info.setdefault(_TABLES_SEEN, {})
+    names = frozenset(tables)
+    if names not in seen:
+        ids = sorted(TABLE_VERSIONS[t] for t in names)
+        found = dict(session.exec(select(DataVersion.id, DataVersion.version)
+                                  .where(DataVersion.id.in_(ids))).all())
+        seen[names] = tuple(int(found.get(i, 0)) for i in ids)
+    return seen[names]
 
 
 def _table_name(obj: Any) -> str | None:
@@ -77,25 +116,29 @@ def _after_flush(session: OrmSession, _context: Any) -> None:
     # `dirty` may hold objects whose attributes were set to the values they had.
     changed = [*session.new, *session.deleted,
                *(obj for obj in session.dirty if session.is_modified(obj))]
-    if any(_table_name(obj) not in (None, *IGNORED_TABLES) for obj in changed):
-        mark_changed(session)
+    names = {_table_name(obj) for obj in changed}
+    if any(name not in (None, *IGNORED_TABLES) for name in names):
+        mark_changed(session, names)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if table is not None and getattr(table, "name", None) not in IGNORED_TABLES:
-        mark_changed(state.session)
+    name = getattr(table, "name", None)
+    if table is not None and name not in IGNORED_TABLES:
+        mark_changed(state.session, (name,))
 
 
 def _end_of_transaction(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_BUMPED, None)
+    session.info.pop(_TABLES_BUMPED, None)
 
 
 def _forget_version(session: OrmSession, _transaction: Any) -> None:
     # Any transaction's end, close() included: the next one may see a newer version.
     session.info.pop(_VERSION, None)
+    session.info.pop(_TABLES_SEEN, None)
 
 
 _LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
@@ -141,8 +184,11 @@ class FigureCache:
             self._maps.clear()
 
 
-def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`'s result, reused while the data version is unchanged.
+def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T], *,
+           tables: Iterable[str] | None = None) -> T:
+    """`compute()`'s result, reused while the data version is unchanged (with `tables`,
+    all in TABLE_VERSIONS: while those tables' versions are; the figure must read no
+    other table).
 
     `key` must hold everything the result depends on besides the data (the user's scope,
     filters, today's date). With `FIGURE_CACHE_SIZE` = 0 nothing is kept, and neither
@@ -151,7 +197,9 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T])
     store: FigureCache | None = current_app.extensions.get(EXTENSION)
     if store is None or store.size <= 0:
         return compute()
-    version = current_version(session)  # may autoflush pending changes, and so bump
+    # Either read may autoflush pending changes, and so bump.
+    version: Hashable = (current_version(session) if tables is None
+                         else ("tables", tables_version(session, tables)))
     if session.info.get(_BUMPED):
         return compute()
     full_key = (version, key)

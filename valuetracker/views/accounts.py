@@ -141,6 +141,11 @@ def index() -> Any:
     )
 
 
+# What the account page's summaries panel reads (coverage, its distributions and PDFs).
+_SUMMARIES_PANEL_TABLES = ("account", "stakeholder", "distribution", "value_summary",
+                           "setting")
+
+
 @bp.route("/accounts/<slug>")
 @login_required
 def show(slug: str) -> str:
@@ -156,12 +161,14 @@ def show(slug: str) -> str:
         rows=rows, tree=stakeholders.org_tree(rows),
         warnings=stakeholders.coverage_warnings(rows),
         can_edit=can_edit, can_manage_team=can_edit and may_manage_team(current_user, account),
-        # The two figure panels hold plain values: kept until the data changes.
+        # The two figure panels hold plain values: kept until the data changes (the
+        # summaries panel: until the tables it reads change, not at a value entry).
         value_overview=cached(session, "account-value-panel", (account.id, today),
                               lambda: value.account_overview(session, account, today=today)),
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
-                                  lambda: summaries.account_overview(session, account)),
+                                  lambda: summaries.account_overview(session, account),
+                                  tables=_SUMMARIES_PANEL_TABLES),
         health=health, health_trend=signals.trend_chart(health),
         recent_activity=activities.recent_events(
             session, activities.Scope(account_id=account.id, user=current_user),

@@ -40,6 +40,12 @@ TIER_CSV = (
 )
 
 
+# What the margin tiers and segments read (the accounts, and the team tables a scope
+# reads); a write to anything else (a value entry, a pulse) keeps them. The user row
+# decides whether the scope is everyone's (scope_key).
+_ACCOUNT_TABLES = ("account", "account_member", "user")
+
+
 def _scope() -> tuple[Any, Any]:
     """(account ids for the domain functions, the cache key of the user's scope)."""
     return scoped_account_ids(current_user), scope_key(current_user)
@@ -50,7 +56,8 @@ def _overview(session: Session) -> domain.PortfolioOverview:
     today = date.today()
     return cached(session, "portfolio-overview", (scope_key, today),
                   lambda: domain.portfolio_overview(session, account_ids=account_ids,
-                                                    today=today))
+                                                    today=today),
+                  tables=_ACCOUNT_TABLES)
 
 
 @dataclass
@@ -108,7 +115,8 @@ def index() -> str:
     # included, changes).
     at_risk = cached(session, "portfolio-health", (scope_key,),
                      lambda: signals.accounts_health(session, account_scope(current_user),
-                                                     below=signals.HEALTHY_MIN))
+                                                     below=signals.HEALTHY_MIN),
+                     tables=(*_ACCOUNT_TABLES, "signal", "setting"))
     return render_template(
         "portfolio/index.html", overview=overview, previews=previews,
         tier_rule=domain.TIER_RULE, shifts=shifts, value_chart=value_chart, quarters=quarters,
