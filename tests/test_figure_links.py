@@ -196,6 +196,7 @@ def test_value_and_account_pages_figures_open_their_rows(app: Flask, demo: Sessi
     assert any(f.total is not None and f.total != "0" for f in checked)
     assert any(f.count for f in checked if "/commitments" in f.href)
     assert any(f.count for f in checked if "pulse=any" in f.href)
+    assert any(f.count for f in checked if f.href.startswith("/tasks?account="))
 
 
 def test_coverage_figures_open_their_people(app: Flask, demo: Session) -> None:

@@ -279,6 +279,26 @@ def test_stakeholders_filters_scope_and_erased(session: Session, cast: Any,
         "Carol Buyer", "Dan Champion", "Erin Evaluator", "Fred Finance", "Gail Gone"]
 
 
+def test_stakeholders_account_filter_applies_to_an_account_without_people(
+        session: Session, cast: Any, login_as: Any) -> None:
+    """An account the user sees that has nobody (yet) is still a value of the account
+    filter: the list is empty, the account named in its select, no note, and the CSV holds
+    nobody; an account the user doesn't see is still ignored with a note."""
+    _people(session, cast)
+    empty = make_account(session, "Nobody Here Ltd", owner=cast.am1)
+    session.commit()
+    client = login_as(cast.am1)
+    html = page_html(client, f"/stakeholders?account={empty.id}&pulse=any")
+    assert "list-note" not in html
+    assert _rows(html, "people-list") == []
+    assert "No people match." in page_text(html)
+    assert re.search(rf'<option value="{empty.id}" selected>Nobody Here Ltd</option>', html)
+    assert _csv(client, f"/stakeholders?account={empty.id}&pulse=any&format=csv") == []
+    other = login_as(cast.am2)
+    text = page_text(page_html(other, f"/stakeholders?account={empty.id}"))
+    assert f"“{empty.id}” isn't a value of the account filter; ignored." in text
+
+
 def test_stakeholders_csv_equals_the_filtered_list(session: Session, cast: Any,
                                                    login_as: Any) -> None:
     _people(session, cast)

@@ -362,3 +362,29 @@ def _checkbox_values(html: str) -> list[str]:
     import re
 
     return re.findall(r'name="task_ids" value="(\d+)"', html)
+
+
+def test_task_list_csv_has_the_lists_filters_and_is_formula_safe(
+        session: Session, cast: Any, login_as: Any) -> None:
+    """The list's "Download CSV" link, as rendered, downloads every task of its filters
+    (not only a page), scoped, text that a spreadsheet would run written as text."""
+    import csv
+    import io
+    import re
+
+    _world(session, cast)
+    make_task(session, cast.account1, "=HYPERLINK(\"x\")", assignee=cast.am1)
+    session.commit()
+    client = login_as(cast.am1)
+    page = client.get(f"/tasks?account={cast.account1.slug}&status=all").get_data(as_text=True)
+    link = html.unescape(re.search(r'<a class="csv-link" href="([^"]+)"', page).group(1))
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    titles = {r["Title"] for r in rows}
+    assert "Old done thing" in titles and "Globex secret plan" not in titles
+    assert "'=HYPERLINK(\"x\")" in titles
+    assert {r["Account"] for r in rows} == {cast.account1.name}
+    open_rows = list(csv.DictReader(io.StringIO(client.get("/tasks?format=csv")
+                                                .get_data(as_text=True))))
+    assert "Old done thing" not in {r["Title"] for r in open_rows}

@@ -103,10 +103,14 @@ def people_ids(session: Session, user: User, filters: PeopleFilters) -> list[int
         .order_by(*STAKEHOLDER_LIST.order_by(filters.sort))).all())
 
 
-def account_options(session: Session, user: User) -> list[tuple[int, str]]:
-    """(id, name) of the user's accounts that have people, for the list's account filter."""
+def account_options(session: Session, user: User,
+                    include: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the user's accounts that have people, for the list's account filter,
+    and the account `include` (the one asked for) when the user sees it though it has
+    nobody: a figure's link to its people opens an empty list, the account named."""
     has_people = (select(Stakeholder.id).where(Stakeholder.account_id == Account.id,
                                                Stakeholder.erased_at.is_(None)).exists())
+    offered = has_people if include is None else sa.or_(has_people, Account.id == include)
     return [(i, n) for i, n in session.exec(
-        select(Account.id, Account.name).where(account_scope(user, Account.id), has_people)
+        select(Account.id, Account.name).where(account_scope(user, Account.id), offered)
         .order_by(sa.func.lower(Account.name), Account.id)).all()]

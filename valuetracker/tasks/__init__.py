@@ -17,6 +17,7 @@ from .queries import (
     LIST_STATUSES,
     STATUS_ALL,
     MyWork,
+    TASK_LIST,
     TaskFilters,
     TaskRow,
     all_tasks,
@@ -42,7 +43,7 @@ from .writes import (
 
 __all__ = [
     "LIST_STATUSES", "PLAYS", "STATUS_ALL", "MyWork", "Play", "PlayRun", "TaskError",
-    "TaskFilters", "TaskRow", "add_comment", "all_tasks", "assignee_options",
+    "TASK_LIST", "TaskFilters", "TaskRow", "add_comment", "all_tasks", "assignee_options",
     "bulk_complete", "bulk_reassign", "bulk_set_due", "comments", "complete_task",
     "create_task", "dismiss_task", "list_tasks", "my_work", "reopen_task", "run_plays",
     "task_names", "team_options", "update_task",

@@ -19,11 +19,21 @@ from ..access import (
     sees_everyones_work,
     task_scope,
 )
+from ..listing import Filter, ListSpec, Sort
 from ..models import Account, Signal, Stakeholder, Task, TaskComment, User
 from ..pagination import Page, paginate
 
 STATUS_ALL = "all"
 LIST_STATUSES = ("open", "done", "dismissed", STATUS_ALL)
+
+# The task list: open work by due date (no date last), then the newest. Its filters are
+# read by `tasks.forms.TaskFilterForm`; the spec names the list's CSV download.
+TASK_LIST = ListSpec(
+    endpoint="tasks.index", title="Tasks",
+    sorts={"due": Sort("Due", (Task.due_on.is_(None), Task.due_on))}, default_sort="due",
+    filters=(Filter("assignee", "assignee"), Filter("account", "account"),
+             Filter("status", "status"), Filter("overdue", "overdue")),
+    tie_breaks=(Task.id.desc(),))
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,7 @@ def _rows_query(user: User) -> Any:
 
 
 def _order() -> list[Any]:
-    # Open work by due date (no date last), then the newest.
-    return [Task.due_on.is_(None), Task.due_on, Task.id.desc()]
+    return TASK_LIST.order_by(TASK_LIST.default_sort)
 
 
 def _row(row: Any) -> TaskRow:

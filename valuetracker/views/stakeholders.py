@@ -170,7 +170,9 @@ def index() -> Any:
     """The people at the user's accounts, across accounts: filtered, sorted, CSV, and
     the bulk actions on a selection (POST, views/_bulk.py)."""
     session = get_session()
-    account_options = stakeholders.account_options(session, current_user)
+    asked = request.args.get("account", "")
+    account_options = stakeholders.account_options(
+        session, current_user, include=int(asked) if asked.isdigit() else None)
     state = list_state(stakeholders.STAKEHOLDER_LIST, choices={
         "account": [str(i) for i, _n in account_options], "role": BUYING_ROLES,
         "sentiment": SENTIMENTS, "pulse": PULSE_GROUPS, "coverage": COVERAGE_FILTERS})

@@ -40,7 +40,8 @@ from ..tasks.forms import (
     set_choices,
 )
 from ..value import account_stakeholders
-from ._request import edit_conflict, page_arg
+from ..listing import Column, wants_csv
+from ._request import edit_conflict, list_csv, page_arg
 
 bp = Blueprint("tasks", __name__)
 
@@ -64,14 +65,26 @@ def _list_args(filters: tasks.TaskFilters) -> dict[str, str]:
     return {k: v for k, v in args.items() if v}
 
 
+TASKS_CSV = (
+    Column("Title", lambda r: r.task.title), Column("Account", lambda r: r.account_name),
+    Column("Assignee", lambda r: r.assignee_name), Column("Stakeholder",
+                                                          lambda r: r.stakeholder_name),
+    Column("Due", lambda r: r.task.due_on), Column("Status", lambda r: r.task.status),
+    Column("Source", lambda r: r.task.source),
+)
+
+
 @bp.route("/tasks")
 @login_required
-def index() -> str:
+def index() -> Any:
     session = get_session()
     form = TaskFilterForm(request.args)
     people = tasks.team_options(session, current_user)
     form.assignee.choices = choices({"": "Anyone", **{str(i): n for i, n in people}})
     filters = _filters(form)
+    if wants_csv(request.args):
+        return list_csv(tasks.TASK_LIST, TASKS_CSV,
+                        tasks.all_tasks(session, current_user, filters))
     page = tasks.list_tasks(session, current_user, filters, page=page_arg(),
                             size=int(current_app.config.get("PAGE_SIZE", 25)))
     args = _list_args(filters)
