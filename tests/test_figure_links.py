@@ -185,6 +185,16 @@ def test_analytics_figures_open_their_deals(app: Flask, demo: Session) -> None:
     checked += check_figures(client, "/analytics?by=segment&since=2026-01-01")
     assert len(checked) > 50
     assert any(f.total is not None for f in checked)
+    # factor impact, top reasons and rep versus buyer open their interviews and deals
+    opened = [(urlsplit(f.href).path, parse_qs(urlsplit(f.href).query)) for f in checked
+              if f.count]
+    for path, name, value in (
+            ("/interviews", "effect", "rated"), ("/interviews", "effect", "win_driver"),
+            ("/interviews", "effect", "loss_driver"), ("/interviews", "reason", None),
+            ("/interviews", "rep_reason", None), ("/deals", "rep_reason", None),
+            ("/deals", "debrief", "compared"), ("/deals", "debrief", "disagreeing")):
+        assert any(p == path and name in q and value in (None, q[name][0])
+                   for p, q in opened), (path, name, value)
 
 
 def test_value_and_account_pages_figures_open_their_rows(app: Flask, demo: Session) -> None:

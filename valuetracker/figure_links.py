@@ -58,3 +58,20 @@ def win_rate_group_args(by: str, group: str, *, since: date | None, until: date 
 def with_outcome(args: dict[str, Any] | None, outcome: str) -> dict[str, Any] | None:
     """`args` for the deals of one outcome (`ANY_CLOSED` for all closed ones)."""
     return None if args is None else dict(args, outcome=outcome)
+
+
+def factor_args(factor_id: int, outcome: str, effect: str) -> dict[str, Any]:
+    """The interview list's arguments (over `closed_period_args`) for a factor impact
+    figure: the completed interviews of `outcome`'s deals that rate the factor
+    (`effect="rated"`, a mean's "(n)") or name it a win or loss driver."""
+    return {"status": "completed", "outcome": outcome or ANY_CLOSED, "factor": factor_id,
+            "effect": effect}
+
+
+def buyer_reason_args(factor_id: int, outcome: str = "",
+                      rep_reason_id: int | None = None) -> dict[str, Any]:
+    """The interview list's arguments for the completed interviews giving `factor_id` as
+    the buyer's primary reason (top reasons), of the deals whose rep gave `rep_reason_id`
+    (a rep-versus-buyer pair)."""
+    return {"status": "completed", "outcome": outcome or ANY_CLOSED, "reason": factor_id,
+            "rep_reason": rep_reason_id}

@@ -53,7 +53,7 @@ from ..models import (
     FactorRating,
     WinLossInterview,
 )
-from ..winloss.deals import closed_in_period
+from ..winloss.deals import closed_in_period, reasons_compared
 
 KINDS = ("segment", "product", "owner", "competitor", "rep_reason", "interviews", "factor",
          "days", "compared", "disagreeing")
@@ -183,10 +183,7 @@ def source_rows(dialect: str, kind: str, conditions: list[Any]) -> Any:
         columns, keys = _row(kind, month, n=sa.func.count(sa.distinct(Deal.id)))
         query = sa.select(*columns).select_from(WinLossInterview).join(
             Deal, Deal.id == WinLossInterview.deal_id)
-        where += [completed, WinLossInterview.primary_reason_id.is_not(None),
-                  Deal.rep_reason_id.is_not(None)]
-        if kind == "disagreeing":
-            where.append(WinLossInterview.primary_reason_id != Deal.rep_reason_id)
+        where += reasons_compared(disagreeing=kind == "disagreeing")
     else:
         raise ValueError(f"no rollup kind {kind!r}")
     return query.where(*where).group_by(*keys)

@@ -25,8 +25,14 @@ from .deals import (
     against_competitor,
     blank,
     no_competitor,
+    has_compared_reasons,
     shown_owner,
 )
+
+# The deal list's `debrief` filter: deals whose rep and buyer (a completed interview)
+# both gave a primary reason, and those whose reasons differ (the analytics' rep versus
+# buyer).
+DEBRIEFS = ("compared", "disagreeing")
 
 PAGE_SIZE = 50
 
@@ -46,7 +52,9 @@ DEAL_LIST = ListSpec(
              Filter("closed_from", "Closed from", DATE), Filter("closed_to", "Closed to", DATE),
              Filter("amount_min", "Amount from", AMOUNT),
              Filter("amount_max", "Amount to", AMOUNT),
-             Filter("segment", "Segment"), Filter("rep", "Owner named", TEXT)),
+             Filter("segment", "Segment"), Filter("rep", "Owner named", TEXT),
+             Filter("rep_reason", "Rep's primary reason", ID),
+             Filter("debrief", "Rep versus buyer")),
     tie_breaks=(Deal.id.desc(),),
 )
 
@@ -68,6 +76,8 @@ class DealFilters:
     amount_max: Decimal | None = None
     segment: str | None = None  # the account's segment; NONE_LABEL: none
     rep: str | None = None  # the owner's name as figures show it (`shown_owner`)
+    rep_reason_id: int | None = None  # the rep's primary reason (a decision factor)
+    debrief: str | None = None  # a `DEBRIEFS` value: rep versus buyer
     no_competitor: bool = False
     no_product: bool = False
     sort: str = DEAL_LIST.default_sort
@@ -106,6 +116,10 @@ def deal_list_conditions(user: User, f: DealFilters) -> list[Any]:
         conditions.append(blank(shown_owner(_owner_user_name(), Deal.owner_name)))
     elif f.rep:
         conditions.append(shown_owner(_owner_user_name(), Deal.owner_name) == f.rep)
+    if f.rep_reason_id:
+        conditions.append(Deal.rep_reason_id == f.rep_reason_id)
+    if f.debrief in DEBRIEFS:
+        conditions.append(has_compared_reasons(disagreeing=f.debrief == "disagreeing"))
     if f.closed_from:
         conditions.append(Deal.closed_on >= f.closed_from)
     if f.closed_to:

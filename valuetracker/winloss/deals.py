@@ -74,6 +74,25 @@ def closed_in_period(since: date | None = None, until: date | None = None) -> li
     return conditions
 
 
+def reasons_compared(*, disagreeing: bool = False) -> list[Any]:
+    """SQL conditions (over WinLossInterview joined to its Deal): a completed interview
+    giving the buyer's primary reason of a deal whose rep gave one too (rep versus
+    buyer), and with `disagreeing`, a different one."""
+    conditions: list[Any] = [WinLossInterview.status == "completed",
+                             WinLossInterview.primary_reason_id.is_not(None),
+                             Deal.rep_reason_id.is_not(None)]
+    if disagreeing:
+        conditions.append(WinLossInterview.primary_reason_id != Deal.rep_reason_id)
+    return conditions
+
+
+def has_compared_reasons(*, disagreeing: bool = False) -> Any:
+    """SQL condition: deals with an interview `reasons_compared` counts (the rep-versus-
+    buyer deals; the deal list's `debrief` filter)."""
+    return sa.exists().where(WinLossInterview.deal_id == Deal.id,
+                             *reasons_compared(disagreeing=disagreeing))
+
+
 # The deal list's sorts and filters (listing.py reads them from the URL). Open deals (no
 # close date) count as closing last: newest close first puts them on top.
 def reassign_deal_owner(session: Session, deal: Deal, owner_id: int, *,

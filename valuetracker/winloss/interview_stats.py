@@ -10,7 +10,7 @@ by the scorecard, the top reasons and the rep-versus-buyer pairs.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -136,8 +136,9 @@ def interview_counts(session: Session, *, since: date | None = None,
 @dataclass
 class ReasonRow:
     factor: str
-    buyer: int
-    rep: int
+    buyer: int  # completed interviews giving it as the primary reason
+    rep: int  # deals whose rep gave it
+    factor_id: int | None = None
 
 
 def top_reasons(session: Session, *, since: date | None = None, until: date | None = None,
@@ -162,10 +163,10 @@ def top_reasons(session: Session, *, since: date | None = None, until: date | No
         table: dict[int, ReasonRow] = {}
         for (fid, out), n in sorted(buyer.items()):
             if out == outcome:
-                table.setdefault(fid, ReasonRow(names.get(fid, "?"), 0, 0)).buyer += n
+                table.setdefault(fid, ReasonRow(names.get(fid, "?"), 0, 0, fid)).buyer += n
         for fid, out, n in rep:
             if out == outcome:
-                table.setdefault(fid, ReasonRow(names.get(fid, "?"), 0, 0)).rep += int(n)
+                table.setdefault(fid, ReasonRow(names.get(fid, "?"), 0, 0, fid)).rep += int(n)
         ordered = sorted(table.values(), key=lambda r: (-(r.buyer + r.rep), r.factor))
         result[outcome] = ordered[:limit]
     return result
@@ -175,7 +176,9 @@ def top_reasons(session: Session, *, since: date | None = None, until: date | No
 class Disagreement:
     compared: int  # deals with both a rep reason and a completed interview's reason
     disagreeing: int
-    pairs: list[tuple[str, str, int]]  # (rep reason, buyer reason, deals), most frequent first
+    # (rep reason, buyer reason, completed interviews), most frequent first
+    pairs: list[tuple[str, str, int]]
+    pair_ids: list[tuple[int, int]] = field(default_factory=list)  # (rep's, buyer's), as pairs
 
     @property
     def rate(self) -> float | None:
@@ -195,13 +198,16 @@ def reason_disagreements(session: Session, *, since: date | None = None,
     compared, disagreeing = _totals(session, ("compared", "disagreeing"), since, until)
     interviews = interviews or interview_counts(session, since=since, until=until)
     names = names if names is not None else factor_names(session)
-    pairs: Counter[tuple[str, str]] = Counter()
+    pairs: Counter[tuple[int, int]] = Counter()
     for buyer, rep, _outcome, n in interviews.completed():
         if buyer is not None and rep is not None and buyer != rep \
                 and buyer in names and rep in names:
-            pairs[names[rep], names[buyer]] += n
-    ordered = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return Disagreement(int(compared), int(disagreeing), [(r, b, n) for (r, b), n in ordered])
+            pairs[rep, buyer] += n
+    ordered = sorted(pairs.items(),
+                     key=lambda item: (-item[1], names[item[0][0]], names[item[0][1]]))[:limit]
+    return Disagreement(int(compared), int(disagreeing),
+                        [(names[r], names[b], n) for (r, b), n in ordered],
+                        [pair for pair, _n in ordered])
 
 
 @dataclass

@@ -233,17 +233,41 @@ INTERVIEW_LIST = ListSpec(
     filters=(Filter("status", "Status"), Filter("outcome", "Outcome"),
              Filter("account", "Account", ID),
              Filter("closed_from", "Deal closed from", DATE),
-             Filter("closed_to", "Deal closed to", DATE)),
+             Filter("closed_to", "Deal closed to", DATE),
+             Filter("reason", "Buyer's primary reason", ID),
+             Filter("rep_reason", "Rep's primary reason", ID),
+             Filter("factor", "Factor rated", ID), Filter("effect", "Factor's effect")),
     tie_breaks=(WinLossInterview.requested_at.desc(), WinLossInterview.id.desc()),
 )
+# The interview list's `effect` filter, with `factor`: a rating of the factor given
+# (`rated`, the factor impact's "(n)"), or the factor named a win or loss driver.
+FACTOR_EFFECTS = ("rated", "win_driver", "loss_driver")
+
+
+def rated_factor(factor_id: int, effect: str | None = None) -> Any:
+    """SQL condition: interviews that rate the factor (`FACTOR_EFFECTS`; None: any row of
+    it), as the factor impact counts them (`rollups.deals`, kind `factor`)."""
+    where = [FactorRating.interview_id == WinLossInterview.id,
+             FactorRating.factor_id == factor_id]
+    if effect == "rated":
+        where.append(FactorRating.rating.is_not(None))
+    elif effect:
+        where.append(FactorRating.effect == effect)
+    return sa.exists().where(*where)
 
 
 def _queue_keys(status: str | None, account_id: int | None, outcome: str | None,
-                closed_from: date | None = None, closed_to: date | None = None) -> Any:
+                closed_from: date | None = None, closed_to: date | None = None, *,
+                reason_id: int | None = None, rep_reason_id: int | None = None,
+                factor_id: int | None = None, effect: str | None = None) -> Any:
     keys = select(WinLossInterview.id)
     if status:
         keys = keys.where(WinLossInterview.status == status)
-    if account_id or outcome or closed_from or closed_to:
+    if reason_id:
+        keys = keys.where(WinLossInterview.primary_reason_id == reason_id)
+    if factor_id:
+        keys = keys.where(rated_factor(factor_id, effect))
+    if account_id or outcome or closed_from or closed_to or rep_reason_id:
         keys = keys.join(Deal, Deal.id == WinLossInterview.deal_id)
         if account_id:
             keys = keys.where(Deal.account_id == account_id)
@@ -257,6 +281,8 @@ def _queue_keys(status: str | None, account_id: int | None, outcome: str | None,
                 keys = keys.where(Deal.closed_on >= closed_from)
             if closed_to:
                 keys = keys.where(Deal.closed_on <= closed_to)
+        if rep_reason_id:
+            keys = keys.where(Deal.rep_reason_id == rep_reason_id)
     return keys
 
 
@@ -282,6 +308,7 @@ def list_interviews(
     sort: str = INTERVIEW_LIST.default_sort,
     page: int = 1,
     size: int = 50,
+    **by: Any,
 ) -> Page:
     """The interview queue: by default open requests first, then the rest, newest first.
 
@@ -292,7 +319,7 @@ def list_interviews(
     queue's size. A page past the end shows the last page.
     """
     order = INTERVIEW_LIST.order_by(sort)
-    keys = _queue_keys(status, account_id, outcome, closed_from, closed_to)
+    keys = _queue_keys(status, account_id, outcome, closed_from, closed_to, **by)
     result = paginate_keys(session, keys.order_by(*order), lambda page_ids: (
         _queue_select().where(WinLossInterview.id.in_(page_ids)).order_by(*order)
     ), number=page, size=size)
@@ -303,9 +330,10 @@ def list_interviews(
 def all_interviews(session: Session, *, status: str | None = None,
                    account_id: int | None = None, outcome: str | None = None,
                    closed_from: date | None = None, closed_to: date | None = None,
-                   sort: str = INTERVIEW_LIST.default_sort) -> list[dict[str, Any]]:
-    """Every interview of the queue as filtered (not one page), as `list_interviews` rows."""
-    keys = _queue_keys(status, account_id, outcome, closed_from, closed_to)
+                   sort: str = INTERVIEW_LIST.default_sort, **by: Any) -> list[dict[str, Any]]:
+    """Every interview of the queue as filtered (not one page), as `list_interviews` rows;
+    `by`: `_queue_keys`' reasons and factor."""
+    keys = _queue_keys(status, account_id, outcome, closed_from, closed_to, **by)
     return _queue_rows(session.exec(
         _queue_select().where(WinLossInterview.id.in_(keys))
         .order_by(*INTERVIEW_LIST.order_by(sort))).all())

@@ -80,12 +80,23 @@ def _figure_urls(competitor_ids: dict[str, int], *, by: str, since: Any, until: 
             competitor_ids=competitor_ids)
         return deals(figure_links.with_outcome(args, outcome))
 
+    def interviews(**args: Any) -> str:
+        return url_for("winloss.queue", **dict(period, **{k: v for k, v in args.items() if v}))
+
     return {
         "group_url": group_url,
         "h2h_url": lambda row, outcome: group_url(row, outcome, "competitor"),
         "period_url": lambda outcome: deals(dict(period, outcome=outcome)),
-        "interviews_url": lambda status="": url_for(
-            "winloss.queue", **dict(period, **({"status": status} if status else {}))),
+        "interviews_url": lambda status="": interviews(status=status),
+        # factor impact: the completed interviews rating the factor (figure_links)
+        "factor_url": lambda factor_id, outcome, effect: interviews(
+            **figure_links.factor_args(factor_id, outcome, effect)),
+        # top reasons and rep versus buyer: the buyers' interviews, the reps' deals
+        "buyer_reason_url": lambda factor_id, outcome="", rep_id=None: interviews(
+            **figure_links.buyer_reason_args(factor_id, outcome, rep_id)),
+        "rep_reason_url": lambda factor_id, outcome: deals(
+            dict(period, outcome=outcome, rep_reason=factor_id)),
+        "debrief_url": lambda debrief: deals(dict(period, debrief=debrief)),
     }
 
 

@@ -37,6 +37,7 @@ from ...models import (
 )
 from ...winloss.deal_list import (
     DEAL_LIST,
+    DEBRIEFS,
     PAGE_SIZE,
     DealFilters,
     all_deals,
@@ -162,7 +163,8 @@ def deals() -> Any:
     state = list_state(DEAL_LIST, choices={
         "outcome": (*OUTCOMES, ANY_CLOSED), "owner": owner_values,
         "product": (*products, NONE_LABEL), "segment": (*segments, NONE_LABEL),
-        "competitor": [str(c.id) for c in competitors] + [NONE_LABEL]})
+        "competitor": [str(c.id) for c in competitors] + [NONE_LABEL],
+        "debrief": DEBRIEFS})
     owner = state.get("owner") or ""
     competitor = state.get("competitor")
     filters = DealFilters(
@@ -177,7 +179,8 @@ def deals() -> Any:
         product=state.get("product") if state.get("product") != NONE_LABEL else None,
         closed_from=state.get("closed_from"),
         closed_to=state.get("closed_to"), amount_min=state.get("amount_min"),
-        amount_max=state.get("amount_max"), sort=state.sort)
+        amount_max=state.get("amount_max"), rep_reason_id=state.get("rep_reason"),
+        debrief=state.get("debrief"), sort=state.sort)
     owners = _active_users(session)
     if request.method == "POST":  # a bulk action on the selection (views/_bulk.py)
         return bulk_step(bulk.DEALS, owners=owners, page_size=PAGE_SIZE,

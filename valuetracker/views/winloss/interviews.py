@@ -38,6 +38,7 @@ from ...winloss.forms import (
     recording_from_form,
 )
 from ...winloss.interviews import (
+    FACTOR_EFFECTS,
     INTERVIEW_LIST,
     all_interviews,
     guide_questions,
@@ -63,10 +64,13 @@ INTERVIEW_CSV = (
 @permission_required(reads_winloss_program)
 def queue() -> Any:
     state = list_state(INTERVIEW_LIST, choices={"status": INTERVIEW_STATUSES,
-                                                "outcome": (*OUTCOMES, ANY_CLOSED)})
+                                                "outcome": (*OUTCOMES, ANY_CLOSED),
+                                                "effect": FACTOR_EFFECTS})
     by = {"status": state.get("status"), "account_id": state.get("account"),
           "outcome": state.get("outcome"), "closed_from": state.get("closed_from"),
-          "closed_to": state.get("closed_to"), "sort": state.sort}
+          "closed_to": state.get("closed_to"), "reason_id": state.get("reason"),
+          "rep_reason_id": state.get("rep_reason"), "factor_id": state.get("factor"),
+          "effect": state.get("effect"), "sort": state.sort}
     if wants_csv(request.args):
         return list_csv(INTERVIEW_LIST, INTERVIEW_CSV, all_interviews(get_session(), **by))
     page = list_interviews(get_session(), **by, page=page_arg())
