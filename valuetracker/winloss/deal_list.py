@@ -24,8 +24,8 @@ from .deals import (
     NONE_LABEL,
     against_competitor,
     blank,
-    no_competitor,
     has_compared_reasons,
+    no_competitor,
     shown_owner,
 )
 
