@@ -299,3 +299,35 @@ def test_analytics_page_statement_count(app: Any, login_as: Any, cast: Any, data
     assert _count_queries(app, client, "/analytics?by=segment") == 11
     assert _count_queries(app, client, "/analytics?by=competitor") == 11
     assert _count_queries(app, client, "/analytics?by=segment") == 2
+
+
+def test_factor_reason_and_pair_figures_open_their_interviews_and_deals(
+        session: Any, cast: Any, login_as: Any, data: Any) -> None:
+    """Factor impact's "(n)" and drivers, the top reasons and rep versus buyer link to the
+    rows they count: a deal with two disagreeing interviews is one deal, two interviews."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from .test_figure_links import check_figures
+
+    price, support = data["price"], data["support"]
+    deal = make_deal(session, cast.account1, "lost", Q2, rep_reason_id=price.id)
+    for _ in range(2):
+        make_interview(session, deal, None, primary_reason_id=support.id)
+    session.commit()
+    checked = check_figures(login_as(cast.leader), "/analytics?by=segment")
+
+    def count(path: str, **wanted: Any) -> set[int | None]:
+        found = set()
+        for f in checked:
+            parts = urlsplit(f.href)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if parts.path == path and all(query.get(k) == str(v) for k, v in wanted.items()):
+                found.add(f.count)
+        return found
+
+    assert count("/interviews", factor=price.id, effect="rated", outcome="won") == {2}
+    assert count("/interviews", factor=price.id, effect="loss_driver") == {1}
+    assert count("/interviews", reason=support.id, outcome="lost") == {3}
+    assert count("/interviews", reason=support.id, rep_reason=price.id) == {3}
+    assert count("/deals", rep_reason=price.id, outcome="lost") == {2}
+    assert count("/deals", debrief="disagreeing") == {2}
