@@ -16,8 +16,8 @@ from .plays import PLAYS, Play, PlayRun, run_plays
 from .queries import (
     LIST_STATUSES,
     STATUS_ALL,
-    MyWork,
     TASK_LIST,
+    MyWork,
     TaskFilters,
     TaskRow,
     all_tasks,

@@ -18,9 +18,9 @@ from sqlmodel import Session
 
 from .. import db
 from ..accounts import last_editor
-from ..validation import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE
 from ..listing import CHOICE, Column, ListSpec, ListState, csv_filename, csv_rows, read_state
 from ..quarters import Quarter, QuarterError, app_start_month, parse_quarter
+from ..validation import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE
 
 # --- query-string arguments -------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from ..access import (
 )
 from ..db import StaleEditError, get_session
 from ..forms import choices
+from ..listing import Column, wants_csv
 from ..models import TASK_SOURCES, TASK_STATUSES, Account, Task
 from ..tasks.forms import (
     BulkForm,
@@ -40,7 +41,6 @@ from ..tasks.forms import (
     set_choices,
 )
 from ..value import account_stakeholders
-from ..listing import Column, wants_csv
 from ._request import edit_conflict, list_csv, page_arg
 
 bp = Blueprint("tasks", __name__)
