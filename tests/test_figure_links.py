@@ -231,6 +231,7 @@ def test_portfolio_figures_open_their_accounts(app: Flask, demo: Session, email:
     checked = check_figures(client, "/portfolio")
     assert any("health=below_healthy" in f.href for f in checked)
     assert any("/portfolio/tiers/" in f.href and f.count for f in checked)
+    assert any(f.href.endswith("/signals") and f.count for f in checked)  # at-risk scores
     changes = [f for f in checked if f.text.endswith(" pts")]  # the change in share
     assert changes and all(f.count is None and f.total is not None for f in changes)
     assert any(f.total != "0.00" for f in changes)
