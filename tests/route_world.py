@@ -196,6 +196,7 @@ ROUTE_ARGS: dict[str, tuple[str, dict[str, str]]] = {
     "api.delete_stakeholder": (API, {"stakeholder_id": "stakeholder_id"}),
     "api.list_task_comments": (API, {"task_id": "task_id"}),
     "api.create_task_comment": (API, {"task_id": "task_id"}),
+    "accounts.account_signals": (SCOPED, {"slug": "slug"}),
 }
 
 # API routes for admins alone: any other token gets 403, not 404 (nothing is an account's).

@@ -207,6 +207,22 @@ def test_value_and_account_pages_figures_open_their_rows(app: Flask, demo: Sessi
     assert any(f.count for f in checked if "/commitments" in f.href)
     assert any(f.count for f in checked if "pulse=any" in f.href)
     assert any(f.count for f in checked if f.href.startswith("/tasks?account="))
+    scores = [f for f in checked if f.href.endswith("/signals")]  # the health scores
+    assert scores and any(f.count and f.total != "0" for f in scores)
+
+
+def test_account_signals_list_is_scoped(app: Flask, cast: Any, login_as: Any) -> None:
+    """The open signals behind a health score are listed only for an account the user
+    sees; another's answers 404, as its page does."""
+    client = login_as(cast.am1)
+    for url in (f"/accounts/{cast.account1.slug}/signals",
+                f"/accounts/{cast.account1.slug}/signals?format=csv"):
+        assert client.get(url).status_code == 200
+    for url in (f"/accounts/{cast.account2.slug}/signals",
+                f"/accounts/{cast.account2.slug}/signals?format=csv"):
+        assert client.get(url).status_code == 404
+    listed = client.get(f"/accounts/{cast.account1.slug}/signals?format=csv")
+    assert listed.get_data(as_text=True).splitlines()[0].startswith("Signal,Severity")
 
 
 def test_coverage_figures_open_their_people(app: Flask, demo: Session) -> None:
@@ -225,6 +241,10 @@ def test_portfolio_figures_open_their_accounts(app: Flask, demo: Session, email:
     checked = check_figures(client, "/portfolio")
     assert any("health=below_healthy" in f.href for f in checked)
     assert any("/portfolio/tiers/" in f.href and f.count for f in checked)
+    assert any(f.href.endswith("/signals") and f.count for f in checked)  # at-risk scores
+    changes = [f for f in checked if f.text.endswith(" pts")]  # the change in share
+    assert changes and all(f.count is None and f.total is not None for f in changes)
+    assert any(f.total != "0.00" for f in changes)
 
 
 def test_none_groups_and_kept_owners_open_their_deals(app: Flask, cast: Any, session: Session,

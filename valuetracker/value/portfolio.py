@@ -103,6 +103,9 @@ class DriverShare:
     amount: Decimal
     share: Decimal | None  # of the segment's value that quarter, 0..1
     change: Decimal | None  # share minus the previous quarter's share (fraction points)
+    # The driver's amount the quarter before: the change is taken over the entries of
+    # both quarters (the portfolio's change figure opens them, adding up to both amounts).
+    previous_amount: Decimal = Decimal(0)
 
 
 @dataclass
@@ -151,6 +154,7 @@ def value_migration(
     for seg in sorted(sums):
         migration = SegmentMigration(seg)
         previous: dict[str, Decimal | None] = {d: None for d in DRIVERS}
+        previous_amounts: dict[str, Decimal] = {d: Decimal(0) for d in DRIVERS}
         for q in span:
             by_driver = sums[seg].get(q.label, {})
             total = sum(by_driver.values(), Decimal(0))
@@ -160,8 +164,9 @@ def value_migration(
                 share = amount / total if total else None
                 prev = previous[driver]
                 change = share - prev if share is not None and prev is not None else None
-                shares[driver] = DriverShare(amount, share, change)
+                shares[driver] = DriverShare(amount, share, change, previous_amounts[driver])
                 previous[driver] = share
+                previous_amounts[driver] = amount
             if q != span[0]:
                 migration.quarters[q.label] = shares
                 migration.totals[q.label] = total

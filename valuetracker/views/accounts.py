@@ -24,10 +24,10 @@ from ..access import (
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
-from ..listing import Column, wants_csv
+from ..listing import Column, csv_rows, wants_csv
 from ..models import ACCOUNT_STATUSES, TIERS, Account, label
 from ._bulk import bulk_form, bulk_step
-from ._request import edit_conflict, list_csv, list_state, page_arg
+from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("accounts", __name__)
 
@@ -178,6 +178,29 @@ def show(slug: str) -> str:
                                         size=5, today=today),
         today=today,
     )
+
+
+# The account's open signals as CSV (`?format=csv`): the rows behind its health score
+# (100 − their weights, never under 0), heaviest first as the panel lists them.
+SIGNAL_CSV = (
+    Column("Signal", lambda o: o.label), Column("Severity", lambda o: o.signal.severity),
+    Column("Message", lambda o: o.signal.message), Column("Since", lambda o: o.signal.since),
+    Column("Weight", lambda o: o.weight), Column("Next step", lambda o: o.next_step),
+)
+
+
+@bp.route("/accounts/<slug>/signals")
+@login_required
+def account_signals(slug: str) -> Any:
+    """The account's open signals: the rows its health score is taken from."""
+    session = get_session()
+    account, _can_edit = account_access(session, current_user, slug)
+    health = signals.account_health(session, account)
+    if wants_csv(request.args):
+        return file_response(csv_rows(SIGNAL_CSV, health.signals),
+                             filename=f"{account.slug}-signals-{date.today().isoformat()}.csv",
+                             mimetype="text/csv")
+    return render_template("signals/account_list.html", account=account, health=health)
 
 
 KEPT_OWNER = "kept"  # the owner select's value for a name kept from an import
