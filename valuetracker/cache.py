@@ -26,12 +26,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from . import db
 from .models import DataVersion
 
 T = TypeVar("T")
@@ -215,6 +215,4 @@ def cached(session: Session, name: str, key: Hashable, compute: Callable[[], T],
 def init_app(app: Flask) -> None:
     """Give the app its cache and make every Session count data changes."""
     app.extensions[EXTENSION] = FigureCache(int(app.config.get("FIGURE_CACHE_SIZE", 256)))
-    for event, listener in _LISTENERS:
-        if not sa.event.contains(OrmSession, event, listener):
-            sa.event.listen(OrmSession, event, listener)
+    db.listen_on_sessions(_LISTENERS)

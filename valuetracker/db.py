@@ -6,7 +6,7 @@ The engine is created unbound and attached in `init_app`, like Flask's tutorial 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -274,3 +274,39 @@ __all__ = [
     "init_app",
     "models",
 ]
+
+
+def listen_on_sessions(listeners: Iterable[tuple[str, Callable[..., Any]]]) -> None:
+    """Attach each `(event, listener)` to every ORM Session, once: calling it again (a
+    second app in one process, the tests) adds nothing."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    for event, listener in listeners:
+        if not sa.event.contains(OrmSession, event, listener):
+            sa.event.listen(OrmSession, event, listener)
+
+
+_KEEPERS: set[str] = set()
+
+
+def keep_per_transaction(key: str, *, after_flush: Callable[..., Any],
+                         on_execute: Callable[..., Any],
+                         settle: Callable[[Any], None]) -> None:
+    """Install, once per `key`, something every Session keeps current in each transaction
+    (the rollups): `after_flush` and `on_execute` note what changed in
+    `session.info[key]`, `settle(session)` applies it before the commit, and what is noted
+    is forgotten when the whole transaction ends (a savepoint's rollback leaves the rest
+    of the transaction's notes: recounting more than needed costs only time)."""
+    if key in _KEEPERS:
+        return
+    _KEEPERS.add(key)
+
+    def before_commit(session: Any) -> None:
+        settle(session)
+
+    def forget(session: Any, transaction: Any) -> None:
+        if transaction.parent is None:
+            session.info.pop(key, None)
+
+    listen_on_sessions((("after_flush", after_flush), ("do_orm_execute", on_execute),
+                        ("before_commit", before_commit), ("after_transaction_end", forget)))

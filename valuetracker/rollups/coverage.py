@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
+from .. import db
 from ..models import (
     Account,
     AccountCoverageRollup,
@@ -255,26 +256,7 @@ def settle(session: OrmSession) -> None:
     refresh_accounts(conn, accounts)
 
 
-def _before_commit(session: OrmSession) -> None:
-    settle(session)
-
-
-def _forget(session: OrmSession, transaction: Any) -> None:
-    # Only at the end of the whole transaction (a savepoint's rollback leaves the rest).
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-_LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
-    ("after_flush", _after_flush),
-    ("do_orm_execute", _on_execute),
-    ("before_commit", _before_commit),
-    ("after_transaction_end", _forget),
-)
-
-
 def install() -> None:
     """Make every Session keep the coverage rollup (idempotent)."""
-    for event, listener in _LISTENERS:
-        if not sa.event.contains(OrmSession, event, listener):
-            sa.event.listen(OrmSession, event, listener)
+    db.keep_per_transaction(_PENDING, after_flush=_after_flush, on_execute=_on_execute,
+                            settle=settle)

@@ -43,6 +43,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+from .. import db
 from ..models import (
     ROLLUP_DEALS,
     ROLLUP_INTERVIEWS,
@@ -320,17 +321,6 @@ def _on_execute(state: ORMExecuteState) -> None:
         _pending(state.session).everything = True
 
 
-def _before_commit(session: OrmSession) -> None:
-    settle(session)  # type: ignore[arg-type]
-
-
-def _forget(session: OrmSession, transaction: Any) -> None:
-    # Only at the end of the whole transaction: a savepoint's rollback leaves the rest of
-    # the transaction's writes (recounting a month more than needed costs only time).
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
 def _months_of(session: Session, pending: _Pending) -> set[date | None] | None:
     """The months to count again (None: all of them)."""
     if pending.everything:
@@ -404,16 +394,7 @@ def rebuild(connection: sa.Connection, months: set[date | None] | None = None) -
             list(_COLUMNS), source_rows(dialect, kind, conditions)))
 
 
-_LISTENERS: tuple[tuple[str, Any], ...] = (
-    ("after_flush", _after_flush),
-    ("do_orm_execute", _on_execute),
-    ("before_commit", _before_commit),
-    ("after_transaction_end", _forget),
-)
-
-
 def install() -> None:
     """Make every Session keep the rollup (called once by the app factory)."""
-    for event, listener in _LISTENERS:
-        if not sa.event.contains(OrmSession, event, listener):
-            sa.event.listen(OrmSession, event, listener)
+    db.keep_per_transaction(_PENDING, after_flush=_after_flush, on_execute=_on_execute,
+                            settle=settle)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
+from .. import db
 from ..models import Account, LoyaltyPulse, ValueEntry
 from .build import KIND_NAMES, first_of_month, rebuild_all, refresh
 
@@ -158,9 +159,7 @@ _LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
 
 def install() -> None:
     """Make every Session keep the rollups current (idempotent)."""
-    for event, listener in _LISTENERS:
-        if not sa.event.contains(OrmSession, event, listener):
-            sa.event.listen(OrmSession, event, listener)
+    db.listen_on_sessions(_LISTENERS)
     from . import coverage  # the coverage counts per account, kept the same way
 
     coverage.install()
