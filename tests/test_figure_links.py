@@ -192,6 +192,7 @@ def test_analytics_figures_open_their_deals(app: Flask, demo: Session) -> None:
             ("/interviews", "effect", "rated"), ("/interviews", "effect", "win_driver"),
             ("/interviews", "effect", "loss_driver"), ("/interviews", "reason", None),
             ("/interviews", "rep_reason", None), ("/deals", "rep_reason", None),
+            ("/interviews", "status", "answered"), ("/interviews", "status", "timed"),
             ("/deals", "debrief", "compared"), ("/deals", "debrief", "disagreeing")):
         assert any(p == path and name in q and value in (None, q[name][0])
                    for p, q in opened), (path, name, value)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from valuetracker.models import WinLossInterview
+from valuetracker.winloss.interview_stats import program_scorecard
 from valuetracker.winloss.interviews import list_interviews
 
 from .conftest import get_statements
@@ -83,3 +84,21 @@ def test_queue_page_renders_in_order_with_a_bounded_number_of_queries(
     # The user, one COUNT on the interviews alone, one page with its joins.
     assert len(statements) == 3
     assert "JOIN" not in statements[1].upper()
+
+
+def test_answered_and_timed_filters_hold_the_scorecards_interviews(
+        session: Any, queue: list[WinLossInterview]) -> None:
+    """`status=answered` is the response rate's interviews, `status=timed` those the
+    median days to interview is over (a completed interview with no completion day is not
+    one of them); each list holds as many as the scorecard counts."""
+    completed = [i for i in queue if i.status == "completed"]
+    for n, interview in enumerate(completed):
+        interview.completed_at = None if n == 0 else datetime(2026, 6, 1 + n, 12, tzinfo=UTC)
+    session.commit()
+    answered = list_interviews(session, status="answered", size=50)
+    assert sorted(_ids(answered)) == sorted(
+        i.id for i in queue if i.status in ("completed", "declined", "no_response"))
+    timed = list_interviews(session, status="timed", size=50)
+    assert sorted(_ids(timed)) == sorted(i.id for i in completed[1:])
+    card = program_scorecard(session)
+    assert (card.answered, card.timed) == (answered.total, timed.total) == (6, 2)

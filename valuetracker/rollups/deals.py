@@ -54,7 +54,7 @@ from ..models import (
     FactorRating,
     WinLossInterview,
 )
-from ..winloss.deals import closed_in_period, reasons_compared
+from ..winloss.deals import closed_in_period, days_counted, reasons_compared
 
 KINDS = ("segment", "product", "owner", "competitor", "rep_reason", "interviews", "factor",
          "days", "compared", "disagreeing")
@@ -177,8 +177,7 @@ def source_rows(dialect: str, kind: str, conditions: list[Any]) -> Any:
         columns, keys = _row(kind, month, ref_id=days)
         query = sa.select(*columns).select_from(WinLossInterview).join(
             Deal, Deal.id == WinLossInterview.deal_id)
-        where += [completed, WinLossInterview.completed_at.is_not(None),
-                  Deal.closed_on.is_not(None)]
+        where += days_counted()
     elif kind in ("compared", "disagreeing"):
         # Deals, not interviews: a deal may have several completed interviews.
         columns, keys = _row(kind, month, n=sa.func.count(sa.distinct(Deal.id)))

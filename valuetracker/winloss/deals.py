@@ -86,6 +86,33 @@ def reasons_compared(*, disagreeing: bool = False) -> list[Any]:
     return conditions
 
 
+# The interviews the response rate divides by: requests answered, yes or no (completed,
+# declined, or never answered); the interview list's `status=answered`.
+ANSWERED_STATUSES = ("completed", "declined", "no_response")
+ANSWERED = "answered"
+# The interview list's status filter value for the interviews the median days to
+# interview is over (`days_counted`).
+DAYS_COUNTED = "timed"
+
+
+def interview_status_condition(status: str) -> Any:
+    """SQL condition (over WinLossInterview joined to its Deal) for the interview list's
+    status filter: one status, `ANSWERED` (the response rate's interviews) or
+    `DAYS_COUNTED` (the median days to interview's)."""
+    if status == ANSWERED:
+        return WinLossInterview.status.in_(ANSWERED_STATUSES)
+    if status == DAYS_COUNTED:
+        return sa.and_(*days_counted())
+    return WinLossInterview.status == status
+
+
+def days_counted() -> list[Any]:
+    """SQL conditions (over WinLossInterview joined to its Deal): the interviews the median
+    days to interview is over, completed on a known day, of a deal with a close date."""
+    return [WinLossInterview.status == "completed", WinLossInterview.completed_at.is_not(None),
+            Deal.closed_on.is_not(None)]
+
+
 def has_compared_reasons(*, disagreeing: bool = False) -> Any:
     """SQL condition: deals with an interview `reasons_compared` counts (the rep-versus-
     buyer deals; the deal list's `debrief` filter)."""

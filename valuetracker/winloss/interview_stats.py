@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from ..models import DecisionFactor
 from ..quarters import Quarter
 from ..rollups import deals as deal_rollups
+from .deals import ANSWERED_STATUSES
 from .stats import median_from_histogram
 
 
@@ -219,11 +220,16 @@ class Scorecard:
     declined: int
     no_response: int
     median_days_to_interview: float | None
+    timed: int = 0  # the interviews the median is over (`deals.days_counted`)
+
+    @property
+    def answered(self) -> int:
+        """The interviews the response rate divides by (`deals.ANSWERED_STATUSES`)."""
+        return sum(getattr(self, status) for status in ANSWERED_STATUSES)
 
     @property
     def response_rate(self) -> float | None:
-        answered = self.completed + self.declined + self.no_response
-        return self.completed / answered if answered else None
+        return self.completed / self.answered if self.answered else None
 
 
 def _totals(session: Session, kinds: tuple[str, ...], since: date | None,
@@ -249,7 +255,8 @@ def program_scorecard(session: Session, *, since: date | None = None,
         closed_deals, = _totals(session, ("segment",), since, until)
     counts = (interviews or interview_counts(session, since=since, until=until)).by_status()
     r = deal_rollups.rows(session, "days", since, until)
-    histogram = session.exec(select(r.c.ref_id, sa.func.sum(r.c.n)).group_by(r.c.ref_id)).all()
+    histogram = [(int(d), int(n)) for d, n in session.exec(
+        select(r.c.ref_id, sa.func.sum(r.c.n)).group_by(r.c.ref_id)).all() if d is not None]
     return Scorecard(
         closed_deals=closed_deals,
         requested=sum(counts.values()),
@@ -257,6 +264,6 @@ def program_scorecard(session: Session, *, since: date | None = None,
         completed=counts.get("completed", 0),
         declined=counts.get("declined", 0),
         no_response=counts.get("no_response", 0),
-        median_days_to_interview=median_from_histogram(
-            [(int(d), int(n)) for d, n in histogram if d is not None]),
+        median_days_to_interview=median_from_histogram(histogram),
+        timed=sum(n for _d, n in histogram),
     )

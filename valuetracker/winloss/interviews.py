@@ -35,7 +35,13 @@ from ..models import (
 )
 from ..pagination import Page, paginate_keys
 from ..value.outreach import OpenLink, SentLink, email_link, open_links
-from .deals import ANY_CLOSED, closed_in_period, guide_for_outcome
+from .deals import (
+    ANY_CLOSED,
+    DAYS_COUNTED,
+    closed_in_period,
+    guide_for_outcome,
+    interview_status_condition,
+)
 from .errors import WinLossError
 
 # The fields of an interview the recording form sets (completed_at: see record_interview).
@@ -262,12 +268,13 @@ def _queue_keys(status: str | None, account_id: int | None, outcome: str | None,
                 factor_id: int | None = None, effect: str | None = None) -> Any:
     keys = select(WinLossInterview.id)
     if status:
-        keys = keys.where(WinLossInterview.status == status)
+        keys = keys.where(interview_status_condition(status))
     if reason_id:
         keys = keys.where(WinLossInterview.primary_reason_id == reason_id)
     if factor_id:
         keys = keys.where(rated_factor(factor_id, effect))
-    if account_id or outcome or closed_from or closed_to or rep_reason_id:
+    if account_id or outcome or closed_from or closed_to or rep_reason_id \
+            or status == DAYS_COUNTED:
         keys = keys.join(Deal, Deal.id == WinLossInterview.deal_id)
         if account_id:
             keys = keys.where(Deal.account_id == account_id)

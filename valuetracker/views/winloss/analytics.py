@@ -20,6 +20,7 @@ from ...models import (
 )
 from ...quarters import app_start_month
 from ...winloss import analytics as wl
+from ...winloss.deals import ANSWERED, DAYS_COUNTED
 from ...winloss.quotes import list_quotes
 from ...winloss.taxonomy import list_factors
 from .._request import date_arg, id_arg, page_arg, quarter_arg
@@ -88,6 +89,9 @@ def _figure_urls(competitor_ids: dict[str, int], *, by: str, since: Any, until: 
         "h2h_url": lambda row, outcome: group_url(row, outcome, "competitor"),
         "period_url": lambda outcome: deals(dict(period, outcome=outcome)),
         "interviews_url": lambda status="": interviews(status=status),
+        # the response rate's answered requests, the median days to interview's interviews
+        "answered_url": interviews(status=ANSWERED),
+        "timed_url": interviews(status=DAYS_COUNTED),
         # factor impact: the completed interviews rating the factor (figure_links)
         "factor_url": lambda factor_id, outcome, effect: interviews(
             **figure_links.factor_args(factor_id, outcome, effect)),

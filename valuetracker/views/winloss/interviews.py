@@ -29,7 +29,9 @@ from ...models import (
     WinLossInterview,
 )
 from ...winloss.deals import (
+    ANSWERED,
     ANY_CLOSED,
+    DAYS_COUNTED,
     guide_for_outcome,
 )
 from ...winloss.forms import (
@@ -63,7 +65,8 @@ INTERVIEW_CSV = (
 @bp.route("/interviews")
 @permission_required(reads_winloss_program)
 def queue() -> Any:
-    state = list_state(INTERVIEW_LIST, choices={"status": INTERVIEW_STATUSES,
+    state = list_state(INTERVIEW_LIST, choices={"status": (*INTERVIEW_STATUSES, ANSWERED,
+                                                           DAYS_COUNTED),
                                                 "outcome": (*OUTCOMES, ANY_CLOSED),
                                                 "effect": FACTOR_EFFECTS})
     by = {"status": state.get("status"), "account_id": state.get("account"),
