@@ -22,7 +22,6 @@ from ..quarters import Quarter
 from .deals import against_competitor, closed_in_period
 from .interviews import interviewee_display, with_deal_and_interviewee
 
-
 # The quote library's sorts and filters (listing.py reads them from the URL).
 QUOTE_LIST = ListSpec(
     endpoint="winloss.quotes", title="Quotes",
