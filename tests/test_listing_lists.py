@@ -19,7 +19,9 @@ from .factories import (
     make_account,
     make_competitor,
     make_deal,
+    make_factor,
     make_interview,
+    make_quote,
     make_stakeholder,
 )
 from .rendered import page_html, page_text
@@ -356,3 +358,63 @@ def test_interview_queue_sorts_filters_and_csv(session: Session, cast: Any,
     assert "Sorting by “deal” isn't available; sorted by open requests first." in text
     assert "“lost” isn't a value of the status filter; ignored." in text
     assert login_as(cast.am1).get("/interviews?format=csv").status_code == 403
+
+
+# --- the quote library ------------------------------------------------------------------
+
+
+def _quotes_shown(html: str) -> list[str]:
+    body = html.split('id="quote-list"', 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r'<blockquote class="quote mb-0">“(.*?)”</blockquote>', body)
+
+
+def test_quote_library_sorts_filters_notes_and_csv(session: Session, cast: Any,
+                                                   login_as: Any) -> None:
+    price = make_factor(session, "Price")
+    oracle = make_competitor(session, "Oracle")
+    won = make_deal(session, cast.account2, "won", date(2026, 5, 1), name="Won deal",
+                    competitors=(oracle,))
+    lost = make_deal(session, cast.account1, "lost", date(2026, 6, 1), name="Lost deal")
+    at = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    early = make_interview(session, won, cast.stakeholder2, completed_at=at.replace(month=5))
+    late = make_interview(session, lost, None, contact_name="Zelda Secretname",
+                          anonymity="anonymized", completed_at=at.replace(month=7))
+    make_quote(session, early, "Fair price", price, "pricing")
+    make_quote(session, late, "=HYPERLINK(\"x\")", price, "pricing")
+    make_quote(session, late, "Support was slow", None, "support")
+    make_interview(session, won, None, status="requested")  # no quotes: not completed
+    session.commit()
+    client = login_as(cast.analyst)
+    formula, slow = "=HYPERLINK(&#34;x&#34;)", "Support was slow"
+    cases = {  # ties: the newest interview first, then the newest quote
+        "": [slow, formula, "Fair price"],
+        "?sort=completed": ["Fair price", slow, formula],
+        "?sort=-account": ["Fair price", slow, formula],
+        "?sort=outcome": [slow, formula, "Fair price"],
+        # The analytics' links keep their names: factor, tag, outcome, competitor.
+        f"?factor={price.id}&tag=pricing&outcome=lost": [formula],
+        f"?competitor={oracle.id}": ["Fair price"],
+        "?q=slow": ["Support was slow"],
+    }
+    for query, expected in cases.items():
+        html = page_html(client, "/quotes" + query)
+        assert _quotes_shown(html) == expected, query
+        assert "list-note" not in html, query
+    text = page_text(page_html(client, "/quotes?sort=length&outcome=open&factor=x&colour=red"))
+    assert "Sorting by “length” isn't available; sorted by interview date, descending." in text
+    assert "“open” isn't a value of the outcome filter; ignored." in text
+    assert "“x” isn't a value of the factor filter; ignored." in text
+    assert "There is no filter “colour” on this list; ignored." in text
+    # The CSV is the link the page shows: the same filters and sort, every row.
+    html = page_html(client, f"/quotes?factor={price.id}&sort=completed")
+    link = _csv_link(html)
+    assert f"factor={price.id}" in link and "sort=completed" in link
+    rows = _csv(client, link)
+    assert [r["Quote"] for r in rows] == ["Fair price", "'=HYPERLINK(\"x\")"]
+    assert [r["Account"] for r in rows] == ["Globex", "Acme Corp"]
+    # Anonymity holds in the file as on the page.
+    assert rows[1]["Interviewee"].startswith("Anonymized interviewee")
+    all_rows = _csv(client, _csv_link(page_html(client, "/quotes")))
+    assert len(all_rows) == 3
+    assert "Zelda" not in client.get(_csv_link(html)).get_data(as_text=True)
+    assert login_as(cast.am1).get("/quotes?format=csv").status_code == 403

@@ -51,7 +51,8 @@ def test_name_absent_from_pages(login_as: Any, cast: Any, hidden: Any) -> None:
     client = login_as(cast.analyst)
     deal_id = hidden["deal"].id
     for url in ("/deals", "/interviews", "/analytics", "/analytics?by=owner", "/quotes",
-                "/quotes?tag=pricing", f"/deals/{deal_id}"):
+                "/quotes?tag=pricing", "/quotes?format=csv", "/quotes?sort=account&format=csv",
+                "/interviews?format=csv", f"/deals/{deal_id}"):
         page = client.get(url).get_data(as_text=True)
         assert NAME not in page and TITLE not in page, url
         assert "Zelda" not in page, url

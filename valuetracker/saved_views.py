@@ -20,13 +20,15 @@ from .stakeholders import STAKEHOLDER_LIST
 from .value.lists import COMMITMENT_LIST, ENTRY_LIST
 from .winloss.deal_list import DEAL_LIST
 from .winloss.interviews import INTERVIEW_LIST
+from .winloss.quotes import QUOTE_LIST
 
 NAME_MAX = 80
 QUERY_MAX = 2000
 # The lists a view may be saved of: endpoint -> its spec.
 LISTS: dict[str, ListSpec] = {spec.endpoint: spec
                               for spec in (ACCOUNT_LIST, DEAL_LIST, STAKEHOLDER_LIST,
-                                           INTERVIEW_LIST, ENTRY_LIST, COMMITMENT_LIST)}
+                                           INTERVIEW_LIST, ENTRY_LIST, COMMITMENT_LIST,
+                                           QUOTE_LIST)}
 
 
 class SavedViewError(ValueError):

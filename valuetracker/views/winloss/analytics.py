@@ -14,6 +14,7 @@ from ...access import (
 )
 from ...cache import cached
 from ...db import get_session
+from ...listing import Column, wants_csv
 from ...models import (
     CLOSED_OUTCOMES,
     Competitor,
@@ -21,9 +22,9 @@ from ...models import (
 from ...quarters import app_start_month
 from ...winloss import analytics as wl
 from ...winloss.deals import ANSWERED, DAYS_COUNTED
-from ...winloss.quotes import list_quotes
+from ...winloss.quotes import QUOTE_LIST, all_quotes, list_quotes
 from ...winloss.taxonomy import list_factors
-from .._request import date_arg, id_arg, page_arg, quarter_arg
+from .._request import date_arg, list_csv, list_state, page_arg, quarter_arg
 from ._common import bp
 
 
@@ -104,25 +105,32 @@ def _figure_urls(competitor_ids: dict[str, int], *, by: str, since: Any, until: 
     }
 
 
+QUOTE_CSV = (
+    Column("Quote", lambda r: r["quote"].text), Column("Interviewee", lambda r: r["interviewee"]),
+    Column("Deal", lambda r: r["deal"].name), Column("Account", lambda r: r["account"]),
+    Column("Outcome", lambda r: r["deal"].outcome), Column("Factor", lambda r: r["factor"]),
+    Column("Tags", lambda r: ";".join(r["tags"])),
+    Column("Interview date", lambda r: r["interview"].completed_at),
+)
+
+
 @bp.route("/quotes")
 @permission_required(reads_winloss_program)
-def quotes() -> str:
+def quotes() -> Any:
     session = get_session()
-    factor_id = id_arg("factor")
-    competitor_id = id_arg("competitor")
-    outcome = request.args.get("outcome") or None
-    if outcome not in (None, *CLOSED_OUTCOMES):
-        outcome = None
-    tag = request.args.get("tag", "").strip()[:60]
-    q = request.args.get("q", "").strip()[:100]
-    page = list_quotes(session, factor_id=factor_id, competitor_id=competitor_id,
-                          outcome=outcome, tag=tag, q=q, page=page_arg())
-    args = {k: v for k, v in {"factor": factor_id, "competitor": competitor_id,
-                              "outcome": outcome, "tag": tag, "q": q}.items() if v}
+    factors = list_factors(session)
+    competitors = session.exec(select(Competitor).order_by(Competitor.name)).all()
+    state = list_state(QUOTE_LIST, choices={"outcome": CLOSED_OUTCOMES})
+    by = {"factor_id": state.get("factor"), "competitor_id": state.get("competitor"),
+          "outcome": state.get("outcome"), "tag": (state.get("tag") or "")[:60],
+          "q": state.get("q"), "sort": state.sort}
+    if wants_csv(request.args):
+        return list_csv(QUOTE_LIST, QUOTE_CSV, all_quotes(session, **by))
+    page = list_quotes(session, **by, page=page_arg())
     return render_template(
-        "winloss/quotes.html", page=page, args=args, factors=list_factors(session),
-        competitors=session.exec(select(Competitor).order_by(Competitor.name)).all(),
-        outcomes=CLOSED_OUTCOMES, factor_id=factor_id, competitor_id=competitor_id,
-        outcome=outcome, tag=tag, q=q)
+        "winloss/quotes.html", page=page, state=state, args=state.args, factors=factors,
+        competitors=competitors, outcomes=CLOSED_OUTCOMES, factor_id=by["factor_id"],
+        competitor_id=by["competitor_id"], outcome=by["outcome"], tag=by["tag"],
+        q=by["q"] or "")
 
 
