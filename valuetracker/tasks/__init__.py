@@ -43,7 +43,8 @@ from .writes import (
 )
 
 __all__ = [
-    "LIST_STATUSES", "OVERDUE_CHOICES", "PLAYS", "STATUS_ALL", "MyWork", "Play", "PlayRun", "TaskError",
+    "LIST_STATUSES", "OVERDUE_CHOICES", "PLAYS", "STATUS_ALL", "MyWork", "Play", "PlayRun",
+    "TaskError",
     "TASK_LIST", "TaskFilters", "TaskRow", "add_comment", "all_tasks", "assignee_options",
     "bulk_complete", "bulk_reassign", "bulk_set_due", "comments", "complete_task",
     "create_task", "dismiss_task", "list_tasks", "my_work", "reopen_task", "run_plays",

@@ -94,7 +94,8 @@ def index() -> Any:
         account = session.exec(select(Account).where(
             Account.slug == filters.account_slug, account_scope(current_user))).first()
     return render_template("tasks/index.html", form=form, page=page, filters=filters,
-                           state=state, args=state.args, bulk=bulk, account=account, today=date.today(),
+                           state=state, args=state.args, bulk=bulk, account=account,
+                           today=date.today(),
                            statuses=TASK_STATUSES, sources=TASK_SOURCES)
 
 
