@@ -321,6 +321,10 @@ def test_bulk_actions_as_rendered(session: Session, cast: Any, login_as: Any) ->
     # The filters come back after the action.
     response = client.post(form.action, data=form.data(task_ids=ids, complete="Mark done"))
     assert response.headers["Location"] == "/tasks?status=all"
+    # So does a sort chosen with a header.
+    form = page_form(client, "/tasks?status=all&sort=account", having="task_ids")
+    response = client.post(form.action, data=form.data(task_ids=ids, complete="Mark done"))
+    assert response.headers["Location"] == "/tasks?status=all&sort=account"
     # A back value with a line break (typed into the hidden field) is re-encoded, not a 500.
     response = client.post(form.action, data=form.data(task_ids=ids, complete="Mark done",
                                                        back="status=all\r\nX-Evil: 1"))
@@ -358,6 +362,84 @@ def test_task_list_filters(session: Session, cast: Any, login_as: Any) -> None:
     assert client.get("/tasks?status=bogus&assignee=x&page=zz").status_code == 200
 
 
+def _titles_in_order(body: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a href="/tasks/\d+">([^<]+)</a>', body)
+
+
+def test_task_list_sorts_by_its_headers(session: Session, cast: Any, login_as: Any) -> None:
+    """Each sort header, as rendered, orders the list by its column; pressed again,
+    the other way; the filters in use stay."""
+    import re
+
+    _world(session, cast)
+    client = login_as(cast.admin)
+    default = _titles_in_order(_text(client.get("/tasks")))
+    assert default.index("Send the QBR deck") < default.index("Call Carol about the renewal")
+    body = _text(client.get("/tasks?status=all"))
+    href = re.search(r'<th scope="col"><a [^>]*href="([^"]+)">Account', body).group(1)
+    assert "status=all" in href and "sort=account" in href
+    by_account = _titles_in_order(_text(client.get(href)))
+    # Acme's tasks before Globex's (account names A→Z), the done one included.
+    assert by_account.index("Globex secret plan") == len(by_account) - 1
+    assert "Old done thing" in by_account
+    body = _text(client.get(href))
+    assert "Account ▲" in body
+    back = re.search(r'<th scope="col"><a [^>]*href="([^"]+)">Account', body).group(1)
+    assert "sort=-account" in back
+    assert _titles_in_order(_text(client.get(back)))[0] == "Globex secret plan"
+    by_assignee = _titles_in_order(_text(client.get("/tasks?sort=-assignee")))
+    assert by_assignee[0] == "Globex secret plan"  # am2's name after am1's
+    for key in ("status", "created", "-due"):
+        assert client.get(f"/tasks?sort={key}&status=all").status_code == 200
+
+
+def test_task_list_notes_unknown_sort_and_filters(session: Session, cast: Any,
+                                                  login_as: Any) -> None:
+    _world(session, cast)
+    client = login_as(cast.admin)
+    body = _text(client.get("/tasks?sort=margin&status=bogus&colour=red&overdue=2"))
+    notes = body.count('class="alert alert-warning py-2 small list-note"')
+    assert notes == 4
+    assert "Sorting by “margin” isn't available; sorted by due date." in body
+    assert "“bogus” isn't a value of the status filter; ignored." in body
+    assert "There is no filter “colour” on this list; ignored." in body
+    # The status filter ignored: the default (open tasks), by due date.
+    assert "Call Carol" in body and "Old done thing" not in body
+    assert "list-note" not in _text(client.get("/tasks?status=all&sort=-created"))
+
+
+def test_task_list_csv_link_follows_sort_and_filters(session: Session, cast: Any,
+                                                     login_as: Any) -> None:
+    import csv
+    import io
+    import re
+
+    _world(session, cast)
+    client = login_as(cast.admin)
+    page = _text(client.get(f"/tasks?assignee={cast.am1.id}&status=all&sort=-due"))
+    link = re.search(r'id="download-csv" href="([^"]+)"', page).group(1)
+    rows = list(csv.DictReader(io.StringIO(client.get(link).get_data(as_text=True))))
+    titles = [r["Title"] for r in rows]
+    assert "Globex secret plan" not in titles and "Old done thing" in titles
+    assert titles.index("Call Carol about the renewal") < titles.index("Send the QBR deck")
+
+
+def test_task_list_saves_as_a_view(session: Session, cast: Any, login_as: Any) -> None:
+    _world(session, cast)
+    client = login_as(cast.am1)
+    form = page_form(client, "/tasks?status=done&sort=-created", having="query")
+    response = client.post(form.action, data=form.data(name="My done tasks"),
+                           follow_redirects=True)
+    assert response.status_code == 200
+    from valuetracker.models import SavedView
+
+    view = session.exec(select(SavedView).where(SavedView.name == "My done tasks")).one()
+    assert view.endpoint == "tasks.index"
+    assert view.query == "status=done&sort=-created"
+
+
 def _checkbox_values(html: str) -> list[str]:
     import re
 
@@ -377,7 +459,7 @@ def test_task_list_csv_has_the_lists_filters_and_is_formula_safe(
     session.commit()
     client = login_as(cast.am1)
     page = client.get(f"/tasks?account={cast.account1.slug}&status=all").get_data(as_text=True)
-    link = html.unescape(re.search(r'<a class="csv-link" href="([^"]+)"', page).group(1))
+    link = html.unescape(re.search(r'id="download-csv" href="([^"]+)"', page).group(1))
     response = client.get(link)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))

@@ -17,6 +17,7 @@ from .accounts import ACCOUNT_LIST
 from .listing import ListSpec
 from .models import SavedView, User
 from .stakeholders import STAKEHOLDER_LIST
+from .tasks import TASK_LIST
 from .value.lists import COMMITMENT_LIST, ENTRY_LIST
 from .winloss.deal_list import DEAL_LIST
 from .winloss.interviews import INTERVIEW_LIST
@@ -28,7 +29,7 @@ QUERY_MAX = 2000
 LISTS: dict[str, ListSpec] = {spec.endpoint: spec
                               for spec in (ACCOUNT_LIST, DEAL_LIST, STAKEHOLDER_LIST,
                                            INTERVIEW_LIST, ENTRY_LIST, COMMITMENT_LIST,
-                                           QUOTE_LIST)}
+                                           QUOTE_LIST, TASK_LIST)}
 
 
 class SavedViewError(ValueError):
@@ -61,7 +62,7 @@ def save_view(session: Session, user: User, *, name: str, endpoint: str, query: 
     spec = LISTS.get(endpoint)
     if spec is None:
         raise SavedViewError("Views can be saved of the accounts, deals, stakeholders, "
-                             "interviews, value entries and commitments lists.")
+                             "interviews, value entries, commitments and tasks lists.")
     query = clean_query(spec, query)
     if len(query) > QUERY_MAX:
         raise SavedViewError("These filters are too long to save as a view.")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from .plays import PLAYS, Play, PlayRun, run_plays
 from .queries import (
     LIST_STATUSES,
+    OVERDUE_CHOICES,
     STATUS_ALL,
     TASK_LIST,
     MyWork,
@@ -42,7 +43,8 @@ from .writes import (
 )
 
 __all__ = [
-    "LIST_STATUSES", "PLAYS", "STATUS_ALL", "MyWork", "Play", "PlayRun", "TaskError",
+    "LIST_STATUSES", "OVERDUE_CHOICES", "PLAYS", "STATUS_ALL", "MyWork", "Play", "PlayRun",
+    "TaskError",
     "TASK_LIST", "TaskFilters", "TaskRow", "add_comment", "all_tasks", "assignee_options",
     "bulk_complete", "bulk_reassign", "bulk_set_due", "comments", "complete_task",
     "create_task", "dismiss_task", "list_tasks", "my_work", "reopen_task", "run_plays",

@@ -19,21 +19,33 @@ from ..access import (
     sees_everyones_work,
     task_scope,
 )
-from ..listing import Filter, ListSpec, Sort
+from ..listing import TEXT, Filter, ListSpec, Sort
 from ..models import Account, Signal, Stakeholder, Task, TaskComment, User
 from ..pagination import Page, paginate
 
 STATUS_ALL = "all"
 LIST_STATUSES = ("open", "done", "dismissed", STATUS_ALL)
 
-# The task list: open work by due date (no date last), then the newest. Its filters are
-# read by `tasks.forms.TaskFilterForm`; the spec names the list's CSV download.
+# Who a task is for and about, joined into the list's rows (the assignee also sorts).
+_ASSIGNEE = aliased(User, name="task_assignee")
+_PERSON = aliased(Stakeholder, name="task_person")
+
+# The task list: by default open work by due date (no date last), then the newest. The
+# `status` filter is `open` when not given; `overdue` is `1` or absent.
 TASK_LIST = ListSpec(
     endpoint="tasks.index", title="Tasks",
-    sorts={"due": Sort("Due", (Task.due_on.is_(None), Task.due_on))}, default_sort="due",
-    filters=(Filter("assignee", "assignee"), Filter("account", "account"),
-             Filter("status", "status"), Filter("overdue", "overdue")),
+    sorts={
+        "due": Sort("Due date", (Task.due_on.is_(None), Task.due_on)),
+        "account": Sort("Account", (sa.func.lower(Account.name),)),
+        "assignee": Sort("Assignee", (sa.func.lower(_ASSIGNEE.name),), nulls_last=True),
+        "status": Sort("Status", (Task.status,)),
+        "created": Sort("Created", (Task.created_at,)),
+    },
+    default_sort="due",
+    filters=(Filter("assignee", "Assignee"), Filter("account", "Account", TEXT),
+             Filter("status", "Status"), Filter("overdue", "Overdue")),
     tie_breaks=(Task.id.desc(),))
+OVERDUE_CHOICES = ("1",)
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class TaskFilters:
     account_slug: str | None = None
     status: str = "open"
     overdue: bool = False
+    sort: str = TASK_LIST.default_sort
 
 
 @dataclass(frozen=True)
@@ -58,18 +71,20 @@ class TaskRow:
     stakeholder_name: str | None
 
 
-def _rows_query(user: User) -> Any:
-    assignee, person = aliased(User), aliased(Stakeholder)
-    return (select(Task, Account.name, Account.slug, assignee.name, person.name)
+def _all_rows_query() -> Any:
+    return (select(Task, Account.name, Account.slug, _ASSIGNEE.name, _PERSON.name)
             .join(Account, Account.id == Task.account_id)
-            .outerjoin(assignee, assignee.id == Task.assignee_id)
-            .outerjoin(person, sa.and_(person.id == Task.stakeholder_id,
-                                       person.erased_at.is_(None)))
-            .where(task_scope(user)))
+            .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Task.assignee_id)
+            .outerjoin(_PERSON, sa.and_(_PERSON.id == Task.stakeholder_id,
+                                        _PERSON.erased_at.is_(None))))
 
 
-def _order() -> list[Any]:
-    return TASK_LIST.order_by(TASK_LIST.default_sort)
+def _rows_query(user: User) -> Any:
+    return _all_rows_query().where(task_scope(user))
+
+
+def _order(sort: str = TASK_LIST.default_sort) -> list[Any]:
+    return TASK_LIST.order_by(sort)
 
 
 def _row(row: Any) -> TaskRow:
@@ -93,7 +108,7 @@ def list_tasks(session: Session, user: User, filters: TaskFilters, *, page: int 
                size: int = 25, today: date | None = None) -> Page:
     """One page of the user's tasks (`TaskRow`s): a COUNT and the page."""
     query = (_rows_query(user).where(*task_conditions(filters, today=today or date.today()))
-             .order_by(*_order()))
+             .order_by(*_order(filters.sort)))
     result = paginate(session, query, number=page, size=size)
     result.items = [_row(r) for r in result.items]
     return result
@@ -102,16 +117,11 @@ def list_tasks(session: Session, user: User, filters: TaskFilters, *, page: int 
 def all_tasks(session: Session, user: User | None, filters: TaskFilters, *,
               today: date | None = None) -> list[TaskRow]:
     """Every task matching `filters` (the CLI: `user` None sees every account)."""
-    assignee, person = aliased(User), aliased(Stakeholder)
-    query = (select(Task, Account.name, Account.slug, assignee.name, person.name)
-             .join(Account, Account.id == Task.account_id)
-             .outerjoin(assignee, assignee.id == Task.assignee_id)
-             .outerjoin(person, sa.and_(person.id == Task.stakeholder_id,
-                                        person.erased_at.is_(None))))
+    query = _all_rows_query()
     if user is not None:
         query = query.where(task_scope(user))
     query = query.where(*task_conditions(filters, today=today or date.today()))
-    return [_row(r) for r in session.exec(query.order_by(*_order())).all()]
+    return [_row(r) for r in session.exec(query.order_by(*_order(filters.sort))).all()]
 
 
 def comments(session: Session, task_id: int) -> list[tuple[TaskComment, str | None]]:

@@ -29,7 +29,7 @@ from ..access import (
 )
 from ..db import StaleEditError, get_session
 from ..forms import choices
-from ..listing import Column, wants_csv
+from ..listing import Column, ListState, wants_csv
 from ..models import TASK_SOURCES, TASK_STATUSES, Account, Task
 from ..tasks.forms import (
     BulkForm,
@@ -41,28 +41,24 @@ from ..tasks.forms import (
     set_choices,
 )
 from ..value import account_stakeholders
-from ._request import edit_conflict, list_csv, page_arg
+from ._request import edit_conflict, list_csv, list_state, page_arg
 
 bp = Blueprint("tasks", __name__)
 
 
-def _filters(form: TaskFilterForm) -> tasks.TaskFilters:
-    form.validate()
-    for name in form.errors:
-        getattr(form, name).data = ""
-    assignee = form.assignee.data or ""
+def _filters(state: ListState) -> tasks.TaskFilters:
+    assignee = state.get("assignee") or ""
     return tasks.TaskFilters(
         assignee_id=int(assignee) if assignee.isdigit() else None,
-        account_slug=(form.account.data or "").strip() or None,
-        status=form.status.data if form.status.data in tasks.LIST_STATUSES else "open",
-        overdue=request.args.get("overdue") == "1")
+        account_slug=state.get("account"), status=state.get("status") or "open",
+        overdue=state.get("overdue") == "1", sort=state.sort)
 
 
-def _list_args(filters: tasks.TaskFilters) -> dict[str, str]:
-    args = {"assignee": str(filters.assignee_id or ""), "account": filters.account_slug or "",
-            "status": filters.status if filters.status != "open" else "",
-            "overdue": "1" if filters.overdue else ""}
-    return {k: v for k, v in args.items() if v}
+def _back_args(state: ListState) -> dict[str, str]:
+    """The list as filtered, for the bulk form's way back: the sort only when chosen."""
+    if state.sort == tasks.TASK_LIST.default_sort:
+        return dict(state.args)
+    return state.sort_args
 
 
 TASKS_CSV = (
@@ -81,23 +77,25 @@ def index() -> Any:
     form = TaskFilterForm(request.args)
     people = tasks.team_options(session, current_user)
     form.assignee.choices = choices({"": "Anyone", **{str(i): n for i, n in people}})
-    filters = _filters(form)
+    state = list_state(tasks.TASK_LIST, form, choices={
+        "status": tasks.LIST_STATUSES, "overdue": tasks.OVERDUE_CHOICES})
+    filters = _filters(state)
     if wants_csv(request.args):
         return list_csv(tasks.TASK_LIST, TASKS_CSV,
                         tasks.all_tasks(session, current_user, filters))
     page = tasks.list_tasks(session, current_user, filters, page=page_arg(),
                             size=int(current_app.config.get("PAGE_SIZE", 25)))
-    args = _list_args(filters)
     bulk = None
     if may_edit_accounts(current_user):
-        bulk = BulkForm(formdata=None, back=urlencode(args))
+        bulk = BulkForm(formdata=None, back=urlencode(_back_args(state)))
         set_choices(bulk.assignee_id, people, blank="Choose…")
     account = None
     if filters.account_slug:
         account = session.exec(select(Account).where(
             Account.slug == filters.account_slug, account_scope(current_user))).first()
     return render_template("tasks/index.html", form=form, page=page, filters=filters,
-                           args=args, bulk=bulk, account=account, today=date.today(),
+                           state=state, args=state.args, bulk=bulk, account=account,
+                           today=date.today(),
                            statuses=TASK_STATUSES, sources=TASK_SOURCES)
 
 
