@@ -286,6 +286,16 @@ def listen_on_sessions(listeners: Iterable[tuple[str, Callable[..., Any]]]) -> N
             sa.event.listen(OrmSession, event, listener)
 
 
+
+def take_noted(session: Any, key: str) -> Any:
+    """What this transaction's keeper noted under `key`, taken out (None when nothing): the
+    session is flushed first, so the notes of its pending writes are in."""
+    if key not in session.info:
+        return None
+    session.flush()
+    return session.info.pop(key, None)
+
+
 _KEEPERS: set[str] = set()
 
 

@@ -233,10 +233,7 @@ def settle(session: OrmSession) -> None:
     """Count again the accounts this transaction's writes touched (a no-op when none).
 
     Runs before every commit, and before a coverage figure is read in the transaction."""
-    if _PENDING not in session.info:
-        return
-    session.flush()
-    pending: _Pending | None = session.info.pop(_PENDING, None)
+    pending: _Pending | None = db.take_noted(session, _PENDING)
     if pending is None:
         return
     conn = session.connection()

@@ -354,10 +354,7 @@ def settle(session: Session) -> None:
 
     Runs before every commit, and before a figure is read in a transaction that wrote.
     """
-    if _PENDING not in session.info:
-        return
-    session.flush()
-    pending: _Pending | None = session.info.pop(_PENDING, None)
+    pending: _Pending | None = db.take_noted(session, _PENDING)
     if pending is None:
         return
     months = _months_of(session, pending)
