@@ -24,7 +24,7 @@ from .factories import (
     make_quote,
     make_stakeholder,
 )
-from .rendered import page_html, page_text
+from .rendered import page_form, page_html, page_text
 
 
 def _rows(html: str, table: str) -> list[str]:
@@ -418,3 +418,28 @@ def test_quote_library_sorts_filters_notes_and_csv(session: Session, cast: Any,
     assert len(all_rows) == 3
     assert "Zelda" not in client.get(_csv_link(html)).get_data(as_text=True)
     assert login_as(cast.am1).get("/quotes?format=csv").status_code == 403
+
+
+def test_quote_library_saves_as_a_view(session: Session, cast: Any, login_as: Any) -> None:
+    """"Save view" on the quote library, submitted as the page renders it, keeps the
+    filters and sort, and the saved view opens the same list."""
+    from sqlmodel import select
+
+    from valuetracker.models import SavedView
+
+    price = make_factor(session, "Price")
+    deal = make_deal(session, cast.account1, "lost", date(2026, 6, 1), name="Lost deal")
+    interview = make_interview(session, deal, cast.stakeholder1,
+                               completed_at=datetime(2026, 6, 2, 12, tzinfo=UTC))
+    make_quote(session, interview, "Too slow to answer", price, "support")
+    session.commit()
+    client = login_as(cast.leader)
+    form = page_form(client, "/quotes?tag=support&sort=account", having="query")
+    response = client.post(form.action, data=form.data(name="Support quotes"),
+                           follow_redirects=True)
+    assert response.status_code == 200
+    view = session.exec(select(SavedView).where(SavedView.name == "Support quotes")).one()
+    assert view.endpoint == "winloss.quotes"
+    assert sorted(view.query.split("&")) == ["sort=account", "tag=support"]
+    assert "Too slow to answer" in page_text(
+        client.get(f"/quotes?{view.query}").get_data(as_text=True))
