@@ -42,6 +42,7 @@ SNAPSHOTS = {"sqlite": DATA / "migrations_sqlite.sql",
              "postgresql": DATA / "migrations_postgresql.sql"}
 REGENERATE = ".venv/bin/python tests/test_migrations_frozen.py"
 VERSIONS = str(MIGRATIONS_DIR / "versions")
+MIGRATIONS = str(MIGRATIONS_DIR)
 PACKAGE = str(MIGRATIONS_DIR.parent)
 
 
@@ -52,8 +53,9 @@ def _delegated(frame: FrameType | None) -> str | None:
     while frame is not None:
         filename = frame.f_code.co_filename
         if filename.startswith(VERSIONS):
-            if callee is None or not callee.f_code.co_filename.startswith(PACKAGE):
-                return None
+            where = "" if callee is None else callee.f_code.co_filename
+            if not where.startswith(PACKAGE) or where.startswith(MIGRATIONS):
+                return None  # Alembic's op, or the migrations' own builders (columns.py)
             module = callee.f_globals.get("__name__", "?")
             return f"{module}.{callee.f_code.co_name} (from {Path(filename).name})"
         callee = frame
