@@ -1,5 +1,5 @@
-"""Applied migrations stay as they were: the SQL every revision runs, on SQLite and on
-PostgreSQL, is checked in (tests/data/migrations_sqlite.sql, migrations_postgresql.sql)
+"""Applied migrations stay as they were: the SQL every revision runs, up from an empty
+database to the newest revision and back down, on SQLite and on PostgreSQL, is checked in (tests/data/migrations_sqlite.sql, migrations_postgresql.sql)
 and compared with what the migrations produce now.
 
 An edit to a revision that has shipped, or to a builder of
@@ -136,6 +136,7 @@ def postgresql_sql(keep_delegated: bool = False) -> str:
         cfg = alembic_config("postgresql+psycopg://offline/offline")
         cfg.output_buffer = Output()
         command.upgrade(cfg, "head", sql=True)
+        command.downgrade(cfg, "head:base", sql=True)
     finally:
         MigrationContext._stdout_connection = original  # type: ignore[method-assign]
     return "\n".join(recorder.lines) + "\n"
@@ -165,6 +166,7 @@ def sqlite_sql(keep_delegated: bool = False) -> str:
             cfg = alembic_config("sqlite://")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            command.downgrade(cfg, "base")
             sa.event.remove(engine, "before_cursor_execute", record)
     finally:
         engine.dispose()

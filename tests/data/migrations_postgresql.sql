@@ -803,3 +803,205 @@ CREATE TABLE account_sent_rollup (
 -- run by valuetracker.rollups.coverage.rebuild (from 0023_coverage_rollups.py): its SQL is not frozen here
 UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0022';
 COMMIT;
+BEGIN;
+-- Running downgrade 0023 -> 0022
+DROP TABLE account_sent_rollup;
+DROP TABLE account_coverage_rollup;
+UPDATE alembic_version SET version_num='0022' WHERE alembic_version.version_num = '0023';
+-- Running downgrade 0022 -> 0021
+DROP INDEX ix_deal_rollup_kind_month;
+DROP TABLE deal_rollup;
+UPDATE alembic_version SET version_num='0021' WHERE alembic_version.version_num = '0022';
+-- Running downgrade 0021 -> 0020
+DROP TABLE segment_value_rollup;
+DROP TABLE account_value_rollup;
+DROP TABLE segment_drift_rollup;
+DROP TABLE account_drift_rollup;
+UPDATE alembic_version SET version_num='0020' WHERE alembic_version.version_num = '0021';
+-- Running downgrade 0020 -> 0019
+DROP INDEX ix_saved_view_user_id;
+DROP TABLE saved_view;
+UPDATE alembic_version SET version_num='0019' WHERE alembic_version.version_num = '0020';
+-- Running downgrade 0019 -> 0018
+DROP TRIGGER IF EXISTS search_account ON account;
+DROP FUNCTION IF EXISTS search_account();
+DROP TRIGGER IF EXISTS search_stakeholder ON stakeholder;
+DROP FUNCTION IF EXISTS search_stakeholder();
+DROP TRIGGER IF EXISTS search_deal ON deal;
+DROP FUNCTION IF EXISTS search_deal();
+DROP TRIGGER IF EXISTS search_value_entry ON value_entry;
+DROP FUNCTION IF EXISTS search_value_entry();
+DROP TRIGGER IF EXISTS search_commitment ON value_commitment;
+DROP FUNCTION IF EXISTS search_commitment();
+DROP TRIGGER IF EXISTS search_quote ON interview_quote;
+DROP FUNCTION IF EXISTS search_quote();
+DROP TRIGGER IF EXISTS search_interview ON winloss_interview;
+DROP FUNCTION IF EXISTS search_interview();
+DROP TABLE IF EXISTS search_document;
+UPDATE alembic_version SET version_num='0018' WHERE alembic_version.version_num = '0019';
+-- Running downgrade 0018 -> 0017
+DROP INDEX ix_deal_closed_analytics;
+CREATE INDEX ix_deal_closed_analytics ON deal (outcome, closed_on, account_id, rep_reason_id, amount, owner_id, product, id);
+ALTER TABLE account DROP COLUMN owner_name;
+ALTER TABLE deal DROP COLUMN owner_name;
+UPDATE alembic_version SET version_num='0017' WHERE alembic_version.version_num = '0018';
+-- Running downgrade 0017 -> 0016
+DROP INDEX ix_webhook_delivery_endpoint;
+DROP INDEX ix_webhook_delivery_due;
+DROP TABLE webhook_delivery;
+DROP TABLE webhook_endpoint;
+UPDATE alembic_version SET version_num='0016' WHERE alembic_version.version_num = '0017';
+-- Running downgrade 0016 -> 0015
+DROP INDEX ix_api_token_user_id;
+DROP TABLE api_token;
+UPDATE alembic_version SET version_num='0015' WHERE alembic_version.version_num = '0016';
+-- Running downgrade 0015 -> 0014
+ALTER TABLE "user" DROP COLUMN digest_frequency;
+DROP INDEX ix_notification_user_read;
+DROP INDEX ix_notification_user_created;
+DROP INDEX ix_notification_email_due;
+DROP INDEX ix_notification_account_id;
+DROP TABLE notification;
+DROP TABLE notification_preference;
+DROP INDEX ix_digest_send_user_id;
+DROP TABLE digest_send;
+UPDATE alembic_version SET version_num='0014' WHERE alembic_version.version_num = '0015';
+-- Running downgrade 0014 -> 0013
+DROP INDEX ix_task_comment_task_id;
+DROP TABLE task_comment;
+DROP INDEX ix_task_signal_id;
+DROP INDEX ix_task_assignee_status_due;
+DROP INDEX ix_task_account_status;
+DROP TABLE task;
+UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0014';
+-- Running downgrade 0013 -> 0012
+DROP TABLE health_snapshot;
+DROP INDEX uq_signal_open;
+DROP INDEX ix_signal_stakeholder_id;
+DROP INDEX ix_signal_opened_at;
+DROP INDEX ix_signal_account_cleared;
+DROP TABLE signal;
+UPDATE alembic_version SET version_num='0012' WHERE alembic_version.version_num = '0013';
+-- Running downgrade 0012 -> 0008
+ALTER TABLE stakeholder DROP COLUMN contacted_before_timeline_on;
+DROP INDEX ix_activity_stakeholder_stakeholder_id;
+DROP TABLE activity_stakeholder;
+DROP INDEX ix_activity_user_id;
+DROP INDEX ix_activity_account_occurred;
+DROP TABLE activity;
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0012';
+-- Running downgrade 0008 -> 0007
+ALTER TABLE stakeholder DROP COLUMN opted_out_via;
+ALTER TABLE "user" DROP COLUMN title;
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0008';
+-- Running downgrade 0007 -> 0006
+ALTER TABLE access_link DROP COLUMN reminded_at;
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0007';
+-- Running downgrade 0006 -> 0005
+UPDATE value_entry SET amount = 0 WHERE amount IS NULL;
+UPDATE value_entry SET driver = 'strategic' WHERE driver IS NULL;
+UPDATE value_entry SET evidence_status = 'claimed' WHERE evidence_status = 'described';
+ALTER TABLE value_entry ALTER COLUMN amount SET NOT NULL;
+ALTER TABLE value_entry ALTER COLUMN driver SET NOT NULL;
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0006';
+-- Running downgrade 0005 -> 0004
+DROP INDEX ix_user_session_user_id;
+DROP TABLE user_session;
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0005';
+-- Running downgrade 0004 -> 0003
+DROP INDEX uq_stakeholder_account_external_id;
+ALTER TABLE setting DROP COLUMN version;
+ALTER TABLE "user" DROP COLUMN version;
+ALTER TABLE decision_factor DROP COLUMN version;
+ALTER TABLE program_rule DROP COLUMN version;
+ALTER TABLE guide_question DROP COLUMN version;
+ALTER TABLE interview_guide DROP COLUMN version;
+ALTER TABLE winloss_interview DROP COLUMN version;
+ALTER TABLE value_commitment DROP COLUMN version;
+ALTER TABLE value_entry DROP COLUMN version;
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004';
+-- Running downgrade 0003 -> 0002
+DROP INDEX ix_worker_heartbeat_expires_at;
+DROP TABLE worker_heartbeat;
+UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0003';
+-- Running downgrade 0002 -> 0001
+DROP INDEX ix_value_entry_account_evidence;
+DROP TABLE data_version;
+UPDATE alembic_version SET version_num='0001' WHERE alembic_version.version_num = '0002';
+-- Running downgrade 0001 ->
+DROP INDEX ix_value_confirmation_stakeholder_id;
+DROP INDEX ix_value_confirmation_entry_id;
+DROP TABLE value_confirmation;
+DROP INDEX ix_loyalty_pulse_taken_on;
+DROP INDEX ix_loyalty_pulse_stakeholder_taken;
+DROP INDEX ix_loyalty_pulse_account_id;
+DROP TABLE loyalty_pulse;
+DROP INDEX ix_value_entry_beneficiary_stakeholder_id;
+DROP TABLE value_entry_beneficiary;
+DROP INDEX ix_interview_quote_interview_id;
+DROP INDEX ix_interview_quote_factor_id;
+DROP TABLE interview_quote;
+DROP INDEX ix_interview_answer_interview_id;
+DROP TABLE interview_answer;
+DROP INDEX ix_factor_rating_interview_id;
+DROP INDEX ix_factor_rating_factor_id;
+DROP TABLE factor_rating;
+DROP INDEX ix_distribution_summary_id;
+DROP TABLE distribution;
+DROP INDEX ix_access_link_stakeholder_id;
+DROP INDEX ix_access_link_deal_id;
+DROP INDEX ix_access_link_account_id;
+DROP TABLE access_link;
+DROP INDEX ix_winloss_interview_status;
+DROP INDEX ix_winloss_interview_deal_id;
+DROP TABLE winloss_interview;
+DROP INDEX ix_value_summary_stakeholder_id;
+DROP INDEX ix_value_summary_quarter_account;
+DROP TABLE value_summary;
+DROP INDEX ix_value_entry_driver;
+DROP INDEX ix_value_entry_delivered_on;
+DROP INDEX ix_value_entry_commitment_id;
+DROP INDEX ix_value_entry_account_delivered;
+DROP TABLE value_entry;
+DROP INDEX ix_deal_competitor_competitor_id;
+DROP TABLE deal_competitor;
+DROP INDEX ix_value_commitment_status;
+DROP INDEX ix_value_commitment_due_on;
+DROP INDEX ix_value_commitment_account_id;
+DROP TABLE value_commitment;
+DROP INDEX ix_stakeholder_external_id;
+DROP INDEX ix_stakeholder_email;
+DROP INDEX ix_stakeholder_account_key;
+DROP INDEX ix_stakeholder_account_id;
+DROP TABLE stakeholder;
+DROP INDEX ix_deal_product;
+DROP INDEX ix_deal_primary_competitor_id;
+DROP INDEX ix_deal_owner_id;
+DROP INDEX ix_deal_closed_on;
+DROP INDEX ix_deal_closed_analytics;
+DROP INDEX ix_deal_account_id;
+DROP TABLE deal;
+DROP INDEX ix_account_member_user_id;
+DROP TABLE account_member;
+DROP TABLE program_rule;
+DROP TABLE job;
+DROP INDEX ix_guide_question_guide_id;
+DROP TABLE guide_question;
+DROP INDEX ix_audit_event_user_id;
+DROP INDEX ix_audit_event_at;
+DROP TABLE audit_event;
+DROP INDEX ix_account_tier;
+DROP INDEX ix_account_status_tier;
+DROP INDEX ix_account_status;
+DROP INDEX ix_account_slug;
+DROP INDEX ix_account_segment;
+DROP INDEX ix_account_owner_id;
+DROP TABLE account;
+DROP INDEX ix_user_email;
+DROP TABLE "user";
+DROP TABLE setting;
+DROP TABLE interview_guide;
+DROP TABLE decision_factor;
+DROP TABLE competitor;
+DELETE FROM alembic_version WHERE alembic_version.version_num = '0001';
+COMMIT;
