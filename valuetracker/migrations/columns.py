@@ -96,3 +96,17 @@ def create_indexes(table: str, *specs: str) -> None:
             else:
                 batch_op.create_index(batch_op.f(f"ix_{table}_{'_'.join(names)}"), names,
                                       unique=unique)
+
+
+def drop_indexes(table: str, *names: str) -> None:
+    """Drop indexes of `table` by name, in the order given."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_index(name)
+
+
+def drop_table(table: str, *indexes: str) -> None:
+    """Drop the named indexes of `table` (in that order), then the table."""
+    if indexes:
+        drop_indexes(table, *indexes)
+    op.drop_table(table)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import create_indexes
+from valuetracker.migrations.columns import create_indexes, drop_indexes
 
 revision: str = '0004'
 down_revision: str | None = '0003'
@@ -46,8 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('stakeholder', schema=None) as batch_op:
-        batch_op.drop_index('uq_stakeholder_account_external_id')
+    drop_indexes('stakeholder', 'uq_stakeholder_account_external_id')
     for table in reversed(VERSIONED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('version')

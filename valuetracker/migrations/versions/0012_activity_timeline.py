@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns, create_indexes, foreign_keys
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0012'
 down_revision: str | None = '0008'
@@ -50,12 +50,5 @@ def downgrade() -> None:
     with op.batch_alter_table('stakeholder', schema=None) as batch_op:
         batch_op.drop_column('contacted_before_timeline_on')
 
-    with op.batch_alter_table('activity_stakeholder', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activity_stakeholder_stakeholder_id'))
-
-    op.drop_table('activity_stakeholder')
-    with op.batch_alter_table('activity', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activity_user_id'))
-        batch_op.drop_index('ix_activity_account_occurred')
-
-    op.drop_table('activity')
+    drop_table('activity_stakeholder', 'ix_activity_stakeholder_stakeholder_id')
+    drop_table('activity', 'ix_activity_user_id', 'ix_activity_account_occurred')

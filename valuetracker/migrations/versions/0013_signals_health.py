@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns, foreign_keys
+from valuetracker.migrations.columns import columns, drop_table, foreign_keys
 
 revision: str = '0013'
 down_revision: str | None = '0012'
@@ -48,11 +48,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('health_snapshot')
+    drop_table('health_snapshot')
     with op.batch_alter_table('signal', schema=None) as batch_op:
         batch_op.drop_index('uq_signal_open', sqlite_where=sa.text('cleared_at IS NULL'),
                             postgresql_where=sa.text('cleared_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_signal_stakeholder_id'))
         batch_op.drop_index('ix_signal_opened_at')
         batch_op.drop_index('ix_signal_account_cleared')
-    op.drop_table('signal')
+    drop_table('signal')

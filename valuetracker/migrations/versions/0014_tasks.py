@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns, create_indexes, foreign_keys
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0014'
 down_revision: str | None = '0013'
@@ -42,11 +42,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('task_comment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_task_comment_task_id'))
-    op.drop_table('task_comment')
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_task_signal_id'))
-        batch_op.drop_index('ix_task_assignee_status_due')
-        batch_op.drop_index('ix_task_account_status')
-    op.drop_table('task')
+    drop_table('task_comment', 'ix_task_comment_task_id')
+    drop_table('task', 'ix_task_signal_id', 'ix_task_assignee_status_due',
+               'ix_task_account_status')

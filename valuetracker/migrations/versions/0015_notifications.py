@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from valuetracker.migrations.columns import columns, create_indexes, foreign_keys
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0015'
 down_revision: str | None = '0014'
@@ -59,15 +59,7 @@ def downgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('digest_frequency')
 
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_index('ix_notification_user_read')
-        batch_op.drop_index('ix_notification_user_created')
-        batch_op.drop_index('ix_notification_email_due')
-        batch_op.drop_index(batch_op.f('ix_notification_account_id'))
-
-    op.drop_table('notification')
-    op.drop_table('notification_preference')
-    with op.batch_alter_table('digest_send', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_digest_send_user_id'))
-
-    op.drop_table('digest_send')
+    drop_table('notification', 'ix_notification_user_read', 'ix_notification_user_created',
+               'ix_notification_email_due', 'ix_notification_account_id')
+    drop_table('notification_preference')
+    drop_table('digest_send', 'ix_digest_send_user_id')

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns, foreign_keys
+from valuetracker.migrations.columns import columns, drop_table, foreign_keys
 
 revision: str = '0016'
 down_revision: str | None = '0015'
@@ -30,4 +30,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_api_token_user_id', table_name='api_token')
-    op.drop_table('api_token')
+    drop_table('api_token')

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns, create_indexes, foreign_keys
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0017'
 down_revision: str | None = '0016'
@@ -38,8 +38,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
-        batch_op.drop_index('ix_webhook_delivery_endpoint')
-        batch_op.drop_index('ix_webhook_delivery_due')
-    op.drop_table('webhook_delivery')
-    op.drop_table('webhook_endpoint')
+    drop_table('webhook_delivery', 'ix_webhook_delivery_endpoint', 'ix_webhook_delivery_due')
+    drop_table('webhook_endpoint')

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns, foreign_keys
+from valuetracker.migrations.columns import columns, drop_table, foreign_keys
 
 revision: str = '0020'
 down_revision: str | None = '0019'
@@ -28,4 +28,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_saved_view_user_id', table_name='saved_view')
-    op.drop_table('saved_view')
+    drop_table('saved_view')

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns
+from valuetracker.migrations.columns import columns, drop_table
 
 revision: str = '0022'
 down_revision: str | None = '0021'
@@ -34,4 +34,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_deal_rollup_kind_month', table_name='deal_rollup')
-    op.drop_table('deal_rollup')
+    drop_table('deal_rollup')

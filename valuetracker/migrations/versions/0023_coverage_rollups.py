@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from valuetracker.migrations.columns import columns
+from valuetracker.migrations.columns import columns, drop_table
 
 revision: str = '0023'
 down_revision: str | None = '0022'
@@ -31,5 +31,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('account_sent_rollup')
-    op.drop_table('account_coverage_rollup')
+    drop_table('account_sent_rollup')
+    drop_table('account_coverage_rollup')
