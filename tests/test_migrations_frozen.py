@@ -1,14 +1,16 @@
 """Applied migrations stay as they were: the SQL every revision runs, up from an empty
-database to the newest revision and back down, on SQLite and on PostgreSQL, is checked in (tests/data/migrations_sqlite.sql, migrations_postgresql.sql)
-and compared with what the migrations produce now.
+database to the newest revision and back down, on SQLite and on PostgreSQL, is checked in
+(tests/data/migrations_sqlite.sql, migrations_postgresql.sql) and compared with what the
+migrations produce now.
 
 An edit to a revision that has shipped, or to a builder of
 valuetracker/migrations/columns.py that one uses, changes that SQL and fails here. A NEW
-revision adds its statements at the end: regenerate the snapshots with
+revision adds statements of its own: regenerate the snapshots with
 
     .venv/bin/python tests/test_migrations_frozen.py
 
-and check that the diff only adds the new revision's part.
+and check that the diff only adds the new revision's part (its upgrade at the end of the
+way up, its downgrade at the start of the way down).
 
 How the SQL is read, with no database server:
 - PostgreSQL: Alembic's offline mode (`upgrade --sql`). Steps that read rows (a check
@@ -216,7 +218,8 @@ def _compare(dialect: str) -> None:
         "An applied revision, or a builder in valuetracker/migrations/columns.py that one "
         "uses, has changed: undo that (add a new builder or a new revision instead).\n"
         f"If you added a NEW revision, regenerate the snapshots: {REGENERATE}\n"
-        "and check that their diff only adds your revision's statements.\n\n" + diff)
+        "and check that their diff only adds your revision's statements (its upgrade at the "
+        "end of the way up, its downgrade at the start of the way down).\n\n" + diff)
 
 
 def test_sqlite_sql_is_frozen() -> None:
