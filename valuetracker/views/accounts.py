@@ -26,7 +26,7 @@ from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
 from ..listing import Column, csv_rows, wants_csv
 from ..models import ACCOUNT_STATUSES, TIERS, Account, label
-from ._bulk import bulk_form, bulk_step
+from ._bulk import bulk_form, bulk_step, list_route
 from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("accounts", __name__)
@@ -104,8 +104,7 @@ ACCOUNT_CSV = (
 )
 
 
-@bp.route("/accounts")
-@bp.route("/accounts", methods=["POST"], endpoint="bulk")  # views/_bulk.py
+@list_route(bp, "/accounts", bulk_endpoint="bulk")
 @login_required
 def index() -> Any:
     session = get_session()

@@ -25,7 +25,7 @@ from ..access import (
     get_entry_for_user,
 )
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, choices, stakeholder_choices
+from ..forms import choices, stakeholder_choices
 from ..models import DRIVERS, EVIDENCE_STATUSES, Account
 from ..value.forms import (
     CommitmentForm,
@@ -35,7 +35,7 @@ from ..value.forms import (
     RecordPulseForm,
     SendLinkForm,
 )
-from ._request import edit_conflict, page_arg, quarter_arg
+from ._request import edit_conflict, page_arg, quarter_arg, require_button
 
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
@@ -173,8 +173,7 @@ def edit_entry(slug: str, entry_id: int) -> Any:
 def delete_entry(slug: str, entry_id: int) -> Any:
     session = get_session()
     account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     title = entry.title
     domain.delete_entry(session, entry, user=current_user)
     session.commit()
@@ -253,8 +252,7 @@ def dismiss_described(slug: str, entry_id: int) -> Any:
     """Dismiss value the customer described (not value we delivered, or listed already)."""
     session = get_session()
     account, entry = _described_entry(slug, entry_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     title = entry.title
     if _take_review(session, entry, accept=False):
         flash(f"Dismissed “{title}”.", "success")
@@ -382,8 +380,7 @@ def _value_link(slug: str, link_id: int) -> tuple[Account, Any]:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return account, link
 
 
