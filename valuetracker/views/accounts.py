@@ -163,7 +163,7 @@ def show(slug: str) -> str:
         # The two figure panels hold plain values: kept until the data changes (the
         # summaries panel: until the tables it reads change, not at a value entry).
         value_overview=cached(session, "account-value-panel", (account.id, today),
-                              lambda: value.account_overview(session, account, today=today)),
+                              lambda: value.account_panel(session, account, today=today)),
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account),
