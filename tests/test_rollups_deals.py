@@ -258,3 +258,56 @@ def test_seed_demo_leaves_the_rollup_equal_to_a_recount(app: Any, runner: Any) -
         kept = _kept(session)
         assert sum(n for row, n in kept.items() if row[0] == "segment") > 0
         assert kept == _recount(session)
+
+
+def test_a_write_rewrites_only_its_own_groups_rows(app: Any, cast: Any) -> None:
+    """A deal moving from won to lost rewrites the rows of its own groups (its segment,
+    product, owner and competitors, in its old and its new outcome); the rows of the
+    other groups of its month keep their identity and counts."""
+    with app.app_context():
+        engine = app.extensions["valuetracker.engine"]
+        with Session(engine) as session:
+            user = session.merge(cast.admin)
+            small = make_account(session, "Groups small", segment="SMB")
+            large = make_account(session, "Groups large", segment="Enterprise")
+            for account, outcome, product in ((small, "won", "Core"),
+                                              (large, "won", "Analytics"),
+                                              (large, "lost", "Analytics")):
+                create_deal(session, data=_deal_data(
+                    random.Random(3), account, user.id, outcome=outcome, product=product,
+                    closed_on=date(2026, 2, 10)), competitors=[], primary_competitor=None,
+                    user=user)
+            session.commit()
+        table = DealRollup.__table__.c
+
+        def snapshot() -> dict[int, tuple[Any, ...]]:
+            with engine.connect() as conn:
+                return {r[0]: _normal(r[1:]) for r in conn.execute(sa.select(
+                    table.id, table.kind, table.month, table.outcome, table.ref_id,
+                    table.ref2_id, table.label, table.n, table.amount, table.rated,
+                    table.rating_sum, table.weighted, table.importance_sum)).all()}
+
+        before = snapshot()
+        with Session(engine) as session:
+            user = session.merge(cast.admin)
+            deal = session.exec(select(Deal).where(Deal.product == "Core")).one()
+            debrief_deal(session, deal, data={"outcome": "lost", "closed_on": deal.closed_on},
+                         expected_version=deal.version, user=user)
+            session.commit()
+        after = snapshot()
+        kept = {row_id for row_id in before.keys() & after.keys()
+                if before[row_id] == after[row_id]}
+        rewritten = {(row[0], row[2], row[5])
+                     for row_id, row in (*before.items(), *after.items())
+                     if row_id not in kept}
+        assert rewritten == {
+            (kind, outcome, label) for outcome in ("won", "lost") for kind, label in
+            (("segment", "SMB"), ("product", "Core"), ("owner", None),
+             ("competitor", None))}
+        untouched = {(row[0], row[2], row[5]) for row_id, row in before.items()
+                     if row_id in kept}
+        assert untouched == {(kind, outcome, label) for outcome in ("won", "lost")
+                             for kind, label in (("segment", "Enterprise"),
+                                                 ("product", "Analytics"))}
+        with Session(engine) as session:
+            assert _kept(session) == _recount(session)

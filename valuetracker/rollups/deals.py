@@ -22,13 +22,17 @@ and count the days of a period that do not cover whole months, so a figure for a
 period is the rollup's whole months plus its partial months counted from the deals:
 exact, whatever the dates.
 
-Keeping it current: every flush notes which months it touched (a deal's old and new
-month of closing; the months of the deals whose competitors, interviews or ratings
-changed, or whose account changed segment). Before the transaction commits, or before a
-figure is read inside it, those months are counted again from the deals (`settle`), so
-a write costs one month's deals, not all of them. A bulk statement the listener cannot
-attribute (an import's INSERT) rebuilds every month once, set-based. Statements that
-know which deals they touch say so with `execution_options(deal_rollup_deals=ids)`
+Keeping it current: every flush notes which groups it touched, as (month of closing,
+outcome): a deal's old and new month and outcome (a deal moving from won to lost touches
+both); the month and outcome of the deals whose competitors, interviews or ratings
+changed, or whose account changed segment. Before the transaction commits, or before a
+figure is read inside it, those groups are counted again from their deals (`settle`,
+`recount`) and only the rollup rows whose counts differ are written: a write costs one
+month's deals of its outcomes and rewrites the few rows of its own groups, not the
+month's thousand rows. Statements that name their deals (`deal_rollup_deals`, below)
+recount those deals' whole months, as their old outcomes are not known. A bulk
+statement the listener cannot attribute (an import's INSERT) rebuilds every month once,
+set-based. Statements that know which deals they touch say so with `execution_options(deal_rollup_deals=ids)`
 (or `deal_rollup_interviews=ids`; an empty tuple: nothing the rollup counts).
 """
 
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +50,7 @@ from sqlmodel import Session
 
 from .. import db
 from ..models import (
+    CLOSED_OUTCOMES,
     ROLLUP_DEALS,
     ROLLUP_INTERVIEWS,
     Account,
@@ -68,6 +74,7 @@ _PENDING = "valuetracker.deal_rollup_pending"
 _LOCK_KEY = 0x76740012
 # Beyond this many months a write recounts everything in one pass.
 _MAX_MONTHS = 24
+_CENT = Decimal("0.01")
 
 
 def month_of(day: date) -> date:
@@ -255,9 +262,18 @@ def rows(session: Session, kind: str, since: date | None = None,
 # --- keeping it current ---------------------------------------------------------------
 
 
+# What a recount covers: {month (None: no close date): the outcomes to count again in
+# it, None for all of them}.
+Scope = dict[date | None, "frozenset[str] | None"]
+
+
 @dataclass
 class _Pending:
-    months: set[date | None]
+    # (month, outcome) groups a deal written through the ORM was or is in.
+    groups: set[tuple[date | None, str]]
+    # Deals whose other rows (competitors, interviews, ratings) changed: their groups now.
+    related: set[int]
+    # Deals a bulk statement named (their old values unknown): their months, whole.
     deal_ids: set[int]
     interview_ids: set[int]
     account_ids: set[int]
@@ -267,7 +283,7 @@ class _Pending:
 def _pending(session: OrmSession) -> _Pending:
     found = session.info.get(_PENDING)
     if found is None:
-        found = session.info[_PENDING] = _Pending(set(), set(), set(), set())
+        found = session.info[_PENDING] = _Pending(set(), set(), set(), set(), set())
     return found  # type: ignore[no-any-return]
 
 
@@ -288,15 +304,17 @@ def _after_flush(session: OrmSession, _context: Any) -> None:
         changed = obj in session.new or obj in session.deleted
         if isinstance(obj, Deal):
             if changed or _changed(obj, _DEAL_FIELDS):
-                pending = _pending(session)
-                pending.months.update(None if d is None else month_of(d)
-                                      for d in _history(obj, "closed_on"))
+                # Every (month, outcome) the deal was in or is in: a move touches both.
+                _pending(session).groups.update(
+                    (None if d is None else month_of(d), outcome)
+                    for d in _history(obj, "closed_on")
+                    for outcome in _history(obj, "outcome"))
         elif isinstance(obj, DealCompetitor):
             if changed or _changed(obj, ("deal_id", "competitor_id")):
-                _pending(session).deal_ids.update(_history(obj, "deal_id"))
+                _pending(session).related.update(_history(obj, "deal_id"))
         elif isinstance(obj, WinLossInterview):
             if changed or _changed(obj, _INTERVIEW_FIELDS):
-                _pending(session).deal_ids.update(_history(obj, "deal_id"))
+                _pending(session).related.update(_history(obj, "deal_id"))
         elif isinstance(obj, FactorRating):
             if changed or _changed(obj, ("interview_id", "factor_id", "rating", "importance",
                                          "effect")):
@@ -320,26 +338,37 @@ def _on_execute(state: ORMExecuteState) -> None:
         _pending(state.session).everything = True
 
 
-def _months_of(session: Session, pending: _Pending) -> set[date | None] | None:
-    """The months to count again (None: all of them)."""
+def _scope_of(session: Session, pending: _Pending) -> Scope | None:
+    """The months, and in each the outcomes, to count again (None: all of them)."""
     if pending.everything:
         return None
     dialect = session.get_bind().dialect.name
     month = month_column(dialect, Deal.closed_on)
-    months = set(pending.months)
-    deal_ids = set(pending.deal_ids)
+    groups = set(pending.groups)
+    related = set(pending.related)
     if pending.interview_ids:
-        deal_ids.update(session.execute(sa.select(WinLossInterview.deal_id).where(
+        related.update(session.execute(sa.select(WinLossInterview.deal_id).where(
             WinLossInterview.id.in_(pending.interview_ids))).scalars())
+    # A change to a deal's competitors, interviews or ratings, or to its account's
+    # segment, leaves its month and outcome: only its group now is counted again.
     found: list[Any] = []
-    if deal_ids:
-        found += session.execute(sa.select(month).distinct().where(
-            Deal.id.in_(deal_ids))).scalars()
+    if related:
+        found += session.execute(sa.select(month, Deal.outcome).distinct().where(
+            Deal.id.in_(related), *closed_in_period())).all()
     if pending.account_ids:
-        found += session.execute(sa.select(month).distinct().where(
-            Deal.account_id.in_(pending.account_ids), *closed_in_period())).scalars()
-    months.update(as_date(m) for m in found)
-    return None if len(months) > _MAX_MONTHS else months
+        found += session.execute(sa.select(month, Deal.outcome).distinct().where(
+            Deal.account_id.in_(pending.account_ids), *closed_in_period())).all()
+    groups.update((as_date(m), outcome) for m, outcome in found)
+    scope: Scope = {}
+    for m, outcome in groups:
+        if outcome in CLOSED_OUTCOMES:
+            scope[m] = frozenset({*(scope.get(m) or ()), outcome})
+    if pending.deal_ids:
+        # A bulk statement may have changed the deals' outcomes: their whole months.
+        scope.update(dict.fromkeys(
+            (as_date(m) for m in session.execute(sa.select(month).distinct().where(
+                Deal.id.in_(pending.deal_ids))).scalars()), None))
+    return None if len(scope) > _MAX_MONTHS else scope
 
 
 def as_date(value: Any) -> date | None:
@@ -357,37 +386,95 @@ def settle(session: Session) -> None:
     pending: _Pending | None = db.take_noted(session, _PENDING)
     if pending is None:
         return
-    months = _months_of(session, pending)
-    if months is not None and not months:
-        return
-    rebuild(session.connection(), months)
+    scope = _scope_of(session, pending)
+    if scope is None:
+        rebuild(session.connection())
+    elif scope:
+        recount(session.connection(), scope)
+
+
+def _lock(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
 
 
 def rebuild(connection: sa.Connection, months: set[date | None] | None = None) -> None:
     """Count the rollup again from the deals: every month (None), or the given ones
-    (None in the set: closed deals without a close date). Set-based: one DELETE and one
-    INSERT … SELECT per kind. Imports, `seed-demo` and the bench's generator call it
-    once after their bulk writes."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
-    table = DealRollup.__table__
-    conditions: list[Any] = []
+    (None in the set: closed deals without a close date). Every month: set-based, one
+    DELETE and one INSERT … SELECT per kind; imports' unattributable statements,
+    `seed-demo` and the bench's generator call it once after their bulk writes."""
     if months is not None:
-        ranges = [sa.and_(Deal.closed_on >= m, Deal.closed_on < _next_month(m))
-                  for m in sorted(m for m in months if m is not None)]
-        if None in months:
-            ranges.append(Deal.closed_on.is_(None))
-        conditions.append(sa.or_(*ranges))
-        kept = [table.c.month.in_([m for m in months if m is not None])]
-        if None in months:
-            kept.append(table.c.month.is_(None))
-        connection.execute(sa.delete(table).where(sa.or_(*kept)))
-    else:
-        connection.execute(sa.delete(table))
+        recount(connection, dict.fromkeys(months))
+        return
+    dialect = connection.dialect.name
+    _lock(connection)
+    table = DealRollup.__table__
+    connection.execute(sa.delete(table))
     for kind in KINDS:
         connection.execute(sa.insert(table).from_select(
-            list(_COLUMNS), source_rows(dialect, kind, conditions)))
+            list(_COLUMNS), source_rows(dialect, kind, [])))
+
+
+_KEY = ("kind", "month", "outcome", "ref_id", "ref2_id", "label")
+_MEASURES = _COLUMNS[len(_KEY):]
+
+
+def _normal(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(key, measures) of a rollup row, alike whichever side (table, recount) gave it."""
+    key = (row["kind"], as_date(row["month"]), row["outcome"], row["ref_id"],
+           row["ref2_id"], row["label"])
+    amount = row["amount"]
+    measures = (int(row["n"]), None if amount is None else Decimal(amount).quantize(_CENT),
+                *(int(row[c] or 0) for c in _MEASURES[2:]))
+    return key, measures
+
+
+def recount(connection: sa.Connection, scope: Scope) -> None:
+    """Count again the groups of `scope` (some outcomes of some months, None: all of a
+    month's) from their deals, and write only the rollup rows whose counts changed: a
+    deal moving from won to lost rewrites the few rows of its groups in its old and new
+    outcome, not the thousand rows of its month (what a write pays on PostgreSQL as
+    dead rows, too)."""
+    if not scope:
+        return
+    dialect = connection.dialect.name
+    _lock(connection)
+    table = DealRollup.__table__
+    deals: list[Any] = []
+    kept: list[Any] = []
+    for m, outcomes in scope.items():
+        deal = (Deal.closed_on.is_(None) if m is None
+                else sa.and_(Deal.closed_on >= m, Deal.closed_on < _next_month(m)))
+        row = table.c.month.is_(None) if m is None else table.c.month == m
+        if outcomes is not None:
+            deal = sa.and_(deal, Deal.outcome.in_(sorted(outcomes)))
+            row = sa.and_(row, table.c.outcome.in_(sorted(outcomes)))
+        deals.append(deal)
+        kept.append(row)
+    old = {}
+    for found in connection.execute(sa.select(table.c.id, *(table.c[c] for c in _COLUMNS))
+                                    .where(sa.or_(*kept))).mappings():
+        key, measures = _normal(found)
+        old[key] = (found["id"], measures)
+    new = {}
+    for kind in KINDS:
+        for found in connection.execute(
+                source_rows(dialect, kind, [sa.or_(*deals)])).mappings():
+            key, measures = _normal(found)
+            new[key] = measures
+    gone = [row_id for key, (row_id, _m) in old.items() if key not in new]
+    moved = [{"row_id": old[key][0], **dict(zip(_MEASURES, measures, strict=True))}
+             for key, measures in new.items() if key in old and old[key][1] != measures]
+    added = [{**dict(zip(_KEY, key, strict=True)), **dict(zip(_MEASURES, measures,
+                                                              strict=True))}
+             for key, measures in new.items() if key not in old]
+    if gone:
+        connection.execute(sa.delete(table).where(table.c.id.in_(gone)))
+    if moved:
+        connection.execute(sa.update(table).where(table.c.id == sa.bindparam("row_id")),
+                           moved)
+    if added:
+        connection.execute(sa.insert(table), added)
 
 
 def install() -> None:
