@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,7 +73,6 @@ _PENDING = "valuetracker.deal_rollup_pending"
 _LOCK_KEY = 0x76740012
 # Beyond this many months a write recounts everything in one pass.
 _MAX_MONTHS = 24
-_CENT = Decimal("0.01")
 
 
 def month_of(day: date) -> date:
@@ -419,14 +417,13 @@ _KEY = ("kind", "month", "outcome", "ref_id", "ref2_id", "label")
 _MEASURES = _COLUMNS[len(_KEY):]
 
 
-def _normal(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """(key, measures) of a rollup row, alike whichever side (table, recount) gave it."""
-    key = (row["kind"], as_date(row["month"]), row["outcome"], row["ref_id"],
-           row["ref2_id"], row["label"])
-    amount = row["amount"]
-    measures = (int(row["n"]), None if amount is None else Decimal(amount).quantize(_CENT),
-                *(int(row[c] or 0) for c in _MEASURES[2:]))
-    return key, measures
+def _keyed(rows: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """{key: measures} of rollup rows (in `_COLUMNS` order), alike whichever side (the
+    table, a recount) gave them: months as dates (SQLite gives a recount's as text)."""
+    found = {}
+    for row in rows:
+        found[(row[0], as_date(row[1]), *row[2:6])] = tuple(row[6:])
+    return found
 
 
 def recount(connection: sa.Connection, scope: Scope) -> None:
@@ -451,22 +448,17 @@ def recount(connection: sa.Connection, scope: Scope) -> None:
             row = sa.and_(row, table.c.outcome.in_(sorted(outcomes)))
         deals.append(deal)
         kept.append(row)
-    old = {}
-    for found in connection.execute(sa.select(table.c.id, *(table.c[c] for c in _COLUMNS))
-                                    .where(sa.or_(*kept))).mappings():
-        key, measures = _normal(found)
-        old[key] = (found["id"], measures)
-    new = {}
+    found = connection.execute(sa.select(*(table.c[c] for c in _COLUMNS), table.c.id)
+                               .where(sa.or_(*kept))).all()
+    old = _keyed(row[:-1] for row in found)
+    ids = dict(zip(old, (row[-1] for row in found), strict=True))
+    new: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for kind in KINDS:
-        for found in connection.execute(
-                source_rows(dialect, kind, [sa.or_(*deals)])).mappings():
-            key, measures = _normal(found)
-            new[key] = measures
-    gone = [row_id for key, (row_id, _m) in old.items() if key not in new]
-    moved = [{"row_id": old[key][0], **dict(zip(_MEASURES, measures, strict=True))}
-             for key, measures in new.items() if key in old and old[key][1] != measures]
-    added = [{**dict(zip(_KEY, key, strict=True)), **dict(zip(_MEASURES, measures,
-                                                              strict=True))}
+        new.update(_keyed(connection.execute(source_rows(dialect, kind, [sa.or_(*deals)]))))
+    gone = [ids[key] for key in old.keys() - new.keys()]
+    moved = [{"row_id": ids[key], **dict(zip(_MEASURES, measures, strict=True))}
+             for key, measures in new.items() if key in old and old[key] != measures]
+    added = [dict(zip(_COLUMNS, (*key, *measures), strict=True))
              for key, measures in new.items() if key not in old]
     if gone:
         connection.execute(sa.delete(table).where(table.c.id.in_(gone)))
