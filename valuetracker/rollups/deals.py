@@ -32,8 +32,9 @@ month's deals of its outcomes and rewrites the few rows of its own groups, not t
 month's thousand rows. Statements that name their deals (`deal_rollup_deals`, below)
 recount those deals' whole months, as their old outcomes are not known. A bulk
 statement the listener cannot attribute (an import's INSERT) rebuilds every month once,
-set-based. Statements that know which deals they touch say so with `execution_options(deal_rollup_deals=ids)`
-(or `deal_rollup_interviews=ids`; an empty tuple: nothing the rollup counts).
+set-based. Statements that know which deals they touch say so with
+`execution_options(deal_rollup_deals=ids)` (or `deal_rollup_interviews=ids`; an empty
+tuple: nothing the rollup counts).
 """
 
 from __future__ import annotations
