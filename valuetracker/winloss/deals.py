@@ -93,6 +93,9 @@ ANSWERED = "answered"
 # The interview list's status filter value for the interviews the median days to
 # interview is over (`days_counted`).
 DAYS_COUNTED = "timed"
+# How the interview list's status menu names the two, after the statuses themselves.
+STATUS_GROUPS = {ANSWERED: "Answered (completed, declined or no response)",
+                 DAYS_COUNTED: "Timed (completed on a known day, deal closed)"}
 
 
 def interview_status_condition(status: str) -> Any:

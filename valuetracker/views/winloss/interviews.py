@@ -29,9 +29,8 @@ from ...models import (
     WinLossInterview,
 )
 from ...winloss.deals import (
-    ANSWERED,
     ANY_CLOSED,
-    DAYS_COUNTED,
+    STATUS_GROUPS,
     guide_for_outcome,
 )
 from ...winloss.forms import (
@@ -65,8 +64,7 @@ INTERVIEW_CSV = (
 @bp.route("/interviews")
 @permission_required(reads_winloss_program)
 def queue() -> Any:
-    state = list_state(INTERVIEW_LIST, choices={"status": (*INTERVIEW_STATUSES, ANSWERED,
-                                                           DAYS_COUNTED),
+    state = list_state(INTERVIEW_LIST, choices={"status": (*INTERVIEW_STATUSES, *STATUS_GROUPS),
                                                 "outcome": (*OUTCOMES, ANY_CLOSED),
                                                 "effect": FACTOR_EFFECTS})
     by = {"status": state.get("status"), "account_id": state.get("account"),
@@ -79,7 +77,8 @@ def queue() -> Any:
     page = list_interviews(get_session(), **by, page=page_arg())
     return render_template("winloss/queue.html", page=page, state=state, args=state.args,
                            status=state.get("status"), outcome=state.get("outcome"),
-                           statuses=INTERVIEW_STATUSES, outcomes=OUTCOMES)
+                           statuses=INTERVIEW_STATUSES, status_groups=STATUS_GROUPS,
+                           outcomes=OUTCOMES)
 
 
 @bp.route("/interviews/<int:interview_id>")
