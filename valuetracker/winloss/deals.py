@@ -40,6 +40,10 @@ from .errors import WinLossError
 NONE_LABEL = "(none)"
 # The deal list's outcome filter value for every closed outcome (a win rate's deals).
 ANY_CLOSED = "closed"
+# The interview list's outcome filter value for the deals won or lost: the interviews a
+# factor impact (the won mean minus the lost mean) is taken from.
+WON_OR_LOST = "won_lost"
+WON_OR_LOST_OUTCOMES = ("won", "lost")
 
 
 def against_competitor(competitor_id: int) -> Any:

@@ -31,6 +31,7 @@ from ...models import (
 from ...winloss.deals import (
     ANY_CLOSED,
     STATUS_GROUPS,
+    WON_OR_LOST,
     guide_for_outcome,
 )
 from ...winloss.forms import (
@@ -58,6 +59,9 @@ INTERVIEW_CSV = (
     Column("Requested", lambda r: r["interview"].requested_at),
     Column("Completed", lambda r: r["interview"].completed_at),
     Column("Interviewer", lambda r: r["interviewer"]),
+    # filtered by a factor (`factor=`): its rating and the effect named, as averaged and
+    # counted by the factor impact
+    Column("Rating", lambda r: r["rating"]), Column("Effect", lambda r: r["effect"]),
 )
 
 
@@ -65,7 +69,8 @@ INTERVIEW_CSV = (
 @permission_required(reads_winloss_program)
 def queue() -> Any:
     state = list_state(INTERVIEW_LIST, choices={"status": (*INTERVIEW_STATUSES, *STATUS_GROUPS),
-                                                "outcome": (*OUTCOMES, ANY_CLOSED),
+                                                "outcome": (*OUTCOMES, ANY_CLOSED,
+                                                            WON_OR_LOST),
                                                 "effect": FACTOR_EFFECTS})
     by = {"status": state.get("status"), "account_id": state.get("account"),
           "outcome": state.get("outcome"), "closed_from": state.get("closed_from"),
@@ -78,7 +83,9 @@ def queue() -> Any:
     return render_template("winloss/queue.html", page=page, state=state, args=state.args,
                            status=state.get("status"), outcome=state.get("outcome"),
                            statuses=INTERVIEW_STATUSES, status_groups=STATUS_GROUPS,
-                           outcomes=OUTCOMES)
+                           outcomes=OUTCOMES,
+                           factor=get_session().get(DecisionFactor, state.get("factor"))
+                           if state.get("factor") else None)
 
 
 @bp.route("/interviews/<int:interview_id>")
