@@ -185,3 +185,33 @@ def test_rebuild_command(runner: Any, session: Session, cast: Any) -> None:
     rows = len(_index(session))
     assert result.output.strip() == f"The search index holds {rows} rows."
     assert _found(session, cast.am1, "grace") == {"stakeholder": ["Grace Lopez"]}
+
+
+def test_the_api_search_answers_as_the_page(client: FlaskClient, session: Session,
+                                            cast: Any) -> None:
+    """/api/v1/search: the same groups, totals and order as `/search?q=`, scoped to the
+    token's user, the matches highlighted (escaped) and the page each opens."""
+    from valuetracker import api_tokens
+
+    grace = make_stakeholder(session, cast.account1, "Grace <b>Lopez</b>", title="VP")
+    make_stakeholder(session, cast.account2, "Grace Hopper")
+    session.commit()
+    _row, token = api_tokens.create_token(session, cast.am1, name="search", scope="read")
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.get("/api/v1/search", query_string={"q": "grace"}, headers=headers)
+    assert answer.status_code == 200
+    body = answer.json
+    [people] = [g for g in body["groups"] if g["kind"] == "stakeholder"]
+    assert people["total"] == 1  # am1 does not see Globex's Grace Hopper
+    [hit] = people["items"]
+    assert hit["id"] == grace.id and hit["title"] == "Grace <b>Lopez</b>"
+    assert hit["title_html"] == "<mark>Grace</mark> &lt;b&gt;Lopez&lt;/b&gt;"
+    assert hit["url"] == f"/stakeholders/{grace.id}"
+    one_kind = client.get("/api/v1/search", query_string={"q": "grace", "kind": "nope"},
+                          headers=headers)
+    assert one_kind.status_code == 422
+    assert [e["field"] for e in one_kind.json["errors"]] == ["kind"]
+    assert client.get("/api/v1/search?q=grace").status_code == 401
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/search" in spec["paths"]
