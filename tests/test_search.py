@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlmodel import Session
@@ -16,7 +17,7 @@ from valuetracker.imports import run_import
 from .conftest import browser_login, login
 from .factories import make_deal, make_entry, make_interview, make_quote, make_stakeholder
 from .factories.csv_files import csv_bytes
-from .rendered import rendered_forms
+from .rendered import page_html, rendered_forms
 
 
 def _found(session: Session, user: Any, text: str) -> dict[str, list[str]]:
@@ -161,11 +162,13 @@ def test_the_page_and_the_header_box(client: FlaskClient, session: Session,
     assert client.get("/search?q=grace").status_code == 302  # signed in only
 
 
+@pytest.mark.parametrize("who", ["am1", "leader"])
 def test_search_in_the_browser(live_server: str, page: Any, session: Session,
-                               cast: Any) -> None:
+                               cast: Any, who: str) -> None:
+    """An account manager, and a leader, type a person's name and land on them."""
     make_stakeholder(session, cast.account1, "Grace Lopez", title="VP Operations")
     session.commit()
-    browser_login(page, live_server, cast.am1.email)
+    browser_login(page, live_server, getattr(cast, who).email)
     page.get_by_role("searchbox", name="Search accounts, people, deals, value").fill("grac")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=grac")
@@ -215,3 +218,18 @@ def test_the_api_search_answers_as_the_page(client: FlaskClient, session: Sessio
     assert client.get("/api/v1/search?q=grace").status_code == 401
     spec = client.get("/api/v1/openapi.json").json
     assert "/api/v1/search" in spec["paths"]
+
+
+def test_the_search_box_is_on_every_area_s_pages(client: FlaskClient, session: Session,
+                                                 cast: Any) -> None:
+    """The header's box, on the pages of every area a leader opens."""
+    login(client, cast.leader)
+    pages = ["/", "/accounts", f"/accounts/{cast.account1.slug}",
+             f"/accounts/{cast.account1.slug}/value", f"/stakeholders/{cast.stakeholder1.id}",
+             "/stakeholders", "/deals", "/interviews", "/quotes", "/analytics", "/value",
+             "/commitments", "/portfolio", "/summaries/coverage", "/tasks", "/signals",
+             "/views", "/notifications"]
+    for url in pages:
+        html = page_html(client, url)
+        boxes = [f for f in rendered_forms(html) if f.action == "/search" and "q" in f.names]
+        assert len(boxes) == 1 and boxes[0].method == "get", url
