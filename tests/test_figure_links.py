@@ -261,6 +261,8 @@ def test_portfolio_figures_open_their_accounts(app: Flask, demo: Session, email:
     assert any("health=below_healthy" in f.href for f in checked)
     assert any("/portfolio/tiers/" in f.href and f.count for f in checked)
     assert any(f.href.startswith("/signals?account=") and f.count for f in checked)  # scores
+    # drift in priorities: each cell opens the quarter's pulses with a ranking
+    assert any(f.href.startswith("/pulses?ranked=yes") and f.count for f in checked)
     changes = [f for f in checked if f.text.endswith(" pts")]  # the change in share
     assert changes and all(f.count is None and f.total is not None for f in changes)
     assert any(f.total != "0.00" for f in changes)

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from ..access import account_scope
 from ..listing import DATE, ID, TEXT, YES_NO, Filter, ListSpec, Sort
-from ..models import Account, User, ValueCommitment, ValueEntry
+from ..models import Account, LoyaltyPulse, Stakeholder, User, ValueCommitment, ValueEntry
 from ..pagination import Page, paginate_keys
 from .metrics import counted_currency
 from .portfolio import migration_segment
@@ -179,6 +179,80 @@ def all_commitments(session: Session, user: User, f: CommitmentFilters) -> list[
     return list(session.exec(_commitment_rows().where(*commitment_conditions(user, f))
                              .order_by(*COMMITMENT_LIST.order_by(f.sort))).all())
 
+
+
+# --- loyalty pulses (`/pulses`): the rows behind the portfolio's drift in priorities ------
+
+PULSE_LIST = ListSpec(
+    endpoint="value_lists.pulses", title="Pulses",
+    sorts={
+        "taken": Sort("Taken on", (LoyaltyPulse.taken_on,)),
+        "account": Sort("Account", (sa.func.lower(Account.name),)),
+    },
+    default_sort="-taken",
+    filters=(Filter("account", "Account", ID), Filter("segment", "Segment"),
+             Filter("taken_from", "Taken from", DATE), Filter("taken_to", "Taken to", DATE),
+             Filter("ranked", "Ranks the drivers", YES_NO)),
+    tie_breaks=(LoyaltyPulse.id.desc(),),
+)
+
+
+def ranked_pulse() -> Any:
+    """SQL: the pulse ranks the value drivers, as the drift rollups count a ranking (its
+    first place named; `rollups.build.drift_source`)."""
+    return LoyaltyPulse.driver_ranking[0].as_string().is_not(None)
+
+
+@dataclass(frozen=True)
+class PulseFilters:
+    account_id: int | None = None
+    segment: str | None = None  # the account's; NO_SEGMENT: none (as the drift groups)
+    taken_from: date | None = None
+    taken_to: date | None = None
+    ranked: bool | None = None
+    sort: str = PULSE_LIST.default_sort
+
+
+def pulse_conditions(user: User, f: PulseFilters) -> list[Any]:
+    """WHERE of the pulses list (joined to Account): the user's accounts."""
+    conditions = [account_scope(user, LoyaltyPulse.account_id)]
+    if f.account_id is not None:
+        conditions.append(LoyaltyPulse.account_id == f.account_id)
+    if f.segment:
+        conditions.append(migration_segment() == f.segment)
+    if f.taken_from:
+        conditions.append(LoyaltyPulse.taken_on >= f.taken_from)
+    if f.taken_to:
+        conditions.append(LoyaltyPulse.taken_on <= f.taken_to)
+    if f.ranked is not None:
+        conditions.append(ranked_pulse() if f.ranked else sa.not_(sa.func.coalesce(
+            ranked_pulse(), False)))
+    return conditions
+
+
+def _pulse_rows() -> Any:
+    # The person's name unless erased: an erased person's pulse still counts, unnamed.
+    return (select(LoyaltyPulse, Account.name, Account.slug,
+                   sa.case((Stakeholder.erased_at.is_(None), Stakeholder.name), else_=None))
+            .join(Account, Account.id == LoyaltyPulse.account_id)
+            .outerjoin(Stakeholder, Stakeholder.id == LoyaltyPulse.stakeholder_id))
+
+
+def list_pulses(session: Session, user: User, f: PulseFilters, *, page: int = 1,
+                size: int = 50) -> Page:
+    """One page of (LoyaltyPulse, account name, account slug, person's name) rows."""
+    order = PULSE_LIST.order_by(f.sort)
+    keys = (select(LoyaltyPulse.id).join(Account, Account.id == LoyaltyPulse.account_id)
+            .where(*pulse_conditions(user, f)).order_by(*order))
+    return paginate_keys(session, keys, lambda ids: (
+        _pulse_rows().where(LoyaltyPulse.id.in_(ids)).order_by(*order)),
+        number=page, size=size)
+
+
+def all_pulses(session: Session, user: User, f: PulseFilters) -> list[Any]:
+    """Every row of the list (the CSV)."""
+    return list(session.exec(_pulse_rows().where(*pulse_conditions(user, f))
+                             .order_by(*PULSE_LIST.order_by(f.sort))).all())
 
 
 def evidence_counts(session: Session, *, account_id: int) -> dict[str, int]:
