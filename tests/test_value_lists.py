@@ -125,3 +125,8 @@ def test_pulses_list_holds_the_drifts_rankings(cast: Any, session: Any,
     query = urlencode(list(form.data(segment="Mid-market", ranked="yes").items(multi=True)))
     shown = page_text(page_html(leader, f"{form.action}?{query}"))
     assert "Dan Champion" in shown and "Carol Buyer" not in shown
+    # the account's pulse history opens the list filtered to the account
+    history = page_html(leader, f"/accounts/{cast.account1.slug}/value/pulses")
+    link = f'href="/pulses?account={cast.account1.id}"'
+    assert link in history
+    assert len(_csv(leader, f"/pulses?account={cast.account1.id}")) == 5
