@@ -106,17 +106,29 @@ def _entry_rows() -> Any:
 def list_value_entries(session: Session, user: User, f: EntryFilters, *, page: int = 1,
                        size: int = 50) -> Page:
     """One page of (ValueEntry, account name, account slug) rows."""
-    order = ENTRY_LIST.order_by(f.sort)
-    keys = (select(ValueEntry.id).join(Account, Account.id == ValueEntry.account_id)
-            .where(*entry_conditions(user, f)).order_by(*order))
-    return paginate_keys(session, keys, lambda ids: (
-        _entry_rows().where(ValueEntry.id.in_(ids)).order_by(*order)), number=page, size=size)
+    return _page_of(session, ENTRY_LIST.order_by(f.sort), ValueEntry, _entry_rows(),
+                    entry_conditions(user, f), page=page, size=size)
 
 
 def all_value_entries(session: Session, user: User, f: EntryFilters) -> list[Any]:
     """Every row of the list (the CSV)."""
-    return list(session.exec(_entry_rows().where(*entry_conditions(user, f))
-                             .order_by(*ENTRY_LIST.order_by(f.sort))).all())
+    return _all_of(session, ENTRY_LIST.order_by(f.sort), _entry_rows(),
+                   entry_conditions(user, f))
+
+
+def _page_of(session: Session, order: list[Any], model: Any, rows: Any,
+             conditions: list[Any], *, page: int, size: int) -> Page:
+    """One page of a value list: its ids (joined to Account) counted and sorted first,
+    then `rows` loaded for the page's ids (`paginate_keys`)."""
+    keys = (select(model.id).join(Account, Account.id == model.account_id)
+            .where(*conditions).order_by(*order))
+    return paginate_keys(session, keys, lambda ids: (
+        rows.where(model.id.in_(ids)).order_by(*order)), number=page, size=size)
+
+
+def _all_of(session: Session, order: list[Any], rows: Any, conditions: list[Any]
+            ) -> list[Any]:
+    return list(session.exec(rows.where(*conditions).order_by(*order)).all())
 
 
 @dataclass(frozen=True)
@@ -166,18 +178,14 @@ def _commitment_rows() -> Any:
 def list_commitments(session: Session, user: User, f: CommitmentFilters, *, page: int = 1,
                      size: int = 50) -> Page:
     """One page of (ValueCommitment, account name, account slug) rows."""
-    order = COMMITMENT_LIST.order_by(f.sort)
-    keys = (select(ValueCommitment.id).join(Account, Account.id == ValueCommitment.account_id)
-            .where(*commitment_conditions(user, f)).order_by(*order))
-    return paginate_keys(session, keys, lambda ids: (
-        _commitment_rows().where(ValueCommitment.id.in_(ids)).order_by(*order)),
-        number=page, size=size)
+    return _page_of(session, COMMITMENT_LIST.order_by(f.sort), ValueCommitment,
+                    _commitment_rows(), commitment_conditions(user, f), page=page, size=size)
 
 
 def all_commitments(session: Session, user: User, f: CommitmentFilters) -> list[Any]:
     """Every row of the list (the CSV)."""
-    return list(session.exec(_commitment_rows().where(*commitment_conditions(user, f))
-                             .order_by(*COMMITMENT_LIST.order_by(f.sort))).all())
+    return _all_of(session, COMMITMENT_LIST.order_by(f.sort), _commitment_rows(),
+                   commitment_conditions(user, f))
 
 
 
@@ -241,18 +249,14 @@ def _pulse_rows() -> Any:
 def list_pulses(session: Session, user: User, f: PulseFilters, *, page: int = 1,
                 size: int = 50) -> Page:
     """One page of (LoyaltyPulse, account name, account slug, person's name) rows."""
-    order = PULSE_LIST.order_by(f.sort)
-    keys = (select(LoyaltyPulse.id).join(Account, Account.id == LoyaltyPulse.account_id)
-            .where(*pulse_conditions(user, f)).order_by(*order))
-    return paginate_keys(session, keys, lambda ids: (
-        _pulse_rows().where(LoyaltyPulse.id.in_(ids)).order_by(*order)),
-        number=page, size=size)
+    return _page_of(session, PULSE_LIST.order_by(f.sort), LoyaltyPulse, _pulse_rows(),
+                    pulse_conditions(user, f), page=page, size=size)
 
 
 def all_pulses(session: Session, user: User, f: PulseFilters) -> list[Any]:
     """Every row of the list (the CSV)."""
-    return list(session.exec(_pulse_rows().where(*pulse_conditions(user, f))
-                             .order_by(*PULSE_LIST.order_by(f.sort))).all())
+    return _all_of(session, PULSE_LIST.order_by(f.sort), _pulse_rows(),
+                   pulse_conditions(user, f))
 
 
 def evidence_counts(session: Session, *, account_id: int) -> dict[str, int]:
