@@ -233,3 +233,22 @@ def test_the_search_box_is_on_every_area_s_pages(client: FlaskClient, session: S
         html = page_html(client, url)
         boxes = [f for f in rendered_forms(html) if f.action == "/search" and "q" in f.names]
         assert len(boxes) == 1 and boxes[0].method == "get", url
+
+
+def test_words_like_the_index_kind_codes_find_only_their_rows(
+        session: Session, cast: Any) -> None:
+    # The index keeps each row's kind as a term ("k2", "k4"); a query word that looks like
+    # one must still find only the rows whose own text has it.
+    make_stakeholder(session, cast.account1, "Kai K4ne", title="Keeper")
+    make_stakeholder(session, cast.account1, "Mia Stone", title="Analyst")
+    make_entry(session, cast.account1, "10", title="K4 rollout")
+    make_entry(session, cast.account1, "20", title="Other rollout")
+    session.commit()
+    assert _found(session, cast.am1, "k4") == {"stakeholder": ["Kai K4ne"],
+                                               "value_entry": ["K4 rollout"]}
+    found = _found(session, cast.am1, "k")
+    assert "Kai K4ne" in found["stakeholder"] and "Mia Stone" not in found["stakeholder"]
+    assert "K4 rollout" in found["value_entry"]
+    assert "Other rollout" not in found["value_entry"]
+    assert _found(session, cast.am1, "k2") == {}
+    assert search.search(session, cast.am1, "rollout").groups[0].total == 2
