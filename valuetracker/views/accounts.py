@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlmodel import Session
 from wtforms import DateField, Form, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -146,6 +147,14 @@ _SUMMARIES_PANEL_TABLES = ("account", "stakeholder", "distribution", "value_summ
                            "setting")
 
 
+def value_panel(session: Session, account: Account, today: date) -> dict[str, Any]:
+    """The account's value figures (`value.account_overview`), kept until one of the
+    account's rows changes: the account page's panel and the top of its value page."""
+    return cached(session, "account-value-panel", (account.id, today),
+                  lambda: value.account_overview(session, account, today=today),
+                  account=account.id)
+
+
 @bp.route("/accounts/<slug>")
 @login_required
 def show(slug: str) -> str:
@@ -162,9 +171,9 @@ def show(slug: str) -> str:
         warnings=stakeholders.coverage_warnings(rows),
         can_edit=can_edit, can_manage_team=can_edit and may_manage_team(current_user, account),
         # The two figure panels hold plain values: kept until the data changes (the
-        # summaries panel: until the tables it reads change, not at a value entry).
-        value_overview=cached(session, "account-value-panel", (account.id, today),
-                              lambda: value.account_overview(session, account, today=today)),
+        # value panel: until this account's rows change; the summaries panel: until the
+        # tables it reads change, not at a value entry).
+        value_overview=value_panel(session, account, today),
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account),

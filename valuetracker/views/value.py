@@ -9,6 +9,7 @@ redirect.
 from __future__ import annotations
 
 import smtplib
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -36,6 +37,7 @@ from ..value.forms import (
     SendLinkForm,
 )
 from ._request import edit_conflict, page_arg, quarter_arg
+from .accounts import value_panel
 
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
@@ -65,7 +67,9 @@ def _overview_page(account: Account, can_edit: bool,
     """The account value page; `submitted` (with errors) replaces the review form of the
     described entry `entry_id`, so the page comes back with the field errors."""
     session = get_session()
-    context = domain.account_value_page(session, account)
+    today = date.today()
+    context = domain.account_value_page(session, account, today=today,
+                                        overview=value_panel(session, account, today))
     people = domain.account_stakeholders(session, account_id=account.id)
     described = domain.described_entries(session, account_id=account.id)
     review_forms = {}
