@@ -76,6 +76,14 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("deals list, won, by amount", ("winloss.deals",),
              lambda p: {"outcome": "won", "sort": "-amount"}, p95_ms=150.0),
 )
+
+
+def select_pages(words: str) -> tuple[PageSpec, ...]:
+    """The pages whose names contain one of the comma-separated `words` (all if none)."""
+    wanted = [w.strip().lower() for w in words.split(",") if w.strip()]
+    return tuple(p for p in PAGES if not wanted or any(w in p.name.lower() for w in wanted))
+
+
 AFTER_CHANGE_REQUESTS = 10  # each recomputes the figures: fewer requests
 # The one page measured on XL (issue 18): the growth of the portfolio's recompute.
 XL_PAGES: tuple[PageSpec, ...] = tuple(

@@ -101,6 +101,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7",
                    help="queue for the batch's worker ('' = the SQLite queue)")
     p.add_argument("--results", type=Path, default=RESULTS_PATH)
+    p.add_argument("--pages", default="",
+                   help="only the pages whose names contain one of these comma-separated "
+                        "words (default: every page)")
     args = p.parse_args(argv)
     args.scales = [s.strip().upper() for s in args.scales.split(",") if s.strip()]
     unknown = [s for s in args.scales if s not in SCALES]
@@ -238,7 +241,7 @@ def _run_backend(report: Report, args: argparse.Namespace, url_of: Callable[[str
             f"value entries" for d in measured) + ")")
         page_results = pages_mod.measure_pages(
             [(d.scale, apps[d.scale], d.probe) for d in measured],
-            requests=args.requests, log=log)
+            requests=args.requests, pages=pages_mod.select_pages(args.pages), log=log)
         if xl is not None:
             log("-- XL: the portfolio's first view after a change")
             xl_results = pages_mod.measure_pages(

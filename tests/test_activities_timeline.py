@@ -187,6 +187,26 @@ def test_account_page_shows_recent_activity(login_as: Any, cast: Any, session: A
     assert f"/accounts/{cast.account1.slug}/timeline" in panel
 
 
+def test_each_account_page_shows_its_own_recent_activity(login_as: Any, cast: Any,
+                                                         session: Any) -> None:
+    """The panel's statement is built once and reused for every account (the account a
+    bound parameter) and per set of sources the viewer may see: each page still shows
+    its own account's events, interviews only to those who read the program."""
+    _world(session, cast)
+
+    def panel(client: Any, slug: str) -> list[tuple[str, str, str]]:
+        html = client.get(f"/accounts/{slug}").get_data(as_text=True)
+        return _lines(html.split('class="card mb-3 activity-panel"', 1)[1]
+                      .split("</ol>", 1)[0])
+
+    analyst, admin = login_as(cast.analyst), login_as(cast.admin)
+    assert panel(analyst, cast.account1.slug) == EVERYTHING[:5]
+    assert panel(admin, cast.account2.slug) == [("2026-09-02", "call", "Globex call")]
+    assert panel(analyst, cast.account1.slug) == EVERYTHING[:5]
+    assert [kind for _d, kind, _t in panel(login_as(cast.am1), cast.account1.slug)] == [
+        "meeting", "deal", "summary", "link", "pulse"]
+
+
 def test_export_and_erasure_of_a_person_in_activities(login_as: Any, cast: Any,
                                                       session: Any) -> None:
     """The export lists what was logged with the person; erasure keeps the activities

@@ -52,7 +52,6 @@ EXTENSION = "valuetracker.figure_cache"
 _BUMPED = "valuetracker.data_version_bumped"
 _VERSION = "valuetracker.data_version_seen"
 _TABLES_BUMPED = "valuetracker.table_versions_bumped"
-_TABLES_SEEN = "valuetracker.table_versions_seen"
 
 # Tables whose writes are counted on their own, by their row's id in `data_version`
 # (id 1 counts every change). Append new ones at the end, with a new id.
@@ -69,17 +68,22 @@ _ACCOUNTS_BUMPED = "valuetracker.account_versions_bumped"
 _ACCOUNTS_SEEN = "valuetracker.account_versions_seen"
 
 
-def current_version(session: Session) -> int:
-    """The committed data version this session sees (0 before the first change).
+def _versions(session: Session) -> dict[int, int]:
+    """The global version and each table's ({row id: version}) this transaction sees,
+    read in one statement once per transaction: a page with panels keyed by the global
+    version and by tables pays one lookup."""
+    versions: dict[int, int] | None = session.info.get(_VERSION)
+    if versions is None:
+        ids = (1, *TABLE_VERSIONS.values())
+        versions = {int(i): int(v) for i, v in session.exec(
+            select(DataVersion.id, DataVersion.version).where(DataVersion.id.in_(ids))).all()}
+        session.info[_VERSION] = versions
+    return versions
 
-    Read once per transaction: a page with several cached panels pays one lookup.
-    """
-    version = session.info.get(_VERSION)
-    if version is None:
-        version = session.exec(
-            select(DataVersion.version).where(DataVersion.id == 1)).first() or 0
-        session.info[_VERSION] = version
-    return int(version)
+
+def current_version(session: Session) -> int:
+    """The committed data version this session sees (0 before the first change)."""
+    return _versions(session).get(1, 0)
 
 
 def _bump(connection: Any, row_id: int) -> None:
@@ -115,21 +119,14 @@ def mark_changed(session: OrmSession, tables: Iterable[str | None] = (),
     bumped |= own
     accounts_bumped |= mine
     session.info.pop(_VERSION, None)
-    session.info.pop(_TABLES_SEEN, None)
     session.info.pop(_ACCOUNTS_SEEN, None)
 
 
 def tables_version(session: Session, tables: Iterable[str]) -> tuple[int, ...]:
     """The committed versions of `tables` (each in TABLE_VERSIONS) this session sees,
     read once per transaction."""
-    seen: dict[frozenset[str], tuple[int, ...]] = session.info.setdefault(_TABLES_SEEN, {})
-    names = frozenset(tables)
-    if names not in seen:
-        ids = sorted(TABLE_VERSIONS[t] for t in names)
-        found = dict(session.exec(select(DataVersion.id, DataVersion.version)
-                                  .where(DataVersion.id.in_(ids))).all())
-        seen[names] = tuple(int(found.get(i, 0)) for i in ids)
-    return seen[names]
+    found = _versions(session)
+    return tuple(found.get(i, 0) for i in sorted(TABLE_VERSIONS[t] for t in frozenset(tables)))
 
 
 def account_versions(session: Session, account_id: int) -> tuple[int, int]:
@@ -220,7 +217,6 @@ def _end_of_transaction(session: OrmSession, *_args: Any) -> None:
 def _forget_version(session: OrmSession, _transaction: Any) -> None:
     # Any transaction's end, close() included: the next one may see a newer version.
     session.info.pop(_VERSION, None)
-    session.info.pop(_TABLES_SEEN, None)
     session.info.pop(_ACCOUNTS_SEEN, None)
 
 

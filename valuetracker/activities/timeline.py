@@ -104,6 +104,9 @@ def columns(*, on: Any, at: Any, kind: Any, title: Any, ref: Any, detail: Any = 
     ]
 
 
+ACCOUNT_PARAM = "timeline_account_id"  # the bound parameter of a Scope's account
+
+
 @dataclass(frozen=True)
 class Scope:
     """Whose timeline: one account's (`account_id`), some people's (`stakeholder_ids`:
@@ -119,8 +122,13 @@ class Scope:
         return self.stakeholder_ids is not None
 
     def of_account(self, column: Any) -> Any:
-        """SQL: the row belongs to the scope's account (any account when there is none)."""
-        return sa.true() if self.account_id is None else column == self.account_id
+        """SQL: the row belongs to the scope's account (any account when there is none).
+
+        The account is one named parameter (`ACCOUNT_PARAM`) however many sources
+        compare with it, so a statement built for one account serves another
+        (`recent_events`)."""
+        return sa.true() if self.account_id is None else \
+            column == sa.bindparam(ACCOUNT_PARAM, self.account_id)
 
     def about(self, column: Any) -> Any:
         """SQL: the row concerns one of the scope's people (anyone on an account's)."""
@@ -255,12 +263,29 @@ def timeline_page(session: Session, scope: Scope, *, slug: str,
     return page
 
 
+# The statements of the account page's timeline panel, built once per set of sources
+# shown and limit: building the UNION of every source and its cache key costs more CPU
+# than running it. Only an account's own scope (no people) is kept: it differs between
+# accounts by the one `ACCOUNT_PARAM`.
+_RECENT: dict[tuple[Any, ...], Any] = {}
+
+
 def recent_events(session: Session, scope: Scope, *, slug: str, limit: int = 5) -> list[Event]:
     """The newest `limit` events (the account and stakeholder pages' panels): no COUNT."""
-    query = timeline_query(scope)
+    if scope.account_id is None or scope.per_person:
+        query = timeline_query(scope)
+        query = None if query is None else query.limit(limit)
+    else:
+        key = (tuple(i for i, src in enumerate(SOURCES) if src.shown_to(scope.user)), limit)
+        if key not in _RECENT:
+            built = timeline_query(scope)
+            _RECENT[key] = None if built is None else built.limit(limit)
+        query = _RECENT[key]
     if query is None:
         return []
-    return _events(session, list(session.exec(query.limit(limit)).all()), slug)
+    rows = session.exec(query, params={ACCOUNT_PARAM: scope.account_id}
+                        if scope.account_id is not None else None).all()
+    return _events(session, list(rows), slug)
 
 
 def _events(session: Session, rows: list[Any], slug: str) -> list[Event]:

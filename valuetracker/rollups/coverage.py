@@ -59,6 +59,25 @@ def _listed() -> Any:
     return sa.and_(Stakeholder.is_key.is_(True), Stakeholder.erased_at.is_(None))
 
 
+# --- reading: the figures join the accounts to these rows --------------------------------
+
+PEOPLE = AccountCoverageRollup.__table__.c  # account_id, key_people, reachable
+SENT = AccountSentRollup.__table__.c  # account_id, quarter, sent
+
+
+def with_people(statement: Any) -> Any:
+    """`statement` (over Account) joined to each account's `account_coverage_rollup` row,
+    read as `PEOPLE` (an account without key stakeholders has none, and drops out)."""
+    return statement.join(AccountCoverageRollup, PEOPLE.account_id == Account.id)
+
+
+def with_sent(statement: Any, quarter: str) -> Any:
+    """`statement` (over Account) outer-joined to the account's `account_sent_rollup` row
+    of `quarter` (a label, "2026-Q3"), read as `SENT` (NULL: nobody was sent it)."""
+    return statement.join(AccountSentRollup, sa.and_(SENT.account_id == Account.id,
+                                                     SENT.quarter == quarter), isouter=True)
+
+
 def _reachable() -> Any:
     """SQL: a key stakeholder we may e-mail (`in_send_condition` without the account)."""
     return sa.and_(Stakeholder.is_key.is_(True), Stakeholder.contactable_condition(by_email=True))

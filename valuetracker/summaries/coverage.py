@@ -21,8 +21,6 @@ from sqlmodel import Session, select
 
 from ..models import (
     Account,
-    AccountCoverageRollup,
-    AccountSentRollup,
     Distribution,
     Stakeholder,
     ValueSummary,
@@ -174,16 +172,14 @@ def portfolio_coverage(session: Session, quarter: Quarter, scope: Any) -> Portfo
     people summed over the portfolio (not a mean of the accounts' rates). Accounts that
     are not active have nobody in the send (`scope.excluded_accounts`)."""
     coverage_rollup.settle(session)
-    people = AccountCoverageRollup.__table__.c
-    sent_rows = AccountSentRollup.__table__.c
-    sent = sa.func.coalesce(sent_rows.sent, 0)
+    people = coverage_rollup.PEOPLE
+    sent = sa.func.coalesce(coverage_rollup.SENT.sent, 0)
+    counts = select(
+        sa.func.sum(people.reachable), sa.func.sum(sent), sa.func.sum(people.key_people),
+        sa.func.count(), sa.func.sum(sa.case((sent < people.reachable, 1), else_=0))
+    ).select_from(Account)
     row = session.exec(
-        select(sa.func.sum(people.reachable), sa.func.sum(sent), sa.func.sum(people.key_people),
-               sa.func.count(), sa.func.sum(sa.case((sent < people.reachable, 1), else_=0)))
-        .select_from(Account)
-        .join(AccountCoverageRollup, people.account_id == Account.id)
-        .join(AccountSentRollup, sa.and_(sent_rows.account_id == Account.id,
-                                         sent_rows.quarter == quarter.label), isouter=True)
+        coverage_rollup.with_sent(coverage_rollup.with_people(counts), quarter.label)
         .where(scope, send_account_condition(), people.key_people > 0)
     ).one()
     return PortfolioCoverage(*(int(n or 0) for n in row))

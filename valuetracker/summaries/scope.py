@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from ..models import LEFT_COMPANY, OPTED_OUT, Account, AccountCoverageRollup, Stakeholder
+from ..models import LEFT_COMPANY, OPTED_OUT, Account, Stakeholder
 from ..pagination import Page, paginate
 from ..rollups import coverage as coverage_rollup
 
@@ -97,10 +97,10 @@ def excluded_accounts_query(scope: Any) -> Any:
     """(id, name, slug, status, key stakeholders) of every account in `scope` that is not
     in the send and has key stakeholders (not erased), by name: the counts are the
     coverage rollup's (`valuetracker.rollups.coverage`; callers `settle` it first)."""
-    people = AccountCoverageRollup.__table__.c
+    people = coverage_rollup.PEOPLE
     return (
-        select(Account.id, Account.name, Account.slug, Account.status, people.key_people)
-        .join(AccountCoverageRollup, people.account_id == Account.id)
+        coverage_rollup.with_people(
+            select(Account.id, Account.name, Account.slug, Account.status, people.key_people))
         .where(scope, sa.not_(send_account_condition()), people.key_people > 0)
         .order_by(Account.name)
     )

@@ -17,7 +17,9 @@ account ids, a SELECT of ids, or None for every account:
 - latest_pulses(session, account_id=), is_satisfied_not_loyal(satisfaction, intent)
 - margin_tiers(session, account_ids=) -> [TieredAccount(.tier in keep/grow/fix/let_go)]
 - value_migration(session, quarters=, account_ids=, segment=), priority_drift(...)
-- account_overview(session, account) -> dict for the account page panel
+- account_overview(session, account) -> the value page's figures (its panel's too)
+- account_panel(session, account) -> the account page's value panel, one statement over
+  the value rollups
 - driver_chart(by_quarter, title=, width=, legend=) -> value by driver per quarter (web, PDF)
 - driver_legend(by_quarter) -> its legend as (driver, colour) pairs, for a legend in HTML (PDF)
 - described_entries(session, account_id=) -> value the customer described, waiting for
@@ -85,7 +87,13 @@ from .outreach import (
     validate_ranking,
     withdraw_link,
 )
-from .overview import account_overview, account_value_page, driver_chart, driver_legend
+from .overview import (
+    account_overview,
+    account_panel,
+    account_value_page,
+    driver_chart,
+    driver_legend,
+)
 from .portfolio import (
     TIER_ORDER,
     TIER_RULE,
@@ -106,7 +114,8 @@ __all__ = [
     "VALUE_PURPOSES",
     "Page", "PortfolioOverview", "TIER_ORDER", "TIER_RULE", "TieredAccount",
     "ValuePeriods",
-    "account_overview", "account_stakeholders", "account_value_page", "apply_answer",
+    "account_overview", "account_panel", "account_stakeholders", "account_value_page",
+    "apply_answer",
     "beneficiary_ids", "beneficiary_names", "confirmed_share",
     "create_commitment", "create_entry", "delete_entry", "driver_chart", "driver_legend",
     "entries_to_confirm", "entry_choices", "is_overdue", "is_satisfied_not_loyal",

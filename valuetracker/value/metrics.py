@@ -209,18 +209,23 @@ def on_time_rate(
     "Due" means: due date within [start, end] and `ValueCommitment.due_condition(today)`
     (due by today, not `dropped`); on time is `ValueCommitment.on_time_condition()`.
     """
-    today = today_or(today)
+    due, done = session.exec(on_time_select(account_ids=account_ids, start=start, end=end,
+                                            today=today)).one()
+    return OnTimeRate(int(done or 0), int(due or 0))
+
+
+def on_time_select(*, account_ids: AccountIds = None, start: date | None = None,
+                   end: date | None = None, today: date | None = None) -> Any:
+    """SELECT of one row (commitments due, of them on time): `on_time_rate`'s query."""
     stmt = select(
-        sa.func.count(),
-        sa.func.sum(sa.case((ValueCommitment.on_time_condition(), 1), else_=0)),
-    ).where(ValueCommitment.due_condition(today))
+        sa.func.count().label("due"),
+        sa.func.sum(sa.case((ValueCommitment.on_time_condition(), 1), else_=0)).label("done"),
+    ).where(ValueCommitment.due_condition(today_or(today)))
     if start is not None:
         stmt = stmt.where(ValueCommitment.due_on >= start)
     if end is not None:
         stmt = stmt.where(ValueCommitment.due_on <= end)
-    stmt = scoped(stmt, ValueCommitment.account_id, account_ids)
-    due, done = session.exec(stmt).one()
-    return OnTimeRate(int(done or 0), int(due or 0))
+    return scoped(stmt, ValueCommitment.account_id, account_ids)
 
 
 # --------------------------------------------------------------------------- loyalty
@@ -277,17 +282,30 @@ def loyalty(
     session: Session, *, account_ids: AccountIds = None, as_of: date | None = None
 ) -> LoyaltyFigures:
     """NPS counts and satisfied-but-not-loyal count over each stakeholder's latest pulse."""
+    return loyalty_figures(session.exec(loyalty_select(account_ids=account_ids,
+                                                       as_of=as_of)).one())
+
+
+def loyalty_select(*, account_ids: AccountIds = None, as_of: date | None = None) -> Any:
+    """SELECT of one row (respondents, promoters, detractors, satisfied but not loyal):
+    `loyalty`'s query."""
     latest = latest_pulses_subquery(account_ids=account_ids, as_of=as_of)
-    stmt = select(
-        sa.func.count(),
-        sa.func.sum(sa.case((promoter_condition(latest.c.recommend), 1), else_=0)),
-        sa.func.sum(sa.case((detractor_condition(latest.c.recommend), 1), else_=0)),
+    return select(
+        sa.func.count().label("respondents"),
+        sa.func.sum(sa.case((promoter_condition(latest.c.recommend), 1), else_=0))
+        .label("promoters"),
+        sa.func.sum(sa.case((detractor_condition(latest.c.recommend), 1), else_=0))
+        .label("detractors"),
         sa.func.sum(sa.case(
             (satisfied_not_loyal_condition(latest.c.satisfaction, latest.c.repurchase_intent), 1),
             else_=0,
-        )),
+        )).label("satisfied_not_loyal"),
     ).select_from(latest)
-    n, promoters, detractors, sbnl = session.exec(stmt).one()
+
+
+def loyalty_figures(row: Any) -> LoyaltyFigures:
+    """`LoyaltyFigures` from a row of `loyalty_select` (or its columns, in order)."""
+    n, promoters, detractors, sbnl = row
     return LoyaltyFigures(int(n or 0), int(promoters or 0), int(detractors or 0), int(sbnl or 0))
 
 

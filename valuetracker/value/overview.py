@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from markupsafe import Markup
 from sqlmodel import Session, select
 
 from .. import charts
-from ..models import DRIVERS, Account, ValueCommitment, is_satisfied_not_loyal, label, nps_group
+from ..models import (
+    DRIVERS,
+    Account,
+    AccountValueRollup,
+    ValueCommitment,
+    ValueEntry,
+    is_satisfied_not_loyal,
+    label,
+    nps_group,
+)
 from ..quarters import Quarter, app_start_month, current_quarter
 from .commitments import list_commitments
 from .entries import last_delivered_on, recent_confirmations
 from .lists import evidence_counts
-from .metrics import latest_pulses, loyalty, on_time_rate, value_summary
+from .metrics import (
+    ConfirmedShare,
+    OnTimeRate,
+    latest_pulses,
+    loyalty,
+    loyalty_figures,
+    loyalty_select,
+    on_time_rate,
+    on_time_select,
+    value_summary,
+)
 from .outreach import open_links
+from .portfolio import money
 
 
 def _quarter(today: date | None) -> Quarter:
@@ -66,6 +89,64 @@ def account_overview(session: Session, account: Account, *,
         "overdue_count": len(overdue),
         "loyalty": loyalty(session, account_ids=ids),
         "last_delivered_on": last_delivered_on(session, account_id=account.id),
+    }
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """Value delivered this quarter, this fiscal year to date and in total (the panel's
+    three figures; `ValuePeriods` has them per driver too)."""
+
+    quarter_total: Decimal
+    year_to_date_total: Decimal
+    total_total: Decimal
+
+
+def account_panel(session: Session, account: Account, *,
+                  today: date | None = None) -> dict[str, Any]:
+    """The figures of the value panel on the account page, as `account_overview` has
+    them, in ONE statement: value delivered and its confirmed part summed from the
+    account's value rollups (one row per month and driver, `valuetracker.rollups`),
+    joined to the one-row aggregates of its commitments, its people's latest pulses and
+    its last entry. The page is viewed right after a change to the account, so its
+    cost is round trips, not rows."""
+    today = today or date.today()
+    quarter = _quarter(today)
+    r = AccountValueRollup.__table__.c
+
+    def in_months(start: date, end: date) -> Any:
+        return sa.func.sum(sa.case((r.month.between(start, end), r.amount), else_=0))
+
+    ids = [account.id]
+    figures = select(in_months(quarter.start, quarter.end).label("quarter"),
+                     in_months(quarter.year_start, quarter.end).label("year"),
+                     sa.func.sum(r.amount).label("total"),
+                     sa.func.sum(r.confirmed).label("confirmed")
+                     ).where(r.account_id == account.id).subquery("figures")
+    on_time = on_time_select(account_ids=ids, today=today).subquery("on_time")
+    overdue = select(sa.func.count().label("overdue")).where(
+        ValueCommitment.account_id == account.id,
+        ValueCommitment.overdue_condition(today)).subquery("overdue")
+    pulses = loyalty_select(account_ids=ids).subquery("pulses")
+    last = select(sa.func.max(ValueEntry.delivered_on).label("last_on")).where(
+        ValueEntry.account_id == account.id,
+        ValueEntry.counted_condition()).subquery("last_entry")
+    # Each part is an aggregate without GROUP BY: exactly one row, so they join on true.
+    parts = sa.join(figures, on_time, sa.true()).join(overdue, sa.true()) \
+        .join(pulses, sa.true()).join(last, sa.true())
+    row = session.exec(select(
+        figures.c.quarter, figures.c.year, figures.c.total, figures.c.confirmed,
+        on_time.c.due, on_time.c.done, overdue.c.overdue, *pulses.c, last.c.last_on,
+    ).select_from(parts)).one()
+    total = money(row.total)
+    return {
+        "quarter": quarter,
+        "periods": PeriodTotals(money(row.quarter), money(row.year), total),
+        "confirmed_share": ConfirmedShare(money(row.confirmed), total),
+        "on_time": OnTimeRate(int(row.done or 0), int(row.due or 0)),
+        "overdue_count": int(row.overdue or 0),
+        "loyalty": loyalty_figures(tuple(row)[7:11]),
+        "last_delivered_on": row.last_on,
     }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import bulk
@@ -29,6 +29,19 @@ from ..jobs import get_huey
 
 # Names shown on the confirmation page (the count is always exact).
 SHOWN_ITEMS = 50
+
+
+def list_route(bp: Blueprint, rule: str, *, bulk_endpoint: str) -> Callable[[Any], Any]:
+    """Register a list page with bulk actions: GET `rule` draws the list (the view's own
+    endpoint); a POST to the same URL, endpoint `bulk_endpoint`, is its bulk step, so the
+    bulk form posts the list's URL with its filters (see the module's docstring)."""
+
+    def register(view: Any) -> Any:
+        bp.add_url_rule(rule, view_func=view)
+        bp.add_url_rule(rule, endpoint=bulk_endpoint, view_func=view, methods=["POST"])
+        return view
+
+    return register
 
 
 def bulk_form(bulk_list: bulk.BulkList, *, owners: Sequence[tuple[int, str]] = (),

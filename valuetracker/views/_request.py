@@ -1,5 +1,6 @@
 """What views read from a request and the answers they share: query-string arguments
-(page, id, date, quarter), the edit-conflict answer, and file responses.
+(page, id, date, quarter), a bare button's CSRF check, the edit-conflict answer, and
+file responses.
 
 Query-string arguments never fail a request: a value that cannot be used is ignored
 (ids, pages) or falls back with a note to the user (dates, quarters).
@@ -102,6 +103,18 @@ def list_csv(spec: ListSpec, columns: Sequence[Column], rows: Iterable[Any]) -> 
     """Every row of a list as a CSV download (the caller applied the same filters)."""
     return file_response(csv_rows(columns, rows), filename=csv_filename(spec),
                          mimetype="text/csv")
+
+
+# --- bare POST buttons -------------------------------------------------------------------
+
+
+def require_button() -> None:
+    """A bare POST button (delete, withdraw, ...) carries only the `EmptyForm`'s CSRF
+    token: without a valid one the request answers 400 and changes nothing."""
+    from ..forms import EmptyForm
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
 
 
 # --- the edit-conflict answer (optimistic locking) --------------------------------------

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlmodel import Session
 from wtforms import DateField, Form, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -27,7 +26,7 @@ from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
 from ..listing import Column, csv_rows, wants_csv
 from ..models import ACCOUNT_STATUSES, TIERS, Account, label
-from ._bulk import bulk_form, bulk_step
+from ._bulk import bulk_form, bulk_step, list_route
 from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("accounts", __name__)
@@ -105,8 +104,7 @@ ACCOUNT_CSV = (
 )
 
 
-@bp.route("/accounts")
-@bp.route("/accounts", methods=["POST"], endpoint="bulk")  # views/_bulk.py
+@list_route(bp, "/accounts", bulk_endpoint="bulk")
 @login_required
 def index() -> Any:
     session = get_session()
@@ -147,14 +145,6 @@ _SUMMARIES_PANEL_TABLES = ("account", "stakeholder", "distribution", "value_summ
                            "setting")
 
 
-def value_panel(session: Session, account: Account, today: date) -> dict[str, Any]:
-    """The account's value figures (`value.account_overview`), kept until one of the
-    account's rows changes: the account page's panel and the top of its value page."""
-    return cached(session, "account-value-panel", (account.id, today),
-                  lambda: value.account_overview(session, account, today=today),
-                  account=account.id)
-
-
 @bp.route("/accounts/<slug>")
 @login_required
 def show(slug: str) -> str:
@@ -173,7 +163,9 @@ def show(slug: str) -> str:
         # The two figure panels hold plain values: kept until the data changes (the
         # value panel: until this account's rows change; the summaries panel: until the
         # tables it reads change, not at a value entry).
-        value_overview=value_panel(session, account, today),
+        value_overview=cached(session, "account-value-panel", (account.id, today),
+                              lambda: value.account_panel(session, account, today=today),
+                              account=account.id),
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import activities
@@ -21,10 +21,10 @@ from ..access import (
 )
 from ..activities.forms import ActivityForm, show_error
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, stakeholder_choices
+from ..forms import stakeholder_choices
 from ..models import ACTIVITY_KINDS, Account, Activity
 from ..value import account_stakeholders
-from ._request import edit_conflict, id_arg, page_arg
+from ._request import edit_conflict, id_arg, page_arg, require_button
 
 bp = Blueprint("activities", __name__)
 
@@ -149,8 +149,7 @@ def delete(slug: str, activity_id: int) -> Any:
     session = get_session()
     account, activity = get_activity_for_user(session, current_user, slug, activity_id,
                                               write=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     kind = ACTIVITY_KINDS.get(activity.kind, "Activity")
     activities.delete_activity(session, activity, user=current_user)
     session.commit()

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from .. import api_tokens
 from ..db import get_session
 from ..forms import EmptyForm, LineField, choices
+from ._request import require_button
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/settings/api-tokens")
 
@@ -58,8 +59,7 @@ def revoke(token_id: int) -> Any:
     row = api_tokens.get_user_token(session, current_user, token_id)
     if row is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     api_tokens.revoke_token(session, row, user=current_user)
     session.commit()
     flash(f"Token “{row.name}” revoked.", "success")

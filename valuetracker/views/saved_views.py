@@ -17,8 +17,8 @@ from wtforms.validators import DataRequired, Length
 from .. import saved_views
 from ..access import get_saved_view_for_user
 from ..db import get_session
-from ..forms import EmptyForm
 from ..models import SavedView
+from ._request import require_button
 
 bp = Blueprint("saved_views", __name__, url_prefix="/views")
 
@@ -131,8 +131,7 @@ def rename(view_id: int) -> Any:
 def delete(view_id: int) -> Any:
     session = get_session()
     view = get_saved_view_for_user(session, current_user, view_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     name = view.name
     saved_views.delete_view(session, view, user=current_user)
     session.commit()

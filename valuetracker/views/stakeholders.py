@@ -28,7 +28,7 @@ from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, s
 from ..quarters import QuarterError, app_start_month, current_quarter, parse_quarter
 from ..summaries.coverage import COVERAGE_FILTERS, coverage_stakeholders
 from ..value.metrics import PULSE_GROUPS, latest_pulse_stakeholders
-from ._bulk import bulk_form, bulk_step
+from ._bulk import bulk_form, bulk_step, list_route
 from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
 
 bp = Blueprint("stakeholders", __name__)
@@ -163,8 +163,7 @@ PEOPLE_CSV = (
 )
 
 
-@bp.route("/stakeholders")
-@bp.route("/stakeholders", methods=["POST"], endpoint="bulk")  # views/_bulk.py
+@list_route(bp, "/stakeholders", bulk_endpoint="bulk")
 @login_required
 def index() -> Any:
     """The people at the user's accounts, across accounts: filtered, sorted, CSV, and

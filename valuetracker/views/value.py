@@ -25,8 +25,9 @@ from ..access import (
     get_commitment_for_user,
     get_entry_for_user,
 )
+from ..cache import cached
 from ..db import StaleEditError, get_session
-from ..forms import EmptyForm, choices, stakeholder_choices
+from ..forms import choices, stakeholder_choices
 from ..models import DRIVERS, EVIDENCE_STATUSES, Account
 from ..value.forms import (
     CommitmentForm,
@@ -36,8 +37,7 @@ from ..value.forms import (
     RecordPulseForm,
     SendLinkForm,
 )
-from ._request import edit_conflict, page_arg, quarter_arg
-from .accounts import value_panel
+from ._request import edit_conflict, page_arg, quarter_arg, require_button
 
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
@@ -68,8 +68,11 @@ def _overview_page(account: Account, can_edit: bool,
     described entry `entry_id`, so the page comes back with the field errors."""
     session = get_session()
     today = date.today()
-    context = domain.account_value_page(session, account, today=today,
-                                        overview=value_panel(session, account, today))
+    # The value figures at the top are kept until one of the account's rows changes.
+    overview = cached(session, "account-value-overview", (account.id, today),
+                      lambda: domain.account_overview(session, account, today=today),
+                      account=account.id)
+    context = domain.account_value_page(session, account, today=today, overview=overview)
     people = domain.account_stakeholders(session, account_id=account.id)
     described = domain.described_entries(session, account_id=account.id)
     review_forms = {}
@@ -177,8 +180,7 @@ def edit_entry(slug: str, entry_id: int) -> Any:
 def delete_entry(slug: str, entry_id: int) -> Any:
     session = get_session()
     account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     title = entry.title
     domain.delete_entry(session, entry, user=current_user)
     session.commit()
@@ -257,8 +259,7 @@ def dismiss_described(slug: str, entry_id: int) -> Any:
     """Dismiss value the customer described (not value we delivered, or listed already)."""
     session = get_session()
     account, entry = _described_entry(slug, entry_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     title = entry.title
     if _take_review(session, entry, accept=False):
         flash(f"Dismissed “{title}”.", "success")
@@ -386,8 +387,7 @@ def _value_link(slug: str, link_id: int) -> tuple[Account, Any]:
     session = get_session()
     account = get_account_for_user(session, current_user, slug, write=True)
     link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return account, link
 
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from valuetracker.migrations.columns import create_indexes, drop_indexes
+
 revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
@@ -39,14 +41,12 @@ def upgrade() -> None:
         listed = '; '.join(f'account {a}: "{e}" ({n} people)' for a, e, n in duplicates[:20])
         raise RuntimeError('Stakeholder external ids must be unique within an account; '
                            f'clear or change the duplicates first: {listed}')
-    with op.batch_alter_table('stakeholder', schema=None) as batch_op:
-        batch_op.create_index('uq_stakeholder_account_external_id',
-                              ['account_id', 'external_id'], unique=True)
+    create_indexes('stakeholder',
+                   'uq_stakeholder_account_external_id=account_id external_id!')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('stakeholder', schema=None) as batch_op:
-        batch_op.drop_index('uq_stakeholder_account_external_id')
+    drop_indexes('stakeholder', 'uq_stakeholder_account_external_id')
     for table in reversed(VERSIONED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('version')

@@ -7,10 +7,9 @@ Create Date: 2026-12-01 20:50:00.000000
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import valuetracker.models.base
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0005'
 down_revision: str | None = '0004'
@@ -20,20 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('user_session',
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+        *columns('id:str64 user_id:int created_at:utc ended_at:utc? ip:str64? user_agent:str255?'),
+        *foreign_keys('user_id>user'),
+        sa.PrimaryKeyConstraint('id'))
+    create_indexes('user_session', 'user_id')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
-    op.drop_table('user_session')
+    drop_table('user_session', 'ix_user_session_user_id')

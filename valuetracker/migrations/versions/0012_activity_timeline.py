@@ -12,10 +12,9 @@ Create Date: 2026-12-01 22:46:59.860131
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import valuetracker.models.base
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0012'
 down_revision: str | None = '0008'
@@ -25,35 +24,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('activity',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('occurred_on', sa.Date(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('outcome', sa.Text(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('activity', schema=None) as batch_op:
-        batch_op.create_index('ix_activity_account_occurred', ['account_id', 'occurred_on'],
-                              unique=False)
-        batch_op.create_index(batch_op.f('ix_activity_user_id'), ['user_id'], unique=False)
+        *columns(
+            'id:int account_id:int kind:str20 occurred_on:date user_id:int? summary:text'
+            ' outcome:text? version:int created_at:utc updated_at:utc'),
+        *foreign_keys('account_id>account', 'user_id>user'),
+        sa.PrimaryKeyConstraint('id'))
+    create_indexes('activity', 'ix_activity_account_occurred=account_id occurred_on',
+                   'user_id')
 
     op.create_table('activity_stakeholder',
-    sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('stakeholder_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('activity_id', 'stakeholder_id')
-    )
-    with op.batch_alter_table('activity_stakeholder', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_activity_stakeholder_stakeholder_id'),
-                              ['stakeholder_id'], unique=False)
+        *columns('activity_id:int stakeholder_id:int'),
+        *foreign_keys('activity_id>activity CASCADE', 'stakeholder_id>stakeholder CASCADE'),
+        sa.PrimaryKeyConstraint('activity_id', 'stakeholder_id'))
+    create_indexes('activity_stakeholder', 'stakeholder_id')
 
     with op.batch_alter_table('stakeholder', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contacted_before_timeline_on', sa.Date(),
@@ -67,12 +50,5 @@ def downgrade() -> None:
     with op.batch_alter_table('stakeholder', schema=None) as batch_op:
         batch_op.drop_column('contacted_before_timeline_on')
 
-    with op.batch_alter_table('activity_stakeholder', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activity_stakeholder_stakeholder_id'))
-
-    op.drop_table('activity_stakeholder')
-    with op.batch_alter_table('activity', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activity_user_id'))
-        batch_op.drop_index('ix_activity_account_occurred')
-
-    op.drop_table('activity')
+    drop_table('activity_stakeholder', 'ix_activity_stakeholder_stakeholder_id')
+    drop_table('activity', 'ix_activity_user_id', 'ix_activity_account_occurred')

@@ -11,10 +11,9 @@ Create Date: 2026-12-02 02:10:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import valuetracker.models.base
+from valuetracker.migrations.columns import columns, drop_table, foreign_keys
 
 revision: str = '0013'
 down_revision: str | None = '0012'
@@ -24,23 +23,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('signal',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('stakeholder_id', sa.Integer(), nullable=True),
-    sa.Column('subject_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('subject_id', sa.Integer(), nullable=True),
-    sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('since', sa.Date(), nullable=False),
-    sa.Column('opened_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('cleared_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('details', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id')
-    )
+        *columns(
+            'id:int account_id:int kind:str40 severity:str10 key:str80'
+            ' stakeholder_id:int? subject_type:str40? subject_id:int? message:text'
+            ' since:date opened_at:utc cleared_at:utc? details:json?'),
+        *foreign_keys('account_id>account CASCADE', 'stakeholder_id>stakeholder SET NULL'),
+        sa.PrimaryKeyConstraint('id'))
     with op.batch_alter_table('signal', schema=None) as batch_op:
         batch_op.create_index('ix_signal_account_cleared', ['account_id', 'cleared_at'],
                               unique=False)
@@ -53,24 +41,18 @@ def upgrade() -> None:
                               postgresql_where=sa.text('cleared_at IS NULL'))
 
     op.create_table('health_snapshot',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('week', sa.Date(), nullable=False),
-    sa.Column('score', sa.Integer(), nullable=False),
-    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('updated_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('account_id', 'week')
-    )
+        *columns('id:int account_id:int week:date score:int band:str10 updated_at:utc'),
+        *foreign_keys('account_id>account CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('account_id', 'week'))
 
 
 def downgrade() -> None:
-    op.drop_table('health_snapshot')
+    drop_table('health_snapshot')
     with op.batch_alter_table('signal', schema=None) as batch_op:
         batch_op.drop_index('uq_signal_open', sqlite_where=sa.text('cleared_at IS NULL'),
                             postgresql_where=sa.text('cleared_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_signal_stakeholder_id'))
         batch_op.drop_index('ix_signal_opened_at')
         batch_op.drop_index('ix_signal_account_cleared')
-    op.drop_table('signal')
+    drop_table('signal')

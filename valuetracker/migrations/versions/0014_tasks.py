@@ -11,10 +11,9 @@ Create Date: 2026-12-02 02:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import valuetracker.models.base
+from valuetracker.migrations.columns import columns, create_indexes, drop_table, foreign_keys
 
 revision: str = '0014'
 down_revision: str | None = '0013'
@@ -24,57 +23,25 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('task',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('stakeholder_id', sa.Integer(), nullable=True),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('assignee_id', sa.Integer(), nullable=True),
-    sa.Column('due_on', sa.Date(), nullable=True),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('dismissed_reason', sa.Text(), nullable=True),
-    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('signal_id', sa.Integer(), nullable=True),
-    sa.Column('play', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', valuetracker.models.base.UTCDateTime(timezone=True),
-              nullable=False),
-    sa.Column('done_at', valuetracker.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
-    sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], ),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], ),
-    sa.ForeignKeyConstraint(['signal_id'], ['signal.id'], ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('signal_id', 'play', name='uq_task_signal_play')
-    )
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.create_index('ix_task_account_status', ['account_id', 'status'], unique=False)
-        batch_op.create_index('ix_task_assignee_status_due',
-                              ['assignee_id', 'status', 'due_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_task_signal_id'), ['signal_id'], unique=False)
+        *columns(
+            'id:int account_id:int stakeholder_id:int? title:str200 assignee_id:int?'
+            ' due_on:date? status:str20 dismissed_reason:text? source:str20 signal_id:int?'
+            ' play:str60? created_by_id:int? created_at:utc done_at:utc? version:int'),
+        *foreign_keys('account_id>account', 'assignee_id>user', 'created_by_id>user',
+                      'signal_id>signal SET NULL', 'stakeholder_id>stakeholder SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('signal_id', 'play', name='uq_task_signal_play'))
+    create_indexes('task', 'ix_task_account_status=account_id status',
+                   'ix_task_assignee_status_due=assignee_id status due_on', 'signal_id')
 
     op.create_table('task_comment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('task_id', sa.Integer(), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', valuetracker.models.base.UTCDateTime(timezone=True),
-              nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['user.id'], ),
-    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('task_comment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_task_comment_task_id'), ['task_id'], unique=False)
+        *columns('id:int task_id:int author_id:int? text:text created_at:utc'),
+        *foreign_keys('author_id>user', 'task_id>task CASCADE'),
+        sa.PrimaryKeyConstraint('id'))
+    create_indexes('task_comment', 'task_id')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('task_comment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_task_comment_task_id'))
-    op.drop_table('task_comment')
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_task_signal_id'))
-        batch_op.drop_index('ix_task_assignee_status_due')
-        batch_op.drop_index('ix_task_account_status')
-    op.drop_table('task')
+    drop_table('task_comment', 'ix_task_comment_task_id')
+    drop_table('task', 'ix_task_signal_id', 'ix_task_assignee_status_due',
+               'ix_task_account_status')

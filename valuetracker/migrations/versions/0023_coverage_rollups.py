@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from valuetracker.migrations.columns import columns, drop_table
+
 revision: str = '0023'
 down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
@@ -17,17 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table('account_coverage_rollup',
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('key_people', sa.Integer(), nullable=False),
-    sa.Column('reachable', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('account_id')
-    )
+        *columns('account_id:int key_people:int reachable:int'),
+        sa.PrimaryKeyConstraint('account_id'))
     op.create_table('account_sent_rollup',
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('quarter', sa.String(length=7), nullable=False),
-    sa.Column('sent', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('account_id', 'quarter')
-    )
+        *columns('account_id:int quarter:var7 sent:int'),
+        sa.PrimaryKeyConstraint('account_id', 'quarter'))
     # Existing stakeholders and sendings are counted once, set-based.
     from valuetracker.rollups.coverage import rebuild
 
@@ -35,5 +31,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('account_sent_rollup')
-    op.drop_table('account_coverage_rollup')
+    drop_table('account_sent_rollup')
+    drop_table('account_coverage_rollup')

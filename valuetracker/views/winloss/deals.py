@@ -6,7 +6,7 @@ import smtplib
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
@@ -22,7 +22,7 @@ from ...access import (
     runs_winloss_program,
 )
 from ...db import StaleEditError, get_session
-from ...forms import EmptyForm, choices
+from ...forms import choices
 from ...listing import Column, wants_csv
 from ...models import (
     CLOSED_OUTCOMES,
@@ -77,8 +77,8 @@ from ...winloss.interviews import (
 from ...winloss.interviews import request_interview as new_interview_request
 from ...winloss.taxonomy import list_factors
 from ...wording import counted
-from .._bulk import bulk_form, bulk_step
-from .._request import edit_conflict, list_csv, list_state, page_arg
+from .._bulk import bulk_form, bulk_step, list_route
+from .._request import edit_conflict, list_csv, list_state, page_arg, require_button
 from ._common import bp
 
 OWNER_NAME_PREFIX = "name:"  # the deal list's owner filter for a kept name
@@ -147,8 +147,7 @@ DEAL_CSV = (
 )
 
 
-@bp.route("/deals")
-@bp.route("/deals", methods=["POST"], endpoint="deals_bulk")  # views/_bulk.py
+@list_route(bp, "/deals", bulk_endpoint="deals_bulk")
 @login_required
 def deals() -> Any:
     session = get_session()
@@ -361,8 +360,7 @@ def withdraw_survey(deal_id: int, link_id: int) -> Any:
     session = get_session()
     deal = get_deal_for_user(session, current_user, deal_id, write=True)
     link = get_deal_link(session, deal, link_id, purposes=("buyer_survey",))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     withdraw_survey_link(session, link, user=current_user)
     session.commit()
     flash("Survey link withdrawn.", "success")

@@ -40,7 +40,7 @@ from ...winloss.forms import (
 )
 from ...winloss.interviews import guide_questions
 from ...winloss.taxonomy import list_factors
-from .._request import edit_conflict
+from .._request import edit_conflict, require_button
 from ._common import bp
 
 
@@ -213,8 +213,7 @@ def move_question_view(question_id: int, direction: str) -> Any:
 @bp.route("/guides/questions/<int:question_id>/delete", methods=["POST"])
 @permission_required(runs_winloss_program)
 def delete_question(question_id: int) -> Any:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     session = get_session()
     question = _get_question(question_id)
     guide_id = question.guide_id
