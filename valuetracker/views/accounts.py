@@ -162,9 +162,11 @@ def show(slug: str) -> str:
         warnings=stakeholders.coverage_warnings(rows),
         can_edit=can_edit, can_manage_team=can_edit and may_manage_team(current_user, account),
         # The two figure panels hold plain values: kept until the data changes (the
-        # summaries panel: until the tables it reads change, not at a value entry).
+        # value panel: until this account's rows change; the summaries panel: until the
+        # tables it reads change, not at a value entry).
         value_overview=cached(session, "account-value-panel", (account.id, today),
-                              lambda: value.account_panel(session, account, today=today)),
+                              lambda: value.account_panel(session, account, today=today),
+                              account=account.id),
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account),
