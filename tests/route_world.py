@@ -374,4 +374,4 @@ def route_guard(rule: Any) -> str | None:
 # Lists across accounts (no route argument) that figures open onto: filtered to account1
 # (`?account=`), they hold account1's rows for am1 and none for the outsider am2.
 SCOPED_LISTS = ("value_lists.entries", "value_lists.commitments", "winloss.deals",
-                "stakeholders.index")
+                "stakeholders.index", "accounts.signal_list", "value_lists.pulses")

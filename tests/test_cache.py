@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from valuetracker.models import Account, Stakeholder
 from valuetracker.signals import refresh_signals
 
 from .conftest import sql_statements
-from .factories import make_account, make_commitment, make_entry
+from .factories import make_account, make_commitment, make_confirmation, make_deal, make_entry
 
 
 def _version(app: Flask) -> int:
@@ -129,6 +130,10 @@ def test_the_account_page_panels_are_kept_until_the_data_changes(
     assert "$1,200" in again.get_data(as_text=True)
     # The value panel (1 statement) and the summaries panel (3) come from the cache.
     assert warm <= cold - 4
+    make_entry(session, cast.account2, "900", delivered_on=date.today())
+    session.commit()
+    _, after_other = _count_statements(app, lambda: client.get(url))
+    assert after_other == warm  # another account's entry: this account's panel is kept
 
     make_entry(session, cast.account1, "34", delivered_on=date.today())
     session.commit()
@@ -257,3 +262,93 @@ def test_the_account_summaries_panel_outlives_a_value_entry_not_a_stakeholder_ch
     session.commit()
     _, after_stakeholder = _count_statements(app, lambda: client.get(url))
     assert after_stakeholder >= warm + 3
+
+
+def _account_figure(app: Flask, account_id: int, calls: list[int]) -> int:
+    """One request's read of a figure of one account (a new computation appends)."""
+    def compute() -> int:
+        calls.append(account_id)
+        return len(calls)
+
+    with app.test_request_context():
+        from valuetracker.db import get_session
+
+        return cached(get_session(), "panel", (account_id,), compute, account=account_id)
+
+
+def test_a_figure_of_one_account_outlives_writes_to_another_account(
+        app: Flask, session: Any, cast: Any) -> None:
+    x, y = cast.account1, cast.account2
+    calls: list[int] = []
+    first = _account_figure(app, y.id, calls)
+    assert _account_figure(app, y.id, calls) == first
+    make_entry(session, x, "900", delivered_on=date.today())
+    session.commit()
+    assert _account_figure(app, y.id, calls) == first  # X's entry: Y's figure is kept
+    entry = make_entry(session, y, "50", delivered_on=date.today())
+    session.commit()
+    after_y = _account_figure(app, y.id, calls)
+    assert after_y != first  # Y's own entry: recomputed
+    make_confirmation(session, entry, cast.stakeholder2, "Yes")  # by entry_id only
+    session.commit()
+    after_confirmation = _account_figure(app, y.id, calls)
+    assert after_confirmation != after_y
+    stakeholder = session.get(Stakeholder, cast.stakeholder1.id)
+    assert stakeholder is not None
+    stakeholder.account_id = y.id  # moved from X to Y: both accounts changed
+    session.commit()
+    assert _account_figure(app, y.id, calls) != after_confirmation
+    assert calls.count(x.id) == 0
+
+
+def test_a_bulk_statement_on_account_rows_renews_every_account_figure(
+        app: Flask, session: Any, cast: Any) -> None:
+    from valuetracker.models import ValueEntry
+
+    calls: list[int] = []
+    first = _account_figure(app, cast.account2.id, calls)
+    session.execute(sa.update(ValueEntry).where(ValueEntry.account_id == cast.account1.id)
+                    .values(title="Renamed"))  # whose rows: not told
+    session.commit()
+    assert _account_figure(app, cast.account2.id, calls) != first
+    again = _account_figure(app, cast.account2.id, calls)
+    audit.record(session, "login", "user", cast.leader.id, cast.leader.email)
+    session.commit()
+    assert _account_figure(app, cast.account2.id, calls) == again  # bookkeeping
+
+
+def test_no_figure_of_an_account_outlives_a_rolled_back_write(
+        app: Flask, session: Any, cast: Any) -> None:
+    y = cast.account2
+    calls: list[int] = []
+    committed = _account_figure(app, y.id, calls)
+    with app.test_request_context():
+        from valuetracker.db import get_session
+
+        writer = get_session()
+        make_entry(writer, y, "70", delivered_on=date.today())  # flushed, not committed
+        seen = cached(writer, "panel", (y.id,), lambda: calls.append(y.id) or len(calls),
+                      account=y.id)
+        assert seen != committed  # computed from the uncommitted write, not kept
+        writer.rollback()
+    assert _account_figure(app, y.id, calls) == committed
+    make_entry(session, y, "80", delivered_on=date.today())
+    session.commit()
+    assert _account_figure(app, y.id, calls) not in (committed, seen)
+
+
+def test_win_loss_analytics_outlive_a_value_entry_not_a_closed_deal(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    client = login_as(cast.analyst)
+    make_deal(session, cast.account1, "won", amount=Decimal("100"))
+    session.commit()
+    assert "Mid-market (n=1)" not in client.get("/analytics").get_data(as_text=True)
+    _, warm = _count_statements(app, lambda: client.get("/analytics"))
+    make_entry(session, cast.account1, "900", delivered_on=date.today())
+    session.commit()
+    _, after_entry = _count_statements(app, lambda: client.get("/analytics"))
+    assert after_entry == warm
+    make_deal(session, cast.account2, "lost", amount=Decimal("100"))
+    session.commit()
+    html = client.get("/analytics").get_data(as_text=True)
+    assert "Mid-market (n=1)" in html

@@ -193,9 +193,24 @@ def test_analytics_figures_open_their_deals(app: Flask, demo: Session) -> None:
             ("/interviews", "effect", "loss_driver"), ("/interviews", "reason", None),
             ("/interviews", "rep_reason", None), ("/deals", "rep_reason", None),
             ("/interviews", "status", "answered"), ("/interviews", "status", "timed"),
-            ("/deals", "debrief", "compared"), ("/deals", "debrief", "disagreeing")):
+            ("/deals", "debrief", "compared"), ("/deals", "debrief", "disagreeing"),
+            ("/interviews", "outcome", "won_lost")):
         assert any(p == path and name in q and value in (None, q[name][0])
                    for p, q in opened), (path, name, value)
+    # a factor impact (won mean − lost mean) opens the ratings it is the difference of
+    differences = [f for f in checked if "outcome=won_lost" in f.href]
+    for fig in differences:
+        rows = list(csv.DictReader(io.StringIO(
+            client.get(csv_url(fig.href)).get_data(as_text=True))))
+        means = {}
+        for outcome in ("won", "lost"):
+            ratings = [Decimal(r["Rating"]) for r in rows if r["Outcome"] == outcome]
+            assert ratings, fig.href
+            means[outcome] = sum(ratings) / len(ratings)
+        # the figure is the difference rounded to two places
+        assert abs(means["won"] - means["lost"] - Decimal(fig.text)) <= Decimal("0.005"), \
+            (fig.href, fig.text, means)
+    assert differences
 
 
 def test_value_and_account_pages_figures_open_their_rows(app: Flask, demo: Session) -> None:
@@ -208,22 +223,25 @@ def test_value_and_account_pages_figures_open_their_rows(app: Flask, demo: Sessi
     assert any(f.count for f in checked if "/commitments" in f.href)
     assert any(f.count for f in checked if "pulse=any" in f.href)
     assert any(f.count for f in checked if f.href.startswith("/tasks?account="))
-    scores = [f for f in checked if f.href.endswith("/signals")]  # the health scores
+    scores = [f for f in checked if f.href.startswith("/signals?account=")]  # health scores
     assert scores and any(f.count and f.total != "0" for f in scores)
 
 
 def test_account_signals_list_is_scoped(app: Flask, cast: Any, login_as: Any) -> None:
     """The open signals behind a health score are listed only for an account the user
-    sees; another's answers 404, as its page does."""
+    sees: the account's own address opens the signals list filtered to it, another's
+    answers 404 as its page does."""
     client = login_as(cast.am1)
     for url in (f"/accounts/{cast.account1.slug}/signals",
                 f"/accounts/{cast.account1.slug}/signals?format=csv"):
-        assert client.get(url).status_code == 200
+        opened = client.get(url)
+        assert opened.status_code == 302
+        assert f"account={cast.account1.id}" in opened.headers["Location"]
     for url in (f"/accounts/{cast.account2.slug}/signals",
                 f"/accounts/{cast.account2.slug}/signals?format=csv"):
         assert client.get(url).status_code == 404
-    listed = client.get(f"/accounts/{cast.account1.slug}/signals?format=csv")
-    assert listed.get_data(as_text=True).splitlines()[0].startswith("Signal,Severity")
+    listed = client.get(f"/signals?account={cast.account1.id}&format=csv")
+    assert listed.get_data(as_text=True).splitlines()[0].startswith("Account,Signal,Severity")
 
 
 def test_coverage_figures_open_their_people(app: Flask, demo: Session) -> None:
@@ -242,7 +260,9 @@ def test_portfolio_figures_open_their_accounts(app: Flask, demo: Session, email:
     checked = check_figures(client, "/portfolio")
     assert any("health=below_healthy" in f.href for f in checked)
     assert any("/portfolio/tiers/" in f.href and f.count for f in checked)
-    assert any(f.href.endswith("/signals") and f.count for f in checked)  # at-risk scores
+    assert any(f.href.startswith("/signals?account=") and f.count for f in checked)  # scores
+    # drift in priorities: each cell opens the quarter's pulses with a ranking
+    assert any(f.href.startswith("/pulses?ranked=yes") and f.count for f in checked)
     changes = [f for f in checked if f.text.endswith(" pts")]  # the change in share
     assert changes and all(f.count is None and f.total is not None for f in changes)
     assert any(f.total != "0.00" for f in changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlmodel import Session
@@ -16,7 +17,7 @@ from valuetracker.imports import run_import
 from .conftest import browser_login, login
 from .factories import make_deal, make_entry, make_interview, make_quote, make_stakeholder
 from .factories.csv_files import csv_bytes
-from .rendered import rendered_forms
+from .rendered import page_html, rendered_forms
 
 
 def _found(session: Session, user: Any, text: str) -> dict[str, list[str]]:
@@ -161,11 +162,13 @@ def test_the_page_and_the_header_box(client: FlaskClient, session: Session,
     assert client.get("/search?q=grace").status_code == 302  # signed in only
 
 
+@pytest.mark.parametrize("who", ["am1", "leader"])
 def test_search_in_the_browser(live_server: str, page: Any, session: Session,
-                               cast: Any) -> None:
+                               cast: Any, who: str) -> None:
+    """An account manager, and a leader, type a person's name and land on them."""
     make_stakeholder(session, cast.account1, "Grace Lopez", title="VP Operations")
     session.commit()
-    browser_login(page, live_server, cast.am1.email)
+    browser_login(page, live_server, getattr(cast, who).email)
     page.get_by_role("searchbox", name="Search accounts, people, deals, value").fill("grac")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=grac")
@@ -185,3 +188,67 @@ def test_rebuild_command(runner: Any, session: Session, cast: Any) -> None:
     rows = len(_index(session))
     assert result.output.strip() == f"The search index holds {rows} rows."
     assert _found(session, cast.am1, "grace") == {"stakeholder": ["Grace Lopez"]}
+
+
+def test_the_api_search_answers_as_the_page(client: FlaskClient, session: Session,
+                                            cast: Any) -> None:
+    """/api/v1/search: the same groups, totals and order as `/search?q=`, scoped to the
+    token's user, the matches highlighted (escaped) and the page each opens."""
+    from valuetracker import api_tokens
+
+    grace = make_stakeholder(session, cast.account1, "Grace <b>Lopez</b>", title="VP")
+    make_stakeholder(session, cast.account2, "Grace Hopper")
+    session.commit()
+    _row, token = api_tokens.create_token(session, cast.am1, name="search", scope="read")
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.get("/api/v1/search", query_string={"q": "grace"}, headers=headers)
+    assert answer.status_code == 200
+    body = answer.json
+    [people] = [g for g in body["groups"] if g["kind"] == "stakeholder"]
+    assert people["total"] == 1  # am1 does not see Globex's Grace Hopper
+    [hit] = people["items"]
+    assert hit["id"] == grace.id and hit["title"] == "Grace <b>Lopez</b>"
+    assert hit["title_html"] == "<mark>Grace</mark> &lt;b&gt;Lopez&lt;/b&gt;"
+    assert hit["url"] == f"/stakeholders/{grace.id}"
+    one_kind = client.get("/api/v1/search", query_string={"q": "grace", "kind": "nope"},
+                          headers=headers)
+    assert one_kind.status_code == 422
+    assert [e["field"] for e in one_kind.json["errors"]] == ["kind"]
+    assert client.get("/api/v1/search?q=grace").status_code == 401
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/search" in spec["paths"]
+
+
+def test_the_search_box_is_on_every_area_s_pages(client: FlaskClient, session: Session,
+                                                 cast: Any) -> None:
+    """The header's box, on the pages of every area a leader opens."""
+    login(client, cast.leader)
+    pages = ["/", "/accounts", f"/accounts/{cast.account1.slug}",
+             f"/accounts/{cast.account1.slug}/value", f"/stakeholders/{cast.stakeholder1.id}",
+             "/stakeholders", "/deals", "/interviews", "/quotes", "/analytics", "/value",
+             "/commitments", "/portfolio", "/summaries/coverage", "/tasks", "/signals",
+             "/views", "/notifications"]
+    for url in pages:
+        html = page_html(client, url)
+        boxes = [f for f in rendered_forms(html) if f.action == "/search" and "q" in f.names]
+        assert len(boxes) == 1 and boxes[0].method == "get", url
+
+
+def test_words_like_the_index_kind_codes_find_only_their_rows(
+        session: Session, cast: Any) -> None:
+    # The index keeps each row's kind as a term ("k2", "k4"); a query word that looks like
+    # one must still find only the rows whose own text has it.
+    make_stakeholder(session, cast.account1, "Kai K4ne", title="Keeper")
+    make_stakeholder(session, cast.account1, "Mia Stone", title="Analyst")
+    make_entry(session, cast.account1, "10", title="K4 rollout")
+    make_entry(session, cast.account1, "20", title="Other rollout")
+    session.commit()
+    assert _found(session, cast.am1, "k4") == {"stakeholder": ["Kai K4ne"],
+                                               "value_entry": ["K4 rollout"]}
+    found = _found(session, cast.am1, "k")
+    assert "Kai K4ne" in found["stakeholder"] and "Mia Stone" not in found["stakeholder"]
+    assert "K4 rollout" in found["value_entry"]
+    assert "Other rollout" not in found["value_entry"]
+    assert _found(session, cast.am1, "k2") == {}
+    assert search.search(session, cast.am1, "rollout").groups[0].total == 2

@@ -83,3 +83,50 @@ def test_lists_hold_the_rows_the_value_figures_count(cast: Any, session: Any,
     assert len(_csv(client, f"/commitments?account={a1.id}&due=yes&on_time=yes")) == 1
     assert len(_csv(client, f"/commitments?account={a1.id}&overdue=yes")) == 1
     assert [r["Status"] for r in _csv(client, "/commitments?sort=-due")][0] == "planned"
+
+
+def test_pulses_list_holds_the_drifts_rankings(cast: Any, session: Any,
+                                               login_as: Any) -> None:
+    """`/pulses?ranked=yes&taken_from=…&taken_to=…&segment=…`: every pulse with a driver
+    ranking taken in the quarter, answers twice listed twice, an erased person's unnamed;
+    scoped, sorted, filtered as the form renders, unknown values noted."""
+    from urllib.parse import urlencode
+
+    from valuetracker.models import Stakeholder, utcnow
+
+    from .factories import make_pulse, make_stakeholder
+    from .rendered import page_html, page_text, rendered_forms
+
+    carol, dan = cast.stakeholder1, cast.stakeholder2
+    gone = make_stakeholder(session, cast.account1, "Gone Person")
+    make_pulse(session, carol, taken_on=date(2026, 10, 2), ranking=["productivity", "strategic"])
+    make_pulse(session, carol, taken_on=date(2026, 11, 2), ranking=["strategic"])
+    make_pulse(session, carol, taken_on=date(2026, 11, 3))  # no ranking
+    make_pulse(session, carol, taken_on=date(2026, 9, 30), ranking=["strategic"])  # Q3
+    make_pulse(session, gone, taken_on=date(2026, 12, 1), ranking=["cost_reduction"])
+    make_pulse(session, dan, taken_on=date(2026, 10, 5), ranking=["strategic"])  # Globex
+    session.get(Stakeholder, gone.id).erased_at = utcnow()
+    session.commit()
+    quarter = "ranked=yes&taken_from=2026-10-01&taken_to=2026-12-31"
+    leader = login_as(cast.leader)
+    rows = _csv(leader, f"/pulses?{quarter}&segment=Enterprise&sort=taken")
+    assert [(r["Person"], r["Taken on"], r["Ranking"]) for r in rows] == [
+        ("Carol Buyer", "2026-10-02", "productivity;strategic"),
+        ("Carol Buyer", "2026-11-02", "strategic"),
+        ("(erased)", "2026-12-01", "cost_reduction")]
+    assert len(_csv(leader, f"/pulses?{quarter}")) == 4
+    assert {r["Account"] for r in _csv(login_as(cast.am2), "/pulses")} == {"Globex"}
+    assert len(_csv(leader, "/pulses?ranked=no")) == 1
+    text = page_text(page_html(leader, "/pulses?segment=Nowhere&sort=mood"))
+    assert "“Nowhere” isn't a value of the segment filter; ignored." in text
+    assert "Sorting by “mood” isn't available" in text
+    html_page = page_html(leader, "/pulses")
+    [form] = [f for f in rendered_forms(html_page) if f.method == "get" and "ranked" in f.names]
+    query = urlencode(list(form.data(segment="Mid-market", ranked="yes").items(multi=True)))
+    shown = page_text(page_html(leader, f"{form.action}?{query}"))
+    assert "Dan Champion" in shown and "Carol Buyer" not in shown
+    # the account's pulse history opens the list filtered to the account
+    history = page_html(leader, f"/accounts/{cast.account1.slug}/value/pulses")
+    link = f'href="/pulses?account={cast.account1.id}"'
+    assert link in history
+    assert len(_csv(leader, f"/pulses?account={cast.account1.id}")) == 5

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from valuetracker.models import WinLossInterview
+from valuetracker.models import Deal, WinLossInterview
 from valuetracker.winloss.interview_stats import program_scorecard
 from valuetracker.winloss.interviews import list_interviews
 
@@ -102,3 +103,33 @@ def test_answered_and_timed_filters_hold_the_scorecards_interviews(
     assert sorted(_ids(timed)) == sorted(i.id for i in completed[1:])
     card = program_scorecard(session)
     assert (card.answered, card.timed) == (answered.total, timed.total) == (6, 2)
+
+
+def test_the_status_menu_offers_answered_and_timed_as_the_figures_link_them(
+        session: Any, cast: Any, queue: list[WinLossInterview], login_as: Any) -> None:
+    """The response rate's link (`status=answered`) opens the list with "Answered" chosen
+    in the status menu; choosing "Timed" there and pressing Filter, as the form renders,
+    keeps the other filters and lists the median's interviews."""
+    from urllib.parse import urlencode
+
+    from .rendered import page_html, page_text, rendered_forms
+
+    completed = [i for i in queue if i.status == "completed"]
+    for n, interview in enumerate(completed):
+        interview.completed_at = datetime(2026, 6, 1 + n, 12, tzinfo=UTC)
+        session.get(Deal, interview.deal_id).closed_on = datetime(2026, 5, 20).date()
+    session.commit()
+    client = login_as(cast.leader)
+    html = page_html(client, f"/interviews?status=answered&account={cast.account2.id}")
+    assert "isn't a value" not in page_text(html)
+    [form] = [f for f in rendered_forms(html) if f.method == "get" and "status" in f.names]
+    assert form.value("status") == "answered"
+    assert form.value("account") == str(cast.account2.id)
+    query = urlencode(list(form.data(status="timed").items(multi=True)))
+    timed = page_html(client, f"{form.action}?{query}")
+    [again] = [f for f in rendered_forms(timed) if f.method == "get" and "status" in f.names]
+    assert again.value("status") == "timed"
+    expected = {i.id for i in completed
+                if session.get(Deal, i.deal_id).account_id == cast.account2.id}
+    shown = {int(n) for n in re.findall(r'href="/interviews/(\d+)"', timed)}
+    assert shown == expected and expected

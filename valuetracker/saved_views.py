@@ -16,9 +16,10 @@ from . import audit
 from .accounts import ACCOUNT_LIST
 from .listing import ListSpec
 from .models import SavedView, User
+from .signals.health import SIGNAL_LIST
 from .stakeholders import STAKEHOLDER_LIST
 from .tasks import TASK_LIST
-from .value.lists import COMMITMENT_LIST, ENTRY_LIST
+from .value.lists import COMMITMENT_LIST, ENTRY_LIST, PULSE_LIST
 from .winloss.deal_list import DEAL_LIST
 from .winloss.interviews import INTERVIEW_LIST
 from .winloss.quotes import QUOTE_LIST
@@ -29,7 +30,7 @@ QUERY_MAX = 2000
 LISTS: dict[str, ListSpec] = {spec.endpoint: spec
                               for spec in (ACCOUNT_LIST, DEAL_LIST, STAKEHOLDER_LIST,
                                            INTERVIEW_LIST, ENTRY_LIST, COMMITMENT_LIST,
-                                           QUOTE_LIST, TASK_LIST)}
+                                           QUOTE_LIST, TASK_LIST, SIGNAL_LIST, PULSE_LIST)}
 
 
 class SavedViewError(ValueError):

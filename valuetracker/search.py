@@ -284,11 +284,19 @@ def _sqlite_match(source: Source, words: list[str]) -> _Match:
     index = sa.table("search_index", sa.column("rowid"), sa.column("kind"),
                      sa.column("title"), sa.column("body"))
     terms = " AND ".join(f'"{w}"*' for w in words)
-    expression = f"kind : k{source.code} AND {{title body}} : ({terms})"
+    # The kind is picked by the row id (id * _SLOTS + code), not by matching the `kind`
+    # column: its term ("k4") is in every row of the kind, and the MATCH would walk that
+    # whole list (every value entry) for each search; the id test reads only the rows
+    # the words match. The words are kept to the title and body only when one could
+    # match a kind's term ("k", "k4"): that column filter makes ranking prefixes slower.
+    if any(f"k{s.code}".startswith(w) for s in SOURCES for w in words):
+        terms = f"{{title body}} : ({terms})"
     return _Match(
         table=index,
         ref_id=sa.literal_column(f"search_index.rowid / {_SLOTS}"),
-        condition=sa.text("search_index MATCH :match").bindparams(match=expression),
+        condition=sa.and_(
+            sa.text("search_index MATCH :match").bindparams(match=terms),
+            sa.literal_column(f"search_index.rowid % {_SLOTS}") == source.code),
         # bm25: lower is better; a title match weighs ten times a body match.
         rank=sa.literal_column("bm25(search_index, 0.0, 10.0, 1.0)"),
         title=sa.literal_column("highlight(search_index, 1, char(2), char(3))").label("title"),

@@ -802,8 +802,14 @@ CREATE TABLE account_sent_rollup (
 );
 -- run by valuetracker.rollups.coverage.rebuild (from 0023_coverage_rollups.py): its SQL is not frozen here
 UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0022';
+-- Running upgrade 0023 -> 0024
+CREATE INDEX ix_deal_outcome_amount ON deal (outcome, amount, id);
+UPDATE alembic_version SET version_num='0024' WHERE alembic_version.version_num = '0023';
 COMMIT;
 BEGIN;
+-- Running downgrade 0024 -> 0023
+DROP INDEX ix_deal_outcome_amount;
+UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0024';
 -- Running downgrade 0023 -> 0022
 DROP TABLE account_sent_rollup;
 DROP TABLE account_coverage_rollup;

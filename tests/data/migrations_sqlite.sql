@@ -859,8 +859,12 @@ CREATE TABLE account_sent_rollup (
 ;
 -- run by valuetracker.rollups.coverage.rebuild (from 0023_coverage_rollups.py): its SQL is not frozen here
 UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0022';
+CREATE INDEX ix_deal_outcome_amount ON deal (outcome, amount, id);
+UPDATE alembic_version SET version_num='0024' WHERE alembic_version.version_num = '0023';
 SELECT alembic_version.version_num
 FROM alembic_version;
+DROP INDEX ix_deal_outcome_amount;
+UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0024';
 DROP TABLE account_sent_rollup;
 DROP TABLE account_coverage_rollup;
 UPDATE alembic_version SET version_num='0022' WHERE alembic_version.version_num = '0023';

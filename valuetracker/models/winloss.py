@@ -47,6 +47,9 @@ class Deal(SQLModel, table=True):
         # owner_name: by owner, a rep kept by name counts like a user (still index-only).
         sa.Index("ix_deal_closed_analytics", "outcome", "closed_on", "account_id",
                  "rep_reason_id", "amount", "owner_id", "product", "id", "owner_name"),
+        # The deals list by outcome, sorted by amount (its tie-break is the id): the first
+        # page is read off the index, not sorted out of every deal of the outcome.
+        sa.Index("ix_deal_outcome_amount", "outcome", "amount", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)

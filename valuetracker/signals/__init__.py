@@ -13,16 +13,21 @@ from .health import (
     HEALTH_FILTERS,
     HEALTHY_MIN,
     MAX_SCORE,
+    SIGNAL_LIST,
     WATCH_MIN,
     AccountHealth,
     OpenSignal,
+    SignalFilters,
     account_health,
     accounts_health,
+    all_signals,
     band,
     get_weights,
     health_condition,
+    list_signals,
     save_weights,
     scores,
+    signal_account_options,
     top_signals_text,
     trend_chart,
 )
@@ -32,4 +37,5 @@ from .registry import KINDS, Kind
 __all__ = ["HEALTHY_MIN", "KINDS", "MAX_SCORE", "WATCH_MIN", "AccountHealth", "Kind", "OpenSignal",
            "Refresh", "account_health", "accounts_health", "band", "get_weights",
            "refresh_signals", "save_weights", "scores", "top_signals_text",
-           "trend_chart", "HEALTH_FILTERS", "health_condition"]
+           "trend_chart", "HEALTH_FILTERS", "health_condition", "SIGNAL_LIST", "SignalFilters",
+           "all_signals", "list_signals", "signal_account_options"]

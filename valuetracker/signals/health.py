@@ -20,7 +20,9 @@ from sqlmodel import Session, select
 
 from .. import audit
 from ..db import StaleEditError
+from ..listing import DATE, ID, Filter, ListSpec, Sort
 from ..models import Account, HealthSnapshot, Setting, Signal, utcnow
+from ..pagination import Page, paginate
 from .registry import KINDS, Kind
 
 WEIGHTS_KEY = "signal_weights"
@@ -327,3 +329,95 @@ __all__ = ["HEALTHY_MIN", "MAX_SCORE", "WATCH_MIN", "AccountHealth", "OpenSignal
            "open_signals", "save_snapshots", "save_weights", "scores", "top_signals_text",
            "trend_chart", "week_of", "weights_version", "HEALTH_FILTERS", "health_condition",
            "score_of"]
+
+
+# --- the list of open signals (`/signals`) ------------------------------------------------
+
+# Weights are a setting, so the list's query labels its weight column and sorts by the
+# label: the sort is declared once here, the CASE built from the weights of the day.
+_WEIGHT = sa.literal_column("weight")
+_SEVERITY_RANK = sa.case({"high": 3, "medium": 2, "low": 1}, value=Signal.severity, else_=0)
+SIGNAL_LIST = ListSpec(
+    endpoint="accounts.signal_list", title="Signals",
+    sorts={
+        "weight": Sort("Weight", (_WEIGHT,)),
+        "severity": Sort("Severity", (_SEVERITY_RANK,)),
+        "since": Sort("Since", (Signal.since,)),
+        "account": Sort("Account", (sa.func.lower(Account.name),)),
+        "kind": Sort("Signal", (Signal.kind,)),
+    },
+    default_sort="-weight",
+    filters=(Filter("account", "Account", ID), Filter("kind", "Signal"),
+             Filter("severity", "Severity"), Filter("since_from", "Since from", DATE),
+             Filter("since_to", "Since to", DATE)),
+    # as the account page ranks them: heaviest, then most severe, oldest, first opened
+    tie_breaks=(_SEVERITY_RANK.desc(), Signal.since.asc(), Signal.id.asc()))
+
+
+@dataclass
+class ListedSignal(OpenSignal):
+    """An open signal of the list, with its account."""
+
+    account_name: str = ""
+    account_slug: str = ""
+
+
+@dataclass(frozen=True)
+class SignalFilters:
+    """What the signals list shows (`SIGNAL_LIST`'s filters, parsed)."""
+
+    account_id: int | None = None
+    kind: str | None = None
+    severity: str | None = None
+    since_from: date | None = None
+    since_to: date | None = None
+    sort: str = SIGNAL_LIST.default_sort
+
+
+def _signal_rows(session: Session, scope: Any, filters: SignalFilters) -> Any:
+    """The open signals in `scope` (an SQL condition over Signal.account_id) matching
+    `filters`, with their account and weight, in the list's order."""
+    query = (select(Signal, Account.name, Account.slug,
+                    _weight_case(get_weights(session)).label("weight"))
+             .join(Account, Account.id == Signal.account_id)
+             .where(Signal.cleared_at.is_(None), scope))
+    conditions = [
+        Signal.account_id == filters.account_id if filters.account_id is not None else None,
+        Signal.kind == filters.kind if filters.kind else None,
+        Signal.severity == filters.severity if filters.severity else None,
+        Signal.since >= filters.since_from if filters.since_from else None,
+        Signal.since <= filters.since_to if filters.since_to else None,
+    ]
+    query = query.where(*[c for c in conditions if c is not None])
+    return query.order_by(*SIGNAL_LIST.order_by(filters.sort))
+
+
+def _listed(row: Any) -> ListedSignal:
+    signal, name, slug, weight = row
+    return ListedSignal(signal, KINDS.get(signal.kind), int(weight), name, slug)
+
+
+def list_signals(session: Session, scope: Any, filters: SignalFilters, *, page: int,
+                 size: int) -> Page:
+    """One page of the signals list (two queries: the count and the page)."""
+    found = paginate(session, _signal_rows(session, scope, filters), number=page, size=size)
+    found.items = [_listed(r) for r in found.items]
+    return found
+
+
+def all_signals(session: Session, scope: Any, filters: SignalFilters) -> list[ListedSignal]:
+    """Every row of the signals list (its CSV), one query."""
+    return [_listed(r) for r in session.exec(_signal_rows(session, scope, filters)).all()]
+
+
+def signal_account_options(session: Session, scope: Any, include: int | None = None
+                           ) -> list[tuple[int, str]]:
+    """(id, name) of the accounts in `scope` with open signals, for the list's account
+    filter, and the account `include` (the one asked for) though it has none: a health
+    score of 100 opens an empty list, the account named."""
+    has_open = (select(Signal.id).where(Signal.account_id == Account.id,
+                                        Signal.cleared_at.is_(None)).exists())
+    offered = has_open if include is None else sa.or_(has_open, Account.id == include)
+    return [(i, n) for i, n in session.exec(
+        select(Account.id, Account.name).where(scope, offered)
+        .order_by(sa.func.lower(Account.name), Account.id)).all()]

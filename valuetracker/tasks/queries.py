@@ -142,11 +142,12 @@ def assignee_options(session: Session, account_id: int) -> list[tuple[int, str]]
 def team_options(session: Session, user: User) -> list[tuple[int, str]]:
     """(id, name) of the people with tasks the user may see, or who own or are on the
     team of an account the user sees: the assignee filters and the bulk reassign list."""
-    assigned = select(Task.assignee_id).where(task_scope(user), Task.assignee_id.is_not(None))
+    # EXISTS per user (an index lookup on the assignee), not IN over every task's assignee.
+    assigned = select(Task.id).where(Task.assignee_id == User.id, task_scope(user))
     return [(r[0], r[1]) for r in session.exec(
         select(User.id, User.name)
         .where(User.active.is_(True),
-               sa.or_(User.id.in_(assigned), account_editor_condition()))
+               sa.or_(assigned.exists(), account_editor_condition()))
         .order_by(User.name, User.id)).all()]
 
 
@@ -213,8 +214,11 @@ def my_work(session: Session, user: User, *, assignee_id: int | None = None,
         select(sa.func.count(),
                sa.func.coalesce(sa.func.sum(sa.case((Task.due_on < today, 1), else_=0)), 0))
         .select_from(Task).where(*tasks_where)).one()
-    rows = session.exec(_rows_query(user).where(*tasks_where[:1], *tasks_where[2:])
-                        .order_by(*_order()).limit(MY_WORK_LIMIT)).all()
+    # The panel's tasks picked from `task` alone (its sort reads only task columns), then
+    # joined to their names: the joins run for these rows, not for every open task.
+    first = select(Task.id).where(*tasks_where).order_by(*_order()).limit(MY_WORK_LIMIT)
+    rows = session.exec(_all_rows_query().where(Task.id.in_(first))
+                        .order_by(*_order())).all()
 
     def accounts_of(col: Any) -> Any:
         # Whose accounts: the person's team's; everyone's for leaders without a filter.

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from ..access import account_scope
 from ..listing import DATE, ID, TEXT, YES_NO, Filter, ListSpec, Sort
-from ..models import Account, User, ValueCommitment, ValueEntry
+from ..models import Account, LoyaltyPulse, Stakeholder, User, ValueCommitment, ValueEntry
 from ..pagination import Page, paginate_keys
 from .metrics import counted_currency
 from .portfolio import migration_segment
@@ -106,17 +106,29 @@ def _entry_rows() -> Any:
 def list_value_entries(session: Session, user: User, f: EntryFilters, *, page: int = 1,
                        size: int = 50) -> Page:
     """One page of (ValueEntry, account name, account slug) rows."""
-    order = ENTRY_LIST.order_by(f.sort)
-    keys = (select(ValueEntry.id).join(Account, Account.id == ValueEntry.account_id)
-            .where(*entry_conditions(user, f)).order_by(*order))
-    return paginate_keys(session, keys, lambda ids: (
-        _entry_rows().where(ValueEntry.id.in_(ids)).order_by(*order)), number=page, size=size)
+    return _page_of(session, ENTRY_LIST.order_by(f.sort), ValueEntry, _entry_rows(),
+                    entry_conditions(user, f), page=page, size=size)
 
 
 def all_value_entries(session: Session, user: User, f: EntryFilters) -> list[Any]:
     """Every row of the list (the CSV)."""
-    return list(session.exec(_entry_rows().where(*entry_conditions(user, f))
-                             .order_by(*ENTRY_LIST.order_by(f.sort))).all())
+    return _all_of(session, ENTRY_LIST.order_by(f.sort), _entry_rows(),
+                   entry_conditions(user, f))
+
+
+def _page_of(session: Session, order: list[Any], model: Any, rows: Any,
+             conditions: list[Any], *, page: int, size: int) -> Page:
+    """One page of a value list: its ids (joined to Account) counted and sorted first,
+    then `rows` loaded for the page's ids (`paginate_keys`)."""
+    keys = (select(model.id).join(Account, Account.id == model.account_id)
+            .where(*conditions).order_by(*order))
+    return paginate_keys(session, keys, lambda ids: (
+        rows.where(model.id.in_(ids)).order_by(*order)), number=page, size=size)
+
+
+def _all_of(session: Session, order: list[Any], rows: Any, conditions: list[Any]
+            ) -> list[Any]:
+    return list(session.exec(rows.where(*conditions).order_by(*order)).all())
 
 
 @dataclass(frozen=True)
@@ -166,19 +178,85 @@ def _commitment_rows() -> Any:
 def list_commitments(session: Session, user: User, f: CommitmentFilters, *, page: int = 1,
                      size: int = 50) -> Page:
     """One page of (ValueCommitment, account name, account slug) rows."""
-    order = COMMITMENT_LIST.order_by(f.sort)
-    keys = (select(ValueCommitment.id).join(Account, Account.id == ValueCommitment.account_id)
-            .where(*commitment_conditions(user, f)).order_by(*order))
-    return paginate_keys(session, keys, lambda ids: (
-        _commitment_rows().where(ValueCommitment.id.in_(ids)).order_by(*order)),
-        number=page, size=size)
+    return _page_of(session, COMMITMENT_LIST.order_by(f.sort), ValueCommitment,
+                    _commitment_rows(), commitment_conditions(user, f), page=page, size=size)
 
 
 def all_commitments(session: Session, user: User, f: CommitmentFilters) -> list[Any]:
     """Every row of the list (the CSV)."""
-    return list(session.exec(_commitment_rows().where(*commitment_conditions(user, f))
-                             .order_by(*COMMITMENT_LIST.order_by(f.sort))).all())
+    return _all_of(session, COMMITMENT_LIST.order_by(f.sort), _commitment_rows(),
+                   commitment_conditions(user, f))
 
+
+
+# --- loyalty pulses (`/pulses`): the rows behind the portfolio's drift in priorities ------
+
+PULSE_LIST = ListSpec(
+    endpoint="value_lists.pulses", title="Pulses",
+    sorts={
+        "taken": Sort("Taken on", (LoyaltyPulse.taken_on,)),
+        "account": Sort("Account", (sa.func.lower(Account.name),)),
+    },
+    default_sort="-taken",
+    filters=(Filter("account", "Account", ID), Filter("segment", "Segment"),
+             Filter("taken_from", "Taken from", DATE), Filter("taken_to", "Taken to", DATE),
+             Filter("ranked", "Ranks the drivers", YES_NO)),
+    tie_breaks=(LoyaltyPulse.id.desc(),),
+)
+
+
+def ranked_pulse() -> Any:
+    """SQL: the pulse ranks the value drivers, as the drift rollups count a ranking (its
+    first place named; `rollups.build.drift_source`)."""
+    return LoyaltyPulse.driver_ranking[0].as_string().is_not(None)
+
+
+@dataclass(frozen=True)
+class PulseFilters:
+    account_id: int | None = None
+    segment: str | None = None  # the account's; NO_SEGMENT: none (as the drift groups)
+    taken_from: date | None = None
+    taken_to: date | None = None
+    ranked: bool | None = None
+    sort: str = PULSE_LIST.default_sort
+
+
+def pulse_conditions(user: User, f: PulseFilters) -> list[Any]:
+    """WHERE of the pulses list (joined to Account): the user's accounts."""
+    conditions = [account_scope(user, LoyaltyPulse.account_id)]
+    if f.account_id is not None:
+        conditions.append(LoyaltyPulse.account_id == f.account_id)
+    if f.segment:
+        conditions.append(migration_segment() == f.segment)
+    if f.taken_from:
+        conditions.append(LoyaltyPulse.taken_on >= f.taken_from)
+    if f.taken_to:
+        conditions.append(LoyaltyPulse.taken_on <= f.taken_to)
+    if f.ranked is not None:
+        conditions.append(ranked_pulse() if f.ranked else sa.not_(sa.func.coalesce(
+            ranked_pulse(), False)))
+    return conditions
+
+
+def _pulse_rows() -> Any:
+    # The person's name unless erased: an erased person's pulse still counts, unnamed.
+    return (select(LoyaltyPulse, Account.name, Account.slug,
+                   sa.case((Stakeholder.erased_at.is_(None), Stakeholder.name), else_=None))
+            .join(Account, Account.id == LoyaltyPulse.account_id)
+            .outerjoin(Stakeholder, Stakeholder.id == LoyaltyPulse.stakeholder_id))
+
+
+def list_pulses(session: Session, user: User, f: PulseFilters, *, page: int = 1,
+                size: int = 50) -> Page:
+    """One page of (LoyaltyPulse, account name, account slug, person's name) rows."""
+    return _page_of(session, PULSE_LIST.order_by(f.sort), LoyaltyPulse, _pulse_rows(),
+                    pulse_conditions(user, f), page=page, size=size)
+
+
+def all_pulses(session: Session, user: User, f: PulseFilters) -> list[Any]:
+    """Every row of the list (the CSV)."""
+    return _all_of(session, PULSE_LIST.order_by(f.sort), _pulse_rows(),
+                   pulse_conditions(user, f))
 
 
 def evidence_counts(session: Session, *, account_id: int) -> dict[str, int]:

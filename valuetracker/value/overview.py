@@ -150,11 +150,13 @@ def account_panel(session: Session, account: Account, *,
     }
 
 
-def account_value_page(session: Session, account: Account, *,
-                       today: date | None = None) -> dict[str, Any]:
-    """Everything on /accounts/<slug>/value; a fixed number of queries whatever the size."""
+def account_value_page(session: Session, account: Account, *, today: date | None = None,
+                       overview: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything on /accounts/<slug>/value; a fixed number of queries whatever the size.
+    `overview`: `account_overview`'s figures when the caller has them (not changed)."""
     today = today or date.today()
-    context = account_overview(session, account, today=today)
+    context = dict(overview if overview is not None
+                   else account_overview(session, account, today=today))
     by_quarter = context["summary"].by_quarter
     pulses = latest_pulses(session, account_id=account.id)
     context.update(

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from .. import accounts, activities, bulk, signals, stakeholders, summaries, tasks, value, winloss
 from ..access import (
     account_access,
+    account_scope,
     get_account_for_user,
     may_edit_accounts,
     may_manage_team,
@@ -24,10 +25,10 @@ from ..access import (
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
-from ..listing import Column, csv_rows, wants_csv
-from ..models import ACCOUNT_STATUSES, TIERS, Account, label
+from ..listing import Column, wants_csv
+from ..models import ACCOUNT_STATUSES, SEVERITIES, TIERS, Account, Signal, label
 from ._bulk import bulk_form, bulk_step, list_route
-from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
+from ._request import edit_conflict, list_csv, list_state, page_arg
 
 bp = Blueprint("accounts", __name__)
 
@@ -161,9 +162,11 @@ def show(slug: str) -> str:
         warnings=stakeholders.coverage_warnings(rows),
         can_edit=can_edit, can_manage_team=can_edit and may_manage_team(current_user, account),
         # The two figure panels hold plain values: kept until the data changes (the
-        # summaries panel: until the tables it reads change, not at a value entry).
+        # value panel: until this account's rows change; the summaries panel: until the
+        # tables it reads change, not at a value entry).
         value_overview=cached(session, "account-value-panel", (account.id, today),
-                              lambda: value.account_panel(session, account, today=today)),
+                              lambda: value.account_panel(session, account, today=today),
+                              account=account.id),
         winloss_overview=winloss.account_overview(session, account),
         summaries_overview=cached(session, "account-summaries-panel", (account.id, today),
                                   lambda: summaries.account_overview(session, account),
@@ -179,27 +182,54 @@ def show(slug: str) -> str:
     )
 
 
-# The account's open signals as CSV (`?format=csv`): the rows behind its health score
-# (100 − their weights, never under 0), heaviest first as the panel lists them.
+# The signals list's CSV: the rows behind a health score (100 − their weights, never
+# under 0) when filtered to one account, heaviest first as the account page lists them.
 SIGNAL_CSV = (
+    Column("Account", lambda o: o.account_name),
     Column("Signal", lambda o: o.label), Column("Severity", lambda o: o.signal.severity),
     Column("Message", lambda o: o.signal.message), Column("Since", lambda o: o.signal.since),
     Column("Weight", lambda o: o.weight), Column("Next step", lambda o: o.next_step),
 )
 
 
+@bp.route("/signals")
+@login_required
+def signal_list() -> Any:
+    """The open signals of the user's accounts: sorted, filtered, CSV. Filtered to one
+    account, they are the rows its health score is taken from."""
+    session = get_session()
+    scope = account_scope(current_user, Signal.account_id)
+    asked = request.args.get("account", "")
+    options = signals.signal_account_options(
+        session, account_scope(current_user, Account.id),
+        include=int(asked) if asked.isdigit() and len(asked) < 12 else None)
+    state = list_state(signals.SIGNAL_LIST, choices={
+        "account": [str(i) for i, _n in options], "kind": signals.KINDS,
+        "severity": SEVERITIES})
+    filters = signals.SignalFilters(
+        account_id=int(state.get("account")) if state.get("account") else None,
+        kind=state.get("kind"), severity=state.get("severity"),
+        since_from=state.get("since_from"), since_to=state.get("since_to"), sort=state.sort)
+    if wants_csv(request.args):
+        return list_csv(signals.SIGNAL_LIST, SIGNAL_CSV,
+                        signals.all_signals(session, scope, filters))
+    account = (session.get(Account, filters.account_id)
+               if filters.account_id is not None else None)
+    return render_template(
+        "signals/list.html", state=state, args=state.args, account_options=options,
+        kinds=signals.KINDS, severities=SEVERITIES, account=account,
+        health=signals.account_health(session, account) if account is not None else None,
+        page=signals.list_signals(session, scope, filters, page=page_arg(),
+                                  size=current_app.config["PAGE_SIZE"]))
+
+
 @bp.route("/accounts/<slug>/signals")
 @login_required
 def account_signals(slug: str) -> Any:
-    """The account's open signals: the rows its health score is taken from."""
-    session = get_session()
-    account, _can_edit = account_access(session, current_user, slug)
-    health = signals.account_health(session, account)
-    if wants_csv(request.args):
-        return file_response(csv_rows(SIGNAL_CSV, health.signals),
-                             filename=f"{account.slug}-signals-{date.today().isoformat()}.csv",
-                             mimetype="text/csv")
-    return render_template("signals/account_list.html", account=account, health=health)
+    """The account's open signals: the signals list filtered to it (404 outside scope)."""
+    account, _can_edit = account_access(get_session(), current_user, slug)
+    return redirect(url_for("accounts.signal_list",
+                            **{**request.args.to_dict(), "account": account.id}))
 
 
 KEPT_OWNER = "kept"  # the owner select's value for a name kept from an import

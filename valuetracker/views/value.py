@@ -9,6 +9,7 @@ redirect.
 from __future__ import annotations
 
 import smtplib
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -24,6 +25,7 @@ from ..access import (
     get_commitment_for_user,
     get_entry_for_user,
 )
+from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import choices, stakeholder_choices
 from ..models import DRIVERS, EVIDENCE_STATUSES, Account
@@ -65,7 +67,12 @@ def _overview_page(account: Account, can_edit: bool,
     """The account value page; `submitted` (with errors) replaces the review form of the
     described entry `entry_id`, so the page comes back with the field errors."""
     session = get_session()
-    context = domain.account_value_page(session, account)
+    today = date.today()
+    # The value figures at the top are kept until one of the account's rows changes.
+    overview = cached(session, "account-value-overview", (account.id, today),
+                      lambda: domain.account_overview(session, account, today=today),
+                      account=account.id)
+    context = domain.account_value_page(session, account, today=today, overview=overview)
     people = domain.account_stakeholders(session, account_id=account.id)
     described = domain.described_entries(session, account_id=account.id)
     review_forms = {}

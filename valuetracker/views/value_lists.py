@@ -1,5 +1,6 @@
-"""The value entries and commitments of every account the user may see (`/value`,
-`/commitments`): where the value figures open onto their rows (docs/lists.md)."""
+"""The value entries, commitments and loyalty pulses of every account the user may see
+(`/value`, `/commitments`, `/pulses`): where the value figures open onto their rows
+(docs/lists.md)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ COMMITMENT_CSV = (
     Column("Driver", lambda r: r[0].driver), Column("Expected", lambda r: r[0].expected_amount),
     Column("Unit", lambda r: r[0].unit), Column("Due", lambda r: r[0].due_on),
     Column("Status", lambda r: r[0].status), Column("Delivered", lambda r: r[0].delivered_on),
+)
+
+PULSE_CSV = (
+    Column("Account", lambda r: r[1]), Column("Person", lambda r: r[3] or "(erased)"),
+    Column("Taken on", lambda r: r[0].taken_on),
+    Column("Satisfaction", lambda r: r[0].satisfaction),
+    Column("Repurchase intent", lambda r: r[0].repurchase_intent),
+    Column("Recommend", lambda r: r[0].recommend),
+    # the drivers, most important first (the drift's average rank and first place)
+    Column("Ranking", lambda r: ";".join(d for d in (r[0].driver_ranking or []) if d)),
 )
 
 
@@ -66,6 +77,22 @@ def commitments() -> Any:
     return _csv_or_page(lists.COMMITMENT_LIST, COMMITMENT_CSV, lists.all_commitments,
                         lists.list_commitments, filters, "value/commitments.html", state,
                         drivers=DRIVERS, statuses=COMMITMENT_STATUSES, yes_no=YES_NO_CHOICES)
+
+
+@bp.route("/pulses")
+@login_required
+def pulses() -> Any:
+    """Loyalty pulses across the user's accounts: filtered, sorted, CSV."""
+    session = get_session()
+    segments = [*segment_options(session, current_user), NO_SEGMENT]
+    state = list_state(lists.PULSE_LIST, choices={"segment": segments})
+    filters = lists.PulseFilters(
+        account_id=state.get("account"), segment=state.get("segment"),
+        taken_from=state.get("taken_from"), taken_to=state.get("taken_to"),
+        ranked=state.get("ranked"), sort=state.sort)
+    return _csv_or_page(lists.PULSE_LIST, PULSE_CSV, lists.all_pulses, lists.list_pulses,
+                        filters, "value/pulse_list.html", state, segments=segments,
+                        yes_no=YES_NO_CHOICES)
 
 
 def _csv_or_page(spec: ListSpec, columns: Sequence[Column], all_rows: Callable[..., Any],

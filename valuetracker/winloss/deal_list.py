@@ -139,10 +139,22 @@ def _owner_user_name() -> Any:
 
 def deal_segments(session: Session, user: User) -> list[str]:
     """Segments of the accounts of the deals `user` may see, for the segment filter."""
+    # EXISTS, not a join: each account is probed for one deal (an index lookup), instead
+    # of every deal joined to its account and the pairs made distinct.
+    has_deal = select(Deal.id).where(Deal.account_id == Account.id, deal_scope(user))
     return [s for s in session.exec(
-        select(Account.segment).distinct().join(Deal, Deal.account_id == Account.id)
-        .where(deal_scope(user), Account.segment.is_not(None), Account.segment != "")
+        select(Account.segment).distinct()
+        .where(has_deal.exists(), Account.segment.is_not(None), Account.segment != "")
         .order_by(Account.segment)).all()]
+
+
+def _keys(user: User, f: DealFilters) -> Any:
+    """The ids of the list's deals (not ordered). Joined to Account only when a filter or
+    the sort reads it: the COUNT of a large list then reads one index of `deal`."""
+    keys = select(Deal.id)
+    if f.q or f.segment or f.sort.lstrip("-") == "account":
+        keys = keys.join(Account, Account.id == Deal.account_id, isouter=True)
+    return keys.where(*deal_list_conditions(user, f))
 
 
 def _deal_rows() -> Any:
@@ -168,8 +180,7 @@ def list_deals(
     that name one or two."""
     f = filters or DealFilters(**by)
     order = DEAL_LIST.order_by(f.sort)
-    keys = (select(Deal.id).join(Account, Account.id == Deal.account_id, isouter=True)
-            .where(*deal_list_conditions(user, f)).order_by(*order))
+    keys = _keys(user, f).order_by(*order)
     return paginate_keys(session, keys, lambda page_ids: (
         _deal_rows().where(Deal.id.in_(page_ids)).order_by(*order)
     ), number=page, size=size)
@@ -192,9 +203,10 @@ def deal_products(session: Session, user: User) -> list[str]:
 def deal_owner_options(session: Session, user: User) -> tuple[list[tuple[int, str]], list[str]]:
     """The owners of the deals `user` may see, for the list's owner filter: the users
     (id, name), and the names kept for reps who are not users. Two queries."""
+    # EXISTS per user (an index lookup on the deal's owner), not IN over every deal's owner.
+    owns = select(Deal.id).where(Deal.owner_id == User.id, deal_scope(user))
     users = session.exec(
-        select(User.id, User.name).where(User.id.in_(
-            select(Deal.owner_id).where(deal_scope(user), Deal.owner_id.is_not(None))))
+        select(User.id, User.name).where(owns.exists())
         .order_by(User.name, User.id)).all()
     kept = session.exec(
         select(Deal.owner_name).where(deal_scope(user), Deal.owner_id.is_(None),
@@ -213,6 +225,4 @@ def owner_label(owner: str | None, deal: Deal | Any) -> str | None:
 def deal_ids(session: Session, user: User, filters: DealFilters) -> list[int]:
     """The ids of every deal of the list, in its order (a bulk action's "all matching")."""
     return list(session.exec(
-        select(Deal.id).join(Account, Account.id == Deal.account_id, isouter=True)
-        .where(*deal_list_conditions(user, filters))
-        .order_by(*DEAL_LIST.order_by(filters.sort))).all())
+        _keys(user, filters).order_by(*DEAL_LIST.order_by(filters.sort))).all())

@@ -40,6 +40,10 @@ from .errors import WinLossError
 NONE_LABEL = "(none)"
 # The deal list's outcome filter value for every closed outcome (a win rate's deals).
 ANY_CLOSED = "closed"
+# The interview list's outcome filter value for the deals won or lost: the interviews a
+# factor impact (the won mean minus the lost mean) is taken from.
+WON_OR_LOST = "won_lost"
+WON_OR_LOST_OUTCOMES = ("won", "lost")
 
 
 def against_competitor(competitor_id: int) -> Any:
@@ -93,6 +97,9 @@ ANSWERED = "answered"
 # The interview list's status filter value for the interviews the median days to
 # interview is over (`days_counted`).
 DAYS_COUNTED = "timed"
+# How the interview list's status menu names the two, after the statuses themselves.
+STATUS_GROUPS = {ANSWERED: "Answered (completed, declined or no response)",
+                 DAYS_COUNTED: "Timed (completed on a known day, deal closed)"}
 
 
 def interview_status_condition(status: str) -> Any:

@@ -38,6 +38,8 @@ from ..value.outreach import OpenLink, SentLink, email_link, open_links
 from .deals import (
     ANY_CLOSED,
     DAYS_COUNTED,
+    WON_OR_LOST,
+    WON_OR_LOST_OUTCOMES,
     closed_in_period,
     guide_for_outcome,
     interview_status_condition,
@@ -282,7 +284,9 @@ def _queue_keys(status: str | None, account_id: int | None, outcome: str | None,
             # The analytics' interviews: those of deals closed in the period.
             keys = keys.where(*closed_in_period(closed_from, closed_to))
         else:
-            if outcome:
+            if outcome == WON_OR_LOST:
+                keys = keys.where(Deal.outcome.in_(WON_OR_LOST_OUTCOMES))
+            elif outcome:
                 keys = keys.where(Deal.outcome == outcome)
             if closed_from:
                 keys = keys.where(Deal.closed_on >= closed_from)
@@ -293,9 +297,23 @@ def _queue_keys(status: str | None, account_id: int | None, outcome: str | None,
     return keys
 
 
-def _queue_rows(result_rows: Any) -> list[dict[str, Any]]:
-    return [{"interview": i, "deal": d, "account": a, "interviewer": u,
-             "interviewee": interviewee_display(i, s)} for i, d, a, s, u in result_rows]
+def _queue_rows(session: Session, result_rows: Any, factor_id: int | None = None
+                ) -> list[dict[str, Any]]:
+    """The list's rows; filtered by a factor, each with its rating of the factor and the
+    effect named (a factor impact's inputs: its list shows the ratings it averages),
+    one more query for the page."""
+    rows = [{"interview": i, "deal": d, "account": a, "interviewer": u,
+             "interviewee": interviewee_display(i, s), "rating": None, "effect": None}
+            for i, d, a, s, u in result_rows]
+    if factor_id and rows:
+        ratings = {interview_id: (rating, effect) for interview_id, rating, effect
+                   in session.exec(select(FactorRating.interview_id, FactorRating.rating,
+                                          FactorRating.effect).where(
+                       FactorRating.factor_id == factor_id,
+                       FactorRating.interview_id.in_([r["interview"].id for r in rows])))}
+        for row in rows:
+            row["rating"], row["effect"] = ratings.get(row["interview"].id, (None, None))
+    return rows
 
 
 def _queue_select() -> Any:
@@ -330,7 +348,7 @@ def list_interviews(
     result = paginate_keys(session, keys.order_by(*order), lambda page_ids: (
         _queue_select().where(WinLossInterview.id.in_(page_ids)).order_by(*order)
     ), number=page, size=size)
-    result.items = _queue_rows(result.items)
+    result.items = _queue_rows(session, result.items, by.get("factor_id"))
     return result
 
 
@@ -341,9 +359,9 @@ def all_interviews(session: Session, *, status: str | None = None,
     """Every interview of the queue as filtered (not one page), as `list_interviews` rows;
     `by`: `_queue_keys`' reasons and factor."""
     keys = _queue_keys(status, account_id, outcome, closed_from, closed_to, **by)
-    return _queue_rows(session.exec(
+    return _queue_rows(session, session.exec(
         _queue_select().where(WinLossInterview.id.in_(keys))
-        .order_by(*INTERVIEW_LIST.order_by(sort))).all())
+        .order_by(*INTERVIEW_LIST.order_by(sort))).all(), by.get("factor_id"))
 
 
 def has_completed_interview(session: Session, deal_id: int) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import jsonify, render_template, request
 
-from . import accounts, deals, hooks, interviews, summaries, value, work  # noqa: F401 - routes on bp
+from . import accounts, deals, hooks, interviews, search, summaries, value, work  # noqa: F401 - routes on bp
 from ._core import bp
 from .spec import document
 

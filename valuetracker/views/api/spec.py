@@ -32,6 +32,7 @@ from .spec_in import (
     PageQuery,
     PulseCreate,
     PulseQuery,
+    SearchQuery,
     SignalQuery,
     StakeholderCreate,
     StakeholderUpdate,
@@ -57,6 +58,7 @@ from .spec_out import (
     JobItem,
     Problem,
     PulseItem,
+    SearchResults,
     SignalItem,
     StakeholderItem,
     SummaryItem,
@@ -141,11 +143,12 @@ OPERATIONS: dict[str, tuple[Any, Any, Any]] = {
     "create_interview": (InterviewItem, InterviewCreate, None),
     "list_task_comments": (_list_of(TaskCommentItem), None, PageQuery),
     "create_task_comment": (TaskCommentItem, TaskCommentCreate, None),
+    "search": (SearchResults, None, SearchQuery),
 }
 TAGS = {"account": "accounts", "stakeholder": "stakeholders", "value_entr": "value entries",
         "commitment": "commitments", "pulse": "pulses", "deal": "deals",
         "summar": "summaries", "interview": "interviews", "signal": "signals",
-        "task": "tasks", "webhook": "webhooks", "job": "jobs"}
+        "task": "tasks", "webhook": "webhooks", "job": "jobs", "search": "search"}
 
 
 def doc(operation: str, *, write: bool = False, created: bool = False,

@@ -299,3 +299,9 @@ class SummariesSend(BaseModel):
     quarter: str = Field(..., min_length=1, description="A quarter such as 2026-Q3.")
     account: AccountKeys | None = Field(
         None, description="An account's id or slug, or a list; none: the whole portfolio.")
+
+
+class SearchQuery(BaseModel):
+    q: str | None = Field(None, max_length=200,
+                          description="Words to find; each must match, as a prefix.")
+    kind: str | None = Field(None, description="Only this kind (a group's `kind`).")

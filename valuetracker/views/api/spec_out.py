@@ -334,3 +334,27 @@ class JobItem(BaseModel):
     message: str
     note: str | None = Field(None, description="Why it waits (no worker running).")
     status_url: str | None = Field(None, description="Where to follow it (on 202).")
+
+
+class SearchHit(BaseModel):
+    kind: str
+    id: int
+    title: str
+    snippet: str
+    title_html: str = Field(description="The title, escaped, the matched words in <mark>.")
+    snippet_html: str = Field(description="The snippet, escaped, the matches in <mark>.")
+    context: str
+    url: str = Field(description="The page it opens in the web app.")
+
+
+class SearchGroup(BaseModel):
+    kind: str
+    label: str
+    total: int = Field(description="Every match of the kind, not only the items listed.")
+    items: list[SearchHit]
+
+
+class SearchResults(BaseModel):
+    query: str
+    total: int
+    groups: list[SearchGroup]

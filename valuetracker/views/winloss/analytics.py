@@ -27,6 +27,12 @@ from ...winloss.taxonomy import list_factors
 from .._request import date_arg, list_csv, list_state, page_arg, quarter_arg
 from ._common import bp
 
+# What the analytics read: the deals and their rollup (kept from these tables in the
+# writing transaction), the interviews and ratings, the accounts' segments, the owners,
+# the competitors and the reason taxonomy.
+_ANALYTICS_TABLES = ("deal", "deal_competitor", "winloss_interview", "factor_rating",
+                     "account", "user", "competitor", "decision_factor")
+
 
 @bp.route("/analytics")
 @permission_required(reads_winloss_program)
@@ -42,14 +48,15 @@ def analytics() -> str:
         by = "segment"
 
     # Every program reader sees every deal, so the figures are kept per filter until the
-    # data changes (valuetracker.cache).
+    # tables they read change (valuetracker.cache): not at a value entry.
     start_month = app_start_month()
     figures, competitor_ids = cached(
         session, "winloss-analytics", (by, since, until, start_month),
         lambda: (wl.analytics_page(session, by=by, since=since, until=until,
                                    start_month=start_month),
                  # the competitors' ids, for the figure links to their deals
-                 {c.name: c.id for c in session.exec(select(Competitor)).all()}))
+                 {c.name: c.id for c in session.exec(select(Competitor)).all()}),
+        tables=_ANALYTICS_TABLES)
     win_chart = charts.interval_chart(
         [(f"{r.group} (n={r.closed})", r.win_rate or 0.0, r.ci_low, r.ci_high)
          for r in figures.groups[:25]], title=f"Win rate by {by} with 95% interval")

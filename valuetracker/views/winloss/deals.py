@@ -20,7 +20,9 @@ from ...access import (
     may_edit_deals,
     permission_required,
     runs_winloss_program,
+    scope_key,
 )
+from ...cache import cached
 from ...db import StaleEditError, get_session
 from ...forms import choices
 from ...listing import Column, wants_csv
@@ -152,12 +154,14 @@ DEAL_CSV = (
 def deals() -> Any:
     session = get_session()
     competitors = session.exec(select(Competitor).order_by(Competitor.name)).all()
-    owner_users, kept_owners = deal_owner_options(session, current_user)
-    products = deal_products(session, current_user)
+    # The filters' choices read every deal the user sees: kept until the data changes.
+    (owner_users, kept_owners), products, segments = cached(
+        session, "deal-list-choices", scope_key(current_user), lambda: (
+            deal_owner_options(session, current_user), deal_products(session, current_user),
+            deal_segments(session, current_user)))
     # ?owner=<user id>, or ?owner=name:<kept name> for a rep who is not a user.
     owner_values = [str(uid) for uid, _name in owner_users] + [
         OWNER_NAME_PREFIX + name for name in kept_owners]
-    segments = deal_segments(session, current_user)
     # "(none)" opens a figure's group of deals without a product, competitor or segment.
     state = list_state(DEAL_LIST, choices={
         "outcome": (*OUTCOMES, ANY_CLOSED), "owner": owner_values,

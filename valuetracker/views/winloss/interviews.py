@@ -29,9 +29,9 @@ from ...models import (
     WinLossInterview,
 )
 from ...winloss.deals import (
-    ANSWERED,
     ANY_CLOSED,
-    DAYS_COUNTED,
+    STATUS_GROUPS,
+    WON_OR_LOST,
     guide_for_outcome,
 )
 from ...winloss.forms import (
@@ -59,15 +59,18 @@ INTERVIEW_CSV = (
     Column("Requested", lambda r: r["interview"].requested_at),
     Column("Completed", lambda r: r["interview"].completed_at),
     Column("Interviewer", lambda r: r["interviewer"]),
+    # filtered by a factor (`factor=`): its rating and the effect named, as averaged and
+    # counted by the factor impact
+    Column("Rating", lambda r: r["rating"]), Column("Effect", lambda r: r["effect"]),
 )
 
 
 @bp.route("/interviews")
 @permission_required(reads_winloss_program)
 def queue() -> Any:
-    state = list_state(INTERVIEW_LIST, choices={"status": (*INTERVIEW_STATUSES, ANSWERED,
-                                                           DAYS_COUNTED),
-                                                "outcome": (*OUTCOMES, ANY_CLOSED),
+    state = list_state(INTERVIEW_LIST, choices={"status": (*INTERVIEW_STATUSES, *STATUS_GROUPS),
+                                                "outcome": (*OUTCOMES, ANY_CLOSED,
+                                                            WON_OR_LOST),
                                                 "effect": FACTOR_EFFECTS})
     by = {"status": state.get("status"), "account_id": state.get("account"),
           "outcome": state.get("outcome"), "closed_from": state.get("closed_from"),
@@ -79,7 +82,10 @@ def queue() -> Any:
     page = list_interviews(get_session(), **by, page=page_arg())
     return render_template("winloss/queue.html", page=page, state=state, args=state.args,
                            status=state.get("status"), outcome=state.get("outcome"),
-                           statuses=INTERVIEW_STATUSES, outcomes=OUTCOMES)
+                           statuses=INTERVIEW_STATUSES, status_groups=STATUS_GROUPS,
+                           outcomes=OUTCOMES,
+                           factor=get_session().get(DecisionFactor, state.get("factor"))
+                           if state.get("factor") else None)
 
 
 @bp.route("/interviews/<int:interview_id>")
