@@ -47,7 +47,8 @@ _TABLES_BUMPED = "valuetracker.table_versions_bumped"
 # (id 1 counts every change). Append new ones at the end, with a new id.
 TABLE_VERSIONS: dict[str, int] = {"account": 2, "account_member": 3, "signal": 4,
                                   "setting": 5, "user": 6, "stakeholder": 7,
-                                  "distribution": 8, "value_summary": 9}
+                                  "distribution": 8, "value_summary": 9,
+                                  "saved_view": 10, "notification": 11}
 
 
 def _versions(session: Session) -> dict[int, int]:
