@@ -465,7 +465,7 @@ def sql_statements(engine: sa.Engine) -> Iterator[list[str]]:
 
 
 # What the top bar of every signed-in page reads: the unread notifications' count and
-# the saved views' menu (one indexed query each, the same on every page).
+# the saved views' menu (one indexed query each, then kept until their tables change).
 MENU_TABLES = ("FROM notification", "FROM saved_view")
 
 

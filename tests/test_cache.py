@@ -10,13 +10,22 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, select
 
-from valuetracker import audit
+from valuetracker import audit, signals
 from valuetracker.cache import cached, current_version
-from valuetracker.models import Account, Stakeholder
+from valuetracker.models import Account, Notification, Stakeholder
+from valuetracker.notifications.inbox import mark_all_read
 from valuetracker.signals import refresh_signals
+from valuetracker.signals.health import get_weights, save_weights
 
 from .conftest import sql_statements
-from .factories import make_account, make_commitment, make_confirmation, make_deal, make_entry
+from .factories import (
+    make_account,
+    make_commitment,
+    make_confirmation,
+    make_deal,
+    make_entry,
+    make_signal,
+)
 
 
 def _version(app: Flask) -> int:
@@ -255,6 +264,12 @@ def test_the_account_summaries_panel_outlives_a_value_entry_not_a_stakeholder_ch
     _, after_entry = _count_statements(app, lambda: client.get(url))
     # The value panel (1 statement) is recomputed; the summaries panel (3) is kept.
     assert after_entry == warm + 1
+    # The first view after a change: the session user, the account, its team, its people,
+    # the data versions, the account's own version (the value panel's key), open
+    # signals, weekly health, the value panel, the deals panel (2), the timeline, the tasks
+    # panel (page and count in one); the signal weights and the menu's unread count and
+    # saved views come from the cache (22 statements once, 17 before these).
+    assert after_entry <= 13
     stakeholder = session.exec(select(Stakeholder)
                                .where(Stakeholder.account_id == cast.account1.id)).first()
     assert stakeholder is not None
@@ -352,3 +367,104 @@ def test_win_loss_analytics_outlive_a_value_entry_not_a_closed_deal(
     session.commit()
     html = client.get("/analytics").get_data(as_text=True)
     assert "Mid-market (n=1)" in html
+
+def _reads(app: Flask, client: Any, url: str, table: str) -> tuple[str, int]:
+    """The page at `url` and how many of its statements read `table`."""
+    with sql_statements(app.extensions["valuetracker.engine"]) as statements:
+        html = client.get(url).get_data(as_text=True)
+    return html, sum(f"FROM {table}" in " ".join(s.split()) for s in statements)
+
+
+def test_the_signal_weights_are_kept_until_the_settings_change(
+        app: Flask, session: Any, cast: Any) -> None:
+    with app.test_request_context(), sql_statements(
+            app.extensions["valuetracker.engine"]) as statements:
+        first = get_weights(session)
+        session.rollback()  # a new transaction: the versions are read again, not the row
+        assert get_weights(session) == first
+        assert sum("FROM setting" in s for s in statements) == 1
+        assert first["key_stakeholder_left"] != 7
+        save_weights(session, {"key_stakeholder_left": 7})
+        session.commit()
+        assert get_weights(session)["key_stakeholder_left"] == 7  # the write: read again
+        make_entry(session, cast.account1, "10", delivered_on=date.today())
+        session.commit()
+        assert get_weights(session)["key_stakeholder_left"] == 7
+    assert sum("FROM setting" in s for s in statements) == 3  # not again for a value entry
+
+
+def test_the_account_page_scores_with_weights_saved_since_its_last_view(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    make_signal(session, cast.account1, "key_stakeholder_left")
+    session.commit()
+    client = login_as(cast.am1)
+    url = f"/accounts/{cast.account1.slug}"
+    before = signals.account_health(session, cast.account1).score
+    assert f'data-score="{before}"' in client.get(url).get_data(as_text=True)
+    _, reads = _reads(app, client, url, "setting")
+    assert reads == 0
+    save_weights(session, {"key_stakeholder_left": 0})
+    session.commit()
+    html, reads = _reads(app, client, url, "setting")
+    assert reads == 1 and before < 100
+    assert f'data-score="{before}"' not in html and 'data-score="100"' in html
+
+
+def _notify(session: Any, user: Any, text: str) -> Notification:
+    row = Notification(user_id=user.id, event="value.disputed", entity="value_entry",
+                       text=text, url="/")
+    session.add(row)
+    session.commit()
+    return row
+
+
+def test_the_menus_unread_count_is_kept_per_user_until_a_notification_is_written(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    _notify(session, cast.am1, "One")
+    _notify(session, cast.am2, "For Bob")
+    _notify(session, cast.am2, "For Bob again")
+    alice, bob = login_as(cast.am1), login_as(cast.am2)
+    assert 'id="unread-count">1<' in alice.get("/").get_data(as_text=True)
+    html, reads = _reads(app, alice, "/", "notification")
+    assert 'id="unread-count">1<' in html and reads == 0  # kept
+    assert 'id="unread-count">2<' in bob.get("/").get_data(as_text=True)  # his own count
+    _notify(session, cast.am1, "Two")
+    html, reads = _reads(app, alice, "/", "notification")
+    assert 'id="unread-count">2<' in html and reads == 1
+    mark_all_read(session, cast.am1)  # one bulk UPDATE
+    session.commit()
+    assert 'id="unread-count"' not in alice.get("/").get_data(as_text=True)
+    assert 'id="unread-count">2<' in bob.get("/").get_data(as_text=True)
+
+
+def test_the_saved_views_menu_is_kept_per_user_until_a_view_is_saved_renamed_or_deleted(
+        app: Flask, session: Any, cast: Any, login_as: Any) -> None:
+    from valuetracker import saved_views
+
+    alice, bob = login_as(cast.am1), login_as(cast.am2)
+    assert "Renewals soon" not in alice.get("/").get_data(as_text=True)
+    view = saved_views.save_view(session, cast.am1, name="Renewals soon",
+                                 endpoint="accounts.index", query="tier=strategic")
+    session.commit()
+    html, reads = _reads(app, alice, "/", "saved_view")
+    assert "Renewals soon" in html and reads == 1
+    html, reads = _reads(app, alice, "/", "saved_view")
+    assert "Renewals soon" in html and reads == 0  # kept
+    assert "Renewals soon" not in bob.get("/").get_data(as_text=True)  # hers only
+    saved_views.rename_view(session, view, name="Strategic renewals", user=cast.am1)
+    session.commit()
+    html = alice.get("/").get_data(as_text=True)
+    assert "Strategic renewals" in html and "Renewals soon" not in html
+    saved_views.delete_view(session, view, user=cast.am1)
+    session.commit()
+    assert "Strategic renewals" not in alice.get("/").get_data(as_text=True)
+
+
+def test_each_table_counted_on_its_own_has_a_row_of_its_own() -> None:
+    # Row 1 is the global version and rows 0 and below are per-account versions: two
+    # tables sharing an id would renew each other's figures, or miss one's writes.
+    from valuetracker.cache import TABLE_VERSIONS
+
+    ids = list(TABLE_VERSIONS.values())
+    assert len(set(ids)) == len(ids)
+    assert min(ids) > 1

@@ -247,13 +247,14 @@ def test_coverage_queries_do_not_grow_with_rows(app: Flask, session: Session, ca
     urls = [f"/summaries/coverage?quarter={Q}",
             f"/summaries/coverage?quarter={Q}&below=1&state=missing&page=2&rows_page=2"]
 
-    few = [len(get_statements(app, client, url)) for url in urls]
+    # Without the menu's: they are read once, then kept until the menu's tables change.
+    few = [len(get_statements(app, client, url, without_menu=True)) for url in urls]
     for i in range(60):
         account = make_account(session, f"Bulk {i:02}")
         for j in range(3):
             make_stakeholder(session, account, f"Person {i:02}-{j}", is_key=True)
     session.commit()
-    assert [len(get_statements(app, client, url)) for url in urls] == few
+    assert [len(get_statements(app, client, url, without_menu=True)) for url in urls] == few
 
 
 def test_preview_with_a_huge_stakeholder_id_is_404(app: Flask, cast: object,

@@ -470,3 +470,28 @@ def test_task_list_csv_has_the_lists_filters_and_is_formula_safe(
     open_rows = list(csv.DictReader(io.StringIO(client.get("/tasks?format=csv")
                                                 .get_data(as_text=True))))
     assert "Old done thing" not in {r["Title"] for r in open_rows}
+
+
+def test_the_account_pages_task_panel_counts_all_in_the_statement_of_its_page(
+        app: Flask, session: Session, cast: Any, login_as: Any) -> None:
+    from valuetracker.tasks import TaskFilters, list_tasks
+
+    from .conftest import sql_statements
+
+    for day in range(7):
+        make_task(session, cast.account1, f"Task {day}", due_on=date(2026, 12, 1 + day))
+    make_task(session, cast.account1, "Finished", status="done")
+    make_task(session, cast.account2, "Elsewhere")
+    session.commit()
+    filters = TaskFilters(account_slug=cast.account1.slug)
+    with sql_statements(app.extensions["valuetracker.engine"]) as statements:
+        first = list_tasks(session, cast.am1, filters, size=5)
+    assert len(statements) == 1
+    assert first.total == 7 and first.pages == 2
+    assert [r.task.title for r in first.items] == [f"Task {d}" for d in range(5)]
+    second = list_tasks(session, cast.am1, filters, page=2, size=5)
+    assert (second.total, [r.task.title for r in second.items]) == (7, ["Task 5", "Task 6"])
+    none = list_tasks(session, cast.am1, TaskFilters(account_slug="no-such-account"), size=5)
+    assert (none.total, none.items) == (0, [])
+    html = login_as(cast.am1).get(f"/accounts/{cast.account1.slug}").get_data(as_text=True)
+    assert "Task 4" in html and "Task 5" not in html

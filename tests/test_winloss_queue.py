@@ -82,8 +82,9 @@ def test_queue_page_renders_in_order_with_a_bounded_number_of_queries(
     assert positions == sorted(positions)
     statements = get_statements(app, client, "/interviews?status=requested&page=2",
                                 without_menu=True)
-    # The user, one COUNT on the interviews alone, one page with its joins.
-    assert len(statements) == 3
+    # The user, one COUNT on the interviews alone, one page with its joins; and the data
+    # versions the menu's kept count and saved views are keyed by.
+    assert len(statements) == 4 and "FROM data_version" in statements[3]
     assert "JOIN" not in statements[1].upper()
 
 

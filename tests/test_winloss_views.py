@@ -21,6 +21,7 @@ from valuetracker.models import (
 from valuetracker.winloss import ensure_default_taxonomy
 
 from .factories import (
+    make_account,
     make_competitor,
     make_deal,
     make_factor,
@@ -437,3 +438,29 @@ def test_factor_position_with_hundreds_of_digits_is_a_field_error(login_as: Any,
     assert response.status_code == 200
     assert "Number must be between 0 and 100000." in response.get_data(as_text=True)
     assert session.exec(select(DecisionFactor)).first() is None
+
+
+def test_the_account_deals_panel_counts_every_deal_beside_the_latest_five(
+        app: Any, session: Any, cast: Any) -> None:
+    from valuetracker.winloss import account_overview
+
+    from .conftest import sql_statements
+
+    for outcome in ("won", "won", "won", "lost", "lost", "no_decision"):
+        make_deal(session, cast.account1, outcome)
+    for _ in range(2):
+        make_deal(session, cast.account1, "open", closed_on=None)
+    make_deal(session, cast.account2, "won")
+    session.commit()
+    with app.test_request_context(), sql_statements(
+            app.extensions["valuetracker.engine"]) as statements:
+        overview = account_overview(session, cast.account1)
+    assert len(statements) == 2  # the deals with their counts, the interviews
+    assert overview["total"] == 8
+    assert overview["counts"] == {"won": 3, "lost": 2, "no_decision": 1, "open": 2}
+    assert (overview["win_rate"].won, overview["win_rate"].lost) == (3, 2)
+    assert [d["deal"].outcome for d in overview["deals"]][:2] == ["open", "open"]
+    assert len(overview["deals"]) == 5
+    with app.test_request_context():
+        empty = account_overview(session, make_account(session, "No deals yet"))
+    assert (empty["total"], empty["counts"], empty["deals"]) == (0, {}, [])

@@ -60,7 +60,8 @@ TABLE_VERSIONS: dict[str, int] = {"account": 2, "account_member": 3, "signal": 4
                                   "distribution": 8, "value_summary": 9, "deal": 10,
                                   "deal_competitor": 11, "winloss_interview": 12,
                                   "factor_rating": 13, "competitor": 14,
-                                  "decision_factor": 15}
+                                  "decision_factor": 15, "saved_view": 16,
+                                  "notification": 17}
 # Row 0 counts writes to some account's rows whose account the listeners cannot tell;
 # row -X counts writes to account X's rows.
 SOME_ACCOUNT = 0

@@ -50,6 +50,18 @@ def paginate(session: Session, query: Any, *, number: int, size: int,
     return Page(list(rows), number, total, size)
 
 
+def first_page(session: Session, query: Any, *, size: int) -> Page:
+    """The first page of `query` and its total in one statement: a window COUNT over the
+    filtered rows rides along with each row (a panel that shows a few rows and "n in
+    all"). `query` must be a plain select (no DISTINCT, GROUP BY or LIMIT of its own),
+    so that the window counts exactly the rows it returns."""
+    size = max(1, int(size))
+    rows = session.exec(query.add_columns(sa.func.count().over().label("page_total"))
+                        .limit(size)).all()
+    total = int(rows[0][-1]) if rows else 0
+    return Page([row[:-1] for row in rows], 1, total, size)
+
+
 def paginate_list(items: list[Any], *, number: int, size: int) -> Page:
     """One page of a list already in memory (same rules as `paginate`)."""
     size = max(1, int(size))

@@ -16,6 +16,7 @@ from .access import (
     may_import,
     reads_winloss_program,
 )
+from .cache import cached
 from .db import get_session
 from .forms import EmptyForm
 from .models import label
@@ -92,7 +93,8 @@ def nav_items() -> list[tuple[str, str]]:
 
 
 def unread_notifications() -> int:
-    """The signed-in user's unread notifications, for the menu (one COUNT per page)."""
+    """The signed-in user's unread notifications, for the menu (a COUNT, read again only
+    after the notifications change)."""
     from flask_login import current_user
 
     from .notifications.inbox import unread_count
@@ -100,7 +102,11 @@ def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = unread_count(get_session(), current_user)
+        # Kept per user until a notification is written (or a user: an id reused).
+        session = get_session()
+        g.unread_notifications = cached(session, "unread-notifications", (current_user.id,),
+                                        lambda: unread_count(session, current_user),
+                                        tables=("notification", "user"))
     return int(g.unread_notifications)
 
 

@@ -16,9 +16,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_app_context
 from sqlmodel import Session, select
 
 from .. import audit
+from ..cache import cached
 from ..db import StaleEditError
 from ..listing import DATE, ID, Filter, ListSpec, Sort
 from ..models import Account, HealthSnapshot, Setting, Signal, utcnow
@@ -55,7 +57,15 @@ def default_weights() -> dict[str, int]:
 
 
 def get_weights(session: Session) -> dict[str, int]:
-    """Every kind's weight: the stored one when valid, else the kind's default."""
+    """Every kind's weight: the stored one when valid, else the kind's default. Kept
+    until the `setting` table changes (every health figure starts here)."""
+    if not has_app_context():
+        return _read_weights(session)
+    return dict(cached(session, "signal-weights", (), lambda: _read_weights(session),
+                       tables=("setting",)))
+
+
+def _read_weights(session: Session) -> dict[str, int]:
     row = session.get(Setting, WEIGHTS_KEY)
     stored = row.value if row is not None and isinstance(row.value, dict) else {}
     weights = default_weights()

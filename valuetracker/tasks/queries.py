@@ -21,7 +21,7 @@ from ..access import (
 )
 from ..listing import TEXT, Filter, ListSpec, Sort
 from ..models import Account, Signal, Stakeholder, Task, TaskComment, User
-from ..pagination import Page, paginate
+from ..pagination import Page, first_page, paginate
 
 STATUS_ALL = "all"
 LIST_STATUSES = ("open", "done", "dismissed", STATUS_ALL)
@@ -106,10 +106,13 @@ def task_conditions(filters: TaskFilters, *, today: date) -> list[Any]:
 
 def list_tasks(session: Session, user: User, filters: TaskFilters, *, page: int = 1,
                size: int = 25, today: date | None = None) -> Page:
-    """One page of the user's tasks (`TaskRow`s): a COUNT and the page."""
+    """One page of the user's tasks (`TaskRow`s): a COUNT and the page (the first page:
+    the page with its count, in one statement)."""
     query = (_rows_query(user).where(*task_conditions(filters, today=today or date.today()))
              .order_by(*_order(filters.sort)))
-    result = paginate(session, query, number=page, size=size)
+    # The first page (the account page's panel, most lists' first view): one statement.
+    result = (first_page(session, query, size=size) if page == 1
+              else paginate(session, query, number=page, size=size))
     result.items = [_row(r) for r in result.items]
     return result
 

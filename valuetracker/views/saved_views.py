@@ -1,11 +1,12 @@
 """Saved views: save a list as filtered under a name, open, rename and delete one's own.
 
 The menu's "Saved views" (base.html) lists the signed-in user's views
-(`saved_views_menu`, one query per page that shows it).
+(`saved_views_menu`, kept per user until the saved views change).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
@@ -16,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import saved_views
 from ..access import get_saved_view_for_user
+from ..cache import cached
 from ..db import get_session
 from ..models import SavedView
 from ._request import require_button
@@ -48,13 +50,27 @@ def _with_query(base: str, endpoint: str, query: str | None) -> str:
     return f"{base}?{kept}" if kept else base
 
 
-def saved_views_menu() -> list[tuple[SavedView, str]]:
-    """The signed-in user's views and their URLs, for the menu (read once per request)."""
+@dataclass(frozen=True)
+class MenuView:
+    """A saved view as the menu names it (kept between requests: plain values)."""
+
+    id: int
+    name: str
+
+
+def saved_views_menu() -> list[tuple[MenuView, str]]:
+    """The signed-in user's views and their URLs, for the menu (read once per request,
+    and again only after the saved views change; or a user: an id reused)."""
     if not current_user.is_authenticated:
         return []
     if "saved_views_menu" not in g:
+        session = get_session()
+        views = cached(session, "saved-views-menu", (current_user.id,),
+                       lambda: tuple(MenuView(v.id, v.name)
+                                     for v in saved_views.user_views(session, current_user)),
+                       tables=("saved_view", "user"))
         g.saved_views_menu = [(v, url_for("saved_views.open_view", view_id=v.id))
-                              for v in saved_views.user_views(get_session(), current_user)]
+                              for v in views]
     return list(g.saved_views_menu)
 
 

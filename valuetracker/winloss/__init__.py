@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from ..access import deal_scope
 from ..models import Account, Competitor, Deal, Stakeholder, WinLossInterview
+from ..models.winloss import OUTCOMES
 from .analytics import (
     GROUPINGS,
     WinRateRow,
@@ -46,17 +47,22 @@ PANEL_LIMIT = 5
 def account_overview(session: Session, account: Account) -> dict[str, Any]:
     """Context for the deals panel on the account page (templates/winloss/_account_panel.html).
 
-    A few bounded queries: counts by outcome, the latest deals and interviews.
+    Two bounded queries: the latest deals with the counts by outcome, the latest
+    interviews.
     """
-    counts = dict(session.exec(
-        select(Deal.outcome, sa.func.count()).where(Deal.account_id == account.id)
-        .group_by(Deal.outcome)).all())
+    # The latest deals, each row carrying the account's counts by outcome (windows
+    # over all its deals): one statement for the panel's counts and list.
+    by_outcome = [sa.func.sum(sa.case((Deal.outcome == o, 1), else_=0)).over()
+                  for o in OUTCOMES]
     deals = session.exec(
-        select(Deal, Competitor.name)
+        select(Deal, Competitor.name, sa.func.count().over(), *by_outcome)
         .join(Competitor, Competitor.id == Deal.primary_competitor_id, isouter=True)
         .where(Deal.account_id == account.id)
         .order_by(sa.case((Deal.closed_on.is_(None), 0), else_=1), Deal.closed_on.desc(),
                   Deal.id.desc()).limit(PANEL_LIMIT)).all()
+    total = int(deals[0][2]) if deals else 0
+    counts = ({o: int(n) for o, n in zip(OUTCOMES, deals[0][3:], strict=True) if n}
+              if deals else {})
     interviews = session.exec(
         select(WinLossInterview, Deal.name, Stakeholder)
         .join(Deal, Deal.id == WinLossInterview.deal_id)
@@ -67,10 +73,10 @@ def account_overview(session: Session, account: Account) -> dict[str, Any]:
     row = WinRateRow(account.name, won, lost, nd)
     return {
         "account": account,
-        "counts": {k: int(v) for k, v in counts.items()},
-        "total": sum(int(v) for v in counts.values()),
+        "counts": counts,
+        "total": total,
         "win_rate": row,
-        "deals": [{"deal": d, "competitor": c} for d, c in deals],
+        "deals": [{"deal": d[0], "competitor": d[1]} for d in deals],
         "interviews": [{"interview": i, "deal": name, "interviewee": interviewee_display(i, s)}
                        for i, name, s in interviews],
     }
