@@ -237,37 +237,95 @@ def search(session: Session, user: User, text: str, *, kinds: tuple[str, ...] | 
     order, kinds without results left out), each group ranked best first, with its
     total. Every word must match, as a prefix ("gra" finds Grace)."""
     words = query_words(text)
-    groups: list[Group] = []
     if not words:
-        return Results(text, words, groups)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for source in SOURCES:
-        if kinds and source.kind not in kinds:
-            continue
-        shape = _SHAPES[source.kind]
-        condition = shape.scope(user)
-        if condition is None:
-            continue
-        match = _postgres_match(source, words) if postgres else _sqlite_match(source, words)
+        return Results(text, words, [])
+    wanted = [(source, _SHAPES[source.kind], condition) for source in SOURCES
+              if not (kinds and source.kind not in kinds)
+              and (condition := _SHAPES[source.kind].scope(user)) is not None]
+    if not wanted:
+        return Results(text, words, [])
+    if session.get_bind().dialect.name == "postgresql":
+        return Results(text, words, _postgres_groups(session, wanted, words, per_kind))
+    return Results(text, words, _sqlite_groups(session, wanted, words, per_kind))
 
-        def rows(*columns: Any, shape: _Shape = shape, match: _Match = match,
-                 condition: Any = condition) -> Any:
-            query = (sa.select(*columns).select_from(match.table)
-                     .join(shape.table, shape.table.c.id == match.ref_id))
-            for target, on in shape.joins_on:
-                query = query.join(target, on, isouter=True)
-            return query.where(match.condition, condition)
 
-        total = session.execute(rows(sa.func.count())).scalar_one()
+_Wanted = list[tuple[Source, "_Shape", Any]]  # each kind searched: its shape and scope
+
+
+def _rows(shape: _Shape, match: _Match, condition: Any, *columns: Any) -> Any:
+    """The SELECT of `columns` over a kind's matches the user may see (its row joined)."""
+    query = (sa.select(*columns).select_from(match.table)
+             .join(shape.table, shape.table.c.id == match.ref_id))
+    for target, on in shape.joins_on:
+        query = query.join(target, on, isouter=True)
+    return query.where(match.condition, condition)
+
+
+def _sqlite_groups(session: Session, wanted: _Wanted, words: list[str],
+                   per_kind: int) -> list[Group]:
+    # FTS5's ranking and highlighting work only in the query that holds the MATCH: one
+    # count and one page of results per kind.
+    groups: list[Group] = []
+    for source, shape, condition in wanted:
+        match = _sqlite_match(source, words)
+        total = session.execute(_rows(shape, match, condition, sa.func.count())).scalar_one()
         if not total:
             continue
-        group = Group(source.kind, source.label, int(total))
         found = session.execute(
-            rows(shape.table.c.id, match.title, match.snippet, *shape.columns)
+            _rows(shape, match, condition, shape.table.c.id, match.title, match.snippet,
+                  *shape.columns)
             .order_by(match.rank, shape.table.c.id.desc()).limit(per_kind)).all()
-        group.hits = [shape.hit(row) for row in found]
-        groups.append(group)
-    return Results(text, words, groups)
+        groups.append(Group(source.kind, source.label, int(total),
+                            [shape.hit(row) for row in found]))
+    return groups
+
+
+def _postgres_groups(session: Session, wanted: _Wanted, words: list[str],
+                     per_kind: int) -> list[Group]:
+    """Every kind in one statement: the words are matched once (one GIN index scan,
+    kept in a CTE), and each kind's branch counts its rows the user may see (a window
+    over them) and keeps its best `per_kind`; only those are highlighted."""
+    tsquery = sa.func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
+    document = sa.table("search_document", sa.column("kind"), sa.column("ref_id"),
+                        sa.column("title"), sa.column("body"), sa.column("tsv"))
+    matched = (sa.select(document.c.kind, document.c.ref_id, document.c.title,
+                         document.c.body, document.c.tsv)
+               .where(document.c.tsv.op("@@")(tsquery),
+                      document.c.kind.in_([source.code for source, _, _ in wanted]))
+               .cte("matched").prefix_with("MATERIALIZED"))
+    branches = []
+    for source, shape, condition in wanted:
+        rank = sa.func.ts_rank(matched.c.tsv, tsquery)
+        # The scope reads the kind's own row only; the tables its results show (the
+        # account's name, the deal's) are joined to the best rows alone, after the limit.
+        best = (sa.select(shape.table.c.id.label("id"), matched.c.title, matched.c.body,
+                          rank.label("rank"), sa.func.count().over().label("total"))
+                .select_from(matched).join(shape.table, shape.table.c.id == matched.c.ref_id)
+                .where(matched.c.kind == source.code, condition)
+                .order_by(rank.desc(), shape.table.c.id.desc()).limit(per_kind)
+                .subquery(f"best_{source.kind}"))
+        shown = best.join(shape.table, shape.table.c.id == best.c.id)
+        for target, on in shape.joins_on:
+            shown = shown.outerjoin(target, on)
+        own = {column.key: column for column in shape.columns}
+        branches.append(sa.select(
+            sa.literal_column(str(source.code)).label("code"), best.c.id, best.c.total,
+            best.c.rank,
+            sa.func.ts_headline("simple", best.c.title, tsquery,
+                                _HEADLINE_TITLE).label("title"),
+            sa.func.ts_headline("simple", best.c.body, tsquery,
+                                _HEADLINE_SNIPPET).label("snippet"),
+            *(own[name].label(name) if name in own else sa.cast(sa.null(), type_).label(name)
+              for name, type_ in _EXTRA_COLUMNS.items())).select_from(shown))
+    found = session.execute(sa.union_all(*branches).order_by(
+        sa.literal_column("code"), sa.literal_column("rank").desc(),
+        sa.literal_column("id").desc())).all()
+    groups: dict[int, Group] = {}
+    for row in found:
+        source = SOURCES[row.code - 1]
+        group = groups.setdefault(row.code, Group(source.kind, source.label, int(row.total)))
+        group.hits.append(_SHAPES[source.kind].hit(row))
+    return list(groups.values())
 
 
 @dataclass
@@ -305,21 +363,8 @@ def _sqlite_match(source: Source, words: list[str]) -> _Match:
     )
 
 
-def _postgres_match(source: Source, words: list[str]) -> _Match:
-    document = sa.table("search_document", sa.column("kind"), sa.column("ref_id"),
-                        sa.column("title"), sa.column("body"), sa.column("tsv"))
-    tsquery = sa.func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
-    options = f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true"
-    return _Match(
-        table=document,
-        ref_id=document.c.ref_id,
-        condition=sa.and_(document.c.kind == source.code, document.c.tsv.op("@@")(tsquery)),
-        rank=sa.func.ts_rank(document.c.tsv, tsquery).desc(),
-        title=sa.func.ts_headline("simple", document.c.title, tsquery, options).label("title"),
-        snippet=sa.func.ts_headline(
-            "simple", document.c.body, tsquery,
-            f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=8").label("snippet"),
-    )
+_HEADLINE_TITLE = f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true"
+_HEADLINE_SNIPPET = f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=8"
 
 
 # -- what each kind shows, and who sees it ------------------------------------------------
@@ -399,3 +444,10 @@ _SHAPES: dict[str, _Shape] = {
                       {"interview_id": r.id}),
         joins_on=((_deal, _deal.c.id == _interview.c.deal_id),)),
 }
+
+# The columns each kind's results carry, by name: the PostgreSQL statement's branches
+# (one per kind) all return all of them, NULL where a kind has none.
+_EXTRA_COLUMNS: dict[str, Any] = {}
+for _shape in _SHAPES.values():
+    for _column in _shape.columns:
+        _EXTRA_COLUMNS.setdefault(_column.key, _column.type)
