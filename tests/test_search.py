@@ -3,6 +3,7 @@ path, scoped as every list, ranked and highlighted; the page and the header's bo
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -252,3 +253,35 @@ def test_words_like_the_index_kind_codes_find_only_their_rows(
     assert "Other rollout" not in found["value_entry"]
     assert _found(session, cast.am1, "k2") == {}
     assert search.search(session, cast.am1, "rollout").groups[0].total == 2
+
+
+def test_a_kind_s_total_counts_every_visible_match_and_shows_its_best(
+        session: Session, cast: Any) -> None:
+    # More matches than a group shows: the total counts every one the user may see, the
+    # hits are the best `per_kind` (title matches first, then the newest), each with its
+    # own kind's context; another account's match is neither counted nor shown.
+    older = make_entry(session, cast.account1, "1", title="Nimbus one",
+                       delivered_on=date(2026, 9, 1))
+    newer = make_entry(session, cast.account1, "2", title="Nimbus two",
+                       delivered_on=date(2026, 9, 2))
+    make_entry(session, cast.account1, "3", title="Other one", description="about nimbus")
+    body = make_entry(session, cast.account1, "4", title="Other two",
+                      description="about nimbus")
+    make_entry(session, cast.account2, "5", title="Nimbus elsewhere")
+    domain.create_commitment(session, cast.account1, {
+        "title": "Nimbus phase two", "driver": "productivity", "expected_amount": None,
+        "unit": "currency", "due_on": date(2027, 1, 31), "status": "planned"},
+        user=cast.am1)
+    session.commit()
+    results = search.search(session, cast.am1, "nimbus", per_kind=3)
+    entries, commitments = results.groups
+    assert (entries.kind, entries.total, commitments.kind, commitments.total) == (
+        "value_entry", 4, "commitment", 1)
+    assert [h.id for h in entries.hits] == [newer.id, older.id, body.id]
+    assert entries.hits[1].context == "Acme Corp · 2026-09-01"
+    assert "about <mark>nimbus</mark>" in entries.hits[2].snippet
+    assert entries.hits[0].values == {"slug": cast.account1.slug,
+                                      "_anchor": f"entry-{newer.id}"}
+    assert commitments.hits[0].context == "Acme Corp · due 2027-01-31"
+    assert results.total == 5
+    assert search.search(session, cast.am2, "nimbus").total == 1
