@@ -12,6 +12,10 @@ The index holds text only. Who may see a result, and what it is called, is read 
 the source rows when searching, with the same scope rules as every list
 (`access.account_scope`, `deal_scope`, the program's readers for quotes and
 interviews), so a result never outlives its row's rights.
+
+On PostgreSQL one statement answers a search: the words are matched once, and each
+kind's count and best rows come from that one match. On SQLite each kind takes a count
+and a page of results (FTS5's ranking and highlighting need the query that matches).
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ SOURCES: tuple[Source, ...] = (
            "''", _text("notes")),
 )
 BY_KIND = {source.kind: source for source in SOURCES}
+_BY_CODE = {source.code: source for source in SOURCES}
 _SLOTS = 8  # row id in the index = source row id * _SLOTS + code
 
 
@@ -322,7 +327,7 @@ def _postgres_groups(session: Session, wanted: _Wanted, words: list[str],
         sa.literal_column("id").desc())).all()
     groups: dict[int, Group] = {}
     for row in found:
-        source = SOURCES[row.code - 1]
+        source = _BY_CODE[row.code]
         group = groups.setdefault(row.code, Group(source.kind, source.label, int(row.total)))
         group.hits.append(_SHAPES[source.kind].hit(row))
     return list(groups.values())
@@ -447,7 +452,5 @@ _SHAPES: dict[str, _Shape] = {
 
 # The columns each kind's results carry, by name: the PostgreSQL statement's branches
 # (one per kind) all return all of them, NULL where a kind has none.
-_EXTRA_COLUMNS: dict[str, Any] = {}
-for _shape in _SHAPES.values():
-    for _column in _shape.columns:
-        _EXTRA_COLUMNS.setdefault(_column.key, _column.type)
+_EXTRA_COLUMNS: dict[str, Any] = {
+    column.key: column.type for shape in _SHAPES.values() for column in shape.columns}
