@@ -293,32 +293,35 @@ def _postgres_groups(session: Session, wanted: _Wanted, words: list[str],
     tsquery = sa.func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
     document = sa.table("search_document", sa.column("kind"), sa.column("ref_id"),
                         sa.column("title"), sa.column("body"), sa.column("tsv"))
-    matched = (sa.select(document.c.kind, document.c.ref_id, document.c.title,
-                         document.c.body, document.c.tsv)
+    # What the words match, ranked: small rows (kind, id, rank), not the documents' text.
+    matched = (sa.select(document.c.kind, document.c.ref_id,
+                         sa.func.ts_rank(document.c.tsv, tsquery).label("rank"))
                .where(document.c.tsv.op("@@")(tsquery),
                       document.c.kind.in_([source.code for source, _, _ in wanted]))
                .cte("matched").prefix_with("MATERIALIZED"))
     branches = []
     for source, shape, condition in wanted:
-        rank = sa.func.ts_rank(matched.c.tsv, tsquery)
-        # The scope reads the kind's own row only; the tables its results show (the
-        # account's name, the deal's) are joined to the best rows alone, after the limit.
-        best = (sa.select(shape.table.c.id.label("id"), matched.c.title, matched.c.body,
-                          rank.label("rank"), sa.func.count().over().label("total"))
+        # The scope reads the kind's own row only; the text to highlight and the tables
+        # the results show (the account's name, the deal's) are read for the best rows
+        # alone, after the limit.
+        best = (sa.select(shape.table.c.id.label("id"), matched.c.rank,
+                          sa.func.count().over().label("total"))
                 .select_from(matched).join(shape.table, shape.table.c.id == matched.c.ref_id)
                 .where(matched.c.kind == source.code, condition)
-                .order_by(rank.desc(), shape.table.c.id.desc()).limit(per_kind)
+                .order_by(matched.c.rank.desc(), shape.table.c.id.desc()).limit(per_kind)
                 .subquery(f"best_{source.kind}"))
-        shown = best.join(shape.table, shape.table.c.id == best.c.id)
+        shown = (best.join(document, sa.and_(document.c.kind == source.code,
+                                              document.c.ref_id == best.c.id))
+                 .join(shape.table, shape.table.c.id == best.c.id))
         for target, on in shape.joins_on:
             shown = shown.outerjoin(target, on)
         own = {column.key: column for column in shape.columns}
         branches.append(sa.select(
             sa.literal_column(str(source.code)).label("code"), best.c.id, best.c.total,
             best.c.rank,
-            sa.func.ts_headline("simple", best.c.title, tsquery,
+            sa.func.ts_headline("simple", document.c.title, tsquery,
                                 _HEADLINE_TITLE).label("title"),
-            sa.func.ts_headline("simple", best.c.body, tsquery,
+            sa.func.ts_headline("simple", document.c.body, tsquery,
                                 _HEADLINE_SNIPPET).label("snippet"),
             *(own[name].label(name) if name in own else sa.cast(sa.null(), type_).label(name)
               for name, type_ in _EXTRA_COLUMNS.items())).select_from(shown))
