@@ -9,8 +9,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from flask import Flask, current_app, g, has_request_context
-from flask.globals import request_ctx
+from flask import Flask, current_app, g
+from flask.globals import _cv_request
 
 from .access import (
     Permissions,
@@ -151,15 +151,11 @@ class UrlBuilder:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._arguments: dict[str, frozenset[str] | None] = {}
+        self._arguments: dict[str, tuple[str, ...] | None] = {}
         self._paths: dict[tuple[Any, ...], str] = {}
 
-    def _path_arguments(self, endpoint: str) -> frozenset[str] | None:
+    def _path_arguments(self, endpoint: str) -> tuple[str, ...] | None:
         """The rule's path arguments of an endpoint the fast way can build, else None."""
-        try:
-            return self._arguments[endpoint]
-        except KeyError:
-            pass
         app, url_map = self.app, self.app.url_map
         rules = url_map._rules_by_endpoint.get(endpoint, ())
         rule = rules[0] if len(rules) == 1 else None
@@ -168,13 +164,17 @@ class UrlBuilder:
                  and not url_map.host_matching and not app.subdomain_matching
                  and not url_map.sort_parameters
                  and not any(app.url_default_functions.values()))
-        arguments = frozenset(rule.arguments) if plain and rule is not None else None
+        arguments = tuple(sorted(rule.arguments)) if plain and rule is not None else None
         self._arguments[endpoint] = arguments
         return arguments
 
     def __call__(self, endpoint: str, /, **values: Any) -> str:
-        arguments = self._path_arguments(endpoint)
-        if arguments is None or not has_request_context():
+        arguments = self._arguments.get(endpoint, ())
+        if arguments == ():
+            arguments = self._path_arguments(endpoint)
+        # The request's URL adapter, read as Flask's url_for reads it (a proxy costs more).
+        ctx = _cv_request.get(None)
+        if arguments is None or ctx is None:
             return self.app.url_for(endpoint, **values)
         path_values: dict[str, Any] = {}
         query: list[str] = []
@@ -183,13 +183,15 @@ class UrlBuilder:
             if value is None:
                 continue  # werkzeug drops None values (and Flask a None `_anchor`)
             if key in arguments:
-                if type(value) not in (str, int):
+                if type(value) is not str and type(value) is not int:
                     return self.app.url_for(endpoint, **values)
                 path_values[key] = value
             elif key[:1] == "_":
                 if key != "_anchor":
                     return self.app.url_for(endpoint, **values)
                 anchor = value
+            elif type(value) is str:
+                query.append(f"{_query_quote(key)}={_query_quote(value)}")
             elif isinstance(value, (list, tuple, set)):
                 for item in value:
                     if item is None:
@@ -203,8 +205,8 @@ class UrlBuilder:
                 query.append(f"{_query_quote(key)}={_query_quote(str(value))}")
         if len(path_values) != len(arguments):
             return self.app.url_for(endpoint, **values)  # a missing value: Flask's BuildError
-        key = (endpoint, request_ctx.url_adapter.script_name,
-               *sorted((name, type(value), value) for name, value in path_values.items()))
+        # str and int values only: no two of them equal unless they build the same path.
+        key = (endpoint, ctx.url_adapter.script_name, *[path_values[a] for a in arguments])
         path = self._paths.get(key)
         if path is None:
             path = self.app.url_for(endpoint, **path_values)
