@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from flask import Flask, current_app, g
+from flask.globals import _cv_request
 
 from .access import (
     Permissions,
@@ -118,7 +121,113 @@ def page_branding() -> Branding:
     return g.page_branding
 
 
+# werkzeug.urls._urlencode's safe characters (the WHATWG percent-encode set's complement).
+_QUERY_SAFE = "!$'()*,/:;?@"
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # Flask's url_for's, for `_anchor`
+
+
+@lru_cache(maxsize=8192)
+def _query_quote(text: str) -> str:
+    """One query-string key or value quoted as werkzeug quotes it (urlencode's quote_plus)."""
+    return quote_plus(text, safe=_QUERY_SAFE)
+
+
+class UrlBuilder:
+    """The templates' `url_for`: the same string as Flask's `app.url_for`, built cheaply.
+
+    A page of figures builds hundreds of links to a few endpoints that differ only in
+    their query strings; werkzeug matches the rule and encodes the query afresh for each.
+    Here the path part (endpoint + path values + script root) is built once by Flask and
+    kept; the query string is appended the way werkzeug's `Rule._encode_query_vars`
+    writes it (values in the order given, None dropped, lists repeated, `str()` of
+    anything else, `urlencode`'s quoting). Anything unusual goes to Flask's `url_for`
+    itself: outside a request, `_external`/`_method`/`_scheme`, a relative (".x")
+    or unknown endpoint, an endpoint with several rules or rule defaults, path values
+    other than str/int, bytes, registered `url_defaults`, subdomain or host matching,
+    sorted parameters. tests/test_templating_urls.py checks it against Flask's.
+    """
+
+    MAX_PATHS = 20_000  # paths kept (per account slug, entry id ...); then start again
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._arguments: dict[str, tuple[str, ...] | None] = {}
+        self._paths: dict[tuple[Any, ...], str] = {}
+
+    def _path_arguments(self, endpoint: str) -> tuple[str, ...] | None:
+        """The rule's path arguments of an endpoint the fast way can build, else None."""
+        app, url_map = self.app, self.app.url_map
+        rules = url_map._rules_by_endpoint.get(endpoint, ())
+        rule = rules[0] if len(rules) == 1 else None
+        plain = (rule is not None and not rule.defaults and not rule.websocket
+                 and rule.subdomain == (url_map.default_subdomain or "")
+                 and not url_map.host_matching and not app.subdomain_matching
+                 and not url_map.sort_parameters
+                 and not any(app.url_default_functions.values()))
+        arguments = tuple(sorted(rule.arguments)) if plain and rule is not None else None
+        self._arguments[endpoint] = arguments
+        return arguments
+
+    def __call__(self, endpoint: str, /, **values: Any) -> str:
+        arguments = self._arguments.get(endpoint, ())
+        if arguments == ():
+            arguments = self._path_arguments(endpoint)
+        # The request's URL adapter, read as Flask's url_for reads it (a proxy costs more).
+        ctx = _cv_request.get(None)
+        if arguments is None or ctx is None:
+            return self.app.url_for(endpoint, **values)
+        path_values: dict[str, Any] = {}
+        query: list[str] = []
+        anchor = None
+        for key, value in values.items():
+            if value is None:
+                continue  # werkzeug drops None values (and Flask a None `_anchor`)
+            if key in arguments:
+                if type(value) is not str and type(value) is not int:
+                    return self.app.url_for(endpoint, **values)
+                path_values[key] = value
+            elif key[:1] == "_":
+                if key != "_anchor":
+                    return self.app.url_for(endpoint, **values)
+                anchor = value
+            elif type(value) is str:
+                query.append(f"{_query_quote(key)}={_query_quote(value)}")
+            elif isinstance(value, (list, tuple, set)):
+                for item in value:
+                    if item is None:
+                        continue
+                    if isinstance(item, bytes):
+                        return self.app.url_for(endpoint, **values)
+                    query.append(f"{_query_quote(key)}={_query_quote(str(item))}")
+            elif isinstance(value, bytes):
+                return self.app.url_for(endpoint, **values)
+            else:
+                query.append(f"{_query_quote(key)}={_query_quote(str(value))}")
+        if len(path_values) != len(arguments):
+            return self.app.url_for(endpoint, **values)  # a missing value: Flask's BuildError
+        # str and int values only: no two of them equal unless they build the same path.
+        key = (endpoint, ctx.url_adapter.script_name, *[path_values[a] for a in arguments])
+        path = self._paths.get(key)
+        if path is None:
+            path = self.app.url_for(endpoint, **path_values)
+            if len(self._paths) >= self.MAX_PATHS:
+                self._paths.clear()
+            self._paths[key] = path
+        url = f"{path}?{'&'.join(query)}" if query else path
+        if anchor is not None:
+            url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+        return url
+
+
+def url_for(endpoint: str, /, **values: Any) -> str:
+    """Flask's `url_for` through the app's UrlBuilder: for a view that builds a page of
+    links itself (the win/loss analytics' figure links)."""
+    builder: UrlBuilder = current_app.extensions["valuetracker.url_for"]
+    return builder(endpoint, **values)
+
+
 def register(app: Flask) -> None:
+    app.extensions["valuetracker.url_for"] = builder = UrlBuilder(app)
     app.jinja_env.filters.update(
         money=money,
         amount=amount_with_unit,
@@ -137,6 +246,7 @@ def register(app: Flask) -> None:
         can=Permissions(),  # what the signed-in user may do: {% if can.export %}
         has_endpoint=lambda endpoint: endpoint in current_app.view_functions,
         branding=page_branding,  # templates/public/_layout.html
+        url_for=builder,  # Flask's url_for, cheaper for pages of links
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from sqlmodel import select
 
 from ... import charts, figure_links
@@ -20,6 +20,7 @@ from ...models import (
     Competitor,
 )
 from ...quarters import app_start_month
+from ...templating import url_for
 from ...winloss import analytics as wl
 from ...winloss.deals import ANSWERED, DAYS_COUNTED
 from ...winloss.quotes import QUOTE_LIST, all_quotes, list_quotes
