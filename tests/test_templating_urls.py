@@ -118,3 +118,19 @@ def test_templates_use_it(app: Flask) -> None:
             "{{ url_for('value_lists.entries', segment='Mid market', driver=none, "
             "delivered_from=since, _anchor='rows') }}", since=date(2026, 1, 1))
         assert html == "/value?segment=Mid+market&amp;delivered_from=2026-01-01#rows"
+
+
+def test_without_flasks_context_variable_it_reads_the_public_proxy(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Flask release without `flask.globals._cv_request`: the builder reads the request
+    # through `flask.request_ctx` and builds the same strings.
+    from valuetracker import templating
+
+    monkeypatch.setattr(templating, "_cv_request", None)
+    builder: UrlBuilder = app.extensions["valuetracker.url_for"]
+    with app.test_request_context("/", base_url="http://localhost/sub/"):
+        for query in QUERIES:
+            assert builder("value_lists.entries", **query) == \
+                app.url_for("value_lists.entries", **query)
+    with app.app_context(), pytest.raises(RuntimeError):
+        builder("value_lists.entries")  # as Flask: no request, no relative URL
