@@ -37,6 +37,7 @@ from valuetracker.models import (
     WorkerHeartbeat,
     utcnow,
 )
+from valuetracker.quarters import parse_quarter
 from valuetracker.summaries.runs import (
     create_summaries_job,
     enqueue_job,
@@ -478,6 +479,43 @@ def test_an_item_failing_twice_is_counted_once(queue: dict[str, Any], app: Flask
     job = fresh_job(session, job.id)
     assert (job.status, job.done, job.failed, job.total) == ("running", 0, 1, 2)
     assert list(job.result["failed"]) == [item_key(*first)]
+
+
+def test_a_copy_finding_the_sending_in_flight_leaves_the_count_to_its_sender(
+        mailbox: Mailbox, app: Flask, session: Session, cast: Any) -> None:
+    """A copy re-enqueued while the original was starting finds the original's sending
+    pending (being delivered): it must not count the item, or the batch says done while a
+    mail is in flight."""
+    from valuetracker.summaries.generate import generate_one
+    from valuetracker.summaries.send import CHANNEL
+
+    job = create_summaries_job(session, quarter="2026-Q3", account_ids=[cast.account1.id],
+                               send=True)
+    session.commit()
+    first = next(item for item in job.params["items"] if item[1] is not None)
+    with app.app_context():
+        # The original run: generated, its sending claimed, the mail not yet gone.
+        summary = generate_one(session, account_id=first[0], stakeholder_id=first[1],
+                               quarter=parse_quarter("2026-Q3", 1), variant="stakeholder",
+                               user_id=None, regenerate=True)
+        session.add(Distribution(summary_id=summary.id, channel=CHANNEL,
+                                 recipient="in-flight@example.com", status="pending"))
+        session.commit()
+        run_summary_item(app, job.id, *first, last_try=True)  # the copy
+    job = fresh_job(session, job.id)
+    assert (job.status, job.done, job.failed) == ("running", 0, 0)
+    assert item_key(*first) in job.result["claims"]  # it stands for the sender
+    sending = session.exec(select(Distribution)).one()
+    assert sending.status == "pending" and mailbox.messages == []
+    # The sender records its mail; a run after that counts the item exactly once.
+    sending.status, sending.sent_at = "sent", utcnow()
+    session.add(sending)
+    session.commit()
+    with app.app_context():
+        for _run in range(2):
+            run_summary_item(app, job.id, *first, last_try=True)
+    job = fresh_job(session, job.id)
+    assert (job.done, job.failed) == (1, 0) and mailbox.messages == []
 
 
 # -- resolving and retrying from the pages and the CLI --------------------------------------

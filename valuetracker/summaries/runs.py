@@ -206,8 +206,14 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
                                    user_id=job.created_by_id,
                                    regenerate=bool(params.get("regenerate", True)))
             session.commit()
-            if params.get("send") and summary.stakeholder_id is not None:
-                send_summary(session, summary)
+            if params.get("send") and summary.stakeholder_id is not None and \
+                    send_summary(session, summary).status == "pending":
+                # Another run holds the sending and is delivering it now: this is a copy
+                # re-enqueued while that run was starting. The sender counts the item; this
+                # run's claim stands for it until the lease lapses, and if the sender has
+                # died by then, recovery marks the sending delivery unknown and requeues.
+                session.commit()
+                return
             _count_done(session, job_id, summary.id, item_key(account_id, stakeholder_id))
         except Exception as exc:
             session.rollback()
