@@ -518,6 +518,36 @@ def test_a_copy_finding_the_sending_in_flight_leaves_the_count_to_its_sender(
     assert (job.done, job.failed) == (1, 0) and mailbox.messages == []
 
 
+def test_a_sending_pending_past_the_grace_period_does_not_hold_the_item(
+        mailbox: Mailbox, app: Flask, session: Session, cast: Any) -> None:
+    """A sending left pending by a worker that died long ago is delivery unknown, not in
+    flight: a new batch's run counts the item (and mails nobody), so the batch finishes
+    even with no worker to recover it (the CLI runs items in its own process)."""
+    from datetime import timedelta
+
+    from valuetracker.summaries.generate import generate_one
+    from valuetracker.summaries.send import CHANNEL
+
+    job = create_summaries_job(session, quarter="2026-Q3", account_ids=[cast.account1.id],
+                               send=True)
+    session.commit()
+    first = next(item for item in job.params["items"] if item[1] is not None)
+    grace = int(app.config.get("DELIVERY_UNKNOWN_AFTER", 600))
+    with app.app_context():
+        summary = generate_one(session, account_id=first[0], stakeholder_id=first[1],
+                               quarter=parse_quarter("2026-Q3", 1), variant="stakeholder",
+                               user_id=None, regenerate=True)
+        session.add(Distribution(summary_id=summary.id, channel=CHANNEL,
+                                 recipient="died@example.com", status="pending",
+                                 created_at=utcnow() - timedelta(seconds=grace + 60)))
+        session.commit()
+        run_summary_item(app, job.id, *first, last_try=True)
+    job = fresh_job(session, job.id)
+    assert (job.done, job.failed) == (1, 0)
+    assert mailbox.messages == []  # never a second automatic sending
+    assert session.exec(select(Distribution)).one().status == "pending"  # left to a person
+
+
 # -- resolving and retrying from the pages and the CLI --------------------------------------
 
 

@@ -182,7 +182,7 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
                      *, last_try: bool = True) -> None:
     """Generate (and maybe send) one summary of a job, then count it. Idempotent."""
     from .generate import generate_one
-    from .send import send_summary
+    from .send import in_flight, send_summary
 
     engine = app.extensions["valuetracker.engine"]
     with session_scope(engine) as session:
@@ -207,11 +207,13 @@ def run_summary_item(app: Flask, job_id: int, account_id: int, stakeholder_id: i
                                    regenerate=bool(params.get("regenerate", True)))
             session.commit()
             if params.get("send") and summary.stakeholder_id is not None and \
-                    send_summary(session, summary).status == "pending":
+                    in_flight(send_summary(session, summary)):
                 # Another run holds the sending and is delivering it now: this is a copy
                 # re-enqueued while that run was starting. The sender counts the item; this
                 # run's claim stands for it until the lease lapses, and if the sender has
                 # died by then, recovery marks the sending delivery unknown and requeues.
+                # A sending pending for longer than that (left by a worker that died in an
+                # earlier batch) is delivery unknown, not in flight: the item counts.
                 session.commit()
                 return
             _count_done(session, job_id, summary.id, item_key(account_id, stakeholder_id))

@@ -205,6 +205,12 @@ def is_delivery_unknown(status: str | None, claimed_at: datetime | None,
         claimed_at < (now or utcnow()) - unknown_after()
 
 
+def in_flight(row: Distribution) -> bool:
+    """The sending is being delivered now: pending, and not for so long that its delivery
+    counts as unknown."""
+    return row.status == "pending" and not is_delivery_unknown(row.status, row.created_at)
+
+
 def mark_unknown(session: Session, job: Job, items: Sequence[tuple[int, int | None]], *,
                  quarter: str, variant: str) -> int:
     """Mark the pending sendings of a batch's lost items as delivery unknown, with an
