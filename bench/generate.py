@@ -241,7 +241,9 @@ def sync_indexes(url: str, log: Callable[[str], None] = print) -> list[str]:
         with engine.begin() as conn:
             for table in metadata.sorted_tables:
                 present = {ix["name"] for ix in inspector.get_indexes(table.name)}
-                declared = {ix.name: ix for ix in table.indexes}
+                declared = {ix.name: ix for ix in table.indexes
+                            if ix.info.get("dialect", engine.dialect.name)
+                            == engine.dialect.name}
                 for name, index in declared.items():
                     if name not in present:
                         index.create(conn)

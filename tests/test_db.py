@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -21,6 +22,22 @@ def test_migrations_match_models(app: Any) -> None:
             "compare_type": False, "include_object": not_index_table})
         diff = compare_metadata(context, metadata)
     assert diff == []
+
+
+def test_postgresql_only_deal_index_is_built_there_alone(app: Any) -> None:
+    """The deals list's descending index, declared for PostgreSQL only (and so left out of
+    the comparison above), is built with its column order there, and not on SQLite."""
+    engine = app.extensions["valuetracker.engine"]
+    declared = {ix.name: ix for ix in metadata.tables["deal"].indexes}
+    assert declared["ix_deal_outcome_amount_desc"].info == {"dialect": "postgresql"}
+    built = {ix["name"]: ix for ix in sa.inspect(engine).get_indexes("deal")}
+    if engine.dialect.name == "sqlite":
+        assert "ix_deal_outcome_amount_desc" not in built
+        assert "ix_deal_outcome_amount" in built
+        return
+    index = built["ix_deal_outcome_amount_desc"]
+    assert index["column_names"] == ["outcome", "amount", "id"]
+    assert index["column_sorting"] == {"amount": ("desc", "nulls_last"), "id": ("desc",)}
 
 
 def test_sqlite_pragmas(app: Any) -> None:

@@ -166,6 +166,19 @@ def test_confirmed_share_under_a_quarter_this_year(session: Any) -> None:
     assert open_signals(session, account, "low_confirmed_share") == []
 
 
+def test_value_too_recent_to_be_confirmed_is_not_held_against_the_share(session: Any) -> None:
+    account, _, _ = healthy_account(session)  # 5000 confirmed
+    make_entry(session, account, "20000", delivered_on=TODAY - timedelta(days=29))
+    session.commit()
+    refresh(session)
+    assert open_signals(session, account, "low_confirmed_share") == []
+    make_entry(session, account, "20000", delivered_on=TODAY - timedelta(days=30))
+    session.commit()
+    refresh(session)  # 5000 of 25000 old enough to have been asked about
+    [signal] = open_signals(session, account, "low_confirmed_share")
+    assert "20%" in signal.message
+
+
 def test_commitment_overdue(session: Any) -> None:
     account, _, _ = healthy_account(session)
     commitment = make_commitment(session, account, due_on=TODAY - timedelta(days=3),

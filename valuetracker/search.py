@@ -39,6 +39,7 @@ from .models import (
     ValueCommitment,
     ValueEntry,
     WinLossInterview,
+    metadata,
 )
 
 # At most this many words of a query are used, and this many results shown per kind.
@@ -157,9 +158,17 @@ def not_index_table(obj: Any, name: str | None, type_: str, reflected: bool,
                     compare_to: Any) -> bool:
     """Alembic's `include_object`: the index's tables (and FTS5's shadow tables) are kept
     by `install_index`, not by the models, so comparing the schema with the models
-    leaves them out."""
+    leaves them out; so are the indexes one database builds and the other does not
+    (declared with `info={"dialect": …}`), which Alembic cannot compare on either."""
+    if type_ == "index":
+        return name not in _dialect_only_indexes()
     return not (type_ == "table" and name is not None
                 and (name == "search_document" or name.startswith("search_index")))
+
+
+def _dialect_only_indexes() -> set[str]:
+    return {str(index.name) for table in metadata.tables.values() for index in table.indexes
+            if "dialect" in index.info}
 
 
 def clear_index(conn: sa.Connection) -> None:

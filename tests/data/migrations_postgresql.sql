@@ -805,8 +805,14 @@ UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num 
 -- Running upgrade 0023 -> 0024
 CREATE INDEX ix_deal_outcome_amount ON deal (outcome, amount, id);
 UPDATE alembic_version SET version_num='0024' WHERE alembic_version.version_num = '0023';
+-- Running upgrade 0024 -> 0025
+CREATE INDEX ix_deal_outcome_amount_desc ON deal (outcome, amount DESC NULLS LAST, id DESC);
+UPDATE alembic_version SET version_num='0025' WHERE alembic_version.version_num = '0024';
 COMMIT;
 BEGIN;
+-- Running downgrade 0025 -> 0024
+DROP INDEX ix_deal_outcome_amount_desc;
+UPDATE alembic_version SET version_num='0024' WHERE alembic_version.version_num = '0025';
 -- Running downgrade 0024 -> 0023
 DROP INDEX ix_deal_outcome_amount;
 UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0024';

@@ -861,8 +861,10 @@ CREATE TABLE account_sent_rollup (
 UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0022';
 CREATE INDEX ix_deal_outcome_amount ON deal (outcome, amount, id);
 UPDATE alembic_version SET version_num='0024' WHERE alembic_version.version_num = '0023';
+UPDATE alembic_version SET version_num='0025' WHERE alembic_version.version_num = '0024';
 SELECT alembic_version.version_num
 FROM alembic_version;
+UPDATE alembic_version SET version_num='0024' WHERE alembic_version.version_num = '0025';
 DROP INDEX ix_deal_outcome_amount;
 UPDATE alembic_version SET version_num='0023' WHERE alembic_version.version_num = '0024';
 DROP TABLE account_sent_rollup;

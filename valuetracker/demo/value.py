@@ -30,6 +30,10 @@ from ..quarters import current_quarter
 from ..value.described import describe_value
 
 SEED = 20261124
+# The accounts whose story is trouble: a key stakeholder turned detractor and a
+# commitment still in progress past its date. Elsewhere the people are promoters,
+# passives or satisfied but not loyal, and a late commitment was marked missed.
+TROUBLED = ("Blue Yonder Retail", "Fabrikam Manufacturing")
 
 # What we delivered, per driver: (title, description, low, high amount)
 ENTRY_IDEAS: dict[str, tuple[tuple[str, str, int, int], ...]] = {
@@ -107,7 +111,6 @@ EMOTION_TEXTS = (
 
 def seed(session: Session, made: dict[str, Any]) -> None:
     """Add value entries, confirmations, commitments and pulses for every demo account."""
-    rng = random.Random(SEED)
     today = made.get("today") or date.today()
     accounts = made.get("accounts") or list(session.exec(select(Account)).all())
     by_account = made.get("stakeholders_by_account")
@@ -121,6 +124,10 @@ def seed(session: Session, made: dict[str, Any]) -> None:
     for index, account in enumerate(accounts):
         if account.status not in ("active", "churned"):
             continue
+        # A generator per account: what one account gets does not depend on how many
+        # entries the others got, which varies with the day the demo is seeded.
+        rng = random.Random(f"{SEED}:{account.name}")
+        troubled = account.name in TROUBLED
         people = [p for p in by_account.get(account.id, []) if p.erased_at is None]
         key_people = [p for p in people if p.is_key] or people[:2]
         owner_id = account.owner_id or (users.get("am1").id if users.get("am1") else None)
@@ -130,13 +137,17 @@ def seed(session: Session, made: dict[str, Any]) -> None:
                            quiet=quiet)
         counts["entries"] += len(entries)
         counts["confirmations"] += _confirmations(session, rng, entries, key_people, owner_id)
-        counts["commitments"] += _commitments(session, rng, account, entries, today, owner_id)
+        counts["commitments"] += _commitments(session, rng, account, entries, today, owner_id,
+                                              troubled=troubled)
         if index == 0 and len(key_people) > 1:
             describe_value(session, account, DESCRIBED_VALUE, stakeholder_id=key_people[1].id,
                            today=today - timedelta(days=6))
             counts["described"] = counts.get("described", 0) + 1
-        counts["pulses"] += _pulses(session, rng, account, people, quarters, today, owner_id,
-                                    index)
+        # The pulses draw from a generator of their own: each person's mood is then the
+        # same whatever the day (the number of entries before it varies with the day).
+        pulse_rng = random.Random(f"{SEED}:{account.name}:pulses")
+        counts["pulses"] += _pulses(session, pulse_rng, account, people, quarters, today,
+                                    owner_id, index, troubled=troubled)
     session.flush()
     made["value"] = counts
 
@@ -174,7 +185,7 @@ def _entries(session: Session, rng: random.Random, account: Account, quarters: l
             if age > 60:
                 status = rng.choices(("confirmed", "claimed", "disputed"), (7, 2, 1))[0]
             elif age > 20:
-                status = rng.choices(("confirmed", "claimed"), (1, 2))[0]
+                status = rng.choices(("confirmed", "claimed"), (2, 1))[0]
             entry = ValueEntry(account_id=account.id, title=title, description=description,
                                driver=driver, amount=amount,
                                unit="hours" if hours else "currency", delivered_on=delivered,
@@ -218,10 +229,11 @@ def _confirmations(session: Session, rng: random.Random, entries: list[ValueEntr
 
 
 def _commitments(session: Session, rng: random.Random, account: Account,
-                 entries: list[ValueEntry], today: date, owner_id: int | None) -> int:
+                 entries: list[ValueEntry], today: date, owner_id: int | None, *,
+                 troubled: bool) -> int:
     plan = [  # (days from today to due, status, days late when delivered)
         (-150, "delivered", 0), (-90, "delivered", 12), (-45, "delivered", -5),
-        (-20, rng.choice(("in_progress", "missed")), None), (30, "planned", None),
+        (-20, "in_progress" if troubled else "missed", None), (30, "planned", None),
         (75, "in_progress", None),
     ]
     count = 0
@@ -246,12 +258,15 @@ def _commitments(session: Session, rng: random.Random, account: Account,
 
 def _pulses(session: Session, rng: random.Random, account: Account,
             people: list[Stakeholder], quarters: list[Any], today: date,
-            owner_id: int | None, index: int) -> int:
+            owner_id: int | None, index: int, *, troubled: bool) -> int:
     count = 0
     segment_early, segment_late = SEGMENT_WEIGHTS.get(account.segment or "", DEFAULT_WEIGHTS)
     respondents = [p for p in people if p.is_key or p.influence >= 3][:5]
+    first_recommend: dict[int | None, int] = {}
     for pi, person in enumerate(respondents):
-        mood = rng.choice(("promoter", "promoter", "passive", "sbnl", "detractor"))
+        mood = rng.choice(("promoter", "promoter", "promoter", "passive", "passive", "sbnl"))
+        if troubled and pi == 0:
+            mood = "detractor"
         if index == 0 and pi == 0:
             mood = "sbnl"  # the biggest account has a satisfied-but-not-loyal key person
         for qi in [q for q in range(1, len(quarters)) if q % 2 == 1 or q >= len(quarters) - 4]:
@@ -270,6 +285,10 @@ def _pulses(session: Session, rng: random.Random, account: Account,
                 "detractor": (rng.randint(2, 3), rng.choice(("probably_not", "not_sure")),
                               rng.randint(2, 6)),
             }[mood]
+            # A person keeps the score of their first answer: a satisfied-but-not-loyal
+            # person's 7-9 would otherwise flip between promoter and passive from quarter
+            # to quarter, and the demo's NPS "drops" would depend on the day it is seeded.
+            recommend = first_recommend.setdefault(person.id, recommend)
             emotion = mood == "promoter" and rng.random() < 0.6
             session.add(LoyaltyPulse(
                 stakeholder_id=person.id, account_id=account.id, taken_on=taken,

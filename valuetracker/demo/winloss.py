@@ -155,8 +155,10 @@ def seed(session: Session, made: dict[str, Any]) -> None:
     deals: list[Deal] = []
     comp_links: list[tuple[int, list[Competitor]]] = []
     for n in range(150):
+        # Every account gets deals in every quarter (n % 6 would give the accounts whose
+        # index shares a remainder with the quarter's all the deals of that quarter).
         account = accounts[n % len(accounts)]
-        quarter = quarters[n % 6]
+        quarter = quarters[(n // len(accounts)) % 6]
         closed_on = quarter.start + timedelta(days=rng.randrange(0, 88))
         competitor_set = rng.sample(competitors, rng.choice((0, 1, 1, 1, 2)))
         # Outcome odds: better in Enterprise, worse against Salesforce and in-house builds.

@@ -90,11 +90,11 @@ PLAY_LIST: tuple[Play, ...] = (
          lambda c: f"Meet a second contact at {c.account.name}", 30),
     Play("find_economic_buyer", "no_economic_buyer", "Find the economic buyer",
          lambda c: f"Find and meet the economic buyer at {c.account.name}", 30),
+    Play("review_nps_drop", "nps_drop", "Review an NPS drop",
+         lambda c: f"Review why NPS fell at {c.account.name} and plan a response", 14),
     Play("reconnect", "key_not_contacted", "Get back in touch",
          lambda c: f"Get in touch with {c.who}", 7,
          close_note="Done by itself: they were contacted."),
-    Play("review_nps_drop", "nps_drop", "Review an NPS drop",
-         lambda c: f"Review why NPS fell at {c.account.name} and plan a response", 14),
     Play("debrief_lost_deal", "deal_lost", "Debrief a lost deal",
          lambda c: f"Debrief the lost deal {c.what('')} with the account team".replace(
              "  ", " "), 7, closes=False),

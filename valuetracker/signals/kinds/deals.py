@@ -67,8 +67,8 @@ def deal_lost(session: Session, ctx: Context) -> list[Fact]:
     return facts
 
 
-@kind(name="link_unanswered", label="Link unanswered for 14 days", severity="low", weight=5,
-      link=page_link("value.overview", "#links"),
+@kind(name="link_unanswered", label="Link unanswered for 14 days", severity="low",
+      weight=5, link=page_link("value.overview", "#links"),
       clears="The link is answered, withdrawn or expires.",
       next_step="Resend the link, or ask them on your next call.")
 def link_unanswered(session: Session, ctx: Context) -> list[Fact]:

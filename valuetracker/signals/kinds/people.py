@@ -76,8 +76,8 @@ def key_stakeholder_left(session: Session, ctx: Context) -> list[Fact]:
     return facts
 
 
-@kind(name="key_detractor", label="Key stakeholder is a detractor", severity="high",
-      weight=20, link=stakeholder_link,
+@kind(name="key_detractor", label="Key stakeholder is a detractor", severity="high", weight=20,
+      link=stakeholder_link,
       clears="Their latest pulse is no longer a detractor's (0-6) and their sentiment is not "
              "`detractor`, or they stop being a key stakeholder at the company.",
       next_step="Call them to hear what went wrong, and agree on a recovery plan.")

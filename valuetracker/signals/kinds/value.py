@@ -23,6 +23,7 @@ from ...models import (
 from ...value.metrics import counted_currency, latest_pulses_subquery
 from ..registry import Context, Fact, kind
 from .common import (
+    CONFIRM_GRACE_DAYS,
     LOW_SHARE,
     NO_VALUE_DAYS,
     NPS_DROP,
@@ -104,18 +105,19 @@ def no_recent_value(session: Session, ctx: Context) -> list[Fact]:
       severity="medium", weight=10,
       link=page_link("value.overview", "#confirmations"),
       clears="At least 25% of this fiscal year's value delivered (in currency) is confirmed "
-             "by the customer.",
+             "by the customer; value under 30 days old not yet confirmed is left out.",
       next_step="Ask the beneficiaries to confirm this year's value (send confirmation links).")
 def low_confirmed_share(session: Session, ctx: Context) -> list[Fact]:
     year_start = ctx.quarter.year_start
-    confirmed = sa.func.sum(sa.case((ValueEntry.evidence_status == "confirmed",
-                                     ValueEntry.amount), else_=sa.literal(0)))
+    is_confirmed = ValueEntry.evidence_status == "confirmed"
+    confirmed = sa.func.sum(sa.case((is_confirmed, ValueEntry.amount), else_=sa.literal(0)))
     total = sa.func.sum(ValueEntry.amount)
+    old_enough = ValueEntry.delivered_on <= ctx.today - timedelta(days=CONFIRM_GRACE_DAYS)
     rows = session.exec(
         select(Account.id, Account.name, confirmed, total)
         .join(ValueEntry, ValueEntry.account_id == Account.id)
         .where(ctx.accounts(), counted_currency(), ValueEntry.delivered_on >= year_start,
-               ValueEntry.delivered_on <= ctx.today)
+               ValueEntry.delivered_on <= ctx.today, sa.or_(is_confirmed, old_enough))
         .group_by(Account.id, Account.name)
         .having(total > 0)
     ).all()
@@ -135,11 +137,12 @@ def low_confirmed_share(session: Session, ctx: Context) -> list[Fact]:
       clears="The commitment is delivered, or marked missed or dropped.",
       next_step="Deliver it or agree a new date with the customer, and update its status.")
 def commitment_overdue(session: Session, ctx: Context) -> list[Fact]:
+    overdue = ValueCommitment.overdue_condition(ctx.today)
     rows = session.exec(
         select(ValueCommitment.id, ValueCommitment.account_id, ValueCommitment.title,
                ValueCommitment.due_on)
         .join(Account, ctx.accounts(ValueCommitment.account_id))
-        .where(ValueCommitment.overdue_condition(ctx.today))
+        .where(overdue)
     ).all()
     return [Fact(account_id, f"commitment:{cid}", due + timedelta(days=1),
                  f"The commitment “{title}” was due on {due.isoformat()} and is not delivered.",
