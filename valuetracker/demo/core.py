@@ -19,8 +19,7 @@ from ..security import hash_password
 DEMO_PASSWORD = "demo-password-2026"
 SEED = 20261123
 
-# (key in made["users"], email, name, role)
-# key, email, name, role, title (it signs the mail to customers)
+# key in made["users"], email, name, role, title (it signs the mail to customers)
 DEMO_USERS = (
     ("admin", "admin@demo.example", "Ada Admin", "admin", None),
     ("leader", "leader@demo.example", "Lena Leader", "leader", "VP Customer Success"),
@@ -29,34 +28,67 @@ DEMO_USERS = (
     ("am2", "tom@demo.example", "Tom Becker", "account_manager", "Account Manager"),
 )
 
-# name, segment, industry, tier, status, revenue, cost to serve, owner key, member key,
-# renewal in days, external id
-DEMO_ACCOUNTS: tuple[tuple[Any, ...], ...] = (
-    ("Northwind Logistics", "Enterprise", "Logistics", "strategic", "active",
-     2_400_000, 610_000, "am1", "am2", 48, "CRM-1001"),
-    ("Contoso Health", "Enterprise", "Healthcare", "strategic", "active",
-     1_850_000, 520_000, "am2", None, 130, "CRM-1002"),
-    ("Fabrikam Manufacturing", "Enterprise", "Manufacturing", "key", "active",
-     1_150_000, 1_290_000, "am1", None, 75, "CRM-1003"),
-    ("Tailspin Airlines", "Enterprise", "Aviation", "key", "active",
-     980_000, 240_000, "am2", "am1", 210, "CRM-1004"),
-    ("Blue Yonder Retail", "Mid-market", "Retail", "key", "active",
-     640_000, 150_000, "am1", None, 28, "CRM-1005"),
-    ("Woodgrove Bank", "Mid-market", "Financial services", "strategic", "active",
-     870_000, 330_000, "am2", None, 160, "CRM-1006"),
-    ("Litware Software", "Mid-market", "Software", "standard", "active",
-     310_000, 95_000, "am1", None, 300, "CRM-1007"),
-    ("Adventure Works Cycles", "SMB", "Consumer goods", "standard", "active",
-     120_000, 61_000, "am2", None, 95, "CRM-1008"),
-    ("Proseware Studio", "SMB", "Media", "standard", "prospect",
-     None, None, "am1", None, None, "CRM-1009"),
-    ("Trey Research", "SMB", "Life sciences", "standard", "churned",
-     85_000, 70_000, "am2", None, -40, "CRM-1010"),
-    ("City of Riverton", "Public sector", "Local government", "key", "active",
-     520_000, 210_000, "am1", "am2", 240, "CRM-1011"),
-    ("State Health Agency", "Public sector", "Government health", "strategic", "active",
-     1_320_000, 450_000, "am2", None, 58, "CRM-1012"),
-)
+# The demo accounts: two text tables with a line per account (all eleven fields would not
+# fit on one line), joined by name; "-" is none. Who they are: name, segment, industry,
+# tier, status, external (CRM) id.
+ACCOUNT_PROFILES = """
+Northwind Logistics    | Enterprise    | Logistics          | strategic | active   | CRM-1001
+Contoso Health         | Enterprise    | Healthcare         | strategic | active   | CRM-1002
+Fabrikam Manufacturing | Enterprise    | Manufacturing      | key       | active   | CRM-1003
+Tailspin Airlines      | Enterprise    | Aviation           | key       | active   | CRM-1004
+Blue Yonder Retail     | Mid-market    | Retail             | key       | active   | CRM-1005
+Woodgrove Bank         | Mid-market    | Financial services | strategic | active   | CRM-1006
+Litware Software       | Mid-market    | Software           | standard  | active   | CRM-1007
+Adventure Works Cycles | SMB           | Consumer goods     | standard  | active   | CRM-1008
+Proseware Studio       | SMB           | Media              | standard  | prospect | CRM-1009
+Trey Research          | SMB           | Life sciences      | standard  | churned  | CRM-1010
+City of Riverton       | Public sector | Local government   | key       | active   | CRM-1011
+State Health Agency    | Public sector | Government health  | strategic | active   | CRM-1012
+"""
+# Their book: name, annual revenue, cost to serve, owner and team member (keys of
+# DEMO_USERS), renewal in days from today.
+ACCOUNT_BOOKS = """
+Northwind Logistics    | 2_400_000 | 610_000   | am1 | am2 | 48
+Contoso Health         | 1_850_000 | 520_000   | am2 | -   | 130
+Fabrikam Manufacturing | 1_150_000 | 1_290_000 | am1 | -   | 75
+Tailspin Airlines      | 980_000   | 240_000   | am2 | am1 | 210
+Blue Yonder Retail     | 640_000   | 150_000   | am1 | -   | 28
+Woodgrove Bank         | 870_000   | 330_000   | am2 | -   | 160
+Litware Software       | 310_000   | 95_000    | am1 | -   | 300
+Adventure Works Cycles | 120_000   | 61_000    | am2 | -   | 95
+Proseware Studio       | -         | -         | am1 | -   | -
+Trey Research          | 85_000    | 70_000    | am2 | -   | -40
+City of Riverton       | 520_000   | 210_000   | am1 | am2 | 240
+State Health Agency    | 1_320_000 | 450_000   | am2 | -   | 58
+"""
+
+
+def _table(text: str) -> dict[str, list[str | None]]:
+    """A `|`-separated text table as {first cell: the other cells}; a `-` cell is None."""
+    rows: dict[str, list[str | None]] = {}
+    for line in text.strip().splitlines():
+        name, *cells = (cell.strip() for cell in line.split("|"))
+        rows[name] = [None if cell == "-" else cell for cell in cells]
+    return rows
+
+
+def _number(cell: str | None) -> int | None:
+    return int(cell) if cell is not None else None
+
+
+def _demo_accounts() -> tuple[tuple[Any, ...], ...]:
+    """(name, segment, industry, tier, status, revenue, cost to serve, owner key, member
+    key, renewal in days, external id) of every demo account, in the profiles' order."""
+    books = _table(ACCOUNT_BOOKS)
+    accounts: list[tuple[Any, ...]] = []
+    for name, (segment, industry, tier, status, external_id) in _table(ACCOUNT_PROFILES).items():
+        revenue, cost, owner, member, renewal_days = books[name]
+        accounts.append((name, segment, industry, tier, status, _number(revenue), _number(cost),
+                         owner, member, _number(renewal_days), external_id))
+    return tuple(accounts)
+
+
+DEMO_ACCOUNTS = _demo_accounts()
 
 FIRST = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sofia", "Mateo",
          "Grace", "Hiro", "Priya", "Jonas", "Amara", "Diego", "Leah", "Tariq", "Nina", "Omar",

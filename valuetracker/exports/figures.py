@@ -22,37 +22,40 @@ from ..summaries.coverage import coverage_by_account
 from ..winloss.analytics import NONE_LABEL, WinRateRow
 from ..winloss.deals import closed_in_period
 from . import per_account
-from .spec import ACCOUNT, OWNER, SEGMENT, Column, ExportContext, Sheet
+from .spec import Column, ExportContext, Sheet, columns
 
 # --- Summary ---------------------------------------------------------------------------
 
 
 def summary_columns(ctx: ExportContext) -> list[Column]:
     q = ctx.quarter.label
-    money = ctx.money_header
     return [
-        ACCOUNT,
-        SEGMENT,
-        Column("Tier", "text", 10),
-        Column("Status", "text", 10),
-        OWNER,
-        *[Column(money(f"{q} {label(d)}"), "money", 16) for d in DRIVERS],
-        Column(money(f"Value delivered {q}"), "money", 18),
-        Column(money("Value delivered YTD"), "money", 18),
-        Column(f"Confirmed share {q}", "percent", 12),
-        Column(f"Commitments due {q}", "int", 12),
-        Column("Delivered on time", "int", 12),
-        Column("On-time rate", "percent", 10),
-        Column("NPS at quarter end", "score", 10),
-        Column("Pulses (latest per stakeholder)", "int", 12),
-        Column("Satisfied but not loyal", "int", 12),
-        Column("Key stakeholders sent summary", "int", 12),
-        Column("Key stakeholders in the send", "int", 12),
-        Column("Coverage", "percent", 10),
-        Column("Margin tier", "text", 10),
-        Column("Health score", "int", 10),
-        Column("Health band", "text", 10),
-        Column("Top signals", "text", 80),
+        *columns(ctx, """
+            Account
+            Segment
+            Tier   | text | 10
+            Status | text | 10
+            Owner
+        """),
+        *[Column(ctx.money_header(f"{q} {label(d)}"), "money", 16) for d in DRIVERS],
+        *columns(ctx, f"""
+            Value delivered {q}             | money   | 18
+            Value delivered YTD             | money   | 18
+            Confirmed share {q}             | percent | 12
+            Commitments due {q}             | int     | 12
+            Delivered on time               | int     | 12
+            On-time rate                    | percent | 10
+            NPS at quarter end              | score   | 10
+            Pulses (latest per stakeholder) | int     | 12
+            Satisfied but not loyal         | int     | 12
+            Key stakeholders sent summary   | int     | 12
+            Key stakeholders in the send    | int     | 12
+            Coverage                        | percent | 10
+            Margin tier                     | text    | 10
+            Health score                    | int     | 10
+            Health band                     | text    | 10
+            Top signals                     | text    | 80
+        """),
     ]
 
 
@@ -106,19 +109,18 @@ def _health(status: str, score: int, top: str | None) -> tuple[Any, Any, Any]:
 
 # --- Win-loss --------------------------------------------------------------------------
 
-def winloss_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        Column("By", "text", 12),
-        Column("Group", "text", 26),
-        Column("Won", "int", 8),
-        Column("Lost", "int", 8),
-        Column("No decision", "int", 11),
-        Column("Closed deals", "int", 11),
-        Column("Win rate", "percent", 10),
-        Column("95% CI low", "percent", 10),
-        Column("95% CI high", "percent", 10),
-        Column("Small sample (<10)", "text", 12),
-    ]
+WINLOSS_COLUMNS = """
+    By                 | text    | 12
+    Group              | text    | 26
+    Won                | int     | 8
+    Lost               | int     | 8
+    No decision        | int     | 11
+    Closed deals       | int     | 11
+    Win rate           | percent | 10
+    95% CI low         | percent | 10
+    95% CI high        | percent | 10
+    Small sample (<10) | text    | 12
+"""
 
 
 def scoped_win_rates(ctx: ExportContext, *, by: str) -> list[WinRateRow]:
@@ -177,6 +179,6 @@ def figure_sheets(ctx: ExportContext) -> dict[str, Sheet]:
     return {
         "Summary": Sheet("Summary", summary_columns(ctx), summary_rows, "No accounts."),
         # Excel forbids "/" in sheet names, so the issue's "Win/loss" sheet is "Win-loss".
-        "Win-loss": Sheet("Win-loss", winloss_columns(ctx), winloss_rows,
+        "Win-loss": Sheet("Win-loss", columns(ctx, WINLOSS_COLUMNS), winloss_rows,
                           f"No deals closed in {q}."),
     }

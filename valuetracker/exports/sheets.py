@@ -1,8 +1,9 @@
 """The listing sheets of the quarterly review: one row per record of the quarter.
 
-Each sheet is a typed column list plus a generator that streams rows straight from one
-SQL query (`ExportContext.stream`, batches of YIELD_PER rows). Related names (beneficiaries,
-competitors) are aggregated in SQL, so there is no query per row.
+Each sheet is a table of typed columns (read by `spec.columns`) plus a generator that
+streams rows straight from one SQL query (`ExportContext.stream`, batches of YIELD_PER
+rows). Related names (beneficiaries, competitors) are aggregated in SQL, so there is no
+query per row.
 """
 
 from __future__ import annotations
@@ -43,20 +44,7 @@ from ..quarters import quarter_of
 from ..summaries.coverage import coverage_state
 from ..summaries.scope import send_exclusion
 from ..winloss.interviews import HIDDEN_ANONYMITY, with_deal_and_interviewee
-from .spec import (
-    ACCOUNT,
-    DELIVERED_ON,
-    DRIVER,
-    OUTCOME,
-    OWNER,
-    SEGMENT,
-    TITLE,
-    UNIT,
-    Column,
-    ExportContext,
-    Sheet,
-    yes_no,
-)
+from .spec import ExportContext, Sheet, columns, yes_no
 
 ANONYMOUS = "Anonymized"
 # Commitments whose "On time" is settled (open and dropped ones leave it blank).
@@ -69,22 +57,21 @@ def _day(moment: datetime | None) -> date | None:
 
 # --- Value delivered -------------------------------------------------------------------
 
-def value_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        ACCOUNT,
-        SEGMENT,
-        DELIVERED_ON,
-        TITLE,
-        DRIVER,
-        Column("Amount", "number", 14),
-        UNIT,
-        Column(ctx.money_header("Value"), "money", 16),
-        Column("Evidence", "text", 12),
-        Column("Source", "text", 18),
-        Column("Beneficiaries", "text", 30),
-        Column("Delivers commitment", "text", 30),
-        Column("Description", "text", 50),
-    ]
+VALUE_COLUMNS = """
+    Account
+    Segment
+    Delivered on
+    Title
+    Value driver
+    Amount              | number | 14
+    Unit
+    Value               | money  | 16
+    Evidence            | text   | 12
+    Source              | text   | 18
+    Beneficiaries       | text   | 30
+    Delivers commitment | text   | 30
+    Description         | text   | 50
+"""
 
 
 def value_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
@@ -121,22 +108,21 @@ def value_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 # --- Commitments -----------------------------------------------------------------------
 
-def commitment_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        ACCOUNT,
-        TITLE,
-        DRIVER,
-        Column("Expected amount", "number", 14),
-        UNIT,
-        Column(ctx.money_header("Expected value"), "money", 16),
-        Column("Due on", "date", 12),
-        Column("Due quarter", "text", 11),
-        Column("Status", "text", 12),
-        DELIVERED_ON,
-        Column("On time", "text", 9),
-        Column("Overdue", "text", 9),
-        Column("Delivered by", "text", 30),
-    ]
+COMMITMENT_COLUMNS = """
+    Account
+    Title
+    Value driver
+    Expected amount | number | 14
+    Unit
+    Expected value  | money  | 16
+    Due on          | date   | 12
+    Due quarter     | text   | 11
+    Status          | text   | 12
+    Delivered on
+    On time         | text   | 9
+    Overdue         | text   | 9
+    Delivered by    | text   | 30
+"""
 
 
 def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
@@ -174,20 +160,19 @@ def commitment_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 # --- Stakeholder coverage --------------------------------------------------------------
 
-def coverage_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        ACCOUNT,
-        Column("Stakeholder", "text", 26),
-        Column("Title", "text", 24),
-        Column("Buying role", "text", 18),
-        Column("Email", "text", 28),
-        Column("Counts toward coverage", "text", 12),
-        Column("State", "text", 10),
-        Column("Reason", "text", 22),
-        Column("Summary generated", "datetime", 18),
-        Column("Sent at", "datetime", 18),
-        Column("Channels", "text", 12),
-    ]
+COVERAGE_COLUMNS = """
+    Account
+    Stakeholder            | text     | 26
+    Title                  | text     | 24
+    Buying role            | text     | 18
+    Email                  | text     | 28
+    Counts toward coverage | text     | 12
+    State                  | text     | 10
+    Reason                 | text     | 22
+    Summary generated      | datetime | 18
+    Sent at                | datetime | 18
+    Channels               | text     | 12
+"""
 
 
 def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
@@ -236,22 +221,21 @@ def coverage_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 # --- Deals -----------------------------------------------------------------------------
 
-def deal_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        ACCOUNT,
-        SEGMENT,
-        Column("Deal", "text", 32),
-        Column("External id", "text", 14),
-        Column("Product", "text", 16),
-        OWNER,
-        Column("Opened on", "date", 12),
-        Column("Closed on", "date", 12),
-        OUTCOME,
-        Column(ctx.money_header("Amount"), "money", 16),
-        Column("Primary competitor", "text", 20),
-        Column("Competitors", "text", 30),
-        Column("Primary reason", "text", 30),
-    ]
+DEAL_COLUMNS = """
+    Account
+    Segment
+    Deal               | text  | 32
+    External id        | text  | 14
+    Product            | text  | 16
+    Owner
+    Opened on          | date  | 12
+    Closed on          | date  | 12
+    Outcome
+    Amount             | money | 16
+    Primary competitor | text  | 20
+    Competitors        | text  | 30
+    Primary reason     | text  | 30
+"""
 
 
 def closed_in_quarter(ctx: ExportContext) -> Any:
@@ -294,23 +278,22 @@ def deal_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 # --- Reasons (interview factor ratings and quotes) -------------------------------------
 
-def reason_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        Column("Kind", "text", 8),
-        Column("Interview completed", "date", 12),
-        ACCOUNT,
-        Column("Deal", "text", 30),
-        OUTCOME,
-        Column("Interviewee", "text", 22),
-        Column("Interviewee title", "text", 22),
-        Column("Category", "text", 16),
-        Column("Factor", "text", 22),
-        Column("Rating", "int", 8),
-        Column("Importance", "int", 10),
-        Column("Effect", "text", 12),
-        Column("Quote", "text", 60),
-        Column("Tags", "text", 20),
-    ]
+REASON_COLUMNS = """
+    Kind                | text | 8
+    Interview completed | date | 12
+    Account
+    Deal                | text | 30
+    Outcome
+    Interviewee         | text | 22
+    Interviewee title   | text | 22
+    Category            | text | 16
+    Factor              | text | 22
+    Rating              | int  | 8
+    Importance          | int  | 10
+    Effect              | text | 12
+    Quote               | text | 60
+    Tags                | text | 20
+"""
 
 
 def _interviewee_columns() -> tuple[Any, Any]:
@@ -366,24 +349,23 @@ def reason_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
 
 # --- Loyalty pulses --------------------------------------------------------------------
 
-def loyalty_columns(ctx: ExportContext) -> list[Column]:
-    return [
-        ACCOUNT,
-        Column("Stakeholder", "text", 24),
-        Column("Title", "text", 22),
-        Column("Key stakeholder", "text", 10),
-        Column("Taken on", "date", 12),
-        Column("Satisfaction (1-5)", "int", 12),
-        Column("Repurchase intent", "text", 16),
-        Column("Recommend (0-10)", "int", 12),
-        Column("NPS group", "text", 12),
-        Column("Satisfied but not loyal", "text", 12),
-        Column("Positive emotional moment", "text", 12),
-        Column("What made them feel looked after", "text", 40),
-        Column("Top value drivers", "text", 40),
-        Column("Comment", "text", 50),
-        Column("Recorded", "text", 10),
-    ]
+LOYALTY_COLUMNS = """
+    Account
+    Stakeholder                      | text | 24
+    Title                            | text | 22
+    Key stakeholder                  | text | 10
+    Taken on                         | date | 12
+    Satisfaction (1-5)               | int  | 12
+    Repurchase intent                | text | 16
+    Recommend (0-10)                 | int  | 12
+    NPS group                        | text | 12
+    Satisfied but not loyal          | text | 12
+    Positive emotional moment        | text | 12
+    What made them feel looked after | text | 40
+    Top value drivers                | text | 40
+    Comment                          | text | 50
+    Recorded                         | text | 10
+"""
 
 
 def loyalty_rows(ctx: ExportContext) -> Iterator[Sequence[Any]]:
@@ -411,17 +393,17 @@ def listing_sheets(ctx: ExportContext) -> dict[str, Sheet]:
     """The listing sheets by name (the figure sheets come from figures.py)."""
     q = ctx.quarter.label
     return {
-        "Value delivered": Sheet("Value delivered", value_columns(ctx), value_rows,
+        "Value delivered": Sheet("Value delivered", columns(ctx, VALUE_COLUMNS), value_rows,
                                  f"No value was delivered in {q}."),
-        "Commitments": Sheet("Commitments", commitment_columns(ctx), commitment_rows,
+        "Commitments": Sheet("Commitments", columns(ctx, COMMITMENT_COLUMNS), commitment_rows,
                              f"No commitments are due in {q} or {ctx.quarter.next().label}."),
-        "Stakeholder coverage": Sheet("Stakeholder coverage", coverage_columns(ctx),
+        "Stakeholder coverage": Sheet("Stakeholder coverage", columns(ctx, COVERAGE_COLUMNS),
                                       coverage_rows, "No key stakeholders."),
-        "Deals": Sheet("Deals", deal_columns(ctx), deal_rows, f"No deals closed in {q}."),
-        "Reasons": Sheet("Reasons", reason_columns(ctx), reason_rows,
+        "Deals": Sheet("Deals", columns(ctx, DEAL_COLUMNS), deal_rows, f"No deals closed in {q}."),
+        "Reasons": Sheet("Reasons", columns(ctx, REASON_COLUMNS), reason_rows,
                          f"No completed interviews of deals closed in {q}."
                          if ctx.include_interviews else
                          "Interviews are shared with the win/loss program, leaders and admins."),
-        "Loyalty": Sheet("Loyalty", loyalty_columns(ctx), loyalty_rows,
+        "Loyalty": Sheet("Loyalty", columns(ctx, LOYALTY_COLUMNS), loyalty_rows,
                          f"No loyalty pulses were taken in {q}."),
     }

@@ -65,6 +65,8 @@ TITLE = Column("Title", "text", 36)
 OWNER = Column("Owner", "text", 20)
 OUTCOME = Column("Outcome", "text", 12)
 DELIVERED_ON = Column("Delivered on", "date", 12)
+SHARED_COLUMNS = {c.header: c for c in (ACCOUNT, SEGMENT, DRIVER, UNIT, TITLE, OWNER, OUTCOME,
+                                        DELIVERED_ON)}
 
 
 @dataclass
@@ -104,6 +106,27 @@ class ExportContext:
 
     def money_header(self, text: str) -> str:
         return f"{text} ({self.currency})"
+
+
+def columns(ctx: ExportContext, table: str) -> list[Column]:
+    """A sheet's columns, read from a table of one `header | kind | width` line each.
+
+    A line holding a header alone is the shared column of that header (SHARED_COLUMNS),
+    so it reads and sizes the same on every sheet. A money column's header names the
+    export's currency: `Value | money | 16` is "Value (USD)". Blank lines are skipped.
+    """
+    result = []
+    for line in table.splitlines():
+        if not line.strip():
+            continue
+        header, *spec = (part.strip() for part in line.split("|"))
+        if not spec:
+            result.append(SHARED_COLUMNS[header])
+            continue
+        kind, width = spec
+        result.append(Column(ctx.money_header(header) if kind == "money" else header, kind,
+                             int(width)))
+    return result
 
 
 @dataclass
