@@ -328,6 +328,13 @@ def listed(query: Any, id_column: Any, items: Callable[[list[Any]], list[dict[st
     return listing(items(rows), nxt)
 
 
+def with_slugs(item: Callable[[Any, str], dict[str, Any]]
+               ) -> Callable[[list[Any]], list[dict[str, Any]]]:
+    """The items of a page of rows with their account's slug (`(row, slug)`, as the
+    scoped lists select them): `item(row, slug)` each."""
+    return lambda rows: [item(row, slug) for row, slug in rows]
+
+
 def in_account(query: Any, column: Any) -> Any:
     """`query` limited to the `account` argument's rows (an id or slug, scoped: 404)."""
     from flask_login import current_user

@@ -148,8 +148,7 @@ def list_stakeholders() -> Any:
     query = core.in_account(
         select(Stakeholder, Account.slug).join(Account, Account.id == Stakeholder.account_id)
         .where(access.account_scope(current_user)), Stakeholder.account_id)
-    return core.listed(query, Stakeholder.id,
-                       lambda rows: [stakeholder_item(p, slug) for p, slug in rows],
+    return core.listed(query, Stakeholder.id, core.with_slugs(stakeholder_item),
                        since=Stakeholder.updated_at)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, request
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from ... import value as domain
 from ...access import account_scope, get_account_for_user, get_account_stakeholder
@@ -153,14 +153,22 @@ def create_value_entry() -> Any:
         "api.get_value_entry", "entry_id")
 
 
-@bp.patch("/value-entries/<int:entry_id>")
-@doc("update_value_entry", write=True)
-def update_value_entry(entry_id: int) -> Any:
-    """Update a value entry (only the fields given change). If-Match: its ETag."""
+def _entry_to_edit(entry_id: int) -> tuple[Session, Account, ValueEntry]:
+    """The start of an entry's update: a write token (403), then the account and the
+    entry as the web's edit form finds them (404 out of scope, 403 for readers); a
+    described entry is reviewed on the value page first (409)."""
     session = core.writing()
     account, entry = _entry(entry_id, write=True)
     if entry.is_described:
         abort(409, "The customer described this value; review it on the value page first.")
+    return session, account, entry
+
+
+@bp.patch("/value-entries/<int:entry_id>")
+@doc("update_value_entry", write=True)
+def update_value_entry(entry_id: int) -> Any:
+    """Update a value entry (only the fields given change). If-Match: its ETag."""
+    session, account, entry = _entry_to_edit(entry_id)
     return core.updated(
         entry, _entry_form(account, entry),
         lambda form, version: domain.update_entry(
@@ -297,8 +305,7 @@ def list_pulses() -> Any:
         if not (raw.isascii() and raw.isdigit()):
             raise Invalid({"stakeholder": ["A stakeholder id."]})
         query = query.where(LoyaltyPulse.stakeholder_id == (id_arg(raw) or 0))
-    return core.listed(query, LoyaltyPulse.id,
-                       lambda rows: [pulse_item(p, slug) for p, slug in rows],
+    return core.listed(query, LoyaltyPulse.id, core.with_slugs(pulse_item),
                        since=LoyaltyPulse.created_at)
 
 
