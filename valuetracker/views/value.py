@@ -28,7 +28,7 @@ from ..access import (
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import choices, stakeholder_choices
-from ..models import DRIVERS, EVIDENCE_STATUSES, Account
+from ..models import DRIVERS, EVIDENCE_STATUSES, Account, User
 from ..value.forms import (
     CommitmentForm,
     DescribedReviewForm,
@@ -95,7 +95,7 @@ def _review_form(entry: Any, **kwargs: Any) -> DescribedReviewForm:
     return DescribedReviewForm(prefix=f"described-{entry.id}", obj=entry, **kwargs)
 
 
-def _listed_entry(session: Session, user: Any, slug: str, entry_id: int, *,
+def _listed_entry(session: Session, user: User, slug: str, entry_id: int, *,
                   write: bool) -> tuple[Account, Any]:
     """The account and an entry to edit or record an answer for (`get_entry_for_user`);
     a described entry goes to its review on the value page instead."""
@@ -204,7 +204,7 @@ def record_confirmation(account: Account, entry: Any) -> Any:
 # --------------------------------------------------------------------------- described value
 
 
-def _described_entry(session: Session, user: Any, slug: str, entry_id: int, *,
+def _described_entry(session: Session, user: User, slug: str, entry_id: int, *,
                      write: bool) -> tuple[Account, Any]:
     """The account and a described entry to review (`get_entry_for_user`); back to the
     value page, with a message, when it was reviewed already (a second tab, a
@@ -249,10 +249,9 @@ def review_described(account: Account, entry: Any) -> Any:
                lookup=_described_entry)
 def dismiss_described(account: Account, entry: Any) -> Any:
     """Dismiss value the customer described (not value we delivered, or listed already)."""
-    session = get_session()
     require_button()
-    title = entry.title
-    if _take_review(session, entry, accept=False):
+    title = entry.title  # (a dismissed entry is deleted)
+    if _take_review(get_session(), entry, accept=False):
         flash(f"Dismissed “{title}”.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#described")
 
@@ -364,7 +363,7 @@ def send_link(account: Account) -> Any:
                            unreachable=unreachable)
 
 
-def _value_link(session: Session, user: Any, slug: str, link_id: int, *,
+def _value_link(session: Session, user: User, slug: str, link_id: int, *,
                 write: bool) -> tuple[Account, Any]:
     """The account and one of its value links (confirmation, pulse), for a button that
     changes it: 404 out of scope, 403 for readers, 400 without the form's CSRF token."""
