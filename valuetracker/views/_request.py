@@ -1,6 +1,6 @@
-"""What views read from a request and the answers they share: query-string arguments
-(page, id, date, quarter), a bare button's CSRF check, the edit-conflict answer, and
-file responses.
+"""What views read from a request and the answers they share: the route of an account's
+page, query-string arguments (page, id, date, quarter), a bare button's CSRF check, the
+edit-conflict answer, and file responses.
 
 Query-string arguments never fail a request: a value that cannot be used is ignored
 (ids, pages) or falls back with a note to the user (dates, quarters).
@@ -8,20 +8,64 @@ Query-string arguments never fail a request: a value that cannot be used is igno
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, current_app, flash, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    render_template,
+    request,
+    send_file,
+)
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlmodel import Session
 
 from .. import db
+from ..access import get_account_for_user
 from ..accounts import last_editor
 from ..listing import CHOICE, Column, ListSpec, ListState, csv_filename, csv_rows, read_state
 from ..quarters import Quarter, QuarterError, app_start_month, parse_quarter
-from ..validation import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE
+from ..validation import DATE_MAX, DATE_MIN, DATE_RANGE_MESSAGE, FieldError
+
+View = Callable[..., Any]
+
+# --- the route of an account's page ---------------------------------------------------
+
+
+def account_route(bp: Blueprint, rule: str, *, methods: Sequence[str] = ("GET",),
+                  write: bool = False, lookup: Callable[..., Any] = get_account_for_user
+                  ) -> Callable[[View], View]:
+    """Register a view of one account's page (`<slug>` in the URL, or in the blueprint's
+    prefix) for signed-in users, the access lookup done first: 404 outside the user's
+    scope and, with `write`, 403 for those who may only read the account.
+
+    The view is called with what `lookup(session, current_user, slug, **row_ids,
+    write=write)` answers, in place of the URL's variables: the Account (the default,
+    `access.get_account_for_user`), or each of a tuple, such as (account, row) for the
+    lookup of one of its rows, whose parameters are named like the URL's other variables
+    (`access.get_entry_for_user`: entry_id). The endpoint is the view's name.
+    """
+
+    def register(view: View) -> View:
+        @functools.wraps(view)
+        def scoped(slug: str, **row_ids: Any) -> Any:
+            found = lookup(db.get_session(), current_user, slug, **row_ids, write=write)
+            return view(*found) if isinstance(found, tuple) else view(found)
+
+        registered = login_required(scoped)
+        bp.add_url_rule(rule, view_func=registered, methods=list(methods))
+        return registered
+
+    return register
+
 
 # --- query-string arguments -------------------------------------------------------------
 
@@ -148,6 +192,42 @@ def edit_conflict(session: Session, form: FlaskForm, row: Any, mine: Mapping[str
     ]
     form.version.data = str(row.version)
     return {"who": last_editor(session, entity, row.id), "differences": differences}
+
+
+def save_edit(session: Session, form: FlaskForm, row: Any, update: Callable[[], object], *,
+              entity: str, mine: Callable[[], Mapping[str, Any]] | None = None
+              ) -> tuple[bool, dict[str, Any] | None]:
+    """The save step of an edit form: `update` calls the area's write function with
+    `expected_version=form.version.data`. Answers (saved, conflict):
+
+    - saved: the view commits, flashes and redirects;
+    - a refusal of the write (`FieldError`): rolled back, shown on its field (or above
+      the form), no conflict: the view shows the form again;
+    - a `StaleEditError`: the `edit_conflict` answer for `row` and the user's input
+      (`mine()`, by default the form's `data_dict()`), shown by `edit_page` with 409.
+    """
+    try:
+        update()
+    except FieldError as exc:
+        session.rollback()
+        show_field_error(form, exc)
+        return False, None
+    except db.StaleEditError:
+        values = mine() if mine is not None else form.data_dict()  # type: ignore[attr-defined]
+        return False, edit_conflict(session, form, row, values, entity=entity)
+    return True, None
+
+
+def show_field_error(form: FlaskForm, error: FieldError) -> None:
+    """Show a write function's refusal on the field it names (above the form if none)."""
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+def edit_page(template: str, conflict: dict[str, Any] | None, **context: Any
+              ) -> tuple[str, int]:
+    """An edit form's page: 409 when it shows an edit conflict (nothing was saved)."""
+    return render_template(template, conflict=conflict, **context), 409 if conflict else 200
 
 
 # --- file responses ---------------------------------------------------------------------

@@ -16,19 +16,18 @@ from .. import accounts, activities, bulk, signals, stakeholders, summaries, tas
 from ..access import (
     account_access,
     account_scope,
-    get_account_for_user,
     may_edit_accounts,
     may_manage_team,
     permission_required,
     sees_all_accounts,
 )
 from ..cache import cached
-from ..db import StaleEditError, get_session
+from ..db import get_session
 from ..forms import LineField, MoneyField, choices, date_in_range
 from ..listing import Column, wants_csv
 from ..models import ACCOUNT_STATUSES, SEVERITIES, TIERS, Account, Signal, label
 from ._bulk import bulk_form, bulk_step, list_route
-from ._request import edit_conflict, list_csv, list_state, page_arg
+from ._request import account_route, edit_page, list_csv, list_state, page_arg, save_edit
 
 bp = Blueprint("accounts", __name__)
 
@@ -274,11 +273,9 @@ def create() -> Any:
                            segments=accounts.segment_options(session, current_user))
 
 
-@bp.route("/accounts/<slug>/edit", methods=["GET", "POST"])
-@login_required
-def edit(slug: str) -> Any:
+@account_route(bp, "/accounts/<slug>/edit", methods=["GET", "POST"], write=True)
+def edit(account: Account) -> Any:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     manage_team = may_manage_team(current_user, account)
     form = AccountForm(obj=account)
     form.account_id = account.id
@@ -296,24 +293,18 @@ def edit(slug: str) -> Any:
                 owner_id != current_user.id and current_user.id not in members:
             # Handing the account over keeps the old owner on the team (not locked out).
             members.append(current_user.id)
-        try:
-            accounts.update_account(session, account, data=form.account_data(),
-                                    expected_version=form.version.data, owner_id=owner_id,
-                                    member_ids=members, change_team=manage_team,
-                                    keep_owner_name=manage_team and form.keeps_owner_name(),
-                                    user=current_user)
-        except StaleEditError:
-            # The form keeps the user's input; the table shows how the saved values differ.
-            conflict = edit_conflict(session, form, account,
-                                     accounts.clean_account_data(form.account_data()),
-                                     entity="account")
-        else:
-            if _commit_or_field_error(form):
-                flash(f"Account {account.name} saved.", "success")
-                return redirect(url_for("accounts.show", slug=account.slug))
-    return render_template("accounts/form.html", form=form, account=account, conflict=conflict,
-                           segments=accounts.segment_options(session, current_user)), \
-        409 if conflict else 200
+        saved, conflict = save_edit(
+            session, form, account, entity="account",
+            mine=lambda: accounts.clean_account_data(form.account_data()),
+            update=lambda: accounts.update_account(
+                session, account, data=form.account_data(), expected_version=form.version.data,
+                owner_id=owner_id, member_ids=members, change_team=manage_team,
+                keep_owner_name=manage_team and form.keeps_owner_name(), user=current_user))
+        if saved and _commit_or_field_error(form):
+            flash(f"Account {account.name} saved.", "success")
+            return redirect(url_for("accounts.show", slug=account.slug))
+    return edit_page("accounts/form.html", conflict, form=form, account=account,
+                     segments=accounts.segment_options(session, current_user))
 
 
 def _commit_or_field_error(form: AccountForm) -> bool:
@@ -329,11 +320,9 @@ def _commit_or_field_error(form: AccountForm) -> bool:
     return True
 
 
-@bp.route("/accounts/<slug>/archive", methods=["POST"])
-@login_required
-def archive(slug: str) -> Any:
+@account_route(bp, "/accounts/<slug>/archive", methods=["POST"], write=True)
+def archive(account: Account) -> Any:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     # CSRF is checked for every POST by CSRFProtect before the view runs.
     accounts.archive_account(session, account, user=current_user)
     session.commit()

@@ -15,16 +15,15 @@ from flask_login import current_user, login_required
 from .. import activities
 from ..access import (
     account_access,
-    get_account_for_user,
     get_activity_for_user,
     stakeholder_access,
 )
 from ..activities.forms import ActivityForm, show_error
-from ..db import StaleEditError, get_session
+from ..db import get_session
 from ..forms import stakeholder_choices
 from ..models import ACTIVITY_KINDS, Account, Activity
 from ..value import account_stakeholders
-from ._request import edit_conflict, id_arg, page_arg, require_button
+from ._request import account_route, edit_page, id_arg, page_arg, require_button, save_edit
 
 bp = Blueprint("activities", __name__)
 
@@ -85,11 +84,9 @@ def _back(account: Account, person_id: int | None, people: list[int]) -> str:
     return url_for("activities.account_timeline", slug=account.slug)
 
 
-@bp.route("/accounts/<slug>/activities/new", methods=["GET", "POST"])
-@login_required
-def new(slug: str) -> Any:
+@account_route(bp, "/accounts/<slug>/activities/new", methods=["GET", "POST"], write=True)
+def new(account: Account) -> Any:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     form = _form(account)
     # "Log activity" on a person's page: them, chosen already (if they are at the account).
     person_id = id_arg("with")
@@ -112,43 +109,34 @@ def new(slug: str) -> Any:
                            cancel=_back(account, person_id, [person_id] if person_id else []))
 
 
-@bp.route("/accounts/<slug>/activities/<int:activity_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(slug: str, activity_id: int) -> Any:
+@account_route(bp, "/accounts/<slug>/activities/<int:activity_id>/edit",
+               methods=["GET", "POST"], write=True, lookup=get_activity_for_user)
+def edit(account: Account, activity: Activity) -> Any:
     session = get_session()
-    account, activity = get_activity_for_user(session, current_user, slug, activity_id,
-                                              write=True)
     form = _form(account, activity)
     if not form.is_submitted():
         form.stakeholder_ids.data = activities.participant_ids(session, activity.id)
     conflict = None
     if form.validate_on_submit():
-        try:
-            activities.update_activity(session, activity, form.data_dict(),
-                                       expected_version=form.version.data,
-                                       stakeholder_ids=form.people(), user=current_user)
-        except activities.ActivityError as exc:
-            session.rollback()
-            show_error(form, exc)
-        except StaleEditError:
-            mine = activities.log.clean_activity_data(form.data_dict())
-            conflict = edit_conflict(session, form, activity, mine, entity="activity")
-        else:
+        saved, conflict = save_edit(
+            session, form, activity, entity="activity",
+            mine=lambda: activities.log.clean_activity_data(form.data_dict()),
+            update=lambda: activities.update_activity(
+                session, activity, form.data_dict(), expected_version=form.version.data,
+                stakeholder_ids=form.people(), user=current_user))
+        if saved:
             session.commit()
             flash(f"{ACTIVITY_KINDS[activity.kind]} saved.", "success")
             return redirect(url_for("activities.account_timeline", slug=account.slug))
-    return render_template("activities/form.html", account=account, form=form,
-                           activity=activity, conflict=conflict,
-                           cancel=url_for("activities.account_timeline", slug=account.slug)
-                           ), 409 if conflict else 200
+    return edit_page("activities/form.html", conflict, account=account, form=form,
+                     activity=activity,
+                     cancel=url_for("activities.account_timeline", slug=account.slug))
 
 
-@bp.route("/accounts/<slug>/activities/<int:activity_id>/delete", methods=["POST"])
-@login_required
-def delete(slug: str, activity_id: int) -> Any:
+@account_route(bp, "/accounts/<slug>/activities/<int:activity_id>/delete", methods=["POST"],
+               write=True, lookup=get_activity_for_user)
+def delete(account: Account, activity: Activity) -> Any:
     session = get_session()
-    account, activity = get_activity_for_user(session, current_user, slug, activity_id,
-                                              write=True)
     require_button()
     kind = ACTIVITY_KINDS.get(activity.kind, "Activity")
     activities.delete_activity(session, activity, user=current_user)

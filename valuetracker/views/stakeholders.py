@@ -15,13 +15,12 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Val
 
 from .. import activities, bulk, personal_data, stakeholders
 from ..access import (
-    get_account_for_user,
     get_stakeholder_for_user,
     require,
     runs_winloss_program,
     stakeholder_access,
 )
-from ..db import StaleEditError, get_session
+from ..db import get_session
 from ..forms import LineField, choices
 from ..listing import YES_NO_CHOICES, Column, ListState, wants_csv
 from ..models import BUYING_ROLES, CHANNELS, SENTIMENTS, Account, Stakeholder, slugify
@@ -29,7 +28,15 @@ from ..quarters import QuarterError, app_start_month, current_quarter, parse_qua
 from ..summaries.coverage import COVERAGE_FILTERS, coverage_stakeholders
 from ..value.metrics import PULSE_GROUPS, latest_pulse_stakeholders
 from ._bulk import bulk_form, bulk_step, list_route
-from ._request import edit_conflict, file_response, list_csv, list_state, page_arg
+from ._request import (
+    account_route,
+    edit_page,
+    file_response,
+    list_csv,
+    list_state,
+    page_arg,
+    save_edit,
+)
 
 bp = Blueprint("stakeholders", __name__)
 
@@ -135,11 +142,9 @@ def person_to_change(stakeholder_id: int) -> tuple[Stakeholder, Account]:
     return person, account
 
 
-@bp.route("/accounts/<slug>/stakeholders/new", methods=["GET", "POST"])
-@login_required
-def create(slug: str) -> Any:
+@account_route(bp, "/accounts/<slug>/stakeholders/new", methods=["GET", "POST"], write=True)
+def create(account: Account) -> Any:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     form = stakeholder_form(account, None)
     if form.validate_on_submit():
         person = stakeholders.create_stakeholder(
@@ -241,29 +246,34 @@ def edit(stakeholder_id: int) -> Any:
     form = stakeholder_form(account, person)
     conflict = None
     if form.validate_on_submit():
-        try:
-            stakeholders.update_stakeholder(
+        saved, conflict = save_edit(
+            session, form, person, entity="stakeholder", mine=lambda: _compared(form),
+            update=lambda: stakeholders.update_stakeholder(
                 session, person, data=form.person_data(), expected_version=form.version.data,
                 opted_out=form.opted_out.data, left=form.left_company.data,
-                user=current_user)
-        except StaleEditError:
-            conflict = _conflict(form, person)
-        else:
+                user=current_user))
+        if saved:
             session.commit()
             flash(f"{person.name} saved.", "success")
             return redirect(url_for("stakeholders.show", stakeholder_id=person.id))
-    return render_template("stakeholders/form.html", form=form, account=account, person=person,
-                           conflict=conflict), 409 if conflict else 200
+        if conflict is not None and _private_texts_differ(form, person):
+            conflict["differences"].append(("Preferences or notes", "changed",
+                                            "yours kept below"))
+    return edit_page("stakeholders/form.html", conflict, form=form, account=account,
+                     person=person)
 
 
-def _conflict(form: StakeholderForm, person: Stakeholder) -> dict[str, Any]:
-    """The edit-conflict answer; long private texts are not repeated in its table."""
+# Long private texts are not repeated in the edit-conflict table: one row says they differ.
+def _compared(form: StakeholderForm) -> dict[str, Any]:
+    """The user's input the edit-conflict table compares: all but the private texts."""
     mine = stakeholders.clean_stakeholder_data(form.person_data())
-    private = {n: mine.pop(n) for n in PRIVATE_TEXTS if n in mine}
-    conflict = edit_conflict(get_session(), form, person, mine, entity="stakeholder")
-    if any(getattr(person, n) != private.get(n) for n in PRIVATE_TEXTS):
-        conflict["differences"].append(("Preferences or notes", "changed", "yours kept below"))
-    return conflict
+    return {n: v for n, v in mine.items() if n not in PRIVATE_TEXTS}
+
+
+def _private_texts_differ(form: StakeholderForm, person: Stakeholder) -> bool:
+    """Do the saved private texts differ from the user's (`person` reloaded)?"""
+    mine = stakeholders.clean_stakeholder_data(form.person_data())
+    return any(getattr(person, n) != mine.get(n) for n in PRIVATE_TEXTS)
 
 
 @bp.route("/stakeholders/<int:stakeholder_id>/flags/<any(key, opted_out, left):flag>",

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.wrappers import Response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlmodel import select
+from sqlmodel import Session, select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Optional, Regexp, ValidationError
 
@@ -28,7 +28,14 @@ from ..access import (
 from ..cache import cached
 from ..db import get_session
 from ..forms import choices
-from ..models import SUMMARY_VARIANTS, Account, Distribution, Stakeholder, ValueSummary
+from ..models import (
+    SUMMARY_VARIANTS,
+    Account,
+    Distribution,
+    Stakeholder,
+    User,
+    ValueSummary,
+)
 from ..quarters import Quarter, QuarterError, app_start_month, current_quarter, parse_quarter
 from ..summaries.coverage import (
     COVERAGE_STATES,
@@ -45,7 +52,7 @@ from ..summaries.runs import enqueue_job, start_summaries_job
 from ..summaries.scope import SEND_ACCOUNT_STATUS, excluded_accounts_page, not_in_send_count
 from ..summaries.send import CHANNEL, NotUnknown, mark_delivered, resend, unknown_sendings
 from ..wording import counted
-from ._request import file_response, id_arg, page_arg, quarter_arg, reports_file
+from ._request import account_route, file_response, id_arg, page_arg, quarter_arg, reports_file
 
 bp = Blueprint("summaries", __name__)
 
@@ -225,12 +232,10 @@ def account(slug: str) -> str:
     )
 
 
-@bp.route("/accounts/<slug>/summaries/preview")
-@login_required
-def preview(slug: str) -> Response:
+@account_route(bp, "/accounts/<slug>/summaries/preview", lookup=get_account_for_summaries)
+def preview(acc: Account) -> Response:
     """One stakeholder's PDF (or the internal review), rendered now, shown inline."""
     session = get_session()
-    acc = get_account_for_summaries(session, current_user, slug)
     quarter = _quarter()
     stakeholder = None
     if request.args.get("stakeholder", "") != "internal":
@@ -245,10 +250,9 @@ def preview(slug: str) -> Response:
                          inline=True)
 
 
-@bp.route("/accounts/<slug>/summaries/generate", methods=["POST"])
-@login_required
-def generate(slug: str) -> object:
-    acc = get_account_for_summaries(get_session(), current_user, slug, write=True)
+@account_route(bp, "/accounts/<slug>/summaries/generate", methods=["POST"], write=True,
+               lookup=get_account_for_summaries)
+def generate(acc: Account) -> object:
     form = GenerateForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -261,11 +265,10 @@ def generate(slug: str) -> object:
                       summary=f"Summaries for {acc.name}")
 
 
-@bp.route("/accounts/<slug>/summaries/send", methods=["POST"])
-@login_required
-def send(slug: str) -> object:
+@account_route(bp, "/accounts/<slug>/summaries/send", methods=["POST"], write=True,
+               lookup=get_account_for_summaries)
+def send(acc: Account) -> object:
     """Send the quarter's summaries (generating any missing); never twice to anyone."""
-    acc = get_account_for_summaries(get_session(), current_user, slug, write=True)
     form = SendForm()
     if not form.validate_on_submit():
         flash("Give a quarter like 2026-Q3.", "danger")
@@ -274,12 +277,11 @@ def send(slug: str) -> object:
                       summary=f"Send summaries of {acc.name}")
 
 
-@bp.route("/accounts/<slug>/summaries/retry", methods=["POST"])
-@login_required
-def retry_failed(slug: str) -> object:
+@account_route(bp, "/accounts/<slug>/summaries/retry", methods=["POST"], write=True,
+               lookup=get_account_for_summaries)
+def retry_failed(acc: Account) -> object:
     """Send again the quarter's failed sendings of the account (only those), as a job."""
     session = get_session()
-    acc = get_account_for_summaries(session, current_user, slug, write=True)
     form = SendForm()
     if not form.validate_on_submit():
         flash("Give a quarter like 2026-Q3.", "danger")
@@ -297,13 +299,18 @@ def retry_failed(slug: str) -> object:
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
-@bp.route("/accounts/<slug>/summaries/<int:summary_id>/resolve", methods=["POST"])
-@login_required
-def resolve(slug: str, summary_id: int) -> object:
+def _summary(session: Session, user: User, slug: str, summary_id: int, *,
+             write: bool) -> tuple[Account, ValueSummary]:
+    """(account, one of its summaries) for a summaries view (`get_account_for_summaries`)."""
+    acc = get_account_for_summaries(session, user, slug, write=write)
+    return acc, get_account_summary(session, acc, summary_id)
+
+
+@account_route(bp, "/accounts/<slug>/summaries/<int:summary_id>/resolve", methods=["POST"],
+               write=True, lookup=_summary)
+def resolve(acc: Account, summary: ValueSummary) -> object:
     """Resolve a sending of unknown delivery: mark it delivered, or resend it."""
     session = get_session()
-    acc = get_account_for_summaries(session, current_user, slug, write=True)
-    summary = get_account_summary(session, acc, summary_id)
     form = ResolveForm()
     back = form.back.data or ""
     if back == "coverage":
@@ -338,12 +345,8 @@ def resolve(slug: str, summary_id: int) -> object:
     return redirect(target)
 
 
-@bp.route("/accounts/<slug>/summaries/<int:summary_id>.pdf")
-@login_required
-def download(slug: str, summary_id: int) -> Response:
-    session = get_session()
-    acc = get_account_for_summaries(session, current_user, slug)
-    summary = get_account_summary(session, acc, summary_id)
+@account_route(bp, "/accounts/<slug>/summaries/<int:summary_id>.pdf", lookup=_summary)
+def download(_acc: Account, summary: ValueSummary) -> Response:
     path = reports_file(summary.file_path)
     try:
         # Summaries are small; reading them whole avoids an open file per response.

@@ -41,7 +41,15 @@ from ..tasks.forms import (
     set_choices,
 )
 from ..value import account_stakeholders
-from ._request import edit_conflict, list_csv, list_state, page_arg
+from ._request import (
+    account_route,
+    edit_page,
+    list_csv,
+    list_state,
+    page_arg,
+    save_edit,
+    show_field_error,
+)
 
 bp = Blueprint("tasks", __name__)
 
@@ -171,18 +179,13 @@ def _task_form(account: Account | None, task: Task | None = None, *,
     return form
 
 
-def _show_error(form: Any, error: tasks.TaskError) -> None:
-    field = getattr(form, error.field, None)
-    (field.errors if field is not None else form.form_errors).append(error.message)
-
-
 def _create(form: TaskForm, account: Account) -> Any:
     session = get_session()
     try:
         task = tasks.create_task(session, account, form.data_dict(), user=current_user)
     except tasks.TaskError as exc:
         session.rollback()
-        _show_error(form, exc)
+        show_field_error(form, exc)
         return None
     session.commit()
     flash("Task added.", "success")
@@ -211,11 +214,8 @@ def new() -> Any:
                            cancel=url_for("tasks.index"))
 
 
-@bp.route("/accounts/<slug>/tasks/new", methods=["GET", "POST"])
-@login_required
-def new_for_account(slug: str) -> Any:
-    session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
+@account_route(bp, "/accounts/<slug>/tasks/new", methods=["GET", "POST"], write=True)
+def new_for_account(account: Account) -> Any:
     form = _task_form(account)
     if form.validate_on_submit():
         answer = _create(form, account)
@@ -256,22 +256,17 @@ def edit(task_id: int) -> Any:
     form = _task_form(account, task)
     conflict = None
     if form.validate_on_submit():
-        try:
-            tasks.update_task(session, task, form.data_dict(), expected_version=form.version.data,
-                              user=current_user)
-        except tasks.TaskError as exc:
-            session.rollback()
-            _show_error(form, exc)
-        except StaleEditError:
-            conflict = edit_conflict(session, form, task, form.data_dict(), entity="task")
-        else:
+        saved, conflict = save_edit(
+            session, form, task, entity="task",
+            update=lambda: tasks.update_task(session, task, form.data_dict(),
+                                             expected_version=form.version.data,
+                                             user=current_user))
+        if saved:
             session.commit()
             flash("Task saved.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return render_template("tasks/form.html", form=form, account=account, task=task,
-                           conflict=conflict,
-                           cancel=url_for("tasks.show", task_id=task.id)
-                           ), 409 if conflict else 200
+    return edit_page("tasks/form.html", conflict, form=form, account=account, task=task,
+                     cancel=url_for("tasks.show", task_id=task.id))
 
 
 # Each status change by its URL part: the write, the form it reads, what it flashes.

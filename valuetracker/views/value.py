@@ -28,7 +28,7 @@ from ..access import (
 from ..cache import cached
 from ..db import StaleEditError, get_session
 from ..forms import choices, stakeholder_choices
-from ..models import DRIVERS, EVIDENCE_STATUSES, Account
+from ..models import DRIVERS, EVIDENCE_STATUSES, Account, User
 from ..value.forms import (
     CommitmentForm,
     DescribedReviewForm,
@@ -37,7 +37,7 @@ from ..value.forms import (
     RecordPulseForm,
     SendLinkForm,
 )
-from ._request import edit_conflict, page_arg, quarter_arg, require_button
+from ._request import account_route, edit_page, page_arg, quarter_arg, require_button, save_edit
 
 bp = Blueprint("value", __name__, url_prefix="/accounts/<slug>/value")
 
@@ -95,11 +95,11 @@ def _review_form(entry: Any, **kwargs: Any) -> DescribedReviewForm:
     return DescribedReviewForm(prefix=f"described-{entry.id}", obj=entry, **kwargs)
 
 
-def _listed_entry(slug: str, entry_id: int) -> tuple[Account, Any]:
-    """The account and an entry to edit or record an answer for (404 out of scope, 403 for
-    readers); a described entry goes to its review on the value page instead."""
-    account, entry = get_entry_for_user(get_session(), current_user, slug, entry_id,
-                                        write=True)
+def _listed_entry(session: Session, user: User, slug: str, entry_id: int, *,
+                  write: bool) -> tuple[Account, Any]:
+    """The account and an entry to edit or record an answer for (`get_entry_for_user`);
+    a described entry goes to its review on the value page instead."""
+    account, entry = get_entry_for_user(session, user, slug, entry_id, write=write)
     if entry.is_described:
         flash("The customer described this value; review it on the value page first.", "info")
         abort(redirect(url_for("value.overview", slug=account.slug) + "#described"))
@@ -133,11 +133,9 @@ def log(slug: str) -> str:
 # --------------------------------------------------------------------------- entries
 
 
-@bp.route("/entries/new", methods=["GET", "POST"])
-@login_required
-def new_entry(slug: str) -> Any:
+@account_route(bp, "/entries/new", methods=["GET", "POST"], write=True)
+def new_entry(account: Account) -> Any:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     form = EntryForm()
     form.beneficiaries.choices = _stakeholder_choices(account)
     if form.validate_on_submit():
@@ -149,37 +147,33 @@ def new_entry(slug: str) -> Any:
     return render_template("value/entry_form.html", account=account, form=form, entry=None)
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_entry(slug: str, entry_id: int) -> Any:
+@account_route(bp, "/entries/<int:entry_id>/edit", methods=["GET", "POST"], write=True,
+               lookup=_listed_entry)
+def edit_entry(account: Account, entry: Any) -> Any:
     session = get_session()
-    account, entry = _listed_entry(slug, entry_id)
     form = EntryForm(obj=entry)
     form.beneficiaries.choices = _stakeholder_choices(account)
     if request.method == "GET":
         form.beneficiaries.data = domain.beneficiary_ids(session, entry.id)
     conflict = None
     if form.validate_on_submit():
-        try:
-            domain.update_entry(session, entry, form.data_dict(),
-                                expected_version=form.version.data,
-                                beneficiaries=form.beneficiaries.data or [], user=current_user)
-        except StaleEditError:
-            conflict = edit_conflict(session, form, entry, form.data_dict(),
-                                     entity="value_entry")
-        else:
+        saved, conflict = save_edit(
+            session, form, entry, entity="value_entry",
+            update=lambda: domain.update_entry(
+                session, entry, form.data_dict(), expected_version=form.version.data,
+                beneficiaries=form.beneficiaries.data or [], user=current_user))
+        if saved:
             session.commit()
             flash("Value entry saved.", "success")
             return redirect(url_for("value.log", slug=account.slug))
-    return render_template("value/entry_form.html", account=account, form=form, entry=entry,
-                           conflict=conflict), 409 if conflict else 200
+    return edit_page("value/entry_form.html", conflict, account=account, form=form,
+                     entry=entry)
 
 
-@bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
-@login_required
-def delete_entry(slug: str, entry_id: int) -> Any:
+@account_route(bp, "/entries/<int:entry_id>/delete", methods=["POST"], write=True,
+               lookup=get_entry_for_user)
+def delete_entry(account: Account, entry: Any) -> Any:
     session = get_session()
-    account, entry = get_entry_for_user(session, current_user, slug, entry_id, write=True)
     require_button()
     title = entry.title
     domain.delete_entry(session, entry, user=current_user)
@@ -188,12 +182,11 @@ def delete_entry(slug: str, entry_id: int) -> Any:
     return redirect(url_for("value.log", slug=account.slug))
 
 
-@bp.route("/entries/<int:entry_id>/confirmation", methods=["GET", "POST"])
-@login_required
-def record_confirmation(slug: str, entry_id: int) -> Any:
+@account_route(bp, "/entries/<int:entry_id>/confirmation", methods=["GET", "POST"],
+               write=True, lookup=_listed_entry)
+def record_confirmation(account: Account, entry: Any) -> Any:
     """The team records a stakeholder's answer given on a call."""
     session = get_session()
-    account, entry = _listed_entry(slug, entry_id)
     form = RecordConfirmationForm()
     form.stakeholder_id.choices = _stakeholder_choices(account, blank="Choose…")
     if form.validate_on_submit():
@@ -211,12 +204,12 @@ def record_confirmation(slug: str, entry_id: int) -> Any:
 # --------------------------------------------------------------------------- described value
 
 
-def _described_entry(slug: str, entry_id: int) -> tuple[Account, Any]:
-    """The account and a described entry to review (404 out of scope, 403 for readers);
-    back to the value page, with a message, when it was reviewed already (a second tab,
-    a colleague)."""
-    account, entry = get_entry_for_user(get_session(), current_user, slug, entry_id,
-                                        write=True)
+def _described_entry(session: Session, user: User, slug: str, entry_id: int, *,
+                     write: bool) -> tuple[Account, Any]:
+    """The account and a described entry to review (`get_entry_for_user`); back to the
+    value page, with a message, when it was reviewed already (a second tab, a
+    colleague)."""
+    account, entry = get_entry_for_user(session, user, slug, entry_id, write=write)
     if not entry.is_described:
         flash("That value was already reviewed.", "info")
         abort(redirect(url_for("value.overview", slug=account.slug)))
@@ -238,12 +231,11 @@ def _take_review(session: Session, entry: Any, **review: Any) -> bool:
     return True
 
 
-@bp.route("/described/<int:entry_id>/review", methods=["POST"])
-@login_required
-def review_described(slug: str, entry_id: int) -> Any:
+@account_route(bp, "/described/<int:entry_id>/review", methods=["POST"], write=True,
+               lookup=_described_entry)
+def review_described(account: Account, entry: Any) -> Any:
     """Put a figure on value the customer described: it becomes a confirmed entry."""
     session = get_session()
-    account, entry = _described_entry(slug, entry_id)
     form = _review_form(entry)
     if form.validate_on_submit():
         if _take_review(session, entry, accept=True, data=form.data_dict(),
@@ -253,15 +245,13 @@ def review_described(slug: str, entry_id: int) -> Any:
     return _overview_page(account, True, submitted=form, entry_id=entry.id), 400
 
 
-@bp.route("/described/<int:entry_id>/dismiss", methods=["POST"])
-@login_required
-def dismiss_described(slug: str, entry_id: int) -> Any:
+@account_route(bp, "/described/<int:entry_id>/dismiss", methods=["POST"], write=True,
+               lookup=_described_entry)
+def dismiss_described(account: Account, entry: Any) -> Any:
     """Dismiss value the customer described (not value we delivered, or listed already)."""
-    session = get_session()
-    account, entry = _described_entry(slug, entry_id)
     require_button()
-    title = entry.title
-    if _take_review(session, entry, accept=False):
+    title = entry.title  # (a dismissed entry is deleted)
+    if _take_review(get_session(), entry, accept=False):
         flash(f"Dismissed “{title}”.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#described")
 
@@ -277,11 +267,9 @@ def _commitment_form(account: Account, obj: Any = None) -> CommitmentForm:
     return form
 
 
-@bp.route("/commitments/new", methods=["GET", "POST"])
-@login_required
-def new_commitment(slug: str) -> Any:
+@account_route(bp, "/commitments/new", methods=["GET", "POST"], write=True)
+def new_commitment(account: Account) -> Any:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     form = _commitment_form(account)
     if form.validate_on_submit():
         domain.create_commitment(
@@ -302,12 +290,10 @@ def _delivering_entry(account: Account, entry_id: int | None) -> Any:
     return entry
 
 
-@bp.route("/commitments/<int:commitment_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_commitment(slug: str, commitment_id: int) -> Any:
+@account_route(bp, "/commitments/<int:commitment_id>/edit", methods=["GET", "POST"],
+               write=True, lookup=get_commitment_for_user)
+def edit_commitment(account: Account, commitment: Any) -> Any:
     session = get_session()
-    account, commitment = get_commitment_for_user(session, current_user, slug, commitment_id,
-                                                  write=True)
     form = _commitment_form(account, commitment)
     if request.method == "GET":
         from ..models import ValueEntry
@@ -320,30 +306,26 @@ def edit_commitment(slug: str, commitment_id: int) -> Any:
         data = form.data_dict()
         delivered_by = (_delivering_entry(account, form.delivered_by.data)
                         if data["status"] == "delivered" else None)
-        try:
-            domain.update_commitment(session, commitment, data,
-                                     expected_version=form.version.data,
-                                     delivered_by=delivered_by, user=current_user)
-        except StaleEditError:
-            conflict = edit_conflict(session, form, commitment, data,
-                                     entity="value_commitment")
-        else:
+        saved, conflict = save_edit(
+            session, form, commitment, entity="value_commitment", mine=lambda: data,
+            update=lambda: domain.update_commitment(
+                session, commitment, data, expected_version=form.version.data,
+                delivered_by=delivered_by, user=current_user))
+        if saved:
             session.commit()
             flash("Commitment saved.", "success")
             return redirect(url_for("value.overview", slug=account.slug) + "#commitments")
-    return render_template("value/commitment_form.html", account=account, form=form,
-                           commitment=commitment, conflict=conflict), 409 if conflict else 200
+    return edit_page("value/commitment_form.html", conflict, account=account, form=form,
+                     commitment=commitment)
 
 
 # --------------------------------------------------------------------------- links and pulses
 
 
-@bp.route("/links/new", methods=["GET", "POST"])
-@login_required
-def send_link(slug: str) -> Any:
+@account_route(bp, "/links/new", methods=["GET", "POST"], write=True)
+def send_link(account: Account) -> Any:
     """Send a stakeholder a confirmation or pulse link; show it to copy."""
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     form = SendLinkForm()
     form.stakeholder_id.choices = _stakeholder_choices(account, reachable_only=True,
                                                        blank="Choose…")
@@ -381,34 +363,32 @@ def send_link(slug: str) -> Any:
                            unreachable=unreachable)
 
 
-def _value_link(slug: str, link_id: int) -> tuple[Account, Any]:
+def _value_link(session: Session, user: User, slug: str, link_id: int, *,
+                write: bool) -> tuple[Account, Any]:
     """The account and one of its value links (confirmation, pulse), for a button that
     changes it: 404 out of scope, 403 for readers, 400 without the form's CSRF token."""
-    session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
+    account = get_account_for_user(session, user, slug, write=write)
     link = get_account_link(session, account, link_id, purposes=domain.VALUE_PURPOSES)
     require_button()
     return account, link
 
 
-@bp.route("/links/<int:link_id>/revoke", methods=["POST"])
-@login_required
-def revoke_link(slug: str, link_id: int) -> Any:
+@account_route(bp, "/links/<int:link_id>/revoke", methods=["POST"], write=True,
+               lookup=_value_link)
+def revoke_link(account: Account, link: Any) -> Any:
     """Withdraw a link that was sent but not answered (it then shows "withdrawn")."""
     session = get_session()
-    account, link = _value_link(slug, link_id)
     domain.withdraw_link(session, link, user=current_user)
     session.commit()
     flash("Link withdrawn.", "success")
     return redirect(url_for("value.overview", slug=account.slug) + "#links")
 
 
-@bp.route("/links/<int:link_id>/resend", methods=["POST"])
-@login_required
-def resend_link(slug: str, link_id: int) -> Any:
+@account_route(bp, "/links/<int:link_id>/resend", methods=["POST"], write=True,
+               lookup=_value_link)
+def resend_link(account: Account, link: Any) -> Any:
     """Send a new link in place of an unanswered one (the old one stops working)."""
     session = get_session()
-    account, link = _value_link(slug, link_id)
     try:
         sent = domain.resend_link(session, link, user=current_user)
     except domain.OutreachError as exc:
@@ -416,7 +396,7 @@ def resend_link(slug: str, link_id: int) -> Any:
         flash(str(exc), "warning")
     except (smtplib.SMTPException, OSError) as exc:
         session.rollback()
-        current_app.logger.warning("link email (resend of link %s) failed: %s", link_id, exc)
+        current_app.logger.warning("link email (resend of link %s) failed: %s", link.id, exc)
         flash("The email could not be sent (the mail server did not accept it). The old "
               "link still works; try again later.", "danger")
     else:
@@ -426,12 +406,10 @@ def resend_link(slug: str, link_id: int) -> Any:
     return redirect(url_for("value.overview", slug=account.slug) + "#links")
 
 
-@bp.route("/pulses/new", methods=["GET", "POST"])
-@login_required
-def record_pulse(slug: str) -> Any:
+@account_route(bp, "/pulses/new", methods=["GET", "POST"], write=True)
+def record_pulse(account: Account) -> Any:
     """The team records a pulse taken on a call."""
     session = get_session()
-    account = get_account_for_user(session, current_user, slug, write=True)
     form = RecordPulseForm()
     form.stakeholder_id.choices = _stakeholder_choices(account, blank="Choose…")
     if form.validate_on_submit():
@@ -444,10 +422,8 @@ def record_pulse(slug: str) -> Any:
     return render_template("value/pulse_form.html", account=account, form=form)
 
 
-@bp.route("/pulses")
-@login_required
-def pulses(slug: str) -> str:
+@account_route(bp, "/pulses")
+def pulses(account: Account) -> str:
     session = get_session()
-    account = get_account_for_user(session, current_user, slug)
     return render_template("value/pulses.html", account=account,
                            rows=domain.pulse_history(session, account_id=account.id))
