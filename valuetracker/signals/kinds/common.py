@@ -16,9 +16,9 @@ RENEWAL_DAYS = 90
 DEAL_LOST_DAYS = 90
 LINK_UNANSWERED_DAYS = 14
 LOW_SHARE = Decimal("0.25")
-# Value delivered this recently that the customer has not confirmed yet is not held against
-# the confirmed share: they have hardly had the time (and every account would raise the
-# signal in the first weeks of a fiscal year).
+# Value delivered this recently that the customer has not answered about yet (still
+# `claimed`) is not held against the confirmed share: they have hardly had the time (and
+# every account would raise the signal in the first weeks of a fiscal year).
 CONFIRM_GRACE_DAYS = 30
 NPS_DROP = 20
 

@@ -105,19 +105,23 @@ def no_recent_value(session: Session, ctx: Context) -> list[Fact]:
       severity="medium", weight=10,
       link=page_link("value.overview", "#confirmations"),
       clears="At least 25% of this fiscal year's value delivered (in currency) is confirmed "
-             "by the customer; value under 30 days old not yet confirmed is left out.",
+             "by the customer; value under 30 days old that the customer has not answered "
+             "about yet is left out.",
       next_step="Ask the beneficiaries to confirm this year's value (send confirmation links).")
 def low_confirmed_share(session: Session, ctx: Context) -> list[Fact]:
     year_start = ctx.quarter.year_start
-    is_confirmed = ValueEntry.evidence_status == "confirmed"
-    confirmed = sa.func.sum(sa.case((is_confirmed, ValueEntry.amount), else_=sa.literal(0)))
+    confirmed = sa.func.sum(sa.case((ValueEntry.evidence_status == "confirmed",
+                                     ValueEntry.amount), else_=sa.literal(0)))
     total = sa.func.sum(ValueEntry.amount)
-    old_enough = ValueEntry.delivered_on <= ctx.today - timedelta(days=CONFIRM_GRACE_DAYS)
+    # Left out: recent value the customer has not answered about yet (a disputed one counts).
+    answered_or_old = sa.or_(
+        ValueEntry.evidence_status != "claimed",
+        ValueEntry.delivered_on <= ctx.today - timedelta(days=CONFIRM_GRACE_DAYS))
     rows = session.exec(
         select(Account.id, Account.name, confirmed, total)
         .join(ValueEntry, ValueEntry.account_id == Account.id)
         .where(ctx.accounts(), counted_currency(), ValueEntry.delivered_on >= year_start,
-               ValueEntry.delivered_on <= ctx.today, sa.or_(is_confirmed, old_enough))
+               ValueEntry.delivered_on <= ctx.today, answered_or_old)
         .group_by(Account.id, Account.name)
         .having(total > 0)
     ).all()
