@@ -178,3 +178,13 @@ def test_first_view_after_a_change_has_targets_on_l_and_growth() -> None:
     run_mod._xl_figures(report, [_result(name, 300.0)], [_result(name, 140.0)], "L")
     growth = next(f for f in report.figures if f.metric == "p95 growth")
     assert growth.scale == "L/XL" and growth.status == FAIL
+
+
+def test_xl_is_in_the_default_run_and_its_rows_say_when_it_was_left_out() -> None:
+    assert run_mod.parse_args([]).scales == ["S", "L", "XL"]
+    name = "portfolio page, first view after a change"
+    report = Report()
+    run_mod._xl_figures(report, [], [_result(name, 140.0)], "L")
+    rows = {(f.scale, f.metric): f for f in report.figures}
+    assert rows[("XL", "p95")].status == FAIL and rows[("L/XL", "p95 growth")].status == FAIL
+    assert "not measured" in report.table()
