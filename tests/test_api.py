@@ -373,3 +373,27 @@ def test_interviews_for_the_program_never_naming_the_anonymous(
     am = _token(session, cast.am1, "read")
     assert client.get("/api/v1/interviews", headers=_auth(am)).status_code == 403
     assert client.get(f"/api/v1/interviews/{hidden.id}", headers=_auth(am)).status_code == 403
+
+
+def test_a_described_entry_is_reviewed_on_the_value_page_before_the_api_changes_it(
+        client: Any, cast: Any, session: Any) -> None:
+    from valuetracker.value.described import describe_value
+
+    entry = describe_value(session, cast.account1, "You cut our month-end close in half.",
+                           stakeholder_id=cast.stakeholder1.id)
+    session.commit()
+    url = f"/api/v1/value-entries/{entry.id}"
+    body = {"evidence_status": "confirmed"}
+    read = client.patch(url, headers={**_auth(_token(session, cast.am1, "read")),
+                                      "If-Match": '"1"'}, json=body)
+    assert read.status_code == 403  # the token's scope is checked first
+    missing = client.patch(f"/api/v1/value-entries/{entry.id + 999}",
+                           headers={**_auth(_token(session, cast.am1)), "If-Match": '"1"'},
+                           json=body)
+    assert missing.status_code == 404
+    refused = client.patch(url, headers={**_auth(_token(session, cast.am1)),
+                                         "If-Match": '"1"'}, json=body)
+    assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
+    assert "review it on the value page first" in refused.json["detail"]
+    session.refresh(entry)
+    assert entry.evidence_status == "described"
